@@ -1,0 +1,141 @@
+"""banshishi (办实事): typed building blocks for 我为群众办实事 service systems.
+
+Collect citizens' issues, transfer them to responsible units, handle them on four
+tracks, answer the people who raised them, let them rate the result, and report
+completion and satisfaction rates that match the published figures.
+
+Everything public is importable from here; the ``_``-prefixed modules are
+implementation detail.
+"""
+
+import importlib.metadata
+
+from ._breakdown import Breakdown as Breakdown
+from ._channel import Channel as Channel
+from ._converter import make_converter as make_converter
+from ._converter import structure as structure
+from ._converter import unstructure as unstructure
+from ._errors import BanshishiError as BanshishiError
+from ._errors import ChronologyError as ChronologyError
+from ._errors import DuplicateError as DuplicateError
+from ._errors import HierarchyError as HierarchyError
+from ._errors import InconsistentRecordError as InconsistentRecordError
+from ._errors import InvalidCountError as InvalidCountError
+from ._errors import InvalidTypeError as InvalidTypeError
+from ._errors import InvalidValueError as InvalidValueError
+from ._errors import NaiveDatetimeError as NaiveDatetimeError
+from ._errors import NotFoundError as NotFoundError
+from ._errors import UnknownValueError as UnknownValueError
+from ._evaluation import Evaluation as Evaluation
+from ._evaluation import RaterKind as RaterKind
+from ._event import Event as Event
+from ._feedback import Feedback as Feedback
+from ._feedback import FeedbackMethod as FeedbackMethod
+from ._grouping import Period as Period
+from ._grouping import by_level as by_level
+from ._grouping import by_period as by_period
+from ._grouping import by_unit as by_unit
+from ._grouping import grouped as grouped
+from ._grouping import period_start as period_start
+from ._issue import Issue as Issue
+from ._issue_rates import completion_rate as completion_rate
+from ._issue_rates import on_time_completion_rate as on_time_completion_rate
+from ._issue_rates import redo_rate as redo_rate
+from ._issue_rates import response_rate as response_rate
+from ._issue_rates import return_rate as return_rate
+from ._location import Location as Location
+from ._person import Person as Person
+from ._person import Role as Role
+from ._person import personal_fields as personal_fields
+from ._pledge import Pledge as Pledge
+from ._pledge import PledgeListKind as PledgeListKind
+from ._pledge import PledgerKind as PledgerKind
+from ._pledge import PledgeStatus as PledgeStatus
+from ._pledge_rates import pledge_completion_rate as pledge_completion_rate
+from ._rate import Rate as Rate
+from ._rating import Rating as Rating
+from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
+from ._satisfaction import resolution_rate as resolution_rate
+from ._satisfaction import satisfaction_rate as satisfaction_rate
+from ._status import IssueStatus as IssueStatus
+from ._target_group import TargetGroup as TargetGroup
+from ._time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
+from ._time import Clock as Clock
+from ._time import FixedClock as FixedClock
+from ._time import SystemClock as SystemClock
+from ._time import format_instant as format_instant
+from ._time import parse_instant as parse_instant
+from ._track import Track as Track
+from ._track import Urgency as Urgency
+from ._unit import Level as Level
+from ._unit import Unit as Unit
+from ._unit import UnitTree as UnitTree
+
+try:
+    __version__ = importlib.metadata.version("banshishi")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "BanshishiError",
+    "Breakdown",
+    "Channel",
+    "ChronologyError",
+    "Clock",
+    "DuplicateError",
+    "Evaluation",
+    "Event",
+    "Feedback",
+    "FeedbackMethod",
+    "FixedClock",
+    "HierarchyError",
+    "InconsistentRecordError",
+    "InvalidCountError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "Issue",
+    "IssueStatus",
+    "Level",
+    "Location",
+    "NaiveDatetimeError",
+    "NotFoundError",
+    "Period",
+    "Person",
+    "Pledge",
+    "PledgeListKind",
+    "PledgeStatus",
+    "PledgerKind",
+    "Rate",
+    "RaterKind",
+    "Rating",
+    "Role",
+    "SystemClock",
+    "TargetGroup",
+    "Track",
+    "Unit",
+    "UnitTree",
+    "UnknownValueError",
+    "Urgency",
+    "__version__",
+    "by_level",
+    "by_period",
+    "by_unit",
+    "completion_rate",
+    "evaluation_satisfaction_rate",
+    "format_instant",
+    "grouped",
+    "make_converter",
+    "on_time_completion_rate",
+    "parse_instant",
+    "period_start",
+    "personal_fields",
+    "pledge_completion_rate",
+    "redo_rate",
+    "resolution_rate",
+    "response_rate",
+    "return_rate",
+    "satisfaction_rate",
+    "structure",
+    "unstructure",
+]

@@ -1,0 +1,104 @@
+"""The library's exceptions.
+
+Every error banshishi raises on purpose descends from one root, and each kind also
+inherits the built-in exception a caller would naturally catch for it::
+
+    BanshishiError
+    ├── InvalidValueError (ValueError)        a value a field cannot take
+    │   ├── UnknownValueError                 not a member of a vocabulary
+    │   ├── NaiveDatetimeError                a datetime without a time zone
+    │   ├── InvalidCountError                 a negative count, or more done than due
+    │   ├── ChronologyError                   times out of order (deadline before receipt)
+    │   ├── InconsistentRecordError           fields that contradict each other
+    │   └── HierarchyError                    a unit tree that is not a tree
+    ├── InvalidTypeError (TypeError)          a value of the wrong type
+    ├── DuplicateError (ValueError)           the same id twice
+    └── NotFoundError (KeyError)              an id nobody knows
+
+Every error carries ``field`` (the dotted name of what was wrong, for example
+``Issue.deadline``) and ``value`` (what was received), and its message names
+both, so a log line is enough to find the bad record.
+"""
+
+from typing import final
+
+
+class BanshishiError(Exception):
+    """Root of every error the library raises on purpose.
+
+    ``field`` names what was wrong, ``value`` is what was received, ``problem``
+    says what is wrong with it and ``hint`` (possibly empty) what to do instead.
+    """
+
+    field: str
+    value: object
+    problem: str
+    hint: str
+
+    def __init__(self, *, field: str, value: object, problem: str, hint: str = "") -> None:
+        self.field = field
+        self.value = value
+        self.problem = problem
+        self.hint = hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = f"{self.field} {self.problem}; got {self.value!r}"
+        return f"{text}. {self.hint}" if self.hint else text
+
+    def __str__(self) -> str:
+        # KeyError would otherwise print the repr of its argument.
+        return self._message()
+
+    def at(self, field: str) -> "BanshishiError":
+        """Return a copy of this error re-addressed to ``field`` (same kind and value)."""
+        return type(self)(field=field, value=self.value, problem=self.problem, hint=self.hint)
+
+
+class InvalidValueError(BanshishiError, ValueError):
+    """A field received a value it cannot take."""
+
+
+@final
+class UnknownValueError(InvalidValueError):
+    """A string or number that is not a member of one of the library's vocabularies."""
+
+
+@final
+class NaiveDatetimeError(InvalidValueError):
+    """A datetime without a time zone; banshishi never guesses which zone was meant."""
+
+
+@final
+class InvalidCountError(InvalidValueError):
+    """A negative count, or a numerator larger than its denominator."""
+
+
+@final
+class ChronologyError(InvalidValueError):
+    """Times in the wrong order, such as a deadline before the issue was received."""
+
+
+@final
+class InconsistentRecordError(InvalidValueError):
+    """Fields of one record that contradict each other, such as closed with no feedback."""
+
+
+@final
+class HierarchyError(InvalidValueError):
+    """Units that do not form a tree: a cycle, or a child ranked above its parent."""
+
+
+@final
+class InvalidTypeError(BanshishiError, TypeError):
+    """A field received a value of the wrong type."""
+
+
+@final
+class DuplicateError(BanshishiError, ValueError):
+    """The same identifier appears twice where it must be unique."""
+
+
+@final
+class NotFoundError(BanshishiError, KeyError):
+    """An identifier that the collection asked does not contain."""

@@ -1,0 +1,83 @@
+"""The audit record: one accepted step in an issue's life."""
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, TypeAlias, final
+
+import attrs
+from pendulum import DateTime
+
+from ._errors import InvalidTypeError, InvalidValueError
+from ._person import Role
+from ._status import IssueStatus
+from ._time import aware_datetime, check_aware
+from ._validators import member_of, text
+
+JsonValue: TypeAlias = (
+    str | int | float | bool | tuple["JsonValue", ...] | Mapping[str, "JsonValue"] | None
+)
+"""What ``Event.data`` may hold: JSON scalars, and tuples and mappings of them."""
+
+
+def freeze_data(value: Mapping[str, Any]) -> Mapping[str, JsonValue]:
+    """A read-only deep copy of ``value``: lists become tuples, dicts read-only mappings.
+
+    Anything that JSON cannot carry (sets, datetimes, NaN, non-string keys) raises
+    ``InvalidValueError`` naming the path inside ``Event.data``.
+    """
+    frozen = _freeze(value, "Event.data")
+    if not isinstance(frozen, Mapping):
+        raise InvalidTypeError(field="Event.data", value=value, problem="must be a mapping")
+    return frozen
+
+
+def _freeze(value: object, path: str) -> JsonValue:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValueError(field=path, value=value, problem="must be a finite number")
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(item, f"{path}[{i}]") for i, item in enumerate(value))
+    if isinstance(value, Mapping):
+        copied: dict[str, JsonValue] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidTypeError(field=path, value=key, problem="must have string keys")
+            copied[key] = _freeze(item, f"{path}.{key}")
+        return MappingProxyType(copied)
+    raise InvalidTypeError(field=path, value=value, problem="must hold only JSON values")
+
+
+def thaw_data(value: JsonValue) -> Any:
+    """The JSON-ready (lists and dicts) form of frozen event data."""
+    if isinstance(value, tuple):
+        return [thaw_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: thaw_data(item) for key, item in value.items()}
+    return value
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Event:
+    """One accepted step in the life of an issue, as the audit trail keeps it.
+
+    ``name`` is the step ("transfer", "sign_for", "answer", …), ``actor`` the id
+    of whoever took it, acting as ``role``; ``from_status`` is ``None`` only for
+    the step that created the issue. ``data`` holds step details (a deadline, the
+    unit an item went to) as JSON values, frozen so the record cannot change.
+    """
+
+    name: str = attrs.field(validator=text())
+    actor: str = attrs.field(validator=text())
+    role: Role = attrs.field(validator=member_of(Role))
+    at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
+    from_status: IssueStatus | None = attrs.field(validator=member_of(IssueStatus, optional=True))
+    to_status: IssueStatus = attrs.field(validator=member_of(IssueStatus))
+    note: str = attrs.field(default="", validator=text(required=False))
+    data: Mapping[str, JsonValue] = attrs.field(
+        factory=lambda: MappingProxyType({}), converter=freeze_data, hash=False
+    )

@@ -1,0 +1,109 @@
+"""Grouping rates by unit, level, track, channel, urgency or period.
+
+:func:`grouped` applies any rate function per group. Keys come from a plain
+function of the item: ``lambda issue: issue.track`` is a key, and so are the
+helpers here. Totals for a unit *and everything under it* come from
+:meth:`UnitTree.roll_up`, which adds the per-unit breakdowns up the tree.
+"""
+
+import operator
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Protocol, TypeVar, final
+
+from pendulum import Date, DateTime
+
+from ._breakdown import Breakdown
+from ._errors import InvalidTypeError
+from ._labels import LabelledEnum
+from ._time import DEFAULT_TIMEZONE, as_datetime
+from ._unit import Level, UnitTree
+
+Item = TypeVar("Item")
+Key = TypeVar("Key", bound=Hashable)
+
+
+@final
+class Period(LabelledEnum):
+    """A reporting period (周报、半月报、月报 …)."""
+
+    DAY = "day", "日"  # one calendar day
+    WEEK = "week", "周"  # Monday to Sunday
+    HALF_MONTH = "half_month", "半月"  # the 1st to the 15th, or the 16th to the month's end
+    MONTH = "month", "月"  # a calendar month
+    QUARTER = "quarter", "季"  # a calendar quarter
+    YEAR = "year", "年"  # a calendar year
+
+
+def period_start(moment: DateTime, period: Period, *, timezone: str = DEFAULT_TIMEZONE) -> Date:
+    """The first day of the ``period`` containing ``moment``, on the calendar of ``timezone``.
+
+    >>> import pendulum
+    >>> period_start(pendulum.datetime(2026, 11, 18, 23, tz="UTC"), Period.HALF_MONTH)
+    Date(2026, 11, 16)
+    """
+    day = as_datetime(moment, field="moment").in_timezone(timezone).date()
+    if not isinstance(period, Period):
+        raise InvalidTypeError(field="period", value=period, problem="must be a Period member")
+    if period is Period.DAY:
+        return day
+    if period is Period.WEEK:
+        return day.subtract(days=day.weekday())
+    if period is Period.HALF_MONTH:
+        return day.replace(day=1 if day.day <= 15 else 16)
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    if period is Period.QUARTER:
+        return day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+class _HasUnit(Protocol):
+    @property
+    def responsible_unit(self) -> str | None: ...
+    @property
+    def received_by(self) -> str | None: ...
+
+
+def by_unit(issue: _HasUnit) -> str | None:
+    """Key: the responsible unit, or the receiving unit before transfer (``None`` if neither)."""
+    return issue.responsible_unit or issue.received_by
+
+
+def by_level(
+    tree: UnitTree, unit_of: Callable[[Any], str | None] = by_unit
+) -> Callable[[Any], Level | None]:
+    """Key: the level of the item's unit in ``tree`` (``None`` for an item with no unit)."""
+
+    def key(item: Any) -> Level | None:
+        unit = unit_of(item)
+        return None if unit is None else tree.level_of(unit)
+
+    return key
+
+
+def by_period(
+    period: Period,
+    *,
+    moment_of: Callable[[Any], DateTime] = operator.attrgetter("received_at"),
+    timezone: str = DEFAULT_TIMEZONE,
+) -> Callable[[Any], Date]:
+    """Key: the first day of the period in which the item was received (or ``moment_of``)."""
+    return lambda item: period_start(moment_of(item), period, timezone=timezone)
+
+
+def grouped(
+    rate: Callable[..., Breakdown[Item]],
+    items: Iterable[Item],
+    *,
+    by: Callable[[Item], Key],
+    **options: Any,
+) -> dict[Key, Breakdown[Item]]:
+    """``rate`` computed separately for each group of ``items``, keyed by ``by(item)``.
+
+    Extra keyword arguments (``as_of=…``, ``basically_satisfied=…``) go to
+    ``rate``. Groups appear in the order their first item does.
+    """
+    groups: dict[Key, list[Item]] = {}
+    for item in items:
+        groups.setdefault(by(item), []).append(item)
+    return {key: rate(members, **options) for key, members in groups.items()}

@@ -1,0 +1,321 @@
+"""The issue (诉求/问题): one citizen's demand, from intake to closure."""
+
+from bisect import bisect_right
+from typing import Any, final
+
+import attrs
+from pendulum import DateTime
+
+from ._channel import Channel
+from ._errors import ChronologyError, InconsistentRecordError
+from ._evaluation import Evaluation
+from ._event import Event
+from ._feedback import Feedback
+from ._location import Location
+from ._person import Person
+from ._status import IssueStatus
+from ._target_group import TargetGroup
+from ._time import (
+    aware_datetime,
+    check_aware,
+    check_optional_aware,
+    optional_aware_datetime,
+    optional_moment,
+)
+from ._track import Track, Urgency
+from ._validators import field_name, items_of, member_of, of_type, optional_text, text
+
+_SIGNED_FOR = frozenset(
+    {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
+)
+_NEEDS_FEEDBACK = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
+
+
+def _at(event: Event) -> DateTime:
+    return event.at
+
+
+def _default_track(issue: "Issue") -> Track:
+    return issue.urgency.default_track
+
+
+def _check_not_before_receipt(
+    instance: "Issue", attribute: "attrs.Attribute[Any]", value: DateTime | None
+) -> None:
+    check_optional_aware(instance, attribute, value)
+    if value is not None and value < instance.received_at:
+        raise ChronologyError(
+            field=field_name(instance, attribute),
+            value=value,
+            problem=f"is before the issue was received ({instance.received_at.isoformat()})",
+        )
+
+
+_NO_ANSWER = "No matter is answered or closed until the requester has been answered."
+
+
+def _check_answered(instance: "Issue", attribute: "attrs.Attribute[Any]", value: object) -> None:
+    if value in _NEEDS_FEEDBACK and not instance.feedback:
+        raise InconsistentRecordError(
+            field=field_name(instance, attribute),
+            value=value,
+            problem="cannot be answered or closed while Issue.feedback is empty",
+            hint=_NO_ANSWER,
+        )
+
+
+def _keep_answers(
+    instance: "Issue", attribute: "attrs.Attribute[Any]", value: tuple[Feedback, ...]
+) -> tuple[Feedback, ...]:
+    if not value and instance.status in _NEEDS_FEEDBACK:
+        raise InconsistentRecordError(
+            field=field_name(instance, attribute),
+            value=value,
+            problem=f"cannot be emptied on a {instance.status.value} issue",
+            hint=_NO_ANSWER,
+        )
+    return value
+
+
+def _keep_receipt_first(
+    instance: "Issue", attribute: "attrs.Attribute[Any]", value: DateTime
+) -> DateTime:
+    # Runs on assignment only (attrs skips on_setattr hooks in __init__, where
+    # __attrs_post_init__ checks the same order field by field).
+    later: list[DateTime | None] = [instance.deadline, instance.closed_at]
+    later += [answer.at for answer in instance.feedback]
+    later += [rating.at for rating in instance.evaluations]
+    later += [event.at for event in instance.history]
+    earliest = min((moment for moment in later if moment is not None), default=None)
+    if earliest is not None and earliest < value:
+        raise ChronologyError(
+            field=field_name(instance, attribute),
+            value=value,
+            problem=f"would be after a later time recorded on the issue ({earliest.isoformat()})",
+        )
+    return value
+
+
+@final
+@attrs.define(kw_only=True)
+class Issue:
+    """A demand, opinion or problem raised by a citizen, and everything done about it.
+
+    Required: ``id``, ``title``, ``channel``, ``urgency`` and ``received_at``. The
+    ``track`` follows from the urgency (急→即办, 难→共办, 愁→督办, 盼→盯办) unless
+    given. A ``requester`` of ``None`` is an anonymous one.
+
+    Units and staff are referred to by id (``responsible_unit``, ``co_units``,
+    ``supervisor``, …); the requester is kept as a ``Person`` because feedback has
+    to reach them.
+
+    Each field is checked whenever it is set. Rules that tie fields together are
+    checked when the issue is built: a closed issue has ``closed_at`` and at least
+    one feedback, an answered one has feedback, nothing happens before
+    ``received_at``, and ``history`` is a chain of events ending in ``status``.
+    """
+
+    id: str = attrs.field(validator=text())
+    title: str = attrs.field(validator=text())
+    channel: Channel = attrs.field(validator=member_of(Channel))
+    urgency: Urgency = attrs.field(validator=member_of(Urgency))
+    received_at: DateTime = attrs.field(
+        converter=aware_datetime,
+        validator=check_aware,
+        on_setattr=[attrs.setters.convert, attrs.setters.validate, _keep_receipt_first],
+    )
+    track: Track = attrs.field(
+        default=attrs.Factory(_default_track, takes_self=True), validator=member_of(Track)
+    )
+    description: str = attrs.field(default="", validator=text(required=False))
+    category: str = attrs.field(default="", validator=text(required=False))
+    """The field the problem belongs to: roads, heating, water, schools, elderly care, …"""
+    target_groups: frozenset[TargetGroup] = attrs.field(
+        default=frozenset(), validator=items_of(member_of(TargetGroup))
+    )
+    location: Location | None = attrs.field(
+        default=None, validator=of_type(Location, optional=True)
+    )
+    requester: Person | None = attrs.field(default=None, validator=of_type(Person, optional=True))
+    received_by: str | None = attrs.field(default=None, validator=optional_text)
+    """The id of the unit that took the issue in (the centre, the hotline)."""
+    responsible_unit: str | None = attrs.field(default=None, validator=optional_text)
+    responsible_person: str | None = attrs.field(default=None, validator=optional_text)
+    requirements: str = attrs.field(default="", validator=text(required=False))
+    """The work requirements (工作要求) given on transfer."""
+    deadline: DateTime | None = attrs.field(
+        default=None, converter=optional_aware_datetime, validator=_check_not_before_receipt
+    )
+    co_units: tuple[str, ...] = attrs.field(default=(), validator=items_of(text(), unique=True))
+    """Ids of the units that share a 共办 item with the responsible (lead) unit."""
+    supervising_unit: str | None = attrs.field(default=None, validator=optional_text)
+    supervisor: str | None = attrs.field(default=None, validator=optional_text)
+    status: IssueStatus = attrs.field(
+        default=IssueStatus.RECEIVED, validator=[member_of(IssueStatus), _check_answered]
+    )
+    closed_at: DateTime | None = attrs.field(
+        default=None, converter=optional_aware_datetime, validator=_check_not_before_receipt
+    )
+    feedback: tuple[Feedback, ...] = attrs.field(
+        default=(),
+        validator=items_of(of_type(Feedback)),
+        on_setattr=[attrs.setters.validate, _keep_answers],
+    )
+    evaluations: tuple[Evaluation, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Evaluation))
+    )
+    history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
+
+    def __attrs_post_init__(self) -> None:
+        if (self.status is IssueStatus.CLOSED) != (self.closed_at is not None):
+            raise InconsistentRecordError(
+                field="Issue.closed_at",
+                value=self.closed_at,
+                problem=f"must be set exactly when the status is closed ({self.status.value!r})",
+            )
+        if self.responsible_unit is not None and self.responsible_unit in self.co_units:
+            raise InconsistentRecordError(
+                field="Issue.co_units",
+                value=self.co_units,
+                problem=f"must not repeat the responsible unit {self.responsible_unit!r}",
+            )
+        dated: tuple[tuple[str, tuple[Feedback | Evaluation, ...]], ...] = (
+            ("feedback", self.feedback),
+            ("evaluations", self.evaluations),
+        )
+        for name, records in dated:
+            for index, record in enumerate(records):
+                if record.at < self.received_at:
+                    raise ChronologyError(
+                        field=f"Issue.{name}[{index}].at",
+                        value=record.at,
+                        problem="is before the issue was received",
+                    )
+        for index, evaluation in enumerate(self.evaluations):
+            if evaluation.issue_id != self.id:
+                raise InconsistentRecordError(
+                    field=f"Issue.evaluations[{index}].issue_id",
+                    value=evaluation.issue_id,
+                    problem=f"does not match the issue id {self.id!r}",
+                )
+        self._check_history()
+
+    def _check_history(self) -> None:
+        previous: Event | None = None
+        for index, event in enumerate(self.history):
+            field = f"Issue.history[{index}]"
+            if event.at < self.received_at:
+                raise ChronologyError(
+                    field=f"{field}.at", value=event.at, problem="is before the issue was received"
+                )
+            if previous is not None and event.at < previous.at:
+                raise ChronologyError(
+                    field=f"{field}.at",
+                    value=event.at,
+                    problem="is earlier than the event before it",
+                )
+            if previous is not None and event.from_status is not previous.to_status:
+                raise InconsistentRecordError(
+                    field=f"{field}.from_status",
+                    value=event.from_status,
+                    problem=f"does not follow on from {previous.to_status.value!r}",
+                )
+            previous = event
+        if previous is not None and previous.to_status is not self.status:
+            raise InconsistentRecordError(
+                field="Issue.status",
+                value=self.status,
+                problem=f"differs from the last event's status {previous.to_status.value!r}",
+            )
+
+    # -- the issue as it stood at a moment -------------------------------------------------
+    #
+    # Rates are asked "as of" a moment. With a history, the answer is read off the
+    # events. Without one (a ledger imported from a spreadsheet), the issue is taken
+    # to have had its current status since it was received, except that a closed
+    # issue counts as in progress before its closed_at.
+
+    def status_as_of(self, moment: DateTime | None = None) -> IssueStatus | None:
+        """The status at ``moment`` (now if ``None``); ``None`` if not yet received."""
+        moment = optional_moment(moment, field="Issue.status_as_of.moment")
+        if moment is None:
+            return self.status
+        if moment < self.received_at:
+            return None
+        if self.history:
+            seen = bisect_right(self.history, moment, key=_at)
+            if seen == 0:
+                return self.history[0].from_status or IssueStatus.RECEIVED
+            return self.history[seen - 1].to_status
+        if self.closed_at is not None and moment < self.closed_at:
+            return IssueStatus.IN_PROGRESS
+        return self.status
+
+    def closed_at_as_of(self, moment: DateTime | None = None) -> DateTime | None:
+        """When the issue was last closed, if it stood closed at ``moment``.
+
+        ``None`` if it was open then, or if the closure happened before the first
+        recorded event (a history imported mid-life), so its time is unknown.
+        """
+        if self.status_as_of(moment) is not IssueStatus.CLOSED:
+            return None
+        if not self.history:
+            return self.closed_at
+        closures = (
+            event.at
+            for event in reversed(self._events_until(moment))
+            if event.to_status is IssueStatus.CLOSED
+        )
+        return next(closures, None)
+
+    def signed_for_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether a responsible unit had taken the issue on (办理中 or later) by ``moment``."""
+        return self._reached(_SIGNED_FOR, moment)
+
+    def transferred_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the issue had been transferred to a unit by ``moment``."""
+        if self.history:
+            return self._reached({IssueStatus.TRANSFERRED}, moment)
+        status = self.status_as_of(moment)
+        return status is not None and status not in (IssueStatus.RECEIVED, IssueStatus.DISMISSED)
+
+    def returned_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether a unit had sent the issue back (退回) by ``moment``."""
+        return self._reached({IssueStatus.RETURNED}, moment)
+
+    def redone_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the issue had been sent back for a redo (重办) after an answer by ``moment``."""
+        return any(
+            event.from_status in _NEEDS_FEEDBACK and event.to_status is IssueStatus.IN_PROGRESS
+            for event in self._events_until(moment)
+        )
+
+    def answered_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the requester had received any feedback by ``moment``."""
+        moment = optional_moment(moment, field="Issue.answered_as_of.moment")
+        return any(moment is None or item.at <= moment for item in self.feedback)
+
+    def latest_evaluation_as_of(self, moment: DateTime | None = None) -> Evaluation | None:
+        """The most recent evaluation given by ``moment``: the one that counts."""
+        moment = optional_moment(moment, field="Issue.latest_evaluation_as_of.moment")
+        given = [e for e in self.evaluations if moment is None or e.at <= moment]
+        return max(given, key=lambda e: (e.round, e.at)) if given else None
+
+    def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
+        moment = optional_moment(moment, field="moment")
+        if moment is None:
+            return self.history
+        return self.history[: bisect_right(self.history, moment, key=_at)]
+
+    def _reached(
+        self, statuses: frozenset[IssueStatus] | set[IssueStatus], moment: DateTime | None
+    ) -> bool:
+        status = self.status_as_of(moment)
+        if status is None:
+            return False
+        if status in statuses:
+            return True
+        # A history recorded from mid-life starts from a status reached before it.
+        if self.history and self.history[0].from_status in statuses:
+            return True
+        return any(event.to_status in statuses for event in self._events_until(moment))

@@ -1,0 +1,24 @@
+"""Where an issue stands in the closed loop (闭环)."""
+
+from typing import final
+
+from ._labels import LabelledEnum
+
+
+@final
+class IssueStatus(LabelledEnum):
+    """The status of an issue. The workflow decides which changes are allowed."""
+
+    RECEIVED = "received", "已受理"  # accepted at intake, not yet sent anywhere
+    TRANSFERRED = "transferred", "已转办"  # sent to a responsible unit with a deadline
+    IN_PROGRESS = "in_progress", "办理中"  # the responsible unit has signed for it
+    RESOLVED = "resolved", "已办理"  # the unit has done the work
+    ANSWERED = "answered", "已反馈"  # the result was fed back to the requester
+    CLOSED = "closed", "已办结"  # closed (办结/销号); counts as done
+    RETURNED = "returned", "已退回"  # sent back by a unit that is not responsible
+    DISMISSED = "dismissed", "不予受理"  # duplicate, invalid or withdrawn; in no denominator
+
+    @property
+    def is_open(self) -> bool:
+        """True while someone still owes work on the issue."""
+        return self not in (IssueStatus.CLOSED, IssueStatus.DISMISSED)

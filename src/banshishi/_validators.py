@@ -1,0 +1,111 @@
+"""attrs validators that raise the library's own errors, naming ``Class.field``.
+
+attrs' stock validators raise bare ``TypeError``/``ValueError``; these raise
+members of the ``BanshishiError`` tree instead, so a caller can catch one root.
+"""
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def field_name(instance: object, attribute: "attrs.Attribute[Any]") -> str:
+    """The dotted name errors use for ``attribute`` of ``instance``."""
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def of_type(*types: type, optional: bool = False) -> Validator:
+    """Require an instance of one of ``types`` (``None`` too when ``optional``).
+
+    ``bool`` is refused where ``int`` is asked for: ``True`` is not a count.
+    """
+    expected = " or ".join(t.__name__ for t in types) + (" or None" if optional else "")
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        if value is None and optional:
+            return
+        is_bool_for_int = isinstance(value, bool) and bool not in types
+        if is_bool_for_int or not isinstance(value, types):
+            raise InvalidTypeError(
+                field=field_name(instance, attribute),
+                value=value,
+                problem=f"must be {expected}",
+            )
+
+    return check
+
+
+def member_of(kind: type[enum.Enum], *, optional: bool = False) -> Validator:
+    """Require a member of the enum ``kind``; plain strings are refused.
+
+    Strings are parsed at the edges (``Channel("hotline")``, ``Channel("热线")``,
+    the JSON converter), so a model never holds an unparsed value.
+    """
+    check_type = of_type(kind, optional=optional)
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        if isinstance(value, str) and not isinstance(value, kind):
+            raise InvalidTypeError(
+                field=field_name(instance, attribute),
+                value=value,
+                problem=f"must be a {kind.__name__} member",
+                hint=f"Parse text with {kind.__name__}(text) first.",
+            )
+        check_type(instance, attribute, value)
+
+    return check
+
+
+def text(*, required: bool = True) -> Validator:
+    """Require a ``str``; when ``required``, one with something besides white space."""
+    check_type = of_type(str)
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        check_type(instance, attribute, value)
+        if required and not str(value).strip():
+            raise InvalidValueError(
+                field=field_name(instance, attribute), value=value, problem="must not be empty"
+            )
+
+    return check
+
+
+_required_text = text()
+
+
+def optional_text(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    """``None`` or a non-empty ``str``."""
+    if value is not None:
+        _required_text(instance, attribute, value)
+
+
+def items_of(item: Validator, *, unique: bool = False) -> Validator:
+    """Require a tuple or frozenset whose every element passes ``item``.
+
+    Element errors are re-addressed to ``Class.field[i]``; ``unique`` refuses repeats.
+    """
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        name = field_name(instance, attribute)
+        if not isinstance(value, tuple | frozenset):
+            raise InvalidTypeError(field=name, value=value, problem="must be a tuple or frozenset")
+        seen: set[object] = set()
+        for index, element in enumerate(value):
+            try:
+                item(instance, attribute, element)
+            except BanshishiError as error:
+                raise error.at(f"{name}[{index}]") from None
+            if unique:
+                if element in seen:
+                    raise InvalidValueError(
+                        field=f"{name}[{index}]", value=element, problem="appears more than once"
+                    )
+                seen.add(element)
+
+    return check

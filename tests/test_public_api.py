@@ -1,0 +1,108 @@
+"""The public API: ``banshishi.__all__`` is exactly what the package exposes, on purpose."""
+
+import types
+
+import banshishi
+
+# Adding or removing an export must be a deliberate edit of this list.
+EXPECTED_EXPORTS = {
+    "DEFAULT_TIMEZONE",
+    "BanshishiError",
+    "Breakdown",
+    "Channel",
+    "ChronologyError",
+    "Clock",
+    "DuplicateError",
+    "Evaluation",
+    "Event",
+    "Feedback",
+    "FeedbackMethod",
+    "FixedClock",
+    "HierarchyError",
+    "InconsistentRecordError",
+    "InvalidCountError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "Issue",
+    "IssueStatus",
+    "Level",
+    "Location",
+    "NaiveDatetimeError",
+    "NotFoundError",
+    "Period",
+    "Person",
+    "Pledge",
+    "PledgeListKind",
+    "PledgeStatus",
+    "PledgerKind",
+    "Rate",
+    "RaterKind",
+    "Rating",
+    "Role",
+    "SystemClock",
+    "TargetGroup",
+    "Track",
+    "Unit",
+    "UnitTree",
+    "UnknownValueError",
+    "Urgency",
+    "__version__",
+    "by_level",
+    "by_period",
+    "by_unit",
+    "completion_rate",
+    "evaluation_satisfaction_rate",
+    "format_instant",
+    "grouped",
+    "make_converter",
+    "on_time_completion_rate",
+    "parse_instant",
+    "period_start",
+    "personal_fields",
+    "pledge_completion_rate",
+    "redo_rate",
+    "resolution_rate",
+    "response_rate",
+    "return_rate",
+    "satisfaction_rate",
+    "structure",
+    "unstructure",
+}
+
+
+def public_names_in_namespace():
+    return {
+        name
+        for name, value in vars(banshishi).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+
+
+def test_all_matches_the_hard_coded_list_of_exports():
+    assert set(banshishi.__all__) == EXPECTED_EXPORTS
+
+
+def test_all_has_no_repeats_and_is_sorted():
+    assert len(banshishi.__all__) == len(set(banshishi.__all__))
+    assert banshishi.__all__ == sorted(banshishi.__all__, key=lambda n: (not n.isupper(), n))
+
+
+def test_every_name_in_all_resolves():
+    for name in banshishi.__all__:
+        assert hasattr(banshishi, name), name
+
+
+def test_the_namespace_exposes_exactly_the_names_in_all():
+    assert public_names_in_namespace() | {"__version__"} == set(banshishi.__all__)
+
+
+def test_the_version_is_a_non_empty_string():
+    assert isinstance(banshishi.__version__, str)
+    assert banshishi.__version__.strip()
+
+
+def test_every_exported_class_and_function_lives_in_the_package():
+    for name in banshishi.__all__:
+        value = getattr(banshishi, name)
+        if isinstance(value, type | types.FunctionType):
+            assert value.__module__.startswith("banshishi."), name
