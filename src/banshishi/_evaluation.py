@@ -1,15 +1,14 @@
 """Evaluations (好差评): how a rater judged the handling of one issue."""
 
-from typing import Any, final
+from typing import final
 
 import attrs
 from pendulum import DateTime
 
-from ._errors import InvalidValueError
 from ._labels import LabelledEnum
 from ._rating import Rating
 from ._time import aware_datetime, check_aware
-from ._validators import field_name, member_of, of_type, optional_text, text
+from ._validators import member_of, of_type, optional_text, text, whole_number
 
 
 @final
@@ -21,17 +20,6 @@ class RaterKind(LabelledEnum):
     PARTY_MEMBER = "party_member", "普通党员"  # an ordinary party member
     DEPUTY = "deputy", "两代表一委员"  # a deputy to a congress or a CPPCC committee member
     SERVICE_RECIPIENT = "service_recipient", "服务对象"  # someone the service was for
-
-
-_whole_number = of_type(int)
-
-
-def _check_round(instance: object, attribute: "attrs.Attribute[Any]", value: int) -> None:
-    _whole_number(instance, attribute, value)
-    if value < 1:
-        raise InvalidValueError(
-            field=field_name(instance, attribute), value=value, problem="must be 1 or more"
-        )
 
 
 @final
@@ -52,4 +40,4 @@ class Evaluation:
     rater: str | None = attrs.field(default=None, validator=optional_text)
     """The rater's id; ``None`` for an anonymous rating."""
     comment: str = attrs.field(default="", validator=text(required=False))
-    round: int = attrs.field(default=1, validator=_check_round)
+    round: int = attrs.field(default=1, validator=whole_number(1))

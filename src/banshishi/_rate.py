@@ -1,26 +1,15 @@
 """Rates as exact fractions: the numbers that end up printed in reports."""
 
 from fractions import Fraction
-from typing import Any, final
+from typing import final
 
 import attrs
 
 from ._errors import InvalidCountError, InvalidTypeError
-from ._validators import field_name, of_type
+from ._validators import whole_number
 
 NO_DATA = "—"
 """How a rate with nothing in its denominator prints by default: never as 0%."""
-
-
-_whole_number = of_type(int)
-
-
-def _check_count(instance: object, attribute: "attrs.Attribute[Any]", value: int) -> None:
-    _whole_number(instance, attribute, value)
-    if value < 0:
-        raise InvalidCountError(
-            field=field_name(instance, attribute), value=value, problem="must not be negative"
-        )
 
 
 @final
@@ -40,8 +29,8 @@ class Rate:
     '—'
     """
 
-    numerator: int = attrs.field(validator=_check_count)
-    denominator: int = attrs.field(validator=_check_count)
+    numerator: int = attrs.field(validator=whole_number(0, error=InvalidCountError))
+    denominator: int = attrs.field(validator=whole_number(0, error=InvalidCountError))
 
     def __attrs_post_init__(self) -> None:
         if self.numerator > self.denominator:

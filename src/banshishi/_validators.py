@@ -41,6 +41,22 @@ def of_type(*types: type, optional: bool = False) -> Validator:
     return check
 
 
+def whole_number(minimum: int, *, error: type[InvalidValueError] = InvalidValueError) -> Validator:
+    """Require an ``int`` (not a ``bool``) of at least ``minimum``; else raise ``error``."""
+    check_type = of_type(int)
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: int) -> None:
+        check_type(instance, attribute, value)
+        if value < minimum:
+            raise error(
+                field=field_name(instance, attribute),
+                value=value,
+                problem=f"must be {minimum} or more",
+            )
+
+    return check
+
+
 def member_of(kind: type[enum.Enum], *, optional: bool = False) -> Validator:
     """Require a member of the enum ``kind``; plain strings are refused.
 
