@@ -6,6 +6,7 @@ one of these and break a single field.
 
 from fractions import Fraction
 
+import attrs
 import pendulum
 from hypothesis import strategies as st
 from pendulum import DateTime
@@ -182,8 +183,11 @@ def issues(draw: st.DrawFn) -> Issue:
         previous = status
     keep_history = draw(st.booleans())
     status = history[-1].to_status
-    needs_feedback = status in (IssueStatus.ANSWERED, IssueStatus.CLOSED)
-    fb = draw(st.lists(feedback(after=received), min_size=1 if needs_feedback else 0, max_size=2))
+    answered = (IssueStatus.ANSWERED, IssueStatus.CLOSED)
+    fb = draw(st.lists(feedback(after=received), max_size=2))
+    if any(event.to_status in answered for event in history):
+        # Nothing is answered or closed before the first feedback: answer on receipt.
+        fb.insert(0, attrs.evolve(draw(feedback()), at=received))
     responsible = draw(st.none() | ids)
     co_units = draw(st.lists(ids.filter(lambda u: u != responsible), max_size=3, unique=True))
     return Issue(

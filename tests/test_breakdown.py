@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from banshishi import Breakdown, InvalidCountError, Person, Rate
+from banshishi import Breakdown, InvalidCountError, InvalidTypeError, Person, Rate
 from strategies import people
 
 
@@ -133,13 +133,26 @@ def test_an_empty_breakdown_formats_as_no_data():
     assert empty.shortfall == ()
 
 
-def test_a_numerator_longer_than_the_denominator_is_refused_when_rated():
+def test_a_numerator_longer_than_the_denominator_is_refused_on_construction():
     stray = Item("x", True)
-    breakdown = Breakdown(numerator=(stray, stray), denominator=(stray,))
     with pytest.raises(InvalidCountError, match=r"Rate\.numerator") as caught:
-        breakdown.rate  # noqa: B018
+        Breakdown(numerator=(stray, stray), denominator=(stray,))
     assert caught.value.field == "Rate.numerator"
     assert caught.value.value == 2
+
+
+def test_breakdowns_hold_tuples_only():
+    with pytest.raises(InvalidTypeError) as caught:
+        Breakdown(numerator=[1], denominator=(1, 2))
+    assert (caught.value.field, caught.value.value) == ("Breakdown.numerator", [1])
+
+
+def test_sum_of_breakdowns_starts_from_zero_and_adds_items():
+    a, b = Item("a", True), Item("b", False)
+    parts = [Breakdown.of([a], lambda i: i.done), Breakdown.of([b], lambda i: i.done)]
+    total = sum(parts)
+    assert total.denominator == (a, b)
+    assert total.shortfall == (b,)
 
 
 def test_a_breakdown_is_frozen():

@@ -155,7 +155,7 @@ POINT = {"division_code": "150102", "latitude": "40.8"}
     ("key", "sent", "error", "field", "bad"),
     [
         ("channel", "fax", b.UnknownValueError, "channel", "fax"),
-        ("received_at", NAIVE.isoformat(), b.NaiveDatetimeError, "received_at", NAIVE),
+        ("received_at", NAIVE.isoformat(), b.NaiveDatetimeError, "received_at", NAIVE.isoformat()),
         ("received_at", CLASH, b.InvalidValueError, "received_at", CLASH),
         ("deadline", EARLY, b.ChronologyError, "deadline", pendulum.parse(EARLY)),
         ("title", "", b.InvalidValueError, "title", ""),

@@ -111,7 +111,19 @@ BAD_INPUTS = [
     ({"channel": "hotline"}, InvalidTypeError, "Issue.channel", "hotline"),
     ({"status": "closed"}, InvalidTypeError, "Issue.status", "closed"),
     ({"status": S.CLOSED, "feedback": FB}, Inconsistent, "Issue.closed_at", None),
-    ({"closed_at": LATER}, Inconsistent, "Issue.closed_at", LATER),
+    (
+        {"closed_at": T0.add(days=2), "feedback": FB},
+        Inconsistent,
+        "Issue.closed_at",
+        T0.add(days=2),
+    ),
+    # closed (at LATER) before the only answer (a day after T0)
+    (
+        {"status": S.CLOSED, "closed_at": LATER, "feedback": FB},
+        ChronologyError,
+        "Issue.closed_at",
+        LATER,
+    ),
     # impossible to close a matter nobody answered
     ({"status": S.CLOSED, "closed_at": LATER}, Inconsistent, "Issue.status", S.CLOSED),
     ({"status": S.ANSWERED}, Inconsistent, "Issue.status", S.ANSWERED),

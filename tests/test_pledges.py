@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banshishi import (
+    InvalidTypeError,
     NaiveDatetimeError,
     Pledge,
     PledgeListKind,
@@ -123,10 +124,19 @@ def test_as_of_respects_when_a_pledge_was_claimed_and_fulfilled():
     assert later.format() == "50.0%"
 
 
-def test_an_overdue_or_draft_pledge_counts_as_not_done():
-    batch = [make_pledge(id=s.value, status=s) for s in (PledgeStatus.OVERDUE, PledgeStatus.DRAFT)]
-    result = pledge_completion_rate(batch)
-    assert result.shortfall == tuple(batch)
+def test_an_overdue_pledge_counts_as_not_done_and_a_draft_is_not_yet_a_promise():
+    overdue, draft = (
+        make_pledge(id=s.value, status=s) for s in (PledgeStatus.OVERDUE, PledgeStatus.DRAFT)
+    )
+    result = pledge_completion_rate([overdue, draft])
+    assert result.shortfall == (overdue,)
+    assert result.excluded == (draft,)
+
+
+def test_only_pledges_are_accepted():
+    with pytest.raises(InvalidTypeError) as caught:
+        pledge_completion_rate([make_pledge(), "p2"])
+    assert (caught.value.field, caught.value.value) == ("pledges[1]", "p2")
 
 
 def test_a_naive_as_of_is_refused_with_the_librarys_own_error():
@@ -148,8 +158,7 @@ def test_pledge_completion_matches_a_brute_force_count(batch, as_of):
     def done(p):
         return p.status is PledgeStatus.FULFILLED and (as_of is None or p.fulfilled_at <= as_of)
 
-    due = [p for p in batch if claimed(p) and p.status is not PledgeStatus.WITHDRAWN]
+    private = (PledgeStatus.WITHDRAWN, PledgeStatus.DRAFT)
+    due = [p for p in batch if claimed(p) and p.status not in private]
     assert result.rate == Rate(sum(map(done, due)), len(due))
-    assert len(result.excluded) == sum(
-        claimed(p) and p.status is PledgeStatus.WITHDRAWN for p in batch
-    )
+    assert len(result.excluded) == sum(claimed(p) and p.status in private for p in batch)

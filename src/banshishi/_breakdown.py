@@ -6,6 +6,7 @@ from typing import Generic, TypeVar, final
 import attrs
 
 from ._rate import NO_DATA, Rate
+from ._validators import of_type
 
 Item = TypeVar("Item")
 Predicate = Callable[[Item], bool]
@@ -23,9 +24,12 @@ class Breakdown(Generic[Item]):
     not done.
     """
 
-    numerator: tuple[Item, ...]
-    denominator: tuple[Item, ...]
-    excluded: tuple[Item, ...] = ()
+    numerator: tuple[Item, ...] = attrs.field(validator=of_type(tuple))
+    denominator: tuple[Item, ...] = attrs.field(validator=of_type(tuple))
+    excluded: tuple[Item, ...] = attrs.field(default=(), validator=of_type(tuple))
+
+    def __attrs_post_init__(self) -> None:
+        self.rate  # noqa: B018 - refuses a numerator longer than the denominator
 
     @classmethod
     def of(
@@ -45,7 +49,11 @@ class Breakdown(Generic[Item]):
 
     @property
     def shortfall(self) -> tuple[Item, ...]:
-        """Items in the denominator but not the numerator, in denominator order."""
+        """Items in the denominator but not the numerator, in denominator order.
+
+        Items are matched by identity, not equality: two equal issues are still two
+        issues, and items need not be hashable.
+        """
         counted = {id(item) for item in self.numerator}
         return tuple(item for item in self.denominator if id(item) not in counted)
 
@@ -64,3 +72,9 @@ class Breakdown(Generic[Item]):
             denominator=self.denominator + other.denominator,
             excluded=self.excluded + other.excluded,
         )
+
+    def __radd__(self, other: object) -> "Breakdown[Item]":
+        # Lets sum() start from its default 0.
+        if other == 0 and not isinstance(other, bool):
+            return self
+        return NotImplemented

@@ -29,6 +29,7 @@ from cattrs.errors import (
     BaseValidationError,
     ForbiddenExtraKeysError,
     IterableValidationNote,
+    StructureHandlerNotFoundError,
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from pendulum import DateTime
@@ -96,7 +97,12 @@ def _structure_enum(value: object, kind: type[LabelledEnum]) -> LabelledEnum:
 
 
 def make_converter() -> cattrs.Converter:
-    """A new converter set up for banshishi's models; extend it for your own types."""
+    """A new converter set up for banshishi's models; extend it for your own types.
+
+    This is the plain cattrs converter: its ``structure`` raises cattrs' own
+    errors. :func:`structure` wraps the library's converter and turns those into
+    ``BanshishiError`` naming the path.
+    """
     converter = cattrs.Converter(
         forbid_extra_keys=True,
         unstruct_collection_overrides={Set: sorted, Sequence: list},
@@ -205,6 +211,10 @@ def structure(data: Any, model: type[Model]) -> Model:
         return cast(Model, _CONVERTER.structure(data, model))
     except (BanshishiError, BaseValidationError) as error:
         raise _translate(error, model.__name__) from error
+    except StructureHandlerNotFoundError:
+        raise InvalidTypeError(
+            field="model", value=model, problem="cannot be read back from JSON"
+        ) from None
 
 
 def _translate(error: BaseException, path: str) -> BanshishiError:

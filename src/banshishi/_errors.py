@@ -43,7 +43,7 @@ class BanshishiError(Exception):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        text = f"{self.field} {self.problem}; got {self.value!r}"
+        text = f"{self.field} {self.problem}; got {_shown(self.value)}"
         return f"{text}. {self.hint}" if self.hint else text
 
     def __str__(self) -> str:
@@ -53,6 +53,15 @@ class BanshishiError(Exception):
     def at(self, field: str) -> "BanshishiError":
         """Return a copy of this error re-addressed to ``field`` (same kind and value)."""
         return type(self)(field=field, value=self.value, problem=self.problem, hint=self.hint)
+
+
+def _shown(value: object, limit: int = 200) -> str:
+    """``repr(value)``, cut to ``limit`` characters; never raises, even for huge ints."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # int too long to print, or a self-referencing value
+        text = f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class InvalidValueError(BanshishiError, ValueError):

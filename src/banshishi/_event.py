@@ -26,13 +26,21 @@ def freeze_data(value: Mapping[str, Any]) -> Mapping[str, JsonValue]:
     Anything that JSON cannot carry (sets, datetimes, NaN, non-string keys) raises
     ``InvalidValueError`` naming the path inside ``Event.data``.
     """
-    frozen = _freeze(value, "Event.data")
+    frozen = _freeze(value, "Event.data", 0)
     if not isinstance(frozen, Mapping):
         raise InvalidTypeError(field="Event.data", value=value, problem="must be a mapping")
     return frozen
 
 
-def _freeze(value: object, path: str) -> JsonValue:
+MAX_DEPTH = 32
+"""How deeply ``Event.data`` may nest; an audit record needs nothing deeper."""
+
+
+def _freeze(value: object, path: str, depth: int) -> JsonValue:
+    if depth > MAX_DEPTH:
+        raise InvalidValueError(
+            field=path, value=value, problem=f"nests deeper than {MAX_DEPTH} levels"
+        )
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
@@ -40,13 +48,13 @@ def _freeze(value: object, path: str) -> JsonValue:
             raise InvalidValueError(field=path, value=value, problem="must be a finite number")
         return value
     if isinstance(value, list | tuple):
-        return tuple(_freeze(item, f"{path}[{i}]") for i, item in enumerate(value))
+        return tuple(_freeze(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
     if isinstance(value, Mapping):
         copied: dict[str, JsonValue] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidTypeError(field=path, value=key, problem="must have string keys")
-            copied[key] = _freeze(item, f"{path}.{key}")
+            copied[key] = _freeze(item, f"{path}.{key}", depth + 1)
         return MappingProxyType(copied)
     raise InvalidTypeError(field=path, value=value, problem="must hold only JSON values")
 

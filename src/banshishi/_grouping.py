@@ -6,16 +6,20 @@ helpers here. Totals for a unit *and everything under it* come from
 :meth:`UnitTree.roll_up`, which adds the per-unit breakdowns up the tree.
 """
 
-import operator
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any, Protocol, TypeVar, final
+from typing import Any, TypeVar, final
 
 from pendulum import Date, DateTime
 
 from ._breakdown import Breakdown
 from ._errors import InvalidTypeError
+from ._evaluation import Evaluation
+from ._event import Event
+from ._feedback import Feedback
+from ._issue import Issue
 from ._labels import LabelledEnum
-from ._time import DEFAULT_TIMEZONE, as_datetime
+from ._pledge import Pledge
+from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone
 from ._unit import Level, UnitTree
 
 Item = TypeVar("Item")
@@ -34,6 +38,11 @@ class Period(LabelledEnum):
     YEAR = "year", "年"  # a calendar year
 
 
+def _check_period(period: object) -> None:
+    if not isinstance(period, Period):
+        raise InvalidTypeError(field="period", value=period, problem="must be a Period member")
+
+
 def period_start(moment: DateTime, period: Period, *, timezone: str = DEFAULT_TIMEZONE) -> Date:
     """The first day of the ``period`` containing ``moment``, on the calendar of ``timezone``.
 
@@ -41,9 +50,9 @@ def period_start(moment: DateTime, period: Period, *, timezone: str = DEFAULT_TI
     >>> period_start(pendulum.datetime(2026, 11, 18, 23, tz="UTC"), Period.HALF_MONTH)
     Date(2026, 11, 16)
     """
-    day = as_datetime(moment, field="moment").in_timezone(timezone).date()
-    if not isinstance(period, Period):
-        raise InvalidTypeError(field="period", value=period, problem="must be a Period member")
+    _check_period(period)
+    zone = check_zone(timezone, field="timezone")
+    day = as_datetime(moment, field="moment").in_timezone(zone).date()
     if period is Period.DAY:
         return day
     if period is Period.WEEK:
@@ -57,16 +66,30 @@ def period_start(moment: DateTime, period: Period, *, timezone: str = DEFAULT_TI
     return day.replace(month=1, day=1)
 
 
-class _HasUnit(Protocol):
-    @property
-    def responsible_unit(self) -> str | None: ...
-    @property
-    def received_by(self) -> str | None: ...
+Dated = Issue | Pledge | Evaluation | Feedback | Event
 
 
-def by_unit(issue: _HasUnit) -> str | None:
-    """Key: the responsible unit, or the receiving unit before transfer (``None`` if neither)."""
-    return issue.responsible_unit or issue.received_by
+def by_unit(item: Issue | Pledge) -> str | None:
+    """Key: an issue's responsible unit (or the receiving unit before transfer), or a
+    pledge's unit; ``None`` if there is none."""
+    if isinstance(item, Issue):
+        return item.responsible_unit or item.received_by
+    if isinstance(item, Pledge):
+        return item.unit
+    raise InvalidTypeError(field="by_unit item", value=item, problem="must be an Issue or Pledge")
+
+
+def moment_of(item: Dated) -> DateTime:
+    """When an item entered the ledger: an issue's receipt, a pledge's claim, else its ``at``."""
+    if isinstance(item, Issue):
+        return item.received_at
+    if isinstance(item, Pledge):
+        return item.claimed_at
+    if isinstance(item, Evaluation | Feedback | Event):
+        return item.at
+    raise InvalidTypeError(
+        field="by_period item", value=item, problem="must be an Issue, Pledge, Evaluation, …"
+    )
 
 
 def by_level(
@@ -84,10 +107,17 @@ def by_level(
 def by_period(
     period: Period,
     *,
-    moment_of: Callable[[Any], DateTime] = operator.attrgetter("received_at"),
+    moment_of: Callable[[Any], DateTime] = moment_of,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> Callable[[Any], Date]:
-    """Key: the first day of the period in which the item was received (or ``moment_of``)."""
+    """Key: the first day of the period the item falls in.
+
+    By default an issue falls in the period it was received in, a pledge in the
+    one it was claimed in, and an evaluation, feedback or event in the one it
+    happened in; pass ``moment_of`` to choose another time.
+    """
+    _check_period(period)
+    check_zone(timezone, field="timezone")
     return lambda item: period_start(moment_of(item), period, timezone=timezone)
 
 
@@ -103,7 +133,20 @@ def grouped(
     Extra keyword arguments (``as_of=…``, ``basically_satisfied=…``) go to
     ``rate``. Groups appear in the order their first item does.
     """
+    if not callable(rate):
+        raise InvalidTypeError(field="rate", value=rate, problem="must be a rate function")
+    if not callable(by):
+        raise InvalidTypeError(field="by", value=by, problem="must be a function of an item")
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise InvalidTypeError(field="items", value=items, problem="must be an iterable")
     groups: dict[Key, list[Item]] = {}
     for item in items:
-        groups.setdefault(by(item), []).append(item)
+        key = by(item)
+        try:
+            members = groups.setdefault(key, [])
+        except TypeError:
+            raise InvalidTypeError(
+                field="by", value=key, problem="returned a key that cannot be hashed"
+            ) from None
+        members.append(item)
     return {key: rate(members, **options) for key, members in groups.items()}

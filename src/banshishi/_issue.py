@@ -7,10 +7,11 @@ import attrs
 from pendulum import DateTime
 
 from ._channel import Channel
-from ._errors import ChronologyError, InconsistentRecordError
+from ._errors import InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event
 from ._feedback import Feedback
+from ._issue_rules import NEEDS_FEEDBACK, check_issue
 from ._location import Location
 from ._person import Person
 from ._status import IssueStatus
@@ -23,12 +24,11 @@ from ._time import (
     optional_moment,
 )
 from ._track import Track, Urgency
-from ._validators import field_name, items_of, member_of, of_type, optional_text, text
+from ._validators import items_of, member_of, of_type, optional_text, text
 
 _SIGNED_FOR = frozenset(
     {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
 )
-_NEEDS_FEEDBACK = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
 
 
 def _at(event: Event) -> DateTime:
@@ -36,68 +36,22 @@ def _at(event: Event) -> DateTime:
 
 
 def _default_track(issue: "Issue") -> Track:
-    return issue.urgency.default_track
+    # Defaults are computed before validators run, so a bad urgency must not crash
+    # here; the urgency validator reports it.
+    urgency = issue.urgency
+    return urgency.default_track if isinstance(urgency, Urgency) else Track.IMMEDIATE
 
 
-def _check_not_before_receipt(
-    instance: "Issue", attribute: "attrs.Attribute[Any]", value: DateTime | None
-) -> None:
-    check_optional_aware(instance, attribute, value)
-    if value is not None and value < instance.received_at:
-        raise ChronologyError(
-            field=field_name(instance, attribute),
-            value=value,
-            problem=f"is before the issue was received ({instance.received_at.isoformat()})",
-        )
-
-
-_NO_ANSWER = "No matter is answered or closed until the requester has been answered."
-
-
-def _check_answered(instance: "Issue", attribute: "attrs.Attribute[Any]", value: object) -> None:
-    if value in _NEEDS_FEEDBACK and not instance.feedback:
-        raise InconsistentRecordError(
-            field=field_name(instance, attribute),
-            value=value,
-            problem="cannot be answered or closed while Issue.feedback is empty",
-            hint=_NO_ANSWER,
-        )
-
-
-def _keep_answers(
-    instance: "Issue", attribute: "attrs.Attribute[Any]", value: tuple[Feedback, ...]
-) -> tuple[Feedback, ...]:
-    if not value and instance.status in _NEEDS_FEEDBACK:
-        raise InconsistentRecordError(
-            field=field_name(instance, attribute),
-            value=value,
-            problem=f"cannot be emptied on a {instance.status.value} issue",
-            hint=_NO_ANSWER,
-        )
-    return value
-
-
-def _keep_receipt_first(
-    instance: "Issue", attribute: "attrs.Attribute[Any]", value: DateTime
-) -> DateTime:
-    # Runs on assignment only (attrs skips on_setattr hooks in __init__, where
-    # __attrs_post_init__ checks the same order field by field).
-    later: list[DateTime | None] = [instance.deadline, instance.closed_at]
-    later += [answer.at for answer in instance.feedback]
-    later += [rating.at for rating in instance.evaluations]
-    later += [event.at for event in instance.history]
-    earliest = min((moment for moment in later if moment is not None), default=None)
-    if earliest is not None and earliest < value:
-        raise ChronologyError(
-            field=field_name(instance, attribute),
-            value=value,
-            problem=f"would be after a later time recorded on the issue ({earliest.isoformat()})",
-        )
+def _recheck(instance: "Issue", attribute: "attrs.Attribute[Any]", value: Any) -> Any:
+    """on_setattr hook: check the record as it would be, before the value is set."""
+    record = instance.as_record()
+    record[attribute.name] = value
+    check_issue(record, changed=attribute.name)
     return value
 
 
 @final
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=[attrs.setters.convert, attrs.setters.validate, _recheck])
 class Issue:
     """A demand, opinion or problem raised by a citizen, and everything done about it.
 
@@ -109,21 +63,22 @@ class Issue:
     ``supervisor``, …); the requester is kept as a ``Person`` because feedback has
     to reach them.
 
-    Each field is checked whenever it is set. Rules that tie fields together are
-    checked when the issue is built: a closed issue has ``closed_at`` and at least
-    one feedback, an answered one has feedback, nothing happens before
-    ``received_at``, and ``history`` is a chain of events ending in ``status``.
+    Every field is checked when the issue is built and whenever it is set, and so
+    are the rules that tie fields together (see ``_issue_rules``): nothing happens
+    before ``received_at``, nothing is answered or closed before any feedback,
+    ``closed_at`` is set exactly when the issue is closed, the ``history`` is an
+    ordered chain ending in ``status``, and evaluations belong to this issue. A
+    refused change leaves the issue as it was.
+
+    Fields that must agree change together through :meth:`update`, which applies
+    several fields at once or none of them.
     """
 
     id: str = attrs.field(validator=text())
     title: str = attrs.field(validator=text())
     channel: Channel = attrs.field(validator=member_of(Channel))
     urgency: Urgency = attrs.field(validator=member_of(Urgency))
-    received_at: DateTime = attrs.field(
-        converter=aware_datetime,
-        validator=check_aware,
-        on_setattr=[attrs.setters.convert, attrs.setters.validate, _keep_receipt_first],
-    )
+    received_at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
     track: Track = attrs.field(
         default=attrs.Factory(_default_track, takes_self=True), validator=member_of(Track)
     )
@@ -131,7 +86,7 @@ class Issue:
     category: str = attrs.field(default="", validator=text(required=False))
     """The field the problem belongs to: roads, heating, water, schools, elderly care, …"""
     target_groups: frozenset[TargetGroup] = attrs.field(
-        default=frozenset(), validator=items_of(member_of(TargetGroup))
+        default=frozenset(), validator=items_of(member_of(TargetGroup), container=frozenset)
     )
     location: Location | None = attrs.field(
         default=None, validator=of_type(Location, optional=True)
@@ -144,89 +99,49 @@ class Issue:
     requirements: str = attrs.field(default="", validator=text(required=False))
     """The work requirements (工作要求) given on transfer."""
     deadline: DateTime | None = attrs.field(
-        default=None, converter=optional_aware_datetime, validator=_check_not_before_receipt
+        default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
     co_units: tuple[str, ...] = attrs.field(default=(), validator=items_of(text(), unique=True))
     """Ids of the units that share a 共办 item with the responsible (lead) unit."""
     supervising_unit: str | None = attrs.field(default=None, validator=optional_text)
     supervisor: str | None = attrs.field(default=None, validator=optional_text)
     status: IssueStatus = attrs.field(
-        default=IssueStatus.RECEIVED, validator=[member_of(IssueStatus), _check_answered]
+        default=IssueStatus.RECEIVED, validator=member_of(IssueStatus)
     )
     closed_at: DateTime | None = attrs.field(
-        default=None, converter=optional_aware_datetime, validator=_check_not_before_receipt
+        default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
-    feedback: tuple[Feedback, ...] = attrs.field(
-        default=(),
-        validator=items_of(of_type(Feedback)),
-        on_setattr=[attrs.setters.validate, _keep_answers],
-    )
+    feedback: tuple[Feedback, ...] = attrs.field(default=(), validator=items_of(of_type(Feedback)))
     evaluations: tuple[Evaluation, ...] = attrs.field(
         default=(), validator=items_of(of_type(Evaluation))
     )
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
-        if (self.status is IssueStatus.CLOSED) != (self.closed_at is not None):
-            raise InconsistentRecordError(
-                field="Issue.closed_at",
-                value=self.closed_at,
-                problem=f"must be set exactly when the status is closed ({self.status.value!r})",
-            )
-        if self.responsible_unit is not None and self.responsible_unit in self.co_units:
-            raise InconsistentRecordError(
-                field="Issue.co_units",
-                value=self.co_units,
-                problem=f"must not repeat the responsible unit {self.responsible_unit!r}",
-            )
-        dated: tuple[tuple[str, tuple[Feedback | Evaluation, ...]], ...] = (
-            ("feedback", self.feedback),
-            ("evaluations", self.evaluations),
-        )
-        for name, records in dated:
-            for index, record in enumerate(records):
-                if record.at < self.received_at:
-                    raise ChronologyError(
-                        field=f"Issue.{name}[{index}].at",
-                        value=record.at,
-                        problem="is before the issue was received",
-                    )
-        for index, evaluation in enumerate(self.evaluations):
-            if evaluation.issue_id != self.id:
-                raise InconsistentRecordError(
-                    field=f"Issue.evaluations[{index}].issue_id",
-                    value=evaluation.issue_id,
-                    problem=f"does not match the issue id {self.id!r}",
-                )
-        self._check_history()
+        check_issue(self.as_record())
 
-    def _check_history(self) -> None:
-        previous: Event | None = None
-        for index, event in enumerate(self.history):
-            field = f"Issue.history[{index}]"
-            if event.at < self.received_at:
-                raise ChronologyError(
-                    field=f"{field}.at", value=event.at, problem="is before the issue was received"
-                )
-            if previous is not None and event.at < previous.at:
-                raise ChronologyError(
-                    field=f"{field}.at",
-                    value=event.at,
-                    problem="is earlier than the event before it",
-                )
-            if previous is not None and event.from_status is not previous.to_status:
-                raise InconsistentRecordError(
-                    field=f"{field}.from_status",
-                    value=event.from_status,
-                    problem=f"does not follow on from {previous.to_status.value!r}",
-                )
-            previous = event
-        if previous is not None and previous.to_status is not self.status:
-            raise InconsistentRecordError(
-                field="Issue.status",
-                value=self.status,
-                problem=f"differs from the last event's status {previous.to_status.value!r}",
+    def as_record(self) -> dict[str, Any]:
+        """The fields as a plain dict (a shallow copy; the values are shared)."""
+        return {field.name: getattr(self, field.name) for field in attrs.fields(Issue)}
+
+    def update(self, **changes: Any) -> None:
+        """Set several fields at once: all are checked together, and if any check
+        fails nothing changes.
+
+        This is how to move fields that must agree, such as closing an issue::
+
+            issue.update(status=IssueStatus.CLOSED, closed_at=moment)
+        """
+        names = {field.name for field in attrs.fields(Issue)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise InvalidValueError(
+                field="Issue.update", value=unknown, problem="names fields an Issue does not have"
             )
+        candidate = attrs.evolve(self, **changes)
+        for name in changes:
+            # Already checked as a whole on the candidate; bypass the per-field hooks.
+            object.__setattr__(self, name, getattr(candidate, name))
 
     # -- the issue as it stood at a moment -------------------------------------------------
     #
@@ -286,7 +201,7 @@ class Issue:
     def redone_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the issue had been sent back for a redo (重办) after an answer by ``moment``."""
         return any(
-            event.from_status in _NEEDS_FEEDBACK and event.to_status is IssueStatus.IN_PROGRESS
+            event.from_status in NEEDS_FEEDBACK and event.to_status is IssueStatus.IN_PROGRESS
             for event in self._events_until(moment)
         )
 

@@ -16,6 +16,7 @@ from ._breakdown import Breakdown
 from ._issue import Issue
 from ._status import IssueStatus
 from ._time import optional_moment
+from ._validators import items_given
 
 
 def issues_in_scope(
@@ -25,7 +26,7 @@ def issues_in_scope(
     as_of = optional_moment(as_of, field="as_of")
     counted: list[Issue] = []
     dismissed: list[Issue] = []
-    for issue in issues:
+    for issue in items_given(issues, Issue, field="issues"):
         status = issue.status_as_of(as_of)
         if status is IssueStatus.DISMISSED:
             dismissed.append(issue)

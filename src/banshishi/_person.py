@@ -4,7 +4,7 @@ from typing import Any, final
 
 import attrs
 
-from ._errors import InvalidValueError
+from ._errors import InvalidTypeError, InvalidValueError
 from ._labels import LabelledEnum
 from ._validators import field_name, optional_text, text
 
@@ -99,4 +99,6 @@ def personal_fields(cls: type) -> tuple[str, ...]:
     >>> personal_fields(Person)
     ('name', 'mobile', 'id_number', 'address')
     """
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        raise InvalidTypeError(field="cls", value=cls, problem="must be a banshishi model class")
     return tuple(a.name for a in attrs.fields(cls) if a.metadata.get(PERSONAL))

@@ -61,9 +61,9 @@ class Rate:
         Rounding uses integer arithmetic on the exact fraction, so a value exactly
         halfway rounds up and nothing is lost to binary floating point.
         """
-        if not isinstance(places, int) or isinstance(places, bool) or places < 0:
+        if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 20:
             raise InvalidTypeError(
-                field="Rate.format.places", value=places, problem="must be a whole number >= 0"
+                field="Rate.format.places", value=places, problem="must be a whole number 0–20"
             )
         if not self.denominator:
             return no_data

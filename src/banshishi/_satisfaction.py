@@ -19,6 +19,7 @@ from ._evaluation import Evaluation
 from ._issue import Issue
 from ._issue_rates import issues_in_scope
 from ._time import optional_moment
+from ._validators import flag, items_given
 
 
 def _rated(issues: Iterable[Issue], as_of: DateTime | None) -> tuple[list[Issue], list[Issue]]:
@@ -31,6 +32,7 @@ def satisfaction_rate(
 ) -> Breakdown[Issue]:
     """满意率: rated issues whose latest rating counts as satisfied, out of rated issues."""
     as_of = optional_moment(as_of, field="as_of")
+    basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
     rated, dismissed = _rated(issues, as_of)
 
     def satisfied(issue: Issue) -> bool:
@@ -62,7 +64,12 @@ def evaluation_satisfaction_rate(
 ) -> Breakdown[Evaluation]:
     """满意率 over individual ratings given by ``as_of``, each rating one vote."""
     as_of = optional_moment(as_of, field="as_of")
-    given = [e for e in evaluations if as_of is None or e.at <= as_of]
+    basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
+    given = [
+        e
+        for e in items_given(evaluations, Evaluation, field="evaluations")
+        if as_of is None or e.at <= as_of
+    ]
     return Breakdown.of(
         given, lambda e: e.rating.counts_as_satisfied(basically_satisfied=basically_satisfied)
     )

@@ -14,6 +14,8 @@ the zone survives a round trip through JSON and not just the offset.
 """
 
 import datetime as dt
+import re
+import zoneinfo
 from typing import Any, Protocol, final, runtime_checkable
 
 import attrs
@@ -34,12 +36,35 @@ class Clock(Protocol):
     def now(self) -> DateTime: ...
 
 
+def check_zone(name: object, *, field: str) -> str:
+    """``name`` if it is an IANA time-zone name pendulum knows; else a library error.
+
+    Offsets, numbers and ``None`` are refused: ``None`` would mean the host's zone,
+    and banshishi never lets the machine's settings change a figure.
+    """
+    if not isinstance(name, str):
+        raise InvalidTypeError(field=field, value=name, problem="must be an IANA time-zone name")
+    try:
+        pendulum.timezone(name)
+    except (ValueError, LookupError, OSError):
+        raise InvalidValueError(
+            field=field, value=name, problem="is not a known IANA time-zone name"
+        ) from None
+    if not isinstance(pendulum.timezone(name), pendulum.Timezone):
+        raise InvalidValueError(field=field, value=name, problem="is an offset, not a zone name")
+    return name
+
+
+def _check_zone_field(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    check_zone(value, field=field_name(instance, attribute))
+
+
 @final
 @attrs.frozen
 class SystemClock:
     """The real time, in ``timezone`` (Asia/Shanghai unless told otherwise)."""
 
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=_check_zone_field)
 
     def now(self) -> DateTime:
         return pendulum.now(self.timezone)
@@ -70,7 +95,16 @@ class FixedClock:
 
     def advance(self, **interval: int) -> "FixedClock":
         """Move the clock forward by pendulum ``add`` units (``days=1``, ``hours=2``, …)."""
-        self.moment = self.moment.add(**interval)
+        try:
+            moved = self.moment.add(**interval)
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidValueError(
+                field="FixedClock.advance",
+                value=interval,
+                problem="must be whole numbers of years, months, weeks, days, hours, "
+                "minutes, seconds or microseconds that keep the date in range",
+            ) from None
+        self.moment = moved
         return self
 
 
@@ -89,24 +123,35 @@ def as_datetime(value: object, *, field: str) -> DateTime:
             problem="has no time zone",
             hint=f"Attach one, e.g. pendulum.instance(value, tz={DEFAULT_TIMEZONE!r}).",
         )
-    if isinstance(value, DateTime):
+    if isinstance(value, DateTime) and _has_pendulum_zone(value):
         return value
     return _to_pendulum(value)
 
 
+def _has_pendulum_zone(value: dt.datetime) -> bool:
+    return isinstance(value.tzinfo, pendulum.Timezone | pendulum.FixedTimezone)
+
+
 def optional_moment(value: object, *, field: str) -> DateTime | None:
     """``None``, or ``value`` checked by :func:`as_datetime` (for ``as_of=`` arguments)."""
-    if value is None or (type(value) is DateTime and value.tzinfo is not None):
+    if value is None or (type(value) is DateTime and _has_pendulum_zone(value)):
         return value
     return as_datetime(value, field=field)
 
 
 def _to_pendulum(value: dt.datetime) -> DateTime:
+    """A pendulum DateTime with a pendulum zone: named zones keep their name."""
     # pendulum.instance() turns the stdlib's fixed timezone.utc into the *named*
     # zone UTC; keep a fixed offset fixed, so "+00:00" text round-trips as it was.
-    if isinstance(value.tzinfo, dt.timezone):
+    tz = value.tzinfo
+    if isinstance(tz, dt.timezone):
         offset = value.utcoffset() or dt.timedelta(0)
-        value = value.replace(tzinfo=pendulum.FixedTimezone(int(offset.total_seconds())))
+        return pendulum.instance(
+            value.replace(tzinfo=pendulum.FixedTimezone(int(offset.total_seconds())))
+        )
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        # pendulum.instance() keeps a stdlib ZoneInfo as it is on a pendulum DateTime.
+        return pendulum.instance(value.astimezone(pendulum.timezone(tz.key)))
     return pendulum.instance(value)
 
 
@@ -115,7 +160,7 @@ def aware_datetime(value: DateTime) -> DateTime:
 
     Anything else passes through unchanged for the validator to judge.
     """
-    if isinstance(value, dt.datetime) and not isinstance(value, DateTime) and value.tzinfo:
+    if isinstance(value, dt.datetime) and value.tzinfo and not _has_pendulum_zone(value):
         return _to_pendulum(value)
     return value
 
@@ -161,29 +206,46 @@ def parse_instant(text: str, *, field: str = "moment") -> DateTime:
     """
     if not isinstance(text, str):
         raise InvalidTypeError(field=field, value=text, problem="must be RFC 3339 text")
-    stamp, zone = text, ""
-    if text.endswith("]") and "[" in text:
-        stamp, _, zone = text[:-1].partition("[")
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        if _RFC3339.fullmatch(text + "Z"):
+            raise NaiveDatetimeError(
+                field=field,
+                value=text,
+                problem="has no UTC offset",
+                hint="Append one, e.g. +08:00.",
+            )
+        raise InvalidValueError(field=field, value=text, problem="is not an RFC 3339 date-time")
+    stamp, zone = match["stamp"], match["zone"]
     try:
-        parsed = dt.datetime.fromisoformat(stamp)
-    except ValueError:
+        moment = _to_pendulum(dt.datetime.fromisoformat(stamp.upper().replace("Z", "+00:00")))
+    except ValueError:  # month 13, 25 o'clock, …
         raise InvalidValueError(
-            field=field, value=text, problem="is not an RFC 3339 date-time"
+            field=field, value=text, problem="is not a valid RFC 3339 date-time"
         ) from None
-    moment = as_datetime(parsed, field=field)
-    if not zone:
+    if zone is None:
         return moment
     try:
-        zoned = moment.in_timezone(zone)
-    except (ValueError, LookupError):
+        zoned = moment.in_timezone(check_zone(zone, field=field))
+    except InvalidValueError:
         raise InvalidValueError(
             field=field, value=text, problem="names an unknown time zone"
+        ) from None
+    except OverflowError:
+        raise InvalidValueError(
+            field=field, value=text, problem="is outside the range of dates that can be represented"
         ) from None
     if zoned.utcoffset() != moment.utcoffset():
         raise InvalidValueError(
             field=field, value=text, problem="has an offset that contradicts its time zone"
         )
     return zoned
+
+
+_RFC3339 = re.compile(
+    r"(?P<stamp>\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2}))"
+    r"(?:\[(?P<zone>.*)\])?"
+)
 
 
 def _zone_name(moment: DateTime) -> str:

@@ -11,7 +11,7 @@ from typing import Protocol, Self, TypeVar, final
 
 import attrs
 
-from ._errors import DuplicateError, HierarchyError, NotFoundError
+from ._errors import DuplicateError, HierarchyError, InvalidTypeError, NotFoundError
 from ._labels import LabelledEnum
 from ._validators import member_of, optional_text, text
 
@@ -78,7 +78,9 @@ class UnitTree:
         self._units: dict[str, Unit] = {}
         for unit in units:
             if not isinstance(unit, Unit):
-                raise HierarchyError(field="UnitTree.units", value=unit, problem="must hold Units")
+                raise InvalidTypeError(
+                    field="UnitTree.units", value=unit, problem="must hold Units"
+                )
             if unit.id in self._units:
                 raise DuplicateError(field="Unit.id", value=unit.id, problem="appears twice")
             self._units[unit.id] = unit
@@ -106,7 +108,9 @@ class UnitTree:
         if len(self._order) != len(self._units):
             stray = next(uid for uid in self._units if uid not in self._start)
             raise HierarchyError(
-                field=f"Unit.parent of {stray!r}", value=stray, problem="is part of a cycle"
+                field=f"Unit.parent of {stray!r}",
+                value=stray,
+                problem="is part of a cycle, or hangs under one",
             )
 
     def _number(self, roots: list[str]) -> None:
@@ -130,7 +134,10 @@ class UnitTree:
         return (self._units[uid] for uid in self._order)
 
     def __contains__(self, unit_id: object) -> bool:
-        return unit_id in self._units
+        try:
+            return unit_id in self._units
+        except TypeError:  # an unhashable value is not an id
+            return False
 
     def __getitem__(self, unit_id: str) -> Unit:
         try:
@@ -176,6 +183,10 @@ class UnitTree:
         Units with nothing in their subtree are left out. A key that is not a unit
         of the tree (``None`` included) raises ``NotFoundError``.
         """
+        if not isinstance(per_unit, Mapping):
+            raise InvalidTypeError(
+                field="roll_up", value=per_unit, problem="must be a mapping of unit ids to totals"
+            )
         own: dict[str, Total] = {}
         for key, value in per_unit.items():
             if key is None or key not in self._units:
@@ -185,13 +196,25 @@ class UnitTree:
                     problem="is not a unit of the tree",
                     hint="Drop or assign items without a unit before rolling up.",
                 )
+            if value is None:
+                raise InvalidTypeError(
+                    field=f"roll_up[{key!r}]", value=value, problem="must be a total, not None"
+                )
             own[key] = value
         totals: dict[str, Total] = {}
         for unit_id in reversed(self._order):
             total = own.get(unit_id)
             for child in self._children.get(unit_id, ()):
-                if child in totals:
+                if child not in totals:
+                    continue
+                try:
                     total = totals[child] if total is None else total + totals[child]
+                except TypeError:
+                    raise InvalidTypeError(
+                        field=f"roll_up[{unit_id!r}]",
+                        value=total,
+                        problem=f"cannot be added to the total of {child!r}",
+                    ) from None
             if total is not None:
                 totals[unit_id] = total
         return {uid: totals[uid] for uid in self._order if uid in totals}

@@ -5,13 +5,14 @@ members of the ``BanshishiError`` tree instead, so a caller can catch one root.
 """
 
 import enum
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
 from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 
+Item = TypeVar("Item")
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
@@ -55,6 +56,32 @@ def whole_number(minimum: int, *, error: type[InvalidValueError] = InvalidValueE
             )
 
     return check
+
+
+def items_given(values: object, kind: type[Item], *, field: str) -> list[Item]:
+    """``values`` as a list, if it is an iterable of ``kind``; else a library error.
+
+    Used at the entry of the rate calculators, so that passing pledges to an issue
+    rate, or ``None``, fails at once with the position of the stray item.
+    """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidTypeError(
+            field=field, value=values, problem=f"must be an iterable of {kind.__name__}"
+        )
+    items = list(values)
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise InvalidTypeError(
+                field=f"{field}[{index}]", value=item, problem=f"must be a {kind.__name__}"
+            )
+    return items
+
+
+def flag(value: object, *, field: str) -> bool:
+    """``value`` if it is a ``bool``; truthiness is not an answer to a yes/no option."""
+    if not isinstance(value, bool):
+        raise InvalidTypeError(field=field, value=value, problem="must be True or False")
+    return value
 
 
 def member_of(kind: type[enum.Enum], *, optional: bool = False) -> Validator:
@@ -101,16 +128,25 @@ def optional_text(instance: object, attribute: "attrs.Attribute[Any]", value: ob
         _required_text(instance, attribute, value)
 
 
-def items_of(item: Validator, *, unique: bool = False) -> Validator:
-    """Require a tuple or frozenset whose every element passes ``item``.
+def items_of(
+    item: Validator,
+    *,
+    container: type[tuple[Any, ...] | frozenset[Any]] = tuple,
+    unique: bool = False,
+) -> Validator:
+    """Require a ``container`` (a tuple unless told) whose every element passes ``item``.
 
+    Only the declared container is accepted: a frozenset has no order and a tuple
+    may repeat, so taking one for the other would change the record silently.
     Element errors are re-addressed to ``Class.field[i]``; ``unique`` refuses repeats.
     """
 
     def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
         name = field_name(instance, attribute)
-        if not isinstance(value, tuple | frozenset):
-            raise InvalidTypeError(field=name, value=value, problem="must be a tuple or frozenset")
+        if type(value) is not container:
+            raise InvalidTypeError(
+                field=name, value=value, problem=f"must be a {container.__name__}"
+            )
         seen: set[object] = set()
         for index, element in enumerate(value):
             try:
