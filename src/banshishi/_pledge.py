@@ -125,12 +125,14 @@ class Pledge:
 
     def fulfilled_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been fulfilled by ``moment`` (now if ``None``)."""
-        moment = optional_moment(moment, field="Pledge.fulfilled_as_of.moment")
+        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+            moment = optional_moment(moment, field="Pledge.fulfilled_as_of.moment")
         if self.fulfilled_at is None:
             return False
         return moment is None or self.fulfilled_at <= moment
 
     def claimed_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been claimed by ``moment`` (now if ``None``)."""
-        moment = optional_moment(moment, field="Pledge.claimed_as_of.moment")
+        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+            moment = optional_moment(moment, field="Pledge.claimed_as_of.moment")
         return moment is None or self.claimed_at <= moment
