@@ -27,6 +27,7 @@ from banshishi import (
     Unit,
     UnitTree,
     Urgency,
+    by_level,
     by_period,
     by_unit,
     completion_rate,
@@ -171,3 +172,47 @@ def test_a_stdlib_utc_time_stays_a_fixed_offset():
         id="i", title="t", channel=Channel.HOTLINE, urgency=Urgency.URGENT, received_at=moment
     )
     assert format_instant(issue.received_at) == "2026-01-01T00:00:00+00:00"
+
+
+def test_a_stdlib_datetime_already_in_a_pendulum_zone_is_stored_as_a_pendulum_datetime():
+    moment = dt.datetime(2026, 4, 7, 10, tzinfo=pendulum.timezone("Asia/Shanghai"))
+    issue = Issue(
+        id="i", title="t", channel=Channel.HOTLINE, urgency=Urgency.URGENT, received_at=moment
+    )
+    assert type(issue.received_at) is pendulum.DateTime
+    assert issue.received_at.add(days=1).day == 8
+
+
+def test_times_at_the_ends_of_the_calendar_are_refused_by_name():
+    far = dt.datetime(9999, 12, 31, 23, tzinfo=ZoneInfo("America/New_York"))
+    with pytest.raises(InvalidValueError) as caught:
+        Issue(id="i", title="t", channel=Channel.HOTLINE, urgency=Urgency.URGENT, received_at=far)
+    assert caught.value.field == "Issue.received_at"
+    edge = pendulum.parse("9999-12-31T23:59:59-01:00")
+    with pytest.raises(InvalidValueError) as caught:
+        period_start(edge, Period.DAY)
+    assert caught.value.field == "moment"
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: by_period(Period.DAY, moment_of=None), "moment_of"),
+        (lambda: by_level(None), "tree"),
+        (lambda: grouped(completion_rate, [ISSUE], by=by_unit, asof=T0), "grouped options"),
+        (lambda: grouped(completion_rate, [], by=by_unit, as_of="garbage"), "as_of"),
+        (lambda: grouped(completion_rate, {"a": 1}, by=by_unit), "items"),
+    ],
+)
+def test_grouping_arguments_are_checked_before_any_work(call, field):
+    with pytest.raises(InvalidTypeError) as caught:
+        call()
+    assert caught.value.field == field
+
+
+def test_a_number_too_large_for_a_float_is_refused_naming_it():
+    data = unstructure(ISSUE)
+    data["location"] = {"division_code": "150102", "latitude": 10**400, "longitude": 1.0}
+    with pytest.raises(InvalidValueError) as caught:
+        structure(data, Issue)
+    assert (caught.value.field, caught.value.value) == ("Issue.location.latitude", 10**400)

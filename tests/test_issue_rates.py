@@ -184,7 +184,9 @@ def test_redo_rate_is_out_of_answered_issues():
 def test_a_partial_history_opening_on_a_closed_issue_is_read_without_crashing():
     # A ledger imported mid-life: the first recorded step reopens an already closed issue.
     reopen = step(S.CLOSED, S.IN_PROGRESS, hours(2))
-    issue = make_issue(status=S.IN_PROGRESS, history=(reopen,), deadline=hours(24))
+    issue = make_issue(
+        status=S.IN_PROGRESS, history=(reopen,), deadline=hours(24), feedback=answer(T0)
+    )
     before = hours(1)
     assert issue.status_as_of(before) is S.CLOSED
     assert completion_rate([issue], as_of=before).numerator == (issue,)

@@ -92,13 +92,31 @@ def test_text_without_an_offset_is_refused_as_naive(text):
         "2026-02-14 09:30+08:00",
         "20260214T093000+0800",
         "2026-W07-6T09:30:00+08:00",
-        "2026-02-14T09:30:00.1234567+08:00",
     ],
 )
 def test_iso_forms_that_are_not_rfc_3339_are_refused(text):
     with pytest.raises(InvalidValueError, match="RFC 3339") as caught:
         parse_instant(text)
     assert caught.value.value == text
+
+
+def test_rfc_3339_details_are_read_as_the_rfc_allows():
+    seven = parse_instant("2026-02-14T09:30:00.1234567+08:00")  # any number of digits
+    assert seven.microsecond == 123456
+    assert parse_instant("2026-02-14t01:30:00z") == parse_instant("2026-02-14T01:30:00Z")
+    # "Z" with a zone: the UTC time is known and the local offset comes from the zone.
+    zoned = parse_instant("2026-02-14T01:30:00Z[Asia/Shanghai]")
+    assert (zoned.hour, zoned.timezone_name) == (9, "Asia/Shanghai")
+    with pytest.raises(InvalidValueError, match="leap second"):
+        parse_instant("2016-12-31T23:59:60Z")
+    with pytest.raises(InvalidValueError, match="RFC 3339"):
+        parse_instant("２０２６-02-14T09:30:00+08:00")  # full-width digits
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules"])
+def test_zone_names_that_depend_on_the_host_are_refused(zone):
+    with pytest.raises(InvalidValueError, match="unknown time zone"):
+        parse_instant(f"2026-02-14T09:30:00+08:00[{zone}]")
 
 
 @pytest.mark.parametrize(

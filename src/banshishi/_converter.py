@@ -58,7 +58,12 @@ def _strict(kind: type) -> Any:
             raise InvalidTypeError(
                 field=kind.__name__, value=value, problem=f"must be {kind.__name__}"
             )
-        return float(value) if kind is float else value  # type: ignore[arg-type]
+        if kind is not float:
+            return value
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            raise InvalidValueError(field="float", value=value, problem="is too large") from None
 
     return structure
 

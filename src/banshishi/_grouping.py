@@ -6,20 +6,21 @@ helpers here. Totals for a unit *and everything under it* come from
 :meth:`UnitTree.roll_up`, which adds the per-unit breakdowns up the tree.
 """
 
-from collections.abc import Callable, Hashable, Iterable
+import inspect
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar, final
 
 from pendulum import Date, DateTime
 
 from ._breakdown import Breakdown
-from ._errors import InvalidTypeError
+from ._errors import InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event
 from ._feedback import Feedback
 from ._issue import Issue
 from ._labels import LabelledEnum
 from ._pledge import Pledge
-from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone
+from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone, optional_moment
 from ._unit import Level, UnitTree
 
 Item = TypeVar("Item")
@@ -52,7 +53,13 @@ def period_start(moment: DateTime, period: Period, *, timezone: str = DEFAULT_TI
     """
     _check_period(period)
     zone = check_zone(timezone, field="timezone")
-    day = as_datetime(moment, field="moment").in_timezone(zone).date()
+    moment = as_datetime(moment, field="moment")
+    try:
+        day = moment.in_timezone(zone).date()
+    except OverflowError:
+        raise InvalidValueError(
+            field="moment", value=moment, problem=f"cannot be shown on the calendar of {zone}"
+        ) from None
     if period is Period.DAY:
         return day
     if period is Period.WEEK:
@@ -88,7 +95,7 @@ def moment_of(item: Dated) -> DateTime:
     if isinstance(item, Evaluation | Feedback | Event):
         return item.at
     raise InvalidTypeError(
-        field="by_period item", value=item, problem="must be an Issue, Pledge, Evaluation, …"
+        field="item", value=item, problem="must be an Issue, Pledge, Evaluation, Feedback or Event"
     )
 
 
@@ -96,6 +103,11 @@ def by_level(
     tree: UnitTree, unit_of: Callable[[Any], str | None] = by_unit
 ) -> Callable[[Any], Level | None]:
     """Key: the level of the item's unit in ``tree`` (``None`` for an item with no unit)."""
+
+    if not isinstance(tree, UnitTree):
+        raise InvalidTypeError(field="tree", value=tree, problem="must be a UnitTree")
+    if not callable(unit_of):
+        raise InvalidTypeError(field="unit_of", value=unit_of, problem="must be a function")
 
     def key(item: Any) -> Level | None:
         unit = unit_of(item)
@@ -118,6 +130,8 @@ def by_period(
     """
     _check_period(period)
     check_zone(timezone, field="timezone")
+    if not callable(moment_of):
+        raise InvalidTypeError(field="moment_of", value=moment_of, problem="must be a function")
     return lambda item: period_start(moment_of(item), period, timezone=timezone)
 
 
@@ -137,8 +151,18 @@ def grouped(
         raise InvalidTypeError(field="rate", value=rate, problem="must be a rate function")
     if not callable(by):
         raise InvalidTypeError(field="by", value=by, problem="must be a function of an item")
-    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
-        raise InvalidTypeError(field="items", value=items, problem="must be an iterable")
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+        raise InvalidTypeError(field="items", value=items, problem="must be an iterable of items")
+    try:
+        inspect.signature(rate).bind([], **options)
+    except TypeError as error:
+        raise InvalidTypeError(
+            field="grouped options", value=sorted(options), problem=f"do not fit the rate ({error})"
+        ) from None
+    except ValueError:  # a callable without a signature (a builtin): let the call decide
+        pass
+    if "as_of" in options:
+        optional_moment(options["as_of"], field="as_of")
     groups: dict[Key, list[Item]] = {}
     for item in items:
         key = by(item)

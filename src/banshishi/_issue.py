@@ -1,13 +1,14 @@
 """The issue (诉求/问题): one citizen's demand, from intake to closure."""
 
 from bisect import bisect_right
+from contextvars import ContextVar
 from typing import Any, final
 
 import attrs
 from pendulum import DateTime
 
 from ._channel import Channel
-from ._errors import InvalidValueError
+from ._errors import InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event
 from ._feedback import Feedback
@@ -20,6 +21,7 @@ from ._time import (
     aware_datetime,
     check_aware,
     check_optional_aware,
+    is_plain_moment,
     optional_aware_datetime,
     optional_moment,
 )
@@ -42,11 +44,16 @@ def _default_track(issue: "Issue") -> Track:
     return urgency.default_track if isinstance(urgency, Urgency) else Track.IMMEDIATE
 
 
+# Set while Issue.update builds its candidate, so that the record rules run once,
+# afterwards, knowing which fields the caller changed.
+_RULES_DEFERRED: ContextVar[bool] = ContextVar("banshishi_issue_rules_deferred", default=False)
+
+
 def _recheck(instance: "Issue", attribute: "attrs.Attribute[Any]", value: Any) -> Any:
     """on_setattr hook: check the record as it would be, before the value is set."""
     record = instance.as_record()
     record[attribute.name] = value
-    check_issue(record, changed=attribute.name)
+    check_issue(record, changed=frozenset({attribute.name}))
     return value
 
 
@@ -118,7 +125,16 @@ class Issue:
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
-        check_issue(self.as_record())
+        if not _RULES_DEFERRED.get():
+            check_issue(self.as_record())
+
+    def __delattr__(self, name: str) -> None:
+        raise InvalidTypeError(
+            field=f"Issue.{name}",
+            value=None,
+            problem="cannot be deleted",
+            hint="Set it to None or to its default instead.",
+        )
 
     def as_record(self) -> dict[str, Any]:
         """The fields as a plain dict (a shallow copy; the values are shared)."""
@@ -138,7 +154,12 @@ class Issue:
             raise InvalidValueError(
                 field="Issue.update", value=unknown, problem="names fields an Issue does not have"
             )
-        candidate = attrs.evolve(self, **changes)
+        deferred = _RULES_DEFERRED.set(True)
+        try:
+            candidate = attrs.evolve(self, **changes)  # each field's own checks
+        finally:
+            _RULES_DEFERRED.reset(deferred)
+        check_issue(candidate.as_record(), changed=frozenset(changes))
         for name in changes:
             # Already checked as a whole on the candidate; bypass the per-field hooks.
             object.__setattr__(self, name, getattr(candidate, name))
@@ -152,7 +173,7 @@ class Issue:
 
     def status_as_of(self, moment: DateTime | None = None) -> IssueStatus | None:
         """The status at ``moment`` (now if ``None``); ``None`` if not yet received."""
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="Issue.status_as_of.moment")
         if moment is None:
             return self.status
@@ -208,19 +229,19 @@ class Issue:
 
     def answered_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the requester had received any feedback by ``moment``."""
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="Issue.answered_as_of.moment")
         return any(moment is None or item.at <= moment for item in self.feedback)
 
     def latest_evaluation_as_of(self, moment: DateTime | None = None) -> Evaluation | None:
         """The most recent evaluation given by ``moment``: the one that counts."""
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="Issue.latest_evaluation_as_of.moment")
         given = [e for e in self.evaluations if moment is None or e.at <= moment]
         return max(given, key=lambda e: (e.round, e.at)) if given else None
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="moment")
         if moment is None:
             return self.history

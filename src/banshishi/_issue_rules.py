@@ -5,48 +5,65 @@ change, before anything is changed, so an issue can never be seen breaking one.
 Two pairs of fields must therefore change together: the status with
 ``closed_at``, and the status with the last event of ``history``; ``Issue.update``
 sets several fields in one step.
+
+When a rule ties two fields and only one of them is being changed, the error
+names the one being changed, with the value the caller gave.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from pendulum import DateTime
-
-from ._errors import ChronologyError, InconsistentRecordError
+from ._errors import BanshishiError, ChronologyError, InconsistentRecordError
 from ._status import IssueStatus
 
 NEEDS_FEEDBACK = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
 NO_ANSWER = "No matter is answered or closed until the requester has been answered."
 
 
-def check_issue(record: Mapping[str, Any], *, changed: str | None = None) -> None:
-    """Raise the first rule ``record`` breaks. ``changed`` names the field being assigned."""
+def check_issue(record: Mapping[str, Any], *, changed: frozenset[str] = frozenset()) -> None:
+    """Raise the first rule ``record`` breaks; ``changed`` names the fields being set."""
     _check_times(record, changed)
     _check_history(record)
     _check_answers(record, changed)
-    _check_references(record)
-    _check_status_pairs(record)
+    _check_references(record, changed)
+    _check_status_pairs(record, changed)
 
 
-def _check_times(record: Mapping[str, Any], changed: str | None) -> None:
-    received: DateTime = record["received_at"]
+def _blame(
+    error: type[BanshishiError],
+    record: Mapping[str, Any],
+    changed: frozenset[str],
+    *,
+    natural: tuple[str, object],
+    other: str,
+    problem: str,
+    other_problem: str,
+    hint: str = "",
+) -> BanshishiError:
+    """The error for a rule tying ``natural`` to ``other``: it names ``other`` when
+    only ``other`` is being changed, and ``natural`` otherwise."""
+    natural_field = natural[0].split(".")[1].split("[")[0]
+    if other in changed and natural_field not in changed:
+        return error(field=f"Issue.{other}", value=record[other], problem=other_problem, hint=hint)
+    return error(field=natural[0], value=natural[1], problem=problem, hint=hint)
+
+
+def _check_times(record: Mapping[str, Any], changed: frozenset[str]) -> None:
+    received = record["received_at"]
     later = [(f"Issue.{name}", record[name]) for name in ("deadline", "closed_at")]
     for name in ("feedback", "evaluations", "history"):
         later += [(f"Issue.{name}[{i}].at", item.at) for i, item in enumerate(record[name])]
     for field, moment in later:
-        if moment is None or moment >= received:
-            continue
-        if changed == "received_at":  # the new receipt time is what is wrong
-            raise ChronologyError(
-                field="Issue.received_at",
-                value=received,
-                problem=f"would be after {field} ({moment.isoformat()})",
+        if moment is not None and moment < received:
+            raise _blame(
+                ChronologyError,
+                record,
+                changed,
+                natural=(field, moment),
+                other="received_at",
+                problem=f"is before the issue was received ({received.isoformat()})",
+                other_problem=f"would be after {field} ({moment.isoformat()})",
             )
-        raise ChronologyError(
-            field=field,
-            value=moment,
-            problem=f"is before the issue was received ({received.isoformat()})",
-        )
 
 
 def _check_history(record: Mapping[str, Any]) -> None:
@@ -66,76 +83,114 @@ def _check_history(record: Mapping[str, Any]) -> None:
         previous = event
 
 
-def _check_answers(record: Mapping[str, Any], changed: str | None) -> None:
+def _check_answers(record: Mapping[str, Any], changed: frozenset[str]) -> None:
     """Nothing is answered or closed, now or in the history, before any feedback."""
-    answered = [item.at for item in record["feedback"]]
-    first = min(answered, default=None)
+    first = min((item.at for item in record["feedback"]), default=None)
     status = record["status"]
     if status in NEEDS_FEEDBACK and first is None:
-        field = "feedback" if changed == "feedback" else "status"
-        raise InconsistentRecordError(
-            field=f"Issue.{field}",
-            value=record[field],
+        raise _blame(
+            InconsistentRecordError,
+            record,
+            changed,
+            natural=("Issue.status", status),
+            other="feedback",
             problem=f"leaves a {status.value} issue with no feedback",
+            other_problem=f"cannot be emptied on a {status.value} issue",
             hint=NO_ANSWER,
         )
     closed_at = record["closed_at"]
     if closed_at is not None and (first is None or closed_at < first):
-        raise ChronologyError(
-            field="Issue.closed_at",
-            value=closed_at,
+        raise _blame(
+            ChronologyError,
+            record,
+            changed,
+            natural=("Issue.closed_at", closed_at),
+            other="feedback",
             problem="is before the requester was first answered",
+            other_problem=f"has no answer given by the closure ({closed_at.isoformat()})",
             hint=NO_ANSWER,
         )
-    for index, event in enumerate(record["history"]):
-        if event.to_status in NEEDS_FEEDBACK and (first is None or event.at < first):
-            raise ChronologyError(
-                field=f"Issue.history[{index}].at",
-                value=event.at,
-                problem=f"records the issue {event.to_status.value} before any feedback",
+    history = record["history"]
+    # A history recorded from mid-life may start from an answered or closed status.
+    marks = [(0, history[0].at, history[0].from_status)] if history else []
+    marks += [(i, event.at, event.to_status) for i, event in enumerate(history)]
+    for index, at, reached in marks:
+        if reached in NEEDS_FEEDBACK and (first is None or at < first):
+            raise _blame(
+                ChronologyError,
+                record,
+                changed,
+                natural=(f"Issue.history[{index}].at", at),
+                other="feedback",
+                problem=f"records the issue {reached.value} before any feedback",
+                other_problem=f"has no answer given by {at.isoformat()}, when the history "
+                f"records the issue {reached.value}",
                 hint=NO_ANSWER,
             )
 
 
-def _check_references(record: Mapping[str, Any]) -> None:
+def _check_references(record: Mapping[str, Any], changed: frozenset[str]) -> None:
     unit = record["responsible_unit"]
     if unit is not None and unit in record["co_units"]:
-        raise InconsistentRecordError(
-            field="Issue.co_units",
-            value=record["co_units"],
+        raise _blame(
+            InconsistentRecordError,
+            record,
+            changed,
+            natural=("Issue.co_units", record["co_units"]),
+            other="responsible_unit",
             problem=f"must not repeat the responsible unit {unit!r}",
+            other_problem="is already one of the co-units",
         )
     for index, evaluation in enumerate(record["evaluations"]):
         if evaluation.issue_id != record["id"]:
-            raise InconsistentRecordError(
-                field=f"Issue.evaluations[{index}].issue_id",
-                value=evaluation.issue_id,
+            raise _blame(
+                InconsistentRecordError,
+                record,
+                changed,
+                natural=(f"Issue.evaluations[{index}].issue_id", evaluation.issue_id),
+                other="id",
                 problem=f"does not match the issue id {record['id']!r}",
+                other_problem=f"no longer matches its evaluations' {evaluation.issue_id!r}",
             )
 
 
-def _check_status_pairs(record: Mapping[str, Any]) -> None:
+def _check_status_pairs(record: Mapping[str, Any], changed: frozenset[str]) -> None:
     status, closed_at, history = record["status"], record["closed_at"], record["history"]
+    together = "Change the status, closed_at and history together with Issue.update()."
     if (status is IssueStatus.CLOSED) != (closed_at is not None):
-        raise InconsistentRecordError(
-            field="Issue.closed_at",
-            value=closed_at,
+        raise _blame(
+            InconsistentRecordError,
+            record,
+            changed,
+            natural=("Issue.closed_at", closed_at),
+            other="status",
             problem=f"must be set exactly when the status is closed ({status.value!r})",
-            hint="Change the status and closed_at together with Issue.update().",
+            other_problem=f"does not agree with closed_at ({closed_at})",
+            hint=together,
         )
     if not history:
         return
-    if history[-1].to_status is not status:
-        raise InconsistentRecordError(
-            field="Issue.status",
-            value=status,
-            problem=f"differs from the last event's status {history[-1].to_status.value!r}",
-            hint="Change the status and the history together with Issue.update().",
+    last = history[-1].to_status
+    if last is not status:
+        raise _blame(
+            InconsistentRecordError,
+            record,
+            changed,
+            natural=("Issue.status", status),
+            other="history",
+            problem=f"differs from the last event's status {last.value!r}",
+            other_problem=f"ends in {last.value!r} but the status is {status.value!r}",
+            hint=together,
         )
     closures = [event.at for event in history if event.to_status is IssueStatus.CLOSED]
     if status is IssueStatus.CLOSED and closures and closed_at != closures[-1]:
-        raise InconsistentRecordError(
-            field="Issue.closed_at",
-            value=closed_at,
-            problem=f"differs from the time the history records the closure ({closures[-1]})",
+        raise _blame(
+            InconsistentRecordError,
+            record,
+            changed,
+            natural=("Issue.closed_at", closed_at),
+            other="history",
+            problem=f"differs from the closure time in the history ({closures[-1].isoformat()})",
+            other_problem=f"records the closure at another time than closed_at ({closed_at})",
+            hint=together,
         )

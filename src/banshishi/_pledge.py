@@ -12,6 +12,7 @@ from ._time import (
     aware_datetime,
     check_aware,
     check_optional_aware,
+    is_plain_moment,
     optional_aware_datetime,
     optional_moment,
 )
@@ -125,7 +126,7 @@ class Pledge:
 
     def fulfilled_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been fulfilled by ``moment`` (now if ``None``)."""
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="Pledge.fulfilled_as_of.moment")
         if self.fulfilled_at is None:
             return False
@@ -133,6 +134,6 @@ class Pledge:
 
     def claimed_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been claimed by ``moment`` (now if ``None``)."""
-        if moment is not None and (type(moment) is not DateTime or moment.tzinfo is None):
+        if moment is not None and not is_plain_moment(moment):
             moment = optional_moment(moment, field="Pledge.claimed_as_of.moment")
         return moment is None or self.claimed_at <= moment
