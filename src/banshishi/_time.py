@@ -139,8 +139,11 @@ def as_datetime(value: object, *, field: str) -> DateTime:
         ) from None
 
 
+_PENDULUM_ZONES = (pendulum.Timezone, pendulum.FixedTimezone)
+
+
 def _has_pendulum_zone(value: dt.datetime) -> bool:
-    return isinstance(value.tzinfo, pendulum.Timezone | pendulum.FixedTimezone)
+    return isinstance(value.tzinfo, _PENDULUM_ZONES)
 
 
 def optional_moment(value: object, *, field: str) -> DateTime | None:
@@ -152,7 +155,8 @@ def optional_moment(value: object, *, field: str) -> DateTime | None:
 
 def is_plain_moment(value: object) -> bool:
     """The cheap test the as-of methods run per item: an aware pendulum ``DateTime``."""
-    return type(value) is DateTime and value.utcoffset() is not None
+    # A pendulum zone always yields an offset; any other tzinfo takes the slow path.
+    return type(value) is DateTime and isinstance(value.tzinfo, _PENDULUM_ZONES)
 
 
 def _to_pendulum(value: dt.datetime) -> DateTime:
