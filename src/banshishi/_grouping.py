@@ -7,7 +7,7 @@ helpers here. Totals for a unit *and everything under it* come from
 """
 
 import inspect
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar, final
 
 from pendulum import Date, DateTime
@@ -22,6 +22,7 @@ from ._labels import LabelledEnum
 from ._pledge import Pledge
 from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone, optional_moment
 from ._unit import Level, UnitTree
+from ._validators import iterable_given
 
 Item = TypeVar("Item")
 Key = TypeVar("Key", bound=Hashable)
@@ -151,8 +152,7 @@ def grouped(
         raise InvalidTypeError(field="rate", value=rate, problem="must be a rate function")
     if not callable(by):
         raise InvalidTypeError(field="by", value=by, problem="must be a function of an item")
-    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
-        raise InvalidTypeError(field="items", value=items, problem="must be an iterable of items")
+    iterable_given(items, field="items")
     try:
         inspect.signature(rate).bind([], **options)
     except TypeError as error:

@@ -21,7 +21,6 @@ from ._time import (
     aware_datetime,
     check_aware,
     check_optional_aware,
-    is_plain_moment,
     optional_aware_datetime,
     optional_moment,
 )
@@ -173,8 +172,7 @@ class Issue:
 
     def status_as_of(self, moment: DateTime | None = None) -> IssueStatus | None:
         """The status at ``moment`` (now if ``None``); ``None`` if not yet received."""
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="Issue.status_as_of.moment")
+        moment = optional_moment(moment, field="Issue.status_as_of.moment")
         if moment is None:
             return self.status
         if moment < self.received_at:
@@ -229,20 +227,17 @@ class Issue:
 
     def answered_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the requester had received any feedback by ``moment``."""
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="Issue.answered_as_of.moment")
+        moment = optional_moment(moment, field="Issue.answered_as_of.moment")
         return any(moment is None or item.at <= moment for item in self.feedback)
 
     def latest_evaluation_as_of(self, moment: DateTime | None = None) -> Evaluation | None:
         """The most recent evaluation given by ``moment``: the one that counts."""
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="Issue.latest_evaluation_as_of.moment")
+        moment = optional_moment(moment, field="Issue.latest_evaluation_as_of.moment")
         given = [e for e in self.evaluations if moment is None or e.at <= moment]
         return max(given, key=lambda e: (e.round, e.at)) if given else None
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="moment")
+        moment = optional_moment(moment, field="moment")
         if moment is None:
             return self.history
         return self.history[: bisect_right(self.history, moment, key=_at)]

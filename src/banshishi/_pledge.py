@@ -12,7 +12,6 @@ from ._time import (
     aware_datetime,
     check_aware,
     check_optional_aware,
-    is_plain_moment,
     optional_aware_datetime,
     optional_moment,
 )
@@ -126,14 +125,12 @@ class Pledge:
 
     def fulfilled_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been fulfilled by ``moment`` (now if ``None``)."""
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="Pledge.fulfilled_as_of.moment")
+        moment = optional_moment(moment, field="Pledge.fulfilled_as_of.moment")
         if self.fulfilled_at is None:
             return False
         return moment is None or self.fulfilled_at <= moment
 
     def claimed_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the pledge had been claimed by ``moment`` (now if ``None``)."""
-        if moment is not None and not is_plain_moment(moment):
-            moment = optional_moment(moment, field="Pledge.claimed_as_of.moment")
+        moment = optional_moment(moment, field="Pledge.claimed_as_of.moment")
         return moment is None or self.claimed_at <= moment

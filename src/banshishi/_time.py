@@ -23,7 +23,7 @@ import attrs
 import pendulum
 from pendulum import DateTime
 
-from ._errors import InvalidTypeError, InvalidValueError, NaiveDatetimeError
+from ._errors import BanshishiError, InvalidTypeError, InvalidValueError, NaiveDatetimeError
 from ._validators import field_name
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -120,6 +120,8 @@ def as_datetime(value: object, *, field: str) -> DateTime:
     A stdlib aware ``datetime`` is converted keeping its zone; a naive one raises
     ``NaiveDatetimeError``; anything else raises ``InvalidTypeError``.
     """
+    if type(value) is DateTime and _has_pendulum_zone(value):
+        return value  # the common case, checked first: a pendulum zone always has an offset
     if not isinstance(value, dt.datetime):
         raise InvalidTypeError(field=field, value=value, problem="must be an aware datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -129,8 +131,6 @@ def as_datetime(value: object, *, field: str) -> DateTime:
             problem="has no time zone",
             hint=f"Attach one, e.g. pendulum.instance(value, tz={DEFAULT_TIMEZONE!r}).",
         )
-    if isinstance(value, DateTime) and _has_pendulum_zone(value):
-        return value
     try:
         return _to_pendulum(value)
     except OverflowError:
@@ -148,15 +148,7 @@ def _has_pendulum_zone(value: dt.datetime) -> bool:
 
 def optional_moment(value: object, *, field: str) -> DateTime | None:
     """``None``, or ``value`` checked by :func:`as_datetime` (for ``as_of=`` arguments)."""
-    if value is None or (type(value) is DateTime and _has_pendulum_zone(value)):
-        return value
-    return as_datetime(value, field=field)
-
-
-def is_plain_moment(value: object) -> bool:
-    """The cheap test the as-of methods run per item: an aware pendulum ``DateTime``."""
-    # A pendulum zone always yields an offset; any other tzinfo takes the slow path.
-    return type(value) is DateTime and isinstance(value.tzinfo, _PENDULUM_ZONES)
+    return None if value is None else as_datetime(value, field=field)
 
 
 def _to_pendulum(value: dt.datetime) -> DateTime:
@@ -180,14 +172,10 @@ def aware_datetime(value: DateTime) -> DateTime:
 
     Anything else passes through unchanged for the validator to judge.
     """
-    if isinstance(value, DateTime) and _has_pendulum_zone(value):
-        return value
-    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
-        try:
-            return _to_pendulum(value)
-        except OverflowError:
-            return value  # the validator reports it, naming the field
-    return value
+    try:
+        return as_datetime(value, field="")
+    except BanshishiError:
+        return value  # the validator reports it, naming the field
 
 
 def optional_aware_datetime(value: DateTime | None) -> DateTime | None:

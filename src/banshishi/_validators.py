@@ -58,17 +58,21 @@ def whole_number(minimum: int, *, error: type[InvalidValueError] = InvalidValueE
     return check
 
 
+def iterable_given(values: object, *, field: str, of: str = "items") -> Iterable[Any]:
+    """``values`` if it is an iterable of items; text and mappings are refused, since
+    iterating them yields characters or keys, never the items meant."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidTypeError(field=field, value=values, problem=f"must be an iterable of {of}")
+    return values
+
+
 def items_given(values: object, kind: type[Item], *, field: str) -> list[Item]:
     """``values`` as a list, if it is an iterable of ``kind``; else a library error.
 
     Used at the entry of the rate calculators, so that passing pledges to an issue
     rate, or ``None``, fails at once with the position of the stray item.
     """
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise InvalidTypeError(
-            field=field, value=values, problem=f"must be an iterable of {kind.__name__}"
-        )
-    items = list(values)
+    items = list(iterable_given(values, field=field, of=kind.__name__))
     for index, item in enumerate(items):
         if not isinstance(item, kind):
             raise InvalidTypeError(
