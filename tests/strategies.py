@@ -21,6 +21,7 @@ from banshishi import (
     IssueStatus,
     Level,
     Location,
+    Milestone,
     Person,
     Pledge,
     PledgeListKind,
@@ -133,6 +134,7 @@ def events(
         name=draw(texts),
         actor=draw(ids),
         role=draw(st.sampled_from(list(Role))),
+        unit=draw(st.none() | ids),
         at=at if at is not None else draw(moments()),
         from_status=from_status,
         to_status=to_status if to_status is not None else draw(st.sampled_from(list(IssueStatus))),
@@ -169,6 +171,16 @@ def evaluations(
 
 
 @st.composite
+def milestones(draw: st.DrawFn, *, after: DateTime | None = None) -> Milestone:
+    return Milestone(
+        name=draw(texts),
+        weight=draw(st.integers(min_value=1, max_value=10)),
+        due=draw(st.none() | moments(after=after)),
+        done_at=draw(st.none() | moments(after=after)),
+    )
+
+
+@st.composite
 def issues(draw: st.DrawFn) -> Issue:
     """A valid issue with a consistent history chain, feedback and evaluations."""
     issue_id = draw(ids)
@@ -190,6 +202,8 @@ def issues(draw: st.DrawFn) -> Issue:
         fb.insert(0, attrs.evolve(draw(feedback()), at=received))
     responsible = draw(st.none() | ids)
     co_units = draw(st.lists(ids.filter(lambda u: u != responsible), max_size=3, unique=True))
+    rated = draw(st.lists(evaluations(issue_id=issue_id, after=received), max_size=2))
+    handling_round = max([e.round for e in rated], default=1) + draw(st.integers(0, 2))
     return Issue(
         id=issue_id,
         title=draw(texts),
@@ -210,12 +224,19 @@ def issues(draw: st.DrawFn) -> Issue:
         co_units=tuple(co_units),
         supervising_unit=draw(st.none() | ids),
         supervisor=draw(st.none() | ids),
+        signed_off_by=draw(st.none() | ids),
+        parts_reported=tuple(draw(st.lists(st.sampled_from(co_units), unique=True)))
+        if co_units
+        else (),
+        milestones=tuple(
+            draw(st.lists(milestones(after=received), max_size=3, unique_by=lambda m: m.name))
+        ),
+        round=handling_round,
+        duplicate_of=draw(st.none() | ids.filter(lambda other: other != issue_id)),
         status=status,
         closed_at=at if status is IssueStatus.CLOSED else None,
         feedback=tuple(fb),
-        evaluations=tuple(
-            draw(st.lists(evaluations(issue_id=issue_id, after=received), max_size=2))
-        ),
+        evaluations=tuple(rated),
         history=tuple(history) if keep_history else (),
     )
 

@@ -14,13 +14,22 @@ from banshishi import (
     InvalidValueError,
     NaiveDatetimeError,
     NotFoundError,
+    PreconditionError,
+    RoleError,
+    TransitionRefusedError,
     UnitTree,
     UnknownValueError,
+    WorkflowError,
 )
 from banshishi import _errors as errors_module
 
-# The builtin each error is documented (in _errors.py) to be catchable as.
+# The builtin each error is documented (in _errors.py) to be catchable as; a
+# refused workflow step is not a bad value, so most of those have none.
 DOCUMENTED_BUILTIN = {
+    WorkflowError: None,
+    TransitionRefusedError: None,
+    PreconditionError: None,
+    RoleError: PermissionError,
     InvalidValueError: ValueError,
     UnknownValueError: ValueError,
     NaiveDatetimeError: ValueError,
@@ -33,6 +42,10 @@ DOCUMENTED_BUILTIN = {
     NotFoundError: KeyError,
 }
 DOCUMENTED_PARENT = {
+    WorkflowError: BanshishiError,
+    TransitionRefusedError: WorkflowError,
+    PreconditionError: WorkflowError,
+    RoleError: WorkflowError,
     InvalidValueError: BanshishiError,
     UnknownValueError: InvalidValueError,
     NaiveDatetimeError: InvalidValueError,
@@ -44,7 +57,7 @@ DOCUMENTED_PARENT = {
     DuplicateError: BanshishiError,
     NotFoundError: BanshishiError,
 }
-BUILTINS = (ValueError, TypeError, KeyError)
+BUILTINS = (ValueError, TypeError, KeyError, PermissionError)
 
 
 def exported_error_classes():
@@ -78,8 +91,7 @@ def test_the_root_inherits_no_builtin_besides_exception():
 @by_error
 def test_each_error_inherits_exactly_its_documented_builtin(cls):
     expected = DOCUMENTED_BUILTIN[cls]
-    assert issubclass(cls, expected)
-    assert [b for b in BUILTINS if issubclass(cls, b)] == [expected]
+    assert [b for b in BUILTINS if issubclass(cls, b)] == ([expected] if expected else [])
 
 
 @by_error
@@ -93,13 +105,14 @@ def test_each_error_sits_under_its_documented_parent_in_the_tree(cls):
 def test_each_error_is_drawn_in_the_module_docstring(cls):
     lines = [line for line in errors_module.__doc__.splitlines() if f" {cls.__name__}" in line]
     assert lines, cls.__name__
-    if cls.__mro__[1] is BanshishiError:
-        assert f"({DOCUMENTED_BUILTIN[cls].__name__})" in lines[0]
+    builtin = DOCUMENTED_BUILTIN[cls]
+    if builtin is not None and cls.__mro__[1] in (BanshishiError, WorkflowError):
+        assert f"({builtin.__name__})" in lines[0]
 
 
 @by_error
 def test_an_error_can_be_caught_as_its_builtin(cls):
-    with pytest.raises(DOCUMENTED_BUILTIN[cls]):
+    with pytest.raises(DOCUMENTED_BUILTIN[cls] or BanshishiError):
         raise cls(field="Issue.title", value="x", problem="is wrong")
 
 

@@ -42,6 +42,7 @@ def make_issue(id="i", *evals, **overrides):
     fields = {"id": id, "title": id, "channel": Channel.PORTAL, "urgency": Urgency.DIFFICULT}
     evals = tuple(attrs.evolve(e, issue_id=id) for e in evals)
     fields |= {"received_at": T0, "evaluations": evals}
+    fields["round"] = max((e.round for e in evals), default=1)
     return Issue(**{**fields, **overrides})
 
 

@@ -10,11 +10,15 @@ implementation detail.
 
 import importlib.metadata
 
+from ._actor import Actor as Actor
 from ._breakdown import Breakdown as Breakdown
 from ._channel import Channel as Channel
 from ._converter import make_converter as make_converter
 from ._converter import structure as structure
 from ._converter import unstructure as unstructure
+from ._diagram import workflow_diagram as workflow_diagram
+from ._diagram import workflow_table as workflow_table
+from ._dismissal import DismissalReason as DismissalReason
 from ._errors import BanshishiError as BanshishiError
 from ._errors import ChronologyError as ChronologyError
 from ._errors import DuplicateError as DuplicateError
@@ -25,7 +29,11 @@ from ._errors import InvalidTypeError as InvalidTypeError
 from ._errors import InvalidValueError as InvalidValueError
 from ._errors import NaiveDatetimeError as NaiveDatetimeError
 from ._errors import NotFoundError as NotFoundError
+from ._errors import PreconditionError as PreconditionError
+from ._errors import RoleError as RoleError
+from ._errors import TransitionRefusedError as TransitionRefusedError
 from ._errors import UnknownValueError as UnknownValueError
+from ._errors import WorkflowError as WorkflowError
 from ._evaluation import Evaluation as Evaluation
 from ._evaluation import RaterKind as RaterKind
 from ._event import Event as Event
@@ -43,7 +51,12 @@ from ._issue_rates import on_time_completion_rate as on_time_completion_rate
 from ._issue_rates import redo_rate as redo_rate
 from ._issue_rates import response_rate as response_rate
 from ._issue_rates import return_rate as return_rate
+from ._ledger import Command as Command
+from ._ledger import Ledger as Ledger
+from ._ledger import Refusal as Refusal
 from ._location import Location as Location
+from ._milestone import Milestone as Milestone
+from ._milestone import milestone_progress as milestone_progress
 from ._person import Person as Person
 from ._person import Role as Role
 from ._person import personal_fields as personal_fields
@@ -52,8 +65,10 @@ from ._pledge import PledgeListKind as PledgeListKind
 from ._pledge import PledgerKind as PledgerKind
 from ._pledge import PledgeStatus as PledgeStatus
 from ._pledge_rates import pledge_completion_rate as pledge_completion_rate
+from ._policy import WorkflowPolicy as WorkflowPolicy
 from ._rate import Rate as Rate
 from ._rating import Rating as Rating
+from ._replay import replay as replay
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
@@ -70,6 +85,7 @@ from ._track import Urgency as Urgency
 from ._unit import Level as Level
 from ._unit import Unit as Unit
 from ._unit import UnitTree as UnitTree
+from ._workflow import IssueWorkflow as IssueWorkflow
 
 try:
     __version__ = importlib.metadata.version("banshishi")
@@ -78,11 +94,14 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 
 __all__ = [
     "DEFAULT_TIMEZONE",
+    "Actor",
     "BanshishiError",
     "Breakdown",
     "Channel",
     "ChronologyError",
     "Clock",
+    "Command",
+    "DismissalReason",
     "DuplicateError",
     "Evaluation",
     "Event",
@@ -96,8 +115,11 @@ __all__ = [
     "InvalidValueError",
     "Issue",
     "IssueStatus",
+    "IssueWorkflow",
+    "Ledger",
     "Level",
     "Location",
+    "Milestone",
     "NaiveDatetimeError",
     "NotFoundError",
     "Period",
@@ -106,17 +128,23 @@ __all__ = [
     "PledgeListKind",
     "PledgeStatus",
     "PledgerKind",
+    "PreconditionError",
     "Rate",
     "RaterKind",
     "Rating",
+    "Refusal",
     "Role",
+    "RoleError",
     "SystemClock",
     "TargetGroup",
     "Track",
+    "TransitionRefusedError",
     "Unit",
     "UnitTree",
     "UnknownValueError",
     "Urgency",
+    "WorkflowError",
+    "WorkflowPolicy",
     "__version__",
     "by_level",
     "by_period",
@@ -126,16 +154,20 @@ __all__ = [
     "format_instant",
     "grouped",
     "make_converter",
+    "milestone_progress",
     "on_time_completion_rate",
     "parse_instant",
     "period_start",
     "personal_fields",
     "pledge_completion_rate",
     "redo_rate",
+    "replay",
     "resolution_rate",
     "response_rate",
     "return_rate",
     "satisfaction_rate",
     "structure",
     "unstructure",
+    "workflow_diagram",
+    "workflow_table",
 ]

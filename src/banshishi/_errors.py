@@ -13,7 +13,13 @@ inherits the built-in exception a caller would naturally catch for it::
     │   └── HierarchyError                    a unit tree that is not a tree
     ├── InvalidTypeError (TypeError)          a value of the wrong type
     ├── DuplicateError (ValueError)           the same id twice
-    └── NotFoundError (KeyError)              an id nobody knows
+    ├── NotFoundError (KeyError)              an id nobody knows
+    └── WorkflowError                         a workflow step that was refused
+        ├── TransitionRefusedError            the step cannot follow the issue's status
+        ├── RoleError (PermissionError)       the actor may not take this step
+        └── PreconditionError                 something the step needs is missing
+
+A refused workflow step leaves the issue exactly as it was.
 
 Every error carries ``field`` (the dotted name of what was wrong, for example
 ``Issue.deadline``) and ``value`` (what was received), and its message names
@@ -111,3 +117,23 @@ class DuplicateError(BanshishiError, ValueError):
 @final
 class NotFoundError(BanshishiError, KeyError):
     """An identifier that the collection asked does not contain."""
+
+
+class WorkflowError(BanshishiError):
+    """A workflow step was refused; the issue it was aimed at is unchanged."""
+
+
+@final
+class TransitionRefusedError(WorkflowError):
+    """The step cannot be taken from the issue's current status."""
+
+
+@final
+class RoleError(WorkflowError, PermissionError):
+    """The actor's role, unit or identity does not allow the step."""
+
+
+@final
+class PreconditionError(WorkflowError):
+    """The issue is not ready for the step: work unreported, no sign-off, a rating
+    already given, the evaluation window still open, …"""

@@ -12,7 +12,7 @@ from ._errors import InvalidTypeError, InvalidValueError
 from ._person import Role
 from ._status import IssueStatus
 from ._time import aware_datetime, check_aware
-from ._validators import member_of, text
+from ._validators import member_of, optional_text, text
 
 JsonValue: TypeAlias = (
     str | int | float | bool | tuple["JsonValue", ...] | Mapping[str, "JsonValue"] | None
@@ -74,7 +74,7 @@ class Event:
     """One accepted step in the life of an issue, as the audit trail keeps it.
 
     ``name`` is the step ("transfer", "sign_for", "answer", …), ``actor`` the id
-    of whoever took it, acting as ``role``; ``from_status`` is ``None`` only for
+    of whoever took it, acting as ``role`` for ``unit``; ``from_status`` is ``None`` only for
     the step that created the issue. ``data`` holds step details (a deadline, the
     unit an item went to) as JSON values, frozen so the record cannot change.
     """
@@ -82,6 +82,8 @@ class Event:
     name: str = attrs.field(validator=text())
     actor: str = attrs.field(validator=text())
     role: Role = attrs.field(validator=member_of(Role))
+    unit: str | None = attrs.field(default=None, validator=optional_text)
+    """The id of the unit the actor acted for, if any."""
     at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
     from_status: IssueStatus | None = attrs.field(validator=member_of(IssueStatus, optional=True))
     to_status: IssueStatus = attrs.field(validator=member_of(IssueStatus))

@@ -14,7 +14,9 @@ from ._event import Event
 from ._feedback import Feedback
 from ._issue_rules import NEEDS_FEEDBACK, check_issue
 from ._location import Location
+from ._milestone import Milestone, milestone_progress
 from ._person import Person
+from ._rate import Rate
 from ._status import IssueStatus
 from ._target_group import TargetGroup
 from ._time import (
@@ -25,7 +27,7 @@ from ._time import (
     optional_moment,
 )
 from ._track import Track, Urgency
-from ._validators import items_of, member_of, of_type, optional_text, text
+from ._validators import items_of, member_of, of_type, optional_text, text, whole_number
 
 _SIGNED_FOR = frozenset(
     {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
@@ -111,6 +113,21 @@ class Issue:
     """Ids of the units that share a 共办 item with the responsible (lead) unit."""
     supervising_unit: str | None = attrs.field(default=None, validator=optional_text)
     supervisor: str | None = attrs.field(default=None, validator=optional_text)
+    """The id of the person supervising a 督办 item for the supervising unit."""
+    signed_off_by: str | None = attrs.field(default=None, validator=optional_text)
+    """The supervisor who signed off the work on a 督办 item in this round."""
+    parts_reported: tuple[str, ...] = attrs.field(
+        default=(), validator=items_of(text(), unique=True)
+    )
+    """The co-units of a 共办 item that have reported their part done in this round."""
+    milestones: tuple[Milestone, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Milestone))
+    )
+    """The milestones of a 盯办 item; see :attr:`progress`."""
+    round: int = attrs.field(default=1, validator=whole_number(1))
+    """1 for the first handling; one more for each redo (重办) after a bad rating."""
+    duplicate_of: str | None = attrs.field(default=None, validator=optional_text)
+    """For an issue dismissed as a duplicate: the id of the original."""
     status: IssueStatus = attrs.field(
         default=IssueStatus.RECEIVED, validator=member_of(IssueStatus)
     )
@@ -134,6 +151,11 @@ class Issue:
             problem="cannot be deleted",
             hint="Set it to None or to its default instead.",
         )
+
+    @property
+    def progress(self) -> Rate:
+        """The share of milestone weight done (``—`` when there are no milestones)."""
+        return milestone_progress(self.milestones)
 
     def as_record(self) -> dict[str, Any]:
         """The fields as a plain dict (a shallow copy; the values are shared)."""

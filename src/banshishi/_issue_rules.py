@@ -141,7 +141,42 @@ def _check_references(record: Mapping[str, Any], changed: frozenset[str]) -> Non
             problem=f"must not repeat the responsible unit {unit!r}",
             other_problem="is already one of the co-units",
         )
+    co_units = record["co_units"]
+    for index, unit in enumerate(record["parts_reported"]):
+        if unit not in co_units:
+            raise _blame(
+                InconsistentRecordError,
+                record,
+                changed,
+                natural=(f"Issue.parts_reported[{index}]", unit),
+                other="co_units",
+                problem="is not one of the co-units",
+                other_problem=f"no longer includes {unit!r}, which has reported its part",
+            )
+    if record["duplicate_of"] is not None and record["duplicate_of"] == record["id"]:
+        raise InconsistentRecordError(
+            field="Issue.duplicate_of", value=record["duplicate_of"], problem="is the issue itself"
+        )
+    names: set[str] = set()
+    for index, milestone in enumerate(record["milestones"]):
+        if milestone.name in names:
+            raise InconsistentRecordError(
+                field=f"Issue.milestones[{index}].name",
+                value=milestone.name,
+                problem="is the name of an earlier milestone",
+            )
+        names.add(milestone.name)
     for index, evaluation in enumerate(record["evaluations"]):
+        if evaluation.round > record["round"]:
+            raise _blame(
+                InconsistentRecordError,
+                record,
+                changed,
+                natural=(f"Issue.evaluations[{index}].round", evaluation.round),
+                other="round",
+                problem=f"is later than the issue's round {record['round']}",
+                other_problem=f"would be before evaluation round {evaluation.round}",
+            )
         if evaluation.issue_id != record["id"]:
             raise _blame(
                 InconsistentRecordError,

@@ -23,6 +23,7 @@ class Role(LabelledEnum):
     SUPERVISOR = "supervisor", "督办人"  # supervises escalated (督办) items, urges (催办)
     LEADER = "leader", "领导"  # a leader who claims items and signs off
     REVIEWER = "reviewer", "评议员"  # reviews ratings and closures
+    SYSTEM = "system", "系统"  # the platform itself: timers, sweeps, automatic closure
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -1,0 +1,155 @@
+"""What each accepted workflow step changes on the issue.
+
+An effect is a function of ``(model, step)`` returning the fields to change,
+computed before anything is changed; the engine then applies them together
+with the new status, ``closed_at`` and the audit entry. Both engines use these
+functions, so a step does the same to an :class:`Issue`, a ledger row or a
+user's own object.
+"""
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ._status import IssueStatus
+from ._time import add_elapsed
+from ._track import Track
+
+Effect = Callable[[Any, Any], dict[str, Any]]
+
+
+def _deadline(model: Any, step: Any) -> Any:
+    given = step.args.get("deadline")
+    return (
+        given if given is not None else add_elapsed(step.at, step.policy.time_limits[model.track])
+    )
+
+
+def transfer(model: Any, step: Any) -> dict[str, Any]:
+    args = step.args
+    changes = {
+        "responsible_unit": args["unit"],
+        "responsible_person": args.get("person"),
+        "deadline": _deadline(model, step),
+        "parts_reported": (),
+    }
+    for name in ("requirements", "co_units", "supervising_unit", "supervisor"):
+        if name in args:
+            changes[name] = args[name]
+    if "milestones" in args:
+        changes["milestones"] = model.milestones + args["milestones"]
+    return changes
+
+
+def sign_for(model: Any, step: Any) -> dict[str, Any]:
+    changes = {"responsible_person": step.args.get("person", step.actor.id)}
+    if step.source is IssueStatus.RECEIVED:
+        # Signed for by the receiving unit itself (即办): it becomes responsible.
+        changes["responsible_unit"] = step.actor.unit
+        changes["deadline"] = _deadline(model, step)
+    elif "deadline" in step.args:
+        changes["deadline"] = step.args["deadline"]
+    return changes
+
+
+def send_back(model: Any, step: Any) -> dict[str, Any]:
+    return {
+        "responsible_unit": None,
+        "responsible_person": None,
+        "deadline": None,
+        "co_units": (),
+        "parts_reported": (),
+    }
+
+
+def dismiss(model: Any, step: Any) -> dict[str, Any]:
+    original = step.args.get("original")
+    return {"duplicate_of": original} if original is not None else {}
+
+
+def report_part(model: Any, step: Any) -> dict[str, Any]:
+    return {"parts_reported": (*model.parts_reported, step.actor.unit)}
+
+
+def nothing(model: Any, step: Any) -> dict[str, Any]:
+    return {}
+
+
+def sign_off(model: Any, step: Any) -> dict[str, Any]:
+    return {"signed_off_by": step.actor.id}
+
+
+def escalate(model: Any, step: Any) -> dict[str, Any]:
+    return {
+        "track": Track.SUPERVISED,
+        "supervising_unit": step.args["supervising_unit"],
+        "supervisor": step.args.get("supervisor"),
+        "signed_off_by": None,
+    }
+
+
+def change_track(model: Any, step: Any) -> dict[str, Any]:
+    changes: dict[str, Any] = {"track": step.args["track"], "signed_off_by": None}
+    for name in ("co_units", "supervising_unit", "supervisor"):
+        if name in step.args:
+            changes[name] = step.args[name]
+    if "co_units" in changes:
+        kept = tuple(unit for unit in model.parts_reported if unit in changes["co_units"])
+        changes["parts_reported"] = kept
+    return changes
+
+
+def add_milestones(model: Any, step: Any) -> dict[str, Any]:
+    return {"milestones": model.milestones + step.args["milestones"]}
+
+
+def complete_milestone(model: Any, step: Any) -> dict[str, Any]:
+    name = step.args["milestone"]
+    return {
+        "milestones": tuple(
+            attrs.evolve(milestone, done_at=step.at) if milestone.name == name else milestone
+            for milestone in model.milestones
+        )
+    }
+
+
+def answer(model: Any, step: Any) -> dict[str, Any]:
+    return {"feedback": (*model.feedback, step.args["feedback"])}
+
+
+def rate(model: Any, step: Any) -> dict[str, Any]:
+    return {"evaluations": (*model.evaluations, step.args["evaluation"])}
+
+
+def redo(model: Any, step: Any) -> dict[str, Any]:
+    return {
+        "round": model.round + 1,
+        "deadline": step.args["deadline"],
+        "signed_off_by": None,
+        "parts_reported": (),
+    }
+
+
+EFFECTS: Mapping[str, Effect] = MappingProxyType(
+    {
+        "transfer": transfer,
+        "sign_for": sign_for,
+        "send_back": send_back,
+        "dismiss": dismiss,
+        "report_part": report_part,
+        "urge": nothing,
+        "sign_off": sign_off,
+        "escalate": escalate,
+        "change_track": change_track,
+        "add_milestones": add_milestones,
+        "complete_milestone": complete_milestone,
+        "resolve": nothing,
+        "answer": answer,
+        "rate": rate,
+        "close": nothing,
+        "redo": redo,
+    }
+)
+"""The effect of each workflow event, by event name."""

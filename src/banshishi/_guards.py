@@ -1,0 +1,504 @@
+"""The checks on workflow transitions: who may take a step, and what it needs.
+
+Each check is a function of ``(model, step)``: ``model`` is whatever holds the
+issue (an :class:`Issue`, a ledger row, a user's own object with the same field
+names) and ``step`` the checked :class:`Step`. Validators return nothing or
+raise a :class:`WorkflowError`; conditions return a bool. :class:`IssueWorkflow`
+names them on its transitions and the ledger's bulk engine calls the very same
+functions, read off the class, so there is one set of rules.
+
+Checks read the model's fields but never its status: the status a step starts
+from is ``step.source``.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ._dismissal import DismissalReason
+from ._errors import ChronologyError, InconsistentRecordError, PreconditionError, RoleError
+from ._person import Role
+from ._policy import WorkflowPolicy
+from ._step import Step
+from ._time import add_elapsed
+from ._track import Track
+
+Check = Callable[[Any, Step], None]
+
+
+ROLE_CHECKS: dict[Check, tuple[frozenset[Role], str]] = {}
+"""For each role check: the roles it lets through and who that is, in words.
+The docs' table of transitions reads who may take each step from here."""
+
+
+def role_check(name: str, roles: Iterable[Role], who: str, also: Check | None = None) -> Check:
+    """A validator saying who may take a step: one of ``roles`` and, when ``also``
+    is given, passing that further check (the right unit, the right person)."""
+    allowed = frozenset(roles)
+
+    def check(model: Any, step: Step) -> None:
+        if step.actor.role not in allowed:
+            raise RoleError(
+                field=f"{step.event}.actor.role",
+                value=step.actor.role,
+                problem=f"may not {step.event.replace('_', ' ')} this issue",
+                hint=f"Only {who} may.",
+            )
+        if also is not None:
+            also(model, step)
+
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = f"Only {who} may take this step."
+    ROLE_CHECKS[check] = (allowed, who)
+    return check
+
+
+def _refuse_unit(step: Step, problem: str, hint: str) -> RoleError:
+    return RoleError(
+        field=f"{step.event}.actor.unit", value=step.actor.unit, problem=problem, hint=hint
+    )
+
+
+def _of_responsible_unit(model: Any, step: Step) -> None:
+    if step.actor.role is Role.HANDLER and step.actor.unit != model.responsible_unit:
+        raise _refuse_unit(
+            step,
+            "is not the responsible unit",
+            f"Only a handler of {model.responsible_unit!r} may act on this issue.",
+        )
+
+
+def _of_receiving_unit(model: Any, step: Step) -> None:
+    if model.received_by is None or step.actor.unit != model.received_by:
+        raise _refuse_unit(
+            step,
+            "is not the unit that received the issue",
+            f"Only a handler of the receiving unit {model.received_by!r} may sign for it "
+            "without a transfer.",
+        )
+
+
+def _of_co_unit(model: Any, step: Step) -> None:
+    if step.actor.unit not in model.co_units:
+        raise _refuse_unit(
+            step, "is not a co-unit of this issue", f"The co-units are {list(model.co_units)}."
+        )
+
+
+def _is_assigned_supervisor(model: Any, step: Step) -> None:
+    actor = step.actor
+    if model.supervisor is not None:
+        if actor.id != model.supervisor:
+            raise RoleError(
+                field=f"{step.event}.actor.id",
+                value=actor.id,
+                problem="is not the issue's supervisor",
+                hint=f"Only {model.supervisor!r} may sign it off.",
+            )
+    elif model.supervising_unit is None or actor.unit != model.supervising_unit:
+        raise _refuse_unit(
+            step,
+            "is not the supervising unit",
+            f"Only a supervisor of {model.supervising_unit!r} may sign it off.",
+        )
+
+
+def _may_dismiss(model: Any, step: Step) -> None:
+    if step.actor.role is not Role.REQUESTER:
+        return
+    if step.args["reason"] is not DismissalReason.WITHDRAWN:
+        raise RoleError(
+            field=f"{step.event}.actor.role",
+            value=step.actor.role,
+            problem="may only withdraw an issue, not dismiss it otherwise",
+        )
+    _is_requester(model, step)
+
+
+def _is_requester(model: Any, step: Step) -> None:
+    if step.actor.role is not Role.REQUESTER:
+        return
+    requester = model.requester
+    if requester is None or requester.id != step.actor.id:
+        raise RoleError(
+            field=f"{step.event}.actor.id",
+            value=step.actor.id,
+            problem="is not the person who raised the issue",
+            hint="An anonymous issue can be rated by a reviewer."
+            if requester is None
+            else "Only the requester, or a reviewer, may.",
+        )
+
+
+by_receiver = role_check(
+    "by_receiver",
+    {Role.REQUESTER, Role.INTAKE_CLERK, Role.DISPATCHER, Role.HANDLER, Role.SYSTEM},
+    "the requester, an intake clerk, a dispatcher, a handler or the platform",
+)
+by_dispatcher = role_check("by_dispatcher", {Role.DISPATCHER}, "a dispatcher")
+by_responsible_handler = role_check(
+    "by_responsible_handler",
+    {Role.HANDLER},
+    "a handler of the responsible unit",
+    _of_responsible_unit,
+)
+by_receiving_handler = role_check(
+    "by_receiving_handler", {Role.HANDLER}, "a handler of the receiving unit", _of_receiving_unit
+)
+by_co_unit_handler = role_check(
+    "by_co_unit_handler", {Role.HANDLER}, "a handler of a co-unit", _of_co_unit
+)
+by_assigned_supervisor = role_check(
+    "by_assigned_supervisor", {Role.SUPERVISOR}, "the assigned supervisor", _is_assigned_supervisor
+)
+by_urger = role_check(
+    "by_urger",
+    {Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.SYSTEM},
+    "a supervisor, a dispatcher, a leader or the platform",
+)
+by_escalator = role_check(
+    "by_escalator",
+    {Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.SYSTEM},
+    "a dispatcher, a supervisor, a leader or the platform",
+)
+by_dispatcher_or_leader = role_check(
+    "by_dispatcher_or_leader", {Role.DISPATCHER, Role.LEADER}, "a dispatcher or a leader"
+)
+by_dismisser = role_check(
+    "by_dismisser",
+    {Role.DISPATCHER, Role.INTAKE_CLERK, Role.REQUESTER},
+    "a dispatcher or an intake clerk (or the requester, to withdraw it)",
+    _may_dismiss,
+)
+by_planner = role_check(
+    "by_planner",
+    {Role.HANDLER, Role.DISPATCHER},
+    "a handler of the responsible unit or a dispatcher",
+    _of_responsible_unit,
+)
+by_answerer = role_check(
+    "by_answerer",
+    {Role.HANDLER, Role.DISPATCHER, Role.INTAKE_CLERK},
+    "a handler of the responsible unit, a dispatcher or an intake clerk",
+    _of_responsible_unit,
+)
+by_rater = role_check(
+    "by_rater", {Role.REQUESTER, Role.REVIEWER}, "the requester or a reviewer", _is_requester
+)
+by_closer = role_check(
+    "by_closer",
+    {Role.REVIEWER, Role.DISPATCHER, Role.SYSTEM},
+    "a reviewer (verified closure), or a dispatcher or the platform once the "
+    "evaluation window has passed",
+)
+by_redo_orderer = role_check(
+    "by_redo_orderer",
+    {Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR},
+    "a dispatcher, a reviewer or a supervisor",
+)
+
+
+# -- preconditions ---------------------------------------------------------------------
+
+
+def _refuse(
+    step: Step, name: str, value: object, problem: str, hint: str = ""
+) -> PreconditionError:
+    return PreconditionError(field=f"{step.event}.{name}", value=value, problem=problem, hint=hint)
+
+
+def _deadline_after(step: Step, deadline: Any) -> None:
+    if deadline is not None and deadline <= step.at:
+        raise ChronologyError(
+            field=f"{step.event}.deadline",
+            value=deadline,
+            problem=f"is not after the step itself ({step.at.isoformat()})",
+        )
+
+
+def _known_units(policy: WorkflowPolicy, step: Step, names: Iterable[str]) -> None:
+    tree = policy.units
+    if tree is None:
+        return
+    for name in names:
+        value = step.args.get(name)
+        values = value if isinstance(value, tuple) else (value,)
+        for unit in values:
+            if unit is not None and unit not in tree:
+                raise _refuse(step, name, unit, "is not a unit of this deployment")
+
+
+def _one_level_up(policy: WorkflowPolicy, step: Step, handler: Any, supervising: Any) -> None:
+    tree = policy.units
+    if tree is None or handler is None or supervising is None or handler not in tree:
+        return
+    parent = tree[handler].parent
+    if supervising != parent:
+        raise _refuse(
+            step,
+            "supervising_unit",
+            supervising,
+            "is not one level above the handling unit",
+            f"督办 raises an item one level: {handler!r} reports to {parent!r}.",
+        )
+
+
+def _track_needs(model: Any, step: Step, track: Track, unit: Any) -> None:
+    """What an item on ``track`` needs: co-units for 共办, a supervisor for 督办."""
+    co_units = step.args.get("co_units", model.co_units)
+    if track is Track.JOINT and not co_units:
+        raise _refuse(step, "co_units", co_units, "are needed for a 共办 (joint) item")
+    if unit is not None and unit in co_units:
+        raise InconsistentRecordError(
+            field=f"{step.event}.co_units",
+            value=co_units,
+            problem=f"must not repeat the lead unit {unit!r}",
+        )
+    supervising = step.args.get("supervising_unit", model.supervising_unit)
+    if track is Track.SUPERVISED:
+        if supervising is None:
+            raise _refuse(
+                step,
+                "supervising_unit",
+                None,
+                "is needed for a 督办 (supervised) item",
+                "Name the unit one level up that supervises it.",
+            )
+        _one_level_up(step.policy, step, unit, supervising)
+
+
+def transfer_complete(model: Any, step: Step) -> None:
+    """A transfer names a unit, a deadline (or the track has a time limit), and
+    what its track needs."""
+    policy, args = step.policy, step.args
+    _known_units(policy, step, ("unit", "co_units", "supervising_unit"))
+    if "deadline" not in args and model.track not in policy.time_limits:
+        raise _refuse(
+            step,
+            "deadline",
+            None,
+            f"is needed: the policy sets no time limit for {model.track.label}",
+        )
+    _deadline_after(step, args.get("deadline"))
+    _track_needs(model, step, model.track, args["unit"])
+
+
+def self_sign_allowed(model: Any, step: Step) -> None:
+    """Only tracks the policy lists (即办 by default) may skip the transfer."""
+    policy = step.policy
+    if model.track not in policy.self_sign_tracks:
+        raise _refuse(
+            step,
+            "track",
+            model.track,
+            "must be transferred before it is signed for",
+            "Only "
+            + ", ".join(sorted(t.label for t in policy.self_sign_tracks))
+            + " items may be signed for by the receiving unit itself.",
+        )
+    if "deadline" not in step.args and model.track not in policy.time_limits:
+        raise _refuse(step, "deadline", None, f"is needed: no time limit for {model.track.label}")
+    _deadline_after(step, step.args.get("deadline"))
+
+
+def dismissal_grounds(model: Any, step: Step) -> None:
+    """A duplicate names the original, which is another issue."""
+    if step.args["reason"] is DismissalReason.DUPLICATE:
+        original = step.args.get("original")
+        if original is None or original == model.id:
+            raise _refuse(
+                step,
+                "original",
+                original,
+                "must name the other issue this one duplicates",
+            )
+
+
+def part_due(model: Any, step: Step) -> None:
+    """Only a 共办 item's co-units report parts, each once per round."""
+    if model.track is not Track.JOINT:
+        raise _refuse(step, "track", model.track, "is not 共办 (joint): there are no parts")
+    if step.actor.unit in model.parts_reported:
+        raise _refuse(step, "actor.unit", step.actor.unit, "has already reported its part")
+
+
+def sign_off_due(model: Any, step: Step) -> None:
+    """Only a 督办 item is signed off, once per round."""
+    if model.track is not Track.SUPERVISED:
+        raise _refuse(step, "track", model.track, "is not 督办 (supervised): nothing to sign off")
+    if model.signed_off_by is not None:
+        raise _refuse(step, "signed_off_by", model.signed_off_by, "has already signed it off")
+
+
+def escalation_allowed(model: Any, step: Step) -> None:
+    """提级: an item not yet supervised goes to 督办 under the unit one level up."""
+    if model.track is Track.SUPERVISED:
+        raise _refuse(step, "track", model.track, "is already 督办 (supervised)")
+    _known_units(step.policy, step, ("supervising_unit",))
+    _one_level_up(step.policy, step, model.responsible_unit, step.args["supervising_unit"])
+
+
+def track_change_allowed(model: Any, step: Step) -> None:
+    """A change of track goes somewhere new and brings what the new track needs."""
+    track = step.args["track"]
+    if track is model.track:
+        raise _refuse(step, "track", track, "is the track the issue is already on")
+    _known_units(step.policy, step, ("co_units", "supervising_unit"))
+    _track_needs(model, step, track, model.responsible_unit)
+
+
+def milestones_fit(model: Any, step: Step) -> None:
+    """Milestones belong to 盯办 items and have names not already used."""
+    if model.track is not Track.TRACKED:
+        raise _refuse(step, "track", model.track, "is not 盯办 (tracked): it has no milestones")
+    names = {milestone.name for milestone in model.milestones}
+    for index, milestone in enumerate(step.args.get("milestones", ())):
+        if milestone.name in names:
+            raise InconsistentRecordError(
+                field=f"{step.event}.milestones[{index}].name",
+                value=milestone.name,
+                problem="is already a milestone of this issue",
+            )
+        if milestone.done_at is not None:
+            raise _refuse(
+                step,
+                f"milestones[{index}].done_at",
+                milestone.done_at,
+                "must be empty: a milestone is done through complete_milestone",
+            )
+        names.add(milestone.name)
+
+
+def transfer_milestones(model: Any, step: Step) -> None:
+    """Milestones given on transfer follow the same rules as added ones."""
+    if "milestones" in step.args:
+        milestones_fit(model, step)
+
+
+def milestone_open(model: Any, step: Step) -> None:
+    """The named milestone exists and is not done yet."""
+    name = step.args["milestone"]
+    for milestone in model.milestones:
+        if milestone.name == name:
+            if milestone.done_at is not None:
+                raise _refuse(step, "milestone", name, "is already done")
+            return
+    raise _refuse(step, "milestone", name, "is not a milestone of this issue")
+
+
+def work_done(model: Any, step: Step) -> None:
+    """What the track asks before an item counts as resolved."""
+    track = model.track
+    if track is Track.JOINT:
+        missing = [unit for unit in model.co_units if unit not in model.parts_reported]
+        if missing:
+            raise _refuse(
+                step, "parts_reported", model.parts_reported, f"lack the parts of {missing}"
+            )
+    elif track is Track.SUPERVISED:
+        if model.signed_off_by is None:
+            raise _refuse(
+                step, "signed_off_by", None, "is empty: the supervisor has not signed it off"
+            )
+    elif track is Track.TRACKED:
+        if not model.milestones:
+            raise _refuse(step, "milestones", (), "are needed before a 盯办 item is resolved")
+        undone = [m.name for m in model.milestones if m.done_at is None]
+        if undone:
+            raise _refuse(step, "milestones", undone, "are not all done")
+
+
+def _within_life(model: Any, step: Step, name: str, moment: Any) -> None:
+    if moment < model.received_at or moment > step.at:
+        raise ChronologyError(
+            field=f"{step.event}.{name}.at",
+            value=moment,
+            problem="must fall between the issue's receipt and the step",
+        )
+
+
+def feedback_in_time(model: Any, step: Step) -> None:
+    """The answer was given between the receipt and the step recording it."""
+    _within_life(model, step, "feedback", step.args["feedback"].at)
+
+
+def rating_due(model: Any, step: Step) -> None:
+    """One rating per round (一事一评), for this issue, from the rater acting."""
+    evaluation = step.args["evaluation"]
+    if evaluation.issue_id != model.id:
+        raise InconsistentRecordError(
+            field=f"{step.event}.evaluation.issue_id",
+            value=evaluation.issue_id,
+            problem=f"is not this issue ({model.id!r})",
+        )
+    if evaluation.round != model.round:
+        raise InconsistentRecordError(
+            field=f"{step.event}.evaluation.round",
+            value=evaluation.round,
+            problem=f"is not the issue's current round ({model.round})",
+        )
+    if any(given.round == model.round for given in model.evaluations):
+        raise _refuse(
+            step,
+            "evaluation",
+            evaluation.rating,
+            f"repeats a rating: round {model.round} has been rated already",
+            "Each matter is rated once per round (一事一评).",
+        )
+    _within_life(model, step, "evaluation", evaluation.at)
+    if step.actor.role is Role.REQUESTER and evaluation.rater not in (None, step.actor.id):
+        raise InconsistentRecordError(
+            field=f"{step.event}.evaluation.rater",
+            value=evaluation.rater,
+            problem=f"is not the requester acting ({step.actor.id!r})",
+        )
+
+
+def rating_closes(model: Any, step: Step) -> bool:
+    """Condition: a satisfied rating closes the item (unless the policy says not)."""
+    return bool(
+        step.policy.close_on_satisfied_rating
+        and step.args["evaluation"].rating.counts_as_satisfied()
+    )
+
+
+def closure_allowed(model: Any, step: Step) -> None:
+    """A reviewer closes on verification, saying how; anyone else only once the
+    evaluation window has passed with no rating in this round."""
+    if step.actor.role is Role.REVIEWER:
+        if not step.note.strip():
+            raise _refuse(
+                step, "note", step.note, "must say how the closure was verified (核实办结)"
+            )
+        return
+    if any(given.round == model.round for given in model.evaluations):
+        raise _refuse(
+            step,
+            "evaluations",
+            model.round,
+            "include a rating of this round, so the item is not closed as unrated",
+            "A satisfied rating closes it; a bad one calls for a redo.",
+        )
+    answered = max((item.at for item in model.feedback), default=None)
+    if answered is None:
+        raise _refuse(step, "feedback", (), "is empty: nothing was answered")
+    opens = add_elapsed(answered, step.policy.evaluation_window)
+    if step.at < opens:
+        raise _refuse(
+            step,
+            "at",
+            step.at,
+            f"is inside the evaluation window, which ends at {opens.isoformat()}",
+        )
+
+
+def redo_warranted(model: Any, step: Step) -> None:
+    """重办 follows an unsatisfied rating of the current round, with a new deadline."""
+    rated = [given for given in model.evaluations if given.round == model.round]
+    if not rated or not rated[-1].rating.is_bad:
+        raise _refuse(
+            step,
+            "evaluations",
+            [given.rating.value for given in rated],
+            "hold no unsatisfied rating of this round to redo",
+        )
+    _deadline_after(step, step.args["deadline"])

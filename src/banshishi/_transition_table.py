@@ -1,0 +1,113 @@
+"""The workflow as a table, read off :class:`IssueWorkflow` when the module loads.
+
+For every (status, event) the table holds the candidate transitions in the
+order the class declares them, each with its validators and conditions: the
+very functions the class names. :func:`take` walks them exactly as
+python-statemachine does (run a candidate's validators, then test its
+conditions; the first candidate whose conditions hold is taken), so the bulk
+engine and the machine accept and refuse the same steps.
+"""
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, final
+
+import attrs
+
+from ._errors import InconsistentRecordError
+from ._guards import Check
+from ._status import IssueStatus
+from ._step import Step
+from ._workflow import IssueWorkflow, refusal
+
+Condition = Callable[[Any, Step], bool]
+
+
+@final
+@attrs.frozen
+class Rule:
+    """One transition of the workflow: ``event`` takes ``source`` to ``target``
+    when every validator passes and every condition has its expected value."""
+
+    event: str
+    source: IssueStatus
+    target: IssueStatus
+    validators: tuple[Check, ...]
+    conditions: tuple[tuple[Condition, bool], ...]
+
+
+def derive_rules(machine: type[IssueWorkflow] = IssueWorkflow) -> tuple[Rule, ...]:
+    """Every transition of ``machine`` as a :class:`Rule`, in declaration order."""
+    rules: list[Rule] = []
+    for state in machine.states:
+        for transition in state.transitions:
+            validators: list[Check] = []
+            conditions: list[tuple[Condition, bool]] = []
+            for spec in transition.validators:
+                if not callable(spec.func):
+                    raise InconsistentRecordError(
+                        field=f"{machine.__name__}.{state.id}",
+                        value=spec.func,
+                        problem="names a validator instead of passing the function",
+                    )
+                validators.append(spec.func)
+            for spec in transition.cond:
+                if not callable(spec.func):
+                    raise InconsistentRecordError(
+                        field=f"{machine.__name__}.{state.id}",
+                        value=spec.func,
+                        problem="names a condition instead of passing the function",
+                    )
+                conditions.append((spec.func, spec.expected_value is not False))
+            for event in transition.events:
+                rules.append(
+                    Rule(
+                        event=str(event),
+                        source=IssueStatus(state.value),
+                        target=IssueStatus(transition.target.value),
+                        validators=tuple(validators),
+                        conditions=tuple(conditions),
+                    )
+                )
+    return tuple(rules)
+
+
+RULES = derive_rules()
+"""Every transition of :class:`IssueWorkflow`, in the order the class declares them."""
+
+
+def _index(rules: tuple[Rule, ...]) -> Mapping[tuple[IssueStatus, str], tuple[Rule, ...]]:
+    table: dict[tuple[IssueStatus, str], list[Rule]] = {}
+    for rule in rules:
+        table.setdefault((rule.source, rule.event), []).append(rule)
+    return MappingProxyType({key: tuple(value) for key, value in table.items()})
+
+
+TABLE = _index(RULES)
+"""The candidate rules for each (status, event), in declaration order."""
+
+
+def candidates(status: IssueStatus, event: str) -> tuple[Rule, ...]:
+    """The rules that could take ``event`` from ``status``; refused if there are none."""
+    found = TABLE.get((status, event))
+    if found is None:
+        raise refusal(event, status)
+    return found
+
+
+def take(model: Any, step: Step, rules: tuple[Rule, ...]) -> Rule:
+    """The rule ``step`` takes on ``model``: validators raise, conditions choose."""
+    if len(rules) == 1 and not rules[0].conditions:  # the common case, without the loops
+        rule = rules[0]
+        for check in rule.validators:
+            check(model, step)
+        return rule
+    for rule in rules:
+        for check in rule.validators:
+            check(model, step)
+        for condition, expected in rule.conditions:
+            if bool(condition(model, step)) is not expected:
+                break
+        else:
+            return rule
+    raise refusal(step.event, rules[0].source)
