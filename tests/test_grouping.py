@@ -198,7 +198,10 @@ def test_the_group_rates_add_up_to_the_ungrouped_rate(batch, key_name, as_of, ra
 
 @given(st.lists(st.tuples(issues(), st.sampled_from(UNIT_IDS)), max_size=8), st.none() | moments())
 def test_rolling_up_unit_groups_gives_each_subtree_its_own_completion_rate(pairs, as_of):
-    batch = [attrs.evolve(issue, responsible_unit=unit, co_units=(), parts_reported=()) for issue, unit in pairs]
+    batch = [
+        attrs.evolve(issue, responsible_unit=unit, co_units=(), parts_reported=())
+        for issue, unit in pairs
+    ]
     totals = TREE.roll_up(grouped(completion_rate, batch, by=by_unit, as_of=as_of))
     for unit in UNIT_IDS:
         inside = [i for i in batch if TREE.is_within(by_unit(i), unit)]

@@ -34,6 +34,7 @@ def transfer(model: Any, step: Any) -> dict[str, Any]:
         "responsible_person": args.get("person"),
         "deadline": _deadline(model, step),
         "parts_reported": (),
+        "signed_off_by": None,
     }
     for name in ("requirements", "co_units", "supervising_unit", "supervisor"):
         if name in args:
@@ -61,6 +62,7 @@ def send_back(model: Any, step: Any) -> dict[str, Any]:
         "deadline": None,
         "co_units": (),
         "parts_reported": (),
+        "signed_off_by": None,
     }
 
 

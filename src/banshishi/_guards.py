@@ -282,6 +282,11 @@ def transfer_complete(model: Any, step: Step) -> None:
     _track_needs(model, step, model.track, args["unit"])
 
 
+def deadline_later(model: Any, step: Step) -> None:
+    """A deadline given with the step falls after it."""
+    _deadline_after(step, step.args.get("deadline"))
+
+
 def self_sign_allowed(model: Any, step: Step) -> None:
     """Only tracks the policy lists (即办 by default) may skip the transfer."""
     policy = step.policy

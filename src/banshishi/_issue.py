@@ -221,7 +221,7 @@ class Issue:
         closures = (
             event.at
             for event in reversed(self._events_until(moment))
-            if event.to_status is IssueStatus.CLOSED
+            if event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
         )
         return next(closures, None)
 

@@ -217,7 +217,12 @@ def _check_status_pairs(record: Mapping[str, Any], changed: frozenset[str]) -> N
             other_problem=f"ends in {last.value!r} but the status is {status.value!r}",
             hint=together,
         )
-    closures = [event.at for event in history if event.to_status is IssueStatus.CLOSED]
+    # A step from closed to closed (a late rating) is not a closure.
+    closures = [
+        event.at
+        for event in history
+        if event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
+    ]
     if status is IssueStatus.CLOSED and closures and closed_at != closures[-1]:
         raise _blame(
             InconsistentRecordError,

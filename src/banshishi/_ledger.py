@@ -11,6 +11,7 @@ import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any, final
 
 import attrs
@@ -32,7 +33,7 @@ from ._issue import Issue
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._rate import Rate
 from ._status import IssueStatus
-from ._step import RECEIVE, make_step
+from ._step import RECEIVE, Step, make_step
 from ._time import Clock, SystemClock
 from ._track import Track
 from ._transition_table import TABLE, take
@@ -62,13 +63,23 @@ _FRESH = {
     if field.name not in INTAKE_FIELDS and field.name != "history"
 }
 
-_TRACK_ARGS = {track: ("track", track) for track in Track}
-"""The receive entry's arguments: the track the issue was received on."""
+WIDTH = 7
+"""Items per history entry in a row: name, actor, at, note, args, source, target."""
+_AT = 2 - WIDTH  # the moment of the last entry, counted from the end
+
+_fresh_fields = attrgetter(*_FRESH)
+_FRESH_VALUES = tuple(_FRESH.values())
+_all_fields = attrgetter(*FIELDS)
 
 
 class _Row:
-    """One issue in the ledger: the fields of an Issue, with the history as a list
-    of accepted steps (or of events, for an issue added with its history)."""
+    """One issue in the ledger: the fields of an Issue, with the history kept flat.
+
+    ``history`` holds ``WIDTH`` items per entry, one after the other: the step's
+    name, actor, moment, note, arguments, source and target status. An event
+    that came with an issue added by :meth:`Ledger.add` sits in the name's place
+    as it is. Flat, a million issues' histories need no object per step.
+    """
 
     __slots__ = FIELDS
 
@@ -135,14 +146,15 @@ class Ledger:
         already under way.
         """
         _check_issue(issue)
-        for name, default in _FRESH.items():
-            if getattr(issue, name) != default:
-                raise InconsistentRecordError(
-                    field=f"Issue.{name}",
-                    value=getattr(issue, name),
-                    problem="must be empty on an issue being received",
-                    hint="Use Ledger.add() for an issue already under way.",
-                )
+        if _fresh_fields(issue) != _FRESH_VALUES:
+            for name, default in _FRESH.items():
+                if getattr(issue, name) != default:
+                    raise InconsistentRecordError(
+                        field=f"Issue.{name}",
+                        value=getattr(issue, name),
+                        problem="must be empty on an issue being received",
+                        hint="Use Ledger.add() for an issue already under way.",
+                    )
         if issue.history:
             raise InconsistentRecordError(
                 field="Issue.history",
@@ -160,15 +172,20 @@ class Ledger:
             not_before=issue.received_at,
             policy=self.policy,
         )
-        step.accept(IssueStatus.RECEIVED)
-        step.args = _TRACK_ARGS[issue.track]
         by_receiver(issue, step)
-        self._insert(issue, [step])
+        # The receive entry keeps the track the issue came in on, in the arguments' place.
+        self._insert(
+            issue,
+            [RECEIVE, step.actor, step.at, step.note, issue.track, None, IssueStatus.RECEIVED],
+        )
 
     def add(self, issue: Issue) -> None:
         """Put an issue on the ledger as it stands, with whatever history it has."""
         _check_issue(issue)
-        self._insert(issue, list(issue.history))
+        history: list[Any] = []
+        for event in issue.history:
+            history += _event_entry(event)
+        self._insert(issue, history)
 
     def _insert(self, issue: Issue, history: list[Any]) -> None:
         if issue.id in self._rows:
@@ -176,8 +193,8 @@ class Ledger:
                 field="Issue.id", value=issue.id, problem="is already on the ledger"
             )
         row = _Row()
-        for name in FIELDS:
-            setattr(row, name, getattr(issue, name))
+        for name, value in zip(FIELDS, _all_fields(issue), strict=True):
+            setattr(row, name, value)
         row.history = history
         self._rows[issue.id] = row
 
@@ -198,6 +215,17 @@ class Ledger:
         The arguments are those of the same step on :class:`IssueWorkflow`. A
         refused step raises and changes nothing.
         """
+        return self._apply(issue_id, event, actor, at, note, args)
+
+    def _apply(
+        self,
+        issue_id: str,
+        event: str,
+        actor: Actor,
+        at: DateTime | None,
+        note: str,
+        args: Mapping[str, Any],
+    ) -> IssueStatus:
         row = self._rows.get(issue_id) if type(issue_id) is str else None
         if row is None:
             row = self._row(issue_id)
@@ -213,7 +241,7 @@ class Ledger:
             self.clock.now() if at is None else at,
             note,
             args,
-            not_before=history[-1].at if history else row.received_at,
+            not_before=history[_AT] if history else row.received_at,
             policy=self.policy,
         )
         rule = take(row, step, rules)
@@ -224,7 +252,7 @@ class Ledger:
         for name, value in changes.items():
             setattr(row, name, value)
         row.status = target
-        history.append(step)
+        history += (event, actor, step.at, step.note, step.args, source, target)
         return target
 
     def apply_many(self, commands: Iterable[Command]) -> tuple[Refusal, ...]:
@@ -245,9 +273,9 @@ class Ledger:
 
     def _apply_many(self, commands: Iterable[Command]) -> tuple[Refusal, ...]:
         refused: list[Refusal] = []
-        apply = self.apply
+        apply = self._apply
         for index, command in enumerate(commands):
-            if not isinstance(command, Command):
+            if type(command) is not Command:
                 raise InvalidTypeError(
                     field=f"commands[{index}]", value=command, problem="must be a Command"
                 )
@@ -255,10 +283,10 @@ class Ledger:
                 apply(
                     command.issue_id,
                     command.event,
-                    actor=command.actor,
-                    at=command.at,
-                    note=command.note,
-                    **command.args,
+                    command.actor,
+                    command.at,
+                    command.note,
+                    command.args,
                 )
             except BanshishiError as error:
                 refused.append(Refusal(index=index, command=command, error=error))
@@ -284,13 +312,12 @@ class Ledger:
         """One issue as a full, validated :class:`Issue`, its history included."""
         row = self._row(issue_id)
         fields = {name: getattr(row, name) for name in FIELDS}
-        fields["history"] = tuple(self._event(row, entry) for entry in row.history)
+        fields["history"] = self._events(row)
         return Issue(**fields)
 
     def history(self, issue_id: str) -> tuple[Event, ...]:
         """The audit events of one issue, oldest first."""
-        row = self._row(issue_id)
-        return tuple(self._event(row, entry) for entry in row.history)
+        return self._events(self._row(issue_id))
 
     def issues(self) -> Iterator[Issue]:
         """Every issue as a full :class:`Issue` (built one at a time, on demand)."""
@@ -320,23 +347,41 @@ class Ledger:
                 field="issue_id", value=issue_id, problem="is not on the ledger"
             ) from None
 
+    def _record(self, issue_id: str, event: Event) -> None:
+        """Append an event as recorded elsewhere (used by replay)."""
+        self._row(issue_id).history += _event_entry(event)
+
     @staticmethod
-    def _event(row: _Row, entry: Any) -> Event:
-        if isinstance(entry, Event):
-            return entry
-        if entry.event == RECEIVE:
-            return Event(
-                name=RECEIVE,
-                actor=entry.actor.id,
-                role=entry.actor.role,
-                unit=entry.actor.unit,
-                at=entry.at,
-                from_status=None,
-                to_status=IssueStatus.RECEIVED,
-                note=entry.note,
-                data=receive_data(row, entry.args[1]),
-            )
-        return entry.to_event()  # type: ignore[no-any-return]
+    def _events(row: _Row) -> tuple[Event, ...]:
+        history = row.history
+        events: list[Event] = []
+        for start in range(0, len(history), WIDTH):
+            name, actor, at, note, args, source, target = history[start : start + WIDTH]
+            if isinstance(name, Event):
+                events.append(name)
+            elif name == RECEIVE:
+                events.append(
+                    Event(
+                        name=RECEIVE,
+                        actor=actor.id,
+                        role=actor.role,
+                        unit=actor.unit,
+                        at=at,
+                        from_status=None,
+                        to_status=IssueStatus.RECEIVED,
+                        note=note,
+                        data=receive_data(row, args),
+                    )
+                )
+            else:
+                step = Step(name, actor, at, note, args, source, DEFAULT_POLICY)
+                step.accept(target)
+                events.append(step.to_event())
+        return tuple(events)
+
+
+def _event_entry(event: Event) -> tuple[Any, ...]:
+    return (event, None, event.at, None, None, event.from_status, event.to_status)
 
 
 @contextmanager

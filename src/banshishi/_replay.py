@@ -37,7 +37,7 @@ def replay(
         intake = {name: value for name, value in first.data.items() if name in INTAKE_FIELDS}
         issue = structure(_plain(intake), Issue)
         ledger.add(issue)
-        ledger._rows[issue.id].history.append(first)
+        ledger._record(issue.id, first)  # the event exactly as recorded
         rest = recorded[1:]
     elif start is None:
         raise InvalidValueError(

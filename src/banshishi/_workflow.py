@@ -78,9 +78,9 @@ class IssueWorkflow(StateMachine):
     ) | returned.to(
         transferred, validators=[g.by_dispatcher, g.transfer_complete, g.transfer_milestones]
     )
-    sign_for = transferred.to(in_progress, validators=[g.by_responsible_handler]) | received.to(
-        in_progress, validators=[g.by_receiving_handler, g.self_sign_allowed]
-    )
+    sign_for = transferred.to(
+        in_progress, validators=[g.by_responsible_handler, g.deadline_later]
+    ) | received.to(in_progress, validators=[g.by_receiving_handler, g.self_sign_allowed])
     send_back = transferred.to(returned, validators=[g.by_responsible_handler]) | in_progress.to(
         returned, validators=[g.by_responsible_handler]
     )
@@ -168,6 +168,8 @@ class IssueWorkflow(StateMachine):
     def prepare_event(self, event_data: Any) -> dict[str, Step]:
         """Check the request once per event and hand every check the same Step."""
         trigger = event_data.trigger_data
+        if str(trigger.event) not in EVENT_ARGUMENTS:
+            return {}  # entering the initial state of a record that had none: not a step
         pending = self._pending
         if pending is None or pending[0] is not trigger:
             pending = (trigger, self._step(trigger, event_data.transition.source.value))
