@@ -170,6 +170,17 @@ def evaluations(
     )
 
 
+def closure_time(history: list[Event]) -> DateTime:
+    """When a history ending closed was closed: its last entry into 已办结 (a step
+    from closed to closed, such as a late rating, is not one), else its last event."""
+    entries = [
+        event.at
+        for event in history
+        if event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
+    ]
+    return entries[-1] if entries else history[-1].at
+
+
 @st.composite
 def milestones(draw: st.DrawFn, *, after: DateTime | None = None) -> Milestone:
     return Milestone(
@@ -234,7 +245,7 @@ def issues(draw: st.DrawFn) -> Issue:
         round=handling_round,
         duplicate_of=draw(st.none() | ids.filter(lambda other: other != issue_id)),
         status=status,
-        closed_at=at if status is IssueStatus.CLOSED else None,
+        closed_at=closure_time(history) if status is IssueStatus.CLOSED else None,
         feedback=tuple(fb),
         evaluations=tuple(rated),
         history=tuple(history) if keep_history else (),

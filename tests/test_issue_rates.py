@@ -23,7 +23,7 @@ from banshishi import (
     response_rate,
     return_rate,
 )
-from strategies import issues, moments
+from strategies import closure_time, issues, moments
 
 S = IssueStatus
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
@@ -54,7 +54,7 @@ def make_issue(id="i", *, steps=None, **overrides):
             previous = status
         fields |= {"history": tuple(history), "status": previous}
         if previous is S.CLOSED:
-            fields["closed_at"] = history[-1].at
+            fields["closed_at"] = closure_time(history)
     fields |= overrides
     if fields.get("status") in (S.ANSWERED, S.CLOSED) and "feedback" not in fields:
         fields["feedback"] = answer(fields.get("closed_at") or hours(1))
@@ -213,7 +213,7 @@ def partial_histories(draw):
         at = at.add(hours=draw(st.integers(0, 48)))
         events.append(step(previous, status, at))
         previous = status
-    closed_at = at if previous is S.CLOSED else None
+    closed_at = closure_time(events) if previous is S.CLOSED else None
     return make_issue(
         history=tuple(events), status=previous, closed_at=closed_at, feedback=answer(T0)
     )

@@ -34,7 +34,7 @@ from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._rate import Rate
 from ._status import IssueStatus
 from ._step import RECEIVE, Step, make_step
-from ._time import Clock, SystemClock
+from ._time import Clock, SystemClock, check_clock
 from ._track import Track
 from ._transition_table import TABLE, take
 from ._workflow import closed_at_after, refusal
@@ -128,10 +128,7 @@ class Ledger:
             raise InvalidTypeError(
                 field="Ledger.policy", value=policy, problem="must be a WorkflowPolicy"
             )
-        if clock is not None and not callable(getattr(clock, "now", None)):
-            raise InvalidTypeError(
-                field="Ledger.clock", value=clock, problem="must have a now() method"
-            )
+        check_clock(clock, field="Ledger.clock")
         self.policy = policy
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._rows: dict[str, _Row] = {}
@@ -346,10 +343,6 @@ class Ledger:
             raise NotFoundError(
                 field="issue_id", value=issue_id, problem="is not on the ledger"
             ) from None
-
-    def _record(self, issue_id: str, event: Event) -> None:
-        """Append an event as recorded elsewhere (used by replay)."""
-        self._row(issue_id).history += _event_entry(event)
 
     @staticmethod
     def _events(row: _Row) -> tuple[Event, ...]:

@@ -36,8 +36,11 @@ def replay(
         first = recorded[0]
         intake = {name: value for name, value in first.data.items() if name in INTAKE_FIELDS}
         issue = structure(_plain(intake), Issue)
-        ledger.add(issue)
-        ledger._record(issue.id, first)  # the event exactly as recorded
+        # Receive it again, so a receipt no receiver could have recorded is refused.
+        ledger.receive(
+            issue, actor=Actor(id=first.actor, role=first.role, unit=first.unit), note=first.note
+        )
+        _same(ledger.history(issue.id)[0], first, 0)
         rest = recorded[1:]
     elif start is None:
         raise InvalidValueError(
@@ -65,14 +68,17 @@ def replay(
             note=event.note,
             **arguments_from_data(event),
         )
-        rebuilt = ledger.history(issue.id)[-1]
-        if rebuilt != event:
-            raise InconsistentRecordError(
-                field=f"events[{index}]",
-                value=event,
-                problem=f"replays to a different record: {rebuilt}",
-            )
+        _same(ledger.history(issue.id)[-1], event, index)
     return ledger.issue(issue.id)
+
+
+def _same(rebuilt: Event, recorded: Event, index: int) -> None:
+    if rebuilt != recorded:
+        raise InconsistentRecordError(
+            field=f"events[{index}]",
+            value=recorded,
+            problem=f"replays to a different record: {rebuilt}",
+        )
 
 
 def _plain(data: object) -> object:

@@ -290,3 +290,20 @@ def add_elapsed(moment: DateTime, interval: dt.timedelta) -> DateTime:
     if moved.utcoffset() == moment.utcoffset():
         return moved
     return moment + interval
+
+
+def check_clock(clock: object, *, field: str) -> None:
+    """``None`` or a clock: an object whose ``now()`` gives the current moment.
+
+    A class or a datetime has a ``now`` too, but is not a clock: passing one by
+    mistake would date every step by the real time, so it is refused.
+    """
+    if clock is None:
+        return
+    if isinstance(clock, type | dt.datetime) or not callable(getattr(clock, "now", None)):
+        raise InvalidTypeError(
+            field=field,
+            value=clock,
+            problem="must be a clock with a now() method",
+            hint="Pass FixedClock(moment) or SystemClock(), not a class or a datetime.",
+        )

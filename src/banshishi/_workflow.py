@@ -17,7 +17,7 @@ from ._issue import Issue
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._status import IssueStatus
 from ._step import EVENT_ARGUMENTS, Step, make_step
-from ._time import Clock, SystemClock
+from ._time import Clock, SystemClock, check_clock
 
 MODEL_FIELDS = (
     "id",
@@ -136,10 +136,7 @@ class IssueWorkflow(StateMachine):
             raise InvalidTypeError(
                 field="IssueWorkflow.policy", value=policy, problem="must be a WorkflowPolicy"
             )
-        if clock is not None and not callable(getattr(clock, "now", None)):
-            raise InvalidTypeError(
-                field="IssueWorkflow.clock", value=clock, problem="must have a now() method"
-            )
+        check_clock(clock, field="IssueWorkflow.clock")
         if not isinstance(state_field, str) or not state_field:
             raise InvalidTypeError(
                 field="IssueWorkflow.state_field", value=state_field, problem="must be a name"

@@ -1,0 +1,1106 @@
+"""The two engines agree: IssueWorkflow (the machine) and Ledger (the bulk engine).
+
+Random sequences of steps, with actors of every role and plausible (sometimes
+wrong) arguments, go through both engines; every step must be accepted or
+refused alike and leave the same issue. Histories replay to the issue they came
+from, tampered ones do not, and a ledger of many issues keeps its invariants.
+"""
+
+import contextlib
+import gc
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from types import SimpleNamespace
+from typing import Any, Protocol, TypeVar
+
+import attrs
+import pendulum
+import pytest
+from hypothesis import HealthCheck, given, settings, target
+from hypothesis import event as note_event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from pendulum import DateTime
+
+from banshishi import (
+    Actor,
+    BanshishiError,
+    Channel,
+    ChronologyError,
+    Command,
+    DismissalReason,
+    DuplicateError,
+    Evaluation,
+    Event,
+    Feedback,
+    FeedbackMethod,
+    FixedClock,
+    InvalidTypeError,
+    InvalidValueError,
+    Issue,
+    IssueStatus,
+    IssueWorkflow,
+    Ledger,
+    Level,
+    Milestone,
+    NotFoundError,
+    Person,
+    Rate,
+    Rating,
+    Refusal,
+    Role,
+    RoleError,
+    Track,
+    TransitionRefusedError,
+    Unit,
+    UnitTree,
+    Urgency,
+    WorkflowPolicy,
+    completion_rate,
+    replay,
+)
+from banshishi._policy import DEFAULT_POLICY
+from banshishi._step import EVENT_ARGUMENTS
+from banshishi._transition_table import RULES, TABLE
+from banshishi._workflow import MODEL_FIELDS, allowed_events
+
+S = IssueStatus
+T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
+ISSUE_ID = "i-1"
+EVENTS = tuple(EVENT_ARGUMENTS)
+STATES = frozenset(IssueStatus(state.value) for state in IssueWorkflow.states)
+
+# -- the cast ------------------------------------------------------------------------------
+
+UNITS = ("u1", "u2", "u3", "centre")
+"""Units that handle issues; "centre" is the unit that receives them."""
+SUPERVISING_UNITS = ("up", "up", "u3", "elsewhere")
+"""Mostly "up", the parent of every handling unit in TREE; the others are wrong."""
+MILESTONE_NAMES = ("选址", "施工", "验收")
+
+REQUESTER = Person(id="p1", name="张三")
+DISPATCHER = Actor(id="disp", role=Role.DISPATCHER)
+HANDLERS = {unit: Actor(id=f"h-{unit}", role=Role.HANDLER, unit=unit) for unit in UNITS}
+SUPERVISOR = Actor(id="sup", role=Role.SUPERVISOR, unit="up")  # the one steps may name
+OTHER_SUPERVISOR = Actor(id="sup-2", role=Role.SUPERVISOR, unit="up")  # never named
+FAR_SUPERVISOR = Actor(id="sup-3", role=Role.SUPERVISOR, unit="elsewhere")
+THE_REQUESTER = Actor(id=REQUESTER.id, role=Role.REQUESTER)
+STRANGER = Actor(id="p2", role=Role.REQUESTER)
+REVIEWER = Actor(id="rev", role=Role.REVIEWER)
+PLATFORM = Actor(id="platform", role=Role.SYSTEM)
+LEADER = Actor(id="lead", role=Role.LEADER, unit="up")
+CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
+ACTORS = (
+    DISPATCHER,
+    *HANDLERS.values(),
+    SUPERVISOR,
+    OTHER_SUPERVISOR,
+    FAR_SUPERVISOR,
+    THE_REQUESTER,
+    STRANGER,
+    REVIEWER,
+    PLATFORM,
+    LEADER,
+    CLERK,
+)
+RECEIVERS = frozenset(
+    {Role.REQUESTER, Role.INTAKE_CLERK, Role.DISPATCHER, Role.HANDLER, Role.SYSTEM}
+)
+
+TREE = UnitTree(
+    [
+        Unit(id="up", name="县政府", level=Level.COUNTY),
+        *(Unit(id=unit, name=unit, level=Level.TOWNSHIP, parent="up") for unit in UNITS),
+    ]
+)
+POLICIES = (
+    DEFAULT_POLICY,
+    WorkflowPolicy(units=TREE),
+    WorkflowPolicy(
+        self_sign_tracks=frozenset(Track),
+        time_limits={track: pendulum.duration(days=3) for track in Track},
+        close_on_satisfied_rating=False,
+        evaluation_window=pendulum.duration(days=2),
+    ),
+)
+
+
+def new_issue(
+    issue_id: str = ISSUE_ID,
+    *,
+    track: Track = Track.IMMEDIATE,
+    anonymous: bool = False,
+    received_by: str | None = "centre",
+    received_at: DateTime = T0,
+) -> Issue:
+    """A freshly received issue, as intake leaves it."""
+    return Issue(
+        id=issue_id,
+        title="路灯不亮",
+        channel=Channel.HOTLINE,
+        urgency=Urgency.URGENT,
+        received_at=received_at,
+        track=track,
+        requester=None if anonymous else REQUESTER,
+        received_by=received_by,
+    )
+
+
+def without_history(issue: Issue) -> dict[str, Any]:
+    record = issue.as_record()
+    del record["history"]
+    return record
+
+
+# -- choosing: one generator, driven by Hypothesis or by a seeded Random -------------------
+
+T = TypeVar("T")
+
+
+class Draw(Protocol):
+    def choice(self, options: Sequence[T]) -> T: ...
+
+    def chance(self, percent: int) -> bool: ...
+
+
+class HypothesisDraw:
+    """Choices drawn from Hypothesis; each shrinks towards its first option or False."""
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.data.draw(st.sampled_from(options))
+
+    def chance(self, percent: int) -> bool:
+        return self.data.draw(st.integers(0, 99)) >= 100 - percent
+
+
+class RandomDraw:
+    """Choices from a seeded Random, for deterministic walks."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.random.choice(options)
+
+    def chance(self, percent: int) -> bool:
+        return self.random.randrange(100) < percent
+
+
+@attrs.frozen
+class Call:
+    """One request, to be made of both engines."""
+
+    event: str
+    actor: Actor
+    at: DateTime
+    note: str
+    args: dict[str, Any]
+    dated: bool = True  # False: leave ``at`` out, so the engine's clock dates the step
+
+
+@attrs.frozen
+class Intake:
+    track: Track
+    anonymous: bool
+    received_by: str | None
+
+    def issue(self, issue_id: str = ISSUE_ID, received_at: DateTime = T0) -> Issue:
+        return new_issue(
+            issue_id,
+            track=self.track,
+            anonymous=self.anonymous,
+            received_by=self.received_by,
+            received_at=received_at,
+        )
+
+
+def draw_intake(draw: Draw) -> Intake:
+    return Intake(
+        track=draw.choice(list(Track)),
+        anonymous=draw.chance(15),
+        received_by=draw.choice(("centre", "centre", "u1", None)),
+    )
+
+
+def preferred_actors(event: str, issue: Issue) -> list[Actor]:
+    """Who would plausibly take ``event`` on ``issue``: right more often than not."""
+    responsible = [HANDLERS[issue.responsible_unit]] if issue.responsible_unit in HANDLERS else []
+    if event == "transfer":
+        return [DISPATCHER]
+    if event == "sign_for":
+        receiving = [HANDLERS[issue.received_by]] if issue.received_by in HANDLERS else []
+        return responsible if issue.status is not S.RECEIVED else receiving
+    if event in ("send_back", "resolve", "complete_milestone"):
+        return responsible
+    if event == "report_part":
+        return [HANDLERS[unit] for unit in issue.co_units if unit in HANDLERS]
+    if event == "sign_off":
+        return [SUPERVISOR, OTHER_SUPERVISOR]
+    if event in ("urge", "escalate"):
+        return [DISPATCHER, SUPERVISOR, LEADER, PLATFORM]
+    if event == "change_track":
+        return [DISPATCHER, LEADER]
+    if event == "dismiss":
+        return [DISPATCHER, CLERK, THE_REQUESTER]
+    if event == "add_milestones":
+        return [*responsible, DISPATCHER]
+    if event == "answer":
+        return [*responsible, DISPATCHER, CLERK]
+    if event == "rate":
+        return [THE_REQUESTER, THE_REQUESTER, REVIEWER, STRANGER]
+    if event == "close":
+        return [REVIEWER, REVIEWER, DISPATCHER, PLATFORM]
+    assert event == "redo", event
+    return [DISPATCHER, REVIEWER, SUPERVISOR]
+
+
+def deadline_arg(draw: Draw, args: dict[str, Any], at: DateTime, *, usually: bool) -> None:
+    kind = "after" if draw.chance(80) else draw.choice(("missing", "none", "before", "same"))
+    if kind == "after" and (usually or draw.chance(50)):
+        args["deadline"] = at.add(days=draw.choice((1, 5, 30)))
+    elif kind == "none":
+        args["deadline"] = None
+    elif kind == "before":
+        args["deadline"] = at.subtract(hours=1)
+    elif kind == "same":
+        args["deadline"] = at
+
+
+def co_units_arg(draw: Draw, lead: str | None) -> tuple[str, ...]:
+    kind = draw.choice(("others", "others", "one", "with_lead", "empty", "repeated"))
+    others = tuple(unit for unit in UNITS if unit != lead)
+    if kind == "others":
+        return others[: draw.choice((1, 2))]
+    if kind == "one":
+        return (draw.choice(UNITS),)
+    if kind == "with_lead":
+        return (*others[:1], lead or "u1")
+    if kind == "empty":
+        return ()
+    return (others[0], others[0])
+
+
+def milestones_arg(draw: Draw, at: DateTime) -> tuple[Milestone, ...]:
+    count = draw.choice((1, 1, 2, 0))
+    return tuple(
+        Milestone(
+            name=draw.choice(MILESTONE_NAMES),
+            weight=draw.choice((1, 3)),
+            due=draw.choice((None, at.add(days=10))),
+            done_at=at if draw.chance(10) else None,
+        )
+        for _ in range(count)
+    )
+
+
+def track_args(draw: Draw, args: dict[str, Any], track: Track, lead: str | None) -> None:
+    """What ``track`` needs (co-units, a supervising unit), usually given, sometimes not."""
+    if (track is Track.JOINT and draw.chance(85)) or draw.chance(10):
+        args["co_units"] = co_units_arg(draw, lead)
+    if (track is Track.SUPERVISED and draw.chance(85)) or draw.chance(10):
+        args["supervising_unit"] = draw.choice(SUPERVISING_UNITS)
+    if draw.chance(30):
+        args["supervisor"] = draw.choice(("sup", "sup", "sup-2"))
+
+
+def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if event == "transfer":
+        if draw.chance(95):
+            args["unit"] = draw.choice(UNITS)
+        if draw.chance(20):
+            args["person"] = "wang"
+        if draw.chance(20):
+            args["requirements"] = "限期整改"
+        deadline_arg(draw, args, at, usually=issue.track is not Track.IMMEDIATE)
+        track_args(draw, args, issue.track, args.get("unit"))
+        if (issue.track is Track.TRACKED and draw.chance(60)) or draw.chance(5):
+            args["milestones"] = milestones_arg(draw, at)
+    elif event == "sign_for":
+        if draw.chance(20):
+            args["person"] = "li"
+        deadline_arg(draw, args, at, usually=False)
+    elif event == "dismiss":
+        if draw.chance(95):
+            args["reason"] = draw.choice(list(DismissalReason))
+        original = draw.choice(("i-0", "i-0", None, issue.id))
+        if original is not None and (
+            args.get("reason") is DismissalReason.DUPLICATE or draw.chance(20)
+        ):
+            args["original"] = original
+    elif event == "escalate":
+        if draw.chance(95):
+            args["supervising_unit"] = draw.choice(SUPERVISING_UNITS)
+        if draw.chance(40):
+            args["supervisor"] = draw.choice(("sup", "sup-2"))
+    elif event == "change_track":
+        if draw.chance(97):
+            args["track"] = draw.choice(list(Track))
+        track_args(draw, args, args.get("track", issue.track), issue.responsible_unit)
+    elif event == "add_milestones":
+        if draw.chance(97):
+            args["milestones"] = milestones_arg(draw, at)
+    elif event == "complete_milestone":
+        names = [milestone.name for milestone in issue.milestones]
+        if draw.chance(97):
+            args["milestone"] = draw.choice(names) if names and draw.chance(85) else "不存在"
+    elif event == "answer" and draw.chance(97):
+        moment = draw.choice(("before", "before", "at", "after", "before_receipt"))
+        args["feedback"] = Feedback(
+            at={
+                "before": max(issue.received_at, at.subtract(hours=1)),
+                "at": at,
+                "after": at.add(minutes=5),
+                "before_receipt": issue.received_at.subtract(minutes=1),
+            }[moment],
+            content="已修复",
+            method=draw.choice(list(FeedbackMethod)),
+            unit=issue.responsible_unit,
+        )
+    elif event == "rate" and draw.chance(97):
+        args["evaluation"] = Evaluation(
+            issue_id=issue.id if draw.chance(90) else "i-0",
+            rating=draw.choice(list(Rating)),
+            resolved=draw.chance(50),
+            at=at
+            if draw.chance(85)
+            else draw.choice((at.add(minutes=5), issue.received_at.subtract(minutes=1))),
+            round=issue.round if draw.chance(90) else draw.choice((issue.round + 1, 1)),
+            rater=draw.choice((None, None, None, actor.id, "someone-else")),
+        )
+    elif event == "redo":
+        deadline_arg(draw, args, at, usually=True)
+    if draw.chance(3):  # an argument the step does not take
+        args["milestone" if event == "dismiss" else "original"] = "x"
+    return args
+
+
+GAPS = ({"minutes": 1}, {"hours": 3}, {"days": 1}, {"days": 8})
+ZONES = ("Asia/Shanghai", "Asia/Shanghai", "UTC", "America/New_York")
+
+
+def plan_step(draw: Draw, issue: Issue, at: DateTime) -> Call:
+    """The next request: usually an event the status allows, by someone plausible."""
+    allowed = allowed_events(issue.status)
+    event = draw.choice(allowed) if allowed and draw.chance(90) else draw.choice(EVENTS)
+    if event == "dismiss" and draw.chance(90):  # or most walks end there
+        event = draw.choice(allowed or EVENTS)
+    preferred = preferred_actors(event, issue)
+    actor = draw.choice(preferred) if preferred and draw.chance(75) else draw.choice(ACTORS)
+    if draw.chance(5):  # a moment before the latest one on the record
+        last = issue.history[-1].at if issue.history else issue.received_at
+        at = last.subtract(minutes=1)
+    at = at.in_timezone(draw.choice(ZONES))
+    wants_note = event in ("send_back", "dismiss", "escalate", "change_track", "redo", "close")
+    if wants_note and draw.chance(90):
+        note = "核实情况，说明理由"
+    else:
+        note = draw.choice(("", "", " ", "已处理"))
+    args = plan_args(draw, event, issue, actor, at)
+    return Call(event, actor, at, note, args, dated=not draw.chance(5))
+
+
+# -- driving the engines -------------------------------------------------------------------
+
+Outcome = tuple[Any, ...]
+
+
+def attempt(step: Callable[[], object]) -> Outcome:
+    """What a step did: accepted, or refused with which kind of error about which field."""
+    try:
+        step()
+    except BanshishiError as error:
+        return ("refused", type(error), error.field)
+    return ("accepted",)
+
+
+def on_machine(workflow: IssueWorkflow, clock: FixedClock, call: Call) -> Outcome:
+    clock.set(call.at)
+    moment = {"at": call.at} if call.dated else {}
+    step = getattr(workflow, call.event)
+    return attempt(lambda: step(actor=call.actor, note=call.note, **moment, **call.args))
+
+
+def on_ledger(ledger: Ledger, clock: FixedClock, issue_id: str, call: Call) -> Outcome:
+    clock.set(call.at)
+    moment = {"at": call.at} if call.dated else {}
+    return attempt(
+        lambda: ledger.apply(
+            issue_id, call.event, actor=call.actor, note=call.note, **moment, **call.args
+        )
+    )
+
+
+@attrs.define
+class Run:
+    """A sequence driven through both engines; ``start`` is the issue before it."""
+
+    intake: Intake
+    policy: WorkflowPolicy
+    issue: Issue
+    ledger: Ledger
+    calls: list[tuple[Call, Outcome]] = attrs.Factory(list)
+
+    @property
+    def start(self) -> Issue:
+        return self.intake.issue()
+
+
+def assert_same_issue(ledger: Ledger, issue: Issue, issue_id: str = ISSUE_ID) -> None:
+    """The ledger's issue is the machine's one, its history led by the receive event."""
+    kept = ledger.issue(issue_id)
+    assert without_history(kept) == without_history(issue)
+    assert kept.history[0].name == "receive"
+    assert len(kept.history) == len(issue.history) + 1
+    for index, (theirs, ours) in enumerate(zip(kept.history[1:], issue.history, strict=True)):
+        assert theirs == ours, (index, theirs, ours)
+
+
+def drive(draw: Draw, *, most: int = 60) -> Run:
+    """Drive one random sequence through both engines, checking them after every step."""
+    intake = draw_intake(draw)
+    policy = draw.choice(POLICIES)
+    machine_clock, ledger_clock = FixedClock(T0), FixedClock(T0)
+    issue = intake.issue()
+    workflow = IssueWorkflow(issue, policy=policy, clock=machine_clock)
+    ledger = Ledger(policy=policy, clock=ledger_clock)
+    ledger.receive(intake.issue(), actor=CLERK)
+    run = Run(intake, policy, issue, ledger)
+    at = T0
+    for _ in range(most):
+        if not draw.chance(98) or issue.status is S.DISMISSED:
+            break
+        at = at.add(**draw.choice(GAPS))
+        call = plan_step(draw, issue, at)
+        before = without_history(issue), issue.history
+        expected = on_machine(workflow, machine_clock, call)
+        got = on_ledger(ledger, ledger_clock, ISSUE_ID, call)
+        assert got == expected, (call, expected, got)
+        if expected[0] == "refused":
+            assert (without_history(issue), issue.history) == before, "a refusal changed the issue"
+        assert ledger.status(ISSUE_ID) is issue.status
+        assert IssueStatus(workflow.current_state_value) is issue.status
+        assert_same_issue(ledger, issue)
+        run.calls.append((call, expected))
+    return run
+
+
+def accepted(run: Run) -> int:
+    return sum(outcome[0] == "accepted" for _, outcome in run.calls)
+
+
+def label(run: Run) -> None:
+    """Let Hypothesis report how deep the sequences go, and aim for deep ones."""
+    reached = {event.to_status for event in run.issue.history}
+    for status in sorted(reached, key=list(IssueStatus).index):
+        note_event(f"reached {status.value}")
+    note_event(f"track {run.intake.track.value}")
+    target(float(accepted(run)), label="accepted steps")
+    target(float(S.CLOSED in reached), label="closed")
+
+
+# -- 1. the engines agree -------------------------------------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_machine_and_ledger_agree_step_by_step(data: st.DataObject) -> None:
+    run = drive(HypothesisDraw(data))
+    label(run)
+    assert_same_issue(run.ledger, run.issue)
+    assert run.ledger.issue(ISSUE_ID).history[1:] == run.issue.history
+
+
+def test_event_names_are_the_workflow_events() -> None:
+    assert len(EVENTS) == 16
+    assert {str(event.id) for event in IssueWorkflow.events} == set(EVENTS)
+
+
+def walk_coverage(seeds: range) -> tuple[set[tuple[str, IssueStatus, IssueStatus]], Counter[str]]:
+    """Seeded random walks on the machine alone: the transitions they take."""
+    taken: set[tuple[str, IssueStatus, IssueStatus]] = set()
+    refusals: Counter[str] = Counter()
+    for seed in seeds:
+        draw = RandomDraw(seed)
+        intake = draw_intake(draw)
+        clock = FixedClock(T0)
+        issue = intake.issue()
+        workflow = IssueWorkflow(issue, policy=draw.choice(POLICIES), clock=clock)
+        at = T0
+        for _ in range(80):
+            if issue.status is S.DISMISSED:
+                break
+            at = at.add(**draw.choice(GAPS))
+            call = plan_step(draw, issue, at)
+            outcome = on_machine(workflow, clock, call)
+            if outcome[0] == "refused":
+                refusals[outcome[1].__name__] += 1
+        for event in issue.history:
+            assert event.from_status is not None
+            taken.add((event.name, event.from_status, event.to_status))
+    return taken, refusals
+
+
+def test_the_generator_reaches_every_transition() -> None:
+    """The step generator is good enough to take every transition of the class,
+    closing (by rating and by closure) and redoing included."""
+    taken, refusals = walk_coverage(range(200))
+    declared = {(rule.event, rule.source, rule.target) for rule in RULES}
+    assert declared - taken == set()
+    assert taken <= declared
+    # and it is refused for every kind of reason, too
+    assert {"TransitionRefusedError", "RoleError", "PreconditionError"} <= set(refusals)
+    assert {"InvalidValueError", "ChronologyError", "InconsistentRecordError"} <= set(refusals)
+
+
+FEEDBACK = Feedback(at=T0.add(days=3), content="已修复", method=FeedbackMethod.PHONE)
+
+
+def scripted_loop(track: Track) -> Iterator[tuple[str, Actor, dict[str, Any], str, IssueStatus]]:
+    """A full 闭环 on ``track``: transfer, the track's own steps, answer, a bad rating,
+    redo, answer again, and closure once the evaluation window has passed."""
+    if track is Track.IMMEDIATE:
+        yield "sign_for", HANDLERS["centre"], {}, "", S.IN_PROGRESS
+        yield "send_back", HANDLERS["centre"], {}, "不属于本单位", S.RETURNED
+    lead = HANDLERS["u1"]
+    transfer: dict[str, Any] = {"unit": "u1", "deadline": T0.add(days=10)}
+    if track is Track.JOINT:
+        transfer["co_units"] = ("u2", "u3")
+    if track is Track.TRACKED:
+        transfer["milestones"] = (Milestone(name="选址"),)
+    if track is Track.SUPERVISED:  # a 督办 item is transferred with its supervisor
+        transfer |= {"supervising_unit": "up", "supervisor": "boss"}
+    yield "transfer", DISPATCHER, transfer, "", S.TRANSFERRED
+    yield "urge", PLATFORM, {}, "", S.TRANSFERRED
+    if track is Track.SUPERVISED:
+        yield "change_track", DISPATCHER, {"track": Track.IMMEDIATE}, "降级", S.TRANSFERRED
+        yield (
+            "escalate",
+            DISPATCHER,
+            {"supervising_unit": "up", "supervisor": "sup"},
+            "再督",
+            S.TRANSFERRED,
+        )
+    yield "sign_for", lead, {"person": "wang"}, "", S.IN_PROGRESS
+    for redo in (False, True):
+        if track is Track.JOINT:
+            yield "report_part", HANDLERS["u2"], {}, "", S.IN_PROGRESS
+            yield "report_part", HANDLERS["u3"], {}, "", S.IN_PROGRESS
+        if track is Track.SUPERVISED:
+            yield "sign_off", SUPERVISOR, {}, "", S.IN_PROGRESS
+        if track is Track.TRACKED:
+            if not redo:
+                yield "complete_milestone", lead, {"milestone": "选址"}, "", S.IN_PROGRESS
+            yield (
+                "add_milestones",
+                DISPATCHER,
+                {"milestones": (Milestone(name=f"验收{redo}"),)},
+                "",
+                S.IN_PROGRESS,
+            )
+            yield "complete_milestone", lead, {"milestone": f"验收{redo}"}, "", S.IN_PROGRESS
+        yield "resolve", lead, {}, "", S.RESOLVED
+        yield "answer", lead, {"feedback": FEEDBACK}, "", S.ANSWERED
+        if not redo:
+            bad = Evaluation(
+                issue_id=ISSUE_ID, rating=Rating.DISSATISFIED, resolved=False, at=FEEDBACK.at
+            )
+            yield "rate", THE_REQUESTER, {"evaluation": bad}, "", S.ANSWERED
+            yield "redo", REVIEWER, {"deadline": T0.add(days=60)}, "整改", S.IN_PROGRESS
+    yield "close", PLATFORM, {}, "", S.CLOSED  # eight days on: the evaluation window has passed
+
+
+@pytest.mark.parametrize("track", list(Track))
+def test_a_scripted_full_loop_closes_on_both_engines(track: Track) -> None:
+    machine_clock, ledger_clock = FixedClock(T0), FixedClock(T0)
+    issue = new_issue(track=track)
+    workflow = IssueWorkflow(issue, clock=machine_clock)
+    ledger = Ledger(clock=ledger_clock)
+    ledger.receive(new_issue(track=track), actor=CLERK)
+    at = T0.add(days=3)
+    for event, actor, args, note, status in scripted_loop(track):
+        at = at.add(days=8) if event == "close" else at.add(minutes=10)
+        call = Call(event, actor, at, note, args)
+        assert on_machine(workflow, machine_clock, call) == ("accepted",), call
+        assert on_ledger(ledger, ledger_clock, ISSUE_ID, call) == ("accepted",), call
+        assert issue.status is status
+        assert ledger.status(ISSUE_ID) is status
+    assert_same_issue(ledger, issue)
+    assert issue.round == 2
+    assert issue.closed_at is not None
+    assert ledger.completion_rate() == Rate(1, 1)
+    assert replay(ledger.history(ISSUE_ID)) == ledger.issue(ISSUE_ID)
+    assert replay(issue.history, start=new_issue(track=track)) == issue
+
+
+@pytest.mark.parametrize("rating", [Rating.SATISFIED, Rating.DISSATISFIED])
+def test_a_closed_issue_rated_late_stays_closed_on_both_engines(rating: Rating) -> None:
+    """The class lets a closed item be rated (已办结 → 已办结) when its round was
+    closed unrated, and a bad late rating be redone (已办结 → 办理中)."""
+    machine_clock, ledger_clock = FixedClock(T0), FixedClock(T0)
+    issue = new_issue()
+    workflow = IssueWorkflow(issue, clock=machine_clock)
+    ledger = Ledger(clock=ledger_clock)
+    ledger.receive(new_issue(), actor=CLERK)
+    centre = HANDLERS["centre"]
+    late = Evaluation(issue_id=ISSUE_ID, rating=rating, resolved=False, at=T0.add(days=9))
+    script = [
+        Call("sign_for", centre, T0.add(hours=1), "", {}),
+        Call("resolve", centre, T0.add(hours=2), "", {}),
+        Call("answer", centre, T0.add(hours=3), "", {"feedback": attrs.evolve(FEEDBACK, at=T0)}),
+        Call("close", PLATFORM, T0.add(days=8), "", {}),
+        Call("rate", THE_REQUESTER, T0.add(days=9), "", {"evaluation": late}),
+    ]
+    for call in script:
+        expected = on_machine(workflow, machine_clock, call)
+        assert on_ledger(ledger, ledger_clock, ISSUE_ID, call) == expected, call
+        assert expected == ("accepted",), call
+    assert issue.status is S.CLOSED
+    assert issue.closed_at == T0.add(days=8)  # kept while closed
+    assert_same_issue(ledger, issue)
+    assert replay(ledger.history(ISSUE_ID)) == ledger.issue(ISSUE_ID)
+    if rating.is_bad:
+        redo = Call("redo", REVIEWER, T0.add(days=10), "整改", {"deadline": T0.add(days=20)})
+        assert on_machine(workflow, machine_clock, redo) == ("accepted",)
+        assert on_ledger(ledger, ledger_clock, ISSUE_ID, redo) == ("accepted",)
+        assert issue.status is S.IN_PROGRESS
+        assert issue.closed_at is None
+        assert_same_issue(ledger, issue)
+
+
+def stand_in(status: IssueStatus) -> SimpleNamespace:
+    """A plain object with the fields the workflow reads, in any status."""
+    model = SimpleNamespace(**dict.fromkeys(MODEL_FIELDS), status=status, history=())
+    model.received_at = T0
+    return model
+
+
+def issue_in(status: IssueStatus) -> Issue:
+    """An issue standing in ``status``, with no history."""
+    answered = status in (S.ANSWERED, S.CLOSED)
+    return attrs.evolve(
+        new_issue(),
+        status=status,
+        feedback=(attrs.evolve(FEEDBACK, at=T0),) if answered else (),
+        closed_at=T0 if status is S.CLOSED else None,
+    )
+
+
+@pytest.mark.parametrize("status", list(IssueStatus))
+def test_every_event_a_status_does_not_allow_is_refused_alike(status: IssueStatus) -> None:
+    for event in EVENTS:
+        if (status, event) in TABLE:
+            continue
+        call = Call(event, DISPATCHER, T0.add(hours=1), "说明", {})
+        issue = issue_in(status)
+        ledger = Ledger()
+        ledger.add(issue_in(status))
+        expected = ("refused", TransitionRefusedError, f"{event}.status")
+        assert on_machine(IssueWorkflow(issue), FixedClock(T0), call) == expected
+        assert on_ledger(ledger, FixedClock(T0), ISSUE_ID, call) == expected
+        assert issue == issue_in(status)
+        assert ledger.issue(ISSUE_ID) == issue_in(status)
+
+
+# -- 2. replay ------------------------------------------------------------------------------
+
+
+def tamper(draw: Draw, events: tuple[Event, ...], first: int) -> tuple[Event, ...] | None:
+    """``events`` with one of them (from index ``first`` on) changed so that the history
+    could not have happened; None when there is nothing to change."""
+    if len(events) <= first:
+        return None
+    index = draw.choice(range(first, len(events)))
+    original = events[index]
+    kind = draw.choice(
+        ("to_status", "from_status", "name", "stray_argument", "drop_argument", "at")
+    )
+    if kind == "drop_argument" and not EVENT_ARGUMENTS[original.name][1]:
+        kind = "stray_argument"
+    if kind == "at" and index == 0:
+        kind = "to_status"
+    if kind == "to_status":
+        changed = attrs.evolve(
+            original, to_status=draw.choice([s for s in IssueStatus if s is not original.to_status])
+        )
+    elif kind == "from_status":
+        changed = attrs.evolve(
+            original,
+            from_status=draw.choice([s for s in IssueStatus if s is not original.from_status]),
+        )
+    elif kind == "name":
+        wrong = [event for event in EVENTS if (original.from_status, event) not in TABLE]
+        changed = attrs.evolve(original, name=draw.choice(wrong))
+    elif kind == "stray_argument":
+        name = "original" if original.name != "dismiss" else "milestone"
+        changed = attrs.evolve(original, data={**original.data, name: "x"})
+    elif kind == "drop_argument":
+        needed = sorted(EVENT_ARGUMENTS[original.name][1])
+        changed = attrs.evolve(
+            original, data={k: v for k, v in original.data.items() if k not in needed}
+        )
+    else:
+        changed = attrs.evolve(original, at=events[index - 1].at.subtract(seconds=1))
+    note_event(f"tampered {kind}")
+    return (*events[:index], changed, *events[index + 1 :])
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_histories_replay_and_tampered_ones_do_not(data: st.DataObject) -> None:
+    draw = HypothesisDraw(data)
+    run = drive(draw)
+    label(run)
+    kept = run.ledger.issue(ISSUE_ID)
+    assert replay(run.ledger.history(ISSUE_ID)) == kept
+    assert replay(run.issue.history, start=run.start) == run.issue
+    assert replay(run.issue.history, start=run.start, policy=run.policy) == run.issue
+
+    from_receipt = tamper(draw, run.ledger.history(ISSUE_ID), 1)
+    if from_receipt is not None:
+        with pytest.raises(BanshishiError):
+            replay(from_receipt, policy=run.policy)
+    from_start = tamper(draw, run.issue.history, 0)
+    if from_start is not None:
+        with pytest.raises(BanshishiError):
+            replay(from_start, start=run.start, policy=run.policy)
+
+
+def test_a_receive_event_tampered_does_not_replay() -> None:
+    """The receive event is the issue's first record: a copy that no receiver could
+    have written (another status, another moment, the wrong role) is refused."""
+    ledger = Ledger()
+    ledger.receive(new_issue(), actor=CLERK)
+    (received,) = ledger.history(ISSUE_ID)
+    assert replay((received,)) == ledger.issue(ISSUE_ID)
+    for changed in (
+        attrs.evolve(received, to_status=S.TRANSFERRED),
+        attrs.evolve(received, at=T0.add(hours=1)),
+        attrs.evolve(received, role=Role.REVIEWER),
+    ):
+        with pytest.raises(BanshishiError):
+            replay((changed,))
+
+
+# -- 3. a ledger of many issues keeps its invariants ----------------------------------------
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """A ledger of several issues, moved one step or one batch at a time, with an
+    IssueWorkflow mirror of every issue to say what each step should do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policy = DEFAULT_POLICY
+        self.ledger = Ledger()
+        self.clock = FixedClock(T0)
+        self.received: list[str] = []
+        self.mirrors: dict[str, tuple[Issue, IssueWorkflow, FixedClock]] = {}
+        self.histories: dict[str, tuple[Event, ...]] = {}
+        self.now = T0
+
+    @initialize(policy=st.sampled_from(POLICIES))
+    def open_ledger(self, policy: WorkflowPolicy) -> None:
+        self.policy = policy
+        self.ledger = Ledger(policy=policy, clock=self.clock)
+
+    def tick(self, draw: Draw) -> DateTime:
+        self.now = self.now.add(**draw.choice(GAPS))
+        return self.now
+
+    @precondition(lambda self: len(self.received) < 6)
+    @rule(data=st.data())
+    def receive(self, data: st.DataObject) -> None:
+        draw = HypothesisDraw(data)
+        at = self.tick(draw)
+        intake = draw_intake(draw)
+        again = bool(self.received) and draw.chance(10)
+        issue_id = draw.choice(self.received) if again else f"i-{len(self.received) + 1}"
+        actor = draw.choice(ACTORS) if draw.chance(30) else CLERK
+        count = len(self.ledger)
+        try:
+            self.ledger.receive(intake.issue(issue_id, at), actor=actor)
+        except DuplicateError:
+            assert again
+        except RoleError:
+            assert actor.role not in RECEIVERS
+        else:
+            assert not again
+            assert actor.role in RECEIVERS
+            self.received.append(issue_id)
+            clock = FixedClock(at)
+            issue = intake.issue(issue_id, at)
+            self.mirrors[issue_id] = (
+                issue,
+                IssueWorkflow(issue, policy=self.policy, clock=clock),
+                clock,
+            )
+            return
+        assert len(self.ledger) == count
+
+    def command(self, draw: Draw, at: DateTime) -> tuple[str, Call]:
+        issue_id = draw.choice(self.received)
+        return issue_id, plan_step(draw, self.mirrors[issue_id][0], at)
+
+    @precondition(lambda self: self.received)
+    @rule(data=st.data())
+    def step(self, data: st.DataObject) -> None:
+        draw = HypothesisDraw(data)
+        issue_id, call = self.command(draw, self.tick(draw))
+        _, workflow, clock = self.mirrors[issue_id]
+        before = self.ledger.issue(issue_id)
+        expected = on_machine(workflow, clock, call)
+        got = on_ledger(self.ledger, self.clock, issue_id, call)
+        assert got == expected, (call, expected, got)
+        if got[0] == "refused":
+            assert self.ledger.issue(issue_id) == before
+
+    @precondition(lambda self: self.received)
+    @rule(data=st.data())
+    def unknown_issue(self, data: st.DataObject) -> None:
+        draw = HypothesisDraw(data)
+        call = plan_step(draw, new_issue(), self.tick(draw))
+        with pytest.raises(NotFoundError):
+            self.ledger.apply("nobody", call.event, actor=call.actor, at=call.at, **call.args)
+
+    @precondition(lambda self: self.received)
+    @rule(data=st.data(), size=st.integers(1, 5), collecting=st.booleans())
+    def batch(self, data: st.DataObject, size: int, collecting: bool) -> None:
+        draw = HypothesisDraw(data)
+        commands: list[Command] = []
+        expected: list[tuple[int, type[BanshishiError], str]] = []
+        for index in range(size):
+            # Planned against the issue as it stands mid-batch, then made of the mirror.
+            issue_id, call = self.command(draw, self.tick(draw))
+            commands.append(
+                Command(
+                    issue_id=issue_id,
+                    event=call.event,
+                    actor=call.actor,
+                    at=call.at,
+                    note=call.note,
+                    args=call.args,
+                )
+            )
+            _, workflow, clock = self.mirrors[issue_id]
+            outcome = on_machine(workflow, clock, attrs.evolve(call, dated=True))
+            if outcome[0] == "refused":
+                expected.append((index, outcome[1], outcome[2]))
+        was = gc.isenabled()
+        if not collecting:
+            gc.disable()
+        try:
+            refusals = self.ledger.apply_many(iter(commands))
+            assert gc.isenabled() is collecting
+        finally:
+            if was:
+                gc.enable()
+        assert all(type(refusal) is Refusal for refusal in refusals)
+        assert all(refusal.command is commands[refusal.index] for refusal in refusals)
+        got = [(r.index, type(r.error), r.error.field) for r in refusals]
+        assert got == expected
+
+    @invariant()
+    def no_issue_lost_or_duplicated(self) -> None:
+        assert list(self.ledger) == self.received
+        assert len(self.ledger) == len(set(self.received)) == len(self.received)
+        assert all(issue_id in self.ledger for issue_id in self.received)
+
+    @invariant()
+    def issues_hold_together(self) -> None:
+        for issue_id in self.received:
+            issue = self.ledger.issue(issue_id)
+            assert type(issue.status) is IssueStatus
+            assert issue.status in STATES
+            assert issue.status is self.ledger.status(issue_id)
+            if issue.status is S.CLOSED:
+                assert issue.feedback, issue_id
+                assert issue.closed_at is not None
+            mirror = self.mirrors[issue_id][0]
+            assert without_history(issue) == without_history(mirror)
+            assert issue.history[1:] == mirror.history
+            # The history only grows, and replays to the issue whenever it has grown.
+            history = issue.history
+            previous = self.histories.get(issue_id, ())
+            assert history[: len(previous)] == previous
+            if history != previous:
+                assert replay(history, policy=self.policy) == issue
+                self.histories[issue_id] = history
+
+    @invariant()
+    def rates_are_counted_right(self) -> None:
+        issues = list(self.ledger.issues())
+        statuses = Counter(issue.status for issue in issues)
+        assert self.ledger.counts() == statuses
+        closed = statuses[S.CLOSED]
+        counted = len(issues) - statuses[S.DISMISSED]
+        assert self.ledger.completion_rate() == Rate(closed, counted)
+        assert self.ledger.completion_rate() == completion_rate(issues).rate
+
+
+LedgerMachine.TestCase.settings = settings(
+    stateful_step_count=30,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestLedgerInvariants = LedgerMachine.TestCase
+
+
+# -- 4. apply_many --------------------------------------------------------------------------
+
+
+def two_issues() -> Ledger:
+    ledger = Ledger()
+    ledger.receive(new_issue("a"), actor=CLERK)
+    ledger.receive(new_issue("b"), actor=CLERK)
+    return ledger
+
+
+def mixed_batch() -> list[Command]:
+    def at(minutes: int) -> DateTime:
+        return T0.add(minutes=minutes)
+
+    centre, u1 = HANDLERS["centre"], HANDLERS["u1"]
+    transfer = {"unit": "u1", "deadline": T0.add(days=5)}
+    return [
+        Command(issue_id="a", event="sign_for", actor=centre, at=at(1)),
+        Command(issue_id="a", event="transfer", actor=DISPATCHER, at=at(2), args=transfer),
+        Command(issue_id="missing", event="urge", actor=PLATFORM, at=at(3)),
+        Command(issue_id="b", event="transfer", actor=u1, at=at(4), args=transfer),
+        Command(issue_id="b", event="transfer", actor=DISPATCHER, at=at(5), args=transfer),
+        Command(issue_id="b", event="sign_for", actor=u1, at=at(4)),
+        Command(issue_id="b", event="urge", actor=PLATFORM, at=at(6), args={"unit": "u2"}),
+        Command(issue_id="b", event="sign_for", actor=u1, at=at(7)),
+        Command(issue_id="a", event="resolve", actor=centre, at=at(8)),
+        Command(issue_id="b", event="fly", actor=u1, at=at(9)),
+    ]
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_apply_many_reports_refusals_and_applies_the_rest(collecting: bool) -> None:
+    ledger = two_issues()
+    commands = mixed_batch()
+    was = gc.isenabled()
+    if not collecting:
+        gc.disable()
+    try:
+        refusals = ledger.apply_many(commands)
+        assert gc.isenabled() is collecting
+    finally:
+        if was:
+            gc.enable()
+    assert [(r.index, r.command, type(r.error), r.error.field) for r in refusals] == [
+        (1, commands[1], TransitionRefusedError, "transfer.status"),
+        (2, commands[2], NotFoundError, "issue_id"),
+        (3, commands[3], RoleError, "transfer.actor.role"),
+        (5, commands[5], ChronologyError, "sign_for.at"),
+        (6, commands[6], InvalidValueError, "urge.unit"),
+        (9, commands[9], TransitionRefusedError, "event"),
+    ]
+    assert [event.name for event in ledger.history("a")] == ["receive", "sign_for", "resolve"]
+    assert [event.name for event in ledger.history("b")] == ["receive", "transfer", "sign_for"]
+    assert ledger.status("a") is S.RESOLVED
+    assert ledger.status("b") is S.IN_PROGRESS
+    # The same commands one by one give the same ledger.
+    one_by_one = two_issues()
+    for command in commands:
+        with contextlib.suppress(BanshishiError):
+            one_by_one.apply(
+                command.issue_id,
+                command.event,
+                actor=command.actor,
+                at=command.at,
+                note=command.note,
+                **command.args,
+            )
+    assert list(one_by_one.issues()) == list(ledger.issues())
+
+
+def test_apply_many_of_nothing_refuses_nothing() -> None:
+    was = gc.isenabled()
+    assert two_issues().apply_many([]) == ()
+    assert gc.isenabled() is was
+
+
+def failing_commands() -> Iterator[Command]:
+    yield mixed_batch()[0]
+    raise RuntimeError("the source of commands broke")
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+@pytest.mark.parametrize(
+    ("commands", "error"),
+    [
+        (lambda: [mixed_batch()[0], "sign_for"], InvalidTypeError),
+        (failing_commands, RuntimeError),
+    ],
+)
+def test_apply_many_restores_the_collector_when_it_raises(
+    collecting: bool, commands: Callable[[], Any], error: type[Exception]
+) -> None:
+    ledger = two_issues()
+    was = gc.isenabled()
+    if not collecting:
+        gc.disable()
+    try:
+        with pytest.raises(error):
+            ledger.apply_many(commands())
+        assert gc.isenabled() is collecting
+        with pytest.raises(DuplicateError):
+            ledger.receive_many([new_issue("c"), new_issue("a")], actor=CLERK)
+        assert gc.isenabled() is collecting
+    finally:
+        if was:
+            gc.enable()
+    # Not a transaction: what was applied before the failure stays applied.
+    assert ledger.status("a") is S.IN_PROGRESS
+    assert "c" in ledger
+
+
+# -- 5. the table is the class --------------------------------------------------------------
+
+
+def declared() -> dict[tuple[IssueStatus, str], list[tuple[IssueStatus, tuple[Any, ...]]]]:
+    """Every (status, event) the class allows, with each candidate's target and checks."""
+    pairs: dict[tuple[IssueStatus, str], list[tuple[IssueStatus, tuple[Any, ...]]]] = {}
+    for state in IssueWorkflow.states:
+        for transition in state.transitions:
+            checks = (
+                tuple(spec.func for spec in transition.validators),
+                tuple(spec.func for spec in transition.cond),
+            )
+            for event in transition.events:
+                key = (IssueStatus(state.value), str(event))
+                pairs.setdefault(key, []).append((IssueStatus(transition.target.value), checks))
+    return pairs
+
+
+def test_the_table_holds_every_transition_of_the_class_and_no_other() -> None:
+    from_class = declared()
+    from_table = {
+        key: [
+            (rule.target, (rule.validators, tuple(check for check, _ in rule.conditions)))
+            for rule in rules
+        ]
+        for key, rules in TABLE.items()
+    }
+    assert from_table == from_class
+    assert set(TABLE) == {(rule.source, rule.event) for rule in RULES}
+    assert len(RULES) == sum(len(candidates) for candidates in from_class.values())
+    for (status, event), rules in TABLE.items():
+        assert all(rule.source is status and rule.event == event for rule in rules)
+    assert set(IssueStatus) == STATES
+    assert {rule.event for rule in RULES} == set(EVENTS)
+
+
+@pytest.mark.parametrize("status", list(IssueStatus))
+def test_the_machine_allows_from_each_status_what_the_table_holds(status: IssueStatus) -> None:
+    machine = IssueWorkflow(stand_in(status))
+    allowed = [str(event.id) for event in machine.allowed_events]
+    from_table = [event for (source, event) in TABLE if source is status]
+    assert allowed == allowed_events(status)
+    assert sorted(allowed) == sorted(from_table)
+    assert (status is S.DISMISSED) == (not allowed)
