@@ -1782,3 +1782,25 @@ def test_a_datetime_or_a_class_is_not_taken_for_a_clock(clock):
     with pytest.raises(InvalidTypeError) as caught:
         Ledger(clock=clock)
     assert caught.value.field == "Ledger.clock"
+
+
+def test_a_deadline_taken_from_the_policy_is_recorded_so_replay_needs_no_policy():
+    from banshishi import Ledger, WorkflowPolicy, replay
+
+    ledger = Ledger()
+    ledger.receive(
+        Issue(
+            id="bikes",
+            title="共享单车不够用",
+            channel=Channel.HOTLINE,
+            urgency=Urgency.URGENT,
+            received_at=T0,
+            received_by=CENTRE,
+        ),
+        actor=Actor(id="clerk", role=Role.INTAKE_CLERK, unit=CENTRE),
+    )
+    ledger.apply("bikes", "sign_for", actor=handler(CENTRE), at=T0.add(hours=1))
+    signed = ledger.history("bikes")[-1]
+    assert signed.data["deadline"] == "2026-03-03T10:00:00+08:00[Asia/Shanghai]"
+    longer = WorkflowPolicy(time_limits={Track.IMMEDIATE: dt.timedelta(days=3)})
+    assert replay(ledger.history("bikes"), policy=longer) == ledger.issue("bikes")

@@ -21,10 +21,15 @@ Effect = Callable[[Any, Any], dict[str, Any]]
 
 
 def _deadline(model: Any, step: Any) -> Any:
+    """The deadline given, or the policy's time limit from now; a computed one is
+    added to the step's arguments, so the audit event records it and a replay
+    under another policy still rebuilds the same issue."""
     given = step.args.get("deadline")
-    return (
-        given if given is not None else add_elapsed(step.at, step.policy.time_limits[model.track])
-    )
+    if given is not None:
+        return given
+    computed = add_elapsed(step.at, step.policy.time_limits[model.track])
+    step.args = {**step.args, "deadline": computed}
+    return computed
 
 
 def transfer(model: Any, step: Any) -> dict[str, Any]:
