@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 import pendulum
 import pytest
-from hypothesis import HealthCheck, given, settings, target
+from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note_event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -494,13 +494,12 @@ def accepted(run: Run) -> int:
 
 
 def label(run: Run) -> None:
-    """Let Hypothesis report how deep the sequences go, and aim for deep ones."""
+    """Let Hypothesis report how deep the sequences go (--hypothesis-show-statistics)."""
     reached = {event.to_status for event in run.issue.history}
     for status in sorted(reached, key=list(IssueStatus).index):
         note_event(f"reached {status.value}")
     note_event(f"track {run.intake.track.value}")
-    target(float(accepted(run)), label="accepted steps")
-    target(float(S.CLOSED in reached), label="closed")
+    note_event(f"{min(accepted(run) // 10 * 10, 30)}+ steps accepted")
 
 
 # -- 1. the engines agree -------------------------------------------------------------------
@@ -756,8 +755,7 @@ def test_histories_replay_and_tampered_ones_do_not(data: st.DataObject) -> None:
     run = drive(draw)
     label(run)
     kept = run.ledger.issue(ISSUE_ID)
-    assert replay(run.ledger.history(ISSUE_ID)) == kept
-    assert replay(run.issue.history, start=run.start) == run.issue
+    assert replay(run.ledger.history(ISSUE_ID), policy=run.policy) == kept
     assert replay(run.issue.history, start=run.start, policy=run.policy) == run.issue
 
     from_receipt = tamper(draw, run.ledger.history(ISSUE_ID), 1)

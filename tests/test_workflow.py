@@ -1804,3 +1804,32 @@ def test_a_deadline_taken_from_the_policy_is_recorded_so_replay_needs_no_policy(
     assert signed.data["deadline"] == "2026-03-03T10:00:00+08:00[Asia/Shanghai]"
     longer = WorkflowPolicy(time_limits={Track.IMMEDIATE: dt.timedelta(days=3)})
     assert replay(ledger.history("bikes"), policy=longer) == ledger.issue("bikes")
+
+
+def test_only_a_duplicate_names_an_original_issue():
+    from banshishi import DismissalReason, Ledger
+
+    ledger = Ledger()
+    ledger.receive(
+        Issue(
+            id="x",
+            title="重复来电",
+            channel=Channel.HOTLINE,
+            urgency=Urgency.URGENT,
+            received_at=T0,
+        ),
+        actor=Actor(id="clerk", role=Role.INTAKE_CLERK),
+    )
+    with pytest.raises(PreconditionError) as caught:
+        ledger.apply(
+            "x",
+            "dismiss",
+            actor=DISPATCHER,
+            at=T0.add(hours=1),
+            note="无效",
+            reason=DismissalReason.INVALID,
+            original="x",
+        )
+    assert caught.value.field == "dismiss.original"
+    assert ledger.issue("x").duplicate_of is None
+    assert ledger.status("x") is S.RECEIVED

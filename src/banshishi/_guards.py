@@ -306,7 +306,16 @@ def self_sign_allowed(model: Any, step: Step) -> None:
 
 
 def dismissal_grounds(model: Any, step: Step) -> None:
-    """A duplicate names the original, which is another issue."""
+    """A duplicate names the original, which is another issue; nothing else names one."""
+    if step.args["reason"] is not DismissalReason.DUPLICATE:
+        if "original" in step.args:
+            raise _refuse(
+                step,
+                "original",
+                step.args["original"],
+                "is only for an issue dismissed as a duplicate",
+            )
+        return
     if step.args["reason"] is DismissalReason.DUPLICATE:
         original = step.args.get("original")
         if original is None or original == model.id:
