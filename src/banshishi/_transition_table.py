@@ -41,24 +41,12 @@ def derive_rules(machine: type[IssueWorkflow] = IssueWorkflow) -> tuple[Rule, ..
     rules: list[Rule] = []
     for state in machine.states:
         for transition in state.transitions:
-            validators: list[Check] = []
-            conditions: list[tuple[Condition, bool]] = []
-            for spec in transition.validators:
-                if not callable(spec.func):
-                    raise InconsistentRecordError(
-                        field=f"{machine.__name__}.{state.id}",
-                        value=spec.func,
-                        problem="names a validator instead of passing the function",
-                    )
-                validators.append(spec.func)
-            for spec in transition.cond:
-                if not callable(spec.func):
-                    raise InconsistentRecordError(
-                        field=f"{machine.__name__}.{state.id}",
-                        value=spec.func,
-                        problem="names a condition instead of passing the function",
-                    )
-                conditions.append((spec.func, spec.expected_value is not False))
+            where = f"{machine.__name__}.{state.id}"
+            validators = [spec.func for spec in _passed(transition.validators, where)]
+            conditions = [
+                (spec.func, spec.expected_value is not False)
+                for spec in _passed(transition.cond, where)
+            ]
             for event in transition.events:
                 rules.append(
                     Rule(
@@ -70,6 +58,20 @@ def derive_rules(machine: type[IssueWorkflow] = IssueWorkflow) -> tuple[Rule, ..
                     )
                 )
     return tuple(rules)
+
+
+def _passed(specs: Any, where: str) -> list[Any]:
+    """The callback specs, each of which must hold the function itself: the bulk
+    engine calls them directly, with no machine to look a name up on."""
+    found = list(specs)
+    for spec in found:
+        if not callable(spec.func):
+            raise InconsistentRecordError(
+                field=where,
+                value=spec.func,
+                problem="names a check instead of passing the function",
+            )
+    return found
 
 
 RULES = derive_rules()
