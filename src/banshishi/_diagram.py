@@ -1,6 +1,6 @@
 """The workflow drawn and tabulated from its one definition, :class:`IssueWorkflow`."""
 
-from ._guards import ROLE_CHECKS
+from ._role_checks import ROLE_CHECKS
 from ._step import EVENT_ARGUMENTS, NEEDS_NOTE
 from ._transition_table import RULES
 from ._workflow import IssueWorkflow

@@ -28,10 +28,10 @@ from ._errors import (
     NotFoundError,
 )
 from ._event import Event
-from ._guards import by_receiver
 from ._issue import Issue
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._rate import Rate
+from ._role_checks import by_receiver
 from ._status import IssueStatus
 from ._step import RECEIVE, Step, make_step
 from ._time import Clock, SystemClock, check_clock

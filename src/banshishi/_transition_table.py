@@ -15,7 +15,7 @@ from typing import Any, final
 import attrs
 
 from ._errors import InconsistentRecordError
-from ._guards import Check
+from ._role_checks import Check
 from ._status import IssueStatus
 from ._step import Step
 from ._workflow import IssueWorkflow, refusal

@@ -11,6 +11,7 @@ from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
 from . import _guards as g
+from . import _role_checks as who
 from ._effects import EFFECTS
 from ._errors import InvalidTypeError, TransitionRefusedError
 from ._issue import Issue
@@ -74,52 +75,52 @@ class IssueWorkflow(StateMachine):
     dismissed = State("不予受理", value=IssueStatus.DISMISSED, final=True)
 
     transfer = received.to(
-        transferred, validators=[g.by_dispatcher, g.transfer_complete, g.transfer_milestones]
+        transferred, validators=[who.by_dispatcher, g.transfer_complete, g.transfer_milestones]
     ) | returned.to(
-        transferred, validators=[g.by_dispatcher, g.transfer_complete, g.transfer_milestones]
+        transferred, validators=[who.by_dispatcher, g.transfer_complete, g.transfer_milestones]
     )
     sign_for = transferred.to(
-        in_progress, validators=[g.by_responsible_handler, g.deadline_later]
-    ) | received.to(in_progress, validators=[g.by_receiving_handler, g.self_sign_allowed])
-    send_back = transferred.to(returned, validators=[g.by_responsible_handler]) | in_progress.to(
-        returned, validators=[g.by_responsible_handler]
+        in_progress, validators=[who.by_responsible_handler, g.deadline_later]
+    ) | received.to(in_progress, validators=[who.by_receiving_handler, g.self_sign_allowed])
+    send_back = transferred.to(returned, validators=[who.by_responsible_handler]) | in_progress.to(
+        returned, validators=[who.by_responsible_handler]
     )
     dismiss = (
-        received.to(dismissed, validators=[g.by_dismisser, g.dismissal_grounds])
-        | transferred.to(dismissed, validators=[g.by_dismisser, g.dismissal_grounds])
-        | returned.to(dismissed, validators=[g.by_dismisser, g.dismissal_grounds])
-        | in_progress.to(dismissed, validators=[g.by_dismisser, g.dismissal_grounds])
+        received.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
+        | transferred.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
+        | returned.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
+        | in_progress.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
     )
-    report_part = in_progress.to.itself(validators=[g.by_co_unit_handler, g.part_due])
-    urge = transferred.to.itself(validators=[g.by_urger]) | in_progress.to.itself(
-        validators=[g.by_urger]
+    report_part = in_progress.to.itself(validators=[who.by_co_unit_handler, g.part_due])
+    urge = transferred.to.itself(validators=[who.by_urger]) | in_progress.to.itself(
+        validators=[who.by_urger]
     )
-    sign_off = in_progress.to.itself(validators=[g.by_assigned_supervisor, g.sign_off_due])
+    sign_off = in_progress.to.itself(validators=[who.by_assigned_supervisor, g.sign_off_due])
     escalate = transferred.to.itself(
-        validators=[g.by_escalator, g.escalation_allowed]
-    ) | in_progress.to.itself(validators=[g.by_escalator, g.escalation_allowed])
+        validators=[who.by_escalator, g.escalation_allowed]
+    ) | in_progress.to.itself(validators=[who.by_escalator, g.escalation_allowed])
     change_track = (
-        received.to.itself(validators=[g.by_dispatcher_or_leader, g.track_change_allowed])
-        | transferred.to.itself(validators=[g.by_dispatcher_or_leader, g.track_change_allowed])
-        | in_progress.to.itself(validators=[g.by_dispatcher_or_leader, g.track_change_allowed])
-        | returned.to.itself(validators=[g.by_dispatcher_or_leader, g.track_change_allowed])
+        received.to.itself(validators=[who.by_dispatcher_or_leader, g.track_change_allowed])
+        | transferred.to.itself(validators=[who.by_dispatcher_or_leader, g.track_change_allowed])
+        | in_progress.to.itself(validators=[who.by_dispatcher_or_leader, g.track_change_allowed])
+        | returned.to.itself(validators=[who.by_dispatcher_or_leader, g.track_change_allowed])
     )
     add_milestones = transferred.to.itself(
-        validators=[g.by_planner, g.milestones_fit]
-    ) | in_progress.to.itself(validators=[g.by_planner, g.milestones_fit])
+        validators=[who.by_planner, g.milestones_fit]
+    ) | in_progress.to.itself(validators=[who.by_planner, g.milestones_fit])
     complete_milestone = in_progress.to.itself(
-        validators=[g.by_responsible_handler, g.milestone_open]
+        validators=[who.by_responsible_handler, g.milestone_open]
     )
-    resolve = in_progress.to(resolved, validators=[g.by_responsible_handler, g.work_done])
-    answer = resolved.to(answered, validators=[g.by_answerer, g.feedback_in_time])
+    resolve = in_progress.to(resolved, validators=[who.by_responsible_handler, g.work_done])
+    answer = resolved.to(answered, validators=[who.by_answerer, g.feedback_in_time])
     rate = (
-        answered.to(closed, validators=[g.by_rater, g.rating_due], cond=[g.rating_closes])
-        | answered.to.itself(validators=[g.by_rater, g.rating_due])
-        | closed.to.itself(validators=[g.by_rater, g.rating_due])
+        answered.to(closed, validators=[who.by_rater, g.rating_due], cond=[g.rating_closes])
+        | answered.to.itself(validators=[who.by_rater, g.rating_due])
+        | closed.to.itself(validators=[who.by_rater, g.rating_due])
     )
-    close = answered.to(closed, validators=[g.by_closer, g.closure_allowed])
-    redo = answered.to(in_progress, validators=[g.by_redo_orderer, g.redo_warranted]) | closed.to(
-        in_progress, validators=[g.by_redo_orderer, g.redo_warranted]
+    close = answered.to(closed, validators=[who.by_closer, g.closure_allowed])
+    redo = answered.to(in_progress, validators=[who.by_redo_orderer, g.redo_warranted]) | closed.to(
+        in_progress, validators=[who.by_redo_orderer, g.redo_warranted]
     )
 
     model_fields: ClassVar[tuple[str, ...]] = MODEL_FIELDS
