@@ -46,6 +46,7 @@ from banshishi import (
     Milestone,
     NotFoundError,
     Person,
+    PreconditionError,
     Rate,
     Rating,
     Refusal,
@@ -705,6 +706,31 @@ def test_every_event_a_status_does_not_allow_is_refused_alike(status: IssueStatu
         assert ledger.issue(ISSUE_ID) == issue_in(status)
 
 
+def test_a_receiving_unit_named_as_co_unit_signs_for_alike_on_both_engines() -> None:
+    """Found by the random walks: a co-unit named by a change of track while nobody
+    is responsible, then the receiving unit (that same co-unit) signs for the item
+    itself. The lead unit would repeat a co-unit, which an Issue refuses; both
+    engines must say the same, and the ledger must still hold a valid issue."""
+    issue = new_issue(track=Track.TRACKED, received_by="u1")
+    workflow = IssueWorkflow(issue)
+    ledger = Ledger()
+    ledger.receive(new_issue(track=Track.TRACKED, received_by="u1"), actor=CLERK)
+    script = [
+        Call(
+            "change_track",
+            DISPATCHER,
+            T0.add(hours=1),
+            "即办",
+            {"track": Track.IMMEDIATE, "co_units": ("u1",)},
+        ),
+        Call("sign_for", HANDLERS["u1"], T0.add(hours=2), "", {}),
+    ]
+    for call in script:
+        expected = on_machine(workflow, FixedClock(T0), call)
+        assert on_ledger(ledger, FixedClock(T0), ISSUE_ID, call) == expected, call
+    assert_same_issue(ledger, issue)
+
+
 # -- 2. replay ------------------------------------------------------------------------------
 
 
@@ -768,20 +794,74 @@ def test_histories_replay_and_tampered_ones_do_not(data: st.DataObject) -> None:
             replay(from_start, start=run.start, policy=run.policy)
 
 
-def test_a_receive_event_tampered_does_not_replay() -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"to_status": S.TRANSFERRED},
+        {"from_status": S.RECEIVED},
+        {"at": T0.add(hours=1)},  # a receipt is dated when the issue was received
+        {"role": Role.REVIEWER},  # who may not receive an issue
+    ],
+    ids=["to_status", "from_status", "at", "role"],
+)
+def test_a_receive_event_tampered_does_not_replay(change: dict[str, Any]) -> None:
     """The receive event is the issue's first record: a copy that no receiver could
-    have written (another status, another moment, the wrong role) is refused."""
+    have written is refused, like any other event that could not have happened."""
     ledger = Ledger()
     ledger.receive(new_issue(), actor=CLERK)
     (received,) = ledger.history(ISSUE_ID)
     assert replay((received,)) == ledger.issue(ISSUE_ID)
-    for changed in (
-        attrs.evolve(received, to_status=S.TRANSFERRED),
-        attrs.evolve(received, at=T0.add(hours=1)),
-        attrs.evolve(received, role=Role.REVIEWER),
-    ):
-        with pytest.raises(BanshishiError):
-            replay((changed,))
+    with pytest.raises(BanshishiError):
+        replay((attrs.evolve(received, **change),))
+
+
+NEW_YORK = "America/New_York"  # 2026-03-08 02:00-03:00 does not exist there
+
+
+def test_a_deadline_from_the_policy_across_a_dst_gap_replays() -> None:
+    """Found by the random walks: a 即办 item self-signed at 02:30 the day before New
+    York springs forward gets the policy's one-day deadline. It must be a real
+    instant (24 elapsed hours later is 03:30 EDT) that its audit event can store
+    and replay can read back."""
+    at = pendulum.datetime(2026, 3, 7, 2, 30, tz=NEW_YORK)
+    call = Call("sign_for", HANDLERS["centre"], at, "", {})
+    issue = new_issue()
+    ledger = Ledger()
+    ledger.receive(new_issue(), actor=CLERK)
+    assert on_machine(IssueWorkflow(issue), FixedClock(at), call) == ("accepted",)
+    assert on_ledger(ledger, FixedClock(at), ISSUE_ID, call) == ("accepted",)
+    assert_same_issue(ledger, issue)
+    assert issue.deadline is not None
+    assert issue.deadline.in_timezone("UTC") == at.in_timezone("UTC").add(hours=24)
+    assert replay(ledger.history(ISSUE_ID)) == ledger.issue(ISSUE_ID)
+    assert replay(issue.history, start=new_issue()) == issue
+    assert issue.deadline.isoformat() == "2026-03-08T03:30:00-04:00"
+
+
+def test_the_evaluation_window_across_a_dst_gap_is_elapsed_time() -> None:
+    """Closing unrated waits out seven days of elapsed time, on both engines, even
+    when the window ends in the hour a DST change skips."""
+    answered = pendulum.datetime(2026, 3, 1, 2, 30, tz=NEW_YORK)
+    early = pendulum.datetime(2026, 3, 8, 3, 10, tz=NEW_YORK)  # 167 h 40 min later
+    centre = HANDLERS["centre"]
+    script = [
+        Call("sign_for", centre, answered.subtract(hours=2), "", {}),
+        Call("resolve", centre, answered.subtract(hours=1), "", {}),
+        Call("answer", centre, answered, "", {"feedback": attrs.evolve(FEEDBACK, at=answered)}),
+    ]
+    received = answered.subtract(days=1)
+    issue = new_issue(received_at=received)
+    workflow = IssueWorkflow(issue)
+    ledger = Ledger()
+    ledger.receive(new_issue(received_at=received), actor=CLERK)
+    for call in script:
+        assert on_machine(workflow, FixedClock(T0), call) == ("accepted",), call
+        assert on_ledger(ledger, FixedClock(T0), ISSUE_ID, call) == ("accepted",), call
+    assert (early - answered).in_minutes() < 7 * 24 * 60
+    too_early = Call("close", PLATFORM, early, "", {})
+    expected = ("refused", PreconditionError, "close.at")
+    assert on_machine(workflow, FixedClock(T0), too_early) == expected
+    assert on_ledger(ledger, FixedClock(T0), ISSUE_ID, too_early) == expected
 
 
 # -- 3. a ledger of many issues keeps its invariants ----------------------------------------
@@ -934,10 +1014,17 @@ class LedgerMachine(RuleBasedStateMachine):
         issues = list(self.ledger.issues())
         statuses = Counter(issue.status for issue in issues)
         assert self.ledger.counts() == statuses
-        closed = statuses[S.CLOSED]
-        counted = len(issues) - statuses[S.DISMISSED]
+        # Counted again from the mirrors, which the ledger never sees.
+        mirrored = Counter(issue.status for issue, _, _ in self.mirrors.values())
+        assert mirrored == statuses
+        closed = mirrored[S.CLOSED]
+        counted = len(self.mirrors) - mirrored[S.DISMISSED]
         assert self.ledger.completion_rate() == Rate(closed, counted)
         assert self.ledger.completion_rate() == completion_rate(issues).rate
+
+    def teardown(self) -> None:
+        for status in sorted(self.ledger.counts(), key=list(IssueStatus).index):
+            note_event(f"ledger held a {status.value} issue")
 
 
 LedgerMachine.TestCase.settings = settings(

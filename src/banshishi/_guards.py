@@ -125,6 +125,12 @@ def self_sign_allowed(model: Any, step: Step) -> None:
         )
     if "deadline" not in step.args and model.track not in policy.time_limits:
         raise _refuse(step, "deadline", None, f"is needed: no time limit for {model.track.label}")
+    if step.actor.unit in model.co_units:
+        raise InconsistentRecordError(
+            field=f"{step.event}.actor.unit",
+            value=step.actor.unit,
+            problem="is already a co-unit, so it cannot also lead the issue",
+        )
     _deadline_after(step, step.args.get("deadline"))
 
 

@@ -283,12 +283,10 @@ def _zone_name(moment: DateTime) -> str:
 def add_elapsed(moment: DateTime, interval: dt.timedelta) -> DateTime:
     """``moment`` plus ``interval`` of elapsed time, in ``moment``'s zone.
 
-    The same as pendulum's ``moment + interval``, about fifteen times faster when
-    the zone's offset is the same at both ends (always, in Asia/Shanghai).
+    pendulum's own arithmetic, which counts elapsed time across daylight-saving
+    changes (a wall-clock sum could land in a gap). Every deadline and window
+    the workflow computes goes through here.
     """
-    moved = dt.datetime.__add__(moment, interval)
-    if moved.utcoffset() == moment.utcoffset():
-        return moved
     return moment + interval
 
 
