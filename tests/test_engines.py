@@ -235,6 +235,30 @@ def draw_intake(draw: Draw) -> Intake:
     )
 
 
+def forward_events(issue: Issue) -> list[str]:
+    """The steps that take ``issue`` on towards closure, so that many walks get there."""
+    status, track = issue.status, issue.track
+    if status is S.RECEIVED:
+        return ["transfer", "sign_for"]
+    if status is S.RETURNED:
+        return ["transfer"]
+    if status is S.TRANSFERRED:
+        return ["sign_for"]
+    if status is S.IN_PROGRESS:
+        if track is Track.JOINT and set(issue.co_units) - set(issue.parts_reported):
+            return ["report_part"]
+        if track is Track.SUPERVISED and issue.signed_off_by is None:
+            return ["sign_off"]
+        if track is Track.TRACKED and not issue.milestones:
+            return ["add_milestones"]
+        if track is Track.TRACKED and not all(m.is_done for m in issue.milestones):
+            return ["complete_milestone"]
+        return ["resolve"]
+    if status is S.RESOLVED:
+        return ["answer"]
+    return allowed_events(status)  # answered, closed: rate, close, redo; dismissed: none
+
+
 def preferred_actors(event: str, issue: Issue) -> list[Actor]:
     """Who would plausibly take ``event`` on ``issue``: right more often than not."""
     responsible = [HANDLERS[issue.responsible_unit]] if issue.responsible_unit in HANDLERS else []
@@ -246,7 +270,8 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
     if event in ("send_back", "resolve", "complete_milestone"):
         return responsible
     if event == "report_part":
-        return [HANDLERS[unit] for unit in issue.co_units if unit in HANDLERS]
+        due = [unit for unit in issue.co_units if unit not in issue.parts_reported]
+        return [HANDLERS[unit] for unit in due or issue.co_units if unit in HANDLERS]
     if event == "sign_off":
         return [SUPERVISOR, OTHER_SUPERVISOR]
     if event in ("urge", "escalate"):
@@ -280,7 +305,7 @@ def deadline_arg(draw: Draw, args: dict[str, Any], at: DateTime, *, usually: boo
 
 
 def co_units_arg(draw: Draw, lead: str | None) -> tuple[str, ...]:
-    kind = draw.choice(("others", "others", "one", "with_lead", "empty", "repeated"))
+    kind = draw.choice(("others", "others", "others", "one", "with_lead", "empty", "repeated"))
     others = tuple(unit for unit in UNITS if unit != lead)
     if kind == "others":
         return others[: draw.choice((1, 2))]
@@ -348,13 +373,15 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
             args["supervisor"] = draw.choice(("sup", "sup-2"))
     elif event == "change_track":
         if draw.chance(97):
-            args["track"] = draw.choice(list(Track))
+            others = [track for track in Track if track is not issue.track]
+            args["track"] = draw.choice(others) if draw.chance(90) else issue.track
         track_args(draw, args, args.get("track", issue.track), issue.responsible_unit)
     elif event == "add_milestones":
         if draw.chance(97):
             args["milestones"] = milestones_arg(draw, at)
     elif event == "complete_milestone":
-        names = [milestone.name for milestone in issue.milestones]
+        undone = [milestone.name for milestone in issue.milestones if not milestone.is_done]
+        names = undone or [milestone.name for milestone in issue.milestones]
         if draw.chance(97):
             args["milestone"] = draw.choice(names) if names and draw.chance(85) else "不存在"
     elif event == "answer" and draw.chance(97):
@@ -396,8 +423,11 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime) -> Call:
     """The next request: usually an event the status allows, by someone plausible."""
     allowed = allowed_events(issue.status)
     going_on = [event for event in allowed if event != "dismiss"]  # or most walks end there
+    forward = forward_events(issue)
     if draw.chance(4):
         event = "dismiss"
+    elif forward and draw.chance(40):
+        event = draw.choice(forward)
     elif going_on and draw.chance(90):
         event = draw.choice(going_on)
     else:

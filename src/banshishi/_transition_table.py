@@ -89,14 +89,6 @@ TABLE = _index(RULES)
 """The candidate rules for each (status, event), in declaration order."""
 
 
-def candidates(status: IssueStatus, event: str) -> tuple[Rule, ...]:
-    """The rules that could take ``event`` from ``status``; refused if there are none."""
-    found = TABLE.get((status, event))
-    if found is None:
-        raise refusal(event, status)
-    return found
-
-
 def take(model: Any, step: Step, rules: tuple[Rule, ...]) -> Rule:
     """The rule ``step`` takes on ``model``: validators raise, conditions choose."""
     if len(rules) == 1 and not rules[0].conditions:  # the common case, without the loops

@@ -179,17 +179,17 @@ class IssueWorkflow(StateMachine):
         changes = EFFECTS[step.event](model, step)
         step.accept(target.value)
         changes["closed_at"] = closed_at_after(
-            model.closed_at if _has(model, "closed_at") else None, step
+            model.closed_at if hasattr(model, "closed_at") else None, step
         )
         event = step.to_event()
         if isinstance(model, Issue):
             model.update(status=step.target, history=(*model.history, event), **changes)
             return event
-        if not _has(model, "closed_at"):
+        if not hasattr(model, "closed_at"):
             del changes["closed_at"]
         for name, value in changes.items():
             setattr(model, name, value)
-        if _has(model, "history"):
+        if hasattr(model, "history"):
             model.history = (*model.history, event)
         return event
 
@@ -238,10 +238,6 @@ class IssueWorkflow(StateMachine):
             raise refusal(name, IssueStatus(self.current_state_value)) from None
         finally:
             self._pending = None
-
-
-def _has(model: Any, name: str) -> bool:
-    return hasattr(model, name)
 
 
 def last_moment(model: Any) -> Any:
