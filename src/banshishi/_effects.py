@@ -160,3 +160,20 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
     }
 )
 """The effect of each workflow event, by event name."""
+
+
+def closed_at_after(current: Any, step: Any) -> Any:
+    """``closed_at`` once ``step`` is applied: set on closing, kept while closed,
+    cleared on reopening."""
+    if step.target is not IssueStatus.CLOSED:
+        return None
+    return current if step.source is IssueStatus.CLOSED else step.at
+
+
+def settle(model: Any, step: Any, target: IssueStatus) -> dict[str, Any]:
+    """Accept ``step`` as going to ``target`` and return every field it changes on
+    ``model``: its event's effect and ``closed_at``. Both engines apply these."""
+    changes = EFFECTS[step.event](model, step)
+    step.accept(target)
+    changes["closed_at"] = closed_at_after(getattr(model, "closed_at", None), step)
+    return changes

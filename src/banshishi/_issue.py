@@ -12,7 +12,7 @@ from ._errors import InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event
 from ._feedback import Feedback
-from ._issue_rules import NEEDS_FEEDBACK, check_issue
+from ._issue_rules import NEEDS_FEEDBACK, check_issue, is_closure
 from ._location import Location
 from ._milestone import Milestone, milestone_progress
 from ._person import Person
@@ -218,11 +218,7 @@ class Issue:
             return None
         if not self.history:
             return self.closed_at
-        closures = (
-            event.at
-            for event in reversed(self._events_until(moment))
-            if event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
-        )
+        closures = (event.at for event in reversed(self._events_until(moment)) if is_closure(event))
         return next(closures, None)
 
     def signed_for_as_of(self, moment: DateTime | None = None) -> bool:

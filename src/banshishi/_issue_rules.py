@@ -14,10 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._errors import BanshishiError, ChronologyError, InconsistentRecordError
+from ._event import Event
 from ._status import IssueStatus
 
 NEEDS_FEEDBACK = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
 NO_ANSWER = "No matter is answered or closed until the requester has been answered."
+
+
+def is_closure(event: Event) -> bool:
+    """Whether ``event`` closed the issue: it entered 已办结. A step from closed to
+    closed, such as a late rating, is not a closure."""
+    return event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
 
 
 def check_issue(record: Mapping[str, Any], *, changed: frozenset[str] = frozenset()) -> None:
@@ -217,12 +224,7 @@ def _check_status_pairs(record: Mapping[str, Any], changed: frozenset[str]) -> N
             other_problem=f"ends in {last.value!r} but the status is {status.value!r}",
             hint=together,
         )
-    # A step from closed to closed (a late rating) is not a closure.
-    closures = [
-        event.at
-        for event in history
-        if event.to_status is IssueStatus.CLOSED and event.from_status is not IssueStatus.CLOSED
-    ]
+    closures = [event.at for event in history if is_closure(event)]
     if status is IssueStatus.CLOSED and closures and closed_at != closures[-1]:
         raise _blame(
             InconsistentRecordError,

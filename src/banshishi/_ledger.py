@@ -19,7 +19,7 @@ from pendulum import DateTime
 
 from ._actor import Actor
 from ._converter import unstructure
-from ._effects import EFFECTS
+from ._effects import settle
 from ._errors import (
     BanshishiError,
     DuplicateError,
@@ -37,7 +37,7 @@ from ._step import RECEIVE, Step, make_step
 from ._time import Clock, SystemClock, check_clock
 from ._track import Track
 from ._transition_table import TABLE, take
-from ._workflow import closed_at_after, refusal
+from ._workflow import refusal
 
 FIELDS = tuple(field.name for field in attrs.fields(Issue))
 
@@ -242,10 +242,8 @@ class Ledger:
             policy=self.policy,
         )
         rule = take(row, step, rules)
-        changes = EFFECTS[event](row, step)
         target = rule.target
-        step.accept(target)
-        row.closed_at = closed_at_after(row.closed_at, step)
+        changes = settle(row, step, target)
         for name, value in changes.items():
             setattr(row, name, value)
         row.status = target

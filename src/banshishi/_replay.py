@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from ._actor import Actor
 from ._converter import structure
 from ._errors import InconsistentRecordError, InvalidValueError
-from ._event import Event
+from ._event import Event, thaw_data
 from ._issue import Issue
 from ._ledger import INTAKE_FIELDS, Ledger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
@@ -35,7 +35,7 @@ def replay(
     if recorded and recorded[0].name == RECEIVE and recorded[0].from_status is None:
         first = recorded[0]
         intake = {name: value for name, value in first.data.items() if name in INTAKE_FIELDS}
-        issue = structure(_plain(intake), Issue)
+        issue = structure(thaw_data(intake), Issue)
         # Receive it again, so a receipt no receiver could have recorded is refused.
         ledger.receive(
             issue, actor=Actor(id=first.actor, role=first.role, unit=first.unit), note=first.note
@@ -79,9 +79,3 @@ def _same(rebuilt: Event, recorded: Event, index: int) -> None:
             value=recorded,
             problem=f"replays to a different record: {rebuilt}",
         )
-
-
-def _plain(data: object) -> object:
-    from ._event import thaw_data
-
-    return thaw_data(data)  # type: ignore[arg-type]

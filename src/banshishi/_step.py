@@ -20,7 +20,7 @@ from ._actor import Actor
 from ._dismissal import DismissalReason
 from ._errors import BanshishiError, ChronologyError, InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
-from ._event import Event
+from ._event import Event, thaw_data
 from ._feedback import Feedback
 from ._milestone import Milestone
 from ._policy import WorkflowPolicy
@@ -325,16 +325,8 @@ def arguments_from_data(event: Event) -> dict[str, Any]:
     from ._converter import structure
 
     try:
-        read = structure(dict(_thawed(event.data)), Arguments)
+        read = structure(thaw_data(event.data), Arguments)
     except BanshishiError as error:
         _, _, rest = error.field.partition(".")
         raise error.at(f"Event.data.{rest}" if rest else "Event.data") from None
     return {name: getattr(read, name) for name in event.data}
-
-
-def _thawed(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    from ._event import thaw_data
-
-    thawed = thaw_data(data)
-    assert isinstance(thawed, dict)
-    return thawed

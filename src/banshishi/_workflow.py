@@ -12,7 +12,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from . import _guards as g
 from . import _role_checks as who
-from ._effects import EFFECTS
+from ._effects import settle
 from ._errors import InvalidTypeError, TransitionRefusedError
 from ._issue import Issue
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
@@ -176,11 +176,7 @@ class IssueWorkflow(StateMachine):
 
     def on_transition(self, model: Any, step: Step, target: State) -> Any:
         """Apply the accepted step: its effect, the status, closed_at and the audit event."""
-        changes = EFFECTS[step.event](model, step)
-        step.accept(target.value)
-        changes["closed_at"] = closed_at_after(
-            model.closed_at if hasattr(model, "closed_at") else None, step
-        )
+        changes = settle(model, step, target.value)
         event = step.to_event()
         if isinstance(model, Issue):
             model.update(status=step.target, history=(*model.history, event), **changes)
@@ -244,14 +240,6 @@ def last_moment(model: Any) -> Any:
     """The latest moment on a model's record: its last event, or its receipt."""
     history = getattr(model, "history", None)
     return history[-1].at if history else model.received_at
-
-
-def closed_at_after(current: Any, step: Step) -> Any:
-    """``closed_at`` once ``step`` is applied: set on closing, kept while closed,
-    cleared on reopening."""
-    if step.target is not IssueStatus.CLOSED:
-        return None
-    return current if step.source is IssueStatus.CLOSED else step.at
 
 
 def refusal(event: str, status: IssueStatus) -> TransitionRefusedError:
