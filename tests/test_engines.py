@@ -7,6 +7,7 @@ from, tampered ones do not, and a ledger of many issues keeps its invariants.
 """
 
 import contextlib
+import datetime as dt
 import gc
 import random
 from collections import Counter
@@ -123,6 +124,15 @@ POLICIES = (
         time_limits={track: pendulum.duration(days=3) for track in Track},
         close_on_satisfied_rating=False,
         evaluation_window=pendulum.duration(days=2),
+    ),
+    WorkflowPolicy(
+        self_sign_tracks=frozenset({Track.IMMEDIATE, Track.JOINT}),
+        time_limits={
+            Track.IMMEDIATE: "2 working hours",
+            Track.JOINT: "15 working days",
+            Track.SUPERVISED: "5个工作日",
+        },
+        evaluation_window="3 working days",
     ),
 )
 
@@ -276,6 +286,8 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
         return [SUPERVISOR, OTHER_SUPERVISOR]
     if event in ("urge", "escalate"):
         return [DISPATCHER, SUPERVISOR, LEADER, PLATFORM]
+    if event == "extend":
+        return [DISPATCHER, SUPERVISOR, LEADER]
     if event == "change_track":
         return [DISPATCHER, LEADER]
     if event == "dismiss":
@@ -410,6 +422,16 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
         )
     elif event == "redo":
         deadline_arg(draw, args, at, usually=True)
+    elif event == "urge" and draw.chance(50):
+        args["level"] = draw.choice(("due_soon", "overdue", "not-a-level"))
+    elif event == "extend":
+        if draw.chance(50):
+            args["extension"] = draw.choice(("2 working days", "4 working hours", "3 days"))
+        if draw.chance(40):
+            if issue.deadline is not None and draw.chance(80):
+                args["deadline"] = issue.deadline.add(days=draw.choice((-1, 2, 10)))
+            else:
+                deadline_arg(draw, args, at, usually=True)
     if draw.chance(3):  # an argument the step does not take
         args["milestone" if event == "dismiss" else "original"] = "x"
     return args
@@ -438,7 +460,15 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime) -> Call:
         last = issue.history[-1].at if issue.history else issue.received_at
         at = last.subtract(minutes=1)
     at = at.in_timezone(draw.choice(ZONES))
-    wants_note = event in ("send_back", "dismiss", "escalate", "change_track", "redo", "close")
+    wants_note = event in (
+        "send_back",
+        "dismiss",
+        "escalate",
+        "change_track",
+        "redo",
+        "close",
+        "extend",
+    )
     if wants_note and draw.chance(90):
         note = "核实情况，说明理由"
     else:
@@ -561,7 +591,7 @@ def test_machine_and_ledger_agree_step_by_step(data: st.DataObject) -> None:
 
 
 def test_event_names_are_the_workflow_events() -> None:
-    assert len(EVENTS) == 16
+    assert len(EVENTS) == 17
     assert {str(event.id) for event in IssueWorkflow.events} == set(EVENTS)
 
 
@@ -863,9 +893,11 @@ def test_a_deadline_from_the_policy_across_a_dst_gap_replays() -> None:
     at = pendulum.datetime(2026, 3, 7, 2, 30, tz=NEW_YORK)
     call = Call("sign_for", HANDLERS["centre"], at, "", {})
     issue = new_issue()
-    ledger = Ledger()
+    one_day = WorkflowPolicy(time_limits={Track.IMMEDIATE: dt.timedelta(days=1)})
+    ledger = Ledger(policy=one_day)
     ledger.receive(new_issue(), actor=CLERK)
-    assert on_machine(IssueWorkflow(issue), FixedClock(at), call) == ("accepted",)
+    workflow = IssueWorkflow(issue, policy=one_day)
+    assert on_machine(workflow, FixedClock(at), call) == ("accepted",)
     assert on_ledger(ledger, FixedClock(at), ISSUE_ID, call) == ("accepted",)
     assert_same_issue(ledger, issue)
     assert issue.deadline is not None

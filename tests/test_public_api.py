@@ -6,6 +6,18 @@ import banshishi
 
 # Adding or removing an export must be a deliberate edit of this list.
 EXPECTED_EXPORTS = {
+    "UnknownYearError",
+    "sla_level",
+    "sweep",
+    "SweepReport",
+    "SweepRules",
+    "SlaLevel",
+    "WorkingHours",
+    "LimitUnit",
+    "TimeLimit",
+    "YearSchedule",
+    "china_calendar",
+    "WorkCalendar",
     "DEFAULT_TIMEZONE",
     "Actor",
     "BanshishiError",

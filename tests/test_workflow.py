@@ -265,9 +265,11 @@ def test_immediate_item_is_signed_for_by_the_receiving_unit_without_a_transfer()
     assert issue.status is S.IN_PROGRESS
     assert issue.responsible_unit == CENTRE
     assert issue.responsible_person == handler(CENTRE).id
-    # 即办 has a one-day limit out of the box, counted from the signing.
-    assert issue.deadline == at.add(days=1)
-    assert issue.deadline == at + WorkflowPolicy().time_limits[Track.IMMEDIATE]
+    # 即办 has a limit of one working day out of the box: the close of the next
+    # working day after the signing (Monday 2026-03-02 -> Tuesday 17:30).
+    assert at.date() == dt.date(2026, 3, 2)
+    assert issue.deadline == pendulum.datetime(2026, 3, 3, 17, 30, tz="Asia/Shanghai")
+    assert issue.deadline == WorkflowPolicy().deadline_for(Track.IMMEDIATE, at)
 
 
 def test_immediate_item_runs_from_self_sign_to_closure():
@@ -1441,7 +1443,8 @@ def test_a_returned_item_is_transferred_again_to_another_unit():
     at = case.tick()
     event = case.workflow.transfer(actor=DISPATCHER, at=at, unit=OTHER)
     assert (event.from_status, event.to_status) == (S.RETURNED, S.TRANSFERRED)
-    assert (case.issue.responsible_unit, case.issue.deadline) == (OTHER, at.add(days=1))
+    due = WorkflowPolicy().deadline_for(Track.IMMEDIATE, at)
+    assert (case.issue.responsible_unit, case.issue.deadline) == (OTHER, due)
     case.workflow.sign_for(actor=handler(OTHER), at=case.tick())
     assert case.issue.status is S.IN_PROGRESS
     assert names(case) == ["transfer", "send_back", "transfer", "sign_for"]
@@ -1769,7 +1772,8 @@ def test_a_step_without_at_happens_at_the_clocks_now():
     case.clock.set(T0.add(minutes=25))
     event = case.workflow.transfer(actor=DISPATCHER, unit=LEAD)
     assert event.at == T0.add(minutes=25)
-    assert case.issue.deadline == T0.add(minutes=25).add(days=1)
+    # One working day from Monday 09:25: the close of Tuesday.
+    assert case.issue.deadline == pendulum.datetime(2026, 3, 3, 17, 30, tz="Asia/Shanghai")
 
 
 @pytest.mark.parametrize("clock", [pendulum.now("Asia/Shanghai"), FixedClock, SystemClock])
@@ -1801,7 +1805,7 @@ def test_a_deadline_taken_from_the_policy_is_recorded_so_replay_needs_no_policy(
     )
     ledger.apply("bikes", "sign_for", actor=handler(CENTRE), at=T0.add(hours=1))
     signed = ledger.history("bikes")[-1]
-    assert signed.data["deadline"] == "2026-03-03T10:00:00+08:00[Asia/Shanghai]"
+    assert signed.data["deadline"] == "2026-03-03T17:30:00+08:00[Asia/Shanghai]"
     longer = WorkflowPolicy(time_limits={Track.IMMEDIATE: dt.timedelta(days=3)})
     assert replay(ledger.history("bikes"), policy=longer) == ledger.issue("bikes")
 

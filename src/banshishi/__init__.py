@@ -12,6 +12,8 @@ import importlib.metadata
 
 from ._actor import Actor as Actor
 from ._breakdown import Breakdown as Breakdown
+from ._calendar import WorkCalendar as WorkCalendar
+from ._calendar import china_calendar as china_calendar
 from ._channel import Channel as Channel
 from ._converter import make_converter as make_converter
 from ._converter import structure as structure
@@ -33,6 +35,7 @@ from ._errors import PreconditionError as PreconditionError
 from ._errors import RoleError as RoleError
 from ._errors import TransitionRefusedError as TransitionRefusedError
 from ._errors import UnknownValueError as UnknownValueError
+from ._errors import UnknownYearError as UnknownYearError
 from ._errors import WorkflowError as WorkflowError
 from ._evaluation import Evaluation as Evaluation
 from ._evaluation import RaterKind as RaterKind
@@ -72,7 +75,13 @@ from ._replay import replay as replay
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
+from ._schedule import YearSchedule as YearSchedule
+from ._sla_level import SlaLevel as SlaLevel
 from ._status import IssueStatus as IssueStatus
+from ._sweep import SweepReport as SweepReport
+from ._sweep import SweepRules as SweepRules
+from ._sweep import sla_level as sla_level
+from ._sweep import sweep as sweep
 from ._target_group import TargetGroup as TargetGroup
 from ._time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
 from ._time import Clock as Clock
@@ -80,12 +89,15 @@ from ._time import FixedClock as FixedClock
 from ._time import SystemClock as SystemClock
 from ._time import format_instant as format_instant
 from ._time import parse_instant as parse_instant
+from ._time_limit import LimitUnit as LimitUnit
+from ._time_limit import TimeLimit as TimeLimit
 from ._track import Track as Track
 from ._track import Urgency as Urgency
 from ._unit import Level as Level
 from ._unit import Unit as Unit
 from ._unit import UnitTree as UnitTree
 from ._workflow import IssueWorkflow as IssueWorkflow
+from ._working_hours import WorkingHours as WorkingHours
 
 try:
     __version__ = importlib.metadata.version("banshishi")
@@ -118,6 +130,7 @@ __all__ = [
     "IssueWorkflow",
     "Ledger",
     "Level",
+    "LimitUnit",
     "Location",
     "Milestone",
     "NaiveDatetimeError",
@@ -135,20 +148,29 @@ __all__ = [
     "Refusal",
     "Role",
     "RoleError",
+    "SlaLevel",
+    "SweepReport",
+    "SweepRules",
     "SystemClock",
     "TargetGroup",
+    "TimeLimit",
     "Track",
     "TransitionRefusedError",
     "Unit",
     "UnitTree",
     "UnknownValueError",
+    "UnknownYearError",
     "Urgency",
+    "WorkCalendar",
     "WorkflowError",
     "WorkflowPolicy",
+    "WorkingHours",
+    "YearSchedule",
     "__version__",
     "by_level",
     "by_period",
     "by_unit",
+    "china_calendar",
     "completion_rate",
     "evaluation_satisfaction_rate",
     "format_instant",
@@ -166,7 +188,9 @@ __all__ = [
     "response_rate",
     "return_rate",
     "satisfaction_rate",
+    "sla_level",
     "structure",
+    "sweep",
     "unstructure",
     "workflow_diagram",
     "workflow_table",

@@ -41,6 +41,7 @@ from ._labels import LabelledEnum
 from ._pledge import Pledge
 from ._rate import Rate
 from ._time import format_instant, parse_instant
+from ._time_limit import TimeLimit
 from ._unit import Unit
 
 Model = TypeVar("Model")
@@ -85,6 +86,10 @@ def _structure_instant(value: object, _: object) -> DateTime:
     return parse_instant(value, field="DateTime")
 
 
+def _structure_limit(value: object, _: object) -> TimeLimit:
+    return TimeLimit.parse(value)  # type: ignore[arg-type]  # parse refuses non-text
+
+
 def _structure_data(value: object, _: object) -> object:
     if not isinstance(value, Mapping):
         raise InvalidTypeError(field="data", value=value, problem="must be a JSON object")
@@ -121,6 +126,8 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(DateTime, _structure_instant)
     converter.register_unstructure_hook(Fraction, str)
     converter.register_structure_hook(Fraction, _structure_fraction)
+    converter.register_unstructure_hook(TimeLimit, str)
+    converter.register_structure_hook(TimeLimit, _structure_limit)
     converter.register_unstructure_hook(
         Event, make_dict_unstructure_fn(Event, converter, data=override(unstruct_hook=thaw_data))
     )

@@ -14,22 +14,9 @@ from typing import Any
 import attrs
 
 from ._status import IssueStatus
-from ._time import add_elapsed
 from ._track import Track
 
 Effect = Callable[[Any, Any], dict[str, Any]]
-
-
-def _deadline(model: Any, step: Any) -> Any:
-    """The deadline given, or the policy's time limit from now; a computed one is
-    added to the step's arguments, so the audit event records it and a replay
-    under another policy still rebuilds the same issue."""
-    given = step.args.get("deadline")
-    if given is not None:
-        return given
-    computed = add_elapsed(step.at, step.policy.time_limits[model.track])
-    step.args = {**step.args, "deadline": computed}
-    return computed
 
 
 def transfer(model: Any, step: Any) -> dict[str, Any]:
@@ -37,7 +24,10 @@ def transfer(model: Any, step: Any) -> dict[str, Any]:
     changes = {
         "responsible_unit": args["unit"],
         "responsible_person": args.get("person"),
-        "deadline": _deadline(model, step),
+        # Given, or computed from the policy by the transfer's checks, which add
+        # it to the arguments: the audit event records it, and a replay under
+        # another policy rebuilds the same issue.
+        "deadline": step.args["deadline"],
         "parts_reported": (),
         "signed_off_by": None,
     }
@@ -54,7 +44,7 @@ def sign_for(model: Any, step: Any) -> dict[str, Any]:
     if step.source is IssueStatus.RECEIVED:
         # Signed for by the receiving unit itself (即办): it becomes responsible.
         changes["responsible_unit"] = step.actor.unit
-        changes["deadline"] = _deadline(model, step)
+        changes["deadline"] = step.args["deadline"]  # given, or set by the checks
     elif "deadline" in step.args:
         changes["deadline"] = step.args["deadline"]
     return changes
@@ -139,6 +129,10 @@ def redo(model: Any, step: Any) -> dict[str, Any]:
     }
 
 
+def extend(model: Any, step: Any) -> dict[str, Any]:
+    return {"deadline": step.args["deadline"]}  # given, or counted by the checks
+
+
 EFFECTS: Mapping[str, Effect] = MappingProxyType(
     {
         "transfer": transfer,
@@ -157,6 +151,7 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "rate": rate,
         "close": nothing,
         "redo": redo,
+        "extend": extend,
     }
 )
 """The effect of each workflow event, by event name."""

@@ -14,6 +14,7 @@ inherits the built-in exception a caller would naturally catch for it::
     ├── InvalidTypeError (TypeError)          a value of the wrong type
     ├── DuplicateError (ValueError)           the same id twice
     ├── NotFoundError (KeyError)              an id nobody knows
+    ├── UnknownYearError (LookupError)        a date in a year the work calendar has no data for
     └── WorkflowError                         a workflow step that was refused
         ├── TransitionRefusedError            the step cannot follow the issue's status
         ├── RoleError (PermissionError)       the actor may not take this step
@@ -117,6 +118,26 @@ class DuplicateError(BanshishiError, ValueError):
 @final
 class NotFoundError(BanshishiError, KeyError):
     """An identifier that the collection asked does not contain."""
+
+
+@final
+class UnknownYearError(BanshishiError, LookupError):
+    """A date in a year the work calendar has no official schedule for.
+
+    The calendar never guesses a year's holidays: add the year's schedule (see
+    :meth:`WorkCalendar.with_schedule`) and ask again. ``year`` is the year missing.
+    """
+
+    def __init__(
+        self, *, field: str, value: object, problem: str, hint: str = "", year: int = 0
+    ) -> None:
+        self.year = year
+        super().__init__(field=field, value=value, problem=problem, hint=hint)
+
+    def at(self, field: str) -> "UnknownYearError":
+        return UnknownYearError(
+            field=field, value=self.value, problem=self.problem, hint=self.hint, year=self.year
+        )
 
 
 class WorkflowError(BanshishiError):

@@ -15,11 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._dismissal import DismissalReason
-from ._errors import ChronologyError, InconsistentRecordError, PreconditionError
+from ._errors import (
+    ChronologyError,
+    InconsistentRecordError,
+    PreconditionError,
+    UnknownYearError,
+)
 from ._person import Role
 from ._policy import WorkflowPolicy
 from ._step import Step
-from ._time import add_elapsed
 from ._track import Track
 
 
@@ -36,6 +40,27 @@ def _deadline_after(step: Step, deadline: Any) -> None:
             value=deadline,
             problem=f"is not after the step itself ({step.at.isoformat()})",
         )
+
+
+def _after(step: Step, name: str, start: Any, limit: Any) -> Any:
+    """``start`` plus ``limit`` under the step's policy; a year the calendar lacks
+    refuses the step, naming the argument it was computing."""
+    try:
+        return step.policy.after(start, limit)
+    except UnknownYearError as error:
+        raise error.at(f"{step.event}.{name}") from None
+
+
+def _policy_deadline(model: Any, step: Step, problem: str) -> None:
+    """Without a deadline in the step, compute it from the track's time limit and
+    add it to the step's arguments, so the audit event records it."""
+    if "deadline" in step.args:
+        return
+    limit = step.policy.time_limits.get(model.track)
+    if limit is None:
+        raise _refuse(step, "deadline", None, f"{problem} for {model.track.label}")
+    deadline = _after(step, "deadline", step.at, limit)
+    step.args = {**step.args, "deadline": deadline}
 
 
 def _known_units(policy: WorkflowPolicy, step: Step, names: Iterable[str]) -> None:
@@ -94,15 +119,9 @@ def transfer_complete(model: Any, step: Step) -> None:
     what its track needs."""
     policy, args = step.policy, step.args
     _known_units(policy, step, ("unit", "co_units", "supervising_unit"))
-    if "deadline" not in args and model.track not in policy.time_limits:
-        raise _refuse(
-            step,
-            "deadline",
-            None,
-            f"is needed: the policy sets no time limit for {model.track.label}",
-        )
     _deadline_after(step, args.get("deadline"))
     _track_needs(model, step, model.track, args["unit"])
+    _policy_deadline(model, step, "is needed: the policy sets no time limit")
 
 
 def deadline_later(model: Any, step: Step) -> None:
@@ -123,8 +142,6 @@ def self_sign_allowed(model: Any, step: Step) -> None:
             + ", ".join(sorted(t.label for t in policy.self_sign_tracks))
             + " items may be signed for by the receiving unit itself.",
         )
-    if "deadline" not in step.args and model.track not in policy.time_limits:
-        raise _refuse(step, "deadline", None, f"is needed: no time limit for {model.track.label}")
     if step.actor.unit in model.co_units:
         raise InconsistentRecordError(
             field=f"{step.event}.actor.unit",
@@ -132,6 +149,7 @@ def self_sign_allowed(model: Any, step: Step) -> None:
             problem="is already a co-unit, so it cannot also lead the issue",
         )
     _deadline_after(step, step.args.get("deadline"))
+    _policy_deadline(model, step, "is needed: no time limit")
 
 
 def dismissal_grounds(model: Any, step: Step) -> None:
@@ -324,7 +342,7 @@ def closure_allowed(model: Any, step: Step) -> None:
     answered = max((item.at for item in model.feedback), default=None)
     if answered is None:
         raise _refuse(step, "feedback", (), "is empty: nothing was answered")
-    opens = add_elapsed(answered, step.policy.evaluation_window)
+    opens = _after(step, "at", answered, step.policy.evaluation_window)
     if step.at < opens:
         raise _refuse(
             step,
@@ -345,3 +363,35 @@ def redo_warranted(model: Any, step: Step) -> None:
             "hold no unsatisfied rating of this round to redo",
         )
     _deadline_after(step, step.args["deadline"])
+
+
+def extension_allowed(model: Any, step: Step) -> None:
+    """延期: a later deadline, given outright or as an extension of the current one.
+
+    When both are given (as a replayed event records them), the deadline is
+    taken as it stands and the extension is kept as the record of how it was
+    counted.
+    """
+    current = model.deadline
+    if current is None:
+        raise _refuse(step, "deadline", None, "is not set on the issue: nothing to extend")
+    deadline = step.args.get("deadline")
+    extension = step.args.get("extension")
+    if deadline is None:
+        if extension is None:
+            raise _refuse(
+                step,
+                "extension",
+                None,
+                "is needed, or a new deadline",
+                'Give extension="5 working days" or deadline=….',
+            )
+        deadline = _after(step, "extension", current, extension)
+        step.args = {**step.args, "deadline": deadline}
+    if deadline <= current:
+        raise ChronologyError(
+            field=f"{step.event}.deadline",
+            value=deadline,
+            problem=f"is not after the current deadline ({current.isoformat()})",
+        )
+    _deadline_after(step, deadline)

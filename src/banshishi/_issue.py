@@ -25,6 +25,7 @@ from ._time import (
     check_optional_aware,
     optional_aware_datetime,
     optional_moment,
+    parse_instant,
 )
 from ._track import Track, Urgency
 from ._validators import items_of, member_of, of_type, optional_text, text, whole_number
@@ -36,6 +37,10 @@ _SIGNED_FOR = frozenset(
 
 def _at(event: Event) -> DateTime:
     return event.at
+
+
+def _sets_deadline(event: Event) -> bool:
+    return "deadline" in event.data or event.name == "send_back"
 
 
 def _default_track(issue: "Issue") -> Track:
@@ -220,6 +225,25 @@ class Issue:
             return self.closed_at
         closures = (event.at for event in reversed(self._events_until(moment)) if is_closure(event))
         return next(closures, None)
+
+    def deadline_as_of(self, moment: DateTime | None = None) -> DateTime | None:
+        """The deadline in force at ``moment``: the one set by the last transfer,
+        signing, redo or extension (延期) recorded by then.
+
+        An issue whose history records no deadline (one built by hand, or
+        imported without its steps) has only ``deadline`` to go by.
+        """
+        moment = optional_moment(moment, field="Issue.deadline_as_of.moment")
+        if moment is None or not any(_sets_deadline(event) for event in self.history):
+            return self.deadline
+        deadline: DateTime | None = None
+        for event in self._events_until(moment):
+            text = event.data.get("deadline")
+            if text is not None:
+                deadline = parse_instant(str(text), field="Event.data.deadline")
+            elif event.name == "send_back":
+                deadline = None
+        return deadline
 
     def signed_for_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether a responsible unit had taken the issue on (办理中 or later) by ``moment``."""

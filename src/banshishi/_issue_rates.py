@@ -59,25 +59,29 @@ def on_time_completion_rate(
 ) -> Breakdown[Issue]:
     """按期办结率: closed issues closed by their deadline, out of closed issues with one.
 
-    Closed issues without a deadline, or whose closure predates their recorded
-    history, cannot be judged and are listed in ``excluded`` with the dismissed
-    ones. Open overdue issues are not in this
-    rate; they are what the overdue list is for.
+    The deadline is the one in force when the issue closed
+    (:meth:`Issue.deadline_as_of`): the workflow sets it in working days from
+    the policy, or as given, and an approved extension (延期) moves it. Closed
+    issues without a deadline, or whose closure predates their recorded history,
+    cannot be judged and are listed in ``excluded`` with the dismissed ones.
+    Open overdue issues are not in this rate; the SLA sweep lists them.
     """
     as_of = optional_moment(as_of, field="as_of")
     counted, excluded = issues_in_scope(issues, as_of)
     judged: list[Issue] = []
+    outcome: dict[int, bool] = {}
     for issue in counted:
         if issue.status_as_of(as_of) is not IssueStatus.CLOSED:
             continue
-        known = issue.deadline is not None and issue.closed_at_as_of(as_of) is not None
-        (judged if known else excluded).append(issue)
-
-    def in_time(issue: Issue) -> bool:
         closed = issue.closed_at_as_of(as_of)
-        return closed is not None and issue.deadline is not None and closed <= issue.deadline
+        deadline = None if closed is None else issue.deadline_as_of(closed)
+        if closed is None or deadline is None:
+            excluded.append(issue)
+            continue
+        judged.append(issue)
+        outcome[id(issue)] = closed <= deadline
 
-    return Breakdown.of(judged, in_time, excluded)
+    return Breakdown.of(judged, lambda issue: outcome[id(issue)], excluded)
 
 
 def response_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:

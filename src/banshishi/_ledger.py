@@ -85,6 +85,9 @@ class _Row:
 
     # The fields the ledger itself reads (checks and effects reach them by name).
     status: IssueStatus
+    track: Track
+    responsible_unit: str | None
+    deadline: DateTime | None
     received_at: DateTime
     closed_at: DateTime | None
     history: list[Any]
@@ -341,6 +344,12 @@ class Ledger:
             raise NotFoundError(
                 field="issue_id", value=issue_id, problem="is not on the ledger"
             ) from None
+
+    def _rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
+        """The rows of issues standing in ``statuses``, read in place (for the sweep)."""
+        for issue_id, row in self._rows.items():
+            if row.status in statuses:
+                yield issue_id, row
 
     @staticmethod
     def _events(row: _Row) -> tuple[Event, ...]:

@@ -6,20 +6,39 @@ from types import MappingProxyType
 from typing import Any, final
 
 import attrs
+from pendulum import DateTime
 
-from ._errors import InvalidTypeError, InvalidValueError
+from ._errors import BanshishiError, InvalidTypeError, InvalidValueError, NotFoundError
+from ._time import add_elapsed
+from ._time_limit import TimeLimit
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import field_name, items_of, member_of, of_type
+from ._working_hours import DEFAULT_WORKING_HOURS, WorkingHours
 
-DEFAULT_TIME_LIMITS: Mapping[Track, dt.timedelta] = MappingProxyType(
-    {Track.IMMEDIATE: dt.timedelta(days=1)}
+Limit = TimeLimit | dt.timedelta
+"""A time limit: working days or hours (:class:`TimeLimit`), or elapsed time."""
+
+DEFAULT_TIME_LIMITS: Mapping[Track, Limit] = MappingProxyType(
+    {Track.IMMEDIATE: TimeLimit.working_days(1)}
 )
-"""Only 即办 has a limit out of the box: one day, the 'short time limit' of the track."""
+"""Only 即办 has a limit out of the box: one working day, the track's short limit."""
 
 
 def _freeze_limits(value: object) -> object:
-    return MappingProxyType(dict(value)) if isinstance(value, Mapping) else value
+    if not isinstance(value, Mapping):
+        return value
+    return MappingProxyType({track: as_limit(limit) for track, limit in value.items()})
+
+
+def as_limit(value: object) -> object:
+    """Text such as "15 working days" as a TimeLimit; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return TimeLimit.parse(value)
+        except BanshishiError:
+            return value  # the validator reports it, naming the track
+    return value
 
 
 def _check_limits(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
@@ -29,18 +48,33 @@ def _check_limits(instance: object, attribute: "attrs.Attribute[Any]", value: ob
     for track, limit in value.items():
         if not isinstance(track, Track):
             raise InvalidTypeError(field=name, value=track, problem="must have Track keys")
-        _check_positive(f"{name}[{track.value}]", limit)
+        check_limit(f"{name}[{track.value}]", limit)
 
 
-def _check_positive(name: str, value: object) -> None:
+def check_limit(name: str, value: object) -> None:
+    """A TimeLimit, or a timedelta longer than zero; else an error naming ``name``."""
+    if isinstance(value, TimeLimit):
+        return  # a TimeLimit is at least one working day or hour
+    if isinstance(value, str):  # text as_limit could not read: say why
+        try:
+            TimeLimit.parse(value)
+        except BanshishiError as error:
+            raise type(error)(
+                field=name, value=value, problem=error.problem, hint=error.hint
+            ) from None
     if not isinstance(value, dt.timedelta):
-        raise InvalidTypeError(field=name, value=value, problem="must be a timedelta")
+        raise InvalidTypeError(
+            field=name,
+            value=value,
+            problem="must be a TimeLimit (or its text) or a timedelta",
+            hint='For example TimeLimit.working_days(15) or "15 working days".',
+        )
     if value <= dt.timedelta(0):
         raise InvalidValueError(field=name, value=value, problem="must be longer than zero")
 
 
 def _check_window(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    _check_positive(field_name(instance, attribute), value)
+    check_limit(field_name(instance, attribute), value)
 
 
 @final
@@ -51,32 +85,66 @@ class WorkflowPolicy:
     - ``self_sign_tracks``: tracks on which the unit that received an item may
       sign for it itself, with no transfer (即办 by default).
     - ``time_limits``: the time allowed per track, used for the deadline when a
-      transfer or a self-signed item does not give one. A track missing here
-      needs an explicit deadline.
+      transfer or a self-signed item does not give one: a :class:`TimeLimit`
+      (or its text, "15 working days") counted on ``working_hours``, or a
+      ``timedelta`` of elapsed time. A track missing here needs an explicit
+      deadline. Only 即办 has one by default: 1 working day.
+    - ``working_hours``: the calendar, office hours, daily cut-off and zone
+      that working-day limits are counted on (China's official calendar,
+      Asia/Shanghai, by default).
     - ``evaluation_window``: how long the requester has to rate an answered item
-      before it may be closed unrated (7 days by default).
+      before it may be closed unrated (7 days of elapsed time by default; a
+      :class:`TimeLimit` counts working time instead).
     - ``close_on_satisfied_rating``: whether a satisfied rating closes an
       answered item at once (the default) or leaves closing to a reviewer.
     - ``units``: when given, every unit named in a step must be in this tree, and
       a 督办 item's supervising unit must be the handling unit's parent: raised
       exactly one level.
 
-    >>> WorkflowPolicy().time_limits[Track.IMMEDIATE]
-    datetime.timedelta(days=1)
+    >>> str(WorkflowPolicy().time_limits[Track.IMMEDIATE])
+    '1 working day'
+    >>> import pendulum
+    >>> policy = WorkflowPolicy(time_limits={Track.JOINT: "15 working days"})
+    >>> received = pendulum.datetime(2026, 9, 24, 10, tz="Asia/Shanghai")
+    >>> policy.deadline_for(Track.JOINT, received).isoformat()  # over 国庆 and 中秋
+    '2026-10-22T17:30:00+08:00'
     """
 
     self_sign_tracks: frozenset[Track] = attrs.field(
         default=frozenset({Track.IMMEDIATE}),
         validator=items_of(member_of(Track), container=frozenset),
     )
-    time_limits: Mapping[Track, dt.timedelta] = attrs.field(
+    time_limits: Mapping[Track, Limit] = attrs.field(
         default=DEFAULT_TIME_LIMITS, converter=_freeze_limits, validator=_check_limits
     )
-    evaluation_window: dt.timedelta = attrs.field(
-        default=dt.timedelta(days=7), validator=_check_window
+    working_hours: WorkingHours = attrs.field(
+        default=DEFAULT_WORKING_HOURS, validator=of_type(WorkingHours)
+    )
+    evaluation_window: Limit = attrs.field(
+        default=dt.timedelta(days=7), converter=as_limit, validator=_check_window
     )
     close_on_satisfied_rating: bool = attrs.field(default=True, validator=of_type(bool))
     units: UnitTree | None = attrs.field(default=None, validator=of_type(UnitTree, optional=True))
+
+    def after(self, start: DateTime, limit: Limit) -> DateTime:
+        """When ``limit`` runs out from ``start``: working time on
+        ``working_hours`` for a :class:`TimeLimit`, elapsed time for a timedelta."""
+        if isinstance(limit, TimeLimit):
+            return self.working_hours.deadline(start, limit)
+        return add_elapsed(start, limit)
+
+    def deadline_for(self, track: Track, start: DateTime) -> DateTime:
+        """The deadline of an item on ``track`` that starts at ``start``, from
+        ``time_limits``; a track without a limit raises ``NotFoundError``."""
+        limit = self.time_limits.get(track)
+        if limit is None:
+            raise NotFoundError(
+                field="WorkflowPolicy.time_limits",
+                value=track,
+                problem="has no time limit for this track",
+                hint="Give the deadline explicitly, or set a limit for the track.",
+            )
+        return self.after(start, limit)
 
 
 DEFAULT_POLICY = WorkflowPolicy()

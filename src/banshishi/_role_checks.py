@@ -188,3 +188,8 @@ by_redo_orderer = role_check(
     {Role.DISPATCHER, Role.REVIEWER, Role.SUPERVISOR},
     "a dispatcher, a reviewer or a supervisor",
 )
+by_extension_approver = role_check(
+    "by_extension_approver",
+    {Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER},
+    "a dispatcher, a supervisor or a leader (who approve extensions)",
+)

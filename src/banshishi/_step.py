@@ -24,17 +24,19 @@ from ._event import Event, thaw_data
 from ._feedback import Feedback
 from ._milestone import Milestone
 from ._policy import WorkflowPolicy
+from ._sla_level import SlaLevel
 from ._status import IssueStatus
 from ._time import PENDULUM_ZONES, as_datetime, check_optional_aware, optional_aware_datetime
+from ._time_limit import TimeLimit
 from ._track import Track
-from ._validators import items_of, member_of, of_type, optional_text, text
+from ._validators import field_name, items_of, member_of, of_type, optional_text, text
 
 
 def _as_tuple(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _as_member(kind: type[Track] | type[DismissalReason], value: object) -> object:
+def _as_member(kind: type[Track] | type[DismissalReason] | type[SlaLevel], value: object) -> object:
     if isinstance(value, str) and not isinstance(value, kind):
         try:
             return kind(value)
@@ -49,6 +51,33 @@ def _as_track(value: object) -> object:
 
 def _as_reason(value: object) -> object:
     return _as_member(DismissalReason, value)
+
+
+def _as_level(value: object) -> object:
+    return _as_member(SlaLevel, value)
+
+
+def _as_limit(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return TimeLimit.parse(value)
+        except BanshishiError:
+            return value  # the validator reports it, naming the field
+    return value
+
+
+def _check_extension(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    if isinstance(value, str):  # text _as_limit could not read: say why
+        try:
+            TimeLimit.parse(value)
+        except BanshishiError as error:
+            raise type(error)(
+                field=field_name(instance, attribute),
+                value=value,
+                problem=error.problem,
+                hint=error.hint,
+            ) from None
+    of_type(TimeLimit, optional=True)(instance, attribute, value)
 
 
 @final
@@ -68,7 +97,11 @@ class Arguments:
     deadline: DateTime | None = attrs.field(
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
-    """transfer, sign_for, redo: when the work is due (完成时限)."""
+    """transfer, sign_for, redo, extend: when the work is due (完成时限)."""
+    extension: TimeLimit | None = attrs.field(
+        default=None, converter=_as_limit, validator=_check_extension
+    )
+    """extend: how much later the deadline falls, counted from the current one (延期)."""
     requirements: str | None = attrs.field(default=None, validator=optional_text)
     """transfer: the work requirements (工作要求)."""
     co_units: tuple[str, ...] | None = attrs.field(
@@ -109,6 +142,10 @@ class Arguments:
         default=None, validator=of_type(Evaluation, optional=True)
     )
     """rate: the rating given."""
+    level: SlaLevel | None = attrs.field(
+        default=None, converter=_as_level, validator=member_of(SlaLevel, optional=True)
+    )
+    """urge: how the item stood against its deadline when urged (临期 or 超期)."""
 
 
 _FIELDS: Mapping[str, "attrs.Attribute[Any]"] = {
@@ -137,7 +174,7 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "send_back": (frozenset(), frozenset()),
         "dismiss": (frozenset({"reason", "original"}), frozenset({"reason"})),
         "report_part": (frozenset(), frozenset()),
-        "urge": (frozenset(), frozenset()),
+        "urge": (frozenset({"level"}), frozenset()),
         "sign_off": (frozenset(), frozenset()),
         "escalate": (
             frozenset({"supervising_unit", "supervisor"}),
@@ -154,13 +191,14 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "rate": (frozenset({"evaluation"}), frozenset({"evaluation"})),
         "close": (frozenset(), frozenset()),
         "redo": (frozenset({"deadline"}), frozenset({"deadline"})),
+        "extend": (frozenset({"deadline", "extension"}), frozenset()),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""
 
-NEEDS_NOTE = frozenset({"send_back", "dismiss", "escalate", "change_track", "redo"})
+NEEDS_NOTE = frozenset({"send_back", "dismiss", "escalate", "change_track", "redo", "extend"})
 """Events that must say why in their note: a return, a dismissal, a track change,
-a redo (the rectification note)."""
+a redo (the rectification note), an extension (the reason for 延期)."""
 
 RECEIVE = "receive"
 """The name of the event that puts an issue on the record; it has no source status."""

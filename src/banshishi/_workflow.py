@@ -92,10 +92,15 @@ class IssueWorkflow(StateMachine):
         | in_progress.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
     )
     report_part = in_progress.to.itself(validators=[who.by_co_unit_handler, g.part_due])
-    urge = transferred.to.itself(validators=[who.by_urger]) | in_progress.to.itself(
-        validators=[who.by_urger]
+    urge = (
+        transferred.to.itself(validators=[who.by_urger])
+        | in_progress.to.itself(validators=[who.by_urger])
+        | resolved.to.itself(validators=[who.by_urger])
     )
     sign_off = in_progress.to.itself(validators=[who.by_assigned_supervisor, g.sign_off_due])
+    extend = transferred.to.itself(
+        validators=[who.by_extension_approver, g.extension_allowed]
+    ) | in_progress.to.itself(validators=[who.by_extension_approver, g.extension_allowed])
     escalate = transferred.to.itself(
         validators=[who.by_escalator, g.escalation_allowed]
     ) | in_progress.to.itself(validators=[who.by_escalator, g.escalation_allowed])
