@@ -8,9 +8,9 @@ from typing import Any, final
 import attrs
 from pendulum import DateTime
 
-from ._errors import BanshishiError, InvalidTypeError, InvalidValueError, NotFoundError
+from ._errors import InvalidTypeError, InvalidValueError, NotFoundError
 from ._time import add_elapsed
-from ._time_limit import TimeLimit
+from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import field_name, items_of, member_of, of_type
@@ -31,16 +31,6 @@ def _freeze_limits(value: object) -> object:
     return MappingProxyType({track: as_limit(limit) for track, limit in value.items()})
 
 
-def as_limit(value: object) -> object:
-    """Text such as "15 working days" as a TimeLimit; anything else unchanged."""
-    if isinstance(value, str):
-        try:
-            return TimeLimit.parse(value)
-        except BanshishiError:
-            return value  # the validator reports it, naming the track
-    return value
-
-
 def _check_limits(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
     name = field_name(instance, attribute)
     if not isinstance(value, Mapping):
@@ -55,13 +45,7 @@ def check_limit(name: str, value: object) -> None:
     """A TimeLimit, or a timedelta longer than zero; else an error naming ``name``."""
     if isinstance(value, TimeLimit):
         return  # a TimeLimit is at least one working day or hour
-    if isinstance(value, str):  # text as_limit could not read: say why
-        try:
-            TimeLimit.parse(value)
-        except BanshishiError as error:
-            raise type(error)(
-                field=name, value=value, problem=error.problem, hint=error.hint
-            ) from None
+    check_limit_text(name, value)
     if not isinstance(value, dt.timedelta):
         raise InvalidTypeError(
             field=name,

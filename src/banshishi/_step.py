@@ -27,7 +27,7 @@ from ._policy import WorkflowPolicy
 from ._sla_level import SlaLevel
 from ._status import IssueStatus
 from ._time import PENDULUM_ZONES, as_datetime, check_optional_aware, optional_aware_datetime
-from ._time_limit import TimeLimit
+from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
 from ._validators import field_name, items_of, member_of, of_type, optional_text, text
 
@@ -57,26 +57,8 @@ def _as_level(value: object) -> object:
     return _as_member(SlaLevel, value)
 
 
-def _as_limit(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return TimeLimit.parse(value)
-        except BanshishiError:
-            return value  # the validator reports it, naming the field
-    return value
-
-
 def _check_extension(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    if isinstance(value, str):  # text _as_limit could not read: say why
-        try:
-            TimeLimit.parse(value)
-        except BanshishiError as error:
-            raise type(error)(
-                field=field_name(instance, attribute),
-                value=value,
-                problem=error.problem,
-                hint=error.hint,
-            ) from None
+    check_limit_text(field_name(instance, attribute), value)
     of_type(TimeLimit, optional=True)(instance, attribute, value)
 
 
@@ -99,7 +81,7 @@ class Arguments:
     )
     """transfer, sign_for, redo, extend: when the work is due (完成时限)."""
     extension: TimeLimit | None = attrs.field(
-        default=None, converter=_as_limit, validator=_check_extension
+        default=None, converter=as_limit, validator=_check_extension
     )
     """extend: how much later the deadline falls, counted from the current one (延期)."""
     requirements: str | None = attrs.field(default=None, validator=optional_text)

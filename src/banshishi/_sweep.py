@@ -22,13 +22,13 @@ from pendulum import DateTime
 from ._actor import Actor
 from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 from ._event import Event
-from ._ledger import WIDTH, Ledger
+from ._ledger import WIDTH, Command, Ledger
 from ._person import Role
-from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, as_limit, check_limit
+from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit
 from ._sla_level import SlaLevel
 from ._status import IssueStatus
 from ._time import as_datetime, parse_instant
-from ._time_limit import TimeLimit
+from ._time_limit import TimeLimit, as_limit
 from ._track import Track
 from ._validators import field_name, of_type
 
@@ -178,8 +178,40 @@ def sweep(
         ):
             to_escalate.append((issue_id, row.responsible_unit))
     refused: dict[str, BanshishiError] = {}
-    urged = _take(ledger, moment, rules.actor, to_urge, refused)
-    escalated = _escalate(ledger, moment, rules.actor, to_escalate, refused)
+    actor = rules.actor
+    urges = [
+        Command(
+            issue_id=issue_id,
+            event="urge",
+            actor=actor,
+            at=moment,
+            note="临期催办" if level is SlaLevel.DUE_SOON else "超期催办",
+            args={"level": level},
+        )
+        for issue_id, level in to_urge
+    ]
+    urged = _run(ledger, urges, refused)
+    escalations = []
+    for issue_id, unit in to_escalate:
+        parent = tree[unit].parent if tree is not None and unit in tree else None
+        if parent is None:
+            refused[issue_id] = InvalidValueError(
+                field="escalate.supervising_unit",
+                value=unit,
+                problem="has no unit above it to supervise the item",
+            )
+            continue
+        escalations.append(
+            Command(
+                issue_id=issue_id,
+                event="escalate",
+                actor=actor,
+                at=moment,
+                note="超期提级督办",
+                args={"supervising_unit": parent},
+            )
+        )
+    escalated = _run(ledger, escalations, refused)
     return SweepReport(
         at=moment,
         on_track=tuple(levels[SlaLevel.ON_TRACK]),
@@ -191,59 +223,14 @@ def sweep(
     )
 
 
-def _take(
-    ledger: Ledger,
-    moment: DateTime,
-    actor: Actor,
-    to_urge: list[tuple[str, SlaLevel]],
-    refused: dict[str, BanshishiError],
+def _run(
+    ledger: Ledger, commands: list[Command], refused: dict[str, BanshishiError]
 ) -> tuple[str, ...]:
-    urged: list[str] = []
-    for issue_id, level in to_urge:
-        note = "临期催办" if level is SlaLevel.DUE_SOON else "超期催办"
-        try:
-            ledger.apply(issue_id, "urge", actor=actor, at=moment, note=note, level=level)
-        except BanshishiError as error:
-            refused[issue_id] = error
-        else:
-            urged.append(issue_id)
-    return tuple(urged)
-
-
-def _escalate(
-    ledger: Ledger,
-    moment: DateTime,
-    actor: Actor,
-    to_escalate: list[tuple[str, Any]],
-    refused: dict[str, BanshishiError],
-) -> tuple[str, ...]:
-    tree = ledger.policy.units
-    if tree is None or not to_escalate:
-        return ()
-    escalated: list[str] = []
-    for issue_id, unit in to_escalate:
-        parent = tree[unit].parent if unit in tree else None
-        if parent is None:
-            refused[issue_id] = InvalidValueError(
-                field="escalate.supervising_unit",
-                value=unit,
-                problem="has no unit above it to supervise the item",
-            )
-            continue
-        try:
-            ledger.apply(
-                issue_id,
-                "escalate",
-                actor=actor,
-                at=moment,
-                note="超期提级督办",
-                supervising_unit=parent,
-            )
-        except BanshishiError as error:
-            refused[issue_id] = error
-        else:
-            escalated.append(issue_id)
-    return tuple(escalated)
+    """Apply the sweep's steps; note the refused ones and return the ids done."""
+    failed = {refusal.index: refusal.error for refusal in ledger.apply_many(commands)}
+    for index, error in failed.items():
+        refused[commands[index].issue_id] = error
+    return tuple(c.issue_id for index, c in enumerate(commands) if index not in failed)
 
 
 def _urged(history: list[Any], level: SlaLevel, deadline: DateTime) -> bool:

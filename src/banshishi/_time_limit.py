@@ -5,7 +5,7 @@ from typing import Any, final
 
 import attrs
 
-from ._errors import InvalidTypeError, InvalidValueError
+from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 from ._labels import LabelledEnum
 from ._validators import field_name, member_of, whole_number
 
@@ -100,3 +100,25 @@ class TimeLimit:
     def __str__(self) -> str:
         noun = "day" if self.unit is LimitUnit.WORKING_DAYS else "hour"
         return f"{self.amount} working {noun}{'' if self.amount == 1 else 's'}"
+
+
+def as_limit(value: object) -> object:
+    """attrs converter: text such as "15 working days" as a TimeLimit; anything
+    else (unreadable text included) unchanged, for the validator to judge."""
+    if isinstance(value, str):
+        try:
+            return TimeLimit.parse(value)
+        except BanshishiError:
+            return value
+    return value
+
+
+def check_limit_text(name: str, value: object) -> None:
+    """For text :func:`as_limit` could not read, raise why, naming ``name``."""
+    if isinstance(value, str):
+        try:
+            TimeLimit.parse(value)
+        except BanshishiError as error:
+            raise type(error)(
+                field=name, value=value, problem=error.problem, hint=error.hint
+            ) from None
