@@ -57,7 +57,8 @@ def check_limit(name: str, value: object) -> None:
         raise InvalidValueError(field=name, value=value, problem="must be longer than zero")
 
 
-def _check_window(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+def check_limit_field(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    """attrs validator: a limit (see :func:`check_limit`)."""
     check_limit(field_name(instance, attribute), value)
 
 
@@ -105,7 +106,7 @@ class WorkflowPolicy:
         default=DEFAULT_WORKING_HOURS, validator=of_type(WorkingHours)
     )
     evaluation_window: Limit = attrs.field(
-        default=dt.timedelta(days=7), converter=as_limit, validator=_check_window
+        default=dt.timedelta(days=7), converter=as_limit, validator=check_limit_field
     )
     close_on_satisfied_rating: bool = attrs.field(default=True, validator=of_type(bool))
     units: UnitTree | None = attrs.field(default=None, validator=of_type(UnitTree, optional=True))

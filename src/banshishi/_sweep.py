@@ -24,13 +24,13 @@ from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 from ._event import Event
 from ._ledger import WIDTH, Command, Ledger
 from ._person import Role
-from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit
+from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit, check_limit_field
 from ._sla_level import SlaLevel
 from ._status import IssueStatus
 from ._time import as_datetime, parse_instant
 from ._time_limit import TimeLimit, as_limit
 from ._track import Track
-from ._validators import field_name, of_type
+from ._validators import of_type
 
 OPEN_STATUSES = frozenset({IssueStatus.TRANSFERRED, IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED})
 """The statuses in which an item runs against a deadline: from transfer until it is
@@ -42,8 +42,7 @@ PLATFORM = Actor(id="sla-sweep", role=Role.SYSTEM)
 """The actor the sweep's steps are recorded under unless the rules name another."""
 
 
-def _check_lead(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    check_limit(field_name(instance, attribute), value)
+_ONE_WORKING_DAY = TimeLimit.working_days(1)
 
 
 @final
@@ -62,7 +61,7 @@ class SweepRules:
     """
 
     due_soon_within: Limit = attrs.field(
-        default=TimeLimit.working_days(1), converter=as_limit, validator=_check_lead
+        default=_ONE_WORKING_DAY, converter=as_limit, validator=check_limit_field
     )
     urge: bool = attrs.field(default=True, validator=of_type(bool))
     escalate_overdue: bool = attrs.field(default=False, validator=of_type(bool))
@@ -70,7 +69,6 @@ class SweepRules:
 
 
 DEFAULT_SWEEP_RULES = SweepRules()
-_ONE_WORKING_DAY = TimeLimit.working_days(1)
 
 
 @final

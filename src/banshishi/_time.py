@@ -61,7 +61,8 @@ def _zone_names() -> frozenset[str]:
     return frozenset(n for n in names if not n.startswith(("posix/", "right/")))
 
 
-def _check_zone_field(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+def check_zone_field(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    """attrs validator: an IANA zone name (see :func:`check_zone`)."""
     check_zone(value, field=field_name(instance, attribute))
 
 
@@ -70,7 +71,7 @@ def _check_zone_field(instance: object, attribute: "attrs.Attribute[Any]", value
 class SystemClock:
     """The real time, in ``timezone`` (Asia/Shanghai unless told otherwise)."""
 
-    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=_check_zone_field)
+    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=check_zone_field)
 
     def now(self) -> DateTime:
         return pendulum.now(self.timezone)

@@ -1,13 +1,13 @@
 """Time limits (办理时限) in working days or working hours."""
 
 import re
-from typing import Any, final
+from typing import final
 
 import attrs
 
 from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 from ._labels import LabelledEnum
-from ._validators import field_name, member_of, whole_number
+from ._validators import member_of, whole_number
 
 
 @final
@@ -36,18 +36,6 @@ MAX_AMOUNT = 100_000
 past any calendar's data, and a typo more often than a real limit."""
 
 
-def _at_most(limit: int) -> Any:
-    def check(instance: object, attribute: "attrs.Attribute[Any]", value: int) -> None:
-        if value > limit:
-            raise InvalidValueError(
-                field=field_name(instance, attribute),
-                value=value,
-                problem=f"must be at most {limit:,}",
-            )
-
-    return check
-
-
 @final
 @attrs.frozen
 class TimeLimit:
@@ -65,7 +53,7 @@ class TimeLimit:
     daily cut-off, office hours) is :meth:`WorkingHours.deadline`.
     """
 
-    amount: int = attrs.field(validator=[whole_number(1), _at_most(MAX_AMOUNT)])
+    amount: int = attrs.field(validator=whole_number(1, maximum=MAX_AMOUNT))
     unit: LimitUnit = attrs.field(validator=member_of(LimitUnit))
 
     @classmethod

@@ -42,8 +42,14 @@ def of_type(*types: type, optional: bool = False) -> Validator:
     return check
 
 
-def whole_number(minimum: int, *, error: type[InvalidValueError] = InvalidValueError) -> Validator:
-    """Require an ``int`` (not a ``bool``) of at least ``minimum``; else raise ``error``."""
+def whole_number(
+    minimum: int,
+    *,
+    maximum: int | None = None,
+    error: type[InvalidValueError] = InvalidValueError,
+) -> Validator:
+    """Require an ``int`` (not a ``bool``) of at least ``minimum`` (and at most
+    ``maximum``, when given); else raise ``error``."""
     check_type = of_type(int)
 
     def check(instance: object, attribute: "attrs.Attribute[Any]", value: int) -> None:
@@ -53,6 +59,12 @@ def whole_number(minimum: int, *, error: type[InvalidValueError] = InvalidValueE
                 field=field_name(instance, attribute),
                 value=value,
                 problem=f"must be {minimum} or more",
+            )
+        if maximum is not None and value > maximum:
+            raise error(
+                field=field_name(instance, attribute),
+                value=value,
+                problem=f"must be at most {maximum:,}",
             )
 
     return check

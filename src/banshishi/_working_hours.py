@@ -15,7 +15,7 @@ from pendulum import DateTime
 
 from ._calendar import WorkCalendar, china_calendar
 from ._errors import InvalidTypeError, InvalidValueError, UnknownYearError
-from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone
+from ._time import DEFAULT_TIMEZONE, as_datetime, check_zone_field
 from ._time_limit import LimitUnit, TimeLimit
 from ._validators import field_name, of_type
 
@@ -74,10 +74,6 @@ def _check_cutoff(instance: object, attribute: "attrs.Attribute[Any]", value: ob
         )
 
 
-def _check_zone(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    check_zone(value, field=field_name(instance, attribute))
-
-
 @final
 @attrs.frozen(kw_only=True)
 class WorkingHours:
@@ -102,7 +98,7 @@ class WorkingHours:
         default=DEFAULT_SPANS, converter=_as_spans, validator=_check_spans
     )
     cutoff: dt.time | None = attrs.field(default=None, validator=_check_cutoff)
-    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=_check_zone)
+    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=check_zone_field)
     _bounds: tuple[tuple[dt.timedelta, dt.timedelta], ...] = attrs.field(
         init=False, repr=False, eq=False
     )
