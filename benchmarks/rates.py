@@ -9,20 +9,27 @@ the same run: a plain loop that only counts closed issues, which is the least
 any completion rate can cost. The last line is one JSON object with every figure.
 """
 
-import argparse
-import gc
-import json
-import random
-import statistics
 import sys
-import time
-import tracemalloc
-from collections.abc import Callable
+from pathlib import Path
 
-import attrs
-import pendulum
+# benchmarks/calendar.py shadows the standard library's calendar module, which
+# pendulum imports: take this folder off the import path before anything else.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
-from banshishi import (
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import attrs  # noqa: E402
+import pendulum  # noqa: E402
+
+from banshishi import (  # noqa: E402
     Channel,
     Evaluation,
     Feedback,

@@ -16,17 +16,24 @@ divided by the issues in it: everything an issue costs, its history included.
 The last line is one JSON object with every figure.
 """
 
-import argparse
-import datetime as dt
-import gc
-import json
-import statistics
 import sys
-import time
+from pathlib import Path
 
-import pendulum
+# benchmarks/calendar.py shadows the standard library's calendar module, which
+# pendulum imports: take this folder off the import path before anything else.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
-from banshishi import (
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import pendulum  # noqa: E402
+
+from banshishi import (  # noqa: E402
     Actor,
     Channel,
     Command,
@@ -43,7 +50,7 @@ from banshishi import (
     Role,
     Urgency,
 )
-from banshishi._time import add_elapsed
+from banshishi._time import add_elapsed  # noqa: E402
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)

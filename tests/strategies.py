@@ -4,8 +4,6 @@ Each strategy builds only valid records; tests that need bad input start from
 one of these and break a single field.
 """
 
-from fractions import Fraction
-
 import attrs
 import pendulum
 from hypothesis import strategies as st
@@ -27,10 +25,12 @@ from banshishi import (
     PledgeListKind,
     PledgerKind,
     PledgeStatus,
+    ProjectCharter,
     Rate,
     RaterKind,
     Rating,
     Role,
+    Subject,
     TargetGroup,
     Track,
     Unit,
@@ -253,25 +253,76 @@ def issues(draw: st.DrawFn) -> Issue:
 
 
 @st.composite
+def charters(draw: st.DrawFn, *, after: DateTime | None = None) -> ProjectCharter:
+    """A key project's charter (实事项目书), due after ``after`` when given."""
+    return ProjectCharter(
+        goal=draw(texts),
+        measures=tuple(draw(st.lists(texts, max_size=3, unique=True))),
+        lead=draw(ids),
+        task_force=tuple(draw(st.lists(ids, max_size=3, unique=True))),
+        deadline=draw(moments(after=after)),
+    )
+
+
+@st.composite
+def pledge_histories(
+    draw: st.DrawFn, *, claimed: DateTime, status: PledgeStatus
+) -> tuple[Event, ...]:
+    """A chain of pledge events from ``claimed`` on that ends in ``status``."""
+    path = [*draw(st.lists(st.sampled_from(list(PledgeStatus)), max_size=3)), status]
+    previous: PledgeStatus | None = draw(st.none() | st.sampled_from(list(PledgeStatus)))
+    at = claimed
+    chain: list[Event] = []
+    for to_status in path:
+        at = at.add(minutes=draw(st.integers(min_value=0, max_value=60 * 24 * 5)))
+        chain.append(
+            Event(
+                name=draw(texts),
+                actor=draw(ids),
+                role=draw(st.sampled_from(list(Role))),
+                unit=draw(st.none() | ids),
+                at=at,
+                from_status=previous,
+                to_status=to_status,
+                note=draw(any_text),
+                data=draw(st.dictionaries(any_text, json_values, max_size=2)),
+                subject=Subject.PLEDGE,
+            )
+        )
+        previous = to_status
+    return tuple(chain)
+
+
+@st.composite
 def pledges(draw: st.DrawFn) -> Pledge:
+    """A valid pledge in any status, with the fields its status asks for and no more."""
+    pledge_id = draw(ids)
     claimed = draw(moments())
     status = draw(st.sampled_from(list(PledgeStatus)))
+    list_kind = draw(st.sampled_from(list(PledgeListKind)))
     fulfilled = status is PledgeStatus.FULFILLED
-    progress = (
-        Fraction(1)
-        if fulfilled
-        else draw(st.fractions(min_value=0, max_value=1, max_denominator=1000))
-    )
+    later = moments(after=claimed)
+    plan = draw(st.lists(milestones(after=claimed), max_size=3, unique_by=lambda m: m.name))
+    if fulfilled:  # a fulfilled pledge has every milestone done
+        plan = [m if m.done_at is not None else attrs.evolve(m, done_at=draw(later)) for m in plan]
+    key = list_kind is PledgeListKind.KEY_PROJECT
     return Pledge(
-        id=draw(ids),
+        id=pledge_id,
         title=draw(texts),
         pledger=draw(ids),
         pledger_kind=draw(st.sampled_from(list(PledgerKind))),
-        list_kind=draw(st.sampled_from(list(PledgeListKind))),
+        list_kind=list_kind,
         claimed_at=claimed,
         unit=draw(st.none() | ids),
-        deadline=draw(st.none() | moments(after=claimed)),
+        issue=draw(st.none() | ids),
+        deadline=draw(st.none() | later),
+        charter=draw(st.none() | charters(after=claimed)) if key else None,
+        milestones=tuple(plan),
+        parent=draw(st.none() | ids.filter(lambda other: other != pledge_id)),
+        weight=draw(st.none() | st.integers(min_value=0, max_value=10)),
         status=status,
-        progress=progress,
-        fulfilled_at=draw(moments(after=claimed)) if fulfilled else None,
+        published_at=None if status is PledgeStatus.DRAFT else draw(st.none() | later),
+        fulfilled_at=draw(later) if fulfilled else None,
+        withdrawn_at=draw(st.none() | later) if status is PledgeStatus.WITHDRAWN else None,
+        history=draw(st.just(()) | pledge_histories(claimed=claimed, status=status)),
     )

@@ -26,6 +26,7 @@ from pendulum import DateTime
 
 from banshishi import (
     Actor,
+    AppealGrounds,
     BanshishiError,
     Channel,
     ChronologyError,
@@ -49,6 +50,7 @@ from banshishi import (
     Person,
     PreconditionError,
     Rate,
+    RaterKind,
     Rating,
     Refusal,
     Role,
@@ -58,6 +60,7 @@ from banshishi import (
     Unit,
     UnitTree,
     Urgency,
+    VisitOutcome,
     WorkflowPolicy,
     completion_rate,
     replay,
@@ -93,6 +96,7 @@ REVIEWER = Actor(id="rev", role=Role.REVIEWER)
 PLATFORM = Actor(id="platform", role=Role.SYSTEM)
 LEADER = Actor(id="lead", role=Role.LEADER, unit="up")
 CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
+DEPUTY = Actor(id="deputy", role=Role.RATER)  # rates matters they did not raise
 ACTORS = (
     DISPATCHER,
     *HANDLERS.values(),
@@ -105,6 +109,7 @@ ACTORS = (
     PLATFORM,
     LEADER,
     CLERK,
+    DEPUTY,
 )
 RECEIVERS = frozenset(
     {Role.REQUESTER, Role.INTAKE_CLERK, Role.DISPATCHER, Role.HANDLER, Role.SYSTEM}
@@ -124,6 +129,8 @@ POLICIES = (
         time_limits={track: pendulum.duration(days=3) for track in Track},
         close_on_satisfied_rating=False,
         evaluation_window=pendulum.duration(days=2),
+        rater_kinds=frozenset(RaterKind),
+        rectification_limit=pendulum.duration(days=10),
     ),
     WorkflowPolicy(
         self_sign_tracks=frozenset({Track.IMMEDIATE, Track.JOINT}),
@@ -133,6 +140,8 @@ POLICIES = (
             Track.SUPERVISED: "5个工作日",
         },
         evaluation_window="3 working days",
+        rater_kinds=frozenset({RaterKind.REQUESTER, RaterKind.DEPUTY, RaterKind.PARTY_MEMBER}),
+        rectification_limit="15 working days",
     ),
 )
 
@@ -266,7 +275,35 @@ def forward_events(issue: Issue) -> list[str]:
         return ["resolve"]
     if status is S.RESOLVED:
         return ["answer"]
-    return allowed_events(status)  # answered, closed: rate, close, redo; dismissed: none
+    if status is S.ANSWERED:
+        return ["rate", "rate", "close"]
+    return allowed_events(status)  # closed: rate, redo, visits, …; dismissed: none
+
+
+def appeal_events(issue: Issue, *, detour: IssueStatus | None) -> list[str]:
+    """The appeal steps ``issue`` is ready for: deciding a pending appeal, or
+    appealing a rating not yet appealed that is not satisfied.
+
+    A walk with a ``detour`` (已退回 or 已转办) first takes an item with an appeal
+    pending there, sending it back (and transferring it again), so that appeals
+    are decided in every status the class allows, not only where they are filed
+    (where a unit is responsible for the item)."""
+    if any(appeal.is_pending for appeal in issue.appeals):
+        events = ["void_rating", "reject_appeal"]
+    else:
+        appealed = {appeal.rating for appeal in issue.appeals}
+        open_to_appeal = [
+            index
+            for index, given in enumerate(issue.evaluations)
+            if index not in appealed
+            and not given.rating.counts_as_satisfied(basically_satisfied=False)
+        ]
+        return ["appeal"] if open_to_appeal else []
+    if detour is not None and issue.status is S.IN_PROGRESS:
+        return ["send_back"]
+    if detour is S.TRANSFERRED and issue.status is S.RETURNED:
+        return ["transfer"]
+    return events
 
 
 def preferred_actors(event: str, issue: Issue) -> list[Actor]:
@@ -297,9 +334,17 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
     if event == "answer":
         return [*responsible, DISPATCHER, CLERK]
     if event == "rate":
-        return [THE_REQUESTER, THE_REQUESTER, REVIEWER, STRANGER]
+        return [THE_REQUESTER, THE_REQUESTER, REVIEWER, DEPUTY, STRANGER]
     if event == "close":
         return [REVIEWER, REVIEWER, DISPATCHER, PLATFORM]
+    if event == "appeal":
+        return [*responsible, *responsible, HANDLERS["u3"]]
+    if event in ("void_rating", "reject_appeal"):
+        return [REVIEWER, REVIEWER, DISPATCHER]
+    if event == "schedule_visit":
+        return [DISPATCHER, REVIEWER, CLERK, PLATFORM]
+    if event == "revisit":
+        return [REVIEWER, CLERK, DISPATCHER, PLATFORM]
     assert event == "redo", event
     return [DISPATCHER, REVIEWER, SUPERVISOR]
 
@@ -409,19 +454,38 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
             method=draw.choice(list(FeedbackMethod)),
             unit=issue.responsible_unit,
         )
-    elif event == "rate" and draw.chance(97):
-        args["evaluation"] = Evaluation(
-            issue_id=issue.id if draw.chance(90) else "i-0",
-            rating=draw.choice(list(Rating)),
-            resolved=draw.chance(50),
-            at=at
-            if draw.chance(85)
-            else draw.choice((at.add(minutes=5), issue.received_at.subtract(minutes=1))),
-            round=issue.round if draw.chance(90) else draw.choice((issue.round + 1, 1)),
-            rater=draw.choice((None, None, None, actor.id, "someone-else")),
-        )
+    elif event == "rate":
+        if draw.chance(97):
+            rater_kind = RaterKind.REQUESTER
+            if actor.role is not Role.REQUESTER and draw.chance(40):
+                rater_kind = draw.choice(list(RaterKind))
+            args["evaluation"] = Evaluation(
+                issue_id=issue.id if draw.chance(90) else "i-0",
+                rating=draw.choice(list(Rating)),
+                resolved=draw.chance(50),
+                at=at
+                if draw.chance(85)
+                else draw.choice((at.add(minutes=5), issue.received_at.subtract(minutes=1))),
+                round=issue.round if draw.chance(90) else draw.choice((issue.round + 1, 1)),
+                rater_kind=rater_kind,
+                rater=draw.choice((None, None, actor.id, actor.id, "someone-else")),
+            )
+        if draw.chance(25):  # the rectification deadline of a bad rating (or a stray one)
+            deadline_arg(draw, args, at, usually=True)
     elif event == "redo":
-        deadline_arg(draw, args, at, usually=True)
+        deadline_arg(draw, args, at, usually=False)
+    elif event == "appeal":
+        if draw.chance(95):
+            args["grounds"] = draw.choice(list(AppealGrounds))
+        if draw.chance(30):
+            args["round"] = draw.choice((issue.round, max(issue.round - 1, 1), 1, issue.round + 1))
+    elif event == "schedule_visit" and draw.chance(95):
+        args["due"] = draw.choice((at.add(days=3), at.add(days=3), at.add(days=1), at))
+    elif event == "revisit":
+        if draw.chance(95):
+            args["outcome"] = draw.choice(list(VisitOutcome))
+        if draw.chance(25):
+            deadline_arg(draw, args, at, usually=True)
     elif event == "urge" and draw.chance(50):
         args["level"] = draw.choice(("due_soon", "overdue", "not-a-level"))
     elif event == "extend":
@@ -441,13 +505,16 @@ GAPS = ({"minutes": 1}, {"hours": 3}, {"days": 1}, {"days": 8})
 ZONES = ("Asia/Shanghai", "Asia/Shanghai", "UTC", "America/New_York")
 
 
-def plan_step(draw: Draw, issue: Issue, at: DateTime) -> Call:
+def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | None = None) -> Call:
     """The next request: usually an event the status allows, by someone plausible."""
     allowed = allowed_events(issue.status)
     going_on = [event for event in allowed if event != "dismiss"]  # or most walks end there
     forward = forward_events(issue)
+    appeals = appeal_events(issue, detour=detour)
     if draw.chance(4):
         event = "dismiss"
+    elif appeals and draw.chance(40):
+        event = draw.choice(appeals)
     elif forward and draw.chance(40):
         event = draw.choice(forward)
     elif going_on and draw.chance(90):
@@ -468,6 +535,9 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime) -> Call:
         "redo",
         "close",
         "extend",
+        "appeal",
+        "void_rating",
+        "reject_appeal",
     )
     if wants_note and draw.chance(90):
         note = "核实情况，说明理由"
@@ -540,6 +610,7 @@ def drive(draw: Draw, *, most: int = 60, stop: bool = True) -> Run:
     Hypothesis shrinks; it ends early on dismissal, after which nothing is allowed."""
     intake = draw_intake(draw)
     policy = draw.choice(POLICIES)
+    detour = draw.choice((None, S.RETURNED, S.RETURNED, S.TRANSFERRED))
     machine_clock, ledger_clock = FixedClock(T0), FixedClock(T0)
     issue = intake.issue()
     workflow = IssueWorkflow(issue, policy=policy, clock=machine_clock)
@@ -551,7 +622,7 @@ def drive(draw: Draw, *, most: int = 60, stop: bool = True) -> Run:
         if issue.status is S.DISMISSED:
             break
         at = at.add(**draw.choice(GAPS))
-        call = plan_step(draw, issue, at)
+        call = plan_step(draw, issue, at, detour=detour)
         before = without_history(issue), issue.history
         expected = on_machine(workflow, machine_clock, call)
         got = on_ledger(ledger, ledger_clock, ISSUE_ID, call)
@@ -591,7 +662,7 @@ def test_machine_and_ledger_agree_step_by_step(data: st.DataObject) -> None:
 
 
 def test_event_names_are_the_workflow_events() -> None:
-    assert len(EVENTS) == 17
+    assert len(EVENTS) == 22
     assert {str(event.id) for event in IssueWorkflow.events} == set(EVENTS)
 
 
@@ -614,10 +685,11 @@ def walk_coverage(seeds: range) -> tuple[set[tuple[str, IssueStatus, IssueStatus
 def test_seeded_walks_agree_and_take_every_transition() -> None:
     """Deterministic walks (the same generator, a fixed seed each) agree on both
     engines and between them take every transition of the class: closing by
-    rating and by closure, rating a closed item and redoing included."""
+    rating and by closure, rating a closed item, a bad rating reopening it,
+    orders to redo, visits, appeals filed and decided in every status included."""
     taken, refusals = walk_coverage(range(200))
     declared = {(rule.event, rule.source, rule.target) for rule in RULES}
-    assert declared - taken == set()
+    assert declared == taken
     assert taken <= declared
     # and they are refused for every kind of reason, too
     assert {"TransitionRefusedError", "RoleError", "PreconditionError"} <= set(refusals)
@@ -628,8 +700,10 @@ FEEDBACK = Feedback(at=T0.add(days=3), content="已修复", method=FeedbackMetho
 
 
 def scripted_loop(track: Track) -> Iterator[tuple[str, Actor, dict[str, Any], str, IssueStatus]]:
-    """A full 闭环 on ``track``: transfer, the track's own steps, answer, a bad rating,
-    redo, answer again, and closure once the evaluation window has passed."""
+    """A full 闭环 on ``track``: transfer, the track's own steps, answer, a bad rating
+    (which sends it back for 整改), an appeal the reviewer rejects, answer again, a
+    follow-up visit scheduled and made, an ordered redo (核查整改), answer a third
+    time, and closure once the evaluation window has passed."""
     if track is Track.IMMEDIATE:
         yield "sign_for", HANDLERS["centre"], {}, "", S.IN_PROGRESS
         yield "send_back", HANDLERS["centre"], {}, "不属于本单位", S.RETURNED
@@ -653,31 +727,37 @@ def scripted_loop(track: Track) -> Iterator[tuple[str, Actor, dict[str, Any], st
             S.TRANSFERRED,
         )
     yield "sign_for", lead, {"person": "wang"}, "", S.IN_PROGRESS
-    for redo in (False, True):
+    for handling in (1, 2, 3):
         if track is Track.JOINT:
             yield "report_part", HANDLERS["u2"], {}, "", S.IN_PROGRESS
             yield "report_part", HANDLERS["u3"], {}, "", S.IN_PROGRESS
         if track is Track.SUPERVISED:
             yield "sign_off", SUPERVISOR, {}, "", S.IN_PROGRESS
         if track is Track.TRACKED:
-            if not redo:
+            if handling == 1:
                 yield "complete_milestone", lead, {"milestone": "选址"}, "", S.IN_PROGRESS
             yield (
                 "add_milestones",
                 DISPATCHER,
-                {"milestones": (Milestone(name=f"验收{redo}"),)},
+                {"milestones": (Milestone(name=f"验收{handling}"),)},
                 "",
                 S.IN_PROGRESS,
             )
-            yield "complete_milestone", lead, {"milestone": f"验收{redo}"}, "", S.IN_PROGRESS
+            yield "complete_milestone", lead, {"milestone": f"验收{handling}"}, "", S.IN_PROGRESS
         yield "resolve", lead, {}, "", S.RESOLVED
         yield "answer", lead, {"feedback": FEEDBACK}, "", S.ANSWERED
-        if not redo:
+        if handling == 1:
             bad = Evaluation(
                 issue_id=ISSUE_ID, rating=Rating.DISSATISFIED, resolved=False, at=FEEDBACK.at
             )
-            yield "rate", THE_REQUESTER, {"evaluation": bad}, "", S.ANSWERED
-            yield "redo", REVIEWER, {"deadline": T0.add(days=60)}, "整改", S.IN_PROGRESS
+            yield "rate", THE_REQUESTER, {"evaluation": bad}, "", S.IN_PROGRESS
+            grounds = {"grounds": AppealGrounds.MISTAKEN}
+            yield "appeal", lead, grounds, "评价人误评", S.IN_PROGRESS
+            yield "reject_appeal", REVIEWER, {}, "评价属实", S.IN_PROGRESS
+        if handling == 2:
+            yield "schedule_visit", CLERK, {"due": T0.add(days=30)}, "", S.ANSWERED
+            yield "revisit", REVIEWER, {"outcome": VisitOutcome.RESOLVED}, "", S.ANSWERED
+            yield "redo", REVIEWER, {}, "核查发现仍有问题", S.IN_PROGRESS
     yield "close", PLATFORM, {}, "", S.CLOSED  # eight days on: the evaluation window has passed
 
 
@@ -697,7 +777,14 @@ def test_a_scripted_full_loop_closes_on_both_engines(track: Track) -> None:
         assert issue.status is status
         assert ledger.status(ISSUE_ID) is status
     assert_same_issue(ledger, issue)
-    assert issue.round == 2
+    assert issue.round == 3
+    assert [(r.round, r.cause.value, r.rating) for r in issue.rectifications] == [
+        (2, "bad_rating", 0),
+        (3, "ordered", None),
+    ]
+    assert all(r.answered_at is not None for r in issue.rectifications)
+    assert [appeal.outcome.value for appeal in issue.appeals if appeal.outcome] == ["rejected"]
+    assert [(v.round, v.outcome) for v in issue.visits] == [(2, VisitOutcome.RESOLVED)]
     assert issue.closed_at is not None
     assert ledger.completion_rate() == Rate(1, 1)
     assert replay(ledger.history(ISSUE_ID)) == ledger.issue(ISSUE_ID)
@@ -705,9 +792,10 @@ def test_a_scripted_full_loop_closes_on_both_engines(track: Track) -> None:
 
 
 @pytest.mark.parametrize("rating", [Rating.SATISFIED, Rating.DISSATISFIED])
-def test_a_closed_issue_rated_late_stays_closed_on_both_engines(rating: Rating) -> None:
-    """The class lets a closed item be rated (已办结 → 已办结) when its round was
-    closed unrated, and a bad late rating be redone (已办结 → 办理中)."""
+def test_a_closed_issue_rated_late_alike_on_both_engines(rating: Rating) -> None:
+    """The class lets a closed item be rated when its round was closed unrated: a
+    satisfied late rating keeps it closed (已办结 → 已办结), a bad one reopens it for
+    整改 (已办结 → 办理中). A closed item may also be ordered redone."""
     machine_clock, ledger_clock = FixedClock(T0), FixedClock(T0)
     issue = new_issue()
     workflow = IssueWorkflow(issue, clock=machine_clock)
@@ -726,17 +814,18 @@ def test_a_closed_issue_rated_late_stays_closed_on_both_engines(rating: Rating) 
         expected = on_machine(workflow, machine_clock, call)
         assert on_ledger(ledger, ledger_clock, ISSUE_ID, call) == expected, call
         assert expected == ("accepted",), call
-    assert issue.status is S.CLOSED
-    assert issue.closed_at == T0.add(days=8)  # kept while closed
     assert_same_issue(ledger, issue)
     assert replay(ledger.history(ISSUE_ID)) == ledger.issue(ISSUE_ID)
     if rating.is_bad:
-        redo = Call("redo", REVIEWER, T0.add(days=10), "整改", {"deadline": T0.add(days=20)})
-        assert on_machine(workflow, machine_clock, redo) == ("accepted",)
-        assert on_ledger(ledger, ledger_clock, ISSUE_ID, redo) == ("accepted",)
-        assert issue.status is S.IN_PROGRESS
-        assert issue.closed_at is None
-        assert_same_issue(ledger, issue)
+        assert (issue.status, issue.round, issue.closed_at) == (S.IN_PROGRESS, 2, None)
+        return
+    assert issue.status is S.CLOSED
+    assert issue.closed_at == T0.add(days=8)  # kept while closed
+    redo = Call("redo", REVIEWER, T0.add(days=10), "整改", {"deadline": T0.add(days=20)})
+    assert on_machine(workflow, machine_clock, redo) == ("accepted",)
+    assert on_ledger(ledger, ledger_clock, ISSUE_ID, redo) == ("accepted",)
+    assert (issue.status, issue.round, issue.closed_at) == (S.IN_PROGRESS, 2, None)
+    assert_same_issue(ledger, issue)
 
 
 def stand_in(status: IssueStatus) -> SimpleNamespace:

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import math
-from fractions import Fraction
 
 import attrs
 import pendulum
@@ -24,6 +23,7 @@ from banshishi import (
     Issue,
     IssueStatus,
     Location,
+    Milestone,
     NaiveDatetimeError,
     Person,
     Pledge,
@@ -164,19 +164,19 @@ BAD_INPUTS = [
     ),
     ({"status": PledgeStatus.FULFILLED}, Inconsistent, "Pledge.fulfilled_at", None),
     ({"deadline": EARLY}, ChronologyError, "Pledge.deadline", EARLY),
+    ({**FULFILLED, "fulfilled_at": EARLY}, ChronologyError, "Pledge.fulfilled_at", EARLY),
     (
-        {**FULFILLED, "progress": 1, "fulfilled_at": EARLY},
-        ChronologyError,
-        "Pledge.fulfilled_at",
-        EARLY,
+        {**FULFILLED, "milestones": (Milestone(name="建成"),)},
+        Inconsistent,
+        "Pledge.milestones",
+        ["建成"],
     ),
-    ({**FULFILLED, "progress": Fraction(9, 10)}, Inconsistent, "Pledge.progress", Fraction(9, 10)),
-    ({"progress": Fraction(11, 10)}, InvalidValueError, "Pledge.progress", Fraction(11, 10)),
-    ({"progress": -1}, InvalidValueError, "Pledge.progress", -1),
-    ({"progress": 2}, InvalidValueError, "Pledge.progress", 2),
-    ({"progress": True}, InvalidTypeError, "Pledge.progress", True),
-    ({"progress": False}, InvalidTypeError, "Pledge.progress", False),
-    ({"progress": 0.5}, InvalidTypeError, "Pledge.progress", 0.5),
+    ({"withdrawn_at": T0.add(days=1)}, Inconsistent, "Pledge.withdrawn_at", T0.add(days=1)),
+    ({"published_at": T0.add(days=1)}, Inconsistent, "Pledge.published_at", T0.add(days=1)),
+    ({"weight": -1}, InvalidValueError, "Pledge.weight", -1),
+    ({"weight": True}, InvalidTypeError, "Pledge.weight", True),
+    ({"weight": 0.5}, InvalidTypeError, "Pledge.weight", 0.5),
+    ({"parent": "p1"}, Inconsistent, "Pledge.parent", "p1"),
     ({"at": NAIVE}, NaiveDatetimeError, "Feedback.at", NAIVE),
     ({"content": " "}, InvalidValueError, "Feedback.content", " "),
     ({"method": "phone"}, InvalidTypeError, "Feedback.method", "phone"),
@@ -240,7 +240,8 @@ def test_the_boundary_cases_of_those_rules_are_accepted():
     assert make_issue(deadline=T0).deadline == T0
     assert make_issue(received_at=dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)).received_at == T0
     assert make_issue(status=S.ANSWERED, feedback=FB).feedback == FB
-    assert make_pledge(progress=1, **FULFILLED).progress == 1
+    assert make_pledge(**FULFILLED).progress == 1
+    assert make_pledge(weight=0).weight == 0
     assert make_person(id_number="11010519491231002X").id_number[-1] == "X"
     assert make_location(latitude=-90, longitude=180).longitude == 180
     assert make_issue(history=ENDS_ELSEWHERE, status=S.TRANSFERRED).history == ENDS_ELSEWHERE

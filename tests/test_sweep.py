@@ -469,8 +469,8 @@ def extend(ledger: Ledger) -> DateTime:
     return WED_CLOSE
 
 
-def redo(ledger: Ledger) -> DateTime:
-    """Resolved and answered late, rated dissatisfied, redone with a new deadline."""
+def answered_late(ledger: Ledger) -> None:
+    """Signed for, resolved and answered after its deadline had passed."""
     for minute, event, actor, args in (
         (10, "sign_for", handler(), {}),
         (20, "resolve", handler(), {}),
@@ -480,11 +480,25 @@ def redo(ledger: Ledger) -> DateTime:
     answered = sh(2026, 3, 2, 14, 30)
     feedback = Feedback(at=answered, content="已修复", method=FeedbackMethod.PHONE)
     ledger.apply("a", "answer", actor=handler(), at=answered, feedback=feedback)
+
+
+def rectify(ledger: Ledger) -> DateTime:
+    """Answered late, then rated dissatisfied: the bad rating sends it back for
+    整改 (rectification) with a new deadline."""
+    answered_late(ledger)
     rated = sh(2026, 3, 2, 14, 40)
     bad = Evaluation(
         issue_id="a", rating=Rating.DISSATISFIED, resolved=False, at=rated, rater=ZHANG.id
     )
-    ledger.apply("a", "rate", actor=REQUESTER, at=rated, evaluation=bad)
+    new = sh(2026, 3, 2, 16)
+    ledger.apply("a", "rate", actor=REQUESTER, at=rated, evaluation=bad, deadline=new)
+    assert (ledger.issue("a").round, ledger.status("a")) == (2, S.IN_PROGRESS)
+    return new
+
+
+def redo(ledger: Ledger) -> DateTime:
+    """Answered late, then ordered redone (核查整改) with a new deadline."""
+    answered_late(ledger)
     new = sh(2026, 3, 2, 16)
     ledger.apply("a", "redo", actor=REVIEWER, at=sh(2026, 3, 2, 14, 50), note="整改", deadline=new)
     assert ledger.issue("a").round == 2
@@ -510,7 +524,7 @@ def sign_for_later(ledger: Ledger) -> DateTime:
     return new
 
 
-@pytest.mark.parametrize("change", [extend, redo, transfer_again, sign_for_later])
+@pytest.mark.parametrize("change", [extend, rectify, redo, transfer_again, sign_for_later])
 def test_a_changed_deadline_is_urged_again(change: Any) -> None:
     ledger = new_ledger()
     old = sh(2026, 3, 2, 12)

@@ -190,8 +190,10 @@ def rate(case: Case, rating: Rating = Rating.SATISFIED, actor: Actor = REQUESTER
     at = case.tick()
     if actor.role is Role.REQUESTER:
         given = evaluation(case, rating, at, rater=actor.id)
-    else:
+    elif actor.role is Role.RATER:
         given = evaluation(case, rating, at, rater=actor.id, rater_kind=RaterKind.DEPUTY)
+    else:  # a reviewer records the requester's rating, the only kind allowed by default
+        given = evaluation(case, rating, at, rater=None)
     return case.workflow.rate(actor=actor, at=at, evaluation=given)
 
 
@@ -224,7 +226,8 @@ def reach(status: IssueStatus, track: Track = Track.IMMEDIATE, **options: Any) -
 
 
 def rated_badly(track: Track = Track.IMMEDIATE, **options: Any) -> Case:
-    """An answered item the requester rated 不满意 (dissatisfied)."""
+    """An answered item the requester rated 不满意 (dissatisfied), which sent it
+    back to 办理中 for rectification in round 2."""
     case = reach(S.ANSWERED, track, **options)
     rate(case, Rating.DISSATISFIED)
     return case
@@ -689,7 +692,7 @@ ROLE_CASES = [
         "reviewer",
         id="close",
     ),
-    pytest.param(rated_badly, "redo", _redo, handler(), "reviewer", id="redo"),
+    pytest.param(partial(reach, S.ANSWERED), "redo", _redo, handler(), "reviewer", id="redo"),
 ]
 
 
@@ -892,9 +895,21 @@ REFUSALS = [
     pytest.param(
         rated_badly,
         lambda c: c.workflow.redo(actor=DISPATCHER, at=c.tick(), note="整改"),
-        InvalidValueError,
-        "redo.deadline",
-        id="missing-redo-deadline",
+        TransitionRefusedError,
+        "redo.status",
+        id="redo-while-already-rectifying",
+    ),
+    pytest.param(
+        partial(reach, S.ANSWERED),
+        lambda c: c.workflow.rate(
+            actor=REQUESTER,
+            at=c.tick(),
+            evaluation=evaluation(c, Rating.SATISFIED, c.clock.now()),
+            deadline=DUE.add(days=5),
+        ),
+        PreconditionError,
+        "rate.deadline",
+        id="deadline-with-a-good-rating",
     ),
     pytest.param(
         partial(reach, S.RECEIVED),
@@ -966,7 +981,7 @@ REFUSALS = [
         id="change_track-without-note",
     ),
     pytest.param(
-        rated_badly,
+        partial(reach, S.ANSWERED),
         lambda c: c.workflow.redo(actor=DISPATCHER, at=c.tick(), deadline=DUE.add(days=5)),
         InvalidValueError,
         "redo.note",
@@ -1001,7 +1016,7 @@ REFUSALS = [
         id="wrong-role",
     ),
     pytest.param(
-        rated_badly,
+        partial(reach, S.CLOSED),  # closed by a satisfied rating of round 1
         _rate_round_one_again,
         PreconditionError,
         "rate.evaluation",
@@ -1064,9 +1079,26 @@ def test_a_step_may_share_the_moment_of_the_last_event():
             id="sign_for-after-transfer",
         ),
         pytest.param(
-            rated_badly,
+            partial(reach, S.ANSWERED),
             lambda c, at: c.workflow.redo(actor=DISPATCHER, at=at, deadline=at, note="整改"),
             id="redo",
+        ),
+        pytest.param(
+            partial(reach, S.ANSWERED),
+            lambda c, at: c.workflow.rate(
+                actor=REQUESTER,
+                at=at,
+                evaluation=evaluation(c, Rating.DISSATISFIED, at),
+                deadline=at,
+            ),
+            id="rate-bad",
+        ),
+        pytest.param(
+            partial(reach, S.CLOSED),
+            lambda c, at: c.workflow.revisit(
+                actor=REVIEWER, at=at, outcome="unresolved", deadline=at
+            ),
+            id="revisit-unresolved",
         ),
     ],
 )
@@ -1090,15 +1122,22 @@ def test_every_step_that_sets_a_deadline_refuses_one_not_after_the_step(setup, s
         (Rating.VERY_DISSATISFIED, False),
     ],
 )
-def test_a_satisfied_rating_closes_the_item_and_a_bad_one_keeps_it_answered(rating, closes):
+def test_a_satisfied_rating_closes_the_item_and_a_bad_one_sends_it_back(rating, closes):
     case = reach(S.ANSWERED)
     event = rate(case, rating)
     issue = case.issue
     assert issue.evaluations[-1].rating is rating
     if closes:
         assert (issue.status, issue.closed_at, event.to_status) == (S.CLOSED, event.at, S.CLOSED)
-    else:
-        assert (issue.status, issue.closed_at, event.to_status) == (S.ANSWERED, None, S.ANSWERED)
+        assert (issue.round, issue.rectifications) == (1, ())
+    else:  # 差评整改: back to 办理中, in a new round
+        assert (issue.status, issue.closed_at, event.to_status) == (
+            S.IN_PROGRESS,
+            None,
+            S.IN_PROGRESS,
+        )
+        assert issue.round == 2
+        assert [r.rating for r in issue.rectifications] == [0]
 
 
 def test_with_the_policy_off_a_satisfied_rating_leaves_closing_to_a_reviewer():
@@ -1119,13 +1158,16 @@ def test_with_the_policy_off_a_satisfied_rating_leaves_closing_to_a_reviewer():
     assert (case.issue.status, case.issue.closed_at) == (S.CLOSED, closing.at)
 
 
-def test_a_bad_rating_calls_for_a_redo_in_a_new_round():
-    case = rated_badly()
+def test_a_bad_rating_sends_the_item_back_for_rectification_in_a_new_round():
+    case = reach(S.ANSWERED)
     issue = case.issue
-    assert (issue.status, issue.round) == (S.ANSWERED, 1)
     new_deadline = DUE.add(days=5)
-    event = case.workflow.redo(
-        actor=REVIEWER, at=case.tick(), deadline=new_deadline, note="车辆投放点仍不足，整改"
+    at = case.tick()
+    event = case.workflow.rate(
+        actor=REQUESTER,
+        at=at,
+        evaluation=evaluation(case, Rating.DISSATISFIED, at, comment="车辆投放点仍不足"),
+        deadline=new_deadline,
     )
     assert (event.from_status, event.to_status) == (S.ANSWERED, S.IN_PROGRESS)
     assert (issue.status, issue.round, issue.closed_at, issue.deadline) == (
@@ -1144,35 +1186,56 @@ def test_a_bad_rating_calls_for_a_redo_in_a_new_round():
     assert [e.round for e in issue.evaluations] == [1, 2]
 
 
-def test_a_redo_clears_the_previous_rounds_parts_and_sign_off():
-    joint = rated_badly(Track.JOINT)
-    _redo(joint, DISPATCHER)
-    assert joint.issue.parts_reported == ()
+@pytest.mark.parametrize("reopen", ["redo", "bad-rating"])
+def test_a_rectification_clears_the_previous_rounds_parts_and_sign_off(reopen):
+    def reopened(track: Track, orderer: Actor) -> Case:
+        if reopen == "bad-rating":
+            return rated_badly(track)
+        case = reach(S.ANSWERED, track)
+        _redo(case, orderer)
+        return case
+
+    joint = reopened(Track.JOINT, DISPATCHER)
+    assert (joint.issue.status, joint.issue.parts_reported) == (S.IN_PROGRESS, ())
     error = refused(
         joint, PreconditionError, lambda: joint.workflow.resolve(actor=handler(), at=joint.tick())
     )
     assert error.field == "resolve.parts_reported"
 
-    supervised = rated_badly(Track.SUPERVISED)
-    _redo(supervised, SUPERVISOR)
-    assert supervised.issue.signed_off_by is None
+    supervised = reopened(Track.SUPERVISED, SUPERVISOR)
+    assert (supervised.issue.status, supervised.issue.signed_off_by) == (S.IN_PROGRESS, None)
 
 
 def test_each_round_is_rated_once():
-    case = rated_badly()
+    # With closing left to a reviewer, a rated item stays answered: a second
+    # rating of the same round is refused there, as it is once closed.
+    case = reach(S.ANSWERED, policy=WorkflowPolicy(close_on_satisfied_rating=False))
+    rate(case, Rating.BASICALLY_SATISFIED)
+    assert case.issue.status is S.ANSWERED
     error = refused(case, PreconditionError, lambda: rate(case, Rating.VERY_SATISFIED))
     assert (error.field, error.value) == ("rate.evaluation", Rating.VERY_SATISFIED)
-    assert len(case.issue.evaluations) == 1
+    closed = reach(S.CLOSED)
+    error = refused(closed, PreconditionError, lambda: rate(closed, Rating.DISSATISFIED))
+    assert (error.field, error.value) == ("rate.evaluation", Rating.DISSATISFIED)
+    assert (len(case.issue.evaluations), len(closed.issue.evaluations)) == (1, 1)
 
 
-def test_a_redo_needs_a_bad_rating_of_the_current_round():
-    case = reach(S.ANSWERED)
-    error = refused(case, PreconditionError, lambda: _redo(case, DISPATCHER))
-    assert (error.field, error.value) == ("redo.evaluations", [])
+@pytest.mark.parametrize("status", [S.ANSWERED, S.CLOSED])
+def test_a_redo_is_an_order_that_needs_no_rating(status):
+    case = reach(status)  # answered unrated, or closed by a satisfied rating
+    at = case.tick()
+    event = case.workflow.redo(actor=DISPATCHER, at=at, note="核查发现问题仍在")
+    assert (event.from_status, event.to_status) == (status, S.IN_PROGRESS)
+    # Without a deadline of its own, the rectification gets the policy's limit.
+    due = WorkflowPolicy().after(at, WorkflowPolicy().rectification_limit)
+    assert (case.issue.round, case.issue.deadline, case.issue.closed_at) == (2, due, None)
+    assert parse_instant(event.data["deadline"]) == due
 
-    closed = reach(S.CLOSED)  # closed by a satisfied rating
-    error = refused(closed, PreconditionError, lambda: _redo(closed, DISPATCHER))
-    assert (error.field, error.value) == ("redo.evaluations", ["satisfied"])
+
+def test_a_redo_is_refused_while_the_item_is_being_handled():
+    case = reach(S.IN_PROGRESS)
+    error = refused(case, TransitionRefusedError, lambda: _redo(case, DISPATCHER))
+    assert error.field == "redo.status"
 
 
 def test_the_platform_may_close_an_unrated_item_only_once_the_evaluation_window_passed():
@@ -1202,7 +1265,8 @@ def test_the_evaluation_window_comes_from_the_policy():
 
 
 def test_a_rated_item_is_not_closed_as_unrated_by_the_dispatcher():
-    case = rated_badly()
+    case = reach(S.ANSWERED, policy=WorkflowPolicy(close_on_satisfied_rating=False))
+    rate(case, Rating.SATISFIED)
     error = refused(
         case, PreconditionError, lambda: case.workflow.close(actor=DISPATCHER, at=case.tick(days=8))
     )
@@ -1241,13 +1305,12 @@ def test_a_late_rating_on_a_closed_item_keeps_it_closed():
     assert case.issue.evaluations[-1].at == event.at
 
 
-def test_a_bad_late_rating_on_a_closed_item_allows_a_redo():
+def test_a_bad_late_rating_on_a_closed_item_reopens_it():
     case = _closed_unrated()
-    rate(case, Rating.VERY_DISSATISFIED)
-    assert case.issue.status is S.CLOSED
-    event = _redo(case, DISPATCHER)
+    event = rate(case, Rating.VERY_DISSATISFIED)
     assert (event.from_status, event.to_status) == (S.CLOSED, S.IN_PROGRESS)
     assert (case.issue.status, case.issue.round, case.issue.closed_at) == (S.IN_PROGRESS, 2, None)
+    assert [r.rating for r in case.issue.rectifications] == [0]
 
 
 # -- 5. no path to CLOSED without feedback -------------------------------------------------
@@ -1567,6 +1630,9 @@ def plain_record(**overrides: Any) -> SimpleNamespace:
         "duplicate_of": None,
         "feedback": (),
         "evaluations": (),
+        "rectifications": (),
+        "appeals": (),
+        "visits": (),
         "state": S.RECEIVED,
         "history": (),
     }

@@ -11,10 +11,21 @@ implementation detail.
 import importlib.metadata
 
 from ._actor import Actor as Actor
+from ._appeal import Appeal as Appeal
+from ._appeal import AppealGrounds as AppealGrounds
+from ._appeal import AppealOutcome as AppealOutcome
 from ._breakdown import Breakdown as Breakdown
 from ._calendar import WorkCalendar as WorkCalendar
 from ._calendar import china_calendar as china_calendar
 from ._channel import Channel as Channel
+from ._charter import ProjectCharter as ProjectCharter
+from ._command import Command as Command
+from ._command import PledgeCommand as PledgeCommand
+from ._command import Refusal as Refusal
+from ._composite import THREE_RATES_WEIGHTS as THREE_RATES_WEIGHTS
+from ._composite import CompositeScore as CompositeScore
+from ._composite import composite_score as composite_score
+from ._composite import three_rates_score as three_rates_score
 from ._converter import make_converter as make_converter
 from ._converter import structure as structure
 from ._converter import unstructure as unstructure
@@ -42,6 +53,8 @@ from ._evaluation import RaterKind as RaterKind
 from ._event import Event as Event
 from ._feedback import Feedback as Feedback
 from ._feedback import FeedbackMethod as FeedbackMethod
+from ._follow_up_rates import follow_up_rate as follow_up_rate
+from ._follow_up_rates import rectification_rate as rectification_rate
 from ._grouping import Period as Period
 from ._grouping import by_level as by_level
 from ._grouping import by_period as by_period
@@ -54,9 +67,7 @@ from ._issue_rates import on_time_completion_rate as on_time_completion_rate
 from ._issue_rates import redo_rate as redo_rate
 from ._issue_rates import response_rate as response_rate
 from ._issue_rates import return_rate as return_rate
-from ._ledger import Command as Command
 from ._ledger import Ledger as Ledger
-from ._ledger import Refusal as Refusal
 from ._location import Location as Location
 from ._milestone import Milestone as Milestone
 from ._milestone import milestone_progress as milestone_progress
@@ -66,23 +77,39 @@ from ._person import personal_fields as personal_fields
 from ._pledge import Pledge as Pledge
 from ._pledge import PledgeListKind as PledgeListKind
 from ._pledge import PledgerKind as PledgerKind
-from ._pledge import PledgeStatus as PledgeStatus
+from ._pledge_ledger import PledgeLedger as PledgeLedger
 from ._pledge_rates import pledge_completion_rate as pledge_completion_rate
+from ._pledge_step import PledgeArguments as PledgeArguments
+from ._pledge_tree import PledgeTree as PledgeTree
+from ._pledge_workflow import PledgeWorkflow as PledgeWorkflow
 from ._policy import WorkflowPolicy as WorkflowPolicy
+from ._ranking import Standing as Standing
+from ._ranking import rank_units as rank_units
 from ._rate import Rate as Rate
 from ._rating import Rating as Rating
+from ._rectification import Rectification as Rectification
+from ._rectification import RectificationCause as RectificationCause
 from ._replay import replay as replay
+from ._replay import replay_pledge as replay_pledge
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
 from ._schedule import YearSchedule as YearSchedule
 from ._sla_level import SlaLevel as SlaLevel
 from ._status import IssueStatus as IssueStatus
+from ._status import PledgeStatus as PledgeStatus
+from ._status import Subject as Subject
 from ._sweep import SweepReport as SweepReport
 from ._sweep import SweepRules as SweepRules
 from ._sweep import sla_level as sla_level
 from ._sweep import sweep as sweep
 from ._target_group import TargetGroup as TargetGroup
+from ._three_reviews import THREE_REVIEWS_WEIGHTS as THREE_REVIEWS_WEIGHTS
+from ._three_reviews import Grade as Grade
+from ._three_reviews import GradeScale as GradeScale
+from ._three_reviews import ThreeReview as ThreeReview
+from ._three_reviews import ThreeReviewResult as ThreeReviewResult
+from ._three_reviews import three_review_results as three_review_results
 from ._time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
 from ._time import Clock as Clock
 from ._time import FixedClock as FixedClock
@@ -96,6 +123,9 @@ from ._track import Urgency as Urgency
 from ._unit import Level as Level
 from ._unit import Unit as Unit
 from ._unit import UnitTree as UnitTree
+from ._visit import Visit as Visit
+from ._visit import VisitOutcome as VisitOutcome
+from ._weights import Weights as Weights
 from ._workflow import IssueWorkflow as IssueWorkflow
 from ._working_hours import WorkingHours as WorkingHours
 
@@ -106,13 +136,19 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 
 __all__ = [
     "DEFAULT_TIMEZONE",
+    "THREE_RATES_WEIGHTS",
+    "THREE_REVIEWS_WEIGHTS",
     "Actor",
+    "Appeal",
+    "AppealGrounds",
+    "AppealOutcome",
     "BanshishiError",
     "Breakdown",
     "Channel",
     "ChronologyError",
     "Clock",
     "Command",
+    "CompositeScore",
     "DismissalReason",
     "DuplicateError",
     "Evaluation",
@@ -120,6 +156,8 @@ __all__ = [
     "Feedback",
     "FeedbackMethod",
     "FixedClock",
+    "Grade",
+    "GradeScale",
     "HierarchyError",
     "InconsistentRecordError",
     "InvalidCountError",
@@ -138,21 +176,33 @@ __all__ = [
     "Period",
     "Person",
     "Pledge",
+    "PledgeArguments",
+    "PledgeCommand",
+    "PledgeLedger",
     "PledgeListKind",
     "PledgeStatus",
+    "PledgeTree",
+    "PledgeWorkflow",
     "PledgerKind",
     "PreconditionError",
+    "ProjectCharter",
     "Rate",
     "RaterKind",
     "Rating",
+    "Rectification",
+    "RectificationCause",
     "Refusal",
     "Role",
     "RoleError",
     "SlaLevel",
+    "Standing",
+    "Subject",
     "SweepReport",
     "SweepRules",
     "SystemClock",
     "TargetGroup",
+    "ThreeReview",
+    "ThreeReviewResult",
     "TimeLimit",
     "Track",
     "TransitionRefusedError",
@@ -161,6 +211,9 @@ __all__ = [
     "UnknownValueError",
     "UnknownYearError",
     "Urgency",
+    "Visit",
+    "VisitOutcome",
+    "Weights",
     "WorkCalendar",
     "WorkflowError",
     "WorkflowPolicy",
@@ -172,7 +225,9 @@ __all__ = [
     "by_unit",
     "china_calendar",
     "completion_rate",
+    "composite_score",
     "evaluation_satisfaction_rate",
+    "follow_up_rate",
     "format_instant",
     "grouped",
     "make_converter",
@@ -182,8 +237,11 @@ __all__ = [
     "period_start",
     "personal_fields",
     "pledge_completion_rate",
+    "rank_units",
+    "rectification_rate",
     "redo_rate",
     "replay",
+    "replay_pledge",
     "resolution_rate",
     "response_rate",
     "return_rate",
@@ -191,6 +249,8 @@ __all__ = [
     "sla_level",
     "structure",
     "sweep",
+    "three_rates_score",
+    "three_review_results",
     "unstructure",
     "workflow_diagram",
     "workflow_table",

@@ -40,6 +40,7 @@ from ._issue import Issue
 from ._labels import LabelledEnum
 from ._pledge import Pledge
 from ._rate import Rate
+from ._status import STATUSES, Status, Subject
 from ._time import format_instant, parse_instant
 from ._time_limit import TimeLimit
 from ._unit import Unit
@@ -96,6 +97,31 @@ def _structure_data(value: object, _: object) -> object:
     return value  # Event's own converter freezes and checks it.
 
 
+_STATUS_BY_SUBJECT = {subject.value: kind for subject, kind in STATUSES.items()}
+
+
+def _passed_status(value: object, _: object) -> object:
+    return value  # already read by the event's own hook, or left for Event to refuse
+
+
+def _event_structure(base: Any) -> Any:
+    def structure(value: object, target: object) -> object:
+        if isinstance(value, Mapping):
+            subject = value.get("subject", Subject.ISSUE.value)
+            kind = _STATUS_BY_SUBJECT.get(subject) if isinstance(subject, str) else None
+            if kind is not None:
+                value = dict(value)
+                for name in ("from_status", "to_status"):
+                    if value.get(name) is not None:
+                        try:
+                            value[name] = _structure_enum(value[name], kind)
+                        except BanshishiError as error:
+                            raise error.at(f"Event.{name}") from None
+        return base(value, target)
+
+    return structure
+
+
 def _enum_value(member: LabelledEnum) -> str:
     return member.value
 
@@ -129,15 +155,28 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(TimeLimit, str)
     converter.register_structure_hook(TimeLimit, _structure_limit)
     converter.register_unstructure_hook(
-        Event, make_dict_unstructure_fn(Event, converter, data=override(unstruct_hook=thaw_data))
+        Event,
+        make_dict_unstructure_fn(
+            Event,
+            converter,
+            data=override(unstruct_hook=thaw_data),
+            subject=override(omit_if_default=True),
+        ),
+    )
+    # An event's statuses are read with its subject's vocabulary ("in_progress"
+    # is a status of both), so the event hook reads them before the rest.
+    converter.register_structure_hook_func(
+        lambda target: target in (Status, Status | None), _passed_status
     )
     converter.register_structure_hook(
         Event,
-        make_dict_structure_fn(
-            Event,
-            converter,
-            data=override(struct_hook=_structure_data),
-            _cattrs_forbid_extra_keys=True,
+        _event_structure(
+            make_dict_structure_fn(
+                Event,
+                converter,
+                data=override(struct_hook=_structure_data),
+                _cattrs_forbid_extra_keys=True,
+            )
         ),
     )
     done: set[object] = set()

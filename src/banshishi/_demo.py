@@ -28,11 +28,11 @@ from ._issue_rates import (
     response_rate,
     return_rate,
 )
-from ._pledge import Pledge, PledgeListKind, PledgerKind, PledgeStatus
+from ._pledge import Pledge, PledgeListKind, PledgerKind
 from ._pledge_rates import pledge_completion_rate
 from ._rating import Rating
 from ._satisfaction import resolution_rate, satisfaction_rate
-from ._status import IssueStatus
+from ._status import IssueStatus, PledgeStatus
 from ._track import Track, Urgency
 from ._unit import Level, Unit, UnitTree
 
@@ -73,9 +73,7 @@ def example_pledges() -> list[Pledge]:
             claimed_at=START,
             status=PledgeStatus.IN_PROGRESS,
         )
-        fulfilled = attrs.evolve(
-            template, status=PledgeStatus.FULFILLED, progress=1, fulfilled_at=AS_OF
-        )
+        fulfilled = attrs.evolve(template, status=PledgeStatus.FULFILLED, fulfilled_at=AS_OF)
         for n in range(items):
             pledge = fulfilled if n < done else template
             pledges.append(attrs.evolve(pledge, id=f"{list_kind.value}-{n}", pledger=f"p{n}"))

@@ -1,23 +1,34 @@
-"""The workflow drawn and tabulated from its one definition, :class:`IssueWorkflow`."""
+"""The workflows drawn and tabulated from their one definitions,
+:class:`IssueWorkflow` and :class:`PledgeWorkflow`."""
 
+from ._errors import InvalidTypeError
+from ._machine import RecordMachine
 from ._role_checks import ROLE_CHECKS
-from ._step import EVENT_ARGUMENTS, NEEDS_NOTE
-from ._transition_table import RULES
+from ._transition_table import derive_rules
 from ._workflow import IssueWorkflow
 
 
-def workflow_diagram() -> str:
-    """The workflow as a Mermaid state diagram, as python-statemachine draws it.
+def workflow_diagram(machine: type[RecordMachine] = IssueWorkflow) -> str:
+    """A workflow (the issue one by default) as a Mermaid state diagram, as
+    python-statemachine draws it.
 
     >>> print(workflow_diagram().splitlines()[0])
     stateDiagram-v2
     """
-    return format(IssueWorkflow, "mermaid").rstrip() + "\n"
+    _check_machine(machine)
+    return format(machine, "mermaid").rstrip() + "\n"
 
 
-def workflow_table() -> str:
-    """Every transition as a Markdown table: step, from, to, who may take it,
-    and what else it checks.
+def _check_machine(machine: object) -> None:
+    if not (isinstance(machine, type) and issubclass(machine, RecordMachine)):
+        raise InvalidTypeError(
+            field="machine", value=machine, problem="must be IssueWorkflow or PledgeWorkflow"
+        )
+
+
+def workflow_table(machine: type[RecordMachine] = IssueWorkflow) -> str:
+    """Every transition of a workflow (the issue one by default) as a Markdown
+    table: step, from, to, who may take it, and what else it checks.
 
     >>> for cell in workflow_table().splitlines()[3].strip("| ").split(" | "):
     ...     print(cell)
@@ -31,7 +42,8 @@ def workflow_table() -> str:
         "| step | from | to | who may take it | also checks |",
         "|---|---|---|---|---|",
     ]
-    for rule in RULES:
+    _check_machine(machine)
+    for rule in derive_rules(machine):
         who = [ROLE_CHECKS[check][1] for check in rule.validators if check in ROLE_CHECKS]
         checks = [f"`{check.__name__}`" for check in rule.validators if check not in ROLE_CHECKS]
         checks += [
@@ -46,14 +58,16 @@ def workflow_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def arguments_table() -> str:
+def arguments_table(machine: type[RecordMachine] = IssueWorkflow) -> str:
     """What each step takes, as a Markdown table (required arguments in bold)."""
+    _check_machine(machine)
+    steps = machine.steps
     lines = ["| step | arguments | note |", "|---|---|---|"]
-    for event, (takes, needs) in EVENT_ARGUMENTS.items():
+    for event, (takes, needs) in steps.takes.items():
         names = [
             f"**{n}**" if n in needs else n
             for n in sorted(takes, key=lambda n: (n not in needs, n))
         ]
-        note = "required: say why" if event in NEEDS_NOTE else "optional"
+        note = "required: say why" if event in steps.needs_note else "optional"
         lines.append(f"| `{event}` | {', '.join(names) or '—'} | {note} |")
     return "\n".join(lines) + "\n"

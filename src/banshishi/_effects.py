@@ -13,8 +13,12 @@ from typing import Any
 
 import attrs
 
+from ._appeal import Appeal, AppealOutcome
+from ._guards import live_rating
+from ._rectification import Rectification, RectificationCause
 from ._status import IssueStatus
 from ._track import Track
+from ._visit import Visit
 
 Effect = Callable[[Any, Any], dict[str, Any]]
 
@@ -113,20 +117,98 @@ def complete_milestone(model: Any, step: Any) -> dict[str, Any]:
 
 
 def answer(model: Any, step: Any) -> dict[str, Any]:
-    return {"feedback": (*model.feedback, step.args["feedback"])}
+    changes: dict[str, Any] = {"feedback": (*model.feedback, step.args["feedback"])}
+    rectifications = model.rectifications
+    if rectifications and rectifications[-1].answered_at is None:
+        # The new answer completes the rectification this round was opened for.
+        done = attrs.evolve(rectifications[-1], answered_at=step.at)
+        changes["rectifications"] = (*rectifications[:-1], done)
+    return changes
+
+
+def _rectify(
+    model: Any, step: Any, cause: RectificationCause, rating: int | None = None
+) -> dict[str, Any]:
+    """整改: a new round, due by the deadline the step's checks settled."""
+    deadline = step.args["deadline"]
+    opened = Rectification(
+        round=model.round + 1, cause=cause, opened_at=step.at, deadline=deadline, rating=rating
+    )
+    return {
+        "round": model.round + 1,
+        "deadline": deadline,
+        "signed_off_by": None,
+        "parts_reported": (),
+        "rectifications": (*model.rectifications, opened),
+    }
 
 
 def rate(model: Any, step: Any) -> dict[str, Any]:
-    return {"evaluations": (*model.evaluations, step.args["evaluation"])}
+    changes = {"evaluations": (*model.evaluations, step.args["evaluation"])}
+    if step.target is IssueStatus.IN_PROGRESS:
+        changes |= _rectify(model, step, RectificationCause.BAD_RATING, len(model.evaluations))
+    return changes
 
 
 def redo(model: Any, step: Any) -> dict[str, Any]:
-    return {
-        "round": model.round + 1,
-        "deadline": step.args["deadline"],
-        "signed_off_by": None,
-        "parts_reported": (),
-    }
+    return _rectify(model, step, RectificationCause.ORDERED)
+
+
+def appeal(model: Any, step: Any) -> dict[str, Any]:
+    index = live_rating(model, step.args["round"])
+    assert index is not None, "appeal_allowed found the rating"
+    filed = Appeal(
+        rating=index,
+        grounds=step.args["grounds"],
+        filed_at=step.at,
+        filed_by=step.actor.id,
+        explanation=step.note,
+    )
+    return {"appeals": (*model.appeals, filed)}
+
+
+def _decide(model: Any, step: Any, outcome: AppealOutcome) -> dict[str, Any]:
+    decided = tuple(
+        attrs.evolve(
+            item, outcome=outcome, decided_at=step.at, decided_by=step.actor.id, reason=step.note
+        )
+        if item.is_pending
+        else item
+        for item in model.appeals
+    )
+    return {"appeals": decided}
+
+
+def void_rating(model: Any, step: Any) -> dict[str, Any]:
+    return _decide(model, step, AppealOutcome.VOIDED)
+
+
+def reject_appeal(model: Any, step: Any) -> dict[str, Any]:
+    return _decide(model, step, AppealOutcome.REJECTED)
+
+
+def schedule_visit(model: Any, step: Any) -> dict[str, Any]:
+    return {"visits": (*model.visits, Visit(round=model.round, due=step.args["due"]))}
+
+
+def revisit(model: Any, step: Any) -> dict[str, Any]:
+    outcome = step.args["outcome"]
+    made = {"done_at": step.at, "outcome": outcome, "visitor": step.actor.id}
+    visits = list(model.visits)
+    # A visit planned in this round is the one made; one planned in an earlier
+    # round and never made stays on record as missed.
+    planned = [
+        i for i, visit in enumerate(visits) if not visit.is_done and visit.round == model.round
+    ]
+    if planned:
+        first = min(planned, key=lambda i: visits[i].due)
+        visits[first] = attrs.evolve(visits[first], **made)
+    else:
+        visits.append(Visit(round=model.round, **made))
+    changes: dict[str, Any] = {"visits": tuple(visits)}
+    if step.target is IssueStatus.IN_PROGRESS:
+        changes |= _rectify(model, step, RectificationCause.VISIT)
+    return changes
 
 
 def extend(model: Any, step: Any) -> dict[str, Any]:
@@ -152,6 +234,11 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "close": nothing,
         "redo": redo,
         "extend": extend,
+        "appeal": appeal,
+        "void_rating": void_rating,
+        "reject_appeal": reject_appeal,
+        "schedule_visit": schedule_visit,
+        "revisit": revisit,
     }
 )
 """The effect of each workflow event, by event name."""
@@ -165,9 +252,10 @@ def closed_at_after(current: Any, step: Any) -> Any:
     return current if step.source is IssueStatus.CLOSED else step.at
 
 
-def settle(model: Any, step: Any, target: IssueStatus) -> dict[str, Any]:
+def settle(model: Any, step: Any, target: Any) -> dict[str, Any]:
     """Accept ``step`` as going to ``target`` and return every field it changes on
     ``model``: its event's effect and ``closed_at``. Both engines apply these."""
+    step.target = target  # some effects depend on where the step goes
     changes = EFFECTS[step.event](model, step)
     step.accept(target)
     changes["closed_at"] = closed_at_after(getattr(model, "closed_at", None), step)

@@ -1,4 +1,4 @@
-"""The audit record: one accepted step in an issue's life."""
+"""The audit record: one accepted step in the life of an issue or a pledge."""
 
 import math
 from collections.abc import Mapping
@@ -8,9 +8,14 @@ from typing import Any, TypeAlias, final
 import attrs
 from pendulum import DateTime
 
-from ._errors import InvalidTypeError, InvalidValueError
+from ._errors import (
+    ChronologyError,
+    InconsistentRecordError,
+    InvalidTypeError,
+    InvalidValueError,
+)
 from ._person import Role
-from ._status import IssueStatus
+from ._status import STATUSES, Status, Subject
 from ._time import aware_datetime, check_aware
 from ._validators import member_of, optional_text, text
 
@@ -68,15 +73,28 @@ def thaw_data(value: JsonValue) -> Any:
     return value
 
 
+def _check_status(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    if value is None and attribute.name == "from_status":
+        return
+    if not isinstance(value, tuple(STATUSES.values())):
+        raise InvalidTypeError(
+            field=f"Event.{attribute.name}",
+            value=value,
+            problem="must be an IssueStatus or a PledgeStatus",
+        )
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Event:
-    """One accepted step in the life of an issue, as the audit trail keeps it.
+    """One accepted step in the life of an issue or a pledge, as the audit trail keeps it.
 
-    ``name`` is the step ("transfer", "sign_for", "answer", …), ``actor`` the id
-    of whoever took it, acting as ``role`` for ``unit``; ``from_status`` is ``None`` only for
-    the step that created the issue. ``data`` holds step details (a deadline, the
-    unit an item went to) as JSON values, frozen so the record cannot change.
+    ``name`` is the step ("transfer", "sign_for", "answer", "publish", …),
+    ``actor`` the id of whoever took it, acting as ``role`` for ``unit``;
+    ``from_status`` is ``None`` only for the step that created the record.
+    ``subject`` says whether the statuses are an issue's (the default) or a
+    pledge's. ``data`` holds step details (a deadline, the unit an item went to)
+    as JSON values, frozen so the record cannot change.
     """
 
     name: str = attrs.field(validator=text())
@@ -85,9 +103,47 @@ class Event:
     unit: str | None = attrs.field(default=None, validator=optional_text)
     """The id of the unit the actor acted for, if any."""
     at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
-    from_status: IssueStatus | None = attrs.field(validator=member_of(IssueStatus, optional=True))
-    to_status: IssueStatus = attrs.field(validator=member_of(IssueStatus))
+    from_status: Status | None = attrs.field(validator=_check_status)
+    to_status: Status = attrs.field(validator=_check_status)
     note: str = attrs.field(default="", validator=text(required=False))
     data: Mapping[str, JsonValue] = attrs.field(
         factory=lambda: MappingProxyType({}), converter=freeze_data, hash=False
     )
+    subject: Subject = attrs.field(default=Subject.ISSUE, validator=member_of(Subject))
+
+    def __attrs_post_init__(self) -> None:
+        kind = STATUSES[self.subject]
+        for name in ("from_status", "to_status"):
+            status = getattr(self, name)
+            if status is not None and not isinstance(status, kind):
+                raise InvalidTypeError(
+                    field=f"Event.{name}",
+                    value=status,
+                    problem=f"must be a {kind.__name__} on an event about a {self.subject.value}",
+                )
+
+
+def check_chain(history: tuple[Event, ...], *, owner: str, subject: Subject) -> None:
+    """Raise unless ``history`` is one ordered chain of ``subject`` events: each
+    no earlier than the one before and starting from the status it ended in.
+    ``owner`` names the record in errors (``Issue``, ``Pledge``)."""
+    previous = None
+    for index, event in enumerate(history):
+        field = f"{owner}.history[{index}]"
+        if event.subject is not subject:
+            raise InconsistentRecordError(
+                field=f"{field}.subject",
+                value=event.subject,
+                problem=f"is not {subject.value!r}: the record is one",
+            )
+        if previous is not None and event.at < previous.at:
+            raise ChronologyError(
+                field=f"{field}.at", value=event.at, problem="is earlier than the event before it"
+            )
+        if previous is not None and event.from_status is not previous.to_status:
+            raise InconsistentRecordError(
+                field=f"{field}.from_status",
+                value=event.from_status,
+                problem=f"does not follow on from {previous.to_status.value!r}",
+            )
+        previous = event

@@ -27,13 +27,11 @@ from ._step import Step
 from ._track import Track
 
 
-def _refuse(
-    step: Step, name: str, value: object, problem: str, hint: str = ""
-) -> PreconditionError:
+def refuse(step: Step, name: str, value: object, problem: str, hint: str = "") -> PreconditionError:
     return PreconditionError(field=f"{step.event}.{name}", value=value, problem=problem, hint=hint)
 
 
-def _deadline_after(step: Step, deadline: Any) -> None:
+def deadline_after(step: Step, deadline: Any) -> None:
     if deadline is not None and deadline <= step.at:
         raise ChronologyError(
             field=f"{step.event}.deadline",
@@ -42,7 +40,7 @@ def _deadline_after(step: Step, deadline: Any) -> None:
         )
 
 
-def _after(step: Step, name: str, start: Any, limit: Any) -> Any:
+def after(step: Step, name: str, start: Any, limit: Any) -> Any:
     """``start`` plus ``limit`` under the step's policy; a year the calendar lacks
     refuses the step, naming the argument it was computing."""
     try:
@@ -58,8 +56,8 @@ def _policy_deadline(model: Any, step: Step, problem: str) -> None:
         return
     limit = step.policy.time_limits.get(model.track)
     if limit is None:
-        raise _refuse(step, "deadline", None, f"{problem} for {model.track.label}")
-    deadline = _after(step, "deadline", step.at, limit)
+        raise refuse(step, "deadline", None, f"{problem} for {model.track.label}")
+    deadline = after(step, "deadline", step.at, limit)
     step.args = {**step.args, "deadline": deadline}
 
 
@@ -72,7 +70,7 @@ def _known_units(policy: WorkflowPolicy, step: Step, names: Iterable[str]) -> No
         values = value if isinstance(value, tuple) else (value,)
         for unit in values:
             if unit is not None and unit not in tree:
-                raise _refuse(step, name, unit, "is not a unit of this deployment")
+                raise refuse(step, name, unit, "is not a unit of this deployment")
 
 
 def _one_level_up(policy: WorkflowPolicy, step: Step, handler: Any, supervising: Any) -> None:
@@ -81,7 +79,7 @@ def _one_level_up(policy: WorkflowPolicy, step: Step, handler: Any, supervising:
         return
     parent = tree[handler].parent
     if supervising != parent:
-        raise _refuse(
+        raise refuse(
             step,
             "supervising_unit",
             supervising,
@@ -94,7 +92,7 @@ def _track_needs(model: Any, step: Step, track: Track, unit: Any) -> None:
     """What an item on ``track`` needs: co-units for 共办, a supervisor for 督办."""
     co_units = step.args.get("co_units", model.co_units)
     if track is Track.JOINT and not co_units:
-        raise _refuse(step, "co_units", co_units, "are needed for a 共办 (joint) item")
+        raise refuse(step, "co_units", co_units, "are needed for a 共办 (joint) item")
     if unit is not None and unit in co_units:
         raise InconsistentRecordError(
             field=f"{step.event}.co_units",
@@ -104,7 +102,7 @@ def _track_needs(model: Any, step: Step, track: Track, unit: Any) -> None:
     supervising = step.args.get("supervising_unit", model.supervising_unit)
     if track is Track.SUPERVISED:
         if supervising is None:
-            raise _refuse(
+            raise refuse(
                 step,
                 "supervising_unit",
                 None,
@@ -119,21 +117,21 @@ def transfer_complete(model: Any, step: Step) -> None:
     what its track needs."""
     policy, args = step.policy, step.args
     _known_units(policy, step, ("unit", "co_units", "supervising_unit"))
-    _deadline_after(step, args.get("deadline"))
+    deadline_after(step, args.get("deadline"))
     _track_needs(model, step, model.track, args["unit"])
     _policy_deadline(model, step, "is needed: the policy sets no time limit")
 
 
 def deadline_later(model: Any, step: Step) -> None:
     """A deadline given with the step falls after it."""
-    _deadline_after(step, step.args.get("deadline"))
+    deadline_after(step, step.args.get("deadline"))
 
 
 def self_sign_allowed(model: Any, step: Step) -> None:
     """Only tracks the policy lists (即办 by default) may skip the transfer."""
     policy = step.policy
     if model.track not in policy.self_sign_tracks:
-        raise _refuse(
+        raise refuse(
             step,
             "track",
             model.track,
@@ -148,7 +146,7 @@ def self_sign_allowed(model: Any, step: Step) -> None:
             value=step.actor.unit,
             problem="is already a co-unit, so it cannot also lead the issue",
         )
-    _deadline_after(step, step.args.get("deadline"))
+    deadline_after(step, step.args.get("deadline"))
     _policy_deadline(model, step, "is needed: no time limit")
 
 
@@ -156,7 +154,7 @@ def dismissal_grounds(model: Any, step: Step) -> None:
     """A duplicate names the original, which is another issue; nothing else names one."""
     if step.args["reason"] is not DismissalReason.DUPLICATE:
         if "original" in step.args:
-            raise _refuse(
+            raise refuse(
                 step,
                 "original",
                 step.args["original"],
@@ -166,7 +164,7 @@ def dismissal_grounds(model: Any, step: Step) -> None:
     if step.args["reason"] is DismissalReason.DUPLICATE:
         original = step.args.get("original")
         if original is None or original == model.id:
-            raise _refuse(
+            raise refuse(
                 step,
                 "original",
                 original,
@@ -177,23 +175,23 @@ def dismissal_grounds(model: Any, step: Step) -> None:
 def part_due(model: Any, step: Step) -> None:
     """Only a 共办 item's co-units report parts, each once per round."""
     if model.track is not Track.JOINT:
-        raise _refuse(step, "track", model.track, "is not 共办 (joint): there are no parts")
+        raise refuse(step, "track", model.track, "is not 共办 (joint): there are no parts")
     if step.actor.unit in model.parts_reported:
-        raise _refuse(step, "actor.unit", step.actor.unit, "has already reported its part")
+        raise refuse(step, "actor.unit", step.actor.unit, "has already reported its part")
 
 
 def sign_off_due(model: Any, step: Step) -> None:
     """Only a 督办 item is signed off, once per round."""
     if model.track is not Track.SUPERVISED:
-        raise _refuse(step, "track", model.track, "is not 督办 (supervised): nothing to sign off")
+        raise refuse(step, "track", model.track, "is not 督办 (supervised): nothing to sign off")
     if model.signed_off_by is not None:
-        raise _refuse(step, "signed_off_by", model.signed_off_by, "has already signed it off")
+        raise refuse(step, "signed_off_by", model.signed_off_by, "has already signed it off")
 
 
 def escalation_allowed(model: Any, step: Step) -> None:
     """提级: an item not yet supervised goes to 督办 under the unit one level up."""
     if model.track is Track.SUPERVISED:
-        raise _refuse(step, "track", model.track, "is already 督办 (supervised)")
+        raise refuse(step, "track", model.track, "is already 督办 (supervised)")
     _known_units(step.policy, step, ("supervising_unit",))
     _one_level_up(step.policy, step, model.responsible_unit, step.args["supervising_unit"])
 
@@ -202,7 +200,7 @@ def track_change_allowed(model: Any, step: Step) -> None:
     """A change of track goes somewhere new and brings what the new track needs."""
     track = step.args["track"]
     if track is model.track:
-        raise _refuse(step, "track", track, "is the track the issue is already on")
+        raise refuse(step, "track", track, "is the track the issue is already on")
     _known_units(step.policy, step, ("co_units", "supervising_unit"))
     _track_needs(model, step, track, model.responsible_unit)
 
@@ -210,17 +208,22 @@ def track_change_allowed(model: Any, step: Step) -> None:
 def milestones_fit(model: Any, step: Step) -> None:
     """Milestones belong to 盯办 items and have names not already used."""
     if model.track is not Track.TRACKED:
-        raise _refuse(step, "track", model.track, "is not 盯办 (tracked): it has no milestones")
+        raise refuse(step, "track", model.track, "is not 盯办 (tracked): it has no milestones")
+    new_milestones_fit(model, step)
+
+
+def new_milestones_fit(model: Any, step: Step) -> None:
+    """New milestones have names not already used and are not done yet."""
     names = {milestone.name for milestone in model.milestones}
     for index, milestone in enumerate(step.args.get("milestones", ())):
         if milestone.name in names:
             raise InconsistentRecordError(
                 field=f"{step.event}.milestones[{index}].name",
                 value=milestone.name,
-                problem="is already a milestone of this issue",
+                problem="is already one of its milestones",
             )
         if milestone.done_at is not None:
-            raise _refuse(
+            raise refuse(
                 step,
                 f"milestones[{index}].done_at",
                 milestone.done_at,
@@ -241,9 +244,9 @@ def milestone_open(model: Any, step: Step) -> None:
     for milestone in model.milestones:
         if milestone.name == name:
             if milestone.done_at is not None:
-                raise _refuse(step, "milestone", name, "is already done")
+                raise refuse(step, "milestone", name, "is already done")
             return
-    raise _refuse(step, "milestone", name, "is not a milestone of this issue")
+    raise refuse(step, "milestone", name, "is not one of its milestones")
 
 
 def work_done(model: Any, step: Step) -> None:
@@ -252,23 +255,33 @@ def work_done(model: Any, step: Step) -> None:
     if track is Track.JOINT:
         missing = [unit for unit in model.co_units if unit not in model.parts_reported]
         if missing:
-            raise _refuse(
+            raise refuse(
                 step, "parts_reported", model.parts_reported, f"lack the parts of {missing}"
             )
     elif track is Track.SUPERVISED:
         if model.signed_off_by is None:
-            raise _refuse(
+            raise refuse(
                 step, "signed_off_by", None, "is empty: the supervisor has not signed it off"
             )
     elif track is Track.TRACKED:
         if not model.milestones:
-            raise _refuse(step, "milestones", (), "are needed before a 盯办 item is resolved")
+            raise refuse(step, "milestones", (), "are needed before a 盯办 item is resolved")
         undone = [m.name for m in model.milestones if m.done_at is None]
         if undone:
-            raise _refuse(step, "milestones", undone, "are not all done")
+            raise refuse(step, "milestones", undone, "are not all done")
 
 
-def _within_life(model: Any, step: Step, name: str, moment: Any) -> None:
+def live_rating(model: Any, round_: int) -> int | None:
+    """The position in ``model.evaluations`` of the live (not voided) rating of
+    ``round_``, if there is one."""
+    voided = {appeal.rating for appeal in model.appeals if appeal.voided_by(None)}
+    for index, given in enumerate(model.evaluations):
+        if given.round == round_ and index not in voided:
+            return index
+    return None
+
+
+def within_life(model: Any, step: Step, name: str, moment: Any) -> None:
     if moment < model.received_at or moment > step.at:
         raise ChronologyError(
             field=f"{step.event}.{name}.at",
@@ -279,47 +292,7 @@ def _within_life(model: Any, step: Step, name: str, moment: Any) -> None:
 
 def feedback_in_time(model: Any, step: Step) -> None:
     """The answer was given between the receipt and the step recording it."""
-    _within_life(model, step, "feedback", step.args["feedback"].at)
-
-
-def rating_due(model: Any, step: Step) -> None:
-    """One rating per round (一事一评), for this issue, from the rater acting."""
-    evaluation = step.args["evaluation"]
-    if evaluation.issue_id != model.id:
-        raise InconsistentRecordError(
-            field=f"{step.event}.evaluation.issue_id",
-            value=evaluation.issue_id,
-            problem=f"is not this issue ({model.id!r})",
-        )
-    if evaluation.round != model.round:
-        raise InconsistentRecordError(
-            field=f"{step.event}.evaluation.round",
-            value=evaluation.round,
-            problem=f"is not the issue's current round ({model.round})",
-        )
-    if any(given.round == model.round for given in model.evaluations):
-        raise _refuse(
-            step,
-            "evaluation",
-            evaluation.rating,
-            f"repeats a rating: round {model.round} has been rated already",
-            "Each matter is rated once per round (一事一评).",
-        )
-    _within_life(model, step, "evaluation", evaluation.at)
-    if step.actor.role is Role.REQUESTER and evaluation.rater not in (None, step.actor.id):
-        raise InconsistentRecordError(
-            field=f"{step.event}.evaluation.rater",
-            value=evaluation.rater,
-            problem=f"is not the requester acting ({step.actor.id!r})",
-        )
-
-
-def rating_closes(model: Any, step: Step) -> bool:
-    """Condition: a satisfied rating closes the item (unless the policy says not)."""
-    return bool(
-        step.policy.close_on_satisfied_rating
-        and step.args["evaluation"].rating.counts_as_satisfied()
-    )
+    within_life(model, step, "feedback", step.args["feedback"].at)
 
 
 def closure_allowed(model: Any, step: Step) -> None:
@@ -327,12 +300,12 @@ def closure_allowed(model: Any, step: Step) -> None:
     evaluation window has passed with no rating in this round."""
     if step.actor.role is Role.REVIEWER:
         if not step.note.strip():
-            raise _refuse(
+            raise refuse(
                 step, "note", step.note, "must say how the closure was verified (核实办结)"
             )
         return
-    if any(given.round == model.round for given in model.evaluations):
-        raise _refuse(
+    if live_rating(model, model.round) is not None:
+        raise refuse(
             step,
             "evaluations",
             model.round,
@@ -341,28 +314,15 @@ def closure_allowed(model: Any, step: Step) -> None:
         )
     answered = max((item.at for item in model.feedback), default=None)
     if answered is None:
-        raise _refuse(step, "feedback", (), "is empty: nothing was answered")
-    opens = _after(step, "at", answered, step.policy.evaluation_window)
+        raise refuse(step, "feedback", (), "is empty: nothing was answered")
+    opens = after(step, "at", answered, step.policy.evaluation_window)
     if step.at < opens:
-        raise _refuse(
+        raise refuse(
             step,
             "at",
             step.at,
             f"is inside the evaluation window, which ends at {opens.isoformat()}",
         )
-
-
-def redo_warranted(model: Any, step: Step) -> None:
-    """重办 follows an unsatisfied rating of the current round, with a new deadline."""
-    rated = [given for given in model.evaluations if given.round == model.round]
-    if not rated or not rated[-1].rating.is_bad:
-        raise _refuse(
-            step,
-            "evaluations",
-            [given.rating.value for given in rated],
-            "hold no unsatisfied rating of this round to redo",
-        )
-    _deadline_after(step, step.args["deadline"])
 
 
 def extension_allowed(model: Any, step: Step) -> None:
@@ -374,19 +334,19 @@ def extension_allowed(model: Any, step: Step) -> None:
     """
     current = model.deadline
     if current is None:
-        raise _refuse(step, "deadline", None, "is not set on the issue: nothing to extend")
+        raise refuse(step, "deadline", None, "is not set on the issue: nothing to extend")
     deadline = step.args.get("deadline")
     extension = step.args.get("extension")
     if deadline is None:
         if extension is None:
-            raise _refuse(
+            raise refuse(
                 step,
                 "extension",
                 None,
                 "is needed, or a new deadline",
                 'Give extension="5 working days" or deadline=….',
             )
-        deadline = _after(step, "extension", current, extension)
+        deadline = after(step, "extension", current, extension)
         step.args = {**step.args, "deadline": deadline}
     if deadline <= current:
         raise ChronologyError(
@@ -394,4 +354,4 @@ def extension_allowed(model: Any, step: Step) -> None:
             value=deadline,
             problem=f"is not after the current deadline ({current.isoformat()})",
         )
-    _deadline_after(step, deadline)
+    deadline_after(step, deadline)

@@ -2,11 +2,12 @@
 
 from bisect import bisect_right
 from contextvars import ContextVar
-from typing import Any, final
+from typing import Any, cast, final
 
 import attrs
 from pendulum import DateTime
 
+from ._appeal import Appeal
 from ._channel import Channel
 from ._errors import InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
@@ -17,6 +18,7 @@ from ._location import Location
 from ._milestone import Milestone, milestone_progress
 from ._person import Person
 from ._rate import Rate
+from ._rectification import Rectification
 from ._status import IssueStatus
 from ._target_group import TargetGroup
 from ._time import (
@@ -29,6 +31,7 @@ from ._time import (
 )
 from ._track import Track, Urgency
 from ._validators import items_of, member_of, of_type, optional_text, text, whole_number
+from ._visit import Visit
 
 _SIGNED_FOR = frozenset(
     {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
@@ -143,6 +146,14 @@ class Issue:
     evaluations: tuple[Evaluation, ...] = attrs.field(
         default=(), validator=items_of(of_type(Evaluation))
     )
+    rectifications: tuple[Rectification, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Rectification))
+    )
+    """Every rectification (整改) opened on the issue, oldest first."""
+    appeals: tuple[Appeal, ...] = attrs.field(default=(), validator=items_of(of_type(Appeal)))
+    """The handling unit's appeals against ratings (申诉), with their decisions."""
+    visits: tuple[Visit, ...] = attrs.field(default=(), validator=items_of(of_type(Visit)))
+    """Follow-up visits (回访), scheduled and made."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -206,9 +217,10 @@ class Issue:
             return None
         if self.history:
             seen = bisect_right(self.history, moment, key=_at)
+            # An Issue's history holds issue events only (see _issue_rules).
             if seen == 0:
-                return self.history[0].from_status or IssueStatus.RECEIVED
-            return self.history[seen - 1].to_status
+                return cast(IssueStatus, self.history[0].from_status or IssueStatus.RECEIVED)
+            return cast(IssueStatus, self.history[seen - 1].to_status)
         if self.closed_at is not None and moment < self.closed_at:
             return IssueStatus.IN_PROGRESS
         return self.status
@@ -273,10 +285,26 @@ class Issue:
         return any(moment is None or item.at <= moment for item in self.feedback)
 
     def latest_evaluation_as_of(self, moment: DateTime | None = None) -> Evaluation | None:
-        """The most recent evaluation given by ``moment``: the one that counts."""
-        moment = optional_moment(moment, field="Issue.latest_evaluation_as_of.moment")
-        given = [e for e in self.evaluations if moment is None or e.at <= moment]
+        """The most recent live evaluation given by ``moment``: the one that counts.
+
+        A rating voided on appeal by ``moment`` is passed over.
+        """
+        given = self.live_evaluations_as_of(moment)
         return max(given, key=lambda e: (e.round, e.at)) if given else None
+
+    def live_evaluations_as_of(self, moment: DateTime | None = None) -> tuple[Evaluation, ...]:
+        """The evaluations given by ``moment`` and not voided on appeal by then."""
+        moment = optional_moment(moment, field="Issue.live_evaluations_as_of.moment")
+        voided = self.voided_ratings_as_of(moment)
+        return tuple(
+            e
+            for index, e in enumerate(self.evaluations)
+            if (moment is None or e.at <= moment) and index not in voided
+        )
+
+    def voided_ratings_as_of(self, moment: DateTime | None = None) -> frozenset[int]:
+        """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""
+        return frozenset(appeal.rating for appeal in self.appeals if appeal.voided_by(moment))
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
         moment = optional_moment(moment, field="moment")

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._errors import BanshishiError, ChronologyError, InconsistentRecordError
-from ._event import Event
-from ._status import IssueStatus
+from ._event import Event, check_chain
+from ._status import IssueStatus, Subject
 
 NEEDS_FEEDBACK = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
 NO_ANSWER = "No matter is answered or closed until the requester has been answered."
@@ -33,6 +33,7 @@ def check_issue(record: Mapping[str, Any], *, changed: frozenset[str] = frozense
     _check_history(record)
     _check_answers(record, changed)
     _check_references(record, changed)
+    _check_follow_up(record)
     _check_status_pairs(record, changed)
 
 
@@ -60,6 +61,11 @@ def _check_times(record: Mapping[str, Any], changed: frozenset[str]) -> None:
     later = [(f"Issue.{name}", record[name]) for name in ("deadline", "closed_at")]
     for name in ("feedback", "evaluations", "history"):
         later += [(f"Issue.{name}[{i}].at", item.at) for i, item in enumerate(record[name])]
+    for name, moment_name in _FOLLOW_UP_TIMES:
+        later += [
+            (f"Issue.{name}[{i}].{moment_name}", getattr(item, moment_name))
+            for i, item in enumerate(record[name])
+        ]
     for field, moment in later:
         if moment is not None and moment < received:
             raise _blame(
@@ -73,21 +79,43 @@ def _check_times(record: Mapping[str, Any], changed: frozenset[str]) -> None:
             )
 
 
+_FOLLOW_UP_TIMES = (
+    ("rectifications", "opened_at"),
+    ("appeals", "filed_at"),
+    ("visits", "done_at"),
+)
+
+
+def _check_follow_up(record: Mapping[str, Any]) -> None:
+    """Appeals and rectifications point at ratings the issue has; rounds exist."""
+    rated = len(record["evaluations"])
+    for name in ("appeals", "rectifications"):
+        for index, item in enumerate(record[name]):
+            if item.rating is not None and item.rating >= rated:
+                raise InconsistentRecordError(
+                    field=f"Issue.{name}[{index}].rating",
+                    value=item.rating,
+                    problem=f"points past the issue's {rated} evaluations",
+                )
+    for name in ("rectifications", "visits"):
+        for index, item in enumerate(record[name]):
+            if item.round > record["round"]:
+                raise InconsistentRecordError(
+                    field=f"Issue.{name}[{index}].round",
+                    value=item.round,
+                    problem=f"is later than the issue's round {record['round']}",
+                )
+    pending = [i for i, appeal in enumerate(record["appeals"]) if appeal.is_pending]
+    if len(pending) > 1:
+        raise InconsistentRecordError(
+            field=f"Issue.appeals[{pending[1]}].outcome",
+            value=None,
+            problem="leaves a second appeal pending: decide one before the next is filed",
+        )
+
+
 def _check_history(record: Mapping[str, Any]) -> None:
-    previous = None
-    for index, event in enumerate(record["history"]):
-        field = f"Issue.history[{index}]"
-        if previous is not None and event.at < previous.at:
-            raise ChronologyError(
-                field=f"{field}.at", value=event.at, problem="is earlier than the event before it"
-            )
-        if previous is not None and event.from_status is not previous.to_status:
-            raise InconsistentRecordError(
-                field=f"{field}.from_status",
-                value=event.from_status,
-                problem=f"does not follow on from {previous.to_status.value!r}",
-            )
-        previous = event
+    check_chain(record["history"], owner="Issue", subject=Subject.ISSUE)
 
 
 def _check_answers(record: Mapping[str, Any], changed: frozenset[str]) -> None:

@@ -14,7 +14,7 @@ PERSONAL = "personal"
 
 @final
 class Role(LabelledEnum):
-    """The capacity in which someone acts on an issue; the workflow checks it."""
+    """The capacity in which someone acts on an issue or a pledge; the workflows check it."""
 
     REQUESTER = "requester", "诉求人"  # the person who raised the issue
     INTAKE_CLERK = "intake_clerk", "受理员"  # records issues as they come in
@@ -22,7 +22,9 @@ class Role(LabelledEnum):
     HANDLER = "handler", "承办人"  # works the issue in the responsible unit
     SUPERVISOR = "supervisor", "督办人"  # supervises escalated (督办) items, urges (催办)
     LEADER = "leader", "领导"  # a leader who claims items and signs off
-    REVIEWER = "reviewer", "评议员"  # reviews ratings and closures
+    REVIEWER = "reviewer", "评议员"  # reviews ratings and closures, decides appeals
+    RATER = "rater", "评价人"  # rates a matter without having raised it (a deputy, a member …)
+    PARTY_MEMBER = "party_member", "党员"  # a party member acting on their own pledges
     SYSTEM = "system", "系统"  # the platform itself: timers, sweeps, automatic closure
 
 

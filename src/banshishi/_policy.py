@@ -9,6 +9,7 @@ import attrs
 from pendulum import DateTime
 
 from ._errors import InvalidTypeError, InvalidValueError, NotFoundError
+from ._evaluation import RaterKind
 from ._time import add_elapsed
 from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
@@ -82,6 +83,12 @@ class WorkflowPolicy:
       :class:`TimeLimit` counts working time instead).
     - ``close_on_satisfied_rating``: whether a satisfied rating closes an
       answered item at once (the default) or leaves closing to a reviewer.
+    - ``rater_kinds``: who may rate a matter (一事一评). Only the requester by
+      default; a deployment may add party members, deputies and committee
+      members, or service recipients.
+    - ``rectification_limit``: the time a rectification (整改) gets when a bad
+      rating, a follow-up visit or an order opens one without a deadline of its
+      own: 5 working days by default (regions use 5 or 15).
     - ``units``: when given, every unit named in a step must be in this tree, and
       a 督办 item's supervising unit must be the handling unit's parent: raised
       exactly one level.
@@ -109,6 +116,13 @@ class WorkflowPolicy:
         default=dt.timedelta(days=7), converter=as_limit, validator=check_limit_field
     )
     close_on_satisfied_rating: bool = attrs.field(default=True, validator=of_type(bool))
+    rater_kinds: frozenset[RaterKind] = attrs.field(
+        default=frozenset({RaterKind.REQUESTER}),
+        validator=items_of(member_of(RaterKind), container=frozenset),
+    )
+    rectification_limit: Limit = attrs.field(
+        default=TimeLimit.working_days(5), converter=as_limit, validator=check_limit_field
+    )
     units: UnitTree | None = attrs.field(default=None, validator=of_type(UnitTree, optional=True))
 
     def after(self, start: DateTime, limit: Limit) -> DateTime:
@@ -133,3 +147,10 @@ class WorkflowPolicy:
 
 
 DEFAULT_POLICY = WorkflowPolicy()
+
+
+def check_policy(policy: object, *, field: str) -> WorkflowPolicy:
+    """``policy`` if it is a :class:`WorkflowPolicy`; else an error naming ``field``."""
+    if not isinstance(policy, WorkflowPolicy):
+        raise InvalidTypeError(field=field, value=policy, problem="must be a WorkflowPolicy")
+    return policy

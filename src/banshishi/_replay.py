@@ -1,6 +1,7 @@
-"""Rebuilding an issue from its audit events."""
+"""Rebuilding an issue or a pledge from its audit events."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from ._actor import Actor
 from ._converter import structure
@@ -8,8 +9,11 @@ from ._errors import InconsistentRecordError, InvalidValueError
 from ._event import Event, thaw_data
 from ._issue import Issue
 from ._ledger import INTAKE_FIELDS, Ledger
+from ._pledge import Pledge
+from ._pledge_ledger import PledgeLedger
+from ._pledge_step import CLAIM, PLEDGE_STEPS
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
-from ._step import RECEIVE, arguments_from_data
+from ._step import ISSUE_STEPS, RECEIVE, arguments_from_data
 from ._validators import items_given
 
 
@@ -31,7 +35,7 @@ def replay(
     """
     recorded = items_given(events, Event, field="events")
     ledger = Ledger(policy=policy)
-    rest = recorded
+    skip = 0
     if recorded and recorded[0].name == RECEIVE and recorded[0].from_status is None:
         first = recorded[0]
         intake = {name: value for name, value in first.data.items() if name in INTAKE_FIELDS}
@@ -41,35 +45,73 @@ def replay(
             issue, actor=Actor(id=first.actor, role=first.role, unit=first.unit), note=first.note
         )
         _same(ledger.history(issue.id)[0], first, 0)
-        rest = recorded[1:]
-    elif start is None:
+        skip = 1
+    else:
+        issue = _start(recorded, start)
+        ledger.add(issue)
+    _take_again(ledger, issue.id, recorded, skip, ISSUE_STEPS)
+    return ledger.issue(issue.id)
+
+
+def replay_pledge(
+    events: Iterable[Event],
+    *,
+    start: Pledge | None = None,
+    policy: WorkflowPolicy = DEFAULT_POLICY,
+) -> Pledge:
+    """The pledge that ``events`` describe, rebuilt by taking every step again.
+
+    As :func:`replay` does for an issue: a history that begins with the ``claim``
+    event rebuilds the pledge from nothing; any other needs ``start``.
+    """
+    recorded = items_given(events, Event, field="events")
+    ledger = PledgeLedger(policy=policy)
+    skip = 0
+    if recorded and recorded[0].name == CLAIM and recorded[0].from_status is None:
+        first = recorded[0]
+        pledge = structure(thaw_data(first.data), Pledge)
+        ledger.claim(
+            pledge, actor=Actor(id=first.actor, role=first.role, unit=first.unit), note=first.note
+        )
+        _same(ledger.history(pledge.id)[0], first, 0)
+        skip = 1
+    else:
+        pledge = _start(recorded, start)
+        ledger.add(pledge)
+    _take_again(ledger, pledge.id, recorded, skip, PLEDGE_STEPS)
+    return ledger.pledge(pledge.id)
+
+
+def _start(recorded: list[Event], start: Any) -> Any:
+    if start is None:
         raise InvalidValueError(
             field="events",
             value=recorded[:1],
-            problem="do not begin with a receive event",
-            hint="Pass start=, the issue as it stood before the first event.",
+            problem="do not begin with the event that creates the record",
+            hint="Pass start=, the record as it stood before the first event.",
         )
-    else:
-        if start.history:
-            raise InconsistentRecordError(
-                field="start.history",
-                value=start.history,
-                problem="must be empty: the events given are the history",
-            )
-        issue = start
-        ledger.add(start)
-    for index, event in enumerate(rest, start=len(recorded) - len(rest)):
+    if start.history:
+        raise InconsistentRecordError(
+            field="start.history",
+            value=start.history,
+            problem="must be empty: the events given are the history",
+        )
+    return start
+
+
+def _take_again(ledger: Any, record_id: str, recorded: list[Event], skip: int, steps: Any) -> None:
+    for index in range(skip, len(recorded)):
+        event = recorded[index]
         actor = Actor(id=event.actor, role=event.role, unit=event.unit)
         ledger.apply(
-            issue.id,
+            record_id,
             event.name,
             actor=actor,
             at=event.at,
             note=event.note,
-            **arguments_from_data(event),
+            **arguments_from_data(event, steps),
         )
-        _same(ledger.history(issue.id)[-1], event, index)
-    return ledger.issue(issue.id)
+        _same(ledger.history(record_id)[-1], event, index)
 
 
 def _same(rebuilt: Event, recorded: Event, index: int) -> None:

@@ -33,7 +33,7 @@ def role_check(name: str, roles: Iterable[Role], who: str, also: Check | None = 
             raise RoleError(
                 field=f"{step.event}.actor.role",
                 value=step.actor.role,
-                problem=f"may not {step.event.replace('_', ' ')} this issue",
+                problem=f"may not {step.event.replace('_', ' ')} this {step.steps.subject.value}",
                 hint=f"Only {who} may.",
             )
         if also is not None:
@@ -52,7 +52,8 @@ def _refuse_unit(step: Step, problem: str, hint: str) -> RoleError:
 
 
 def _of_responsible_unit(model: Any, step: Step) -> None:
-    if step.actor.role is Role.HANDLER and step.actor.unit != model.responsible_unit:
+    unit = model.responsible_unit
+    if step.actor.role is Role.HANDLER and (unit is None or step.actor.unit != unit):
         raise _refuse_unit(
             step,
             "is not the responsible unit",
@@ -175,7 +176,10 @@ by_answerer = role_check(
     _of_responsible_unit,
 )
 by_rater = role_check(
-    "by_rater", {Role.REQUESTER, Role.REVIEWER}, "the requester or a reviewer", _is_requester
+    "by_rater",
+    {Role.REQUESTER, Role.RATER, Role.REVIEWER},
+    "the requester, a rater the policy allows, or a reviewer recording a rating",
+    _is_requester,
 )
 by_closer = role_check(
     "by_closer",
@@ -192,4 +196,21 @@ by_extension_approver = role_check(
     "by_extension_approver",
     {Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER},
     "a dispatcher, a supervisor or a leader (who approve extensions)",
+)
+by_reviewer = role_check("by_reviewer", {Role.REVIEWER}, "a reviewer (who decides appeals)")
+by_appellant = role_check(
+    "by_appellant",
+    {Role.HANDLER},
+    "a handler of the responsible unit (who may appeal a rating)",
+    _of_responsible_unit,
+)
+by_visit_planner = role_check(
+    "by_visit_planner",
+    {Role.DISPATCHER, Role.REVIEWER, Role.INTAKE_CLERK, Role.SYSTEM},
+    "a dispatcher, a reviewer, an intake clerk or the platform",
+)
+by_visitor = role_check(
+    "by_visitor",
+    {Role.REVIEWER, Role.INTAKE_CLERK, Role.DISPATCHER},
+    "a reviewer, an intake clerk or a dispatcher (who make follow-up visits)",
 )

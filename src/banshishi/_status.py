@@ -22,3 +22,38 @@ class IssueStatus(LabelledEnum):
     def is_open(self) -> bool:
         """True while someone still owes work on the issue."""
         return self not in (IssueStatus.CLOSED, IssueStatus.DISMISSED)
+
+
+@final
+class PledgeStatus(LabelledEnum):
+    """Where a pledge stands. :class:`PledgeWorkflow` decides which changes are allowed."""
+
+    DRAFT = "draft", "拟定"  # claimed and written, not yet published
+    PUBLISHED = "published", "已公示"  # published for public supervision
+    IN_PROGRESS = "in_progress", "推进中"  # work under way
+    FULFILLED = "fulfilled", "已践诺"  # delivered and struck off (销号)
+    OVERDUE = "overdue", "已逾期"  # past its deadline and not delivered
+    WITHDRAWN = "withdrawn", "已撤回"  # withdrawn with a reason; in no denominator
+
+    @property
+    def is_open(self) -> bool:
+        """True while the pledge still owes work: neither fulfilled nor withdrawn."""
+        return self not in (PledgeStatus.FULFILLED, PledgeStatus.WITHDRAWN)
+
+
+@final
+class Subject(LabelledEnum):
+    """What an audit event is about: an issue or a pledge."""
+
+    ISSUE = "issue", "诉求"  # an issue moved by IssueWorkflow
+    PLEDGE = "pledge", "承诺"  # a pledge moved by PledgeWorkflow
+
+
+Status = IssueStatus | PledgeStatus
+"""A status of either workflow."""
+
+STATUSES: dict[Subject, type[IssueStatus] | type[PledgeStatus]] = {
+    Subject.ISSUE: IssueStatus,
+    Subject.PLEDGE: PledgeStatus,
+}
+"""The status vocabulary of each subject."""

@@ -17,26 +17,37 @@ import attrs
 from pendulum import DateTime
 
 from ._actor import Actor
+from ._appeal import AppealGrounds
 from ._dismissal import DismissalReason
 from ._errors import BanshishiError, ChronologyError, InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event, thaw_data
 from ._feedback import Feedback
+from ._labels import LabelledEnum
 from ._milestone import Milestone
 from ._policy import WorkflowPolicy
 from ._sla_level import SlaLevel
-from ._status import IssueStatus
+from ._status import Status, Subject
 from ._time import PENDULUM_ZONES, as_datetime, check_optional_aware, optional_aware_datetime
 from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
-from ._validators import field_name, items_of, member_of, of_type, optional_text, text
+from ._validators import (
+    field_name,
+    items_of,
+    member_of,
+    of_type,
+    optional_text,
+    text,
+    whole_number,
+)
+from ._visit import VisitOutcome
 
 
 def _as_tuple(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _as_member(kind: type[Track] | type[DismissalReason] | type[SlaLevel], value: object) -> object:
+def _as_member(kind: type[LabelledEnum], value: object) -> object:
     if isinstance(value, str) and not isinstance(value, kind):
         try:
             return kind(value)
@@ -55,6 +66,14 @@ def _as_reason(value: object) -> object:
 
 def _as_level(value: object) -> object:
     return _as_member(SlaLevel, value)
+
+
+def _as_grounds(value: object) -> object:
+    return _as_member(AppealGrounds, value)
+
+
+def _as_outcome(value: object) -> object:
+    return _as_member(VisitOutcome, value)
 
 
 def _check_extension(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
@@ -79,7 +98,8 @@ class Arguments:
     deadline: DateTime | None = attrs.field(
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
-    """transfer, sign_for, redo, extend: when the work is due (完成时限)."""
+    """transfer, sign_for, extend: when the work is due (完成时限); rate, revisit,
+    redo: when the rectification they open is due."""
     extension: TimeLimit | None = attrs.field(
         default=None, converter=as_limit, validator=_check_extension
     )
@@ -128,11 +148,23 @@ class Arguments:
         default=None, converter=_as_level, validator=member_of(SlaLevel, optional=True)
     )
     """urge: how the item stood against its deadline when urged (临期 or 超期)."""
+    round: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(whole_number(1))
+    )
+    """appeal: the handling round whose rating is appealed (the latest rated one if omitted)."""
+    grounds: AppealGrounds | None = attrs.field(
+        default=None, converter=_as_grounds, validator=member_of(AppealGrounds, optional=True)
+    )
+    """appeal: why the rating should not count."""
+    due: DateTime | None = attrs.field(
+        default=None, converter=optional_aware_datetime, validator=check_optional_aware
+    )
+    """schedule_visit: when the follow-up visit is due."""
+    outcome: VisitOutcome | None = attrs.field(
+        default=None, converter=_as_outcome, validator=member_of(VisitOutcome, optional=True)
+    )
+    """revisit: what the follow-up visit found."""
 
-
-_FIELDS: Mapping[str, "attrs.Attribute[Any]"] = {
-    field.name: field for field in attrs.fields(Arguments)
-}
 
 EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyType(
     {
@@ -170,23 +202,73 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "complete_milestone": (frozenset({"milestone"}), frozenset({"milestone"})),
         "resolve": (frozenset(), frozenset()),
         "answer": (frozenset({"feedback"}), frozenset({"feedback"})),
-        "rate": (frozenset({"evaluation"}), frozenset({"evaluation"})),
+        "rate": (frozenset({"evaluation", "deadline"}), frozenset({"evaluation"})),
         "close": (frozenset(), frozenset()),
-        "redo": (frozenset({"deadline"}), frozenset({"deadline"})),
+        "redo": (frozenset({"deadline"}), frozenset()),
         "extend": (frozenset({"deadline", "extension"}), frozenset()),
+        "appeal": (frozenset({"round", "grounds"}), frozenset({"grounds"})),
+        "void_rating": (frozenset(), frozenset()),
+        "reject_appeal": (frozenset(), frozenset()),
+        "schedule_visit": (frozenset({"due"}), frozenset({"due"})),
+        "revisit": (frozenset({"outcome", "deadline"}), frozenset({"outcome"})),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""
 
-NEEDS_NOTE = frozenset({"send_back", "dismiss", "escalate", "change_track", "redo", "extend"})
+NEEDS_NOTE = frozenset(
+    {
+        "send_back",
+        "dismiss",
+        "escalate",
+        "change_track",
+        "redo",
+        "extend",
+        "appeal",
+        "void_rating",
+        "reject_appeal",
+    }
+)
 """Events that must say why in their note: a return, a dismissal, a track change,
-a redo (the rectification note), an extension (the reason for 延期)."""
+a redo (the rectification note), an extension (the reason for 延期), an appeal
+and the reviewer's decision on it."""
 
 RECEIVE = "receive"
 """The name of the event that puts an issue on the record; it has no source status."""
 
+
+@final
+class Steps:
+    """The steps of one workflow: what each takes, which need a note, and the
+    event that creates a record. :func:`make_step` checks a request against it."""
+
+    __slots__ = ("arguments", "create", "fields", "needs_note", "specs", "subject", "takes")
+
+    def __init__(
+        self,
+        subject: Subject,
+        arguments: type,
+        takes: Mapping[str, tuple[frozenset[str], frozenset[str]]],
+        needs_note: frozenset[str],
+        create: str,
+    ) -> None:
+        self.subject = subject
+        self.arguments = arguments
+        self.takes = takes
+        self.needs_note = needs_note
+        self.create = create
+        self.specs = {**takes, create: (frozenset(), frozenset())}
+        self.fields: Mapping[str, attrs.Attribute[Any]] = {
+            field.name: field for field in attrs.fields(arguments)
+        }
+
+    def __repr__(self) -> str:
+        return f"Steps({self.subject.value!r})"
+
+
+ISSUE_STEPS = Steps(Subject.ISSUE, Arguments, EVENT_ARGUMENTS, NEEDS_NOTE, RECEIVE)
+"""The steps of :class:`IssueWorkflow`."""
+
 _NO_ARGS: Mapping[str, Any] = MappingProxyType({})
-_SPECS = {**EVENT_ARGUMENTS, RECEIVE: (frozenset(), frozenset())}
 
 
 @final
@@ -199,7 +281,7 @@ class Step:
     of names and values (see :meth:`arguments`).
     """
 
-    __slots__ = ("actor", "args", "at", "event", "note", "policy", "source", "target")
+    __slots__ = ("actor", "args", "at", "event", "note", "policy", "source", "steps", "target")
 
     def __init__(
         self,
@@ -208,8 +290,9 @@ class Step:
         at: DateTime,
         note: str,
         args: Mapping[str, Any] | tuple[Any, ...],
-        source: IssueStatus | None,
+        source: Status | None,
         policy: WorkflowPolicy,
+        steps: Steps = ISSUE_STEPS,
     ) -> None:
         self.event = event
         self.actor = actor
@@ -218,12 +301,13 @@ class Step:
         self.args: Any = args
         self.source = source
         self.policy = policy
-        self.target: IssueStatus | None = None
+        self.steps = steps
+        self.target: Status | None = None
 
     def __repr__(self) -> str:
         return f"Step({self.event!r}, actor={self.actor.id!r}, at={self.at.isoformat()})"
 
-    def accept(self, target: IssueStatus) -> None:
+    def accept(self, target: Status) -> None:
         """Mark the step taken to ``target``, keeping its arguments compactly: a
         ledger holds millions of these."""
         self.target = target
@@ -250,13 +334,14 @@ class Step:
             from_status=self.source,
             to_status=self.target,
             note=self.note,
-            data=arguments_data(self.arguments()),
+            data=arguments_data(self.arguments(), self.steps),
+            subject=self.steps.subject,
         )
 
 
 def make_step(
     event: str,
-    source: IssueStatus | None,
+    source: Status | None,
     actor: object,
     at: object,
     note: object,
@@ -264,19 +349,20 @@ def make_step(
     *,
     not_before: DateTime,
     policy: WorkflowPolicy,
+    steps: Steps = ISSUE_STEPS,
 ) -> Step:
     """Check a request and return its :class:`Step`, or raise naming the bad input.
 
     ``not_before`` is the latest moment already on the issue's record (its
     receipt or its last event); a step cannot be dated before it.
     """
-    spec = _SPECS.get(event)
+    spec = steps.specs.get(event)
     if spec is None:
         raise InvalidValueError(
             field="event",
             value=event,
             problem="is not a workflow event",
-            hint=f"Choose one of {', '.join(EVENT_ARGUMENTS)}.",
+            hint=f"Choose one of {', '.join(steps.takes)}.",
         )
     if type(actor) is not Actor:
         raise InvalidTypeError(field=f"{event}.actor", value=actor, problem="must be an Actor")
@@ -288,11 +374,11 @@ def make_step(
         raise ChronologyError(
             field=f"{event}.at",
             value=moment,
-            problem=f"is before the latest moment on the issue's record ({not_before.isoformat()})",
+            problem=f"is before the latest moment on the record ({not_before.isoformat()})",
         )
     if type(note) is not str:
         raise InvalidTypeError(field=f"{event}.note", value=note, problem="must be a str")
-    if event in NEEDS_NOTE and not note.strip():
+    if event in steps.needs_note and not note.strip():
         raise InvalidValueError(
             field=f"{event}.note", value=note, problem="must say why", hint="Give a note."
         )
@@ -309,16 +395,16 @@ def make_step(
                     hint=f"It takes {', '.join(sorted(takes)) or 'no arguments'}.",
                 )
             if value is not None:
-                checked[name] = check_argument(event, name, value)
+                checked[name] = check_argument(event, name, value, steps)
     for name in needs:
         if name not in checked:
             raise InvalidValueError(field=f"{event}.{name}", value=None, problem="is required")
-    return Step(event, actor, moment, note, checked, source, policy)
+    return Step(event, actor, moment, note, checked, source, policy, steps)
 
 
-def check_argument(event: str, name: str, value: object) -> object:
-    """``value`` converted and checked as the :class:`Arguments` field ``name``."""
-    field = _FIELDS[name]
+def check_argument(event: str, name: str, value: object, steps: Steps = ISSUE_STEPS) -> object:
+    """``value`` converted and checked as the arguments field ``name`` of ``steps``."""
+    field = steps.fields[name]
     try:
         if field.converter is not None:
             value = cast(Any, field.converter)(value)
@@ -330,22 +416,22 @@ def check_argument(event: str, name: str, value: object) -> object:
     return value
 
 
-def arguments_data(args: Mapping[str, Any]) -> dict[str, Any]:
+def arguments_data(args: Mapping[str, Any], steps: Steps = ISSUE_STEPS) -> dict[str, Any]:
     """The JSON form of checked arguments, as audit events store them."""
     if not args:
         return {}
     from ._converter import unstructure  # the converter module imports this one
 
-    written = unstructure(Arguments(**args))
+    written = unstructure(steps.arguments(**args))
     return {name: written[name] for name in args}
 
 
-def arguments_from_data(event: Event) -> dict[str, Any]:
+def arguments_from_data(event: Event, steps: Steps = ISSUE_STEPS) -> dict[str, Any]:
     """The arguments an audit event recorded, read back from its JSON data."""
     from ._converter import structure
 
     try:
-        read = structure(thaw_data(event.data), Arguments)
+        read: Any = structure(thaw_data(event.data), steps.arguments)
     except BanshishiError as error:
         _, _, rest = error.field.partition(".")
         raise error.at(f"Event.data.{rest}" if rest else "Event.data") from None

@@ -20,9 +20,11 @@ import attrs
 from pendulum import DateTime
 
 from ._actor import Actor
+from ._command import Command
+from ._engine import WIDTH
 from ._errors import BanshishiError, InvalidTypeError, InvalidValueError
 from ._event import Event
-from ._ledger import WIDTH, Command, Ledger
+from ._ledger import Ledger
 from ._person import Role
 from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit, check_limit_field
 from ._sla_level import SlaLevel

@@ -15,10 +15,11 @@ from typing import Any, final
 import attrs
 
 from ._errors import InconsistentRecordError
+from ._machine import RecordMachine, refusal
 from ._role_checks import Check
-from ._status import IssueStatus
+from ._status import Status
 from ._step import Step
-from ._workflow import IssueWorkflow, refusal
+from ._workflow import IssueWorkflow
 
 Condition = Callable[[Any, Step], bool]
 
@@ -30,13 +31,14 @@ class Rule:
     when every validator passes and every condition has its expected value."""
 
     event: str
-    source: IssueStatus
-    target: IssueStatus
+    source: Status
+    target: Status
     validators: tuple[Check, ...]
     conditions: tuple[tuple[Condition, bool], ...]
+    machine: type[RecordMachine] = IssueWorkflow
 
 
-def derive_rules(machine: type[IssueWorkflow] = IssueWorkflow) -> tuple[Rule, ...]:
+def derive_rules(machine: type[RecordMachine] = IssueWorkflow) -> tuple[Rule, ...]:
     """Every transition of ``machine`` as a :class:`Rule`, in declaration order."""
     rules: list[Rule] = []
     for state in machine.states:
@@ -51,10 +53,11 @@ def derive_rules(machine: type[IssueWorkflow] = IssueWorkflow) -> tuple[Rule, ..
                 rules.append(
                     Rule(
                         event=str(event),
-                        source=IssueStatus(state.value),
-                        target=IssueStatus(transition.target.value),
+                        source=state.value,
+                        target=transition.target.value,
                         validators=tuple(validators),
                         conditions=tuple(conditions),
+                        machine=machine,
                     )
                 )
     return tuple(rules)
@@ -78,14 +81,15 @@ RULES = derive_rules()
 """Every transition of :class:`IssueWorkflow`, in the order the class declares them."""
 
 
-def _index(rules: tuple[Rule, ...]) -> Mapping[tuple[IssueStatus, str], tuple[Rule, ...]]:
-    table: dict[tuple[IssueStatus, str], list[Rule]] = {}
+def index_rules(rules: tuple[Rule, ...]) -> Mapping[tuple[Status, str], tuple[Rule, ...]]:
+    """The rules keyed by (source status, event), each key's in declaration order."""
+    table: dict[tuple[Status, str], list[Rule]] = {}
     for rule in rules:
         table.setdefault((rule.source, rule.event), []).append(rule)
     return MappingProxyType({key: tuple(value) for key, value in table.items()})
 
 
-TABLE = _index(RULES)
+TABLE = index_rules(RULES)
 """The candidate rules for each (status, event), in declaration order."""
 
 
@@ -104,4 +108,4 @@ def take(model: Any, step: Step, rules: tuple[Rule, ...]) -> Rule:
                 break
         else:
             return rule
-    raise refusal(step.event, rules[0].source)
+    raise refusal(rules[0].machine, step.event, rules[0].source)

@@ -7,18 +7,19 @@ of transitions are all read off this class (see ``_transition_table``).
 
 from typing import Any, ClassVar
 
-from statemachine import State, StateMachine
-from statemachine.exceptions import TransitionNotAllowed
+from statemachine import State
 
+from . import _evaluation_checks as e
 from . import _guards as g
 from . import _role_checks as who
 from ._effects import settle
-from ._errors import InvalidTypeError, TransitionRefusedError
+from ._errors import TransitionRefusedError
 from ._issue import Issue
-from ._policy import DEFAULT_POLICY, WorkflowPolicy
+from ._machine import RecordMachine, loops
+from ._machine import allowed_events as _allowed
+from ._machine import refusal as _refusal
 from ._status import IssueStatus
-from ._step import EVENT_ARGUMENTS, Step, make_step
-from ._time import Clock, SystemClock, check_clock
+from ._step import ISSUE_STEPS
 
 MODEL_FIELDS = (
     "id",
@@ -40,11 +41,14 @@ MODEL_FIELDS = (
     "duplicate_of",
     "feedback",
     "evaluations",
+    "rectifications",
+    "appeals",
+    "visits",
 )
 """The fields a model must have for the workflow to read and change it."""
 
 
-class IssueWorkflow(StateMachine):
+class IssueWorkflow(RecordMachine):
     """The life of an issue, from receipt to closure, on any of the four tracks.
 
     Bind it to the object that holds the issue: a :class:`Issue`, or your own
@@ -62,7 +66,9 @@ class IssueWorkflow(StateMachine):
 
     No path reaches 已办结 (closed) without an answer: closing is only possible
     from 已反馈 (answered), and only ``answer``, which needs a ``Feedback``,
-    leads there.
+    leads there. A bad rating, a follow-up visit that finds the problem
+    unresolved, or an order to redo sends the item back to 办理中 for
+    rectification (整改), in a new round.
     """
 
     received = State("已受理", value=IssueStatus.RECEIVED, initial=True)
@@ -73,6 +79,11 @@ class IssueWorkflow(StateMachine):
     closed = State("已办结", value=IssueStatus.CLOSED)
     returned = State("已退回", value=IssueStatus.RETURNED)
     dismissed = State("不予受理", value=IssueStatus.DISMISSED, final=True)
+    # Where an appeal may be decided: anywhere but before any transfer and after a
+    # dismissal (a check asks for a pending appeal). It is filed where a unit is
+    # responsible for the item, by that unit.
+    _RATED = (transferred, in_progress, resolved, answered, closed, returned)
+    _HANDLED = (in_progress, resolved, answered, closed)
 
     transfer = received.to(
         transferred, validators=[who.by_dispatcher, g.transfer_complete, g.transfer_milestones]
@@ -119,153 +130,53 @@ class IssueWorkflow(StateMachine):
     resolve = in_progress.to(resolved, validators=[who.by_responsible_handler, g.work_done])
     answer = resolved.to(answered, validators=[who.by_answerer, g.feedback_in_time])
     rate = (
-        answered.to(closed, validators=[who.by_rater, g.rating_due], cond=[g.rating_closes])
-        | answered.to.itself(validators=[who.by_rater, g.rating_due])
-        | closed.to.itself(validators=[who.by_rater, g.rating_due])
+        answered.to(closed, validators=[who.by_rater, e.rating_due], cond=[e.rating_closes])
+        | answered.to(
+            in_progress, validators=[who.by_rater, e.rating_due], cond=[e.rating_rectifies]
+        )
+        | answered.to.itself(validators=[who.by_rater, e.rating_due])
+        | closed.to(in_progress, validators=[who.by_rater, e.rating_due], cond=[e.rating_rectifies])
+        | closed.to.itself(validators=[who.by_rater, e.rating_due])
     )
     close = answered.to(closed, validators=[who.by_closer, g.closure_allowed])
-    redo = answered.to(in_progress, validators=[who.by_redo_orderer, g.redo_warranted]) | closed.to(
-        in_progress, validators=[who.by_redo_orderer, g.redo_warranted]
+    redo = answered.to(in_progress, validators=[who.by_redo_orderer, e.redo_warranted]) | closed.to(
+        in_progress, validators=[who.by_redo_orderer, e.redo_warranted]
+    )
+    appeal = loops(_HANDLED, [who.by_appellant, e.appeal_allowed])
+    void_rating = loops(_RATED, [who.by_reviewer, e.appeal_pending])
+    reject_appeal = loops(_RATED, [who.by_reviewer, e.appeal_pending])
+    schedule_visit = answered.to.itself(
+        validators=[who.by_visit_planner, e.visit_schedulable]
+    ) | closed.to.itself(validators=[who.by_visit_planner, e.visit_schedulable])
+    revisit = (
+        answered.to(
+            in_progress, validators=[who.by_visitor, e.visit_recorded], cond=[e.visit_reopens]
+        )
+        | answered.to.itself(validators=[who.by_visitor, e.visit_recorded])
+        | closed.to(
+            in_progress, validators=[who.by_visitor, e.visit_recorded], cond=[e.visit_reopens]
+        )
+        | closed.to.itself(validators=[who.by_visitor, e.visit_recorded])
     )
 
+    steps = ISSUE_STEPS
     model_fields: ClassVar[tuple[str, ...]] = MODEL_FIELDS
-
-    def __init__(
-        self,
-        model: Any,
-        *,
-        state_field: str = "status",
-        policy: WorkflowPolicy = DEFAULT_POLICY,
-        clock: Clock | None = None,
-    ) -> None:
-        if not isinstance(policy, WorkflowPolicy):
-            raise InvalidTypeError(
-                field="IssueWorkflow.policy", value=policy, problem="must be a WorkflowPolicy"
-            )
-        check_clock(clock, field="IssueWorkflow.clock")
-        if not isinstance(state_field, str) or not state_field:
-            raise InvalidTypeError(
-                field="IssueWorkflow.state_field", value=state_field, problem="must be a name"
-            )
-        if isinstance(model, Issue) and state_field != "status":
-            raise InvalidTypeError(
-                field="IssueWorkflow.state_field",
-                value=state_field,
-                problem="must be 'status' for an Issue",
-            )
-        missing = [name for name in MODEL_FIELDS if not hasattr(model, name)]
-        if missing:
-            raise InvalidTypeError(
-                field="IssueWorkflow.model",
-                value=model,
-                problem=f"lacks the fields {missing}",
-                hint="Give it every field in IssueWorkflow.model_fields.",
-            )
-        self.policy = policy
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self._pending: tuple[object, Step] | None = None
-        super().__init__(model=model, state_field=state_field)
-
-    # -- callbacks python-statemachine calls ----------------------------------------------
-
-    def prepare_event(self, event_data: Any) -> dict[str, Step]:
-        """Check the request once per event and hand every check the same Step."""
-        trigger = event_data.trigger_data
-        if str(trigger.event) not in EVENT_ARGUMENTS:
-            return {}  # entering the initial state of a record that had none: not a step
-        pending = self._pending
-        if pending is None or pending[0] is not trigger:
-            pending = (trigger, self._step(trigger, event_data.transition.source.value))
-            self._pending = pending
-        return {"step": pending[1]}
-
-    def on_transition(self, model: Any, step: Step, target: State) -> Any:
-        """Apply the accepted step: its effect, the status, closed_at and the audit event."""
-        changes = settle(model, step, target.value)
-        event = step.to_event()
-        if isinstance(model, Issue):
-            model.update(status=step.target, history=(*model.history, event), **changes)
-            return event
-        if not hasattr(model, "closed_at"):
-            del changes["closed_at"]
-        for name, value in changes.items():
-            setattr(model, name, value)
-        if hasattr(model, "history"):
-            model.history = (*model.history, event)
-        return event
-
-    # -- helpers ----------------------------------------------------------------------------
-
-    def _step(self, trigger: Any, source: IssueStatus) -> Step:
-        kwargs = dict(trigger.kwargs)
-        event = str(trigger.event)
-        if trigger.args:
-            raise InvalidTypeError(
-                field=f"{event}.args",
-                value=trigger.args,
-                problem="must be given by name",
-                hint="Call e.g. transfer(actor=..., unit=..., deadline=...).",
-            )
-        actor = kwargs.pop("actor", None)
-        at = kwargs.pop("at", None)
-        note = kwargs.pop("note", "")
-        return make_step(
-            event,
-            IssueStatus(source),
-            actor,
-            self.clock.now() if at is None else at,
-            note,
-            kwargs,
-            not_before=last_moment(self.model),
-            policy=self.policy,
-        )
-
-    # python-statemachine raises its own TransitionNotAllowed from these two entry
-    # points (every event goes through both); the library's callers get a
-    # TransitionRefusedError instead.
-
-    def _put_nonblocking(self, trigger_data: Any, internal: bool = False) -> None:
-        try:
-            super()._put_nonblocking(trigger_data, internal=internal)
-        except TransitionNotAllowed as refused:
-            name = str(refused.event) if refused.event is not None else "event"
-            raise refusal(name, IssueStatus(self.current_state_value)) from None
-
-    def _processing_loop(self, caller_future: Any = None) -> Any:
-        try:
-            return super()._processing_loop(caller_future)
-        except TransitionNotAllowed as refused:
-            name = str(refused.event) if refused.event is not None else "event"
-            raise refusal(name, IssueStatus(self.current_state_value)) from None
-        finally:
-            self._pending = None
-
-
-def last_moment(model: Any) -> Any:
-    """The latest moment on a model's record: its last event, or its receipt."""
-    history = getattr(model, "history", None)
-    return history[-1].at if history else model.received_at
+    record_type = Issue
+    created_field = "received_at"
+    settle = staticmethod(settle)
 
 
 def refusal(event: str, status: IssueStatus) -> TransitionRefusedError:
     """The error for ``event`` asked of an issue in ``status`` where it cannot happen."""
-    if event not in EVENT_ARGUMENTS:
-        return TransitionRefusedError(
-            field="event",
-            value=event,
-            problem="is not a workflow event",
-            hint=f"Choose one of {', '.join(EVENT_ARGUMENTS)}.",
-        )
-    allowed = allowed_events(status)
-    return TransitionRefusedError(
-        field=f"{event}.status",
-        value=status,
-        problem=f"does not allow {event}",
-        hint=f"From {status.label} the steps are: {', '.join(allowed) or 'none (it is final)'}.",
-    )
+    return _refusal(IssueWorkflow, event, status)
 
 
 def allowed_events(status: IssueStatus) -> list[str]:
     """The events that may follow ``status``, in the order the class declares them."""
-    state = IssueWorkflow.states_map[status]
-    return list(dict.fromkeys(str(event) for t in state.transitions for event in t.events))
+    return _allowed(IssueWorkflow, status)
+
+
+def last_moment(model: Any) -> Any:
+    """The latest moment on an issue's record: its last event, or its receipt."""
+    history = getattr(model, "history", None)
+    return history[-1].at if history else model.received_at
