@@ -6,11 +6,7 @@ import attrs
 from pendulum import DateTime
 
 from ._time import aware_datetime, check_aware
-from ._validators import items_of, text
-
-
-def _as_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
+from ._validators import as_tuple, items_of, text
 
 
 @final
@@ -23,11 +19,11 @@ class ProjectCharter:
 
     goal: str = attrs.field(validator=text())
     measures: tuple[str, ...] = attrs.field(
-        converter=_as_tuple, validator=items_of(text(), unique=True)
+        converter=as_tuple, validator=items_of(text(), unique=True)
     )
     lead: str = attrs.field(validator=text())
     """The id of the leader who leads the project (包联领导)."""
     task_force: tuple[str, ...] = attrs.field(
-        converter=_as_tuple, validator=items_of(text(), unique=True)
+        converter=as_tuple, validator=items_of(text(), unique=True)
     )
     deadline: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)

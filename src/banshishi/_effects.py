@@ -252,11 +252,18 @@ def closed_at_after(current: Any, step: Any) -> Any:
     return current if step.source is IssueStatus.CLOSED else step.at
 
 
+def accept(effects: Mapping[str, Effect], model: Any, step: Any, target: Any) -> dict[str, Any]:
+    """Accept ``step`` as going to ``target`` and return the fields its effect in
+    ``effects`` changes on ``model``."""
+    step.target = target  # some effects depend on where the step goes
+    changes = effects[step.event](model, step)
+    step.accept(target)
+    return changes
+
+
 def settle(model: Any, step: Any, target: Any) -> dict[str, Any]:
     """Accept ``step`` as going to ``target`` and return every field it changes on
     ``model``: its event's effect and ``closed_at``. Both engines apply these."""
-    step.target = target  # some effects depend on where the step goes
-    changes = EFFECTS[step.event](model, step)
-    step.accept(target)
+    changes = accept(EFFECTS, model, step, target)
     changes["closed_at"] = closed_at_after(getattr(model, "closed_at", None), step)
     return changes

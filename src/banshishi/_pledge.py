@@ -19,7 +19,7 @@ from ._time import (
     optional_aware_datetime,
     optional_moment,
 )
-from ._validators import field_name, items_of, member_of, of_type, optional_text, text
+from ._validators import as_tuple, field_name, items_of, member_of, of_type, optional_text, text
 
 
 @final
@@ -51,10 +51,6 @@ def _check_weight(instance: object, attribute: "attrs.Attribute[Any]", value: ob
         raise InvalidTypeError(field=name, value=value, problem="must be a whole number or None")
     if value < 0:
         raise InvalidValueError(field=name, value=value, problem="must be 0 or more")
-
-
-def _as_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _recheck(instance: "Pledge", attribute: "attrs.Attribute[Any]", value: Any) -> Any:
@@ -104,7 +100,7 @@ class Pledge:
         default=None, validator=of_type(ProjectCharter, optional=True)
     )
     milestones: tuple[Milestone, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=items_of(of_type(Milestone))
+        default=(), converter=as_tuple, validator=items_of(of_type(Milestone))
     )
     parent: str | None = attrs.field(default=None, validator=optional_text)
     """The id of the larger pledge or project this one is part of."""
@@ -123,7 +119,7 @@ class Pledge:
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
     history: tuple[Event, ...] = attrs.field(
-        default=(), converter=_as_tuple, validator=items_of(of_type(Event))
+        default=(), converter=as_tuple, validator=items_of(of_type(Event))
     )
 
     def __attrs_post_init__(self) -> None:

@@ -1,12 +1,10 @@
 """What each accepted pledge step changes, computed before anything is changed."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._effects import complete_milestone, nothing
-
-Effect = Callable[[Any, Any], dict[str, Any]]
+from ._effects import Effect, accept, add_milestones, complete_milestone, extend, nothing
 
 
 def publish(model: Any, step: Any) -> dict[str, Any]:
@@ -16,16 +14,8 @@ def publish(model: Any, step: Any) -> dict[str, Any]:
     return changes
 
 
-def add_milestones(model: Any, step: Any) -> dict[str, Any]:
-    return {"milestones": model.milestones + step.args["milestones"]}
-
-
 def fulfil(model: Any, step: Any) -> dict[str, Any]:
     return {"fulfilled_at": step.at}
-
-
-def extend(model: Any, step: Any) -> dict[str, Any]:
-    return {"deadline": step.args["deadline"]}
 
 
 def withdraw(model: Any, step: Any) -> dict[str, Any]:
@@ -49,7 +39,4 @@ PLEDGE_EFFECTS: Mapping[str, Effect] = MappingProxyType(
 
 def settle_pledge(model: Any, step: Any, target: Any) -> dict[str, Any]:
     """Accept ``step`` as going to ``target`` and return every field it changes."""
-    step.target = target
-    changes = PLEDGE_EFFECTS[step.event](model, step)
-    step.accept(target)
-    return changes
+    return accept(PLEDGE_EFFECTS, model, step, target)

@@ -12,11 +12,7 @@ from ._milestone import Milestone
 from ._status import Subject
 from ._step import Steps
 from ._time import check_optional_aware, optional_aware_datetime
-from ._validators import items_of, of_type, optional_text
-
-
-def _as_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
+from ._validators import as_tuple, items_of, of_type, optional_text
 
 
 @final
@@ -34,7 +30,7 @@ class PledgeArguments:
     """publish: the project charter (实事项目书) of a key project."""
     milestones: tuple[Milestone, ...] | None = attrs.field(
         default=None,
-        converter=_as_tuple,
+        converter=as_tuple,
         validator=attrs.validators.optional(items_of(of_type(Milestone))),
     )
     """add_milestones: the milestones to add."""

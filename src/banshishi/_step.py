@@ -32,6 +32,7 @@ from ._time import PENDULUM_ZONES, as_datetime, check_optional_aware, optional_a
 from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
 from ._validators import (
+    as_tuple,
     field_name,
     items_of,
     member_of,
@@ -41,10 +42,6 @@ from ._validators import (
     whole_number,
 )
 from ._visit import VisitOutcome
-
-
-def _as_tuple(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _as_member(kind: type[LabelledEnum], value: object) -> object:
@@ -108,7 +105,7 @@ class Arguments:
     """transfer: the work requirements (工作要求)."""
     co_units: tuple[str, ...] | None = attrs.field(
         default=None,
-        converter=_as_tuple,
+        converter=as_tuple,
         validator=attrs.validators.optional(items_of(text(), unique=True)),
     )
     """transfer, change_track: the co-units of a 共办 item."""
@@ -118,7 +115,7 @@ class Arguments:
     """transfer, escalate, change_track: the person supervising a 督办 item."""
     milestones: tuple[Milestone, ...] | None = attrs.field(
         default=None,
-        converter=_as_tuple,
+        converter=as_tuple,
         validator=attrs.validators.optional(items_of(of_type(Milestone))),
     )
     """transfer, add_milestones: milestones of a 盯办 item."""

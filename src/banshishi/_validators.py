@@ -177,3 +177,8 @@ def items_of(
                 seen.add(element)
 
     return check
+
+
+def as_tuple(value: object) -> object:
+    """attrs converter: a list becomes a tuple; anything else goes to the validator."""
+    return tuple(value) if isinstance(value, list) else value

@@ -5,7 +5,7 @@ checks on each step. The ledger's bulk engine, the diagram and the docs' table
 of transitions are all read off this class (see ``_transition_table``).
 """
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from statemachine import State
 
@@ -174,9 +174,3 @@ def refusal(event: str, status: IssueStatus) -> TransitionRefusedError:
 def allowed_events(status: IssueStatus) -> list[str]:
     """The events that may follow ``status``, in the order the class declares them."""
     return _allowed(IssueWorkflow, status)
-
-
-def last_moment(model: Any) -> Any:
-    """The latest moment on an issue's record: its last event, or its receipt."""
-    history = getattr(model, "history", None)
-    return history[-1].at if history else model.received_at
