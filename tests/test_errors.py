@@ -5,7 +5,9 @@ import pytest
 import banshishi
 from banshishi import (
     BanshishiError,
+    BatchRefusedError,
     ChronologyError,
+    ConcurrencyError,
     DuplicateError,
     HierarchyError,
     InconsistentRecordError,
@@ -13,9 +15,12 @@ from banshishi import (
     InvalidTypeError,
     InvalidValueError,
     NaiveDatetimeError,
+    NotALedgerError,
     NotFoundError,
     PreconditionError,
     RoleError,
+    StoreBusyError,
+    StoreError,
     TransitionRefusedError,
     UnitTree,
     UnknownValueError,
@@ -27,6 +32,11 @@ from banshishi import _errors as errors_module
 # The builtin each error is documented (in _errors.py) to be catchable as; a
 # refused workflow step is not a bad value, so most of those have none.
 DOCUMENTED_BUILTIN = {
+    StoreError: None,
+    NotALedgerError: None,
+    ConcurrencyError: None,
+    BatchRefusedError: None,
+    StoreBusyError: None,
     WorkflowError: None,
     TransitionRefusedError: None,
     PreconditionError: None,
@@ -44,6 +54,11 @@ DOCUMENTED_BUILTIN = {
     UnknownYearError: LookupError,
 }
 DOCUMENTED_PARENT = {
+    StoreError: BanshishiError,
+    NotALedgerError: StoreError,
+    ConcurrencyError: StoreError,
+    BatchRefusedError: StoreError,
+    StoreBusyError: StoreError,
     WorkflowError: BanshishiError,
     TransitionRefusedError: WorkflowError,
     PreconditionError: WorkflowError,

@@ -33,7 +33,9 @@ from ._diagram import workflow_diagram as workflow_diagram
 from ._diagram import workflow_table as workflow_table
 from ._dismissal import DismissalReason as DismissalReason
 from ._errors import BanshishiError as BanshishiError
+from ._errors import BatchRefusedError as BatchRefusedError
 from ._errors import ChronologyError as ChronologyError
+from ._errors import ConcurrencyError as ConcurrencyError
 from ._errors import DuplicateError as DuplicateError
 from ._errors import HierarchyError as HierarchyError
 from ._errors import InconsistentRecordError as InconsistentRecordError
@@ -41,9 +43,12 @@ from ._errors import InvalidCountError as InvalidCountError
 from ._errors import InvalidTypeError as InvalidTypeError
 from ._errors import InvalidValueError as InvalidValueError
 from ._errors import NaiveDatetimeError as NaiveDatetimeError
+from ._errors import NotALedgerError as NotALedgerError
 from ._errors import NotFoundError as NotFoundError
 from ._errors import PreconditionError as PreconditionError
 from ._errors import RoleError as RoleError
+from ._errors import StoreBusyError as StoreBusyError
+from ._errors import StoreError as StoreError
 from ._errors import TransitionRefusedError as TransitionRefusedError
 from ._errors import UnknownValueError as UnknownValueError
 from ._errors import UnknownYearError as UnknownYearError
@@ -51,8 +56,17 @@ from ._errors import WorkflowError as WorkflowError
 from ._evaluation import Evaluation as Evaluation
 from ._evaluation import RaterKind as RaterKind
 from ._event import Event as Event
+from ._event_store import Append as Append
+from ._event_store import ChainReport as ChainReport
+from ._event_store import EventStore as EventStore
+from ._event_store import StoredEvent as StoredEvent
 from ._feedback import Feedback as Feedback
 from ._feedback import FeedbackMethod as FeedbackMethod
+from ._figures import IssueFigures as IssueFigures
+from ._figures import PledgeFigures as PledgeFigures
+from ._figures import issue_figures as issue_figures
+from ._figures import issue_figures_by as issue_figures_by
+from ._figures import pledge_figures as pledge_figures
 from ._follow_up_rates import follow_up_rate as follow_up_rate
 from ._follow_up_rates import rectification_rate as rectification_rate
 from ._grouping import Period as Period
@@ -68,6 +82,7 @@ from ._issue_rates import redo_rate as redo_rate
 from ._issue_rates import response_rate as response_rate
 from ._issue_rates import return_rate as return_rate
 from ._ledger import Ledger as Ledger
+from ._ledger_store import LedgerStore as LedgerStore
 from ._location import Location as Location
 from ._milestone import Milestone as Milestone
 from ._milestone import milestone_progress as milestone_progress
@@ -96,9 +111,12 @@ from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
 from ._schedule import YearSchedule as YearSchedule
 from ._sla_level import SlaLevel as SlaLevel
+from ._sqlite_store import SqliteEventStore as SqliteEventStore
 from ._status import IssueStatus as IssueStatus
 from ._status import PledgeStatus as PledgeStatus
 from ._status import Subject as Subject
+from ._summary import IssueSummary as IssueSummary
+from ._summary import PledgeSummary as PledgeSummary
 from ._sweep import SweepReport as SweepReport
 from ._sweep import SweepRules as SweepRules
 from ._sweep import sla_level as sla_level
@@ -142,17 +160,22 @@ __all__ = [
     "Appeal",
     "AppealGrounds",
     "AppealOutcome",
+    "Append",
     "BanshishiError",
+    "BatchRefusedError",
     "Breakdown",
+    "ChainReport",
     "Channel",
     "ChronologyError",
     "Clock",
     "Command",
     "CompositeScore",
+    "ConcurrencyError",
     "DismissalReason",
     "DuplicateError",
     "Evaluation",
     "Event",
+    "EventStore",
     "Feedback",
     "FeedbackMethod",
     "FixedClock",
@@ -164,23 +187,29 @@ __all__ = [
     "InvalidTypeError",
     "InvalidValueError",
     "Issue",
+    "IssueFigures",
     "IssueStatus",
+    "IssueSummary",
     "IssueWorkflow",
     "Ledger",
+    "LedgerStore",
     "Level",
     "LimitUnit",
     "Location",
     "Milestone",
     "NaiveDatetimeError",
+    "NotALedgerError",
     "NotFoundError",
     "Period",
     "Person",
     "Pledge",
     "PledgeArguments",
     "PledgeCommand",
+    "PledgeFigures",
     "PledgeLedger",
     "PledgeListKind",
     "PledgeStatus",
+    "PledgeSummary",
     "PledgeTree",
     "PledgeWorkflow",
     "PledgerKind",
@@ -195,7 +224,11 @@ __all__ = [
     "Role",
     "RoleError",
     "SlaLevel",
+    "SqliteEventStore",
     "Standing",
+    "StoreBusyError",
+    "StoreError",
+    "StoredEvent",
     "Subject",
     "SweepReport",
     "SweepRules",
@@ -230,6 +263,8 @@ __all__ = [
     "follow_up_rate",
     "format_instant",
     "grouped",
+    "issue_figures",
+    "issue_figures_by",
     "make_converter",
     "milestone_progress",
     "on_time_completion_rate",
@@ -237,6 +272,7 @@ __all__ = [
     "period_start",
     "personal_fields",
     "pledge_completion_rate",
+    "pledge_figures",
     "rank_units",
     "rectification_rate",
     "redo_rate",

@@ -140,5 +140,5 @@ class Book:
         fields["history"] = self._events(row)
         return self.machine.record_type(**fields)
 
-    def _events(self, row: Any) -> tuple[Event, ...]:
-        return events_of(row, self.machine, type(self).creation)
+    def _events(self, row: Any, start: int = 0) -> tuple[Event, ...]:
+        return events_of(row, self.machine, type(self).creation, start=start)

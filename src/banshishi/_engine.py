@@ -77,13 +77,15 @@ def events_of(
     row: Any,
     machine: type[RecordMachine],
     creation: Callable[[Any, Actor, DateTime, str, Any], Event],
+    *,
+    start: int = 0,
 ) -> tuple[Event, ...]:
-    """A row's flat history as audit events; ``creation`` builds the event of
-    the step that put the record on the ledger."""
+    """A row's flat history as audit events, from the ``start``-th on;
+    ``creation`` builds the event of the step that put the record on the ledger."""
     history = row.history
     events: list[Event] = []
-    for start in range(0, len(history), WIDTH):
-        name, actor, at, note, args, source, target = history[start : start + WIDTH]
+    for first in range(start * WIDTH, len(history), WIDTH):
+        name, actor, at, note, args, source, target = history[first : first + WIDTH]
         if isinstance(name, Event):
             events.append(name)
         elif name == machine.steps.create:

@@ -15,10 +15,15 @@ inherits the built-in exception a caller would naturally catch for it::
     ├── DuplicateError (ValueError)           the same id twice
     ├── NotFoundError (KeyError)              an id nobody knows
     ├── UnknownYearError (LookupError)        a date in a year the work calendar has no data for
-    └── WorkflowError                         a workflow step that was refused
-        ├── TransitionRefusedError            the step cannot follow the issue's status
-        ├── RoleError (PermissionError)       the actor may not take this step
-        └── PreconditionError                 something the step needs is missing
+    ├── WorkflowError                         a workflow step that was refused
+    │   ├── TransitionRefusedError            the step cannot follow the issue's status
+    │   ├── RoleError (PermissionError)       the actor may not take this step
+    │   └── PreconditionError                 something the step needs is missing
+    └── StoreError                            the ledger store refused or could not read
+        ├── NotALedgerError                   a file that is not a banshishi ledger
+        ├── ConcurrencyError                  a write against a stale version
+        ├── BatchRefusedError                 one step of a batch refused; nothing written
+        └── StoreBusyError                    another writer held the store too long
 
 A refused workflow step leaves the issue exactly as it was.
 
@@ -158,3 +163,58 @@ class RoleError(WorkflowError, PermissionError):
 class PreconditionError(WorkflowError):
     """The issue is not ready for the step: work unreported, no sign-off, a rating
     already given, the evaluation window still open, …"""
+
+
+class StoreError(BanshishiError):
+    """The ledger store refused a write or could not read its file; a refused
+    write leaves the store and the records in memory as they were."""
+
+
+@final
+class NotALedgerError(StoreError):
+    """The file is not a banshishi ledger (or not one this version can read); it
+    was left untouched."""
+
+
+@final
+class ConcurrencyError(StoreError):
+    """A write was made against a stale version of a record: someone else wrote
+    first. Nothing was written; read the record again and retry."""
+
+
+@final
+class BatchRefusedError(StoreError):
+    """One step of a batch was refused, so none of the batch was written.
+
+    ``index`` is the position of the refused item in the batch and ``error`` the
+    refusal itself (also the ``__cause__``).
+    """
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        value: object,
+        problem: str,
+        hint: str = "",
+        index: int = 0,
+        error: BanshishiError | None = None,
+    ) -> None:
+        self.index = index
+        self.error = error
+        super().__init__(field=field, value=value, problem=problem, hint=hint)
+
+    def at(self, field: str) -> "BatchRefusedError":
+        return BatchRefusedError(
+            field=field,
+            value=self.value,
+            problem=self.problem,
+            hint=self.hint,
+            index=self.index,
+            error=self.error,
+        )
+
+
+@final
+class StoreBusyError(StoreError):
+    """Another writer kept the store locked for longer than the time allowed."""

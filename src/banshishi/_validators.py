@@ -70,6 +70,16 @@ def whole_number(
     return check
 
 
+def whole_given(value: object, *, field: str, minimum: int = 0) -> int:
+    """``value`` if it is an ``int`` (not a ``bool``) of at least ``minimum``; else
+    raise the library's error naming ``field``."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidTypeError(field=field, value=value, problem="must be a whole number")
+    if value < minimum:
+        raise InvalidValueError(field=field, value=value, problem=f"must be {minimum} or more")
+    return value
+
+
 def iterable_given(values: object, *, field: str, of: str = "items") -> Iterable[Any]:
     """``values`` if it is an iterable of items; text and mappings are refused, since
     iterating them yields characters or keys, never the items meant."""

@@ -1,0 +1,197 @@
+"""The store interface: what a backend keeps for a ledger, and the rows it hands back.
+
+A backend keeps three things: the audit events, append-only, each with its
+record's version and a link in one hash chain; one summary line per record,
+written in the same transaction as the record's events (the snapshot a
+ledger opens from); and the unit tree, as reference data. SQLite is the one
+backend the library ships (:class:`SqliteEventStore`); another (PostgreSQL,
+say) implements :class:`EventStore` and passes the same tests.
+"""
+
+import hashlib
+import json
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any, Protocol, final
+
+import attrs
+from pendulum import DateTime
+
+from ._event import Event, thaw_data
+from ._person import Role
+from ._status import STATUSES, IssueStatus, Subject
+from ._summary import IssueSummary, PledgeSummary
+from ._time import format_instant, parse_instant
+from ._track import Track
+from ._unit import UnitTree
+
+GENESIS = "0" * 64
+"""The hash the first event's chain link starts from."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Append:
+    """Events for one record, written only if the record still stands at
+    ``expected_version`` (the number of events it has; 0 for a new record)."""
+
+    record_id: str
+    events: tuple[Event, ...]
+    expected_version: int
+
+    @property
+    def subject(self) -> Subject:
+        """Whether the events are an issue's or a pledge's (read off the first)."""
+        return self.events[0].subject if self.events else Subject.ISSUE
+
+
+@final
+@attrs.frozen(kw_only=True)
+class StoredEvent:
+    """An event as the store keeps it: its place in the chain (``seq``, from 1),
+    the record it belongs to and that record's version after it, and its hash."""
+
+    seq: int
+    record_id: str
+    version: int
+    event: Event
+    hash: str
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ChainReport:
+    """The outcome of checking a store's hash chain.
+
+    ``intact`` is true only when every event is where the chain says, unchanged,
+    and the summary lines match the events. Otherwise ``first_bad`` is the
+    sequence number of the first event found wrong (``None`` when the problem
+    is not one event: a missing tail, a stale summary) and ``problem`` says what.
+    """
+
+    intact: bool
+    events: int
+    first_bad: int | None = None
+    problem: str = ""
+
+    def __bool__(self) -> bool:
+        return self.intact
+
+
+class EventStore(Protocol):
+    """What :class:`LedgerStore` needs from a backend."""
+
+    def version(self, subject: Subject, record_id: str) -> int:
+        """How many events the record has (0 if the store has none)."""
+        ...
+
+    def append(
+        self,
+        appends: Sequence[Append],
+        *,
+        issues: Sequence[IssueSummary] = (),
+        pledges: Sequence[PledgeSummary] = (),
+    ) -> int:
+        """Write every append and summary line in one transaction, or nothing.
+
+        Raises :class:`ConcurrencyError` (or :class:`DuplicateError` for a new
+        record that exists) when a record does not stand at its expected
+        version. Returns the sequence number of the last event written.
+        """
+        ...
+
+    def events(
+        self,
+        subject: Subject | None = None,
+        record_id: str | None = None,
+        *,
+        until: DateTime | None = None,
+    ) -> Iterator[StoredEvent]:
+        """Events in chain order, of one subject or one record if given, and
+        only those at or before ``until`` if given."""
+        ...
+
+    def records(self, subject: Subject) -> Iterator[tuple[str, list[StoredEvent]]]:
+        """Each record's events together, record by record."""
+        ...
+
+    def issue_summaries(
+        self,
+        *,
+        units: Collection[str] | None = None,
+        status: Collection[IssueStatus] | None = None,
+        track: Collection[Track] | None = None,
+        received_from: DateTime | None = None,
+        received_before: DateTime | None = None,
+        overdue_at: DateTime | None = None,
+    ) -> Iterator[IssueSummary]:
+        """The issue lines that match every filter given."""
+        ...
+
+    def pledge_summaries(self) -> Iterator[PledgeSummary]:
+        """Every pledge line."""
+        ...
+
+    def units(self) -> UnitTree | None:
+        """The unit tree kept with the ledger, if one was saved."""
+        ...
+
+    def save_units(self, tree: UnitTree) -> None:
+        """Keep ``tree`` with the ledger, replacing any saved before."""
+        ...
+
+    def verify(self) -> ChainReport:
+        """Check the hash chain and the summary lines against the events."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        ...
+
+
+# -- the event's columns, and its link in the chain ------------------------------------
+
+EventColumns = tuple[str, str, str | None, str, str | None, str, str, str]
+"""name, actor, unit, role, from_status, to_status, note, data (JSON text); ``at``
+is kept apart because the store also indexes it."""
+
+
+def encode(event: Event) -> tuple[str, EventColumns]:
+    """An event's moment as text, and its other columns."""
+    source = event.from_status
+    return format_instant(event.at), (
+        event.name,
+        event.actor,
+        event.unit,
+        event.role.value,
+        None if source is None else source.value,
+        event.to_status.value,
+        event.note,
+        json.dumps(thaw_data(event.data), ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
+    """The event stored as ``columns`` (in the order :func:`encode` gives)."""
+    name, actor, unit, role, source, target, note, data = columns
+    kind = STATUSES[Subject(subject)]
+    return Event(
+        name=name,
+        actor=actor,
+        unit=unit,
+        role=Role(role),
+        at=parse_instant(at, field="event.at"),
+        from_status=None if source is None else kind(source),
+        to_status=kind(target),
+        note=note,
+        data=json.loads(data),
+        subject=Subject(subject),
+    )
+
+
+def link(previous: str, seq: int, subject: str, record_id: str, version: int, at: str,
+         columns: Sequence[Any]) -> str:  # fmt: skip
+    """The hash of one event's link: its content and place, chained to the one before."""
+    content = json.dumps(
+        [seq, subject, record_id, version, at, *columns], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(f"{previous}{content}".encode()).hexdigest()

@@ -1,0 +1,536 @@
+"""The ledger kept in a store (台账): every step written as an audit event, the
+current state read back from summary lines, and any past state rebuilt from
+the events.
+
+A :class:`LedgerStore` takes the same steps as the in-memory :class:`Ledger`
+and :class:`PledgeLedger` (it uses them, record by record, as a cache) and
+writes what each step recorded to its :class:`EventStore`. A write names the
+version it was made against; if the store has moved on, it is refused and the
+cached record is dropped, so nothing half-done stays in memory or on disk.
+"""
+
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator
+from types import TracebackType
+from typing import Any, final
+
+from pendulum import DateTime
+
+from ._actor import Actor
+from ._book import Book
+from ._command import Command, PledgeCommand
+from ._engine import WIDTH, collector_paused, entry_of
+from ._errors import (
+    BanshishiError,
+    BatchRefusedError,
+    ConcurrencyError,
+    DuplicateError,
+    InconsistentRecordError,
+    InvalidTypeError,
+    NotFoundError,
+)
+from ._event import Event
+from ._event_store import Append, ChainReport, EventStore
+from ._figures import IssueFigures, issue_figures
+from ._issue import Issue
+from ._ledger import Ledger
+from ._pledge import Pledge
+from ._pledge_ledger import PledgeLedger
+from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
+from ._replay import replay, replay_pledge
+from ._sqlite_store import SqliteEventStore
+from ._status import IssueStatus, PledgeStatus, Subject
+from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
+from ._time import Clock, optional_moment
+from ._track import Track
+from ._unit import UnitTree
+from ._validators import whole_given
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while long work goes on."""
+
+_Key = tuple[Subject, str]
+
+
+@final
+class LedgerStore:
+    """Issues and pledges kept in an :class:`EventStore`, moved through their workflows.
+
+    Open one on a file with :meth:`open`; steps are those of :class:`Ledger`
+    and :class:`PledgeLedger`, and each call writes its events in one
+    transaction. ``policy`` and ``clock`` play the same part as for a ledger.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        policy: WorkflowPolicy = DEFAULT_POLICY,
+        clock: Clock | None = None,
+    ) -> None:
+        check_policy(policy, field="LedgerStore.policy")
+        self._store = store
+        self._issues = Ledger(policy=policy, clock=clock)
+        self._pledges = PledgeLedger(policy=policy, clock=clock)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        policy: WorkflowPolicy = DEFAULT_POLICY,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+    ) -> "LedgerStore":
+        """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
+        there is no file). A file that is not a banshishi ledger raises
+        :class:`NotALedgerError` and is left untouched."""
+        return cls(SqliteEventStore(path, create=create, timeout=timeout), policy=policy,
+                   clock=clock)  # fmt: skip
+
+    @property
+    def store(self) -> EventStore:
+        """The backend the events are kept in."""
+        return self._store
+
+    @property
+    def policy(self) -> WorkflowPolicy:
+        """The policy every step is checked under."""
+        return self._issues.policy
+
+    def close(self) -> None:
+        """Close the backend; the object cannot be used afterwards."""
+        self._store.close()
+
+    def __enter__(self) -> "LedgerStore":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def receive(self, issue: Issue, *, actor: Actor, note: str = "") -> None:
+        """Receive a new issue (as :meth:`Ledger.receive`) and write its first event."""
+        self._write(lambda touched: self._receive(issue, actor, note, touched))
+
+    def receive_many(self, issues: Iterable[Issue], *, actor: Actor) -> int:
+        """Receive every issue, all in one transaction: if any is refused, none is
+        written (:class:`BatchRefusedError`). Returns how many were received."""
+        items = list(issues)
+
+        def work(touched: dict[_Key, int]) -> None:
+            for index, issue in enumerate(items):
+                with _item(index, issue, "issues"):
+                    self._receive(issue, actor, "", touched)
+
+        self._write(work)
+        return len(items)
+
+    def claim(self, pledge: Pledge, *, actor: Actor, note: str = "") -> None:
+        """Claim a new pledge (as :meth:`PledgeLedger.claim`) and write its first event."""
+
+        def work(touched: dict[_Key, int]) -> None:
+            self._new(Subject.PLEDGE, getattr(pledge, "id", None), touched)
+            self._pledges.claim(pledge, actor=actor, note=note)
+
+        self._write(work)
+
+    def apply(
+        self,
+        issue_id: str,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+        **args: Any,
+    ) -> IssueStatus:
+        """Take one step on one issue (as :meth:`Ledger.apply`) and write it.
+
+        With ``expected_version`` (the version the caller read), the step is
+        refused with :class:`ConcurrencyError` if the issue has moved on since.
+        """
+
+        def work(touched: dict[_Key, int]) -> None:
+            self._touch(Subject.ISSUE, issue_id, touched, expected_version)
+            self._issues.apply(issue_id, event, actor=actor, at=at, note=note, **args)
+
+        self._write(work)
+        return self._issues.status(issue_id)
+
+    def apply_pledge(
+        self,
+        pledge_id: str,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+        **args: Any,
+    ) -> PledgeStatus:
+        """Take one step on one pledge (as :meth:`PledgeLedger.apply`) and write it."""
+
+        def work(touched: dict[_Key, int]) -> None:
+            self._touch(Subject.PLEDGE, pledge_id, touched, expected_version)
+            self._pledges.apply(pledge_id, event, actor=actor, at=at, note=note, **args)
+
+        self._write(work)
+        return self._pledges.status(pledge_id)
+
+    def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int:
+        """Take every command's step in turn and write them all in one transaction.
+
+        Unlike :meth:`Ledger.apply_many`, a batch is all or nothing: the first
+        refused step raises :class:`BatchRefusedError` (its ``index`` and
+        ``error`` say which and why) and nothing is written. Returns the number
+        of events written.
+        """
+        items = list(commands)
+
+        def work(touched: dict[_Key, int]) -> None:
+            for index, command in enumerate(items):
+                with _item(index, command, "commands"):
+                    self._command(command, touched)
+
+        return self._write(work)
+
+    def write_ledgers(
+        self,
+        issues: Ledger | None = None,
+        pledges: PledgeLedger | None = None,
+        *,
+        batch_size: int = 5_000,
+        progress: Progress | None = None,
+    ) -> int:
+        """Write every record of in-memory ledgers to the store as new records,
+        ``batch_size`` records per transaction; returns the events written.
+
+        Each record's history must begin with the step that created it
+        (``receive`` or ``claim``), so the store can rebuild it. A batch that
+        fails leaves the batches before it written.
+        """
+        batch_size = whole_given(batch_size, field="batch_size", minimum=1)
+        books: list[Book] = []
+        given = ((issues, Ledger, "issues"), (pledges, PledgeLedger, "pledges"))
+        for ledger, kind, field in given:
+            if ledger is not None and not isinstance(ledger, kind):
+                raise InvalidTypeError(
+                    field=field, value=ledger, problem=f"must be a {kind.__name__}"
+                )
+            if ledger is not None:
+                books.append(ledger)
+        total = sum(len(book) for book in books)
+        done = written = 0
+        with collector_paused():
+            for book in books:
+                ids = list(book)
+                for first in range(0, len(ids), batch_size):
+                    written += self._write_records(book, ids[first : first + batch_size])
+                    done += len(ids[first : first + batch_size])
+                    if progress is not None:
+                        progress(done, total)
+        return written
+
+    def save_units(self, tree: UnitTree) -> None:
+        """Keep the unit tree with the ledger, for reports by unit."""
+        self._store.save_units(tree)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def units(self) -> UnitTree | None:
+        """The unit tree kept with the ledger, if one was saved."""
+        return self._store.units()
+
+    def version(self, issue_id: str) -> int:
+        """How many events the issue has in the store (0 if none)."""
+        return self._store.version(Subject.ISSUE, issue_id)
+
+    def pledge_version(self, pledge_id: str) -> int:
+        """How many events the pledge has in the store (0 if none)."""
+        return self._store.version(Subject.PLEDGE, pledge_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        """The issue as it stands, rebuilt from its events."""
+        return replay(self.history(issue_id), policy=self.policy)
+
+    def history(self, issue_id: str) -> tuple[Event, ...]:
+        """The issue's events in the store, oldest first."""
+        return self._history(Subject.ISSUE, issue_id)
+
+    def pledge(self, pledge_id: str) -> Pledge:
+        """The pledge as it stands, rebuilt from its events."""
+        return replay_pledge(self.pledge_history(pledge_id), policy=self.policy)
+
+    def pledge_history(self, pledge_id: str) -> tuple[Event, ...]:
+        """The pledge's events in the store, oldest first."""
+        return self._history(Subject.PLEDGE, pledge_id)
+
+    def summaries(
+        self,
+        *,
+        unit: str | None = None,
+        status: IssueStatus | Collection[IssueStatus] | None = None,
+        track: Track | Collection[Track] | None = None,
+        received_from: DateTime | None = None,
+        received_before: DateTime | None = None,
+        overdue_at: DateTime | None = None,
+    ) -> list[IssueSummary]:
+        """The summary lines of the issues that match every filter given.
+
+        ``unit`` takes the unit and everything under it in the saved unit tree;
+        ``received_from``/``received_before`` bound the moment of receipt (the
+        second excluded); ``overdue_at`` keeps the open issues whose deadline
+        had passed by then.
+        """
+        units = None
+        if unit is not None:
+            tree = self.units
+            units = tree.subtree(unit) if tree is not None and unit in tree else (unit,)
+        return list(
+            self._store.issue_summaries(
+                units=units,
+                status=_members(status, IssueStatus, "status"),
+                track=_members(track, Track, "track"),
+                received_from=optional_moment(received_from, field="received_from"),
+                received_before=optional_moment(received_before, field="received_before"),
+                overdue_at=optional_moment(overdue_at, field="overdue_at"),
+            )
+        )
+
+    def pledge_summaries(self) -> list[PledgeSummary]:
+        """The summary line of every pledge."""
+        return list(self._store.pledge_summaries())
+
+    def figures(self, *, at: DateTime) -> IssueFigures:
+        """Every issue rate as things stand, with overdue items counted at ``at``."""
+        return issue_figures(self._store.issue_summaries(), at=at)
+
+    def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
+        """Every issue rebuilt from its events; with ``as_of``, from the events up
+        to that moment only (issues received later are left out)."""
+        for _, events in self._records(Subject.ISSUE, as_of):
+            yield replay(events, policy=self.policy)
+
+    def pledges(self, *, as_of: DateTime | None = None) -> Iterator[Pledge]:
+        """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
+        for _, events in self._records(Subject.PLEDGE, as_of):
+            yield replay_pledge(events, policy=self.policy)
+
+    def summaries_as_of(self, as_of: DateTime) -> list[IssueSummary]:
+        """Every issue's summary line as it stood at ``as_of``, rebuilt from the events."""
+        return [
+            IssueSummary.of(issue, version=len(issue.history)) for issue in self.issues(as_of=as_of)
+        ]
+
+    def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
+        """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
+        (now if ``None``), rebuilt from the events."""
+        ledger = Ledger(policy=self.policy)
+        for issue in self.issues(as_of=as_of):
+            ledger.add(issue)
+        return ledger
+
+    def pledge_ledger(self, *, as_of: DateTime | None = None) -> PledgeLedger:
+        """A new in-memory :class:`PledgeLedger` of every pledge as it stood at ``as_of``."""
+        ledger = PledgeLedger(policy=self.policy)
+        for pledge in self.pledges(as_of=as_of):
+            ledger.add(pledge)
+        return ledger
+
+    def verify(self) -> ChainReport:
+        """Check the hash chain over every event, and the summary lines against them."""
+        return self._store.verify()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _book(self, subject: Subject) -> Book:
+        return self._issues if subject is Subject.ISSUE else self._pledges
+
+    def _history(self, subject: Subject, record_id: str) -> tuple[Event, ...]:
+        events = tuple(stored.event for stored in self._store.events(subject, record_id))
+        if not events:
+            raise NotFoundError(
+                field=f"{subject.value}_id", value=record_id, problem="is not in the store"
+            )
+        return events
+
+    def _records(
+        self, subject: Subject, as_of: DateTime | None
+    ) -> Iterator[tuple[str, tuple[Event, ...]]]:
+        moment = optional_moment(as_of, field="as_of")
+        for record_id, stored in self._store.records(subject):
+            events = tuple(s.event for s in stored if moment is None or s.event.at <= moment)
+            if events:
+                yield record_id, events
+
+    def _write(self, work: Callable[[dict[_Key, int]], None]) -> int:
+        """Run ``work`` on the cached records, then write what it recorded in one
+        transaction; on any failure, drop every record it touched from the cache."""
+        touched: dict[_Key, int] = {}
+        try:
+            with collector_paused():
+                work(touched)
+                return self._commit(touched)
+        except BaseException:
+            self._forget(touched)
+            raise
+
+    def _receive(self, issue: Issue, actor: Actor, note: str, touched: dict[_Key, int]) -> None:
+        self._new(Subject.ISSUE, getattr(issue, "id", None), touched)
+        self._issues.receive(issue, actor=actor, note=note)
+
+    def _new(self, subject: Subject, record_id: object, touched: dict[_Key, int]) -> None:
+        if isinstance(record_id, str):
+            if self._store.version(subject, record_id):
+                raise DuplicateError(
+                    field=f"{subject.value}_id", value=record_id, problem="is already in the store"
+                )
+            touched[(subject, record_id)] = 0
+
+    def _command(self, command: object, touched: dict[_Key, int]) -> None:
+        if isinstance(command, Command):
+            self._touch(Subject.ISSUE, command.issue_id, touched, None)
+            self._issues.apply(
+                command.issue_id, command.event, actor=command.actor, at=command.at,
+                note=command.note, **command.args,
+            )  # fmt: skip
+        elif isinstance(command, PledgeCommand):
+            self._touch(Subject.PLEDGE, command.pledge_id, touched, None)
+            self._pledges.apply(
+                command.pledge_id, command.event, actor=command.actor, at=command.at,
+                note=command.note, **command.args,
+            )  # fmt: skip
+        else:
+            raise InvalidTypeError(
+                field="command", value=command, problem="must be a Command or a PledgeCommand"
+            )
+
+    def _touch(
+        self, subject: Subject, record_id: str, touched: dict[_Key, int], expected: int | None
+    ) -> None:
+        """Make sure the record is cached and current, and note its version before
+        this write (once per write)."""
+        book = self._book(subject)
+        key = (subject, record_id)
+        if expected is not None:
+            expected = whole_given(expected, field="expected_version")
+            actual = self._store.version(subject, record_id)
+            if actual != expected:
+                raise ConcurrencyError(
+                    field=f"{subject.value} {record_id!r} version", value=expected,
+                    problem=f"is stale: the store holds version {actual}",
+                    hint="Someone else wrote first; read the record again and retry.",
+                )  # fmt: skip
+            if record_id in book and len(book._row(record_id).history) // WIDTH != actual:
+                del book._rows[record_id]
+        if record_id not in book:
+            self._hydrate(subject, record_id)
+        if key not in touched:
+            touched[key] = len(book._row(record_id).history) // WIDTH
+
+    def _hydrate(self, subject: Subject, record_id: object) -> None:
+        if not isinstance(record_id, str):
+            raise InvalidTypeError(
+                field=f"{subject.value}_id", value=record_id, problem="must be a string"
+            )
+        events = self._history(subject, record_id)
+        if subject is Subject.ISSUE:
+            self._issues.add(replay(events, policy=self.policy))
+        else:
+            self._pledges.add(replay_pledge(events, policy=self.policy))
+
+    def _commit(self, touched: dict[_Key, int]) -> int:
+        appends: list[Append] = []
+        issue_lines: list[IssueSummary] = []
+        pledge_lines: list[PledgeSummary] = []
+        written: list[tuple[Any, int, tuple[Event, ...]]] = []
+        for (subject, record_id), start in touched.items():
+            book = self._book(subject)
+            row = book._row(record_id)
+            events = book._events(row, start)
+            if not events:
+                continue
+            appends.append(Append(record_id=record_id, events=events, expected_version=start))
+            written.append((row, start, events))
+            version = start + len(events)
+            if subject is Subject.ISSUE:
+                line = issue_summary_of_row(record_id, row, WIDTH)
+                if line is None:
+                    line = IssueSummary.of(book._record(record_id), version=version)
+                issue_lines.append(line)
+            else:
+                pledge_lines.append(PledgeSummary.of(book._record(record_id), version=version))
+        if appends:
+            self._store.append(appends, issues=issue_lines, pledges=pledge_lines)
+        # Keep the events just written in the rows, so they are not built again.
+        for row, start, events in written:
+            row.history[start * WIDTH :] = [item for event in events for item in entry_of(event)]
+        return sum(len(append.events) for append in appends)
+
+    def _forget(self, touched: dict[_Key, int]) -> None:
+        for subject, record_id in touched:
+            self._book(subject)._rows.pop(record_id, None)
+
+    def _write_records(self, book: Book, ids: list[str]) -> int:
+        subject = book.machine.steps.subject
+        appends: list[Append] = []
+        issue_lines: list[IssueSummary] = []
+        pledge_lines: list[PledgeSummary] = []
+        for record_id in ids:
+            row = book._row(record_id)
+            events = book._events(row)
+            first = events[0] if events else None
+            if first is None or first.name != book.machine.steps.create or first.from_status:
+                raise InconsistentRecordError(
+                    field=f"{subject.value} {record_id!r}.history",
+                    value=first,
+                    problem=f"does not begin with the {book.machine.steps.create!r} event",
+                    hint="Only records received or claimed on a ledger can be stored.",
+                )
+            appends.append(Append(record_id=record_id, events=events, expected_version=0))
+            if subject is Subject.ISSUE:
+                line = issue_summary_of_row(record_id, row, WIDTH)
+                assert line is not None  # the history is not empty
+                issue_lines.append(line)
+            else:
+                pledge_lines.append(PledgeSummary.of(book._record(record_id), version=len(events)))
+        self._store.append(appends, issues=issue_lines, pledges=pledge_lines)
+        return sum(len(append.events) for append in appends)
+
+
+class _item:
+    """Turn a refusal of one item of a batch into :class:`BatchRefusedError`."""
+
+    def __init__(self, index: int, value: object, field: str) -> None:
+        self._index, self._value, self._field = index, value, field
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _: object) -> None:  # fmt: skip
+        if isinstance(error, BanshishiError) and not isinstance(error, BatchRefusedError):
+            raise BatchRefusedError(
+                field=f"{self._field}[{self._index}]",
+                value=self._value,
+                problem=f"was refused, so nothing in the batch was written: {error}",
+                index=self._index,
+                error=error,
+            ) from error
+
+
+def _members(value: Any, kind: type, field: str) -> list[Any] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, kind) else list(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidTypeError(field=field, value=item, problem=f"must be a {kind.__name__}")
+    return items

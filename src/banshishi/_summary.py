@@ -1,0 +1,216 @@
+"""One line per record: what the dashboard, the queries and the rates need to
+know about an issue or a pledge, without its history.
+
+The store keeps these lines beside the events, written in the same transaction,
+as the snapshot a ledger opens from. :meth:`IssueSummary.of` reads an issue
+through the :class:`Issue` methods the rates use, so the definitions stay
+there; :func:`issue_summary_of_row` is the fast path for a ledger row and is
+tested to give the same line.
+"""
+
+from typing import Any, final
+
+import attrs
+import pendulum
+from pendulum import DateTime
+
+from ._channel import Channel
+from ._errors import InvalidValueError
+from ._issue import Issue
+from ._issue_rules import NEEDS_FEEDBACK
+from ._pledge import Pledge, PledgeListKind, PledgerKind
+from ._rating import Rating
+from ._status import IssueStatus, PledgeStatus
+from ._time import DEFAULT_TIMEZONE
+from ._track import Track, Urgency
+
+_SIGNED_FOR = frozenset(
+    {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
+)
+OPEN_STATUSES = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}
+"""Statuses in which an issue still waits for someone: neither closed nor dismissed."""
+
+
+def micros(moment: DateTime) -> int:
+    """``moment`` as whole microseconds since 1970-01-01 UTC (what the store indexes)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int, timezone: str = DEFAULT_TIMEZONE) -> DateTime:
+    """The inverse of :func:`micros`, in ``timezone``."""
+    return _EPOCH.add(microseconds=value).in_timezone(timezone)
+
+
+_EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+
+
+@final
+@attrs.frozen(kw_only=True)
+class IssueSummary:
+    """An issue in one line, as it stood at ``version`` (its number of events).
+
+    Times are whole microseconds since 1970 UTC (``received_us``,
+    ``deadline_us``); :attr:`received_at` and :attr:`deadline` turn them back
+    into moments. The flags answer the questions the rates ask: ``signed_for``
+    (响应), ``handed_over`` (transferred or returned: the 退回率 denominator),
+    ``returned``, ``answered``, ``redone``; ``on_time`` is ``None`` unless the
+    issue is closed with a deadline to judge it by. ``rating`` and ``resolved``
+    are from the latest live evaluation.
+    """
+
+    id: str
+    version: int
+    status: IssueStatus
+    track: Track
+    channel: Channel
+    urgency: Urgency
+    unit: str | None
+    received_by: str | None
+    category: str
+    received_us: int
+    deadline_us: int | None
+    on_time: bool | None
+    signed_for: bool
+    handed_over: bool
+    returned: bool
+    answered: bool
+    redone: bool
+    rating: Rating | None
+    resolved: bool | None
+
+    @property
+    def received_at(self) -> DateTime:
+        """When the issue was received (in the default zone)."""
+        return from_micros(self.received_us)
+
+    @property
+    def deadline(self) -> DateTime | None:
+        """The deadline in force (in the default zone), if any."""
+        return None if self.deadline_us is None else from_micros(self.deadline_us)
+
+    def is_open(self) -> bool:
+        """Whether the issue still waits for someone (neither closed nor dismissed)."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, at: DateTime) -> bool:
+        """Whether the issue is open with its deadline passed at ``at``."""
+        return self.is_open() and self.deadline_us is not None and self.deadline_us < micros(at)
+
+    @classmethod
+    def of(cls, issue: Issue, *, version: int, as_of: DateTime | None = None) -> "IssueSummary":
+        """The line for ``issue`` as it stood at ``as_of`` (now if ``None``), read
+        through the same :class:`Issue` methods the rates use."""
+        status = issue.status_as_of(as_of)
+        if status is None:
+            raise InvalidValueError(
+                field="as_of", value=as_of, problem=f"is before issue {issue.id!r} was received"
+            )
+        closed = issue.closed_at_as_of(as_of)
+        deadline = issue.deadline_as_of(as_of if closed is None else closed)
+        latest = issue.latest_evaluation_as_of(as_of)
+        return cls(
+            id=issue.id,
+            version=version,
+            status=status,
+            track=issue.track,
+            channel=issue.channel,
+            urgency=issue.urgency,
+            unit=issue.responsible_unit,
+            received_by=issue.received_by,
+            category=issue.category,
+            received_us=micros(issue.received_at),
+            deadline_us=None if deadline is None else micros(deadline),
+            on_time=None if closed is None or deadline is None else closed <= deadline,
+            signed_for=issue.signed_for_as_of(as_of),
+            handed_over=issue.transferred_as_of(as_of) or issue.returned_as_of(as_of),
+            returned=issue.returned_as_of(as_of),
+            answered=issue.answered_as_of(as_of),
+            redone=issue.redone_as_of(as_of),
+            rating=None if latest is None else latest.rating,
+            resolved=None if latest is None else latest.resolved,
+        )
+
+
+def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | None:
+    """The line for a ledger row as it stands now, read off the row in place.
+
+    Returns ``None`` for a row with no history (an issue added bare), which the
+    caller summarises through :meth:`IssueSummary.of` instead.
+    """
+    history = row.history
+    if not history:
+        return None
+    sources = history[5::width]
+    targets = frozenset(history[6::width])
+    first = sources[0]
+    status = row.status
+    closed = status is IssueStatus.CLOSED
+    deadline = row.deadline
+    voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
+    live = [e for index, e in enumerate(row.evaluations) if index not in voided]
+    latest = max(live, key=lambda e: (e.round, e.at)) if live else None
+    closed_at = row.closed_at if closed else None
+
+    def reached(wanted: frozenset[IssueStatus]) -> bool:
+        return status in wanted or first in wanted or not targets.isdisjoint(wanted)
+
+    returned = reached(frozenset({IssueStatus.RETURNED}))
+    return IssueSummary(
+        id=issue_id,
+        version=len(history) // width,
+        status=status,
+        track=row.track,
+        channel=row.channel,
+        urgency=row.urgency,
+        unit=row.responsible_unit,
+        received_by=row.received_by,
+        category=row.category,
+        received_us=micros(row.received_at),
+        deadline_us=None if deadline is None else micros(deadline),
+        on_time=None if closed_at is None or deadline is None else closed_at <= deadline,
+        signed_for=reached(_SIGNED_FOR),
+        handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
+        returned=returned,
+        answered=bool(row.feedback),
+        redone=any(
+            source in NEEDS_FEEDBACK and target is IssueStatus.IN_PROGRESS
+            for source, target in zip(sources, history[6::width], strict=True)
+        ),
+        rating=None if latest is None else latest.rating,
+        resolved=None if latest is None else latest.resolved,
+    )
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PledgeSummary:
+    """A pledge in one line, as it stood at ``version``: who pledged what, and
+    whether it counts as a public promise (``public``) and as kept (``fulfilled``)."""
+
+    id: str
+    version: int
+    status: PledgeStatus
+    pledger: str
+    pledger_kind: PledgerKind
+    list_kind: PledgeListKind
+    unit: str | None
+    parent: str | None
+    public: bool
+    fulfilled: bool
+
+    @classmethod
+    def of(cls, pledge: Pledge, *, version: int) -> "PledgeSummary":
+        """The line for ``pledge`` as it stands, through the :class:`Pledge` methods."""
+        return cls(
+            id=pledge.id,
+            version=version,
+            status=pledge.status,
+            pledger=pledge.pledger,
+            pledger_kind=pledge.pledger_kind,
+            list_kind=pledge.list_kind,
+            unit=pledge.unit,
+            parent=pledge.parent,
+            public=pledge.public_as_of(),
+            fulfilled=pledge.fulfilled_as_of(),
+        )
