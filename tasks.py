@@ -1,6 +1,6 @@
 """Set-up and everyday tasks, with nothing but Python and pip.
 
-    python3 tasks.py demo   # create .venv if needed, install, run the main job
+    python3 tasks.py demo   # create .venv if needed, install, run the main job (banshishi demo)
     python3 tasks.py test   # create .venv if needed, install, run lint, types and tests
 
 The virtual environment is rebuilt only when ``pyproject.toml`` changes, so the
@@ -42,7 +42,8 @@ def _ensure_venv() -> None:
 
 def demo() -> int:
     _ensure_venv()
-    return _run(PYTHON, "-m", "banshishi")
+    # The demo campaign into banshishi.db (replaced on each run), then its dashboard.
+    return _run(BIN / ("banshishi.exe" if os.name == "nt" else "banshishi"), "demo", "--replace")
 
 
 def test() -> int:

@@ -6,6 +6,9 @@ import banshishi
 
 # Adding or removing an export must be a deliberate edit of this list.
 EXPECTED_EXPORTS = {
+    "export_events",
+    "import_events",
+    "read_events",
     "StoreError",
     "NotALedgerError",
     "ConcurrencyError",

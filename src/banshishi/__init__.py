@@ -56,6 +56,9 @@ from ._errors import WorkflowError as WorkflowError
 from ._evaluation import Evaluation as Evaluation
 from ._evaluation import RaterKind as RaterKind
 from ._event import Event as Event
+from ._event_csv import export_events as export_events
+from ._event_csv import import_events as import_events
+from ._event_csv import read_events as read_events
 from ._event_store import Append as Append
 from ._event_store import ChainReport as ChainReport
 from ._event_store import EventStore as EventStore
@@ -260,9 +263,11 @@ __all__ = [
     "completion_rate",
     "composite_score",
     "evaluation_satisfaction_rate",
+    "export_events",
     "follow_up_rate",
     "format_instant",
     "grouped",
+    "import_events",
     "issue_figures",
     "issue_figures_by",
     "make_converter",
@@ -274,6 +279,7 @@ __all__ = [
     "pledge_completion_rate",
     "pledge_figures",
     "rank_units",
+    "read_events",
     "rectification_rate",
     "redo_rate",
     "replay",

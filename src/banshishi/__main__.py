@@ -1,5 +1,7 @@
-"""``python -m banshishi``: print the demo report for the built-in example ledger."""
+"""``python -m banshishi``: the ``banshishi`` command line."""
 
-from ._demo import main
+import sys
 
-main()
+from ._cli import main
+
+sys.exit(main())

@@ -16,7 +16,7 @@ from typing import Any, Protocol, final
 import attrs
 from pendulum import DateTime
 
-from ._event import Event, thaw_data
+from ._event import Event
 from ._person import Role
 from ._status import STATUSES, IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
@@ -64,8 +64,8 @@ class ChainReport:
 
     ``intact`` is true only when every event is where the chain says, unchanged,
     and the summary lines match the events. Otherwise ``first_bad`` is the
-    sequence number of the first event found wrong (``None`` when the problem
-    is not one event: a missing tail, a stale summary) and ``problem`` says what.
+    sequence number of the first event found wrong or missing (``None`` when
+    the events are sound and a summary line is not) and ``problem`` says what.
     """
 
     intact: bool
@@ -92,6 +92,8 @@ class EventStore(Protocol):
         pledges: Sequence[PledgeSummary] = (),
     ) -> int:
         """Write every append and summary line in one transaction, or nothing.
+
+        Every record appended to needs its summary line, at its new version.
 
         Raises :class:`ConcurrencyError` (or :class:`DuplicateError` for a new
         record that exists) when a record does not stand at its expected
@@ -150,6 +152,10 @@ class EventStore(Protocol):
 
 # -- the event's columns, and its link in the chain ------------------------------------
 
+# Compact JSON; frozen event data holds tuples (written as lists) and read-only
+# mappings (written as objects, through ``default``).
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=dict).encode
+
 EventColumns = tuple[str, str, str | None, str, str | None, str, str, str]
 """name, actor, unit, role, from_status, to_status, note, data (JSON text); ``at``
 is kept apart because the store also indexes it."""
@@ -158,15 +164,16 @@ is kept apart because the store also indexes it."""
 def encode(event: Event) -> tuple[str, EventColumns]:
     """An event's moment as text, and its other columns."""
     source = event.from_status
+    # ``_value_`` is the member's plain attribute: ``.value`` goes through a descriptor.
     return format_instant(event.at), (
         event.name,
         event.actor,
         event.unit,
-        event.role.value,
-        None if source is None else source.value,
-        event.to_status.value,
+        event.role._value_,
+        None if source is None else source._value_,
+        event.to_status._value_,
         event.note,
-        json.dumps(thaw_data(event.data), ensure_ascii=False, separators=(",", ":")),
+        _to_json(event.data),
     )
 
 
@@ -190,8 +197,18 @@ def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
 
 def link(previous: str, seq: int, subject: str, record_id: str, version: int, at: str,
          columns: Sequence[Any]) -> str:  # fmt: skip
-    """The hash of one event's link: its content and place, chained to the one before."""
-    content = json.dumps(
-        [seq, subject, record_id, version, at, *columns], ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256(f"{previous}{content}".encode()).hexdigest()
+    """The hash of one event's link: its content and place, chained to the one before.
+
+    SHA-256 (hex) of the previous link's hash followed by each field as
+    ``<length>:<text>`` (``~`` for null), in the order seq, subject, record_id,
+    version, at, then the columns of :func:`encode`: unambiguous, and simple to
+    compute again in any language.
+    """
+    parts = [previous, _field(str(seq)), _field(subject), _field(record_id),
+             _field(str(version)), _field(at)]  # fmt: skip
+    parts += ["~" if value is None else _field(value) for value in columns]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def _field(text: str) -> str:
+    return f"{len(text)}:{text}"

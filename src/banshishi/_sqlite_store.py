@@ -11,6 +11,7 @@ table say it is a banshishi ledger; anything else is refused untouched.
 import json
 import os
 import sqlite3
+import uuid
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, final
@@ -39,6 +40,7 @@ from ._unit import Unit, UnitTree
 FORMAT = "banshishi-ledger"
 SCHEMA = 1
 _HEADER = b"SQLite format 3\x00"
+_IDS_PER_QUERY = 500
 
 _EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
 _ISSUE_COLUMNS = (
@@ -92,6 +94,22 @@ def _check_file(path: Path) -> None:
     if header != _HEADER:
         problem = "is empty" if not header else "is not an SQLite database"
         raise _refuse(path, f"{problem}, so not a banshishi ledger")
+    # Reading a WAL-mode database makes SQLite create its -wal and -shm files:
+    # remove those this check made if the file is refused.
+    made = [side for side in _side_files(path) if not side.exists()]
+    try:
+        _check_meta(path)
+    except NotALedgerError:
+        for side in made:
+            side.unlink(missing_ok=True)
+        raise
+
+
+def _side_files(path: Path) -> list[Path]:
+    return [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _check_meta(path: Path) -> None:
     try:
         probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -111,6 +129,35 @@ def _check_file(path: Path) -> None:
         )
 
 
+def _create(path: Path) -> None:
+    """Make a new, empty ledger at ``path`` unless one appears there first.
+
+    The ledger is built under a temporary name beside ``path`` and then linked
+    into place, which fails if ``path`` exists: another process creating the
+    same ledger at the same moment never sees a half-made file.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.new")
+    db = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}")
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
+             ("head_hash", GENESIS)],
+        )  # fmt: skip
+        db.execute("COMMIT")
+    finally:
+        db.close()  # the last connection to close folds the WAL into the file
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # someone else made it first: open theirs
+    finally:
+        for leftover in (temporary, *_side_files(temporary)):
+            leftover.unlink(missing_ok=True)
+
+
 @final
 class SqliteEventStore:
     """A ledger kept in one SQLite file (WAL mode).
@@ -126,30 +173,20 @@ class SqliteEventStore:
         if not isinstance(path, str | os.PathLike):
             raise InvalidTypeError(field="path", value=path, problem="must be a file path")
         self.path = Path(path)
-        exists = self.path.exists()
-        if exists:
-            _check_file(self.path)
-        elif not create:
-            raise _refuse(self.path, "does not exist", "Create one with create=True.")
-        elif not self.path.parent.is_dir():
-            raise _refuse(self.path, "is in a folder that does not exist")
+        if not self.path.exists():
+            if not create:
+                raise _refuse(self.path, "does not exist", "Create one with create=True.")
+            if not self.path.parent.is_dir():
+                raise _refuse(self.path, "is in a folder that does not exist")
+            _create(self.path)
+        _check_file(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
         except sqlite3.Error as error:
             raise _refuse(self.path, f"cannot be opened ({error})") from None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        if not exists:
-            self._create()
-
-    def _create(self) -> None:
-        with self._writing():
-            self._db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}")
-            self._db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
-                 ("head_hash", GENESIS)],
-            )  # fmt: skip
+        self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
 
     # -- writing --------------------------------------------------------------------------
 
@@ -175,13 +212,13 @@ class SqliteEventStore:
             meta = dict(self._db.execute("SELECT key, value FROM meta"))
             seq, previous = int(meta["head_seq"]), meta["head_hash"]
             rows: list[tuple[Any, ...]] = []
+            versions = self._versions(appends)
             for append in appends:
                 subject = append.subject.value
                 record_id = append.record_id
-                actual = self.version(append.subject, record_id)
-                if actual != append.expected_version:
-                    raise _stale(append, actual)
-                version = actual
+                version = versions.get((subject, record_id), 0)
+                if version != append.expected_version:
+                    raise _stale(append, version)
                 for event in append.events:
                     seq += 1
                     version += 1
@@ -209,6 +246,23 @@ class SqliteEventStore:
                 [(str(seq), "head_seq"), (previous, "head_hash")],
             )
         return seq
+
+    def _versions(self, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
+        """The stored version of every record ``appends`` name, in a few queries."""
+        wanted: dict[str, list[str]] = {}
+        for append in appends:
+            wanted.setdefault(append.subject.value, []).append(append.record_id)
+        found: dict[tuple[str, str], int] = {}
+        for subject, ids in wanted.items():
+            for first in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[first : first + _IDS_PER_QUERY]
+                query = (
+                    "SELECT record_id, max(version) FROM events WHERE subject = ? AND record_id "
+                    f"IN ({', '.join('?' * len(chunk))}) GROUP BY record_id"
+                )
+                for record_id, version in self._db.execute(query, (subject, *chunk)):
+                    found[(subject, record_id)] = version
+        return found
 
     def save_units(self, tree: UnitTree) -> None:
         if not isinstance(tree, UnitTree):
@@ -309,6 +363,7 @@ class SqliteEventStore:
     def verify(self) -> ChainReport:
         previous, expected = GENESIS, 1
         versions: dict[tuple[str, str], int] = {}
+        statuses: dict[tuple[str, str], str] = {}
         count = 0
         query = f"SELECT seq, subject, record_id, version, at, {_EVENT_COLUMNS}, hash FROM events"
         for row in self._db.execute(f"{query} ORDER BY seq"):
@@ -328,6 +383,7 @@ class SqliteEventStore:
                 problem = f"{where} does not match its hash: it was changed, or inserted"
                 return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
             versions[key] = version
+            statuses[key] = columns[5]
             previous, expected, count = stored, expected + 1, count + 1
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
         if int(meta["head_seq"]) != count or meta["head_hash"] != previous:
@@ -336,14 +392,9 @@ class SqliteEventStore:
                 f"{meta['head_seq']}: events were removed from the end"
             )
             return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
-        for subject, table in ((Subject.ISSUE, "issues"), (Subject.PLEDGE, "pledges")):
-            for record_id, version in self._db.execute(f"SELECT id, version FROM {table}"):
-                if versions.get((subject.value, record_id)) != version:
-                    problem = (
-                        f"the summary of {subject.value} {record_id!r} is at version {version}, "
-                        f"the events at {versions.get((subject.value, record_id), 0)}"
-                    )
-                    return ChainReport(intact=False, events=count, problem=problem)
+        problem = _summary_problem(self._db, versions, statuses)
+        if problem:
+            return ChainReport(intact=False, events=count, problem=problem)
         return ChainReport(intact=True, events=count)
 
     def close(self) -> None:
@@ -381,6 +432,33 @@ class _Transaction:
             raise StoreError(
                 field="path", value=str(self._path), problem=f"could not be written ({error})"
             ) from error
+
+
+def _summary_problem(
+    db: sqlite3.Connection,
+    versions: dict[tuple[str, str], int],
+    statuses: dict[tuple[str, str], str],
+) -> str:
+    """What is wrong with the summary lines, judged by the events: each record
+    has one line, at its version and in the status its last event left it."""
+    seen: set[tuple[str, str]] = set()
+    for subject, table in ((Subject.ISSUE, "issues"), (Subject.PLEDGE, "pledges")):
+        for record_id, version, status in db.execute(f"SELECT id, version, status FROM {table}"):
+            key = (subject.value, record_id)
+            seen.add(key)
+            if versions.get(key) != version:
+                return (
+                    f"the summary of {subject.value} {record_id!r} is at version {version}, "
+                    f"the events at {versions.get(key, 0)}"
+                )
+            if statuses[key] != status:
+                return (
+                    f"the summary of {subject.value} {record_id!r} says {status!r}, "
+                    f"its events {statuses[key]!r}"
+                )
+    for kind, record_id in sorted(versions.keys() - seen):
+        return f"{kind} {record_id!r} has events but no summary line"
+    return ""
 
 
 def _stale(append: Append, actual: int) -> Exception:

@@ -8,6 +8,7 @@ there; :func:`issue_summary_of_row` is the fast path for a ledger row and is
 tested to give the same line.
 """
 
+import datetime as dt
 from typing import Any, final
 
 import attrs
@@ -31,9 +32,10 @@ OPEN_STATUSES = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMIS
 """Statuses in which an issue still waits for someone: neither closed nor dismissed."""
 
 
-def micros(moment: DateTime) -> int:
+def micros(moment: dt.datetime) -> int:
     """``moment`` as whole microseconds since 1970-01-01 UTC (what the store indexes)."""
-    delta = moment - _EPOCH
+    # The standard library's subtraction: pendulum's builds an Interval, 20 times slower.
+    delta = _subtract(moment, _UTC_EPOCH)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
@@ -43,6 +45,8 @@ def from_micros(value: int, timezone: str = DEFAULT_TIMEZONE) -> DateTime:
 
 
 _EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+_UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_subtract = dt.datetime.__sub__
 
 
 @final
