@@ -85,7 +85,7 @@ def test_another_seed_gives_another_ledger() -> None:
 
 
 def test_every_record_starts_with_its_creating_event(
-    campaign: Campaign, issues: tuple[Issue, ...], pledges: tuple[Pledge, ...]
+    issues: tuple[Issue, ...], pledges: tuple[Pledge, ...]
 ) -> None:
     assert len(issues) == ISSUES
     assert all(issue.history[0].name == "receive" for issue in issues)

@@ -6,6 +6,11 @@ import banshishi
 
 # Adding or removing an export must be a deliberate edit of this list.
 EXPECTED_EXPORTS = {
+    "GROUPINGS",
+    "ReportRow",
+    "report_rows",
+    "Campaign",
+    "simulate_campaign",
     "export_events",
     "import_events",
     "read_events",

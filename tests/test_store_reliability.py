@@ -609,7 +609,7 @@ def test_several_events_deleted_are_named(ledger: Path) -> None:
 def test_a_forged_event_at_the_end_is_found(ledger: Path) -> None:
     with raw(ledger) as db:
         last = _row(db, EVENTS)
-        forged = (EVENTS + 1, last[1], last[2], last[3] + 1, *last[4:12], "forged", "{}",
+        forged = (EVENTS + 1, last[1], last[2], last[3] + 1, *last[4:11], "forged", "{}",
                   "f" * 64)  # fmt: skip
         db.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(forged))})", forged)
     report = verify(ledger)
@@ -620,7 +620,7 @@ def test_a_forged_event_at_the_end_is_found(ledger: Path) -> None:
 def test_a_forged_event_out_of_version_is_found(ledger: Path) -> None:
     with raw(ledger) as db:
         last = _row(db, EVENTS)
-        forged = (EVENTS + 1, last[1], last[2], last[3] + 5, *last[4:14], "f" * 64)
+        forged = (EVENTS + 1, last[1], last[2], last[3] + 5, *last[4:13], "f" * 64)
         db.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(forged))})", forged)
     report = verify(ledger)
     assert (report.intact, report.first_bad) == (False, EVENTS + 1)
@@ -639,7 +639,7 @@ def test_the_last_event_deleted_is_found(ledger: Path) -> None:
 def test_the_last_event_deleted_with_the_head_rewritten_is_found(ledger: Path) -> None:
     with raw(ledger) as db:
         record = _row(db, EVENTS)[2]
-        previous = _row(db, EVENTS - 1)[14]
+        previous = _row(db, EVENTS - 1)[13]
         db.execute(f"DELETE FROM events WHERE seq = {EVENTS}")
         db.execute("UPDATE meta SET value = ? WHERE key = 'head_seq'", (str(EVENTS - 1),))
         db.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (previous,))
@@ -771,9 +771,7 @@ def test_a_file_that_is_not_a_ledger_is_refused_unchanged(
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize(
-    "kind", list(NOT_LEDGERS)
-)
+@pytest.mark.parametrize("kind", list(NOT_LEDGERS))
 def test_a_file_that_is_not_a_ledger_is_refused_with_nothing_left_beside_it(
     tmp_path: Path, kind: str
 ) -> None:

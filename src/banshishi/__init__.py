@@ -17,6 +17,8 @@ from ._appeal import AppealOutcome as AppealOutcome
 from ._breakdown import Breakdown as Breakdown
 from ._calendar import WorkCalendar as WorkCalendar
 from ._calendar import china_calendar as china_calendar
+from ._campaign import Campaign as Campaign
+from ._campaign import simulate_campaign as simulate_campaign
 from ._channel import Channel as Channel
 from ._charter import ProjectCharter as ProjectCharter
 from ._command import Command as Command
@@ -109,6 +111,9 @@ from ._rectification import Rectification as Rectification
 from ._rectification import RectificationCause as RectificationCause
 from ._replay import replay as replay
 from ._replay import replay_pledge as replay_pledge
+from ._report import GROUPINGS as GROUPINGS
+from ._report import ReportRow as ReportRow
+from ._report import report_rows as report_rows
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
@@ -157,6 +162,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 
 __all__ = [
     "DEFAULT_TIMEZONE",
+    "GROUPINGS",
     "THREE_RATES_WEIGHTS",
     "THREE_REVIEWS_WEIGHTS",
     "Actor",
@@ -167,6 +173,7 @@ __all__ = [
     "BanshishiError",
     "BatchRefusedError",
     "Breakdown",
+    "Campaign",
     "ChainReport",
     "Channel",
     "ChronologyError",
@@ -224,6 +231,7 @@ __all__ = [
     "Rectification",
     "RectificationCause",
     "Refusal",
+    "ReportRow",
     "Role",
     "RoleError",
     "SlaLevel",
@@ -284,10 +292,12 @@ __all__ = [
     "redo_rate",
     "replay",
     "replay_pledge",
+    "report_rows",
     "resolution_rate",
     "response_rate",
     "return_rate",
     "satisfaction_rate",
+    "simulate_campaign",
     "sla_level",
     "structure",
     "sweep",

@@ -8,8 +8,6 @@ Every choice comes from one seeded ``random.Random`` and every step is dated, so
 the same arguments always give the same ledgers.
 """
 
-import bisect
-import functools
 import heapq
 import itertools
 import random
@@ -18,14 +16,40 @@ from collections.abc import Callable
 from typing import Any, final
 
 import attrs
-import pendulum
 from pendulum import DateTime
 
 from ._actor import Actor
 from ._appeal import AppealGrounds
-from ._channel import Channel
-from ._charter import ProjectCharter
-from ._command import Command, PledgeCommand, Refusal
+from ._campaign_data import (
+    _AFTER_HOURS,
+    _ANSWERS,
+    _APPEALS,
+    _CATALOGUE,
+    _CENTRE,
+    _CHANNEL_WEIGHTS,
+    _CLERKS,
+    _DEPARTMENTS,
+    _DISPATCHERS,
+    _GIVEN,
+    _LEADER,
+    _LIMIT_HOURS,
+    _LOCAL,
+    _MOBILE,
+    _MONGOLIAN,
+    _REVIEWERS,
+    _ROUND_WEIGHTS,
+    _SURNAMES,
+    _VILLAGES,
+    DAYS,
+    END,
+    START,
+    SWEEP_RULES,
+    TIME_LIMITS,
+    _staff,
+    county_units,
+)
+from ._campaign_pledges import PledgeCampaign, check
+from ._command import Command
 from ._dismissal import DismissalReason
 from ._engine import collector_paused
 from ._errors import InvalidTypeError, InvalidValueError
@@ -36,152 +60,16 @@ from ._ledger import Ledger
 from ._location import Location
 from ._milestone import Milestone
 from ._person import Person, Role
-from ._pledge import Pledge, PledgeListKind, PledgerKind
 from ._pledge_ledger import PledgeLedger
 from ._policy import WorkflowPolicy
 from ._rating import Rating
-from ._sweep import SweepRules, sweep
+from ._sweep import sweep
 from ._target_group import TargetGroup
 from ._time import FixedClock
 from ._time_limit import TimeLimit
-from ._track import Track, Urgency
-from ._unit import Level, Unit, UnitTree
+from ._track import Track
+from ._unit import UnitTree
 from ._visit import VisitOutcome
-
-ZONE = "Asia/Shanghai"
-START = pendulum.datetime(2026, 7, 1, tz=ZONE)
-END = pendulum.datetime(2026, 9, 30, 20, tz=ZONE)
-DAYS = 92
-SWEEP_RULES = SweepRules(escalate_overdue=True)
-TIME_LIMITS = {
-    Track.IMMEDIATE: TimeLimit.working_days(2),
-    Track.JOINT: TimeLimit.working_days(15),
-    Track.SUPERVISED: TimeLimit.working_days(10),
-    Track.TRACKED: TimeLimit.working_days(30),
-}
-_LIMIT_HOURS = {track: limit.amount * 7 for track, limit in TIME_LIMITS.items()}
-
-_CENTRE = "rexian"
-_DEPARTMENTS = {  # county departments and utilities, by unit id
-    "zhujian": "县住房和城乡建设局", "jiaotong": "县交通运输局", "gongdian": "县供电公司",
-    "shuiwu": "县水务局", "renshe": "县人力资源和社会保障局", "minzheng": "县民政局",
-    "jiaoyu": "县教育局", "yibao": "县医疗保障局", "chengguan": "县城市管理综合执法局",
-    "reli": "县热力公司",
-}  # fmt: skip
-_TOWNSHIPS = {  # id: name, villages or communities
-    "t1": ("城关街道", "幸福社区 建设路社区 文化社区"),
-    "t2": ("东城街道", "东苑社区 朝阳社区"),
-    "t3": ("西山镇", "西山村 石门村 柳树沟村"),
-    "t4": ("河口镇", "河口村 红星村"),
-    "t5": ("北河苏木", "巴音嘎查 乌兰嘎查"),
-    "t6": ("南湖镇", "南湖村 新民村 桃园村"),
-}
-_VILLAGES = tuple(  # id, township id, the place's statistical division code, its name
-    (f"{tid}v{v}", tid, f"150125{t:03d}{v:03d}", f"{town}{village}")
-    for t, (tid, (town, villages)) in enumerate(_TOWNSHIPS.items(), 1)
-    for v, village in enumerate(villages.split(), 1)
-)
-
-
-def _kind(line: str) -> tuple[str, str, Urgency, str, TargetGroup | None]:
-    """One line of the catalogue below, read."""
-    title, field, label, owner, *group = line.split()
-    urgency = next(urgency for urgency in Urgency if urgency.label == label)
-    return title, field, urgency, owner.strip("-"), TargetGroup(group[0]) if group else None
-
-
-# One kind of issue a line: title, field, 急/难/愁/盼, the department that owns it ("-":
-# the village or township where it happens) and the target group it concerns, if any.
-_CATALOGUE = tuple(
-    _kind(line)
-    for line in """
-小区路灯不亮，夜间出行不便 市政设施 急 chengguan
-楼道漏水，墙皮脱落 物业管理 急 -
-突发停水，居民生活受影响 供水 急 shuiwu
-频繁停电，电压不稳 供电 急 gongdian
-下水道堵塞，污水外溢 市政设施 急 chengguan
-窨井盖缺失，存在安全隐患 市政设施 急 chengguan
-夜间施工噪音扰民 环境 急 chengguan
-电梯故障，老人出行困难 物业管理 急 zhujian elderly
-独居老人家中漏雨需要帮助 养老服务 急 - elderly
-流浪犬聚集，存在伤人隐患 社区治理 急 -
-拖欠农民工工资 劳动保障 难 renshe flexible_workers
-外卖骑手工伤认定难 劳动保障 难 renshe flexible_workers
-道路破损，坑洼不平 道路交通 难 jiaotong
-农村饮用水水质浑浊 供水 难 shuiwu
-物业与业主纠纷长期未解决 物业管理 难 zhujian
-牧民扩大养殖缺少资金 农牧业 难 -
-小区停车难，车辆乱停乱放 停车 愁 chengguan
-供暖管网试压漏水，担心冬季供暖 供暖 愁 reli
-老旧小区没有电梯，老人上下楼难 住房 愁 zhujian elderly
-异地就医医保报销慢 医疗保障 愁 yibao
-孩子入学学位紧张 教育 愁 jiaoyu children
-餐馆油烟扰民长期未解决 环境 愁 chengguan
-盼望增开公交线路 道路交通 盼 jiaotong
-建议建设社区老年食堂 养老服务 盼 minzheng elderly
-希望增设口袋公园和健身器材 公共服务 盼 -
-村组道路硬化 道路交通 盼 jiaotong
-盼建快递小哥爱心驿站 公共服务 盼 - flexible_workers
-希望开设暑期托管班 教育 盼 jiaoyu children
-""".strip().splitlines()
-)
-# Hotline, portal, new media, service centre, suggestion box, mailbox, 随手拍, field
-# visit, council, micro-wish, other: the hotline takes the most.
-_CHANNEL_WEIGHTS = dict(zip(Channel, (42, 7, 9, 12, 2, 2, 12, 6, 3, 4, 1), strict=True))
-_AFTER_HOURS = (Channel.HOTLINE, Channel.MOBILE_PLATFORM, Channel.NEW_MEDIA, Channel.PORTAL)
-_LOCAL = frozenset(  # taken in by the village or community itself
-    {Channel.SERVICE_CENTRE, Channel.SUGGESTION_BOX, Channel.FIELD_VISIT}
-    | {Channel.RESIDENTS_COUNCIL, Channel.MICRO_WISH}
-)
-_ROUND_WEIGHTS = ((46, 35, 11, 6, 2), (25, 45, 22, 7, 1), (30, 45, 25, 0, 0))  # best first
-_ANSWERS = ("已派员现场核实并处理完毕", "已协调相关单位完成维修", "已完成整改，经回访运行正常")
-_APPEALS = dict(zip(AppealGrounds, ("诉求人反映的是另一处问题", "诉求超出政策范围，恶意差评",
-                                    "差评内容不属于本单位承办范围"), strict=True))  # fmt: skip
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红梅鹏辉国志海燕文亮斌宇浩婷雪"
-_MONGOLIAN = ("巴特尔", "其木格", "乌日娜", "斯琴", "额尔敦", "萨仁", "那顺", "图雅")
-_MOBILE = ("134", "135", "136", "137", "138", "139", "150", "151", "158", "159", "187", "188")
-_PLEDGE_KINDS = {  # who claims, on which list: how often
-    (PledgerKind.LEADER, PledgeListKind.SERVICE_LIST): 3,
-    (PledgerKind.PARTY_MEMBER, PledgeListKind.VANGUARD_POST): 2,
-    (PledgerKind.PARTY_MEMBER, PledgeListKind.COMMUNITY_CLAIM): 2,
-    (PledgerKind.PARTY_MEMBER, PledgeListKind.SERVICE_LIST): 2,
-    (PledgerKind.ORGANISATION, PledgeListKind.LIVELIHOOD_PLAN): 2,
-    (PledgerKind.LEADERSHIP_TEAM, PledgeListKind.LIVELIHOOD_PLAN): 1,
-}
-_PLEDGE_TITLES = (
-    "为独居老人安装烟感报警器", "协调增设小区停车位", "硬化村组道路2公里", "开设暑期托管班",
-    "建设社区老年食堂", "设立快递小哥爱心驿站", "整治背街小巷环境卫生", "疏通村内排水沟渠",
-    "维修村文化广场路灯", "为困难党员送医送药", "帮助牧民申请贴息贷款", "组织义诊进社区",
-)  # fmt: skip
-
-_DISPATCHERS = tuple(Actor(id=f"dispatch-{n}", role=Role.DISPATCHER, unit=_CENTRE) for n in "12")
-_REVIEWERS = tuple(Actor(id=f"review-{n}", role=Role.REVIEWER, unit=_CENTRE) for n in "12")
-_CLERKS = tuple(Actor(id=f"clerk-{n}", role=Role.INTAKE_CLERK, unit=_CENTRE) for n in "123")
-_LEADER = Actor(id="ld-county", role=Role.LEADER, unit="county")
-_ORG_DEPT = Actor(id="org-dept", role=Role.SUPERVISOR, unit="county")  # 县委组织部
-_PLATFORM = Actor(id="platform", role=Role.SYSTEM)
-
-
-@functools.cache
-def _staff(role: Role, unit: str | None, prefix: str = "h") -> Actor:
-    """The one member of ``unit`` who acts in ``role``: a handler unless said otherwise."""
-    assert unit is not None, "an actor of a unit needs the unit"
-    return Actor(id=f"{prefix}-{unit}", role=role, unit=unit)
-
-
-def county_units() -> UnitTree:
-    """The example county: its hotline centre, ten departments, six townships and
-    their villages or communities."""
-    units = [Unit(id="county", name="示例县", level=Level.COUNTY)]
-    units.append(Unit(id=_CENTRE, name="县12345热线中心", level=Level.COUNTY, parent="county"))
-    for uid, name in _DEPARTMENTS.items():
-        units.append(Unit(id=uid, name=name, level=Level.COUNTY, parent="county"))
-    for tid, (town, _) in _TOWNSHIPS.items():
-        units.append(Unit(id=tid, name=town, level=Level.TOWNSHIP, parent="county"))
-    for vid, tid, _, place in _VILLAGES:
-        units.append(Unit(id=vid, name=place, level=Level.VILLAGE, parent=tid))
-    return UnitTree(units)
 
 
 @final
@@ -222,9 +110,6 @@ class _Case:
     visited: bool = False
 
 
-_PledgeStep = tuple[DateTime, str, Actor, str, dict[str, Any]]
-
-
 class _Simulation:
     """One run: dated actions in a queue, applied to the ledgers in time order."""
 
@@ -246,7 +131,9 @@ class _Simulation:
     def run(self, progress: Callable[[int, int], None] | None) -> None:
         """Pledges first, then the issues day by day, sweeping each working evening."""
         self._arrivals()
-        self._simulate_pledges()
+        PledgeCampaign(
+            self.rng, self.pledges, [case.issue for case in self.cases], self.count
+        ).simulate()
         for arrival in self.cases:
             self._push(arrival.issue.received_at, "receive", arrival)
         for n in range(DAYS):
@@ -283,7 +170,7 @@ class _Simulation:
 
     def _flush(self) -> None:
         batch, self.batch = self.batch, []
-        _check(self.ledger.apply_many(batch))
+        check(self.ledger.apply_many(batch))
 
     def _sweep(self, at: DateTime) -> None:
         """The evening SLA sweep; escalated items now need a supervisor's sign-off."""
@@ -590,148 +477,6 @@ class _Simulation:
             self._step(case, "void_rating", reviewer, at, "经回访核实，申诉理由成立，评价作废")
         else:
             self._step(case, "reject_appeal", reviewer, at, "经核实，差评事由属实，申诉驳回")
-
-    # -- pledges --------------------------------------------------------------------------
-
-    def _simulate_pledges(self) -> None:
-        """About one pledge per twenty issues: a key project with its parts, then
-        leaders', members' and organisations' own items, some claiming an issue."""
-        rng, commands = self.rng, self._key_project()
-        ordinary = max(3, self.count // 20 - 5)
-        withdrawn = rng.sample(range(ordinary), 1 if ordinary < 40 else 2)
-        received = [case.issue.received_at for case in self.cases]
-        for n in range(ordinary):
-            kind, list_kind = rng.choices(list(_PLEDGE_KINDS), list(_PLEDGE_KINDS.values()))[0]
-            actor, pledger = self._pledger(kind)
-            claimed = START.add(days=rng.randint(0, 71), minutes=rng.randint(540, 1020))
-            publish = self._elapsed(claimed, 1440, 4320)
-            deadline = publish.add(days=rng.randint(20, 75)).at(17, 30)
-            finish = publish + (deadline - publish) * rng.uniform(0.35, 1.25)
-            issue, title = None, rng.choice(_PLEDGE_TITLES)
-            known_by = bisect.bisect(received, claimed)
-            recent = self.cases[max(0, known_by - 200) : known_by]
-            known = [c.issue for c in recent if c.issue.track is not Track.IMMEDIATE]
-            if known and rng.random() < 0.3:  # a leader or member takes on a citizen's issue
-                issue, title = (chosen := rng.choice(known)).id, f"领办群众诉求：{chosen.title}"
-            pledge = Pledge(
-                id=f"PL-2026-{n + 1:04d}", title=title, pledger=pledger, pledger_kind=kind,
-                list_kind=list_kind, claimed_at=claimed, unit=actor.unit, issue=issue,
-                deadline=deadline, milestones=_pledge_milestones(rng.randint(2, 4)),
-            )  # fmt: skip
-            ending = "withdraw" if n in withdrawn else "fulfil"
-            commands += self._keep(pledge, actor, publish, finish, ending=ending)
-        _check(self.pledges.apply_many(commands))
-
-    def _key_project(self) -> list[PledgeCommand]:
-        """A county leader's 重点民生项目 with its charter, and four townships' parts."""
-        key, on = "KP-2026-01", functools.partial(pendulum.datetime, 2026, tz=ZONE)
-        charter = ProjectCharter(
-            goal="完成城区12个老旧小区改造，加装电梯30部", measures=("摸底", "分片施工", "验收"),
-            lead=_LEADER.id, task_force=("zhujian", "gongdian", "t1", "t2"),
-            deadline=on(12, 31, 17, 30),
-        )  # fmt: skip
-        steps = (
-            Milestone(name="立项"),
-            Milestone(name="资金拨付"),
-            Milestone(name="竣工", weight=2),
-        )
-        project = Pledge(
-            id=key, title="城区老旧小区改造和加装电梯", pledger=_LEADER.id, unit="county",
-            pledger_kind=PledgerKind.LEADER, list_kind=PledgeListKind.KEY_PROJECT,
-            claimed_at=on(7, 2, 9, 30), milestones=steps,
-        )  # fmt: skip
-        commands = self._keep(project, _LEADER, on(7, 6, 10), on(8, 31, 16), charter=charter)
-        for tid, weight, deadline, finish in (
-            ("t1", 3, on(9, 15, 17, 30), on(8, 20, 15)),
-            ("t2", 2, on(9, 15, 17, 30), on(9, 8, 11)),
-            ("t3", 2, on(11, 30, 17, 30), on(11, 20, 16)),
-            ("t6", 1, on(11, 30, 17, 30), on(12, 20, 16)),
-        ):
-            part = Pledge(
-                id=f"{key}-{tid}", title=f"{_TOWNSHIPS[tid][0]}老旧小区改造", pledger=tid,
-                unit=tid, pledger_kind=PledgerKind.LEADERSHIP_TEAM,
-                list_kind=PledgeListKind.LIVELIHOOD_PLAN, claimed_at=on(7, 8, 9), parent=key,
-                weight=weight, deadline=deadline, milestones=_pledge_milestones(3),
-            )  # fmt: skip
-            leader = _staff(Role.LEADER, tid, "ld")
-            commands += self._keep(part, leader, on(7, 10, 9), finish, ending="fulfil")
-        return commands
-
-    def _pledger(self, kind: PledgerKind) -> tuple[Actor, str]:
-        """Who acts on a pledge of ``kind``, and the pledger's id."""
-        rng = self.rng
-        village, town = rng.choice(_VILLAGES)[0], rng.choice(list(_TOWNSHIPS))
-        if kind is PledgerKind.LEADER:
-            actor = rng.choice((_LEADER, _staff(Role.LEADER, town, "ld")))
-            return actor, actor.id
-        if kind is PledgerKind.PARTY_MEMBER:
-            number = rng.randint(1, 30)
-            member = Actor(id=f"pm-{village}-{number}", role=Role.PARTY_MEMBER, unit=village)
-            return member, member.id
-        if kind is PledgerKind.ORGANISATION:  # the village party branch, by its secretary
-            return _staff(Role.PARTY_MEMBER, village, "sec"), village
-        return _staff(Role.LEADER, town, "ld"), town
-
-    def _keep(
-        self, pledge: Pledge, actor: Actor, publish: DateTime, finish: DateTime, *,
-        ending: str = "open", charter: ProjectCharter | None = None,
-    ) -> list[PledgeCommand]:  # fmt: skip
-        """Claim ``pledge``; return its later steps up to the end of the quarter: published,
-        started, milestones done towards ``finish``, then fulfilled or withdrawn (or
-        neither yet, for an open ``ending``)."""
-        rng = self.rng
-        self.pledges.claim(pledge, actor=actor)
-        start = publish.add(days=1)
-        steps: list[_PledgeStep] = [
-            (publish, "publish", actor, "", {"charter": charter} if charter else {}),
-            (start, "start", actor, "", {}),
-        ]
-        names = [milestone.name for milestone in pledge.milestones]
-        if ending == "withdraw":
-            note = "因上级统一规划，该事项并入县级项目实施，撤回承诺"
-            names = []
-            steps.append((start.add(days=rng.randint(3, 12)), "withdraw", actor, note, {}))
-        for k, name in enumerate(names[:-1] if ending == "open" else names, 1):
-            at = start + (finish - start) * (k / len(names))
-            steps.append((at, "complete_milestone", actor, "", {"milestone": name}))
-        if ending == "fulfil":
-            done = finish.add(minutes=rng.randint(1200, 5760))
-            verifier = _ORG_DEPT if rng.random() < 0.7 else rng.choice(_REVIEWERS)
-            steps.append((done, "fulfil", verifier, "经核验已兑现承诺，予以销号", {}))
-            steps += self._late(pledge, done)
-        steps.sort(key=lambda step: step[0])
-        return [
-            PledgeCommand(pledge_id=pledge.id, event=event, actor=who, at=at, note=note, args=args)
-            for at, event, who, note, args in steps
-            if at <= END
-        ]
-
-    def _late(self, pledge: Pledge, done: DateTime) -> list[_PledgeStep]:
-        """A pledge kept after its deadline is marked overdue, and often given more time."""
-        if pledge.deadline is None or done <= pledge.deadline.add(days=1):
-            return []
-        lapsed = pledge.deadline.add(days=1)
-        steps: list[_PledgeStep] = [(lapsed, "lapse", _PLATFORM, "", {})]
-        if done > lapsed.add(days=3) and self.rng.random() < 0.6:
-            later = {"deadline": pledge.deadline.add(days=30)}
-            steps.append((lapsed.add(days=2), "extend", _ORG_DEPT, "受汛期影响，同意延期", later))
-        return steps
-
-
-def _pledge_milestones(count: int) -> tuple[Milestone, ...]:
-    """The first ``count`` stages of a pledged item; carrying it out weighs double."""
-    names = ("走访摸底", "制定方案", "组织实施", "群众评议")[:count]
-    return tuple(Milestone(name=name, weight=2 if name == "组织实施" else 1) for name in names)
-
-
-def _check(refused: tuple[Refusal, ...]) -> None:
-    """A refused step is a bug in the simulation: stop at the first one."""
-    if refused:
-        first = refused[0]
-        raise RuntimeError(
-            f"the simulation took {len(refused)} step(s) the workflow refused; "
-            f"the first: {first.command!r}: {first.error}"
-        )
 
 
 def simulate_campaign(

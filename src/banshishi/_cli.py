@@ -167,16 +167,14 @@ def _campaign_title(campaign: Any) -> str:
 
 
 def _dashboard(store: LedgerStore, at: DateTime, out: Console, *, title: str) -> None:
-    lines = store.summaries()
-    units = store.units
-    everything = report_rows(lines, at=at)[0].figures
+    everything = store.figures(at=at)
     out.print(f"[bold]banshishi dashboard: {title}[/bold]")
     out.print(status_line(everything))
     out.print(overview_table(everything, title="Every rate"))
     key_rates = ("completion", "on_time", "satisfaction")
-    by_track = report_rows(lines, at=at, by="track")
+    by_track = store.report(at=at, by="track")
     out.print(rates_table(by_track, title="By track (四办)", rates=key_rates))
-    by_unit = [row for row in report_rows(lines, at=at, by="unit", units=units) if row.depth <= 1]
+    by_unit = [row for row in store.report(at=at, by="unit") if row.depth <= 1]
     out.print(rates_table(by_unit, title="By unit, each with everything under it",
                           rates=key_rates))  # fmt: skip
     pledges = store.pledge_summaries()
@@ -193,13 +191,13 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
     with _existing(options.db) as store:
         if as_of is None:
             at = pendulum.now(DEFAULT_TIMEZONE)
-            lines = store.summaries()
+            rows = store.report(at=at, by=options.by)
         else:
             at = as_of
             with progress_bar(err, "rebuilding the ledger as of then", 1) as update:
                 lines = store.summaries_as_of(as_of)
                 update(1, 1)
-        rows = report_rows(lines, at=at, by=options.by, units=store.units)
+            rows = report_rows(lines, at=at, by=options.by, units=store.units)
     if options.format == "json":
         write_json(rows, sys.stdout, at=at, by=options.by)
     elif options.format == "csv":

@@ -17,6 +17,7 @@ import attrs
 from pendulum import DateTime
 
 from ._event import Event
+from ._figures import Facts
 from ._person import Role
 from ._status import STATUSES, IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
@@ -129,6 +130,19 @@ class EventStore(Protocol):
         """The issue lines that match every filter given."""
         ...
 
+    def issue_fact_counts(
+        self, *, at: DateTime, group: str | None = None
+    ) -> Iterator[tuple[Any, Facts, int]]:
+        """Every issue line reduced to its group key and its :data:`Facts` (overdue
+        judged at ``at``), identical ones merged with how many there are.
+
+        ``group`` is ``None`` (the key is ``None``), a column (``unit``,
+        ``track``, ``channel``, ``urgency``: the key is its stored value), or
+        ``hour`` (hours since 1970 UTC of receipt). A backend may answer this
+        in the database: a million lines fold into a few thousand.
+        """
+        ...
+
     def pledge_summaries(self) -> Iterator[PledgeSummary]:
         """Every pledge line."""
         ...
@@ -204,11 +218,6 @@ def link(previous: str, seq: int, subject: str, record_id: str, version: int, at
     version, at, then the columns of :func:`encode`: unambiguous, and simple to
     compute again in any language.
     """
-    parts = [previous, _field(str(seq)), _field(subject), _field(record_id),
-             _field(str(version)), _field(at)]  # fmt: skip
-    parts += ["~" if value is None else _field(value) for value in columns]
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
-
-
-def _field(text: str) -> str:
-    return f"{len(text)}:{text}"
+    fields = (str(seq), subject, record_id, str(version), at, *columns)
+    text = "".join(["~" if value is None else f"{len(value)}:{value}" for value in fields])
+    return hashlib.sha256(f"{previous}{text}".encode()).hexdigest()

@@ -16,6 +16,7 @@ import attrs
 from pendulum import DateTime
 
 from ._rate import Rate
+from ._rating import Rating
 from ._status import IssueStatus, PledgeStatus
 from ._summary import OPEN_STATUSES, IssueSummary, PledgeSummary, micros
 from ._time import as_datetime
@@ -84,6 +85,25 @@ class IssueFigures:
         )
 
 
+Facts = tuple[
+    IssueStatus, bool, bool, bool | None, bool, bool, bool, bool, Rating | None, bool | None
+]
+"""What the rates count of one issue: status, overdue, signed_for, on_time,
+handed_over, returned, answered, redone, rating, resolved. Issues alike in all
+of these count alike, so a store can hand over each combination once with how
+many issues share it."""
+
+
+def facts_of(line: IssueSummary, now: int) -> Facts:
+    """The facts of one summary line, with overdue judged at ``now`` (see :func:`micros`)."""
+    deadline = line.deadline_us
+    overdue = line.status in OPEN_STATUSES and deadline is not None and deadline < now
+    return (
+        line.status, overdue, line.signed_for, line.on_time, line.handed_over, line.returned,
+        line.answered, line.redone, line.rating, line.resolved,
+    )  # fmt: skip
+
+
 def issue_figures(
     summaries: Iterable[IssueSummary], *, at: DateTime, basically_satisfied: bool = True
 ) -> IssueFigures:
@@ -95,47 +115,53 @@ def issue_figures(
     counts as satisfied unless ``basically_satisfied=False``.
     """
     now = micros(as_datetime(at, field="at"))
+    return figures_of_facts(
+        ((facts_of(line, now), 1) for line in summaries), basically_satisfied=basically_satisfied
+    )
+
+
+def figures_of_facts(
+    counted: Iterable[tuple[Facts, int]], *, basically_satisfied: bool = True
+) -> IssueFigures:
+    """Every issue rate over issues given as (facts, how many issues share them)."""
     basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
     statuses: Counter[IssueStatus] = Counter()
     received = overdue = 0
     signed = on_time = judged = handed = returned = answered = redone = 0
     rated = satisfied = resolved = 0
-    open_statuses = OPEN_STATUSES
     dismissed_status = IssueStatus.DISMISSED
-    for line in summaries:
-        received += 1
-        status = line.status
-        statuses[status] += 1
+    for facts, n in counted:
+        status, late, signed_for, in_time, handed_over, sent_back, told, redo, rating, solved = (
+            facts
+        )
+        received += n
+        statuses[status] += n
         if status is dismissed_status:
             continue
-        if status in open_statuses:
-            deadline = line.deadline_us
-            if deadline is not None and deadline < now:
-                overdue += 1
-        signed += line.signed_for
-        if line.on_time is not None:
-            judged += 1
-            on_time += line.on_time
-        if line.handed_over:
-            handed += 1
-            returned += line.returned
-        if line.answered:
-            answered += 1
-            redone += line.redone
-        rating = line.rating
+        overdue += late * n
+        signed += signed_for * n
+        if in_time is not None:
+            judged += n
+            on_time += in_time * n
+        if handed_over:
+            handed += n
+            returned += sent_back * n
+        if told:
+            answered += n
+            redone += redo * n
         if rating is not None:
-            rated += 1
-            satisfied += rating.counts_as_satisfied(basically_satisfied=basically_satisfied)
-            resolved += bool(line.resolved)
+            rated += n
+            satisfied += rating.counts_as_satisfied(basically_satisfied=basically_satisfied) * n
+            resolved += bool(solved) * n
     dismissed = statuses[dismissed_status]
-    counted = received - dismissed
+    counted_issues = received - dismissed
     return IssueFigures(
         received=received,
         dismissed=dismissed,
         overdue=overdue,
         statuses=MappingProxyType(dict(statuses)),
-        response=Rate(signed, counted),
-        completion=Rate(statuses[IssueStatus.CLOSED], counted),
+        response=Rate(signed, counted_issues),
+        completion=Rate(statuses[IssueStatus.CLOSED], counted_issues),
         on_time=Rate(on_time, judged),
         satisfaction=Rate(satisfied, rated),
         resolution=Rate(resolved, rated),

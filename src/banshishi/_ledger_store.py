@@ -29,20 +29,22 @@ from ._errors import (
     InconsistentRecordError,
     InvalidTypeError,
     NotFoundError,
+    StoreError,
 )
 from ._event import Event
 from ._event_store import Append, ChainReport, EventStore
-from ._figures import IssueFigures, issue_figures
+from ._figures import IssueFigures, figures_of_facts
 from ._issue import Issue
 from ._ledger import Ledger
 from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from ._replay import replay, replay_pledge
+from ._report import ReportRow, store_report_rows
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
-from ._time import Clock, optional_moment
+from ._time import Clock, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import whole_given
@@ -87,6 +89,8 @@ class LedgerStore:
         """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
         there is no file). A file that is not a banshishi ledger raises
         :class:`NotALedgerError` and is left untouched."""
+        check_policy(policy, field="LedgerStore.policy")
+        check_clock(clock, field="LedgerStore.clock")
         return cls(SqliteEventStore(path, create=create, timeout=timeout), policy=policy,
                    clock=clock)  # fmt: skip
 
@@ -336,6 +340,8 @@ class LedgerStore:
         """
         units = None
         if unit is not None:
+            if not isinstance(unit, str):
+                raise InvalidTypeError(field="unit", value=unit, problem="must be a unit id")
             tree = self.units
             units = tree.subtree(unit) if tree is not None and unit in tree else (unit,)
         return list(
@@ -355,7 +361,13 @@ class LedgerStore:
 
     def figures(self, *, at: DateTime) -> IssueFigures:
         """Every issue rate as things stand, with overdue items counted at ``at``."""
-        return issue_figures(self._store.issue_summaries(), at=at)
+        return figures_of_facts((facts, n) for _, facts, n in self._store.issue_fact_counts(at=at))
+
+    def report(self, *, at: DateTime, by: str | None = None) -> list[ReportRow]:
+        """Every rate with its counts as things stand, one row per group (``by``:
+        unit, track, channel, urgency or period, the month of receipt), then the
+        total. By unit, each unit of the saved tree counts everything under it."""
+        return store_report_rows(self._store, at=at, by=by, units=self.units)
 
     def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
         """Every issue rebuilt from its events; with ``as_of``, from the events up
@@ -481,23 +493,37 @@ class LedgerStore:
     ) -> None:
         """Make sure the record is cached and current, and note its version before
         this write (once per write)."""
-        book = self._book(subject)
         key = (subject, record_id)
-        if expected is not None:
-            expected = whole_given(expected, field="expected_version")
-            actual = self._store.version(subject, record_id)
-            if actual != expected:
+        if key in touched:
+            return
+        book = self._book(subject)
+        if not isinstance(record_id, str):
+            raise InvalidTypeError(
+                field=f"{subject.value}_id", value=record_id, problem="must be a string"
+            )
+        actual = self._store.version(subject, record_id)
+        if expected is not None and whole_given(expected, field="expected_version") != actual:
+            raise ConcurrencyError(
+                field=f"{subject.value} {record_id!r} version", value=expected,
+                problem=f"is stale: the store holds version {actual}",
+                hint="Someone else wrote first; read the record again and retry.",
+            )  # fmt: skip
+        if record_id in book:
+            cached = len(book._row(record_id).history) // WIDTH
+            if cached != actual:
+                del book._rows[record_id]  # a retry reads it again
+                if expected is not None:  # the caller has read the version the store holds
+                    self._hydrate(subject, record_id)
+                    touched[key] = actual
+                    return
                 raise ConcurrencyError(
-                    field=f"{subject.value} {record_id!r} version", value=expected,
+                    field=f"{subject.value} {record_id!r} version", value=cached,
                     problem=f"is stale: the store holds version {actual}",
-                    hint="Someone else wrote first; read the record again and retry.",
+                    hint="Another writer moved it on since this store read it; retry.",
                 )  # fmt: skip
-            if record_id in book and len(book._row(record_id).history) // WIDTH != actual:
-                del book._rows[record_id]
         if record_id not in book:
             self._hydrate(subject, record_id)
-        if key not in touched:
-            touched[key] = len(book._row(record_id).history) // WIDTH
+        touched[key] = actual
 
     def _hydrate(self, subject: Subject, record_id: object) -> None:
         if not isinstance(record_id, str):
@@ -580,7 +606,9 @@ class _item:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  _: object) -> None:  # fmt: skip
-        if isinstance(error, BanshishiError) and not isinstance(error, BatchRefusedError):
+        # A store's own refusal (a stale version, say) is not the item's fault: it
+        # goes out as it is, for the caller to retry.
+        if isinstance(error, BanshishiError) and not isinstance(error, StoreError):
             raise BatchRefusedError(
                 field=f"{self._field}[{self._index}]",
                 value=self._value,

@@ -4,17 +4,20 @@ ready for a terminal table, CSV or JSON."""
 
 import csv
 import json
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import IO, Any, final
 
 import attrs
 from pendulum import DateTime
 
+from ._channel import Channel
 from ._errors import InvalidValueError
-from ._figures import ISSUE_RATES, IssueFigures, issue_figures, issue_figures_by
-from ._labels import LabelledEnum
-from ._summary import IssueSummary, from_micros
-from ._time import format_instant
+from ._event_store import EventStore
+from ._figures import ISSUE_RATES, Facts, IssueFigures, facts_of, figures_of_facts
+from ._summary import IssueSummary, from_micros, micros
+from ._time import as_datetime, format_instant
+from ._track import Track, Urgency
 from ._unit import UnitTree
 
 GROUPINGS = ("unit", "track", "channel", "urgency", "period")
@@ -53,49 +56,75 @@ def report_rows(
     never percentages averaged); issues with no unit, or a unit the tree does
     not know, get rows of their own.
     """
-    lines = list(summaries)
-    total = ReportRow(group="all", label="全部 all", depth=0, figures=issue_figures(lines, at=at))
+    _check_by(by)
+    now = micros(as_datetime(at, field="at"))
+    key = _key_of(by)
+    counted = ((key(line), facts_of(line, now), 1) for line in summaries)
+    return rows_of_counts(counted, by=by, units=units)
+
+
+def store_report_rows(
+    store: EventStore, *, at: DateTime, by: str | None = None, units: UnitTree | None = None
+) -> list[ReportRow]:
+    """:func:`report_rows` over every issue in ``store`` as it stands, with the
+    lines folded by the store (:meth:`EventStore.issue_fact_counts`)."""
+    _check_by(by)
+    group = "hour" if by == "period" else by
+    convert = _STORED_KEYS.get(by, lambda value: value)
+    counted = (
+        (convert(value), facts, n)
+        for value, facts, n in store.issue_fact_counts(at=at, group=group)
+    )
+    return rows_of_counts(counted, by=by, units=units)
+
+
+def rows_of_counts(
+    counted: Iterable[tuple[Any, Facts, int]], *, by: str | None, units: UnitTree | None
+) -> list[ReportRow]:
+    """Report rows from (group key, facts, how many issues): one row per key,
+    then the total."""
+    groups: dict[Any, list[tuple[Facts, int]]] = {}
+    for key, facts, n in counted:
+        groups.setdefault(key, []).append((facts, n))
+    figures = {key: figures_of_facts(items) for key, items in groups.items()}
+    everything = figures_of_facts(item for items in groups.values() for item in items)
+    total = ReportRow(group="all", label="全部 all", depth=0, figures=everything)
     if by is None:
         return [total]
-    if by not in GROUPINGS:
+    if by == "unit":
+        return [*_by_unit(figures, units), total]
+    if by == "period":
+        rows = [ReportRow(group=k, label=k, depth=0, figures=f) for k, f in figures.items()]
+        return [*sorted(rows, key=lambda row: row.group), total]
+    members = sorted(figures, key=_ORDER.__getitem__)
+    rows = [
+        ReportRow(group=m.value, label=f"{m.label} {m.value}", depth=0, figures=figures[m])
+        for m in members
+    ]
+    return [*rows, total]
+
+
+def _check_by(by: str | None) -> None:
+    if by is not None and by not in GROUPINGS:
         raise InvalidValueError(
             field="by", value=by, problem=f"must be one of {', '.join(GROUPINGS)}"
         )
-    if by == "unit":
-        return [*_by_unit(lines, at, units), total]
+
+
+def _key_of(by: str | None) -> Callable[[IssueSummary], Any]:
+    if by is None:
+        return lambda line: None
     if by == "period":
-        rows = _grouped(lines, _month_of(), at, label=str)
-        return [*sorted(rows, key=lambda row: row.group), total]
-    key: Callable[[IssueSummary], Any] = lambda line: getattr(line, by)  # noqa: E731
-    rows = _grouped(lines, key, at, label=lambda member: f"{member.label} {member.value}")
-    return [*sorted(rows, key=lambda row: _order(row.group, type(getattr(lines[0], by)))), total]
+        month = _month_of_hour()
+        return lambda line: month(line.received_us // _HOUR_US)
+    return attrgetter(by)
 
 
-def _order(value: str, kind: type) -> int:
-    members = [member.value for member in kind] if issubclass(kind, LabelledEnum) else []
-    return members.index(value) if value in members else len(members)
-
-
-def _grouped(
-    lines: list[IssueSummary],
-    key: Callable[[IssueSummary], Hashable],
-    at: DateTime,
-    *,
-    label: Callable[[Any], str],
-) -> list[ReportRow]:
-    groups = issue_figures_by(lines, key, at=at)
-    return [
-        ReportRow(group=str(getattr(k, "value", k)), label=label(k), depth=0, figures=figures)
-        for k, figures in groups.items()
-    ]
-
-
-def _month_of() -> Callable[[IssueSummary], str]:
+def _month_of_hour() -> Callable[[int], str]:
     # Memoised per hour: zones offset by whole hours start a month on an hour.
     months: dict[int, str] = {}
 
-    def month(line: IssueSummary) -> str:
-        hour = line.received_us // _HOUR_US
+    def month(hour: int) -> str:
         text = months.get(hour)
         if text is None:
             text = months[hour] = from_micros(hour * _HOUR_US).format("YYYY-MM")
@@ -104,24 +133,33 @@ def _month_of() -> Callable[[IssueSummary], str]:
     return month
 
 
-def _by_unit(lines: list[IssueSummary], at: DateTime, units: UnitTree | None) -> list[ReportRow]:
-    groups = issue_figures_by(lines, lambda line: line.unit, at=at)
-    known = {unit: f for unit, f in groups.items() if units is not None and unit in units}
+_ORDER = {member: n for kind in (Track, Channel, Urgency) for n, member in enumerate(kind)}
+
+_STORED_KEYS: dict[str | None, Callable[[Any], Any]] = {
+    "track": Track,
+    "channel": Channel,
+    "urgency": Urgency,
+    "period": _month_of_hour(),
+}
+
+
+def _by_unit(figures: dict[Any, IssueFigures], units: UnitTree | None) -> list[ReportRow]:
+    known = {unit: f for unit, f in figures.items() if units is not None and unit in units}
     rows: list[ReportRow] = []
     if units is not None and known:
-        for unit_id, figures in units.roll_up(known).items():
+        for unit_id, rolled in units.roll_up(known).items():
             rows.append(
                 ReportRow(
                     group=unit_id,
                     label=units[unit_id].name,
                     depth=len(units.ancestors(unit_id)),
-                    figures=figures,
+                    figures=rolled,
                 )
             )
-    for unit, figures in groups.items():
+    for unit, unit_figures in figures.items():
         if unit not in known:
             name = UNASSIGNED if unit is None else unit
-            rows.append(ReportRow(group=name, label=name, depth=0, figures=figures))
+            rows.append(ReportRow(group=name, label=name, depth=0, figures=unit_figures))
     return rows
 
 

@@ -29,6 +29,7 @@ from ._errors import (
     StoreError,
 )
 from ._event_store import GENESIS, Append, ChainReport, StoredEvent, decode, encode, link
+from ._figures import Facts
 from ._pledge import PledgeListKind, PledgerKind
 from ._rating import Rating
 from ._status import IssueStatus, PledgeStatus, Subject
@@ -41,6 +42,17 @@ FORMAT = "banshishi-ledger"
 SCHEMA = 1
 _HEADER = b"SQLite format 3\x00"
 _IDS_PER_QUERY = 500
+_GROUP_KEYS = {
+    "unit": "unit",
+    "track": "track",
+    "channel": "channel",
+    "urgency": "urgency",
+    "hour": "received_us / 3600000000",
+}
+"""What :meth:`SqliteEventStore.issue_fact_counts` may group by: a column, or
+the hour of receipt (hours since 1970 UTC)."""
+_STATUS = {member.value: member for member in IssueStatus}
+_RATING = {member.value: member for member in Rating}
 
 _EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
 _ISSUE_COLUMNS = (
@@ -59,7 +71,6 @@ CREATE TABLE events (
     record_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     at TEXT NOT NULL,
-    at_us INTEGER NOT NULL,
     name TEXT NOT NULL, actor TEXT NOT NULL, unit TEXT, role TEXT NOT NULL,
     from_status TEXT, to_status TEXT NOT NULL, note TEXT NOT NULL, data TEXT NOT NULL,
     hash TEXT NOT NULL,
@@ -224,12 +235,10 @@ class SqliteEventStore:
                     version += 1
                     at, columns = encode(event)
                     previous = link(previous, seq, subject, record_id, version, at, columns)
-                    rows.append(
-                        (seq, subject, record_id, version, at, micros(event.at), *columns, previous)
-                    )
+                    rows.append((seq, subject, record_id, version, at, *columns, previous))
             self._db.executemany(
-                f"INSERT INTO events (seq, subject, record_id, version, at, at_us, "
-                f"{_EVENT_COLUMNS}, hash) VALUES ({', '.join('?' * 15)})",
+                f"INSERT INTO events (seq, subject, record_id, version, at, "
+                f"{_EVENT_COLUMNS}, hash) VALUES ({', '.join('?' * 14)})",
                 rows,
             )
             self._db.executemany(
@@ -290,17 +299,17 @@ class SqliteEventStore:
         if record_id is not None:
             where.append("record_id = ?")
             params.append(record_id)
-        if until is not None:
-            where.append("at_us <= ?")
-            params.append(micros(as_datetime(until, field="until")))
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         order = "version" if record_id is not None else "seq"
         query = (
             f"SELECT seq, subject, record_id, version, at, {_EVENT_COLUMNS}, hash FROM events "
             f"{clause} ORDER BY {order}"
         )
+        moment = None if until is None else as_datetime(until, field="until")
         for row in self._db.execute(query, params):
-            yield _stored(row)
+            stored = _stored(row)
+            if moment is None or stored.event.at <= moment:
+                yield stored
 
     def records(self, subject: Subject) -> Iterator[tuple[str, list[StoredEvent]]]:
         current: str | None = None
@@ -349,6 +358,29 @@ class SqliteEventStore:
         cursor.arraysize = 10_000
         while rows := cursor.fetchmany():
             yield from map(_issue_line, rows)
+
+    def issue_fact_counts(
+        self, *, at: DateTime, group: str | None = None
+    ) -> Iterator[tuple[Any, Facts, int]]:
+        # Only identical lines are merged here; what they count for is decided by
+        # figures_of_facts, as for lines read one by one.
+        key = "NULL" if group is None else _GROUP_KEYS[group]
+        query = (
+            f"SELECT {key}, status, status NOT IN ('closed', 'dismissed') AND deadline_us < ?, "
+            "signed_for, on_time, handed_over, returned, answered, redone, rating, resolved, "
+            "count(*) FROM issues GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"
+        )
+        now = micros(as_datetime(at, field="at"))
+        for row in self._db.execute(query, (now,)):
+            (value, status, late, signed, on_time, handed, returned, answered, redone, rating,
+             resolved, count) = row  # fmt: skip
+            facts: Facts = (
+                _STATUS[status], bool(late), bool(signed),
+                None if on_time is None else bool(on_time), bool(handed), bool(returned),
+                bool(answered), bool(redone), None if rating is None else _RATING[rating],
+                None if resolved is None else bool(resolved),
+            )  # fmt: skip
+            yield value, facts, count
 
     def pledge_summaries(self) -> Iterator[PledgeSummary]:
         for row in self._db.execute(f"SELECT {_PLEDGE_COLUMNS} FROM pledges ORDER BY rowid"):

@@ -104,7 +104,13 @@ class IssueSummary:
     @classmethod
     def of(cls, issue: Issue, *, version: int, as_of: DateTime | None = None) -> "IssueSummary":
         """The line for ``issue`` as it stood at ``as_of`` (now if ``None``), read
-        through the same :class:`Issue` methods the rates use."""
+        through the same :class:`Issue` methods the rates use.
+
+        With ``as_of``, the rate facts (status, deadline, flags, rating) are those
+        of then, while the descriptive fields (unit, track, channel, urgency,
+        category) are the issue's present ones; :meth:`LedgerStore.summaries_as_of`
+        rebuilds the issue as it stood instead, and has those of then too.
+        """
         status = issue.status_as_of(as_of)
         if status is None:
             raise InvalidValueError(
