@@ -6,6 +6,7 @@ import banshishi
 
 # Adding or removing an export must be a deliberate edit of this list.
 EXPECTED_EXPORTS = {
+    "Dashboard",
     "GROUPINGS",
     "ReportRow",
     "report_rows",

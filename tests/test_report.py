@@ -59,3 +59,11 @@ def test_store_figures_match_the_rate_functions_over_full_issues(store):
 
 def test_groupings_are_exported_for_callers():
     assert GROUPINGS == REPORT_GROUPINGS
+
+
+@pytest.mark.parametrize("at", MOMENTS, ids=lambda m: m.to_date_string())
+def test_the_dashboard_equals_the_reports_it_gathers(store, at):
+    dashboard = store.dashboard(at=at)
+    assert dashboard.everything == store.figures(at=at)
+    assert dashboard.by_track == store.report(at=at, by="track")
+    assert dashboard.by_unit == store.report(at=at, by="unit")

@@ -112,6 +112,7 @@ from ._rectification import RectificationCause as RectificationCause
 from ._replay import replay as replay
 from ._replay import replay_pledge as replay_pledge
 from ._report import GROUPINGS as GROUPINGS
+from ._report import Dashboard as Dashboard
 from ._report import ReportRow as ReportRow
 from ._report import report_rows as report_rows
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
@@ -181,6 +182,7 @@ __all__ = [
     "Command",
     "CompositeScore",
     "ConcurrencyError",
+    "Dashboard",
     "DismissalReason",
     "DuplicateError",
     "Evaluation",

@@ -7,6 +7,7 @@ a refused import), with the reason on standard error.
 """
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from ._event_csv import export_events, read_events
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
 from ._report import GROUPINGS, report_rows, write_csv, write_json
+from ._sqlite_file import side_files
 from ._sqlite_store import SqliteEventStore
 from ._terminal import overview_table, pledge_table, progress_bar, rates_table, status_line
 from ._time import DEFAULT_TIMEZONE, parse_instant
@@ -44,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BanshishiError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         return BAD_INPUT
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:  # a file missing, unreadable, not UTF-8
         err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         return BAD_INPUT
     return code
@@ -144,18 +146,26 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
             )  # fmt: skip
     with progress_bar(err, "simulating the quarter", 1) as update:
         campaign = simulate_campaign(issues=options.issues, seed=options.seed, progress=update)
-    if path.exists():
-        _remove(path)
     total = len(campaign.ledger) + len(campaign.pledges)
-    with LedgerStore.open(path, create=True, policy=campaign.policy) as store:
-        store.save_units(campaign.units)
-        with progress_bar(err, f"writing {path}", total) as update:
-            written = store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+    # Written under a temporary name and moved into place only when complete, so a
+    # failure leaves the old ledger (or nothing) where --db points.
+    building = path.with_name(f".{path.name}.{os.getpid()}.demo")
+    _remove(building)
+    try:
+        with LedgerStore.open(building, create=True, policy=campaign.policy) as store:
+            store.save_units(campaign.units)
+            with progress_bar(err, f"writing {path}", total) as update:
+                written = store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+        _remove(path)
+        os.replace(building, path)
+    finally:
+        _remove(building)
+    with LedgerStore.open(path, policy=campaign.policy) as store:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
     state = "intact" if report else f"BROKEN: {report.problem}"
     out.print(f"\n{written:,} events written to {path}; hash chain {state}.", markup=False)
-    return OK
+    return OK if report else BROKEN
 
 
 def _campaign_title(campaign: Any) -> str:
@@ -167,14 +177,15 @@ def _campaign_title(campaign: Any) -> str:
 
 
 def _dashboard(store: LedgerStore, at: DateTime, out: Console, *, title: str) -> None:
-    everything = store.figures(at=at)
+    dashboard = store.dashboard(at=at)
+    everything = dashboard.everything
     out.print(f"[bold]banshishi dashboard: {title}[/bold]")
     out.print(status_line(everything))
     out.print(overview_table(everything, title="Every rate"))
     key_rates = ("completion", "on_time", "satisfaction")
-    by_track = store.report(at=at, by="track")
+    by_track = dashboard.by_track
     out.print(rates_table(by_track, title="By track (四办)", rates=key_rates))
-    by_unit = [row for row in store.report(at=at, by="unit") if row.depth <= 1]
+    by_unit = [row for row in dashboard.by_unit if row.depth <= 1]
     out.print(rates_table(by_unit, title="By unit, each with everything under it",
                           rates=key_rates))  # fmt: skip
     pledges = store.pledge_summaries()
@@ -224,8 +235,13 @@ def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
         if options.output == "-":
             count = export_events(store, sys.stdout)
         else:
-            with open(options.output, "w", encoding="utf-8", newline="") as file:
-                count = export_events(store, file)
+            target = Path(options.output)
+            try:
+                with target.open("w", encoding="utf-8", newline="") as file:
+                    count = export_events(store, file)
+            except BaseException:
+                target.unlink(missing_ok=True)  # no half-written export left behind
+                raise
     err.print(f"{count:,} events exported.")
     return OK
 
@@ -258,8 +274,8 @@ def _existing(path: str) -> LedgerStore:
 
 
 def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for leftover in (path, *side_files(path)):
+        leftover.unlink(missing_ok=True)
 
 
 def _moment(text: str | None) -> DateTime | None:

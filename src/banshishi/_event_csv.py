@@ -47,7 +47,17 @@ def read_events(file: IO[str]) -> list[tuple[str, list[Event]]]:
 
     A bad row raises :class:`InvalidValueError` naming its line and column.
     """
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # notes and data can be long
     reader = csv.reader(file)
+    try:
+        return _read(reader)
+    except csv.Error as error:
+        raise InvalidValueError(
+            field=f"line {reader.line_num}", value=str(error), problem="is not valid CSV"
+        ) from None
+
+
+def _read(reader: Any) -> list[tuple[str, list[Event]]]:
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
         raise InvalidValueError(
@@ -103,7 +113,7 @@ def import_events(store: LedgerStore, file: IO[str]) -> int:
 
 def _number(cells: dict[str, str], column: str, line: int) -> int:
     text = cells[column]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise InvalidValueError(
             field=f"line {line}, column {column}", value=text, problem="must be a whole number"
         )
@@ -111,10 +121,13 @@ def _number(cells: dict[str, str], column: str, line: int) -> int:
 
 
 def _event(subject: str, at: str, columns: Iterable[Any], line: int) -> Event:
+    cells = tuple(columns)
     try:
         Subject(subject)
-        return decode(subject, at, tuple(columns))
-    except (BanshishiError, ValueError) as error:
+        return decode(subject, at, cells)
+    except (BanshishiError, ValueError, RecursionError) as error:
         raise InvalidValueError(
-            field=f"line {line}", value=subject, problem=f"is not a valid event: {error}"
+            field=f"line {line}",
+            value=(subject, at, *cells),
+            problem=f"is not a valid event: {error}",
         ) from None

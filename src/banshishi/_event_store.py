@@ -11,11 +11,12 @@ say) implements :class:`EventStore` and passes the same tests.
 import hashlib
 import json
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any, Protocol, final
+from typing import Any, Protocol, final, runtime_checkable
 
 import attrs
 from pendulum import DateTime
 
+from ._errors import ConcurrencyError
 from ._event import Event
 from ._figures import Facts
 from ._person import Role
@@ -78,6 +79,17 @@ class ChainReport:
         return self.intact
 
 
+def stale_version(subject: Subject, record_id: str, got: int, actual: int) -> ConcurrencyError:
+    """The refusal of a write made against version ``got`` of a record now at ``actual``."""
+    return ConcurrencyError(
+        field=f"{subject.value} {record_id!r} version",
+        value=got,
+        problem=f"is stale: the store holds version {actual}",
+        hint="Someone else wrote first; read the record again and retry.",
+    )
+
+
+@runtime_checkable
 class EventStore(Protocol):
     """What :class:`LedgerStore` needs from a backend."""
 
@@ -131,14 +143,15 @@ class EventStore(Protocol):
         ...
 
     def issue_fact_counts(
-        self, *, at: DateTime, group: str | None = None
+        self, *, at: DateTime, group: str | tuple[str, ...] | None = None
     ) -> Iterator[tuple[Any, Facts, int]]:
         """Every issue line reduced to its group key and its :data:`Facts` (overdue
         judged at ``at``), identical ones merged with how many there are.
 
-        ``group`` is ``None`` (the key is ``None``), a column (``unit``,
-        ``track``, ``channel``, ``urgency``: the key is its stored value), or
-        ``hour`` (hours since 1970 UTC of receipt). A backend may answer this
+        ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit id),
+        ``track``, ``channel`` or ``urgency`` (the member), or ``hour`` (whole
+        hours since 1970 UTC of receipt, rounded down); a tuple of these
+        groups by all of them at once, and the key is the tuple of values. A backend may answer this
         in the database: a million lines fold into a few thousand.
         """
         ...

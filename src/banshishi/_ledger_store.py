@@ -24,7 +24,6 @@ from ._engine import WIDTH, collector_paused, entry_of
 from ._errors import (
     BanshishiError,
     BatchRefusedError,
-    ConcurrencyError,
     DuplicateError,
     InconsistentRecordError,
     InvalidTypeError,
@@ -32,7 +31,7 @@ from ._errors import (
     StoreError,
 )
 from ._event import Event
-from ._event_store import Append, ChainReport, EventStore
+from ._event_store import Append, ChainReport, EventStore, stale_version
 from ._figures import IssueFigures, figures_of_facts
 from ._issue import Issue
 from ._ledger import Ledger
@@ -40,14 +39,14 @@ from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from ._replay import replay, replay_pledge
-from ._report import ReportRow, store_report_rows
+from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
 from ._time import Clock, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
-from ._validators import whole_given
+from ._validators import items_given, iterable_given, whole_given
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while long work goes on."""
@@ -72,6 +71,10 @@ class LedgerStore:
         clock: Clock | None = None,
     ) -> None:
         check_policy(policy, field="LedgerStore.policy")
+        if not isinstance(store, EventStore):
+            raise InvalidTypeError(
+                field="store", value=store, problem="must implement the EventStore protocol"
+            )
         self._store = store
         self._issues = Ledger(policy=policy, clock=clock)
         self._pledges = PledgeLedger(policy=policy, clock=clock)
@@ -125,7 +128,7 @@ class LedgerStore:
     def receive_many(self, issues: Iterable[Issue], *, actor: Actor) -> int:
         """Receive every issue, all in one transaction: if any is refused, none is
         written (:class:`BatchRefusedError`). Returns how many were received."""
-        items = list(issues)
+        items = list(iterable_given(issues, field="issues"))
 
         def work(touched: dict[_Key, int]) -> None:
             for index, issue in enumerate(items):
@@ -161,11 +164,7 @@ class LedgerStore:
         refused with :class:`ConcurrencyError` if the issue has moved on since.
         """
 
-        def work(touched: dict[_Key, int]) -> None:
-            self._touch(Subject.ISSUE, issue_id, touched, expected_version)
-            self._issues.apply(issue_id, event, actor=actor, at=at, note=note, **args)
-
-        self._write(work)
+        self._take(Subject.ISSUE, issue_id, event, actor, at, note, expected_version, args)
         return self._issues.status(issue_id)
 
     def apply_pledge(
@@ -181,11 +180,7 @@ class LedgerStore:
     ) -> PledgeStatus:
         """Take one step on one pledge (as :meth:`PledgeLedger.apply`) and write it."""
 
-        def work(touched: dict[_Key, int]) -> None:
-            self._touch(Subject.PLEDGE, pledge_id, touched, expected_version)
-            self._pledges.apply(pledge_id, event, actor=actor, at=at, note=note, **args)
-
-        self._write(work)
+        self._take(Subject.PLEDGE, pledge_id, event, actor, at, note, expected_version, args)
         return self._pledges.status(pledge_id)
 
     def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int:
@@ -196,7 +191,7 @@ class LedgerStore:
         ``error`` say which and why) and nothing is written. Returns the number
         of events written.
         """
-        items = list(commands)
+        items = list(iterable_given(commands, field="commands"))
 
         def work(touched: dict[_Key, int]) -> None:
             for index, command in enumerate(items):
@@ -254,9 +249,9 @@ class LedgerStore:
         issue_lines: list[IssueSummary] = []
         pledge_lines: list[PledgeSummary] = []
         seen: set[_Key] = set()
-        for index, (record_id, events) in enumerate(histories):
-            with _item(index, record_id, "histories"):
-                recorded = tuple(events)
+        for index, item in enumerate(iterable_given(histories, field="histories")):
+            with _item(index, item, "histories"):
+                record_id, recorded = _history_given(item, f"histories[{index}]")
                 subject = recorded[0].subject if recorded else Subject.ISSUE
                 key = (subject, record_id)
                 if key in seen or self._store.version(subject, record_id):
@@ -363,6 +358,11 @@ class LedgerStore:
         """Every issue rate as things stand, with overdue items counted at ``at``."""
         return figures_of_facts((facts, n) for _, facts, n in self._store.issue_fact_counts(at=at))
 
+    def dashboard(self, *, at: DateTime) -> Dashboard:
+        """Every rate for all issues, by track and by unit, as things stand: one
+        pass over the store, with overdue items counted at ``at``."""
+        return store_dashboard(self._store, at=at, units=self.units)
+
     def report(self, *, at: DateTime, by: str | None = None) -> list[ReportRow]:
         """Every rate with its counts as things stand, one row per group (``by``:
         unit, track, channel, urgency or period, the month of receipt), then the
@@ -411,8 +411,11 @@ class LedgerStore:
         report = self._store.verify()
         if not report or not deep:
             return report
-        issues = {line.id: line for line in self._store.issue_summaries()}
-        pledges = {line.id: line for line in self._store.pledge_summaries()}
+        try:
+            issues = {line.id: line for line in self._store.issue_summaries()}
+            pledges = {line.id: line for line in self._store.pledge_summaries()}
+        except StoreError as error:
+            return ChainReport(intact=False, events=report.events, problem=str(error))
         for record_id, events in self._records(Subject.ISSUE, None):
             rebuilt = IssueSummary.of(replay(events, policy=self.policy), version=len(events))
             if issues.get(record_id) != rebuilt:
@@ -470,44 +473,53 @@ class LedgerStore:
                 )
             touched[(subject, record_id)] = 0
 
+    def _take(
+        self,
+        subject: Subject,
+        record_id: str,
+        event: str,
+        actor: Actor,
+        at: DateTime | None,
+        note: str,
+        expected: int | None,
+        args: dict[str, Any],
+    ) -> None:
+        def work(touched: dict[_Key, int]) -> None:
+            self._touch(subject, record_id, touched, expected)
+            self._book(subject)._apply(record_id, event, actor, at, note, args)
+
+        self._write(work)
+
     def _command(self, command: object, touched: dict[_Key, int]) -> None:
         if isinstance(command, Command):
-            self._touch(Subject.ISSUE, command.issue_id, touched, None)
-            self._issues.apply(
-                command.issue_id, command.event, actor=command.actor, at=command.at,
-                note=command.note, **command.args,
-            )  # fmt: skip
+            subject, record_id = Subject.ISSUE, command.issue_id
         elif isinstance(command, PledgeCommand):
-            self._touch(Subject.PLEDGE, command.pledge_id, touched, None)
-            self._pledges.apply(
-                command.pledge_id, command.event, actor=command.actor, at=command.at,
-                note=command.note, **command.args,
-            )  # fmt: skip
+            subject, record_id = Subject.PLEDGE, command.pledge_id
         else:
             raise InvalidTypeError(
                 field="command", value=command, problem="must be a Command or a PledgeCommand"
             )
+        self._touch(subject, record_id, touched, None)
+        self._book(subject)._apply(
+            record_id, command.event, command.actor, command.at, command.note, command.args
+        )
 
     def _touch(
         self, subject: Subject, record_id: str, touched: dict[_Key, int], expected: int | None
     ) -> None:
         """Make sure the record is cached and current, and note its version before
         this write (once per write)."""
-        key = (subject, record_id)
-        if key in touched:
-            return
-        book = self._book(subject)
         if not isinstance(record_id, str):
             raise InvalidTypeError(
                 field=f"{subject.value}_id", value=record_id, problem="must be a string"
             )
+        key = (subject, record_id)
+        if key in touched:
+            return
+        book = self._book(subject)
         actual = self._store.version(subject, record_id)
         if expected is not None and whole_given(expected, field="expected_version") != actual:
-            raise ConcurrencyError(
-                field=f"{subject.value} {record_id!r} version", value=expected,
-                problem=f"is stale: the store holds version {actual}",
-                hint="Someone else wrote first; read the record again and retry.",
-            )  # fmt: skip
+            raise stale_version(subject, record_id, expected, actual)
         if record_id in book:
             cached = len(book._row(record_id).history) // WIDTH
             if cached != actual:
@@ -516,20 +528,12 @@ class LedgerStore:
                     self._hydrate(subject, record_id)
                     touched[key] = actual
                     return
-                raise ConcurrencyError(
-                    field=f"{subject.value} {record_id!r} version", value=cached,
-                    problem=f"is stale: the store holds version {actual}",
-                    hint="Another writer moved it on since this store read it; retry.",
-                )  # fmt: skip
+                raise stale_version(subject, record_id, cached, actual)
         if record_id not in book:
             self._hydrate(subject, record_id)
         touched[key] = actual
 
-    def _hydrate(self, subject: Subject, record_id: object) -> None:
-        if not isinstance(record_id, str):
-            raise InvalidTypeError(
-                field=f"{subject.value}_id", value=record_id, problem="must be a string"
-            )
+    def _hydrate(self, subject: Subject, record_id: str) -> None:
         events = self._history(subject, record_id)
         if subject is Subject.ISSUE:
             self._issues.add(replay(events, policy=self.policy))
@@ -637,10 +641,21 @@ def _mismatch(
     return ChainReport(intact=False, events=report.events, problem=problem)
 
 
+def _history_given(item: object, field: str) -> tuple[str, tuple[Event, ...]]:
+    if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+        raise InvalidTypeError(
+            field=field, value=item, problem="must be a pair (record id, events)"
+        )
+    events = tuple(items_given(item[1], Event, field=f"{field}[1]"))
+    return item[0], events
+
+
 def _members(value: Any, kind: type, field: str) -> list[Any] | None:
     if value is None:
         return None
-    items = [value] if isinstance(value, kind) else list(value)
+    if isinstance(value, str) and not isinstance(value, kind):
+        raise InvalidTypeError(field=field, value=value, problem=f"must be a {kind.__name__}")
+    items = [value] if isinstance(value, kind) else list(iterable_given(value, field=field))
     for item in items:
         if not isinstance(item, kind):
             raise InvalidTypeError(field=field, value=item, problem=f"must be a {kind.__name__}")

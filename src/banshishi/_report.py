@@ -78,6 +78,25 @@ def store_report_rows(
     return rows_of_counts(counted, by=by, units=units)
 
 
+@final
+@attrs.frozen(kw_only=True)
+class Dashboard:
+    """Every rate at a glance: for all issues, by track, and by unit (each unit
+    with everything under it), as :meth:`LedgerStore.dashboard` gives them."""
+
+    everything: IssueFigures
+    by_track: list[ReportRow]
+    by_unit: list[ReportRow]
+
+
+def store_dashboard(store: EventStore, *, at: DateTime, units: UnitTree | None) -> Dashboard:
+    """The dashboard of every issue in ``store``, from one fold by unit and track."""
+    counts = list(store.issue_fact_counts(at=at, group=("unit", "track")))
+    by_track = rows_of_counts(((t, f, n) for (_, t), f, n in counts), by="track", units=None)
+    by_unit = rows_of_counts(((u, f, n) for (u, _), f, n in counts), by="unit", units=units)
+    return Dashboard(everything=by_track[-1].figures, by_track=by_track, by_unit=by_unit)
+
+
 def rows_of_counts(
     counted: Iterable[tuple[Any, Facts, int]], *, by: str | None, units: UnitTree | None
 ) -> list[ReportRow]:
@@ -135,12 +154,7 @@ def _month_of_hour() -> Callable[[int], str]:
 
 _ORDER = {member: n for kind in (Track, Channel, Urgency) for n, member in enumerate(kind)}
 
-_STORED_KEYS: dict[str | None, Callable[[Any], Any]] = {
-    "track": Track,
-    "channel": Channel,
-    "urgency": Urgency,
-    "period": _month_of_hour(),
-}
+_STORED_KEYS: dict[str | None, Callable[[Any], Any]] = {"period": _month_of_hour()}
 
 
 def _by_unit(figures: dict[Any, IssueFigures], units: UnitTree | None) -> list[ReportRow]:

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -37,7 +38,7 @@ def rates_table(rows: Sequence[ReportRow], *, title: str, rates: Sequence[str] =
         table.add_column(f"{_RATE_NAMES[name]}\n{name}", justify="right")
     for row in rows:
         figures = row.figures
-        label = ("  " * row.depth) + row.label
+        label = ("  " * row.depth) + escape(row.label)
         table.add_row(
             f"[bold]{label}[/bold]" if row.group == "all" else label,
             _count(figures.received),
@@ -85,7 +86,7 @@ def pledge_table(groups: dict[str, PledgeFigures], *, title: str) -> Table:
     table.add_column("践诺率", justify="right")
     for label, figures in groups.items():
         rate = figures.completion
-        table.add_row(label, _count(figures.pledges), _count(rate.numerator),
+        table.add_row(escape(label), _count(figures.pledges), _count(rate.numerator),
                       _count(rate.denominator), rate.format())  # fmt: skip
     return table
 
