@@ -14,7 +14,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, final
 
-import attrs
 from pendulum import DateTime
 
 from ._actor import Actor
@@ -22,16 +21,13 @@ from ._book import Book
 from ._command import Command, PledgeCommand
 from ._engine import WIDTH, collector_paused, entry_of
 from ._errors import (
-    BanshishiError,
-    BatchRefusedError,
     DuplicateError,
-    InconsistentRecordError,
     InvalidTypeError,
     NotFoundError,
     StoreError,
 )
 from ._event import Event
-from ._event_store import Append, ChainReport, EventStore, stale_version
+from ._event_store import ChainReport, EventStore, stale_version
 from ._figures import IssueFigures, figures_of_facts
 from ._issue import Issue
 from ._ledger import Ledger
@@ -42,11 +38,20 @@ from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
-from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
+from ._store_batch import (
+    Batch,
+    check_created,
+    history_given,
+    line_of_row,
+    mismatch,
+    refused_item,
+    replayed_line,
+)
+from ._summary import IssueSummary, PledgeSummary
 from ._time import Clock, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
-from ._validators import items_given, iterable_given, whole_given
+from ._validators import iterable_given, members_given, whole_given
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while long work goes on."""
@@ -132,7 +137,7 @@ class LedgerStore:
 
         def work(touched: dict[_Key, int]) -> None:
             for index, issue in enumerate(items):
-                with _item(index, issue, "issues"):
+                with refused_item(index, issue, "issues"):
                     self._receive(issue, actor, "", touched)
 
         self._write(work)
@@ -195,7 +200,7 @@ class LedgerStore:
 
         def work(touched: dict[_Key, int]) -> None:
             for index, command in enumerate(items):
-                with _item(index, command, "commands"):
+                with refused_item(index, command, "commands"):
                     self._command(command, touched)
 
         return self._write(work)
@@ -245,13 +250,11 @@ class LedgerStore:
         pledge, beginning with its ``receive`` or ``claim``. If any record cannot
         be rebuilt or is already stored, nothing is written.
         """
-        appends: list[Append] = []
-        issue_lines: list[IssueSummary] = []
-        pledge_lines: list[PledgeSummary] = []
+        batch = Batch()
         seen: set[_Key] = set()
-        for index, item in enumerate(iterable_given(histories, field="histories")):
-            with _item(index, item, "histories"):
-                record_id, recorded = _history_given(item, f"histories[{index}]")
+        for index, entry in enumerate(iterable_given(histories, field="histories")):
+            with refused_item(index, entry, "histories"):
+                record_id, recorded = history_given(entry, f"histories[{index}]")
                 subject = recorded[0].subject if recorded else Subject.ISSUE
                 key = (subject, record_id)
                 if key in seen or self._store.version(subject, record_id):
@@ -259,27 +262,8 @@ class LedgerStore:
                         field=f"{subject.value}_id", value=record_id, problem="is already stored"
                     )
                 seen.add(key)
-                version = len(recorded)
-                if subject is Subject.ISSUE:
-                    issue = replay(recorded, policy=self.policy)
-                    issue_lines.append(IssueSummary.of(issue, version=version))
-                    if issue.id != record_id:
-                        raise InconsistentRecordError(
-                            field="record_id", value=record_id,
-                            problem=f"differs from the id its events record ({issue.id!r})",
-                        )  # fmt: skip
-                else:
-                    pledge = replay_pledge(recorded, policy=self.policy)
-                    pledge_lines.append(PledgeSummary.of(pledge, version=version))
-                    if pledge.id != record_id:
-                        raise InconsistentRecordError(
-                            field="record_id", value=record_id,
-                            problem=f"differs from the id its events record ({pledge.id!r})",
-                        )  # fmt: skip
-                appends.append(Append(record_id=record_id, events=recorded, expected_version=0))
-        if appends:
-            self._store.append(appends, issues=issue_lines, pledges=pledge_lines)
-        return sum(len(append.events) for append in appends)
+                batch.add(record_id, recorded, 0, replayed_line(record_id, recorded, self.policy))
+        return batch.write(self._store)
 
     def save_units(self, tree: UnitTree) -> None:
         """Keep the unit tree with the ledger, for reports by unit."""
@@ -342,8 +326,8 @@ class LedgerStore:
         return list(
             self._store.issue_summaries(
                 units=units,
-                status=_members(status, IssueStatus, "status"),
-                track=_members(track, Track, "track"),
+                status=members_given(status, IssueStatus, "status"),
+                track=members_given(track, Track, "track"),
                 received_from=optional_moment(received_from, field="received_from"),
                 received_before=optional_moment(received_before, field="received_before"),
                 overdue_at=optional_moment(overdue_at, field="overdue_at"),
@@ -419,12 +403,12 @@ class LedgerStore:
         for record_id, events in self._records(Subject.ISSUE, None):
             rebuilt = IssueSummary.of(replay(events, policy=self.policy), version=len(events))
             if issues.get(record_id) != rebuilt:
-                return _mismatch(report, Subject.ISSUE, record_id, issues.get(record_id), rebuilt)
+                return mismatch(report, Subject.ISSUE, record_id, issues.get(record_id), rebuilt)
         for record_id, events in self._records(Subject.PLEDGE, None):
             pledge = replay_pledge(events, policy=self.policy)
             again = PledgeSummary.of(pledge, version=len(events))
             if pledges.get(record_id) != again:
-                return _mismatch(report, Subject.PLEDGE, record_id, pledges.get(record_id), again)
+                return mismatch(report, Subject.PLEDGE, record_id, pledges.get(record_id), again)
         return report
 
     # -- internals ------------------------------------------------------------------------
@@ -541,122 +525,30 @@ class LedgerStore:
             self._pledges.add(replay_pledge(events, policy=self.policy))
 
     def _commit(self, touched: dict[_Key, int]) -> int:
-        appends: list[Append] = []
-        issue_lines: list[IssueSummary] = []
-        pledge_lines: list[PledgeSummary] = []
+        batch = Batch()
         written: list[tuple[Any, int, tuple[Event, ...]]] = []
         for (subject, record_id), start in touched.items():
             book = self._book(subject)
             row = book._row(record_id)
             events = book._events(row, start)
-            if not events:
-                continue
-            appends.append(Append(record_id=record_id, events=events, expected_version=start))
-            written.append((row, start, events))
-            version = start + len(events)
-            if subject is Subject.ISSUE:
-                line = issue_summary_of_row(record_id, row, WIDTH)
-                if line is None:
-                    line = IssueSummary.of(book._record(record_id), version=version)
-                issue_lines.append(line)
-            else:
-                pledge_lines.append(PledgeSummary.of(book._record(record_id), version=version))
-        if appends:
-            self._store.append(appends, issues=issue_lines, pledges=pledge_lines)
+            if events:
+                batch.add(record_id, events, start, line_of_row(book, record_id, row))
+                written.append((row, start, events))
+        count = batch.write(self._store)
         # Keep the events just written in the rows, so they are not built again.
         for row, start, events in written:
-            row.history[start * WIDTH :] = [item for event in events for item in entry_of(event)]
-        return sum(len(append.events) for append in appends)
+            row.history[start * WIDTH :] = [entry for event in events for entry in entry_of(event)]
+        return count
 
     def _forget(self, touched: dict[_Key, int]) -> None:
         for subject, record_id in touched:
             self._book(subject)._rows.pop(record_id, None)
 
     def _write_records(self, book: Book, ids: list[str]) -> int:
-        subject = book.machine.steps.subject
-        appends: list[Append] = []
-        issue_lines: list[IssueSummary] = []
-        pledge_lines: list[PledgeSummary] = []
+        batch = Batch()
         for record_id in ids:
             row = book._row(record_id)
             events = book._events(row)
-            first = events[0] if events else None
-            if first is None or first.name != book.machine.steps.create or first.from_status:
-                raise InconsistentRecordError(
-                    field=f"{subject.value} {record_id!r}.history",
-                    value=first,
-                    problem=f"does not begin with the {book.machine.steps.create!r} event",
-                    hint="Only records received or claimed on a ledger can be stored.",
-                )
-            appends.append(Append(record_id=record_id, events=events, expected_version=0))
-            if subject is Subject.ISSUE:
-                line = issue_summary_of_row(record_id, row, WIDTH)
-                assert line is not None  # the history is not empty
-                issue_lines.append(line)
-            else:
-                pledge_lines.append(PledgeSummary.of(book._record(record_id), version=len(events)))
-        self._store.append(appends, issues=issue_lines, pledges=pledge_lines)
-        return sum(len(append.events) for append in appends)
-
-
-class _item:
-    """Turn a refusal of one item of a batch into :class:`BatchRefusedError`."""
-
-    def __init__(self, index: int, value: object, field: str) -> None:
-        self._index, self._value, self._field = index, value, field
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 _: object) -> None:  # fmt: skip
-        # A store's own refusal (a stale version, say) is not the item's fault: it
-        # goes out as it is, for the caller to retry.
-        if isinstance(error, BanshishiError) and not isinstance(error, StoreError):
-            raise BatchRefusedError(
-                field=f"{self._field}[{self._index}]",
-                value=self._value,
-                problem="was refused, so nothing in the batch was written",
-                hint=f"The refusal: {error}",
-                index=self._index,
-                error=error,
-            ) from error
-
-
-def _mismatch(
-    report: ChainReport, subject: Subject, record_id: str, stored: Any, rebuilt: Any
-) -> ChainReport:
-    if stored is None:
-        problem = f"{subject.value} {record_id!r} has no summary line"
-    else:
-        fields = [
-            name
-            for name in attrs.fields_dict(type(rebuilt))
-            if getattr(stored, name) != getattr(rebuilt, name)
-        ]
-        problem = (
-            f"the summary of {subject.value} {record_id!r} differs from its events in "
-            f"{', '.join(fields)}"
-        )
-    return ChainReport(intact=False, events=report.events, problem=problem)
-
-
-def _history_given(item: object, field: str) -> tuple[str, tuple[Event, ...]]:
-    if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
-        raise InvalidTypeError(
-            field=field, value=item, problem="must be a pair (record id, events)"
-        )
-    events = tuple(items_given(item[1], Event, field=f"{field}[1]"))
-    return item[0], events
-
-
-def _members(value: Any, kind: type, field: str) -> list[Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and not isinstance(value, kind):
-        raise InvalidTypeError(field=field, value=value, problem=f"must be a {kind.__name__}")
-    items = [value] if isinstance(value, kind) else list(iterable_given(value, field=field))
-    for item in items:
-        if not isinstance(item, kind):
-            raise InvalidTypeError(field=field, value=item, problem=f"must be a {kind.__name__}")
-    return items
+            check_created(book, record_id, events)
+            batch.add(record_id, events, 0, line_of_row(book, record_id, row))
+        return batch.write(self._store)

@@ -192,3 +192,17 @@ def items_of(
 def as_tuple(value: object) -> object:
     """attrs converter: a list becomes a tuple; anything else goes to the validator."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def members_given(value: object, kind: type, field: str) -> list[Any] | None:
+    """``None``, one ``kind`` member, or a collection of them, as a list (or
+    ``None``); anything else raises ``InvalidTypeError`` naming ``field``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and not isinstance(value, kind):
+        raise InvalidTypeError(field=field, value=value, problem=f"must be a {kind.__name__}")
+    items = [value] if isinstance(value, kind) else list(iterable_given(value, field=field))
+    for member in items:
+        if not isinstance(member, kind):
+            raise InvalidTypeError(field=field, value=member, problem=f"must be a {kind.__name__}")
+    return items

@@ -1,0 +1,145 @@
+"""What one write to the store carries, and the checks on what goes into it:
+events and summary lines gathered record by record, then appended at once."""
+
+from collections.abc import Sequence
+from typing import Any, final
+
+import attrs
+
+from ._book import Book
+from ._engine import WIDTH
+from ._errors import (
+    BanshishiError,
+    BatchRefusedError,
+    InconsistentRecordError,
+    InvalidTypeError,
+    StoreError,
+)
+from ._event import Event
+from ._event_store import Append, ChainReport, EventStore
+from ._issue import Issue
+from ._policy import WorkflowPolicy
+from ._replay import replay, replay_pledge
+from ._status import Subject
+from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
+from ._validators import items_given
+
+
+@final
+@attrs.define
+class Batch:
+    """The appends and summary lines of one transaction."""
+
+    appends: list[Append] = attrs.Factory(list)
+    issues: list[IssueSummary] = attrs.Factory(list)
+    pledges: list[PledgeSummary] = attrs.Factory(list)
+
+    def add(self, record_id: str, events: Sequence[Event], start: int,
+            line: IssueSummary | PledgeSummary) -> None:  # fmt: skip
+        """Add ``events`` of one record, written against version ``start``."""
+        self.appends.append(Append(record_id=record_id, events=tuple(events),
+                                   expected_version=start))  # fmt: skip
+        if isinstance(line, IssueSummary):
+            self.issues.append(line)
+        else:
+            self.pledges.append(line)
+
+    def write(self, store: EventStore) -> int:
+        """Append everything in one transaction; returns the events written."""
+        if self.appends:
+            store.append(self.appends, issues=self.issues, pledges=self.pledges)
+        return sum(len(append.events) for append in self.appends)
+
+
+def line_of_row(book: Book, record_id: str, row: Any) -> IssueSummary | PledgeSummary:
+    """The summary line of a record on an in-memory ledger, as it stands."""
+    version = len(row.history) // WIDTH
+    if book.machine.steps.subject is Subject.ISSUE:
+        line = issue_summary_of_row(record_id, row, WIDTH)
+        return line or IssueSummary.of(book._record(record_id), version=version)
+    return PledgeSummary.of(book._record(record_id), version=version)
+
+
+def check_created(book: Book, record_id: str, events: Sequence[Event]) -> None:
+    """Refuse a history that does not begin with the step that created the record."""
+    first = events[0] if events else None
+    create = book.machine.steps.create
+    if first is None or first.name != create or first.from_status is not None:
+        subject = book.machine.steps.subject.value
+        raise InconsistentRecordError(
+            field=f"{subject} {record_id!r}.history",
+            value=first,
+            problem=f"does not begin with the {create!r} event",
+            hint="Only records received or claimed on a ledger can be stored.",
+        )
+
+
+def replayed_line(
+    record_id: str, events: tuple[Event, ...], policy: WorkflowPolicy
+) -> IssueSummary | PledgeSummary:
+    """The summary line of the record ``events`` rebuild, step by step checked;
+    refused if it is not the record named."""
+    record: Any
+    if events and events[0].subject is Subject.PLEDGE:
+        record = replay_pledge(events, policy=policy)
+    else:
+        record = replay(events, policy=policy)
+    if record.id != record_id:
+        raise InconsistentRecordError(
+            field="record_id", value=record_id,
+            problem=f"differs from the id its events record ({record.id!r})",
+        )  # fmt: skip
+    if isinstance(record, Issue):
+        return IssueSummary.of(record, version=len(events))
+    return PledgeSummary.of(record, version=len(events))
+
+
+class refused_item:
+    """Turn a refusal of one item of a batch into :class:`BatchRefusedError`."""
+
+    def __init__(self, index: int, value: object, field: str) -> None:
+        self._index, self._value, self._field = index, value, field
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _: object) -> None:  # fmt: skip
+        # A store's own refusal (a stale version, say) is not the item's fault: it
+        # goes out as it is, for the caller to retry.
+        if isinstance(error, BanshishiError) and not isinstance(error, StoreError):
+            raise BatchRefusedError(
+                field=f"{self._field}[{self._index}]",
+                value=self._value,
+                problem="was refused, so nothing in the batch was written",
+                hint=f"The refusal: {error}",
+                index=self._index,
+                error=error,
+            ) from error
+
+
+def mismatch(
+    report: ChainReport, subject: Subject, record_id: str, stored: Any, rebuilt: Any
+) -> ChainReport:
+    if stored is None:
+        problem = f"{subject.value} {record_id!r} has no summary line"
+    else:
+        fields = [
+            name
+            for name in attrs.fields_dict(type(rebuilt))
+            if getattr(stored, name) != getattr(rebuilt, name)
+        ]
+        problem = (
+            f"the summary of {subject.value} {record_id!r} differs from its events in "
+            f"{', '.join(fields)}"
+        )
+    return ChainReport(intact=False, events=report.events, problem=problem)
+
+
+def history_given(item: object, field: str) -> tuple[str, tuple[Event, ...]]:
+    if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+        raise InvalidTypeError(
+            field=field, value=item, problem="must be a pair (record id, events)"
+        )
+    events = tuple(items_given(item[1], Event, field=f"{field}[1]"))
+    return item[0], events
