@@ -206,8 +206,7 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
         else:
             at = as_of
             with progress_bar(err, "rebuilding the ledger as of then", 1) as update:
-                lines = store.summaries_as_of(as_of)
-                update(1, 1)
+                lines = store.summaries_as_of(as_of, progress=update)
             rows = report_rows(lines, at=at, by=options.by, units=store.units)
     if options.format == "json":
         write_json(rows, sys.stdout, at=at, by=options.by)

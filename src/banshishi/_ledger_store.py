@@ -364,11 +364,20 @@ class LedgerStore:
         for _, events in self._records(Subject.PLEDGE, as_of):
             yield replay_pledge(events, policy=self.policy)
 
-    def summaries_as_of(self, as_of: DateTime) -> list[IssueSummary]:
-        """Every issue's summary line as it stood at ``as_of``, rebuilt from the events."""
-        return [
-            IssueSummary.of(issue, version=len(issue.history)) for issue in self.issues(as_of=as_of)
-        ]
+    def summaries_as_of(
+        self, as_of: DateTime, *, progress: Progress | None = None
+    ) -> list[IssueSummary]:
+        """Every issue's summary line as it stood at ``as_of``, rebuilt from the
+        events; ``progress(done, total)`` is told as issues are rebuilt."""
+        total = sum(n for _, _, n in self._store.issue_fact_counts(at=as_of))
+        lines: list[IssueSummary] = []
+        for done, issue in enumerate(self.issues(as_of=as_of), start=1):
+            lines.append(IssueSummary.of(issue, version=len(issue.history)))
+            if progress is not None and done % 100 == 0:
+                progress(done, total)
+        if progress is not None:
+            progress(total, total)
+        return lines
 
     def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
         """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
