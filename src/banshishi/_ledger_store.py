@@ -48,7 +48,7 @@ from ._store_batch import (
     replayed_line,
 )
 from ._summary import IssueSummary, PledgeSummary
-from ._time import Clock, check_clock, optional_moment
+from ._time import Clock, as_datetime, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import iterable_given, members_given, whole_given
@@ -369,9 +369,10 @@ class LedgerStore:
     ) -> list[IssueSummary]:
         """Every issue's summary line as it stood at ``as_of``, rebuilt from the
         events; ``progress(done, total)`` is told as issues are rebuilt."""
-        total = sum(n for _, _, n in self._store.issue_fact_counts(at=as_of))
+        moment = as_datetime(as_of, field="as_of")
+        total = sum(n for _, _, n in self._store.issue_fact_counts(at=moment))
         lines: list[IssueSummary] = []
-        for done, issue in enumerate(self.issues(as_of=as_of), start=1):
+        for done, issue in enumerate(self.issues(as_of=moment), start=1):
             lines.append(IssueSummary.of(issue, version=len(issue.history)))
             if progress is not None and done % 100 == 0:
                 progress(done, total)
