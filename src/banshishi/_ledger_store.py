@@ -24,7 +24,6 @@ from ._errors import (
     DuplicateError,
     InvalidTypeError,
     NotFoundError,
-    StoreError,
 )
 from ._event import Event
 from ._event_store import ChainReport, EventStore, stale_version
@@ -40,12 +39,12 @@ from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
 from ._store_batch import (
     Batch,
-    check_created,
-    history_given,
+    books_given,
+    deep_check,
+    histories_batch,
     line_of_row,
-    mismatch,
+    records_batch,
     refused_item,
-    replayed_line,
 )
 from ._summary import IssueSummary, PledgeSummary
 from ._time import Clock, as_datetime, check_clock, optional_moment
@@ -221,22 +220,16 @@ class LedgerStore:
         fails leaves the batches before it written.
         """
         batch_size = whole_given(batch_size, field="batch_size", minimum=1)
-        books: list[Book] = []
-        given = ((issues, Ledger, "issues"), (pledges, PledgeLedger, "pledges"))
-        for ledger, kind, field in given:
-            if ledger is not None and not isinstance(ledger, kind):
-                raise InvalidTypeError(
-                    field=field, value=ledger, problem=f"must be a {kind.__name__}"
-                )
-            if ledger is not None:
-                books.append(ledger)
+        books = books_given(issues, pledges)
         total = sum(len(book) for book in books)
         done = written = 0
         with collector_paused():
             for book in books:
                 ids = list(book)
                 for first in range(0, len(ids), batch_size):
-                    written += self._write_records(book, ids[first : first + batch_size])
+                    written += records_batch(book, ids[first : first + batch_size]).write(
+                        self._store
+                    )
                     done += len(ids[first : first + batch_size])
                     if progress is not None:
                         progress(done, total)
@@ -250,20 +243,7 @@ class LedgerStore:
         pledge, beginning with its ``receive`` or ``claim``. If any record cannot
         be rebuilt or is already stored, nothing is written.
         """
-        batch = Batch()
-        seen: set[_Key] = set()
-        for index, entry in enumerate(iterable_given(histories, field="histories")):
-            with refused_item(index, entry, "histories"):
-                record_id, recorded = history_given(entry, f"histories[{index}]")
-                subject = recorded[0].subject if recorded else Subject.ISSUE
-                key = (subject, record_id)
-                if key in seen or self._store.version(subject, record_id):
-                    raise DuplicateError(
-                        field=f"{subject.value}_id", value=record_id, problem="is already stored"
-                    )
-                seen.add(key)
-                batch.add(record_id, recorded, 0, replayed_line(record_id, recorded, self.policy))
-        return batch.write(self._store)
+        return histories_batch(histories, self._store, self.policy).write(self._store)
 
     def save_units(self, tree: UnitTree) -> None:
         """Keep the unit tree with the ledger, for reports by unit."""
@@ -403,23 +383,7 @@ class LedgerStore:
         whole summary line (slower: about a millisecond per record).
         """
         report = self._store.verify()
-        if not report or not deep:
-            return report
-        try:
-            issues = {line.id: line for line in self._store.issue_summaries()}
-            pledges = {line.id: line for line in self._store.pledge_summaries()}
-        except StoreError as error:
-            return ChainReport(intact=False, events=report.events, problem=str(error))
-        for record_id, events in self._records(Subject.ISSUE, None):
-            rebuilt = IssueSummary.of(replay(events, policy=self.policy), version=len(events))
-            if issues.get(record_id) != rebuilt:
-                return mismatch(report, Subject.ISSUE, record_id, issues.get(record_id), rebuilt)
-        for record_id, events in self._records(Subject.PLEDGE, None):
-            pledge = replay_pledge(events, policy=self.policy)
-            again = PledgeSummary.of(pledge, version=len(events))
-            if pledges.get(record_id) != again:
-                return mismatch(report, Subject.PLEDGE, record_id, pledges.get(record_id), again)
-        return report
+        return deep_check(self._store, report, self.policy) if report and deep else report
 
     # -- internals ------------------------------------------------------------------------
 
@@ -553,12 +517,3 @@ class LedgerStore:
     def _forget(self, touched: dict[_Key, int]) -> None:
         for subject, record_id in touched:
             self._book(subject)._rows.pop(record_id, None)
-
-    def _write_records(self, book: Book, ids: list[str]) -> int:
-        batch = Batch()
-        for record_id in ids:
-            row = book._row(record_id)
-            events = book._events(row)
-            check_created(book, record_id, events)
-            batch.add(record_id, events, 0, line_of_row(book, record_id, row))
-        return batch.write(self._store)

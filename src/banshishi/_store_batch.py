@@ -1,7 +1,7 @@
 """What one write to the store carries, and the checks on what goes into it:
 events and summary lines gathered record by record, then appended at once."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, final
 
 import attrs
@@ -11,6 +11,7 @@ from ._engine import WIDTH
 from ._errors import (
     BanshishiError,
     BatchRefusedError,
+    DuplicateError,
     InconsistentRecordError,
     InvalidTypeError,
     StoreError,
@@ -18,11 +19,13 @@ from ._errors import (
 from ._event import Event
 from ._event_store import Append, ChainReport, EventStore
 from ._issue import Issue
+from ._ledger import Ledger
+from ._pledge_ledger import PledgeLedger
 from ._policy import WorkflowPolicy
 from ._replay import replay, replay_pledge
 from ._status import Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
-from ._validators import items_given
+from ._validators import items_given, iterable_given
 
 
 @final
@@ -49,6 +52,69 @@ class Batch:
         if self.appends:
             store.append(self.appends, issues=self.issues, pledges=self.pledges)
         return sum(len(append.events) for append in self.appends)
+
+
+def books_given(issues: object, pledges: object) -> list[Book]:
+    """The in-memory ledgers given (either may be ``None``), checked for type."""
+    books: list[Book] = []
+    for given, kind, field in ((issues, Ledger, "issues"), (pledges, PledgeLedger, "pledges")):
+        if given is not None and not isinstance(given, kind):
+            raise InvalidTypeError(field=field, value=given, problem=f"must be a {kind.__name__}")
+        if given is not None:
+            books.append(given)
+    return books
+
+
+def histories_batch(
+    histories: Iterable[tuple[str, Sequence[Event]]], store: EventStore, policy: WorkflowPolicy
+) -> Batch:
+    """New records' whole histories as one batch, each rebuilt (and so checked)
+    first; a refused one raises :class:`BatchRefusedError`."""
+    batch = Batch()
+    seen: set[tuple[Subject, str]] = set()
+    for index, entry in enumerate(iterable_given(histories, field="histories")):
+        with refused_item(index, entry, "histories"):
+            record_id, recorded = history_given(entry, f"histories[{index}]")
+            subject = recorded[0].subject if recorded else Subject.ISSUE
+            if (subject, record_id) in seen or store.version(subject, record_id):
+                raise DuplicateError(
+                    field=f"{subject.value}_id", value=record_id, problem="is already stored"
+                )
+            seen.add((subject, record_id))
+            batch.add(record_id, recorded, 0, replayed_line(record_id, recorded, policy))
+    return batch
+
+
+def deep_check(store: EventStore, report: ChainReport, policy: WorkflowPolicy) -> ChainReport:
+    """``report``, or what is wrong when every record rebuilt from its events is
+    compared with its whole summary line."""
+    try:
+        lines: dict[tuple[Subject, str], Any] = {
+            (Subject.ISSUE, line.id): line for line in store.issue_summaries()
+        }
+        lines.update({(Subject.PLEDGE, line.id): line for line in store.pledge_summaries()})
+    except StoreError as error:
+        return ChainReport(intact=False, events=report.events, problem=str(error))
+    for subject in Subject:
+        for record_id, stored in store.records(subject):
+            events = tuple(s.event for s in stored)
+            rebuilt = replayed_line(record_id, events, policy)
+            if lines.get((subject, record_id)) != rebuilt:
+                return mismatch(
+                    report, subject, record_id, lines.get((subject, record_id)), rebuilt
+                )
+    return report
+
+
+def records_batch(book: Book, ids: Iterable[str]) -> Batch:
+    """Records of an in-memory ledger, whole, as new records in one batch."""
+    batch = Batch()
+    for record_id in ids:
+        row = book._row(record_id)
+        events = book._events(row)
+        check_created(book, record_id, events)
+        batch.add(record_id, events, 0, line_of_row(book, record_id, row))
+    return batch
 
 
 def line_of_row(book: Book, record_id: str, row: Any) -> IssueSummary | PledgeSummary:
