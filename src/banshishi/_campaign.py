@@ -52,7 +52,7 @@ from ._campaign_pledges import PledgeCampaign, check
 from ._command import Command
 from ._dismissal import DismissalReason
 from ._engine import collector_paused
-from ._errors import InvalidTypeError, InvalidValueError
+from ._errors import InvalidTypeError
 from ._evaluation import Evaluation
 from ._feedback import Feedback, FeedbackMethod
 from ._issue import Issue
@@ -69,6 +69,7 @@ from ._time import FixedClock
 from ._time_limit import TimeLimit
 from ._track import Track
 from ._unit import UnitTree
+from ._validators import whole_given
 from ._visit import VisitOutcome
 
 
@@ -488,10 +489,7 @@ def simulate_campaign(
     ``progress(done, total)`` is called once per simulated day, and finally with
     ``done == total``.
     """
-    if isinstance(issues, bool) or not isinstance(issues, int):
-        raise InvalidTypeError(field="issues", value=issues, problem="must be a whole number")
-    if issues < 1:
-        raise InvalidValueError(field="issues", value=issues, problem="must be at least 1")
+    issues = whole_given(issues, field="issues", minimum=1)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InvalidTypeError(field="seed", value=seed, problem="must be a whole number")
     if progress is not None and not callable(progress):
