@@ -96,11 +96,9 @@ many issues share it."""
 
 def facts_of(line: IssueSummary, now: int) -> Facts:
     """The facts of one summary line, with overdue judged at ``now`` (see :func:`micros`)."""
-    deadline = line.deadline_us
-    overdue = line.status in OPEN_STATUSES and deadline is not None and deadline < now
     return (
-        line.status, overdue, line.signed_for, line.on_time, line.handed_over, line.returned,
-        line.answered, line.redone, line.rating, line.resolved,
+        line.status, line.overdue_at_micros(now), line.signed_for, line.on_time,
+        line.handed_over, line.returned, line.answered, line.redone, line.rating, line.resolved,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from ._ledger import Ledger
 from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
+from ._rebuild import rebuilt_issues, rebuilt_pledges, summaries_as_of
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._sqlite_store import SqliteEventStore
@@ -47,7 +48,7 @@ from ._store_batch import (
     refused_item,
 )
 from ._summary import IssueSummary, PledgeSummary
-from ._time import Clock, as_datetime, check_clock, optional_moment
+from ._time import Clock, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import iterable_given, members_given, whole_given
@@ -336,29 +337,18 @@ class LedgerStore:
     def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
         """Every issue rebuilt from its events; with ``as_of``, from the events up
         to that moment only (issues received later are left out)."""
-        for _, events in self._records(Subject.ISSUE, as_of):
-            yield replay(events, policy=self.policy)
+        return rebuilt_issues(self._store, self.policy, as_of)
 
     def pledges(self, *, as_of: DateTime | None = None) -> Iterator[Pledge]:
         """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
-        for _, events in self._records(Subject.PLEDGE, as_of):
-            yield replay_pledge(events, policy=self.policy)
+        return rebuilt_pledges(self._store, self.policy, as_of)
 
     def summaries_as_of(
         self, as_of: DateTime, *, progress: Progress | None = None
     ) -> list[IssueSummary]:
         """Every issue's summary line as it stood at ``as_of``, rebuilt from the
         events; ``progress(done, total)`` is told as issues are rebuilt."""
-        moment = as_datetime(as_of, field="as_of")
-        total = sum(n for _, _, n in self._store.issue_fact_counts(at=moment))
-        lines: list[IssueSummary] = []
-        for done, issue in enumerate(self.issues(as_of=moment), start=1):
-            lines.append(IssueSummary.of(issue, version=len(issue.history)))
-            if progress is not None and done % 100 == 0:
-                progress(done, total)
-        if progress is not None:
-            progress(total, total)
-        return lines
+        return summaries_as_of(self._store, self.policy, as_of, progress)
 
     def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
         """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
@@ -397,15 +387,6 @@ class LedgerStore:
                 field=f"{subject.value}_id", value=record_id, problem="is not in the store"
             )
         return events
-
-    def _records(
-        self, subject: Subject, as_of: DateTime | None
-    ) -> Iterator[tuple[str, tuple[Event, ...]]]:
-        moment = optional_moment(as_of, field="as_of")
-        for record_id, stored in self._store.records(subject):
-            events = tuple(s.event for s in stored if moment is None or s.event.at <= moment)
-            if events:
-                yield record_id, events
 
     def _write(self, work: Callable[[dict[_Key, int]], None]) -> int:
         """Run ``work`` on the cached records, then write what it recorded in one

@@ -22,6 +22,7 @@ from ._issue import Issue
 from ._ledger import Ledger
 from ._pledge_ledger import PledgeLedger
 from ._policy import WorkflowPolicy
+from ._rebuild import recorded
 from ._replay import replay, replay_pledge
 from ._status import Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
@@ -96,8 +97,7 @@ def deep_check(store: EventStore, report: ChainReport, policy: WorkflowPolicy) -
     except StoreError as error:
         return ChainReport(intact=False, events=report.events, problem=str(error))
     for subject in Subject:
-        for record_id, stored in store.records(subject):
-            events = tuple(s.event for s in stored)
+        for record_id, events in recorded(store, subject):
             rebuilt = replayed_line(record_id, events, policy)
             if lines.get((subject, record_id)) != rebuilt:
                 return mismatch(

@@ -99,7 +99,12 @@ class IssueSummary:
 
     def is_overdue(self, at: DateTime) -> bool:
         """Whether the issue is open with its deadline passed at ``at``."""
-        return self.is_open() and self.deadline_us is not None and self.deadline_us < micros(at)
+        return self.overdue_at_micros(micros(at))
+
+    def overdue_at_micros(self, now: int) -> bool:
+        """:meth:`is_overdue` at ``now``, given as :func:`micros` (for bulk use)."""
+        deadline = self.deadline_us
+        return self.status in OPEN_STATUSES and deadline is not None and deadline < now
 
     @classmethod
     def of(cls, issue: Issue, *, version: int, as_of: DateTime | None = None) -> "IssueSummary":

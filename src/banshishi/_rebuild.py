@@ -1,0 +1,65 @@
+"""Records rebuilt from the events a store keeps, as they stand or as they stood
+at a past moment (every step taken again, so a history that could not have
+happened is refused)."""
+
+from collections.abc import Callable, Iterator
+
+from pendulum import DateTime
+
+from ._event import Event
+from ._event_store import EventStore
+from ._issue import Issue
+from ._pledge import Pledge
+from ._policy import WorkflowPolicy
+from ._replay import replay, replay_pledge
+from ._status import Subject
+from ._summary import IssueSummary
+from ._time import as_datetime, optional_moment
+
+
+def recorded(
+    store: EventStore, subject: Subject, as_of: DateTime | None = None
+) -> Iterator[tuple[str, tuple[Event, ...]]]:
+    """Each record's events, up to ``as_of`` if given; records with none by then
+    are left out."""
+    moment = optional_moment(as_of, field="as_of")
+    for record_id, stored in store.records(subject):
+        events = tuple(s.event for s in stored if moment is None or s.event.at <= moment)
+        if events:
+            yield record_id, events
+
+
+def rebuilt_issues(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None = None
+) -> Iterator[Issue]:
+    """Every issue rebuilt from its events (up to ``as_of`` if given)."""
+    for _, events in recorded(store, Subject.ISSUE, as_of):
+        yield replay(events, policy=policy)
+
+
+def rebuilt_pledges(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None = None
+) -> Iterator[Pledge]:
+    """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
+    for _, events in recorded(store, Subject.PLEDGE, as_of):
+        yield replay_pledge(events, policy=policy)
+
+
+def summaries_as_of(
+    store: EventStore,
+    policy: WorkflowPolicy,
+    as_of: DateTime,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[IssueSummary]:
+    """Every issue's summary line as it stood at ``as_of``; ``progress(done,
+    total)`` is told as issues are rebuilt."""
+    moment = as_datetime(as_of, field="as_of")
+    total = sum(n for _, _, n in store.issue_fact_counts(at=moment))
+    lines: list[IssueSummary] = []
+    for done, issue in enumerate(rebuilt_issues(store, policy, moment), start=1):
+        lines.append(IssueSummary.of(issue, version=len(issue.history)))
+        if progress is not None and done % 100 == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(total, total)
+    return lines
