@@ -22,13 +22,11 @@ from typing import Any
 import pendulum
 import pytest
 
+from banshishi import InvalidValueError, LedgerStore, parse_instant
 from banshishi._cli import main
-from banshishi._errors import InvalidValueError
 from banshishi._event_csv import COLUMNS
 from banshishi._figures import ISSUE_RATES, issue_figures
-from banshishi._ledger_store import LedgerStore
 from banshishi._report import GROUPINGS, UNASSIGNED, report_rows, row_record, write_csv, write_json
-from banshishi._time import parse_instant
 
 ISSUES = "150"
 SEED = "2026"

@@ -14,6 +14,7 @@ from banshishi import (
     InvalidCountError,
     InvalidTypeError,
     InvalidValueError,
+    LedgerFileError,
     NaiveDatetimeError,
     NotALedgerError,
     NotFoundError,
@@ -50,6 +51,7 @@ DOCUMENTED_BUILTIN = {
     HierarchyError: ValueError,
     InvalidTypeError: TypeError,
     DuplicateError: ValueError,
+    LedgerFileError: ValueError,
     NotFoundError: KeyError,
     UnknownYearError: LookupError,
 }
@@ -72,6 +74,7 @@ DOCUMENTED_PARENT = {
     HierarchyError: InvalidValueError,
     InvalidTypeError: BanshishiError,
     DuplicateError: BanshishiError,
+    LedgerFileError: BanshishiError,
     NotFoundError: BanshishiError,
     UnknownYearError: BanshishiError,
 }

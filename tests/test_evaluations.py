@@ -24,6 +24,9 @@ from pendulum import DateTime
 
 from banshishi import (
     Actor,
+    Appeal,
+    AppealGrounds,
+    AppealOutcome,
     BanshishiError,
     Channel,
     ChronologyError,
@@ -44,11 +47,16 @@ from banshishi import (
     Rate,
     RaterKind,
     Rating,
+    Rectification,
+    RectificationCause,
     Role,
     RoleError,
+    TimeLimit,
     Track,
     TransitionRefusedError,
     Urgency,
+    Visit,
+    VisitOutcome,
     WorkflowPolicy,
     parse_instant,
     replay,
@@ -57,11 +65,7 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._appeal import Appeal, AppealGrounds, AppealOutcome
 from banshishi._event import thaw_data
-from banshishi._rectification import Rectification, RectificationCause
-from banshishi._time_limit import TimeLimit
-from banshishi._visit import Visit, VisitOutcome
 
 S = IssueStatus
 SH = "Asia/Shanghai"

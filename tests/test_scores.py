@@ -12,11 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banshishi import (
+    THREE_RATES_WEIGHTS,
+    THREE_REVIEWS_WEIGHTS,
     BanshishiError,
     Breakdown,
     Channel,
+    CompositeScore,
     DuplicateError,
     Evaluation,
+    Grade,
+    GradeScale,
     InconsistentRecordError,
     InvalidTypeError,
     InvalidValueError,
@@ -26,31 +31,23 @@ from banshishi import (
     NotFoundError,
     Rate,
     Rating,
+    Standing,
+    ThreeReview,
+    ThreeReviewResult,
     Unit,
     UnitTree,
     Urgency,
+    Weights,
     by_unit,
+    composite_score,
     grouped,
+    rank_units,
     resolution_rate,
     response_rate,
     satisfaction_rate,
-)
-from banshishi._composite import (
-    THREE_RATES_WEIGHTS,
-    CompositeScore,
-    composite_score,
     three_rates_score,
-)
-from banshishi._ranking import Standing, rank_units
-from banshishi._three_reviews import (
-    THREE_REVIEWS_WEIGHTS,
-    Grade,
-    GradeScale,
-    ThreeReview,
-    ThreeReviewResult,
     three_review_results,
 )
-from banshishi._weights import Weights
 from strategies import issues, rates
 
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")

@@ -11,6 +11,7 @@ from banshishi import (
     FeedbackMethod,
     IssueStatus,
     Level,
+    Open311Status,
     Period,
     PledgeListKind,
     PledgerKind,
@@ -39,6 +40,7 @@ VOCABULARIES = (
     PledgerKind,
     PledgeStatus,
     Period,
+    Open311Status,
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MEMBER_LINE = re.compile(r'^\s+([A-Z][A-Z0-9_]*)\s*=\s*"[^"]*",\s*"[^"]*"')

@@ -33,6 +33,18 @@ from ._converter import structure as structure
 from ._converter import unstructure as unstructure
 from ._diagram import workflow_diagram as workflow_diagram
 from ._diagram import workflow_table as workflow_table
+from ._disclosure import DisclosedIssue as DisclosedIssue
+from ._disclosure import DisclosedMilestone as DisclosedMilestone
+from ._disclosure import DisclosedPledge as DisclosedPledge
+from ._disclosure import IssueDisclosure as IssueDisclosure
+from ._disclosure import PledgeDisclosure as PledgeDisclosure
+from ._disclosure import disclose_issues as disclose_issues
+from ._disclosure_output import disclosure_csv as disclosure_csv
+from ._disclosure_output import disclosure_html as disclosure_html
+from ._disclosure_output import disclosure_json as disclosure_json
+from ._disclosure_output import disclosure_rows as disclosure_rows
+from ._disclosure_output import write_disclosure as write_disclosure
+from ._disclosure_pledges import disclose_pledges as disclose_pledges
 from ._dismissal import DismissalReason as DismissalReason
 from ._errors import BanshishiError as BanshishiError
 from ._errors import BatchRefusedError as BatchRefusedError
@@ -44,6 +56,7 @@ from ._errors import InconsistentRecordError as InconsistentRecordError
 from ._errors import InvalidCountError as InvalidCountError
 from ._errors import InvalidTypeError as InvalidTypeError
 from ._errors import InvalidValueError as InvalidValueError
+from ._errors import LedgerFileError as LedgerFileError
 from ._errors import NaiveDatetimeError as NaiveDatetimeError
 from ._errors import NotALedgerError as NotALedgerError
 from ._errors import NotFoundError as NotFoundError
@@ -86,11 +99,44 @@ from ._issue_rates import on_time_completion_rate as on_time_completion_rate
 from ._issue_rates import redo_rate as redo_rate
 from ._issue_rates import response_rate as response_rate
 from ._issue_rates import return_rate as return_rate
+from ._json_schema import json_schema as json_schema
 from ._ledger import Ledger as Ledger
+from ._ledger_file import read_ledger_csv as read_ledger_csv
+from ._ledger_file import read_ledger_file as read_ledger_file
+from ._ledger_file import write_ledger_csv as write_ledger_csv
+from ._ledger_file import write_ledger_file as write_ledger_file
+from ._ledger_import import LedgerImport as LedgerImport
+from ._ledger_row import RowProblem as RowProblem
 from ._ledger_store import LedgerStore as LedgerStore
 from ._location import Location as Location
+from ._masking import mask_address as mask_address
+from ._masking import mask_id_number as mask_id_number
+from ._masking import mask_mobile as mask_mobile
+from ._masking import mask_name as mask_name
+from ._masking import mask_person as mask_person
+from ._masking import scrub_text as scrub_text
 from ._milestone import Milestone as Milestone
 from ._milestone import milestone_progress as milestone_progress
+from ._open311 import dump_requests as dump_requests
+from ._open311 import export_requests as export_requests
+from ._open311 import load_requests as load_requests
+from ._open311 import read_requests as read_requests
+from ._open311 import write_requests as write_requests
+from ._open311_import import import_requests as import_requests
+from ._open311_status import OPEN311_STATUSES as OPEN311_STATUSES
+from ._open311_status import Open311Status as Open311Status
+from ._open311_status import Open311StatusRow as Open311StatusRow
+from ._period import ReportingPeriod as ReportingPeriod
+from ._periodic_output import format_points as format_points
+from ._periodic_output import periodic_csv_rows as periodic_csv_rows
+from ._periodic_output import periodic_record as periodic_record
+from ._periodic_output import write_periodic_csv as write_periodic_csv
+from ._periodic_output import write_periodic_json as write_periodic_json
+from ._periodic_report import OverdueItem as OverdueItem
+from ._periodic_report import PeriodFlow as PeriodFlow
+from ._periodic_report import PeriodicReport as PeriodicReport
+from ._periodic_report import TrendPoint as TrendPoint
+from ._periodic_report import periodic_report as periodic_report
 from ._person import Person as Person
 from ._person import Role as Role
 from ._person import personal_fields as personal_fields
@@ -115,6 +161,8 @@ from ._report import GROUPINGS as GROUPINGS
 from ._report import Dashboard as Dashboard
 from ._report import ReportRow as ReportRow
 from ._report import report_rows as report_rows
+from ._report_html import periodic_html as periodic_html
+from ._report_html import write_periodic_html as write_periodic_html
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
@@ -164,6 +212,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 __all__ = [
     "DEFAULT_TIMEZONE",
     "GROUPINGS",
+    "OPEN311_STATUSES",
     "THREE_RATES_WEIGHTS",
     "THREE_REVIEWS_WEIGHTS",
     "Actor",
@@ -183,6 +232,9 @@ __all__ = [
     "CompositeScore",
     "ConcurrencyError",
     "Dashboard",
+    "DisclosedIssue",
+    "DisclosedMilestone",
+    "DisclosedPledge",
     "DismissalReason",
     "DuplicateError",
     "Evaluation",
@@ -199,11 +251,14 @@ __all__ = [
     "InvalidTypeError",
     "InvalidValueError",
     "Issue",
+    "IssueDisclosure",
     "IssueFigures",
     "IssueStatus",
     "IssueSummary",
     "IssueWorkflow",
     "Ledger",
+    "LedgerFileError",
+    "LedgerImport",
     "LedgerStore",
     "Level",
     "LimitUnit",
@@ -212,11 +267,17 @@ __all__ = [
     "NaiveDatetimeError",
     "NotALedgerError",
     "NotFoundError",
+    "Open311Status",
+    "Open311StatusRow",
+    "OverdueItem",
     "Period",
+    "PeriodFlow",
+    "PeriodicReport",
     "Person",
     "Pledge",
     "PledgeArguments",
     "PledgeCommand",
+    "PledgeDisclosure",
     "PledgeFigures",
     "PledgeLedger",
     "PledgeListKind",
@@ -234,8 +295,10 @@ __all__ = [
     "RectificationCause",
     "Refusal",
     "ReportRow",
+    "ReportingPeriod",
     "Role",
     "RoleError",
+    "RowProblem",
     "SlaLevel",
     "SqliteEventStore",
     "Standing",
@@ -252,6 +315,7 @@ __all__ = [
     "TimeLimit",
     "Track",
     "TransitionRefusedError",
+    "TrendPoint",
     "Unit",
     "UnitTree",
     "UnknownValueError",
@@ -272,24 +336,48 @@ __all__ = [
     "china_calendar",
     "completion_rate",
     "composite_score",
+    "disclose_issues",
+    "disclose_pledges",
+    "disclosure_csv",
+    "disclosure_html",
+    "disclosure_json",
+    "disclosure_rows",
+    "dump_requests",
     "evaluation_satisfaction_rate",
     "export_events",
+    "export_requests",
     "follow_up_rate",
     "format_instant",
+    "format_points",
     "grouped",
     "import_events",
+    "import_requests",
     "issue_figures",
     "issue_figures_by",
+    "json_schema",
+    "load_requests",
     "make_converter",
+    "mask_address",
+    "mask_id_number",
+    "mask_mobile",
+    "mask_name",
+    "mask_person",
     "milestone_progress",
     "on_time_completion_rate",
     "parse_instant",
     "period_start",
+    "periodic_csv_rows",
+    "periodic_html",
+    "periodic_record",
+    "periodic_report",
     "personal_fields",
     "pledge_completion_rate",
     "pledge_figures",
     "rank_units",
     "read_events",
+    "read_ledger_csv",
+    "read_ledger_file",
+    "read_requests",
     "rectification_rate",
     "redo_rate",
     "replay",
@@ -299,6 +387,7 @@ __all__ = [
     "response_rate",
     "return_rate",
     "satisfaction_rate",
+    "scrub_text",
     "simulate_campaign",
     "sla_level",
     "structure",
@@ -308,4 +397,11 @@ __all__ = [
     "unstructure",
     "workflow_diagram",
     "workflow_table",
+    "write_disclosure",
+    "write_ledger_csv",
+    "write_ledger_file",
+    "write_periodic_csv",
+    "write_periodic_html",
+    "write_periodic_json",
+    "write_requests",
 ]

@@ -1,5 +1,6 @@
-"""The ``banshishi`` command: a demo campaign, reports, the chain check, and CSV
-import and export of the ledger's events.
+"""The ``banshishi`` command: a demo campaign, reports, the chain check, CSV
+import and export of the ledger's events, and (in ``_cli_files``) ledger files,
+disclosure lists, Open311 requests and JSON Schemas.
 
 Exit codes: 0 when the command did what was asked; 1 when ``verify`` found the
 chain broken; 2 for bad input (an unknown option, a file that is not a ledger,
@@ -8,7 +9,6 @@ a refused import), with the reason on standard error.
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,19 +19,39 @@ from pendulum import DateTime
 from rich.console import Console
 from rich.markup import escape
 
+from ._cli_common import (
+    BAD_INPUT,
+    BROKEN,
+    OK,
+    db_option,
+    existing,
+    moment,
+    output,
+    remove,
+)
+from ._cli_files import add_file_commands
 from ._errors import BanshishiError, InvalidValueError
 from ._event_csv import export_events, read_events
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
+from ._periodic_output import write_periodic_csv, write_periodic_json
+from ._periodic_report import RATE_NAMES
+from ._ranking import DEFAULT_MIN_SAMPLE
 from ._report import GROUPINGS, report_rows, write_csv, write_json
-from ._sqlite_file import side_files
+from ._report_html import write_periodic_html
 from ._sqlite_store import SqliteEventStore
-from ._terminal import overview_table, pledge_table, progress_bar, rates_table, status_line
-from ._time import DEFAULT_TIMEZONE, parse_instant
+from ._terminal import (
+    overview_table,
+    periodic_tables,
+    pledge_table,
+    progress_bar,
+    rates_table,
+    status_line,
+    trend_line,
+)
+from ._time import DEFAULT_TIMEZONE
 
-DEFAULT_DB = "banshishi.db"
-OK, BROKEN, BAD_INPUT = 0, 1, 2
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "and units, overdue items and escalations, bad ratings and rectifications, pledges) "
         "into a ledger file, then print the dashboard. The same seed gives the same ledger.",
     )
-    _db_option(demo)
+    db_option(demo)
     demo.add_argument("--issues", type=int, default=3000, metavar="N",
                       help="issues received over the quarter (default 3000)")  # fmt: skip
     demo.add_argument("--seed", type=int, default=2026, metavar="S",
@@ -81,14 +101,28 @@ def _parser() -> argparse.ArgumentParser:
         description="Every issue rate with its numerator and denominator, for the whole "
         "ledger or per group.",
     )
-    _db_option(report)
+    db_option(report)
     report.add_argument("--by", choices=GROUPINGS, help="one row per unit (rolled up the "
                         "unit tree), track, channel, urgency or month of receipt")  # fmt: skip
     report.add_argument("--as-of", metavar="DATE", help="the ledger as it stood at the end "
                         "of DATE (YYYY-MM-DD, Asia/Shanghai) or at an RFC 3339 moment; "
                         "default: now")  # fmt: skip
-    report.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                        help="output format (default table)")  # fmt: skip
+    report.add_argument("--format", choices=("table", "csv", "json", "html"), default="table",
+                        help="output format (default table; html needs --period)")  # fmt: skip
+    report.add_argument("--period", choices=PERIOD_CHOICES, help="a periodic report (周报, 半月报, "
+                        "月报, 季报) of the period holding --as-of: flow, every rate against the "
+                        "previous period, ranking, overdue list, trend")  # fmt: skip
+    report.add_argument("--unit", metavar="ID", help="with --period: report on this unit and "
+                        "everything under it (default: every issue)")  # fmt: skip
+    report.add_argument("--rank-by", choices=RATE_NAMES, default="completion",
+                        help="with --period: the rate units are ranked by "
+                        "(default completion)")  # fmt: skip
+    report.add_argument("--min-sample", type=int, default=DEFAULT_MIN_SAMPLE, metavar="N",
+                        help="with --period: rank only units with at least N issues in the "
+                        f"rate's denominator (default {DEFAULT_MIN_SAMPLE})")  # fmt: skip
+    report.add_argument("--output", "-o", default="-", metavar="FILE",
+                        help="where to write csv, json or html "
+                        "(default: standard output)")  # fmt: skip
     report.set_defaults(run=_report)
 
     verify = commands.add_parser(
@@ -97,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check every event against the hash chain and the summary lines against "
         "the events. Exit status 0 only when the ledger is intact, 1 when it is not.",
     )
-    _db_option(verify)
+    db_option(verify)
     verify.add_argument("--deep", action="store_true", help="also rebuild every record from "
                         "its events and compare its whole summary line (slower)")  # fmt: skip
     verify.set_defaults(run=_verify)
@@ -107,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write the ledger's events as CSV",
         description="Write every event, in chain order with its hash, as CSV.",
     )
-    _db_option(export)
+    db_option(export)
     export.add_argument("--output", "-o", default="-", metavar="FILE",
                         help="where to write (default: standard output)")  # fmt: skip
     export.set_defaults(run=_export)
@@ -120,14 +154,10 @@ def _parser() -> argparse.ArgumentParser:
         "nothing if anything is wrong.",
     )
     load.add_argument("file", metavar="FILE", help="a CSV file written by `banshishi export`")
-    _db_option(load)
+    db_option(load)
     load.set_defaults(run=_import)
+    add_file_commands(commands)
     return parser
-
-
-def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
-                        help=f"the ledger file (default {DEFAULT_DB})")  # fmt: skip
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -150,16 +180,16 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     # Written under a temporary name and moved into place only when complete, so a
     # failure leaves the old ledger (or nothing) where --db points.
     building = path.with_name(f".{path.name}.{os.getpid()}.demo")
-    _remove(building)
+    remove(building)
     try:
         with LedgerStore.open(building, create=True, policy=campaign.policy) as store:
             store.save_units(campaign.units)
             with progress_bar(err, f"writing {path}", total) as update:
                 written = store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
-        _remove(path)
+        remove(path)
         os.replace(building, path)
     finally:
-        _remove(building)
+        remove(building)
     with LedgerStore.open(path, policy=campaign.policy) as store:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
@@ -198,8 +228,11 @@ def _dashboard(store: LedgerStore, at: DateTime, out: Console, *, title: str) ->
 
 
 def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
-    as_of = _moment(options.as_of)
-    with _existing(options.db) as store:
+    _check_report_options(options)
+    if options.period is not None:
+        return _periodic(options, out, err)
+    as_of = moment(options.as_of)
+    with existing(options.db) as store:
         if as_of is None:
             at = pendulum.now(DEFAULT_TIMEZONE)
             rows = store.report(at=at, by=options.by)
@@ -208,18 +241,55 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
             with progress_bar(err, "rebuilding the ledger as of then", 1) as update:
                 lines = store.summaries_as_of(as_of, progress=update)
             rows = report_rows(lines, at=at, by=options.by, units=store.units)
-    if options.format == "json":
-        write_json(rows, sys.stdout, at=at, by=options.by)
-    elif options.format == "csv":
-        write_csv(rows, sys.stdout)
-    else:
+    if options.format == "table":
         grouping = f" by {options.by}" if options.by else ""
         out.print(rates_table(rows, title=f"Rates{grouping} as of {at.format('YYYY-MM-DD HH:mm')}"))
+        return OK
+    with output(options.output) as file:
+        if options.format == "json":
+            write_json(rows, file, at=at, by=options.by)
+        else:
+            write_csv(rows, file)
+    return OK
+
+
+def _check_report_options(options: argparse.Namespace) -> None:
+    if options.period is None:
+        for option, given in (("--unit", options.unit), ("--format", options.format)):
+            if given is not None and (option == "--unit" or given == "html"):
+                raise InvalidValueError(
+                    field=option, value=given, problem="is for periodic reports",
+                    hint="Add --period.",
+                )  # fmt: skip
+    elif options.by is not None:
+        raise InvalidValueError(
+            field="--by", value=options.by, problem="cannot be used with --period",
+            hint="A periodic report has its own sections by unit and by track.",
+        )  # fmt: skip
+
+
+def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
+    at = moment(options.as_of) or pendulum.now(DEFAULT_TIMEZONE)
+    with existing(options.db) as store, err.status("rebuilding the ledger as of then"):
+        report = store.periodic_report(
+            period=options.period.replace("-", "_"), at=at, unit=options.unit,
+            rank_by=options.rank_by, min_sample=options.min_sample,
+        )  # fmt: skip
+    if options.format == "table":
+        out.print(f"[bold]{escape(report.title)}[/bold]  ({report.period}, as of "
+                  f"{report.at.format('YYYY-MM-DD HH:mm')})")  # fmt: skip
+        for table in periodic_tables(report):
+            out.print(table)
+        out.print(trend_line(report), markup=False)
+        return OK
+    writers = {"json": write_periodic_json, "csv": write_periodic_csv, "html": write_periodic_html}
+    with output(options.output) as file:
+        writers[options.format](report, file)
     return OK
 
 
 def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
-    with _existing(options.db) as store:
+    with existing(options.db) as store:
         report = store.verify(deep=options.deep)
     if report:
         out.print(f"{options.db}: intact, {report.events:,} events.", markup=False)
@@ -230,17 +300,8 @@ def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
-    with _existing(options.db) as store:
-        if options.output == "-":
-            count = export_events(store, sys.stdout)
-        else:
-            target = Path(options.output)
-            try:
-                with target.open("w", encoding="utf-8", newline="") as file:
-                    count = export_events(store, file)
-            except BaseException:
-                target.unlink(missing_ok=True)  # no half-written export left behind
-                raise
+    with existing(options.db) as store, output(options.output) as file:
+        count = export_events(store, file)  # a file is written whole, or not at all
     err.print(f"{count:,} events exported.")
     return OK
 
@@ -256,37 +317,8 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     except BaseException:
         store.close()
         if created:
-            _remove(path)
+            remove(path)
         raise
     store.close()
     out.print(f"{count:,} events imported into {path}.", markup=False)
     return OK
-
-
-def _existing(path: str) -> LedgerStore:
-    if not Path(path).exists():
-        raise InvalidValueError(
-            field="--db", value=path, problem="does not exist",
-            hint="Make a ledger with `banshishi demo` or `banshishi import`.",
-        )  # fmt: skip
-    return LedgerStore.open(path)
-
-
-def _remove(path: Path) -> None:
-    for leftover in (path, *side_files(path)):
-        leftover.unlink(missing_ok=True)
-
-
-def _moment(text: str | None) -> DateTime | None:
-    if text is None:
-        return None
-    if _DATE.fullmatch(text):
-        try:
-            year, month, day_of_month = (int(part) for part in text.split("-"))
-            day = pendulum.datetime(year, month, day_of_month, tz=DEFAULT_TIMEZONE)
-        except ValueError:
-            raise InvalidValueError(
-                field="--as-of", value=text, problem="is not a date on the calendar"
-            ) from None
-        return day.end_of("day")
-    return parse_instant(text, field="--as-of")

@@ -13,6 +13,7 @@ inherits the built-in exception a caller would naturally catch for it::
     │   └── HierarchyError                    a unit tree that is not a tree
     ├── InvalidTypeError (TypeError)          a value of the wrong type
     ├── DuplicateError (ValueError)           the same id twice
+    ├── LedgerFileError (ValueError)          a ledger file (台账) with bad rows; nothing read
     ├── NotFoundError (KeyError)              an id nobody knows
     ├── UnknownYearError (LookupError)        a date in a year the work calendar has no data for
     ├── WorkflowError                         a workflow step that was refused
@@ -32,7 +33,10 @@ Every error carries ``field`` (the dotted name of what was wrong, for example
 both, so a log line is enough to find the bad record.
 """
 
-from typing import final
+from typing import TYPE_CHECKING, final
+
+if TYPE_CHECKING:
+    from ._ledger_row import RowProblem
 
 
 class BanshishiError(Exception):
@@ -118,6 +122,39 @@ class InvalidTypeError(BanshishiError, TypeError):
 @final
 class DuplicateError(BanshishiError, ValueError):
     """The same identifier appears twice where it must be unique."""
+
+
+@final
+class LedgerFileError(BanshishiError, ValueError):
+    """A ledger file (台账) that cannot be read as it stands: an unknown, missing or
+    repeated column, or rows that do not make valid issues.
+
+    ``problems`` lists every problem found, each with the row number a spreadsheet
+    shows (the header is row 1), the column as headed in the file and the reason,
+    so that the whole file can be fixed in one pass; the message shows the first
+    few. When it is raised, no issue was taken from the file.
+    """
+
+    def __init__(
+        self,
+        *,
+        field: str,
+        value: object,
+        problem: str,
+        hint: str = "",
+        problems: "tuple[RowProblem, ...]" = (),
+    ) -> None:
+        self.problems = problems
+        super().__init__(field=field, value=value, problem=problem, hint=hint)
+
+    def at(self, field: str) -> "LedgerFileError":
+        return LedgerFileError(
+            field=field,
+            value=self.value,
+            problem=self.problem,
+            hint=self.hint,
+            problems=self.problems,
+        )
 
 
 @final

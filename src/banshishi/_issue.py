@@ -273,7 +273,13 @@ class Issue:
         return self._reached({IssueStatus.RETURNED}, moment)
 
     def redone_as_of(self, moment: DateTime | None = None) -> bool:
-        """Whether the issue had been sent back for a redo (重办) after an answer by ``moment``."""
+        """Whether the issue had been sent back for a redo (重办) after an answer by ``moment``.
+
+        Without a history (an issue imported from a spreadsheet), a ``round``
+        past the first is the only trace of a redo, and counts as one.
+        """
+        if not self.history:
+            return self.round > 1 and self.status_as_of(moment) is not None
         return any(
             event.from_status in NEEDS_FEEDBACK and event.to_status is IssueStatus.IN_PROGRESS
             for event in self._events_until(moment)

@@ -16,39 +16,30 @@ from typing import Any, final
 
 from pendulum import DateTime
 
+from . import _rebuild as rebuild
+from . import _store_batch as store_batch
 from ._actor import Actor
 from ._book import Book
 from ._command import Command, PledgeCommand
 from ._engine import WIDTH, collector_paused, entry_of
-from ._errors import (
-    DuplicateError,
-    InvalidTypeError,
-    NotFoundError,
-)
+from ._errors import DuplicateError, InvalidTypeError, NotFoundError
 from ._event import Event
 from ._event_store import ChainReport, EventStore, stale_version
 from ._figures import IssueFigures, figures_of_facts
+from ._grouping import Period
 from ._issue import Issue
 from ._ledger import Ledger
+from ._period import ReportingPeriod
+from ._periodic_report import PeriodicReport, periodic_report
 from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
-from ._rebuild import rebuilt_issues, rebuilt_pledges, summaries_as_of
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
-from ._store_batch import (
-    Batch,
-    books_given,
-    deep_check,
-    histories_batch,
-    line_of_row,
-    records_batch,
-    refused_item,
-)
 from ._summary import IssueSummary, PledgeSummary
-from ._time import Clock, check_clock, optional_moment
+from ._time import Clock, as_datetime, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import iterable_given, members_given, whole_given
@@ -137,7 +128,7 @@ class LedgerStore:
 
         def work(touched: dict[_Key, int]) -> None:
             for index, issue in enumerate(items):
-                with refused_item(index, issue, "issues"):
+                with store_batch.refused_item(index, issue, "issues"):
                     self._receive(issue, actor, "", touched)
 
         self._write(work)
@@ -200,7 +191,7 @@ class LedgerStore:
 
         def work(touched: dict[_Key, int]) -> None:
             for index, command in enumerate(items):
-                with refused_item(index, command, "commands"):
+                with store_batch.refused_item(index, command, "commands"):
                     self._command(command, touched)
 
         return self._write(work)
@@ -221,17 +212,16 @@ class LedgerStore:
         fails leaves the batches before it written.
         """
         batch_size = whole_given(batch_size, field="batch_size", minimum=1)
-        books = books_given(issues, pledges)
+        books = store_batch.books_given(issues, pledges)
         total = sum(len(book) for book in books)
         done = written = 0
         with collector_paused():
             for book in books:
                 ids = list(book)
                 for first in range(0, len(ids), batch_size):
-                    written += records_batch(book, ids[first : first + batch_size]).write(
-                        self._store
-                    )
-                    done += len(ids[first : first + batch_size])
+                    chunk = ids[first : first + batch_size]
+                    written += store_batch.records_batch(book, chunk).write(self._store)
+                    done += len(chunk)
                     if progress is not None:
                         progress(done, total)
         return written
@@ -244,7 +234,7 @@ class LedgerStore:
         pledge, beginning with its ``receive`` or ``claim``. If any record cannot
         be rebuilt or is already stored, nothing is written.
         """
-        return histories_batch(histories, self._store, self.policy).write(self._store)
+        return store_batch.histories_batch(histories, self._store, self.policy).write(self._store)
 
     def save_units(self, tree: UnitTree) -> None:
         """Keep the unit tree with the ledger, for reports by unit."""
@@ -337,33 +327,38 @@ class LedgerStore:
     def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
         """Every issue rebuilt from its events; with ``as_of``, from the events up
         to that moment only (issues received later are left out)."""
-        return rebuilt_issues(self._store, self.policy, as_of)
+        return rebuild.rebuilt_issues(self._store, self.policy, as_of)
 
     def pledges(self, *, as_of: DateTime | None = None) -> Iterator[Pledge]:
         """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
-        return rebuilt_pledges(self._store, self.policy, as_of)
+        return rebuild.rebuilt_pledges(self._store, self.policy, as_of)
 
     def summaries_as_of(
         self, as_of: DateTime, *, progress: Progress | None = None
     ) -> list[IssueSummary]:
         """Every issue's summary line as it stood at ``as_of``, rebuilt from the
         events; ``progress(done, total)`` is told as issues are rebuilt."""
-        return summaries_as_of(self._store, self.policy, as_of, progress)
+        return rebuild.summaries_as_of(self._store, self.policy, as_of, progress)
 
     def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
         """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
         (now if ``None``), rebuilt from the events."""
-        ledger = Ledger(policy=self.policy)
-        for issue in self.issues(as_of=as_of):
-            ledger.add(issue)
-        return ledger
+        return rebuild.rebuilt_ledger(self._store, self.policy, as_of)
 
     def pledge_ledger(self, *, as_of: DateTime | None = None) -> PledgeLedger:
         """A new in-memory :class:`PledgeLedger` of every pledge as it stood at ``as_of``."""
-        ledger = PledgeLedger(policy=self.policy)
-        for pledge in self.pledges(as_of=as_of):
-            ledger.add(pledge)
-        return ledger
+        return rebuild.rebuilt_pledge_ledger(self._store, self.policy, as_of)
+
+    def periodic_report(
+        self, *, period: Period | str | ReportingPeriod, at: DateTime, **options: Any
+    ) -> PeriodicReport:
+        """:func:`periodic_report` (``unit``, ``rank_by``, ``min_sample``, ``trend``)
+        over the saved unit tree, the issues as recorded at the report's moment."""
+        moment = as_datetime(at, field="at")
+        if isinstance(period, ReportingPeriod):
+            moment = min(moment, period.last_moment)
+        issues = self.issues(as_of=moment)
+        return periodic_report(issues, period=period, at=at, units=self.units, **options)
 
     def verify(self, *, deep: bool = False) -> ChainReport:
         """Check the hash chain over every event, and the summary lines against
@@ -373,7 +368,9 @@ class LedgerStore:
         whole summary line (slower: about a millisecond per record).
         """
         report = self._store.verify()
-        return deep_check(self._store, report, self.policy) if report and deep else report
+        if report and deep:
+            return store_batch.deep_check(self._store, report, self.policy)
+        return report
 
     # -- internals ------------------------------------------------------------------------
 
@@ -480,14 +477,14 @@ class LedgerStore:
             self._pledges.add(replay_pledge(events, policy=self.policy))
 
     def _commit(self, touched: dict[_Key, int]) -> int:
-        batch = Batch()
+        batch = store_batch.Batch()
         written: list[tuple[Any, int, tuple[Event, ...]]] = []
         for (subject, record_id), start in touched.items():
             book = self._book(subject)
             row = book._row(record_id)
             events = book._events(row, start)
             if events:
-                batch.add(record_id, events, start, line_of_row(book, record_id, row))
+                batch.add(record_id, events, start, store_batch.line_of_row(book, record_id, row))
                 written.append((row, start, events))
         count = batch.write(self._store)
         # Keep the events just written in the rows, so they are not built again.

@@ -9,7 +9,9 @@ from pendulum import DateTime
 from ._event import Event
 from ._event_store import EventStore
 from ._issue import Issue
+from ._ledger import Ledger
 from ._pledge import Pledge
+from ._pledge_ledger import PledgeLedger
 from ._policy import WorkflowPolicy
 from ._replay import replay, replay_pledge
 from ._status import Subject
@@ -43,6 +45,24 @@ def rebuilt_pledges(
     """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
     for _, events in recorded(store, Subject.PLEDGE, as_of):
         yield replay_pledge(events, policy=policy)
+
+
+def rebuilt_ledger(store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None) -> Ledger:
+    """A new in-memory :class:`Ledger` of every issue rebuilt (up to ``as_of``)."""
+    ledger = Ledger(policy=policy)
+    for issue in rebuilt_issues(store, policy, as_of):
+        ledger.add(issue)
+    return ledger
+
+
+def rebuilt_pledge_ledger(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None
+) -> PledgeLedger:
+    """A new in-memory :class:`PledgeLedger` of every pledge rebuilt (up to ``as_of``)."""
+    ledger = PledgeLedger(policy=policy)
+    for pledge in rebuilt_pledges(store, policy, as_of):
+        ledger.add(pledge)
+    return ledger
 
 
 def summaries_as_of(

@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ._figures import ISSUE_RATES, IssueFigures, PledgeFigures
+from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points
+from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._report import ReportRow
 from ._status import IssueStatus
@@ -107,3 +109,59 @@ def progress_bar(console: Console, description: str, total: int) -> Iterator[Any
             progress.update(task, completed=done, total=new_total)
 
         yield update
+
+
+def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[Table]:
+    """A periodic report as terminal tables: the flow and counts, every rate
+    against the previous period, the ranking, and the longest-overdue items
+    (at most ``overdue_rows``)."""
+    flow = Table(title=f"{escape(report.title)}: flow", title_justify="left")
+    for header in ("", "this period", "previous", "change"):
+        flow.add_column(header, justify="right" if header else "left")
+    for name, label in FLOW_LABELS:
+        now, before = getattr(report.flow, name), getattr(report.previous_flow, name)
+        flow.add_row(f"{label} {name}", _count(now), _count(before), f"{now - before:+,}")
+    for name, label in COUNT_LABELS:
+        now, before = getattr(report.figures, name), getattr(report.previous_figures, name)
+        flow.add_row(f"累计{label} {name}", _count(now), _count(before), f"{now - before:+,}")
+    rates = Table(title="Rates, against the end of the previous period", title_justify="left")
+    for header in ("rate", "now", "previous", "change (points)"):
+        rates.add_column(header, justify="left" if header == "rate" else "right")
+    for name, label in ISSUE_RATES:
+        rates.add_row(
+            f"{label} {name}",
+            rate_cell(getattr(report.figures, name)),
+            rate_cell(getattr(report.previous_figures, name)),
+            format_points(report.change(name)),
+        )
+    ranking = Table(
+        title=f"Units ranked by {report.rank_by} (minimum sample {report.min_sample:,})",
+        title_justify="left",
+    )
+    for header in ("rank", "unit", "score", "sample", "note"):
+        ranking.add_column(header, justify="left" if header in ("unit", "note") else "right")
+    for s in report.ranking:
+        score = "—" if s.score is None else Rate(s.score.numerator, s.score.denominator).format()
+        name = escape(report.unit_names.get(s.unit, s.unit))
+        ranking.add_row(str(s.rank or "—"), name, score, _count(s.sample), escape(s.reason))
+    shown = report.overdue[:overdue_rows]
+    overdue = Table(
+        title=f"Overdue: {len(report.overdue):,} open past their deadline"
+        + (f" (the {len(shown)} longest shown)" if len(shown) < len(report.overdue) else ""),
+        title_justify="left",
+    )
+    for header in ("id", "title", "unit", "deadline", "days"):
+        overdue.add_column(header, justify="right" if header == "days" else "left")
+    for item in shown:
+        overdue.add_row(
+            escape(item.id), escape(item.title), escape(item.unit_name),
+            item.deadline.format("YYYY-MM-DD HH:mm"), _count(item.days_overdue),
+        )  # fmt: skip
+    return [flow, rates, ranking, overdue]
+
+
+def trend_line(report: PeriodicReport) -> str:
+    """The completion trend on one line: ``2026-07 61.0% → 2026-08 78.6% → …``."""
+    return "办结率 trend: " + " → ".join(
+        f"{point.period.key} {point.completion.format()}" for point in report.trend
+    )

@@ -1,0 +1,84 @@
+"""Ledger files as CSV: UTF-8 text that Excel opens correctly and cannot be
+tricked into running.
+
+Excel takes a CSV file without a byte-order mark for the local code page, so a
+ledger is written with one; a file Excel saved in a Chinese locale (GB18030) is
+read too. A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or a
+carriage return) would be run as a formula when the file is opened (CSV
+injection), so such text is written behind an apostrophe, and read back
+without it.
+"""
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ._errors import LedgerFileError
+from ._ledger_cells import Cell
+
+_TRIGGERS = "=+-@\t\r"
+_GUARDED = re.compile(f"'*[{re.escape(_TRIGGERS)}]")
+_UNGUARD = re.compile(f"'+[{re.escape(_TRIGGERS)}]")
+
+
+def guard(text: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; so does
+    text already looking guarded, so that reading back undoes exactly one."""
+    return f"'{text}" if _GUARDED.match(text) else text
+
+
+def unguard(text: str) -> str:
+    """Undo :func:`guard`: one leading apostrophe before a formula character goes."""
+    return text[1:] if _UNGUARD.match(text) else text
+
+
+def write_csv(file: IO[str], header: list[str], rows: list[list[Cell]]) -> None:
+    """Write the header and the rows, text guarded, with Excel's CRLF line ends."""
+    writer = csv.writer(file, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            [guard(cell) if isinstance(cell, str) else "" if cell is None else cell for cell in row]
+        )
+
+
+def csv_rows(file: IO[str], source: str) -> Iterator[tuple[int, list[object]]]:
+    """The records of ``file`` numbered from 1 as a spreadsheet shows them (a
+    cell with line breaks in it does not add rows), unguarded."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long descriptions
+    number = 0
+    try:
+        for number, row in enumerate(csv.reader(file), start=1):
+            yield number, [unguard(cell) for cell in row]
+    except csv.Error as error:
+        raise LedgerFileError(
+            field="ledger file",
+            value=source,
+            problem=f"is not valid CSV at row {number + 1} ({error})",
+        ) from None
+    except UnicodeDecodeError as error:
+        raise LedgerFileError(
+            field="ledger file",
+            value=source,
+            problem=f"is not text in the stream's encoding ({error})",
+        ) from None
+
+
+def decode(data: bytes, source: Path) -> str:
+    """The text of a CSV file: UTF-8 (with or without a byte-order mark), else
+    GB18030, which Excel uses for "CSV" in a Chinese locale."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise LedgerFileError(
+            field="ledger file",
+            value=str(source),
+            problem="is not text: neither UTF-8 nor GB18030",
+            hint="Save it as CSV UTF-8.",
+        ) from None

@@ -1,0 +1,99 @@
+"""Typed reading of one Open311 service request's keys, for the importer."""
+
+import math
+from collections.abc import Mapping
+from typing import Any, cast, final
+
+from pendulum import DateTime
+
+from ._errors import InvalidTypeError, InvalidValueError
+from ._time import parse_instant
+
+
+@final
+class Reader:
+    """Typed access to one request's keys; errors name ``path.key``.
+
+    Open311 feeds turned from XML into JSON often write ``""`` for a missing
+    value, so an empty string counts as absent everywhere.
+    """
+
+    __slots__ = ("path", "raw")
+
+    def __init__(self, raw: Mapping[str, Any], path: str) -> None:
+        self.raw = raw
+        self.path = path
+
+    def optional(self, key: str) -> object:
+        value = self.raw.get(key)
+        return None if value == "" else value
+
+    def required(self, key: str) -> object:
+        value = self.optional(key)
+        if value is None:
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value=self.raw.get(key), problem="is required"
+            )
+        return value
+
+    def text(self, key: str) -> str | None:
+        value = self.optional(key)
+        if value is not None and not isinstance(value, str):
+            raise InvalidTypeError(
+                field=f"{self.path}.{key}", value=value, problem="must be text or null"
+            )
+        return value
+
+    def required_identifier(self, key: str) -> str:
+        found = self.identifier(key)
+        if found is None:
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value=self.raw.get(key), problem="is required"
+            )
+        return found
+
+    def identifier(self, key: str) -> str | None:
+        """Text or a whole number (the spec's sample writes ids as numbers)."""
+        value = self.optional(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise InvalidTypeError(
+                field=f"{self.path}.{key}", value=value, problem="must be text or a whole number"
+            )
+        if isinstance(value, str) and not value.strip():
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value=value, problem="must not be blank"
+            )
+        return str(value)
+
+    def required_moment(self, key: str) -> DateTime:
+        return parse_instant(cast(str, self.required(key)), field=f"{self.path}.{key}")
+
+    def moment(self, key: str) -> DateTime | None:
+        value = self.optional(key)
+        if value is None:
+            return None
+        return parse_instant(cast(str, value), field=f"{self.path}.{key}")
+
+    def degrees(self, key: str, limit: int) -> float | None:
+        value = self.optional(key)
+        field = f"{self.path}.{key}"
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                number: float = float(value)
+            except ValueError:
+                raise InvalidValueError(
+                    field=field, value=value, problem="is not a number"
+                ) from None
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            number = value
+        else:
+            raise InvalidTypeError(field=field, value=value, problem="must be a number or null")
+        if not (math.isfinite(number) and -limit <= number <= limit):
+            raise InvalidValueError(
+                field=field, value=value, problem=f"must lie between -{limit} and {limit} degrees"
+            )
+        return number

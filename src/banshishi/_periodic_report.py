@@ -1,0 +1,381 @@
+"""Periodic reports (周报, 半月报, 月报, 季报) for a unit and everything under it.
+
+A report is taken at a moment inside a period (the period's end, or earlier for
+a report to date) and says:
+
+- the **flow** in the period: issues collected (received), transferred (handed
+  to a responsible unit for the first time) and closed (standing closed at the
+  moment, and not closed at the start); and the same for the previous period;
+- **every rate with its counts**, taken over everything received up to the
+  moment, and as it stood at the end of the previous period, so the change is a
+  difference of two exact rates (in percentage points);
+- the **overdue list**: open issues whose deadline had passed, longest overdue
+  first;
+- the units directly below the reporting unit **ranked** by one rate, leaving
+  out those with fewer than ``min_sample`` issues in that rate's denominator;
+- the figures **by unit** (each with everything under it) and **by track**, and
+  the **trend** of the completion rate over the last few periods.
+
+Each issue counts under the unit responsible for it or, when no unit is (not
+yet transferred, or dismissed), under the unit that received it: as the issues
+given stand, so pass them as they stood at the report's moment
+(:meth:`LedgerStore.periodic_report` rebuilds them so). Figures at earlier
+moments are read from the same issues with their ``*_as_of`` methods, so one
+rebuild serves every moment.
+"""
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from types import MappingProxyType
+from typing import final
+
+import attrs
+from pendulum import DateTime
+
+from ._errors import DuplicateError, InvalidTypeError, InvalidValueError, NotFoundError
+from ._figures import ISSUE_RATES, IssueFigures, facts_of
+from ._grouping import Period
+from ._issue import Issue
+from ._period import ReportingPeriod, trailing_periods
+from ._ranking import DEFAULT_MIN_SAMPLE, Standing, rank_units
+from ._rate import Rate
+from ._report import ReportRow, report_rows, rows_of_counts
+from ._status import IssueStatus
+from ._summary import IssueSummary, micros
+from ._time import as_datetime
+from ._track import Track
+from ._unit import UnitTree
+from ._validators import iterable_given, whole_given
+
+RATE_NAMES = tuple(name for name, _ in ISSUE_RATES)
+DEFAULT_TREND = 6
+"""How many periods the completion trend covers by default, this one included."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PeriodFlow:
+    """What moved in one period: issues collected, transferred and closed."""
+
+    collected: int
+    """Issues received in the period."""
+    transferred: int
+    """Issues handed to a responsible unit for the first time in the period."""
+    closed: int
+    """Issues standing closed at the period's end (or the report's moment) that
+    were not closed at its start."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class OverdueItem:
+    """One open issue past its deadline at the report's moment."""
+
+    id: str
+    title: str
+    unit: str | None
+    unit_name: str
+    track: Track
+    status: IssueStatus
+    deadline: DateTime
+    days_overdue: int
+    """Whole days (of 24 hours) between the deadline and the report's moment."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class TrendPoint:
+    """The completion rate as it stood at the end of one period (or at the
+    report's moment, for the period being reported)."""
+
+    period: ReportingPeriod
+    completion: Rate
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PeriodicReport:
+    """A 周报/半月报/月报/季报 for ``unit`` (``None``: every issue) in ``period``,
+    taken at ``at``. See the module documentation for what each part counts."""
+
+    period: ReportingPeriod
+    previous: ReportingPeriod
+    at: DateTime
+    unit: str | None
+    unit_name: str
+    flow: PeriodFlow
+    previous_flow: PeriodFlow
+    figures: IssueFigures
+    """Every rate over everything received up to ``at``."""
+    previous_figures: IssueFigures
+    """The same, as it stood at the end of the previous period."""
+    by_unit: tuple[ReportRow, ...]
+    by_track: tuple[ReportRow, ...]
+    rank_by: str
+    min_sample: int
+    ranking: tuple[Standing, ...]
+    overdue: tuple[OverdueItem, ...]
+    trend: tuple[TrendPoint, ...]
+    unit_names: Mapping[str, str]
+    """The name of every unit the report mentions, by id."""
+
+    @property
+    def title(self) -> str:
+        """The report's heading: unit, period and kind (某县 2026年9月 月报)."""
+        return f"{self.unit_name} {self.period.label} {self.period.report_name}"
+
+    def change(self, rate: str) -> Fraction | None:
+        """How far ``rate`` moved since the end of the previous period, in
+        percentage points; ``None`` if either end has no data."""
+        if rate not in RATE_NAMES:
+            raise InvalidValueError(
+                field="rate", value=rate, problem=f"must be one of {', '.join(RATE_NAMES)}"
+            )
+        now: Fraction | None = getattr(self.figures, rate).value
+        before: Fraction | None = getattr(self.previous_figures, rate).value
+        if now is None or before is None:
+            return None
+        return (now - before) * 100
+
+
+def periodic_report(
+    issues: Iterable[Issue],
+    *,
+    period: Period | str | ReportingPeriod,
+    at: DateTime,
+    units: UnitTree | None = None,
+    unit: str | None = None,
+    rank_by: str = "completion",
+    min_sample: int = DEFAULT_MIN_SAMPLE,
+    trend: int = DEFAULT_TREND,
+) -> PeriodicReport:
+    """The periodic report of ``issues`` at ``at``.
+
+    ``period`` is a kind (``"week"``, ``"half_month"``, ``"month"``,
+    ``"quarter"``: the period containing ``at``, reported to date) or a
+    :class:`ReportingPeriod` (reported at its end, or at ``at`` if that comes first;
+    ``at`` must not be before it starts). ``unit`` narrows the report to that
+    unit of ``units`` and everything under it. ``rank_by`` names the rate the
+    units below are ranked by; ``trend`` how many periods the completion
+    trend covers at most (periods before any issue was counted are left out).
+    """
+    at = as_datetime(at, field="at")
+    this = _period_of(period, at)
+    moment = min(at, this.last_moment)
+    rank_by = _rate_name(rank_by)
+    min_sample = whole_given(min_sample, field="min_sample", minimum=1)
+    trend = whole_given(trend, field="trend", minimum=2)
+    members = _members(units, unit)
+    chosen = [
+        issue
+        for issue in _issues_given(issues)
+        if issue.received_at <= moment and _belongs(issue, members)
+    ]
+    periods = trailing_periods(this, trend)
+    moments = [p.last_moment for p in periods[:-1]] + [moment]
+    before_previous = periods[-2].start.subtract(microseconds=1)
+    lines = _lines_at(chosen, [before_previous, *moments])
+    now_lines, previous_lines = lines[moment], lines[periods[-2].last_moment]
+    figures_now = report_rows(now_lines.values(), at=moment)[-1].figures
+    figures_before = report_rows(previous_lines.values(), at=periods[-2].last_moment)[-1].figures
+    by_unit = _unit_rows(now_lines.values(), moment, units, members)
+    return PeriodicReport(
+        period=this,
+        previous=periods[-2],
+        at=moment,
+        unit=unit,
+        unit_name=_unit_name(units, unit),
+        flow=_flow(this, lines[periods[-2].last_moment], now_lines),
+        previous_flow=_flow(periods[-2], lines[before_previous], previous_lines),
+        figures=figures_now,
+        previous_figures=figures_before,
+        by_unit=by_unit,
+        by_track=tuple(report_rows(now_lines.values(), at=moment, by="track")),
+        rank_by=rank_by,
+        min_sample=min_sample,
+        ranking=_ranking(by_unit, units, unit, rank_by, min_sample),
+        overdue=_overdue(chosen, now_lines, moment, units),
+        trend=_trend(periods, moments, lines),
+        unit_names=_names(units, members),
+    )
+
+
+def _trend(
+    periods: tuple[ReportingPeriod, ...],
+    moments: list[DateTime],
+    lines: Mapping[DateTime, Mapping[str, IssueSummary]],
+) -> tuple[TrendPoint, ...]:
+    points = [
+        TrendPoint(period=p, completion=report_rows(lines[m].values(), at=m)[-1].figures.completion)
+        for p, m in zip(periods, moments, strict=True)
+    ]
+    while len(points) > 1 and not points[0].completion.has_data:
+        del points[0]  # periods before anything was counted say nothing
+    return tuple(points)
+
+
+def _period_of(period: Period | str | ReportingPeriod, at: DateTime) -> ReportingPeriod:
+    if isinstance(period, ReportingPeriod):
+        if at < period.start:
+            raise InvalidValueError(
+                field="at", value=at, problem=f"is before the period {period} starts"
+            )
+        return period
+    if isinstance(period, str):
+        return ReportingPeriod.containing(at, kind=period)
+    raise InvalidTypeError(
+        field="period", value=period, problem="must be a Period, its value or a ReportingPeriod"
+    )
+
+
+def _rate_name(name: object) -> str:
+    if name not in RATE_NAMES:
+        raise InvalidValueError(
+            field="rank_by", value=name, problem=f"must be one of {', '.join(RATE_NAMES)}"
+        )
+    return str(name)
+
+
+def _members(units: UnitTree | None, unit: str | None) -> frozenset[str] | None:
+    if units is not None and not isinstance(units, UnitTree):
+        raise InvalidTypeError(field="units", value=units, problem="must be a UnitTree or None")
+    if unit is None:
+        return None
+    if units is None or not isinstance(unit, str) or unit not in units:
+        raise NotFoundError(
+            field="unit",
+            value=unit,
+            problem="is not a unit of the tree given",
+            hint="Pass units=UnitTree(...) holding the unit to report on.",
+        )
+    return frozenset(units.subtree(unit))
+
+
+def _issues_given(issues: Iterable[Issue]) -> Iterable[Issue]:
+    seen: set[str] = set()
+    for index, issue in enumerate(iterable_given(issues, field="issues", of="Issues")):
+        if not isinstance(issue, Issue):
+            raise InvalidTypeError(
+                field=f"issues[{index}]", value=issue, problem="must be an Issue"
+            )
+        if issue.id in seen:
+            raise DuplicateError(
+                field=f"issues[{index}].id", value=issue.id, problem="appears twice"
+            )
+        seen.add(issue.id)
+        yield issue
+
+
+def _home(unit: str | None, received_by: str | None) -> str | None:
+    """The unit an issue counts under: the responsible one, else the receiving one."""
+    return unit if unit is not None else received_by
+
+
+def _belongs(issue: Issue, members: frozenset[str] | None) -> bool:
+    return members is None or _home(issue.responsible_unit, issue.received_by) in members
+
+
+def _lines_at(
+    issues: list[Issue], moments: list[DateTime]
+) -> dict[DateTime, dict[str, IssueSummary]]:
+    lines: dict[DateTime, dict[str, IssueSummary]] = {m: {} for m in moments}
+    for issue in issues:
+        version = len(issue.history)
+        for moment, taken in lines.items():
+            if issue.received_at <= moment:
+                taken[issue.id] = IssueSummary.of(issue, version=version, as_of=moment)
+    return lines
+
+
+def _flow(
+    period: ReportingPeriod, start: Mapping[str, IssueSummary], end: Mapping[str, IssueSummary]
+) -> PeriodFlow:
+    collected = transferred = closed = 0
+    closed_status = IssueStatus.CLOSED
+    for issue_id, line in end.items():
+        before = start.get(issue_id)
+        if before is None:
+            collected += line.received_at >= period.start
+        transferred += line.handed_over and (before is None or not before.handed_over)
+        closed += line.status is closed_status and (
+            before is None or before.status is not closed_status
+        )
+    return PeriodFlow(collected=collected, transferred=transferred, closed=closed)
+
+
+def _unit_rows(
+    lines: Iterable[IssueSummary],
+    moment: DateTime,
+    units: UnitTree | None,
+    members: frozenset[str] | None,
+) -> tuple[ReportRow, ...]:
+    now = micros(moment)
+    counted = ((_home(line.unit, line.received_by), facts_of(line, now), 1) for line in lines)
+    rows = rows_of_counts(counted, by="unit", units=units)[:-1]
+    if members is None:
+        return tuple(rows)
+    return tuple(row for row in rows if row.group in members or row.group not in (units or ()))
+
+
+def _ranking(
+    rows: tuple[ReportRow, ...],
+    units: UnitTree | None,
+    unit: str | None,
+    rank_by: str,
+    min_sample: int,
+) -> tuple[Standing, ...]:
+    if units is None:
+        return ()
+    below = units.children(unit) if unit is not None else _top_children(units)
+    figures = {row.group: row.figures for row in rows}
+    scores = {
+        child: getattr(figures[child], rank_by) if child in figures else Rate(0, 0)
+        for child in below
+    }
+    return rank_units(scores, min_sample=min_sample) if scores else ()
+
+
+def _top_children(units: UnitTree) -> tuple[str, ...]:
+    roots = tuple(u.id for u in units if u.parent is None)
+    return units.children(roots[0]) if len(roots) == 1 else roots
+
+
+def _overdue(
+    issues: list[Issue],
+    lines: Mapping[str, IssueSummary],
+    moment: DateTime,
+    units: UnitTree | None,
+) -> tuple[OverdueItem, ...]:
+    items = []
+    for issue in issues:
+        line = lines[issue.id]
+        deadline = line.deadline
+        if deadline is None or not line.is_overdue(moment):
+            continue
+        items.append(
+            OverdueItem(
+                id=issue.id,
+                title=issue.title,
+                unit=line.unit,
+                unit_name=_unit_name(units, line.unit),
+                track=line.track,
+                status=line.status,
+                deadline=deadline,
+                days_overdue=int((moment - deadline).total_seconds() // 86_400),
+            )
+        )
+    items.sort(key=lambda item: (item.deadline, item.id))
+    return tuple(items)
+
+
+def _names(units: UnitTree | None, members: frozenset[str] | None) -> Mapping[str, str]:
+    if units is None:
+        return MappingProxyType({})
+    return MappingProxyType({u.id: u.name for u in units if members is None or u.id in members})
+
+
+def _unit_name(units: UnitTree | None, unit: str | None) -> str:
+    if unit is None:
+        roots = [u for u in units or () if u.parent is None]
+        return roots[0].name if len(roots) == 1 else "全部 all"
+    return units[unit].name if units is not None and unit in units else unit

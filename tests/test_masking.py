@@ -1,0 +1,401 @@
+"""Masking personal data: names, mobiles, ID numbers, addresses, and numbers in free text."""
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from banshishi import (
+    InvalidTypeError,
+    InvalidValueError,
+    Person,
+    mask_address,
+    mask_id_number,
+    mask_mobile,
+    mask_name,
+    mask_person,
+    scrub_text,
+)
+from banshishi._person import id_number_check_digit, personal_fields
+
+# -- what a leak looks like, shared with test_disclosure ---------------------------------
+
+FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+_JOINERS = r"[\s\-‐‑‒–—―−－﹣\u00ad\u200b\u200c\u200d\u2060\ufeff]+"
+_BETWEEN_DIGITS = re.compile(rf"(?<=\d){_JOINERS}(?=[\dXx])")
+MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
+ID_PATTERN = re.compile(r"(?=(\d{17}[\dXx]))")
+
+
+def normalised(text: str) -> str:
+    """``text`` as a reader would take it in: full-width digits as ASCII, and the
+    spaces, dashes and invisible characters between digits dropped."""
+    return _BETWEEN_DIGITS.sub("", text.translate(FULL_WIDTH))
+
+
+def _valid_ids(text: str) -> list[str]:
+    found = []
+    for match in ID_PATTERN.finditer(text):
+        candidate = match.group(1)
+        body = "".join(str(unicodedata.decimal(c)) for c in candidate[:17])
+        if candidate[17].upper() == id_number_check_digit(body):
+            found.append(candidate)
+    return found
+
+
+def leaks(text: str, planted: list[str]) -> list[str]:
+    """Every planted number, mobile-shaped number or valid ID number readable in ``text``."""
+    plain = normalised(text)
+    found = [number for number in planted if number[:17] in plain]
+    return found + MOBILE_PATTERN.findall(plain) + _valid_ids(plain)
+
+
+@st.composite
+def mobiles(draw: st.DrawFn) -> str:
+    """Mainland mobile numbers in the blocks actually allocated (13x–19x)."""
+    second = draw(st.sampled_from("3456789"))
+    return "1" + second + draw(st.text(alphabet="0123456789", min_size=9, max_size=9))
+
+
+@st.composite
+def id_numbers(draw: st.DrawFn) -> str:
+    """18-character ID numbers with a right check character, X included."""
+    region = draw(st.sampled_from(["110105", "150125", "152501", "650102", "440524", "540102"]))
+    born = draw(st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2025, 12, 31)))
+    sequence = draw(st.text(alphabet="0123456789", min_size=3, max_size=3))
+    body = f"{region}{born:%Y%m%d}{sequence}"
+    return body + id_number_check_digit(body)
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) - ord("0") + ord("０")) if c.isdigit() else c for c in text)
+
+
+MOBILE_STYLES: tuple[Callable[[str], str], ...] = (
+    lambda m: m,
+    lambda m: f"{m[:3]} {m[3:7]} {m[7:]}",
+    lambda m: f"{m[:3]}-{m[3:7]}-{m[7:]}",
+    lambda m: f"+86 {m}",
+    lambda m: f"+86-{m[:3]}-{m[3:7]}-{m[7:]}",
+    lambda m: f"0086 {m}",
+    lambda m: f"+86{m}",
+    lambda m: f"86{m}",
+    lambda m: _full_width(m),
+    lambda m: _full_width(f"{m[:3]} {m[3:7]} {m[7:]}"),
+    lambda m: f"{m[:3]}\u3000{m[3:7]}\u3000{m[7:]}",
+    lambda m: f"{m[:3]}\u200b{m[3:7]}\u200b{m[7:]}",
+    lambda m: f"{_full_width(m[:3])}-{m[3:7]}-{_full_width(m[7:])}",
+)
+ID_STYLES: tuple[Callable[[str], str], ...] = (
+    lambda n: n,
+    lambda n: n.lower(),
+    lambda n: f"{n[:6]} {n[6:14]} {n[14:]}",
+    lambda n: f"{n[:6]}-{n[6:14]}-{n[14:]}",
+    lambda n: _full_width(n),
+    lambda n: _full_width(n).replace("X", "Ｘ"),
+    lambda n: f"{n[:3]} {n[3:6]} {n[6:10]} {n[10:14]} {n[14:]}",
+)
+
+
+@st.composite
+def planted_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """A mobile or ID number, and the way it is typed: (the number, as written)."""
+    if draw(st.booleans()):
+        number = draw(mobiles())
+        return number, draw(st.sampled_from(MOBILE_STYLES))(number)
+    number = draw(id_numbers())
+    return number, draw(st.sampled_from(ID_STYLES))(number)
+
+
+surroundings = st.text(max_size=12) | st.sampled_from(
+    ["", "请回电", "电话：", "身份证号", "，谢谢", "3号楼", "房号 12 ", "x", "-", " 5"]
+)
+
+
+@st.composite
+def planted_texts(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """Text with one to three numbers planted in it: (the text, the numbers)."""
+    parts, numbers = [draw(surroundings)], []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        number, written = draw(planted_numbers())
+        parts += [written, draw(surroundings)]
+        numbers.append(number)
+    return "".join(parts), numbers
+
+
+# -- names -------------------------------------------------------------------------------
+
+NAMES = [
+    ("张三", "张*"),
+    ("王小明", "王**"),
+    ("欧阳娜娜", "欧阳**"),
+    ("司马光", "司马*"),
+    ("诸葛亮", "诸葛*"),
+    ("上官婉儿", "上官**"),
+    ("慕容复", "慕容*"),
+    ("司馬懿", "司馬*"),
+    ("欧阳", "欧*"),  # two characters: surname 欧, given name 阳
+    ("李", "*"),
+    ("巴特尔", "巴**"),
+    ("其木格", "其**"),
+    ("乌日娜", "乌**"),
+    ("扎西顿珠", "扎***"),
+    ("阿卜杜·热合曼", "阿**·***"),
+    ("买买提·艾力", "买**·**"),
+    ("古丽娜尔・阿不都", "古***・***"),
+    ("Zhang San", "Z**** ***"),
+    ("Mary-Jane O'Neil", "M***-**** *'****"),
+    ("  王芳 ", "王*"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "masked"), NAMES)
+def test_a_name_keeps_only_its_surname(name: str, masked: str) -> None:
+    assert mask_name(name) == masked
+
+
+NAME_SEPARATORS = " \t\u3000·•・‧．.-‐'’"
+names = st.text(min_size=1, max_size=12) | st.builds(
+    lambda surname, rest: surname + rest,
+    st.sampled_from(["欧阳", "司马", "诸葛", "张", "王", "巴"]),
+    st.text(alphabet="娜明光亮特尔·", max_size=6),
+)
+
+
+@given(names)
+def test_masking_a_name_twice_changes_nothing_more(name: str) -> None:
+    assert mask_name(mask_name(name)) == mask_name(name)
+
+
+@given(names)
+def test_a_masked_name_is_as_long_as_the_name_and_shows_at_most_two_characters(name: str) -> None:
+    masked, text = mask_name(name), name.strip()
+    assert len(masked) == len(text)
+    if len(text) <= 1:
+        assert masked in ("", "*")
+    else:
+        assert masked[0] == text[0]
+        assert masked[1] in (text[1], "*")
+        assert all(char == "*" or char in NAME_SEPARATORS for char in masked[2:])
+
+
+def test_a_name_that_is_not_text_is_refused_with_the_value() -> None:
+    with pytest.raises(InvalidTypeError) as caught:
+        mask_name(42)  # type: ignore[arg-type]
+    assert caught.value.field == "name"
+    assert caught.value.value == 42
+
+
+# -- mobiles -----------------------------------------------------------------------------
+
+MOBILES = [
+    ("13812345678", "138****5678"),
+    ("138 1234 5678", "138****5678"),
+    ("138-1234-5678", "138****5678"),
+    ("+86 139-0471-2345", "139****2345"),
+    ("0086 15004712345", "150****2345"),
+    ("+8618647112233", "186****2233"),
+    ("8618647112233", "186****2233"),
+    ("１８８１２３４０９８７", "188****0987"),
+    ("  13947100000 ", "139****0000"),
+    ("138****5678", "138****5678"),
+]
+
+
+@pytest.mark.parametrize(("mobile", "masked"), MOBILES)
+def test_a_mobile_keeps_its_first_three_and_last_four_digits(mobile: str, masked: str) -> None:
+    assert mask_mobile(mobile) == masked
+
+
+@pytest.mark.parametrize(
+    "mobile",
+    ["", "12345", "23812345678", "138123456789", "1381234567", "手机13812345678", "+1 415"],
+)
+def test_what_is_not_a_mobile_number_is_refused(mobile: str) -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        mask_mobile(mobile)
+    assert caught.value.field == "mobile"
+    assert caught.value.value == mobile
+
+
+@pytest.mark.parametrize("mobile", [13812345678, None, b"13812345678"])
+def test_a_mobile_that_is_not_text_is_refused(mobile: object) -> None:
+    with pytest.raises(InvalidTypeError):
+        mask_mobile(mobile)  # type: ignore[arg-type]
+
+
+@given(mobiles(), st.sampled_from(MOBILE_STYLES))
+def test_any_way_of_writing_a_mobile_masks_to_the_same_eleven_characters(
+    mobile: str, style: Callable[[str], str]
+) -> None:
+    masked = mask_mobile(style(mobile))
+    assert masked == mobile[:3] + "****" + mobile[7:]
+    assert mask_mobile(masked) == masked
+
+
+# -- ID numbers --------------------------------------------------------------------------
+
+ID_NUMBERS = [
+    ("11010519491231002X", "110105********002X"),
+    ("11010519491231002x", "110105********002X"),
+    ("440524188001010014", "440524********0014"),
+    ("150125 19900101 1235", "150125********1235"),
+    ("650102-20011009-4417", "650102********4417"),
+    ("１１０１０５１９４９１２３１００２Ｘ", "110105********002X"),
+    ("110105********002X", "110105********002X"),
+    ("110105194912310021", "110105********0021"),  # a wrong check digit is still masked
+]
+
+
+@pytest.mark.parametrize(("number", "masked"), ID_NUMBERS)
+def test_an_id_number_hides_its_birth_date(number: str, masked: str) -> None:
+    assert mask_id_number(number) == masked
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["", "11010519491231002", "1101051949123100211", "11010519491231002Y", "X1010519491231002"],
+)
+def test_what_is_not_an_id_number_is_refused(number: str) -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        mask_id_number(number)
+    assert caught.value.field == "id_number"
+
+
+@given(id_numbers(), st.sampled_from(ID_STYLES))
+def test_any_way_of_writing_an_id_number_keeps_the_first_six_and_last_four(
+    number: str, style: Callable[[str], str]
+) -> None:
+    masked = mask_id_number(style(number))
+    assert masked == number[:6] + "*" * 8 + number[14:]
+    assert mask_id_number(masked) == masked
+
+
+# -- addresses ---------------------------------------------------------------------------
+
+ADDRESSES = [
+    ("呼和浩特市新城区东风路街道幸福社区3号楼2单元501", "呼和浩特市新城区东风路街道幸福社区"),
+    ("城关街道文化社区56号", "城关街道文化社区"),
+    ("北河苏木巴音嘎查36号", "北河苏木巴音嘎查"),
+    ("南湖镇南湖村34号", "南湖镇南湖村"),
+    ("锡林郭勒盟正蓝旗上都镇敦达浩特嘎查7组", "锡林郭勒盟正蓝旗上都镇敦达浩特嘎查"),
+    ("某县新村镇幸福村5号", "某县新村镇幸福村"),  # 新村镇 is a town, not a village
+    ("江苏省镇江市京口区大市口街道某社区5号", "江苏省镇江市京口区大市口街道某社区"),
+    ("镇平县城关镇建设路18号", "镇平县城关镇"),
+    ("光明居委会12栋3室", "光明居委会"),
+    ("幸福村民委员会3组", "幸福村"),
+    ("某县南湖镇红旗路8号", "某县南湖镇"),
+    ("新城区幸福小区5号楼", "新城区"),  # a housing estate is finer than a community
+    ("某旗红旗嘎查", "某旗红旗嘎查"),
+    ("东风路12号", ""),
+    ("", ""),
+    ("  城关街道文化社区 ", "城关街道文化社区"),
+    ("13812345678幸福社区", "138****5678幸福社区"),
+]
+
+
+@pytest.mark.parametrize(("address", "masked"), ADDRESSES)
+def test_an_address_is_cut_after_its_community(address: str, masked: str) -> None:
+    assert mask_address(address) == masked
+
+
+MARKS = ("社区", "村", "嘎查", "居委会", "居民委员会", "街道", "苏木", "镇", "乡", "区", "县", "旗")
+addresses = st.lists(
+    st.sampled_from([*MARKS, "新", "红", "小", "路", "幸福", "8号", "街", "某", "1381234567", "8"]),
+    max_size=10,
+).map("".join) | st.text(max_size=20)
+
+
+@given(addresses)
+def test_cutting_an_address_twice_changes_nothing_more(address: str) -> None:
+    assert mask_address(mask_address(address)) == mask_address(address)
+
+
+@given(addresses)
+def test_a_cut_address_is_a_start_of_the_address_ending_at_a_division(address: str) -> None:
+    masked, text = mask_address(address), address.strip()
+    assert masked == "" or masked.endswith(MARKS)
+    assert len(masked) <= len(text)
+    kept = text[: len(masked)]
+    assert all(a == b or (a.isdecimal() and b == "*") for a, b in zip(kept, masked, strict=True))
+
+
+# -- free text ---------------------------------------------------------------------------
+
+SCRUBBED = [
+    ("请回电13812345678谢谢", "请回电138****5678谢谢"),
+    ("电话 +86 139 0471 2345", "电话 +86 139 **** 2345"),
+    ("身份证11010519491231002x", "身份证110105********002x"),
+    ("房号1号13812345678", "房号1号138****5678"),
+    ("共5人13812345678", "共5人138****5678"),
+    ("编号RX202607010001", "编号RX202607010001"),
+    ("2026-07-01 09:30 办结", "2026-07-01 09:30 办结"),
+    ("预算370000元，日均100辆", "预算370000元，日均100辆"),
+    ("１３８-１２３４-５６７８", "１３８-****-５６７８"),
+]
+
+
+@pytest.mark.parametrize(("text", "scrubbed"), SCRUBBED)
+def test_free_text_loses_its_numbers_and_nothing_else(text: str, scrubbed: str) -> None:
+    assert scrub_text(text) == scrubbed
+
+
+@given(planted_texts())
+def test_no_planted_number_survives_scrubbing(case: tuple[str, list[str]]) -> None:
+    text, numbers = case
+    assert leaks(text, numbers), "the test would not see a leak"
+    assert leaks(scrub_text(text), numbers) == []
+
+
+@given(st.text() | planted_texts().map(lambda case: case[0]))
+def test_scrubbing_keeps_the_length_and_only_ever_hides_digits(text: str) -> None:
+    scrubbed = scrub_text(text)
+    assert len(scrubbed) == len(text)
+    assert all(a == b or (a.isdecimal() and b == "*") for a, b in zip(text, scrubbed, strict=True))
+    assert scrub_text(scrubbed) == scrubbed
+
+
+def test_text_that_is_not_text_is_refused() -> None:
+    with pytest.raises(InvalidTypeError) as caught:
+        scrub_text(None)  # type: ignore[arg-type]
+    assert caught.value.field == "text"
+
+
+# -- people ------------------------------------------------------------------------------
+
+
+def test_every_personal_field_of_a_person_is_masked_and_the_rest_kept() -> None:
+    person = Person(
+        id="p000001",
+        name="欧阳娜娜",
+        mobile="13947112345",
+        id_number="11010519491231002X",
+        address="城关街道文化社区56号",
+        unit="t1v3",
+    )
+    shown = mask_person(person)
+    assert shown == {
+        "id": "p000001",
+        "name": "欧阳**",
+        "mobile": "139****2345",
+        "id_number": "110105********002X",
+        "address": "城关街道文化社区",
+        "unit": "t1v3",
+    }
+    for field in personal_fields(Person):
+        assert shown[field] != getattr(person, field)
+
+
+def test_a_person_without_optional_personal_data_shows_none_for_it() -> None:
+    shown = mask_person(Person(id="p2", name="李"))
+    assert (shown["name"], shown["mobile"], shown["address"]) == ("*", None, None)
+
+
+def test_masking_something_that_is_not_a_person_is_refused() -> None:
+    with pytest.raises(InvalidTypeError):
+        mask_person({"name": "张三"})  # type: ignore[arg-type]
