@@ -291,3 +291,13 @@ def test_make_converter_returns_an_independent_converter():
     assert second.unstructure(rate) == attrs.asdict(rate)
     assert unstructure(rate) == attrs.asdict(rate)
     assert second.structure(unstructure(rate), b.Rate) == structure(unstructure(rate), b.Rate)
+
+
+def test_a_fraction_with_a_zero_denominator_is_refused_naming_the_field():
+    from banshishi import InvalidValueError, ThreeReview, structure
+
+    data = {"unit": "u", "period": "p", "self_evaluation": "1/0", "people": "1", "review": "1"}
+    with pytest.raises(InvalidValueError) as refused:
+        structure(data, ThreeReview)
+    assert refused.value.field == "ThreeReview.self_evaluation"
+    assert refused.value.value == "1/0"

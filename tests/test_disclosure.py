@@ -21,6 +21,7 @@ from banshishi import (
     Channel,
     DuplicateError,
     InvalidTypeError,
+    InvalidValueError,
     Issue,
     IssueDisclosure,
     IssueStatus,
@@ -136,6 +137,9 @@ def planted_cases(
             address=draw(planted(numbers)),
         )
         location = issue.location or Location(division_code="150125")
+        unit = draw(unit_ids)
+        if unit in issue.co_units:  # a co-unit cannot also lead the issue
+            unit = issue.responsible_unit
         plan = tuple(
             attrs.evolve(m, name=f"{draw(planted(numbers))}节点{k}")
             for k, m in enumerate(issue.milestones)
@@ -149,7 +153,7 @@ def planted_cases(
                 requirements=draw(planted(numbers)),
                 requester=requester,
                 location=attrs.evolve(location, address=draw(planted(numbers))),
-                responsible_unit=draw(unit_ids),
+                responsible_unit=unit,
                 milestones=plan,
             )
         )
@@ -582,3 +586,18 @@ def test_an_unknown_format_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(InvalidTypeError):
         disclosure_csv(["not", "a", "list"])  # type: ignore[arg-type]
+
+
+def test_an_issue_at_the_very_start_of_the_calendar_gives_a_library_error_not_an_overflow():
+    issue = Issue(
+        id="old",
+        title="很早的诉求",
+        channel=Channel.HOTLINE,
+        urgency=Urgency.URGENT,
+        received_at=pendulum.parse("0001-01-01T00:00:00+14:00"),
+    )
+    listing = disclose_issues([issue], at=AT)
+    for render in (disclosure_csv, disclosure_json, disclosure_html):
+        with pytest.raises(InvalidValueError) as refused:
+            render(listing)
+        assert "old" in refused.value.field

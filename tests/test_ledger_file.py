@@ -326,6 +326,56 @@ def test_an_xlsx_title_starting_with_equals_is_text_not_a_formula(tmp_path):
     assert read_ledger_file(path).issues[0].title == "=1+1"
 
 
+@pytest.mark.parametrize("title", ["#N/A", "#REF!", "#DIV/0!", "=SUM(A1)", "@x", "TRUE"])
+def test_every_xlsx_text_cell_is_text_even_when_it_looks_like_an_error_value(tmp_path, title):
+    path = tmp_path / "ledger.xlsx"
+    write_ledger_file([closed_issue(title=title)], path)
+    assert openpyxl.load_workbook(path)["台账"]["B2"].data_type == "s"
+    assert read_ledger_file(path).issues[0].title == title
+
+
+def test_rows_past_a_sheet_size_declared_too_small_are_still_read(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    write_ledger_file([closed_issue(f"RX-{n}") for n in range(10)], path)
+    shrunk = tmp_path / "shrunk.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(shrunk, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension ref=\"[^\"]*\"/>", b"", data)
+                data = data.replace(b"<sheetViews>", b'<dimension ref="A1:AK3"/><sheetViews>', 1)
+                assert b'<dimension ref="A1:AK3"/>' in data
+            target.writestr(item, data)
+    assert [issue.id for issue in read_ledger_file(shrunk).issues] == [f"RX-{n}" for n in range(10)]
+
+
+def test_a_chart_sheet_where_the_ledger_should_be_is_refused_with_a_library_error(tmp_path):
+    from openpyxl.chart import BarChart
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "data"
+    chart_sheet = workbook.create_chartsheet("台账")
+    chart_sheet.add_chart(BarChart())
+    path = tmp_path / "chart.xlsx"
+    workbook.save(path)
+    with pytest.raises(LedgerFileError) as refused:
+        read_ledger_file(path)
+    assert "chart sheet" in refused.value.problem
+
+
+def test_a_number_too_long_for_a_whole_number_cell_is_a_row_problem():
+    rows = with_cells(base_rows(), 2, {"办理轮次": "9" * 5000})
+    problem = refusal(text_of(rows)).problems[0]
+    assert (problem.row, problem.column) == (2, "办理轮次")
+    assert "whole number" in problem.reason
+
+
+def test_reading_a_csv_ledger_leaves_the_csv_modules_field_limit_as_it_was():
+    before = csv.field_size_limit()
+    read_text(csv_text_of([closed_issue(description="长" * 200_000)]))
+    assert csv.field_size_limit() == before
+
+
 def test_an_xlsx_ledger_has_one_bold_frozen_sheet_named_tai_zhang_with_fitted_widths(tmp_path):
     path = tmp_path / "ledger.xlsx"
     write_ledger_file([closed_issue(), open_issue()], path, language="en")

@@ -278,6 +278,17 @@ def test_any_way_of_writing_an_id_number_keeps_the_first_six_and_last_four(
 
 # -- addresses ---------------------------------------------------------------------------
 
+
+@st.composite
+def addresses_with_doors(draw: st.DrawFn) -> str:
+    """An address with a door, a number or a bracketed note somewhere, and
+    division markers on either side of it."""
+    parts = st.sampled_from(["城关街道", "幸福社区", "新城区", "人民路", "巴音嘎查", "南湖镇"])
+    door = st.sampled_from(["3号楼", "88号", "（近东四社区）", "101室", "5栋", "(旁)", "12"])
+    before, after = draw(st.lists(parts, max_size=3)), draw(st.lists(parts, max_size=3))
+    return "".join([*before, draw(door), *after])
+
+
 ADDRESSES = [
     ("呼和浩特市新城区东风路街道幸福社区3号楼2单元501", "呼和浩特市新城区东风路街道幸福社区"),
     ("城关街道文化社区56号", "城关街道文化社区"),
@@ -295,8 +306,22 @@ ADDRESSES = [
     ("东风路12号", ""),
     ("", ""),
     ("  城关街道文化社区 ", "城关街道文化社区"),
-    ("13812345678幸福社区", "138****5678幸福社区"),
+    ("13812345678幸福社区", ""),  # nothing from the first number on is kept
+    ("北京市东城区东四十条3号楼101室（近东四社区）", "北京市东城区"),  # a marker after the door
+    ("新城区人民路88号社区卫生服务站旁", "新城区"),
+    ("城关街道第三社区5号", "城关街道第三社区"),  # numerals in a name are not a door
 ]
+
+
+@given(addresses_with_doors())
+def test_nothing_from_the_first_number_or_door_word_on_is_kept(address: str) -> None:
+    masked = mask_address(address)
+    stop = next(
+        (i for i, char in enumerate(address.strip()) if char.isdecimal() or char in "号楼栋室（("),
+        None,
+    )
+    if stop is not None:
+        assert len(masked) <= stop
 
 
 @pytest.mark.parametrize(("address", "masked"), ADDRESSES)

@@ -41,6 +41,7 @@ from banshishi import (
     UnknownValueError,
     Urgency,
     import_requests,
+    on_time_completion_rate,
     simulate_campaign,
 )
 from banshishi._open311 import (
@@ -535,6 +536,32 @@ def test_a_campaign_survives_the_round_trip_through_json_text(
         assert_kept(before, after)
 
 
+def test_an_extended_round_trip_keeps_the_closing_time_and_so_the_on_time_rate(
+    campaign_issues: list[Issue], campaign_end: DateTime
+) -> None:
+    back = read(export_requests(campaign_issues, at=campaign_end, extended=True), **FROM_ADDRESS_ID)
+    for before, after in zip(campaign_issues, back, strict=True):
+        assert after.closed_at == before.closed_at
+    assert (
+        on_time_completion_rate(back, as_of=campaign_end).rate
+        == on_time_completion_rate(campaign_issues, as_of=campaign_end).rate
+    )
+    later = [i for i in campaign_issues if i.closed_at and _last(i) > i.closed_at]
+    assert later, "the campaign has issues updated after their closure (ratings, visits)"
+
+
+def _last(issue: Issue) -> DateTime:
+    return max([issue.received_at, *(e.at for e in issue.history)])
+
+
+def test_a_closing_time_after_the_last_update_is_refused() -> None:
+    request = {**SPEC_SHAPED[1], "status": "closed", "status_notes": "修好了",
+               "closed_datetime": "2099-01-01T00:00:00+08:00"}  # fmt: skip
+    with pytest.raises(ChronologyError) as refused:
+        import_requests([request], urgency="urgent", division_code="150125")
+    assert refused.value.field == "requests[0].closed_datetime"
+
+
 # -- bad requests ------------------------------------------------------------------------
 
 GOOD = SPEC_SHAPED[1]
@@ -726,3 +753,27 @@ if __name__ == "__main__":
     text = PAGE.read_text(encoding="utf-8")
     PAGE.write_text(text.replace(current_block(), render()), encoding="utf-8")
     sys.exit(0)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "requests"),  # nesting too deep for the parser
+        ('[{"service_request_id": ' + "9" * 5000 + "}]", "requests"),  # a number too long
+        ([{**SPEC_SHAPED[0], "lat": 10**5000, "long": 1}], "requests[0].lat"),
+        ([{**SPEC_SHAPED[0], "service_request_id": 10**30}], "requests[0].service_request_id"),
+    ],
+    ids=["deep", "long-number", "huge-lat", "huge-id"],
+)
+def test_pathological_json_is_refused_with_a_library_error(given: object, field: str) -> None:
+    with pytest.raises(InvalidValueError) as refused:
+        import_requests(given, urgency="urgent", division_code="150125")
+    assert refused.value.field == field
+    assert len(str(refused.value)) < 2_000
+
+
+def test_a_time_at_the_very_start_of_the_calendar_is_refused_on_import() -> None:
+    request = {**SPEC_SHAPED[0], "requested_datetime": "0001-01-01T00:00:00+14:00"}
+    with pytest.raises(InvalidValueError) as refused:
+        import_requests([request], urgency="urgent", division_code="150125")
+    assert refused.value.field == "requests[0].requested_datetime"

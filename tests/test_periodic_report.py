@@ -677,6 +677,24 @@ def test_the_json_carries_every_number_of_the_report(report):
     ]
 
 
+def test_a_title_a_spreadsheet_would_run_is_guarded_in_the_csv_and_changes_are_not(
+    issues, campaign
+):
+    late = next(item.id for item in report_at(issues, "month", "campaign-end").overdue)
+    planted = [
+        attrs.evolve(i, title='=HYPERLINK("http://x.example","点击")') if i.id == late else i
+        for i in issues
+    ]
+    report = report_at(planted, "month", "campaign-end", units=campaign.units)
+    text = io.StringIO()
+    write_periodic_csv(report, text)
+    rows = {(row[0], row[1]): row for row in csv.reader(io.StringIO(text.getvalue()))}
+    assert rows[("overdue", late)][2] == """'=HYPERLINK("http://x.example","点击")"""
+    change = rows[("rate", "completion")][7]
+    assert change == format_points(report.change("completion"))
+    assert not change.startswith("'")
+
+
 def test_the_csv_has_one_line_per_figure_under_its_header(report):
     text = io.StringIO()
     write_periodic_csv(report, text)

@@ -16,7 +16,12 @@ from rich.table import Table
 
 from ._cli_common import BAD_INPUT, OK, db_option, existing, moment, now_or, output
 from ._disclosure import disclose_issues
-from ._disclosure_output import disclosure_csv, disclosure_html, disclosure_json
+from ._disclosure_output import (
+    disclosure_csv,
+    disclosure_html,
+    disclosure_json,
+    write_disclosure,
+)
 from ._disclosure_pledges import disclose_pledges
 from ._errors import InvalidValueError, LedgerFileError
 from ._evaluation import Evaluation
@@ -77,9 +82,10 @@ def add_file_commands(commands: Any) -> None:
 
     open311 = commands.add_parser(
         "open311",
-        help="issues as Open311 GeoReport v2 service requests (JSON)",
+        help="issues as Open311 GeoReport v2 service requests (JSON, not masked)",
         description="Export the ledger's issues as GeoReport v2 service requests, or check "
-        "that a file of service requests can be imported.",
+        "that a file of service requests can be imported. An export is for exchange between "
+        "systems and is not masked; publish with `banshishi disclose` instead.",
     )
     actions = open311.add_subparsers(dest="action", required=True, metavar="ACTION")
     send = actions.add_parser("export", help="write service requests as JSON")
@@ -130,10 +136,13 @@ def _ledger_check(options: argparse.Namespace, out: Console, err: Console) -> in
     try:
         read = read_ledger_file(options.file)
     except LedgerFileError as refused:
+        if not refused.problems:  # the file as a whole could not be read: say why
+            raise
         table = Table(title=f"{len(refused.problems):,} problems in {escape(options.file)}",
                       title_justify="left")  # fmt: skip
-        for header in ("row", "column", "value", "reason"):
-            table.add_column(header, justify="right" if header == "row" else "left")
+        table.add_column("row", justify="right")
+        for header in ("column", "value", "reason"):
+            table.add_column(header, overflow="fold")
         for problem in refused.problems:
             table.add_row(str(problem.row), escape(problem.column), escape(repr(problem.value)),
                           escape(problem.reason))  # fmt: skip
@@ -154,9 +163,11 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
             listing: Any = disclose_issues(store.issues(as_of=at), at=at, units=units)
         else:
             listing = disclose_pledges(store.pledges(as_of=at), at=at, units=units)
+    if options.output != "-":  # a file: CSV with the byte-order mark Excel needs
+        write_disclosure(listing, options.output, format=options.format)
+        return OK
     writers = {"csv": disclosure_csv, "json": disclosure_json, "html": disclosure_html}
-    with output(options.output) as file:
-        file.write(writers[options.format](listing))
+    sys.stdout.write(writers[options.format](listing))
     return OK
 
 

@@ -75,7 +75,7 @@ def _structure_fraction(value: object, _: object) -> Fraction:
         raise InvalidTypeError(field="Fraction", value=value, problem="must be text like '3/4'")
     try:
         return Fraction(value)
-    except ValueError:
+    except (ValueError, ZeroDivisionError):
         raise InvalidValueError(
             field="Fraction", value=value, problem="is not a fraction"
         ) from None

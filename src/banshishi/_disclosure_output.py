@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import unicodedata
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -25,7 +26,8 @@ from ._disclosure import (
     IssueDisclosure,
     PledgeDisclosure,
 )
-from ._errors import InvalidTypeError, UnknownValueError
+from ._errors import InvalidTypeError, InvalidValueError, UnknownValueError
+from ._ledger_csv import guard
 from ._masking import scrub_text
 from ._time import DEFAULT_TIMEZONE
 from ._whole_file import target_path, write_text_whole
@@ -50,7 +52,6 @@ PLEDGE_COLUMNS = {
 """The pledge list's columns: key (as in JSON) and Chinese header (as in CSV and HTML)."""
 
 _TITLES = {IssueDisclosure: "群众诉求办理情况公示", PledgeDisclosure: "承诺事项践诺情况公示"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _checked(disclosure: object) -> Disclosure:
@@ -66,8 +67,16 @@ def _checked(disclosure: object) -> Disclosure:
 
 def _guard(disclosure: Disclosure) -> Callable[[str], str]:
     if disclosure.masked:
-        return scrub_text
+        return _published
     return str
+
+
+def _published(text: str) -> str:
+    """``text`` scrubbed, without control characters: they have no place in a
+    public list, and JSON would write them as ``\\u0019``, digits that could
+    join a masked number's visible ones into something number-shaped."""
+    scrubbed = scrub_text(text)
+    return "".join(c for c in scrubbed if c in "\t\n\r" or unicodedata.category(c) != "Cc")
 
 
 def _zone(disclosure: Disclosure) -> Any:
@@ -83,6 +92,16 @@ def _milestone_text(milestones: tuple[DisclosedMilestone, ...]) -> str:
 
 
 def _values(item: DisclosedIssue | DisclosedPledge, zone: Any) -> dict[str, Any]:
+    try:
+        return _typed_values(item, zone)
+    except (OverflowError, ValueError):  # a moment at the very ends of the calendar
+        raise InvalidValueError(
+            field=f"item {item.id!r}", value=item,
+            problem=f"has a time that cannot be shown in {zone}",
+        ) from None  # fmt: skip
+
+
+def _typed_values(item: DisclosedIssue | DisclosedPledge, zone: Any) -> dict[str, Any]:
     """A line's cells as typed values: labels for vocabularies, text for rates."""
     values: dict[str, Any] = {"id": item.id, "title": item.title}
     if isinstance(item, DisclosedIssue):
@@ -145,9 +164,7 @@ def disclosure_csv(disclosure: Disclosure) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(_columns(disclosure).values())
     for row in rows:
-        writer.writerow(
-            "'" + cell if cell.startswith(_FORMULA_START) else cell for cell in row.values()
-        )
+        writer.writerow(guard(cell) for cell in row.values())
     return buffer.getvalue()
 
 

@@ -305,8 +305,8 @@ class Whole:
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         text = as_text(raw).strip()
-        if not (text.isascii() and text.isdigit()):
-            raise _bad("must be a whole number", raw)
+        if not (text.isascii() and text.isdigit() and len(text) <= 9):
+            raise _bad("must be a whole number of at most 9 digits", raw)
         return int(text)
 
 

@@ -47,10 +47,10 @@ def write_csv(file: IO[str], header: list[str], rows: list[list[Cell]]) -> None:
 def csv_rows(file: IO[str], source: str) -> Iterator[tuple[int, list[object]]]:
     """The records of ``file`` numbered from 1 as a spreadsheet shows them (a
     cell with line breaks in it does not add rows), unguarded."""
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # long descriptions
     number = 0
+    limit = csv.field_size_limit()
     try:
-        for number, row in enumerate(csv.reader(file), start=1):
+        for number, row in enumerate(_reader(file, limit), start=1):
             yield number, [unguard(cell) for cell in row]
     except csv.Error as error:
         raise LedgerFileError(
@@ -64,6 +64,21 @@ def csv_rows(file: IO[str], source: str) -> Iterator[tuple[int, list[object]]]:
             value=source,
             problem=f"is not text in the stream's encoding ({error})",
         ) from None
+
+
+def _reader(file: IO[str], limit: int) -> Iterator[list[str]]:
+    """csv.reader over ``file`` with room for long descriptions; the module's
+    process-wide field limit is raised only while a row is read, then put back."""
+    rows = csv.reader(file)
+    while True:
+        csv.field_size_limit(max(limit, 1 << 30))
+        try:
+            row = next(rows, None)
+        finally:
+            csv.field_size_limit(limit)
+        if row is None:
+            return
+        yield row
 
 
 def decode(data: bytes, source: Path) -> str:

@@ -30,16 +30,17 @@ from ._grouping import Period
 from ._issue import Issue
 from ._ledger import Ledger
 from ._period import ReportingPeriod
-from ._periodic_report import PeriodicReport, periodic_report
+from ._periodic_report import DEFAULT_TREND, PeriodicReport, periodic_report, reported_span
 from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
+from ._ranking import DEFAULT_MIN_SAMPLE
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
-from ._time import Clock, as_datetime, check_clock, optional_moment
+from ._time import Clock, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import iterable_given, members_given, whole_given
@@ -350,15 +351,17 @@ class LedgerStore:
         return rebuild.rebuilt_pledge_ledger(self._store, self.policy, as_of)
 
     def periodic_report(
-        self, *, period: Period | str | ReportingPeriod, at: DateTime, **options: Any
-    ) -> PeriodicReport:
-        """:func:`periodic_report` (``unit``, ``rank_by``, ``min_sample``, ``trend``)
-        over the saved unit tree, the issues as recorded at the report's moment."""
-        moment = as_datetime(at, field="at")
-        if isinstance(period, ReportingPeriod):
-            moment = min(moment, period.last_moment)
-        issues = self.issues(as_of=moment)
-        return periodic_report(issues, period=period, at=at, units=self.units, **options)
+        self, *, period: Period | str | ReportingPeriod, at: DateTime, unit: str | None = None,
+        rank_by: str = "completion", min_sample: int = DEFAULT_MIN_SAMPLE,
+        trend: int = DEFAULT_TREND,
+    ) -> PeriodicReport:  # fmt: skip
+        """:func:`periodic_report` over the saved unit tree, the issues as
+        recorded at the report's moment (``at``, or the end of a past period)."""
+        _, moment = reported_span(period, at)
+        return periodic_report(
+            self.issues(as_of=moment), period=period, at=at, units=self.units, unit=unit,
+            rank_by=rank_by, min_sample=min_sample, trend=trend,
+        )  # fmt: skip
 
     def verify(self, *, deep: bool = False) -> ChainReport:
         """Check the hash chain over every event, and the summary lines against

@@ -45,13 +45,34 @@ _COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAME_TEXT.split())
 # middle dots of transliterated names (阿卜杜·热合曼), spaces, hyphens, apostrophes.
 _NAME_SEPARATORS = frozenset(" \t\u3000·•・‧．.-‐'’")
 
-# What may sit between the digits of one number as typed: white space, dashes, dots
-# and invisible format characters (a zero-width space must not hide a number).
-_GAP = r"[\s\-‐‑‒–—―−－﹣.．\u00ad\u200b\u200c\u200d\u2060\ufeff]"
-_CLUSTER = re.compile(rf"\d(?:{_GAP}*[\dXxＸｘ])*")
+# What may sit between the digits of one number as typed: white space, dashes, dots,
+# slashes, brackets and list commas, and every invisible character (format
+# characters such as a zero-width space or U+180E, combining marks): none of them
+# may hide a number.
+_GAP_CHARACTERS = frozenset("-‐‑‒–—―−－﹣.．/／\\_＿、,，:：()（）[]［］")
+_GAP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
+# Digits written as Chinese numerals (a hotline transcript may spell a number out)
+# or circled; the ASCII, full-width and other decimal digits are read by unicodedata.
+_OTHER_DIGITS = {
+    **{char: n for n, char in enumerate("〇一二三四五六七八九")},
+    "零": 0,
+    "幺": 1,
+    **{char: n for n, char in enumerate("⓪①②③④⑤⑥⑦⑧⑨")},
+}
 _CHECK_X = frozenset("XxＸｘ")
 _MASKED_MOBILE = re.compile(r"[0-9]{3}\*{4}[0-9]{4}")
 _MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")
+
+
+def _is_gap(char: str) -> bool:
+    return char in _GAP_CHARACTERS or unicodedata.category(char) in _GAP_CATEGORIES
+
+
+def _digit(char: str) -> int | None:
+    """The value of ``char`` as a digit of a number, if it is one."""
+    if char.isdecimal():
+        return unicodedata.decimal(char)
+    return _OTHER_DIGITS.get(char)
 
 
 def _text(value: object, field: str) -> str:
@@ -87,7 +108,7 @@ def _plain_digits(text: str, *, field: str, what: str) -> str:
     """``text`` without gaps, with every digit as ASCII and the check X upper-case."""
     kept: list[str] = []
     for char in text:
-        if re.fullmatch(_GAP, char):
+        if _is_gap(char):
             continue
         if char.isdecimal():
             kept.append(str(unicodedata.decimal(char)))
@@ -168,6 +189,7 @@ def mask_id_number(id_number: str) -> str:
 _COUNTY_MARKS = ("区", "县", "旗")
 _TOWNSHIP_MARKS = ("街道", "苏木", "镇", "乡")
 _COMMUNITY_MARKS = ("居民委员会", "居委会", "社区", "嘎查", "村")
+_DOOR_WORDS = frozenset("号號楼樓栋棟幢单單元室院组組弄#＃(（[［")
 _ROADS = frozenset("路街巷道")  # 红旗路, 新村街: a marker followed by these names a road
 _NOT_FOLLOWED = {"村": frozenset("镇乡"), "乡": frozenset("村")}  # 新村镇, 乡村
 _NOT_PRECEDED = {  # 小区, 校区, 景区 …; 红旗, 国旗: a marker inside another word
@@ -210,6 +232,14 @@ def mask_address(address: str) -> str:
     ['某县南湖镇', '新城区', '']
     """
     text = _text(address, "address").strip()
+    # Nothing from the first number, door or building word, or bracketed note on
+    # can be kept: a marker found after it (近东四社区, 88号社区卫生服务站) would
+    # keep the street and door in front of it.
+    stop = next(
+        (i for i, char in enumerate(text) if char.isdecimal() or char in _DOOR_WORDS),
+        len(text),
+    )
+    text = text[:stop]
     county = _marker_end(text, 0, _COUNTY_MARKS) or 0
     end = (
         _marker_end(text, county, _COMMUNITY_MARKS)
@@ -245,24 +275,37 @@ def _is_mobile(values: list[int | str]) -> bool:
     return first == 1 and isinstance(second, int) and second >= 3 and "X" not in values
 
 
+def _runs(text: str) -> list[tuple[list[int], list[int | str]]]:
+    """Every run of one number's characters in ``text``: the positions of its
+    digits (and check X), and their values. A run starts at a digit and goes on
+    through digits, gaps (see :func:`_is_gap`) and an X; anything else ends it."""
+    runs: list[tuple[list[int], list[int | str]]] = []
+    positions: list[int] = []
+    values: list[int | str] = []
+    for index, char in enumerate(text):
+        value = _digit(char)
+        if value is not None:
+            positions.append(index)
+            values.append(value)
+        elif positions and char in _CHECK_X:
+            positions.append(index)
+            values.append("X")
+        elif not (positions and _is_gap(char)):
+            if positions:
+                runs.append((positions, values))
+            positions, values = [], []
+    if positions:
+        runs.append((positions, values))
+    return runs
+
+
 def _mask_stretches(
     chars: list[str], size: int, found: Callable[[list[int | str]], bool], hidden: range
 ) -> None:
     """Hide ``hidden`` positions of every ``size``-long stretch of a number in
     ``chars`` that ``found`` accepts, looking at every stretch of every run of
     digits, so a number glued to other digits is found too."""
-    text = "".join(chars)
-    for cluster in _CLUSTER.finditer(text):
-        positions: list[int] = []
-        values: list[int | str] = []
-        for index in range(cluster.start(), cluster.end()):
-            char = text[index]
-            if char.isdecimal():
-                positions.append(index)
-                values.append(unicodedata.decimal(char))
-            elif char in _CHECK_X:
-                positions.append(index)
-                values.append("X")
+    for positions, values in _runs("".join(chars)):
         for first in range(len(values) - size + 1):
             if found(values[first : first + size]):
                 for offset in hidden:
@@ -272,14 +315,16 @@ def _mask_stretches(
 def scrub_text(text: str) -> str:
     """``text`` with every mobile and resident ID number in it masked in place.
 
-    Numbers are found however they were typed: with spaces, dashes or dots
-    between the digits, after ``+86`` or ``0086``, in full-width digits
-    (０-９), or glued to other digits. An ID number is seventeen digits and a
-    check character (X or x included) whose check is right or whose digits 7–14
-    are a real birth date (a mistyped number is still someone's); its birth date
-    is hidden. A mobile number is eleven digits starting 13–19; its four middle
-    digits are hidden. Each hidden character becomes one ``*``, so the text
-    keeps its length and everything else in it is left alone.
+    Numbers are found however they were typed: with spaces, dashes, dots,
+    slashes, brackets, list commas or invisible characters between the digits,
+    after ``+86`` or ``0086``, in full-width digits (０-９), circled digits or
+    Chinese numerals (一三八…, 幺 for one), or glued to other digits. An ID
+    number is seventeen digits and a check character (X or x included) whose
+    check is right or whose digits 7–14 are a real birth date (a mistyped
+    number is still someone's); its birth date is hidden. A mobile number is
+    eleven digits starting 13–19; its four middle digits are hidden. Each
+    hidden character becomes one ``*``, so the text keeps its length and
+    everything else in it is left alone.
 
     >>> scrub_text("联系人王女士 +86 139-0471-2345，证件号 15012519900101123x。")
     '联系人王女士 +86 139-****-2345，证件号 150125********123x。'

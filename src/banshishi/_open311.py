@@ -61,7 +61,7 @@ SPEC_KEYS = (
 )
 """The keys of a service request in GeoReport v2's ``GET requests``, in its order."""
 
-EXTENDED_KEYS = ("extended_status", "external_status_code")
+EXTENDED_KEYS = ("extended_status", "external_status_code", "closed_datetime")
 """The keys ``extended=True`` adds after :data:`SPEC_KEYS`."""
 
 
@@ -140,6 +140,8 @@ def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[s
     if extended:
         request["extended_status"] = row.open311.value
         request["external_status_code"] = issue.status.value
+        closed = issue.closed_at_as_of(at)
+        request["closed_datetime"] = None if closed is None else closed.isoformat()
     return request
 
 
@@ -236,6 +238,10 @@ def load_requests(text: str) -> list[dict[str, Any]]:
             field="requests",
             value=text,
             problem=f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",
+        ) from None
+    except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+        raise InvalidValueError(
+            field="requests", value=text, problem=f"cannot be read as JSON ({error})"
         ) from None
     if isinstance(data, dict) and "service_requests" in data:
         data = data["service_requests"]

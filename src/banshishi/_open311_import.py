@@ -166,7 +166,16 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
     received = read.required_moment("requested_datetime")
     updated = read.moment("updated_datetime")
     expected = read.moment("expected_datetime")
-    for key, moment in (("updated_datetime", updated), ("expected_datetime", expected)):
+    closed = read.moment("closed_datetime")  # ours, with extended=True
+    if closed is not None and updated is not None and closed > updated:
+        raise ChronologyError(
+            field=f"{path}.closed_datetime",
+            value=raw["closed_datetime"],
+            problem=f"is after updated_datetime ({updated.isoformat()})",
+        )
+    times = (("updated_datetime", updated), ("expected_datetime", expected),
+             ("closed_datetime", closed))  # fmt: skip
+    for key, moment in times:
         if moment is not None and moment < received:
             raise ChronologyError(
                 field=f"{path}.{key}",
@@ -174,8 +183,13 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
                 problem=f"is before requested_datetime ({received.isoformat()})",
             )
     feedback: tuple[Feedback, ...] = ()
+    if status is not IssueStatus.CLOSED:
+        closed = None
+    elif closed is None:
+        closed = updated  # a plain request: taken as closed when last updated
     if status in NEEDS_FEEDBACK:
-        feedback = (_answer(read, status, updated, options.method),)
+        answered = closed if closed is not None else updated
+        feedback = (_answer(read, status, answered, options.method),)
     title, description = _title(read)
     service_code = read.identifier("service_code")
     read.identifier("zipcode")
@@ -193,7 +207,7 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
         "requirements": read.text("service_notice") or "",
         "deadline": expected,
         "status": status,
-        "closed_at": updated if status is IssueStatus.CLOSED else None,
+        "closed_at": closed,
         "feedback": feedback,
     }
     try:

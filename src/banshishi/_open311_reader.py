@@ -7,7 +7,7 @@ from typing import Any, cast, final
 from pendulum import DateTime
 
 from ._errors import InvalidTypeError, InvalidValueError
-from ._time import parse_instant
+from ._time import DEFAULT_TIMEZONE, parse_instant
 
 
 @final
@@ -65,16 +65,30 @@ class Reader:
             raise InvalidValueError(
                 field=f"{self.path}.{key}", value=value, problem="must not be blank"
             )
+        if isinstance(value, int) and not -(10**18) < value < 10**18:
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value="(a number of more than 18 digits)",
+                problem="is too long for an id",
+            )  # fmt: skip
         return str(value)
 
     def required_moment(self, key: str) -> DateTime:
-        return parse_instant(cast(str, self.required(key)), field=f"{self.path}.{key}")
+        return self._instant(key, self.required(key))
 
     def moment(self, key: str) -> DateTime | None:
         value = self.optional(key)
-        if value is None:
-            return None
-        return parse_instant(cast(str, value), field=f"{self.path}.{key}")
+        return None if value is None else self._instant(key, value)
+
+    def _instant(self, key: str, value: object) -> DateTime:
+        field = f"{self.path}.{key}"
+        moment = parse_instant(cast(str, value), field=field)
+        try:
+            moment.in_timezone(DEFAULT_TIMEZONE)  # every report shows it in China Standard Time
+        except (OverflowError, ValueError):
+            raise InvalidValueError(
+                field=field, value=value, problem="is too close to the ends of the calendar"
+            ) from None
+        return moment
 
     def degrees(self, key: str, limit: int) -> float | None:
         value = self.optional(key)
@@ -88,7 +102,14 @@ class Reader:
                 raise InvalidValueError(
                     field=field, value=value, problem="is not a number"
                 ) from None
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > limit:  # may be too long even to print or turn into a float
+                raise InvalidValueError(
+                    field=field, value=value if abs(value) < 10**18 else "(a huge number)",
+                    problem=f"must lie between -{limit} and {limit} degrees",
+                )  # fmt: skip
+            number = float(value)
+        elif isinstance(value, float):
             number = value
         else:
             raise InvalidTypeError(field=field, value=value, problem="must be a number or null")

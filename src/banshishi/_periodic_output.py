@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from ._errors import InvalidTypeError
 from ._figures import ISSUE_RATES, IssueFigures
+from ._ledger_csv import guard
 from ._period import ReportingPeriod
 from ._periodic_report import PeriodFlow, PeriodicReport
 from ._rate import NO_DATA, Rate
@@ -122,7 +123,7 @@ def periodic_record(report: PeriodicReport) -> dict[str, Any]:
                     "unit": s.unit,
                     "rank": s.rank,
                     "score": None if s.score is None else str(s.score),
-                    "percent": None if s.score is None else _percent(s.score),
+                    "percent": None if s.score is None else score_text(s.score),
                     "sample": s.sample,
                     "reason": s.reason,
                 }
@@ -150,8 +151,9 @@ def periodic_record(report: PeriodicReport) -> dict[str, Any]:
     }
 
 
-def _percent(score: Fraction) -> str:
-    return Rate(score.numerator, score.denominator).format()
+def score_text(score: Fraction | None) -> str:
+    """A ranking score as printed: a half-up percentage, or ``—`` with none."""
+    return NO_DATA if score is None else Rate(score.numerator, score.denominator).format()
 
 
 def write_periodic_json(report: PeriodicReport, file: IO[str]) -> None:
@@ -187,7 +189,7 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
             yield (section, row.group, row.label, rate.numerator, rate.denominator,
                    rate.format(), "", "", depth)  # fmt: skip
     for s in report.ranking:
-        value = "" if s.score is None else _percent(s.score)
+        value = "" if s.score is None else score_text(s.score)
         yield ("rank", s.unit, "" if s.rank is None else s.rank, "", s.sample, value, "", "",
                s.reason)  # fmt: skip
     for item in report.overdue:
@@ -200,6 +202,13 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
 
 
 def write_periodic_csv(report: PeriodicReport, file: IO[str]) -> None:
-    """The report as CSV, one line per figure (see :func:`periodic_csv_rows`)."""
+    """The report as CSV, one line per figure (see :func:`periodic_csv_rows`);
+    a key, label or detail a spreadsheet would run as a formula gets a leading
+    apostrophe (the signed changes, such as ``+5.2``, are left as they are)."""
     writer = csv.writer(file, lineterminator="\n")
-    writer.writerows(periodic_csv_rows(report))
+    typed = {CSV_HEADER.index(name) for name in ("key", "label", "detail")}
+    for row in periodic_csv_rows(report):  # ids, titles and names are typed by people
+        writer.writerow(
+            guard(cell) if n in typed and isinstance(cell, str) else cell
+            for n, cell in enumerate(row)
+        )

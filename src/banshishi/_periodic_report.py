@@ -159,9 +159,7 @@ def periodic_report(
     units below are ranked by; ``trend`` how many periods the completion
     trend covers at most (periods before any issue was counted are left out).
     """
-    at = as_datetime(at, field="at")
-    this = _period_of(period, at)
-    moment = min(at, this.last_moment)
+    this, moment = reported_span(period, at)
     rank_by = _rate_name(rank_by)
     min_sample = whole_given(min_sample, field="min_sample", minimum=1)
     trend = whole_given(trend, field="trend", minimum=2)
@@ -212,6 +210,16 @@ def _trend(
     while len(points) > 1 and not points[0].completion.has_data:
         del points[0]  # periods before anything was counted say nothing
     return tuple(points)
+
+
+def reported_span(
+    period: Period | str | ReportingPeriod, at: DateTime
+) -> tuple[ReportingPeriod, DateTime]:
+    """The period a report covers and the moment it is taken at: the end of
+    the period, or ``at`` if that comes first."""
+    at = as_datetime(at, field="at")
+    this = _period_of(period, at)
+    return this, min(at, this.last_moment)
 
 
 def _period_of(period: Period | str | ReportingPeriod, at: DateTime) -> ReportingPeriod:

@@ -6,7 +6,7 @@ from html import escape
 from typing import IO
 
 from ._figures import ISSUE_RATES
-from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points
+from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points, score_text
 from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._svg_chart import bar_chart, line_chart
@@ -146,11 +146,7 @@ def _ranking(report: PeriodicReport) -> str:
     ]
     names = report.unit_names
     for standing in report.ranking:
-        score = (
-            "—"
-            if standing.score is None
-            else Rate(standing.score.numerator, standing.score.denominator).format()
-        )
+        score = score_text(standing.score)
         parts.append(
             f"<tr><td>{standing.rank or '—'}</td>"
             f'<td class="l">{escape(names.get(standing.unit, standing.unit))}</td>'

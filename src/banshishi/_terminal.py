@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ._figures import ISSUE_RATES, IssueFigures, PledgeFigures
-from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points
+from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points, score_text
 from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._report import ReportRow
@@ -141,7 +141,7 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
     for header in ("rank", "unit", "score", "sample", "note"):
         ranking.add_column(header, justify="left" if header in ("unit", "note") else "right")
     for s in report.ranking:
-        score = "—" if s.score is None else Rate(s.score.numerator, s.score.denominator).format()
+        score = score_text(s.score)
         name = escape(report.unit_names.get(s.unit, s.unit))
         ranking.add_row(str(s.rank or "—"), name, score, _count(s.sample), escape(s.reason))
     shown = report.overdue[:overdue_rows]

@@ -135,9 +135,11 @@ def write_xlsx(
 def _cell(sheet: Any, value: Cell) -> object:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str):
+        # Every text is a text cell: openpyxl would otherwise take "=…" for a
+        # formula and "#N/A" for an error value.
         cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, not a formula
+        cell.data_type = "s"
         return cell
     return value
 
@@ -167,7 +169,17 @@ def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
                 problem=f"has no sheet named {SHEET} (and more than one sheet)",
                 hint=f"Name the ledger's sheet {SHEET}.",
             )
-        yield _rows(workbook[SHEET if SHEET in names else names[0]], path)
+        sheet = workbook[SHEET if SHEET in names else names[0]]
+        if not hasattr(sheet, "iter_rows"):
+            raise LedgerFileError(
+                field="ledger file",
+                value=str(path),
+                problem=f"has a chart sheet where the ledger's sheet {sheet.title!r} should be",
+            )
+        # A sheet's declared size may be wrong (some tools write too small a
+        # one); read every row there is instead of trusting it.
+        sheet.reset_dimensions()
+        yield _rows(sheet, path)
     finally:
         workbook.close()
         handle.close()
