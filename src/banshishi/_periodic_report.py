@@ -170,21 +170,24 @@ def periodic_report(
         if issue.received_at <= moment and _belongs(issue, members)
     ]
     periods = trailing_periods(this, trend)
-    moments = [p.last_moment for p in periods[:-1]] + [moment]
-    before_previous = periods[-2].start.subtract(microseconds=1)
-    lines = _lines_at(chosen, [before_previous, *moments])
-    now_lines, previous_lines = lines[moment], lines[periods[-2].last_moment]
+    previous_end = periods[-2].last_moment
+    # Whole summary lines are read at the two moments the figures compare; the
+    # flow's start and the trend need only each issue's status then.
+    now_lines, previous_lines = _lines_at(chosen, moment), _lines_at(chosen, previous_end)
     figures_now = report_rows(now_lines.values(), at=moment)[-1].figures
-    figures_before = report_rows(previous_lines.values(), at=periods[-2].last_moment)[-1].figures
+    figures_before = report_rows(previous_lines.values(), at=previous_end)[-1].figures
     by_unit = _unit_rows(now_lines.values(), moment, units, members)
+    before_previous = _marks_at(chosen, periods[-2].start.subtract(microseconds=1))
+    completions = [_completion_at(chosen, p.last_moment) for p in periods[:-2]]
+    completions += [figures_before.completion, figures_now.completion]
     return PeriodicReport(
         period=this,
         previous=periods[-2],
         at=moment,
         unit=unit,
         unit_name=_unit_name(units, unit),
-        flow=_flow(this, lines[periods[-2].last_moment], now_lines),
-        previous_flow=_flow(periods[-2], lines[before_previous], previous_lines),
+        flow=_flow(this, _marks_of(previous_lines), now_lines),
+        previous_flow=_flow(periods[-2], before_previous, previous_lines),
         figures=figures_now,
         previous_figures=figures_before,
         by_unit=by_unit,
@@ -193,23 +196,31 @@ def periodic_report(
         min_sample=min_sample,
         ranking=_ranking(by_unit, units, unit, rank_by, min_sample),
         overdue=_overdue(chosen, now_lines, moment, units),
-        trend=_trend(periods, moments, lines),
+        trend=_trend(periods, completions),
         unit_names=_names(units, members),
     )
 
 
-def _trend(
-    periods: tuple[ReportingPeriod, ...],
-    moments: list[DateTime],
-    lines: Mapping[DateTime, Mapping[str, IssueSummary]],
-) -> tuple[TrendPoint, ...]:
+def _trend(periods: tuple[ReportingPeriod, ...], completions: list[Rate]) -> tuple[TrendPoint, ...]:
     points = [
-        TrendPoint(period=p, completion=report_rows(lines[m].values(), at=m)[-1].figures.completion)
-        for p, m in zip(periods, moments, strict=True)
+        TrendPoint(period=p, completion=rate) for p, rate in zip(periods, completions, strict=True)
     ]
     while len(points) > 1 and not points[0].completion.has_data:
         del points[0]  # periods before anything was counted say nothing
     return tuple(points)
+
+
+def _completion_at(issues: list[Issue], moment: DateTime) -> Rate:
+    """The completion rate at ``moment``, read off each issue's status then (the
+    definition of :class:`IssueFigures`: closed over all but the dismissed)."""
+    closed = counted = 0
+    for issue in issues:
+        status = issue.status_as_of(moment)
+        if status is None or status is IssueStatus.DISMISSED:
+            continue
+        counted += 1
+        closed += status is IssueStatus.CLOSED
+    return Rate(closed, counted)
 
 
 def reported_span(
@@ -283,20 +294,34 @@ def _belongs(issue: Issue, members: frozenset[str] | None) -> bool:
     return members is None or _home(issue.responsible_unit, issue.received_by) in members
 
 
-def _lines_at(
-    issues: list[Issue], moments: list[DateTime]
-) -> dict[DateTime, dict[str, IssueSummary]]:
-    lines: dict[DateTime, dict[str, IssueSummary]] = {m: {} for m in moments}
+def _lines_at(issues: list[Issue], moment: DateTime) -> dict[str, IssueSummary]:
+    return {
+        issue.id: IssueSummary.of(issue, version=len(issue.history), as_of=moment)
+        for issue in issues
+        if issue.received_at <= moment
+    }
+
+
+_Mark = tuple[IssueStatus, bool]
+"""An issue's status at a moment, and whether it had been handed to a unit by then."""
+
+
+def _marks_at(issues: list[Issue], moment: DateTime) -> dict[str, _Mark]:
+    marks: dict[str, _Mark] = {}
     for issue in issues:
-        version = len(issue.history)
-        for moment, taken in lines.items():
-            if issue.received_at <= moment:
-                taken[issue.id] = IssueSummary.of(issue, version=version, as_of=moment)
-    return lines
+        status = issue.status_as_of(moment)
+        if status is not None:
+            handed = issue.transferred_as_of(moment) or issue.returned_as_of(moment)
+            marks[issue.id] = (status, handed)
+    return marks
+
+
+def _marks_of(lines: Mapping[str, IssueSummary]) -> dict[str, _Mark]:
+    return {issue_id: (line.status, line.handed_over) for issue_id, line in lines.items()}
 
 
 def _flow(
-    period: ReportingPeriod, start: Mapping[str, IssueSummary], end: Mapping[str, IssueSummary]
+    period: ReportingPeriod, start: Mapping[str, _Mark], end: Mapping[str, IssueSummary]
 ) -> PeriodFlow:
     collected = transferred = closed = 0
     closed_status = IssueStatus.CLOSED
@@ -304,9 +329,9 @@ def _flow(
         before = start.get(issue_id)
         if before is None:
             collected += line.received_at >= period.start
-        transferred += line.handed_over and (before is None or not before.handed_over)
+        transferred += line.handed_over and (before is None or not before[1])
         closed += line.status is closed_status and (
-            before is None or before.status is not closed_status
+            before is None or before[0] is not closed_status
         )
     return PeriodFlow(collected=collected, transferred=transferred, closed=closed)
 
