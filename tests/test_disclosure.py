@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 from html import unescape
@@ -103,6 +104,17 @@ def published_texts(disclosure: Any) -> dict[str, list[str]]:
     }
 
 
+_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:\d{2})?"
+)
+
+
+def is_time(cell: str) -> bool:
+    """Whether a cell is a date or time the list wrote itself: its digits are
+    read as a reader reads them, not joined across colons and dots."""
+    return _TIME.fullmatch(cell) is not None
+
+
 # -- THE PROOF: nothing planted anywhere comes out ---------------------------------------
 
 
@@ -199,8 +211,10 @@ def test_no_planted_mobile_or_id_number_reaches_any_published_output(
     )
     for disclosure in lists:
         for output, texts in published_texts(disclosure).items():
-            for text in texts:
-                assert leaks(text, numbers) == [], (output, text)
+            whole, *cells = texts
+            assert leaks(whole, numbers, document=True) == [], (output, whole)
+            for text in cells:
+                assert leaks(text, numbers, document=is_time(text)) == [], (output, text)
 
 
 def test_a_realistic_quarter_publishes_no_requester_mobile_even_when_typed_into_titles(
@@ -217,9 +231,10 @@ def test_a_realistic_quarter_publishes_no_requester_mobile_even_when_typed_into_
         typed.append(issue)
     assert len(numbers) > 100
     disclosure = disclose_issues(typed, at=campaign.end, units=campaign.units)
-    for texts in published_texts(disclosure).values():
-        for text in texts:
-            assert leaks(text, numbers) == []
+    for whole, *cells in published_texts(disclosure).values():
+        assert leaks(whole, numbers, document=True) == []
+        for text in cells:
+            assert leaks(text, numbers, document=is_time(text)) == []
     typed_titles = [line.title for line in disclosure if "请回电" in line.title]
     assert len(typed_titles) >= len(numbers) - 10  # a few were dismissed
     assert all(" **** " in title for title in typed_titles)
@@ -274,6 +289,7 @@ def test_an_issue_list_shows_the_status_and_deadline_of_its_moment(campaign: Cam
         assert line.overdue is late
         overdue += late
     assert all(everything[line.id].received_at <= middle for line in disclosure)
+    assert overdue > 0  # the mid-August list has overdue items, so the flag was tested
 
 
 def test_a_tracked_issue_shows_the_milestones_done_by_the_lists_moment() -> None:
@@ -487,7 +503,6 @@ def test_a_pledge_list_holds_exactly_the_pledges_public_at_its_moment(
     disclosure = disclose_pledges(pledge_list, at=at)
     assert [line.id for line in disclosure] == [p.id for p in pledge_list if p.public_as_of(at)]
     for line in disclosure:
-        assert line.status is not PledgeStatus.DRAFT or line.progress.denominator >= 0
         assert line.progress.value is None or 0 <= line.progress.value <= 1
 
 

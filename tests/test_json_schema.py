@@ -225,6 +225,21 @@ def test_a_base_uri_names_the_schema_and_references_still_resolve():
     assert not Draft202012Validator(schema).is_valid({**data, "channel": "fax"})
 
 
+def test_a_set_written_with_an_item_twice_is_not_what_unstructure_writes():
+    issue = Issue(
+        id="i-2",
+        title="老旧小区加装电梯",
+        channel=b.Channel.HOTLINE,
+        urgency=b.Urgency.LONGED_FOR,
+        received_at=pendulum.datetime(2026, 2, 14),
+        target_groups=frozenset({b.TargetGroup.ELDERLY}),
+    )
+    data = unstructure(issue)
+    assert schema_accepts(data, Issue)
+    twice = {**data, "target_groups": data["target_groups"] * 2}
+    assert not schema_accepts(twice, Issue)
+
+
 @pytest.mark.parametrize("base_uri", ["", "issue/", "schemas", "https://example.org/x#/", 5, None])
 def test_a_base_uri_that_is_not_an_absolute_uri_prefix_is_refused(base_uri):
     with pytest.raises(InvalidValueError) as caught:

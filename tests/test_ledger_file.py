@@ -334,6 +334,22 @@ def test_every_xlsx_text_cell_is_text_even_when_it_looks_like_an_error_value(tmp
     assert read_ledger_file(path).issues[0].title == title
 
 
+def test_numbers_excel_typed_into_text_cells_are_read_as_text(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    requester = Person(id="p-1", name="王五", mobile="13812345678")
+    write_ledger_file([closed_issue("RX-1", requester=requester)], path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["台账"]
+    column = {cell.value: cell.column for cell in sheet[1]}
+    sheet.cell(row=2, column=column["编号"], value=1001)  # an id typed as a number
+    sheet.cell(row=2, column=column["联系电话"], value=13812345678.0)  # read by Excel as a float
+    workbook.save(path)
+    (issue,) = read_ledger_file(path).issues
+    assert issue.id == "1001"
+    assert issue.requester is not None
+    assert issue.requester.mobile == "13812345678"
+
+
 def test_rows_past_a_sheet_size_declared_too_small_are_still_read(tmp_path):
     path = tmp_path / "ledger.xlsx"
     write_ledger_file([closed_issue(f"RX-{n}") for n in range(10)], path)

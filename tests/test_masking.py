@@ -24,17 +24,29 @@ from banshishi._person import id_number_check_digit, personal_fields
 
 # -- what a leak looks like, shared with test_disclosure ---------------------------------
 
-FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
-_JOINERS = r"[\s\-‐‑‒–—―−－﹣\u00ad\u200b\u200c\u200d\u2060\ufeff]+"
-_BETWEEN_DIGITS = re.compile(rf"(?<=\d){_JOINERS}(?=[\dXx])")
+FULL_WIDTH = str.maketrans(
+    "０１２３４５６７８９Ｘｘ〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨",
+    "0123456789Xx0123456789010123456789",
+)
+# Between two digits of one text, anything that is neither a letter, a digit nor
+# the mask (spaces, punctuation, invisible characters, combining marks) is read
+# past. Across the cells of a whole document only what a reader reads past is:
+# white space, dashes and invisible characters, not the commas and quotes that
+# separate one cell from the next.
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)(?:[^\w*]|_)+(?=[\dXx])")
+_BETWEEN_CELLS = re.compile(
+    r"(?<=\d)[\s\-‐‑‒–—―−－﹣\u00ad\u180e\u200b-\u200f\u2060\ufeff]+(?=[\dXx])"
+)
 MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")
 ID_PATTERN = re.compile(r"(?=(\d{17}[\dXx]))")
 
 
-def normalised(text: str) -> str:
-    """``text`` as a reader would take it in: full-width digits as ASCII, and the
-    spaces, dashes and invisible characters between digits dropped."""
-    return _BETWEEN_DIGITS.sub("", text.translate(FULL_WIDTH))
+def normalised(text: str, *, document: bool = False) -> str:
+    """``text`` as a reader would take it in: full-width, circled and Chinese
+    digits as ASCII, and what may sit between the digits of a number dropped
+    (less of it across a ``document``'s cells)."""
+    between = _BETWEEN_CELLS if document else _BETWEEN_DIGITS
+    return between.sub("", text.translate(FULL_WIDTH))
 
 
 def _valid_ids(text: str) -> list[str]:
@@ -47,9 +59,12 @@ def _valid_ids(text: str) -> list[str]:
     return found
 
 
-def leaks(text: str, planted: list[str]) -> list[str]:
-    """Every planted number, mobile-shaped number or valid ID number readable in ``text``."""
-    plain = normalised(text)
+def leaks(text: str, planted: list[str], *, document: bool = False) -> list[str]:
+    """Every planted number, mobile-shaped number or valid ID number readable in
+    ``text``. (Whether the right digits of each planted number are hidden, where
+    it stands, is checked by
+    ``test_the_hidden_digits_of_every_planted_number_are_masked_where_they_stand``.)"""
+    plain = normalised(text, document=document)
     found = [number for number in planted if number[:17] in plain]
     return found + MOBILE_PATTERN.findall(plain) + _valid_ids(plain)
 
@@ -89,6 +104,22 @@ MOBILE_STYLES: tuple[Callable[[str], str], ...] = (
     lambda m: f"{m[:3]}\u3000{m[3:7]}\u3000{m[7:]}",
     lambda m: f"{m[:3]}\u200b{m[3:7]}\u200b{m[7:]}",
     lambda m: f"{_full_width(m[:3])}-{m[3:7]}-{_full_width(m[7:])}",
+    lambda m: f"{m[:3]}/{m[3:7]}/{m[7:]}",
+    lambda m: f"({m[:3]}){m[3:7]}-{m[7:]}",
+    lambda m: f"{m[:3]}、{m[3:7]}、{m[7:]}",
+    lambda m: f"{m[:3]}.{m[3:7]}.{m[7:]}",
+    lambda m: f"{m[:3]}\u180e{m[3:7]}\u180e{m[7:]}",  # the Mongolian vowel separator
+    lambda m: f"{m[:3]}\u200e{m[3:7]}\u200e{m[7:]}",  # a left-to-right mark
+    lambda m: m[0] + "\u0301" + m[1:],  # a combining mark
+)
+# Ways only free text is typed: a mobile field holds the number alone.
+MOBILE_TEXT_STYLES: tuple[Callable[[str], str], ...] = (
+    *MOBILE_STYLES,
+    lambda m: "".join("〇一二三四五六七八九"[int(d)] for d in m),  # spelt out
+    lambda m: "幺" + "".join("〇一二三四五六七八九"[int(d)] for d in m[1:]),
+    lambda m: "".join("⓪①②③④⑤⑥⑦⑧⑨"[int(d)] for d in m),
+    lambda m: f"0471-6681241，{m}",  # after a landline, as hotline notes write them
+    lambda m: f"000000202001 {m}",
 )
 ID_STYLES: tuple[Callable[[str], str], ...] = (
     lambda n: n,
@@ -98,6 +129,11 @@ ID_STYLES: tuple[Callable[[str], str], ...] = (
     lambda n: _full_width(n),
     lambda n: _full_width(n).replace("X", "Ｘ"),
     lambda n: f"{n[:3]} {n[3:6]} {n[6:10]} {n[10:14]} {n[14:]}",
+    lambda n: f"{n[:6]}/{n[6:14]}/{n[14:]}",
+)
+ID_TEXT_STYLES: tuple[Callable[[str], str], ...] = (
+    *ID_STYLES,
+    lambda n: f"0471-6681241，{n}",
 )
 
 
@@ -106,13 +142,26 @@ def planted_numbers(draw: st.DrawFn) -> tuple[str, str]:
     """A mobile or ID number, and the way it is typed: (the number, as written)."""
     if draw(st.booleans()):
         number = draw(mobiles())
-        return number, draw(st.sampled_from(MOBILE_STYLES))(number)
+        return number, draw(st.sampled_from(MOBILE_TEXT_STYLES))(number)
     number = draw(id_numbers())
-    return number, draw(st.sampled_from(ID_STYLES))(number)
+    return number, draw(st.sampled_from(ID_TEXT_STYLES))(number)
 
 
 surroundings = st.text(max_size=12) | st.sampled_from(
-    ["", "请回电", "电话：", "身份证号", "，谢谢", "3号楼", "房号 12 ", "x", "-", " 5"]
+    [
+        "",
+        "请回电",
+        "电话：",
+        "身份证号",
+        "，谢谢",
+        "3号楼",
+        "房号 12 ",
+        "x",
+        "-",
+        " 5",
+        "0471-6681241，",
+        "1234567 ",
+    ]
 )
 
 
@@ -125,6 +174,25 @@ def planted_texts(draw: st.DrawFn) -> tuple[str, list[str]]:
         parts += [written, draw(surroundings)]
         numbers.append(number)
     return "".join(parts), numbers
+
+
+@st.composite
+def located_texts(draw: st.DrawFn) -> tuple[str, list[tuple[str, list[int]]]]:
+    """Text with numbers planted in it, and where each number's digits are: (the
+    text, [(the number, the position in the text of each of its digits)])."""
+    text, located = draw(surroundings), []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        number, written = draw(planted_numbers())
+        digits = [i for i, char in enumerate(written) if _is_digit_of_number(char)]
+        # The number's own digits are the last ones written (after any +86,
+        # 0086 or landline in front of it).
+        located.append((number, [len(text) + i for i in digits[len(digits) - len(number) :]]))
+        text += written + draw(surroundings)
+    return text, located
+
+
+def _is_digit_of_number(char: str) -> bool:
+    return char.isdecimal() or char in "〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨XxＸｘ"
 
 
 # -- names -------------------------------------------------------------------------------
@@ -377,11 +445,26 @@ def test_no_planted_number_survives_scrubbing(case: tuple[str, list[str]]) -> No
     assert leaks(scrub_text(text), numbers) == []
 
 
+@given(located_texts())
+def test_the_hidden_digits_of_every_planted_number_are_masked_where_they_stand(
+    case: tuple[str, list[tuple[str, list[int]]]],
+) -> None:
+    text, located = case
+    scrubbed = scrub_text(text)
+    for number, positions in located:
+        hidden = range(3, 7) if len(number) == 11 else range(6, 14)
+        assert [scrubbed[positions[k]] for k in hidden] == ["*"] * len(hidden), (number, text)
+
+
 @given(st.text() | planted_texts().map(lambda case: case[0]))
 def test_scrubbing_keeps_the_length_and_only_ever_hides_digits(text: str) -> None:
     scrubbed = scrub_text(text)
     assert len(scrubbed) == len(text)
-    assert all(a == b or (a.isdecimal() and b == "*") for a, b in zip(text, scrubbed, strict=True))
+    hideable = set("〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨")
+    assert all(
+        a == b or ((a.isdecimal() or a in hideable) and b == "*")
+        for a, b in zip(text, scrubbed, strict=True)
+    )
     assert scrub_text(scrubbed) == scrubbed
 
 

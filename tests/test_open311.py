@@ -502,6 +502,7 @@ def assert_kept(before: Issue, after: Issue) -> None:
     assert after.responsible_unit == before.responsible_unit
     assert after.category == before.category
     assert after.location == before.location
+    assert after.requirements == before.requirements  # through service_notice
 
 
 @given(issue=issues())
@@ -777,3 +778,24 @@ def test_a_time_at_the_very_start_of_the_calendar_is_refused_on_import() -> None
     with pytest.raises(InvalidValueError) as refused:
         import_requests([request], urgency="urgent", division_code="150125")
     assert refused.value.field == "requests[0].requested_datetime"
+
+
+def test_without_a_service_name_the_service_code_is_the_category() -> None:
+    request = {**SPEC_SHAPED[0], "service_name": None, "service_code": "006"}
+    [issue] = import_requests([request], urgency="urgent", division_code="150125")
+    assert issue.category == "006"
+
+
+def test_a_dismissal_is_explained_and_an_answer_is_the_latest_feedback(
+    campaign_issues: list[Issue], campaign_end: DateTime
+) -> None:
+    requests = export_requests(campaign_issues, at=campaign_end)
+    notes = {r["service_request_id"]: r["status_notes"] for r in requests}
+    answered = [i for i in campaign_issues if i.status is IssueStatus.CLOSED and i.feedback]
+    assert answered
+    for issue in answered:
+        latest = max(issue.feedback, key=lambda item: item.at)
+        assert notes[issue.id] == latest.content
+    dismissed = [i for i in campaign_issues if i.status is IssueStatus.DISMISSED]
+    assert dismissed
+    assert all(notes[i.id] for i in dismissed)

@@ -342,13 +342,12 @@ def test_a_period_with_bounds_that_are_not_one_whole_period_is_refused(start, en
     assert "week" in str(refused.value)
 
 
-def test_an_end_given_in_another_zone_keeps_the_last_day():
+def test_an_end_given_in_another_zone_is_refused_though_it_is_the_same_instant():
     end = START.add(days=7).in_timezone("UTC")  # Sunday 16:00 UTC: the same instant
-    try:
-        week = ReportingPeriod(kind=Period.WEEK, start=START, end=end)
-    except InconsistentRecordError:
-        return  # refusing it is as good
-    assert week.last_day == dt.date(2026, 10, 4)
+    assert end == START.add(days=7)
+    with pytest.raises(InconsistentRecordError) as refused:
+        ReportingPeriod(kind=Period.WEEK, start=START, end=end)
+    assert refused.value.field == "ReportingPeriod"
 
 
 @pytest.mark.parametrize(
@@ -445,10 +444,9 @@ def test_trailing_periods_end_with_the_period_and_step_back_one_at_a_time(moment
     assert len({p.key for p in periods}) == count
 
 
-def test_no_trailing_periods_are_asked_for_with_a_count_of_zero():
+@pytest.mark.parametrize("count", [0, -1])
+def test_trailing_periods_need_a_count_of_one_or_more(count):
     period = ReportingPeriod.containing(START, kind="week")
-    try:
-        periods = trailing_periods(period, 0)
-    except InvalidValueError:
-        return
-    assert periods == ()
+    with pytest.raises(InvalidValueError) as refused:
+        trailing_periods(period, count)
+    assert (refused.value.field, refused.value.value) == ("count", count)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -822,6 +822,30 @@ def test_the_page_is_balanced_html_without_scripts_with_three_charts(report):
     assert report.title in "".join(seen.text)
     for point in report.trend:
         assert point.period.label in page
+
+
+def _chart_titles(page: str) -> list[list[str]]:
+    """The hover titles of the points and bars of each chart on the page, in order."""
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    return [[unescape(t) for t in re.findall(r"<title>(.*?)</title>", svg)][1:] for svg in charts]
+
+
+def test_the_charts_draw_the_reports_own_trend_units_and_tracks(report):
+    trend, by_unit, by_track = _chart_titles(periodic_html(report))
+    assert trend == [
+        f"{p.period.label}: {p.completion}" for p in report.trend if p.completion.has_data
+    ]
+    tracks = [row for row in report.by_track if row.group != "all"]
+    depth = report.by_unit[0].depth
+    units = [row for row in report.by_unit if row.depth <= depth + 1]
+    for rows, titles in ((tracks, by_track), (units, by_unit)):
+        expected = [
+            f"{row.label} {label}: {getattr(row.figures, name)}"
+            for row in rows
+            for name, label in (("completion", "办结率"), ("on_time", "按期办结率"),
+                                ("satisfaction", "满意率"))
+        ]  # fmt: skip
+        assert titles == expected
 
 
 def test_every_rate_on_the_page_is_printed_as_rate_format(report):

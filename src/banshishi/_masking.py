@@ -45,12 +45,10 @@ _COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAME_TEXT.split())
 # middle dots of transliterated names (阿卜杜·热合曼), spaces, hyphens, apostrophes.
 _NAME_SEPARATORS = frozenset(" \t\u3000·•・‧．.-‐'’")
 
-# What may sit between the digits of one number as typed: white space, dashes, dots,
-# slashes, brackets and list commas, and every invisible character (format
-# characters such as a zero-width space or U+180E, combining marks): none of them
-# may hide a number.
-_GAP_CHARACTERS = frozenset("-‐‑‒–—―−－﹣.．/／\\_＿、,，:：()（）[]［］")
-_GAP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
+# What may sit between the digits of one number as typed: anything that is
+# neither a letter nor a digit (spaces, dashes, dots, slashes, brackets, list
+# commas, a plus sign, invisible characters such as a zero-width space or U+180E,
+# combining marks). None of it may hide a number; the mask itself ends a number.
 # Digits written as Chinese numerals (a hotline transcript may spell a number out)
 # or circled; the ASCII, full-width and other decimal digits are read by unicodedata.
 _OTHER_DIGITS = {
@@ -65,7 +63,7 @@ _MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")
 
 
 def _is_gap(char: str) -> bool:
-    return char in _GAP_CHARACTERS or unicodedata.category(char) in _GAP_CATEGORIES
+    return not char.isalnum() and char != MASK
 
 
 def _digit(char: str) -> int | None:
@@ -299,39 +297,50 @@ def _runs(text: str) -> list[tuple[list[int], list[int | str]]]:
     return runs
 
 
-def _mask_stretches(
-    chars: list[str], size: int, found: Callable[[list[int | str]], bool], hidden: range
-) -> None:
-    """Hide ``hidden`` positions of every ``size``-long stretch of a number in
-    ``chars`` that ``found`` accepts, looking at every stretch of every run of
-    digits, so a number glued to other digits is found too."""
-    for positions, values in _runs("".join(chars)):
-        for first in range(len(values) - size + 1):
-            if found(values[first : first + size]):
-                for offset in hidden:
-                    chars[positions[first + offset]] = MASK
+def _hidden_positions(text: str) -> set[int]:
+    """Where the characters to hide are: the birth date of every ID number and
+    the middle four digits of every mobile number, each looked for in every
+    stretch of every run of digits of the text as given (so one number found
+    never hides another from the search).
+
+    An ID number that starts like a mobile number (13x–19x: Hebei, Shanxi,
+    Inner Mongolia) has those digits hidden as well. Telling a real ID number
+    from a mobile number glued to other digits is guesswork, and a wrong guess
+    would show the middle of a phone number.
+    """
+    hidden: set[int] = set()
+    for positions, values in _runs(text):
+        for first in range(len(values) - 17):
+            if _is_id_number(values[first : first + 18]):
+                hidden.update(positions[first + offset] for offset in range(6, 14))
+        for first in range(len(values) - 10):
+            if _is_mobile(values[first : first + 11]):
+                hidden.update(positions[first + offset] for offset in range(3, 7))
+    return hidden
 
 
 def scrub_text(text: str) -> str:
     """``text`` with every mobile and resident ID number in it masked in place.
 
-    Numbers are found however they were typed: with spaces, dashes, dots,
-    slashes, brackets, list commas or invisible characters between the digits,
-    after ``+86`` or ``0086``, in full-width digits (０-９), circled digits or
-    Chinese numerals (一三八…, 幺 for one), or glued to other digits. An ID
-    number is seventeen digits and a check character (X or x included) whose
+    Numbers are found however they were typed: with anything that is neither a
+    letter nor a digit between the digits (spaces, dashes, dots, slashes,
+    brackets, list commas, invisible characters), after ``+86`` or ``0086``, in
+    full-width digits (０-９), circled digits or Chinese numerals (一三八…, 幺
+    for one), or glued to other digits. Every stretch of every run of digits is
+    looked at in the text as given, so one number found never hides another. An
+    ID number is seventeen digits and a check character (X or x included) whose
     check is right or whose digits 7–14 are a real birth date (a mistyped
     number is still someone's); its birth date is hidden. A mobile number is
     eleven digits starting 13–19; its four middle digits are hidden. Each
     hidden character becomes one ``*``, so the text keeps its length and
     everything else in it is left alone.
 
-    >>> scrub_text("联系人王女士 +86 139-0471-2345，证件号 15012519900101123x。")
-    '联系人王女士 +86 139-****-2345，证件号 150125********123x。'
+    >>> scrub_text("联系人王女士 +86 139-0471-2345，证件号 11010519491231002x。")
+    '联系人王女士 +86 139-****-2345，证件号 110105********002x。'
     """
     chars = list(_text(text, "text"))
-    _mask_stretches(chars, 18, _is_id_number, range(6, 14))
-    _mask_stretches(chars, 11, _is_mobile, range(3, 7))
+    for position in _hidden_positions(text):
+        chars[position] = MASK
     return "".join(chars)
 
 

@@ -84,7 +84,8 @@ def import_requests(
       ``division_code`` where ``address_id`` is empty.
     - An answered or closed request needs ``status_notes`` and
       ``updated_datetime``: they become the feedback (by ``feedback_method``),
-      and a closed request is taken as closed at ``updated_datetime``.
+      and a closed request is taken as closed at its ``closed_datetime`` (an
+      extended export's) or else at ``updated_datetime``.
 
     The status is read through :data:`OPEN311_STATUSES`, from
     ``extended_status`` if present, else ``status`` (plain or extended, in any

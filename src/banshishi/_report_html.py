@@ -38,6 +38,7 @@ figcaption { font-weight: bold; margin-bottom: .3rem; }
   body { margin: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; }
   figure, tr, .cards { break-inside: avoid; }
+  thead { display: table-header-group; }  /* headers again on every printed page */
   th { background: none; }
   @page { size: A4; margin: 15mm; }
 }
@@ -86,8 +87,8 @@ def periodic_html(report: PeriodicReport) -> str:
         )
     parts.append("</div></section>")
     parts.append(
-        '<section><h2>各项指标</h2><table><tr><th class="l">指标</th><th>本期末</th>'
-        "<th>上期末</th><th>变化（百分点）</th></tr>"
+        '<section><h2>各项指标</h2><table><thead><tr><th class="l">指标</th>'
+        "<th>本期末</th><th>上期末</th><th>变化（百分点）</th></tr></thead><tbody>"
     )
     for name, label in ISSUE_RATES:
         points = format_points(report.change(name))
@@ -96,7 +97,7 @@ def periodic_html(report: PeriodicReport) -> str:
             f"<td>{_cell(getattr(report.previous_figures, name))}</td>"
             f'<td class="{_direction(points)}">{points}</td></tr>'
         )
-    parts.append("</table></section>")
+    parts.append("</tbody></table></section>")
     parts.append(_charts(report))
     parts.append(_ranking(report))
     parts.append(_overdue(report))
@@ -141,8 +142,8 @@ def _ranking(report: PeriodicReport) -> str:
     rate_label = dict(ISSUE_RATES)[report.rank_by]
     parts = [
         f"<section><h2>单位排名（{rate_label}，最低样本 {report.min_sample} 件）</h2>",
-        '<table><tr><th>名次</th><th class="l">单位</th><th>得分</th><th>样本</th>'
-        '<th class="l">说明</th></tr>',
+        '<table><thead><tr><th>名次</th><th class="l">单位</th><th>得分</th><th>样本</th>'
+        '<th class="l">说明</th></tr></thead><tbody>',
     ]
     names = report.unit_names
     for standing in report.ranking:
@@ -153,15 +154,16 @@ def _ranking(report: PeriodicReport) -> str:
             f"<td>{score}</td><td>{standing.sample:,}</td>"
             f'<td class="l">{escape(standing.reason)}</td></tr>'
         )
-    parts.append("</table></section>")
+    parts.append("</tbody></table></section>")
     return "".join(parts)
 
 
 def _overdue(report: PeriodicReport) -> str:
     parts = [
         f"<section><h2>超期未办结（{len(report.overdue):,} 件）</h2>",
-        '<table><tr><th class="l">编号</th><th class="l">事项</th><th class="l">责任单位</th>'
-        '<th class="l">办理方式</th><th class="l">状态</th><th>完成时限</th><th>超期天数</th></tr>',
+        '<table><thead><tr><th class="l">编号</th><th class="l">事项</th>'
+        '<th class="l">责任单位</th><th class="l">办理方式</th><th class="l">状态</th>'
+        "<th>完成时限</th><th>超期天数</th></tr></thead><tbody>",
     ]
     for item in report.overdue:
         parts.append(
@@ -171,7 +173,7 @@ def _overdue(report: PeriodicReport) -> str:
             f"<td>{escape(item.deadline.format('YYYY-MM-DD HH:mm'))}</td>"
             f"<td>{item.days_overdue:,}</td></tr>"
         )
-    parts.append("</table></section>")
+    parts.append("</tbody></table></section>")
     return "".join(parts)
 
 
