@@ -26,6 +26,7 @@ from ._cli_common import (
     db_option,
     existing,
     moment,
+    now_or,
     output,
     remove,
 )
@@ -269,7 +270,7 @@ def _check_report_options(options: argparse.Namespace) -> None:
 
 
 def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
-    at = moment(options.as_of) or pendulum.now(DEFAULT_TIMEZONE)
+    at = now_or(options.as_of)
     with existing(options.db) as store, err.status("rebuilding the ledger as of then"):
         report = store.periodic_report(
             period=options.period.replace("-", "_"), at=at, unit=options.unit,

@@ -39,6 +39,7 @@ def output(name: str) -> Iterator[IO[str]]:
 
 
 def existing(path: str) -> LedgerStore:
+    """The ledger at ``path``, which must exist (commands that read never create one)."""
     if not Path(path).exists():
         raise InvalidValueError(
             field="--db", value=path, problem="does not exist",
@@ -48,11 +49,14 @@ def existing(path: str) -> LedgerStore:
 
 
 def remove(path: Path) -> None:
+    """Delete a ledger file and its SQLite side files, if there are any."""
     for leftover in (path, *side_files(path)):
         leftover.unlink(missing_ok=True)
 
 
 def moment(text: str | None) -> DateTime | None:
+    """``--as-of``: the end of a day given as YYYY-MM-DD (Asia/Shanghai), or an
+    RFC 3339 moment; ``None`` when not given."""
     if text is None:
         return None
     if _DATE.fullmatch(text):

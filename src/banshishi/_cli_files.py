@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +27,6 @@ from ._evaluation import Evaluation
 from ._issue import Issue
 from ._json_schema import json_schema
 from ._ledger_file import read_ledger_file, write_ledger_csv, write_ledger_file
-from ._ledger_store import LedgerStore
 from ._open311 import dump_requests, export_requests, read_requests
 from ._open311_import import import_requests
 from ._pledge import Pledge
@@ -115,14 +113,9 @@ def add_file_commands(commands: Any) -> None:
     schema.set_defaults(run=_schema)
 
 
-def _issues(store: LedgerStore, text: str | None) -> Iterator[Issue]:
-    as_of = moment(text)
-    return store.issues(as_of=as_of)
-
-
 def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     with existing(options.db) as store:
-        issues = list(_issues(store, options.as_of))
+        issues = list(store.issues(as_of=moment(options.as_of)))
     language: Literal["zh", "en"] = "en" if options.english else "zh"
     if options.output == "-":
         count = write_ledger_csv(issues, sys.stdout, language=language)
