@@ -980,11 +980,11 @@ def test_a_track_without_a_limit_needs_an_explicit_deadline() -> None:
 
 
 @pytest.mark.parametrize("hour", [10, 18])  # before and after the cut-off on Thu 12-31
-def test_a_policy_deadline_in_a_year_the_calendar_lacks_refuses_the_step(hour: int) -> None:
+def test_a_strict_policy_refuses_a_deadline_in_a_year_the_calendar_lacks(hour: int) -> None:
     last = CALENDAR.years[-1]
     assert last == 2026  # the data these cases are written for
     # 2026-12-31 is a working Thursday; one working day later is in 2027 either way.
-    case = both(sh(2026, 12, 31, 9))
+    case = both(sh(2026, 12, 31, 9), policy=WorkflowPolicy(provisional_years=0))
     error = refused(case, UnknownYearError, "sign_for", handler(CENTRE), sh(2026, 12, 31, hour))
     assert (error.field, error.year) == ("sign_for.deadline", 2027)  # type: ignore[attr-defined]
     assert case.issue.status is S.RECEIVED
@@ -1253,8 +1253,8 @@ def test_an_overdue_item_must_be_extended_past_the_step() -> None:
     assert case.issue.deadline == sh(2026, 3, 4, 17, 30)
 
 
-def test_an_extension_into_a_year_the_calendar_lacks_refuses_the_step() -> None:
-    case = both(sh(2026, 12, 28, 9))
+def test_a_strict_policy_refuses_an_extension_into_a_year_the_calendar_lacks() -> None:
+    case = both(sh(2026, 12, 28, 9), policy=WorkflowPolicy(provisional_years=0))
     step(case, "transfer", DISPATCHER, sh(2026, 12, 28, 9, 30), unit=LEAD)
     # Mon 12-28 +1 -> Tue 12-29 17:30; +5 from there would need 2027.
     assert case.issue.deadline == sh(2026, 12, 29, 17, 30)

@@ -856,10 +856,12 @@ def test_wrong_input_is_refused_before_anything_changes(
     assert histories(ledger) == before
 
 
-def test_a_threshold_past_the_calendar_raises_and_changes_nothing() -> None:
-    """On Thursday 31 Dec 10:00, one working day on falls in 2027, which the calendar
-    does not know; two working hours on is 12:00 the same day, which it does."""
-    ledger = new_ledger(sh(2026, 12, 30, 9))
+def test_under_a_strict_policy_a_threshold_past_the_calendar_raises_and_changes_nothing() -> None:
+    """On Thursday 31 Dec 10:00, one working day on falls in 2027, which a strict
+    policy's calendar does not know; two working hours on is 12:00 the same day,
+    which it does."""
+    strict = WorkflowPolicy(units=TREE, provisional_years=0)
+    ledger = new_ledger(sh(2026, 12, 30, 9), policy=strict)
     open_item(ledger, "a", sh(2026, 12, 31, 12), at=sh(2026, 12, 30, 9))
     before = histories(ledger)
     at = sh(2026, 12, 31, 10)
@@ -868,10 +870,22 @@ def test_a_threshold_past_the_calendar_raises_and_changes_nothing() -> None:
     assert caught.value.year == 2027
     assert histories(ledger) == before
     with pytest.raises(UnknownYearError):
-        sla_level(sh(2026, 12, 31, 12), at)
+        sla_level(sh(2026, 12, 31, 12), at, policy=strict)
     report = sweep(ledger, at, rules=SweepRules(due_soon_within="2 working hours"))
     assert report.due_soon == ("a",)
     assert report.urged == ("a",)
+
+
+def test_by_default_the_sweep_counts_its_threshold_into_a_provisional_year() -> None:
+    """The same moment under the default policy: one working day on is Monday
+    4 January 2027 (provisionally), so the item due at 12:00 today is due soon."""
+    ledger = new_ledger(sh(2026, 12, 30, 9))
+    open_item(ledger, "a", sh(2026, 12, 31, 12), at=sh(2026, 12, 30, 9))
+    at = sh(2026, 12, 31, 10)
+    assert sla_level(sh(2027, 1, 4, 17, 30), at) is SlaLevel.DUE_SOON
+    assert sla_level(sh(2027, 1, 5, 9), at) is SlaLevel.ON_TRACK
+    report = sweep(ledger, at)
+    assert (report.due_soon, report.urged) == (("a",), ("a",))
 
 
 # -- 7. properties over random ledgers ----------------------------------------------------------

@@ -9,14 +9,16 @@ The default calendar, :func:`china_calendar`, is built from the data of the
 ``chinesecalendar`` package (2004 to the last year it knows). A year outside
 the calendar is never guessed: asking about it raises :class:`UnknownYearError`
 naming the year, and :meth:`WorkCalendar.with_schedule` adds the year once the
-State Council has published it.
+State Council has published it. Until then, :meth:`WorkCalendar.with_provisional_years`
+may cover the next years with their statutory holidays only, marked as provisional
+(:meth:`WorkCalendar.is_provisional`): the workflow policy does so by default.
 """
 
 import datetime as dt
 import functools
 import itertools
 from collections.abc import Iterable
-from typing import final
+from typing import Any, final
 
 from ._errors import (
     DuplicateError,
@@ -25,6 +27,7 @@ from ._errors import (
     UnknownYearError,
 )
 from ._schedule import YearSchedule
+from ._statutory import provisional_schedule
 
 _SATURDAY = 5
 
@@ -47,11 +50,15 @@ class WorkCalendar:
     2
     """
 
-    __slots__ = ("_before", "_first", "_flags", "_schedules", "_workdays")
+    __slots__ = ("_before", "_first", "_flags", "_official", "_schedules", "_workdays")
 
-    def __init__(self, schedules: Iterable[YearSchedule]) -> None:
+    def __init__(
+        self, schedules: Iterable[YearSchedule], *, provisional: Iterable[YearSchedule] = ()
+    ) -> None:
+        official = _listed(schedules)
+        stand_ins = _listed(provisional, field="provisional")
         by_year: dict[int, YearSchedule] = {}
-        for index, schedule in enumerate(_listed(schedules)):
+        for index, schedule in enumerate([*official, *stand_ins]):
             if not isinstance(schedule, YearSchedule):
                 raise InvalidTypeError(
                     field=f"schedules[{index}]", value=schedule, problem="must be a YearSchedule"
@@ -77,6 +84,14 @@ class WorkCalendar:
                     hint=f"The years must follow one another; add {earlier + 1} first.",
                 )
         self._schedules = tuple(by_year[year] for year in years)
+        self._official = len(official)
+        if stand_ins and min(s.year for s in stand_ins) <= max(s.year for s in official):
+            raise InvalidValueError(
+                field="provisional",
+                value=[s.year for s in stand_ins],
+                problem="must come after every official year",
+                hint="A provisional year stands in for a notice not yet published.",
+            )
         first = dt.date(years[0], 1, 1)
         self._first = first.toordinal()
         flags = bytearray()
@@ -98,13 +113,56 @@ class WorkCalendar:
 
     @property
     def years(self) -> range:
-        """The years the calendar has schedules for, in order."""
+        """The years the calendar covers, official and provisional, in order."""
         return range(self._schedules[0].year, self._schedules[-1].year + 1)
+
+    @property
+    def official_years(self) -> range:
+        """The years covered by an official schedule, in order."""
+        return range(self._schedules[0].year, self._schedules[0].year + self._official)
+
+    @property
+    def provisional_years(self) -> range:
+        """The years covered only provisionally (statutory holidays, no 调休), in order."""
+        return range(self.official_years.stop, self.years.stop)
 
     @property
     def schedules(self) -> tuple[YearSchedule, ...]:
         """The official schedule of each year covered, in order."""
-        return self._schedules
+        return self._schedules[: self._official]
+
+    @property
+    def provisional(self) -> tuple[YearSchedule, ...]:
+        """The stand-in schedule of each provisional year, in order."""
+        return self._schedules[self._official :]
+
+    def is_provisional(self, day: dt.date) -> bool:
+        """Whether ``day`` falls in a provisional year: whether it is a working day
+        may change when that year's official schedule is published."""
+        self._index(day, "day")
+        return day.year >= self.official_years.stop
+
+    def with_provisional_years(self, count: int) -> "WorkCalendar":
+        """This calendar's official years, followed by ``count`` provisional years.
+
+        A provisional year has the statutory holidays of the national rules
+        (:func:`statutory_days`) and ordinary weekends, but none of the bridging
+        days off and make-up working days (调休) that only the yearly notice
+        decides. ``count=0`` gives the official years alone.
+
+        >>> calendar = china_calendar().with_provisional_years(1)
+        >>> calendar
+        WorkCalendar(2004–2026, provisional 2027)
+        >>> calendar.add_working_days(dt.date(2026, 12, 15), 15)
+        datetime.date(2027, 1, 6)
+        >>> calendar.is_provisional(dt.date(2027, 1, 6))
+        True
+        """
+        if type(count) is not int:
+            raise InvalidTypeError(field="count", value=count, problem="must be an int")
+        if count < 0:
+            raise InvalidValueError(field="count", value=count, problem="must be 0 or more")
+        return _with_provisional(self, count)
 
     def schedule(self, year: int) -> YearSchedule:
         """The official schedule of ``year``; :class:`UnknownYearError` if not covered."""
@@ -125,8 +183,8 @@ class WorkCalendar:
             raise InvalidTypeError(
                 field="schedule", value=schedule, problem="must be a YearSchedule"
             )
-        kept = list(self._schedules)
-        if schedule.year in self.years:
+        kept = list(self.schedules)
+        if schedule.year in self.official_years:
             if not replace:
                 raise DuplicateError(
                     field="schedule.year",
@@ -135,17 +193,28 @@ class WorkCalendar:
                     hint="Pass replace=True to put this schedule in its place.",
                 )
             kept = [s for s in kept if s.year != schedule.year]
-        return WorkCalendar([*kept, schedule])
+        # The official schedule takes the place of a provisional one for its year.
+        later = [s for s in self.provisional if s.year > schedule.year]
+        return WorkCalendar([*kept, schedule], provisional=later)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, WorkCalendar) and other._schedules == self._schedules
+        return (
+            isinstance(other, WorkCalendar)
+            and other._schedules == self._schedules
+            and other._official == self._official
+        )
 
     def __hash__(self) -> int:
-        return hash(self._schedules)
+        return hash((self._schedules, self._official))
 
     def __repr__(self) -> str:
-        years = self.years
-        return f"WorkCalendar({years.start}–{years.stop - 1})"
+        years, provisional = self.official_years, self.provisional_years
+        text = f"{years.start}–{years.stop - 1}"
+        if provisional:
+            last = provisional.stop - 1
+            span = f"{provisional.start}" + ("" if last == provisional.start else f"–{last}")
+            text += f", provisional {span}"
+        return f"WorkCalendar({text})"
 
     # -- questions ------------------------------------------------------------------------
 
@@ -179,7 +248,8 @@ class WorkCalendar:
                 field="n",
                 value=n,
                 problem=f"working days after {day} reach past {last}, the last year covered",
-                hint=f"Add {last + 1}'s schedule with WorkCalendar.with_schedule().",
+                hint=f"Add {last + 1}'s schedule with WorkCalendar.with_schedule(), or count "
+                "it provisionally with WorkCalendar.with_provisional_years().",
                 year=last + 1,
             )
         return dt.date.fromordinal(self._workdays[position])
@@ -220,19 +290,28 @@ class WorkCalendar:
         return UnknownYearError(
             field=field,
             value=value,
-            problem=f"falls in {year}, a year the calendar has no official schedule for",
+            problem=f"falls in {year}, a year the calendar has no schedule for",
             hint=f"It covers {years.start}–{years.stop - 1}; "
             f"add {year}'s schedule with WorkCalendar.with_schedule().",
             year=year,
         )
 
 
-def _listed(schedules: object) -> list[object]:
+def _listed(schedules: object, field: str = "schedules") -> list[Any]:
     if isinstance(schedules, str | bytes) or not isinstance(schedules, Iterable):
         raise InvalidTypeError(
-            field="schedules", value=schedules, problem="must be an iterable of YearSchedule"
+            field=field, value=schedules, problem="must be an iterable of YearSchedule"
         )
     return list(schedules)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_provisional(calendar: WorkCalendar, count: int) -> WorkCalendar:
+    start = calendar.official_years.stop
+    stand_ins = [provisional_schedule(year) for year in range(start, start + count)]
+    if calendar.provisional == tuple(stand_ins):
+        return calendar
+    return WorkCalendar(calendar.schedules, provisional=stand_ins)
 
 
 def _year_flags(schedule: YearSchedule) -> bytearray:

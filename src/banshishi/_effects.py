@@ -211,8 +211,9 @@ def revisit(model: Any, step: Any) -> dict[str, Any]:
     return changes
 
 
-def extend(model: Any, step: Any) -> dict[str, Any]:
-    return {"deadline": step.args["deadline"]}  # given, or counted by the checks
+def new_deadline(model: Any, step: Any) -> dict[str, Any]:
+    """延期 and 重算时限: the deadline given, or counted by the checks."""
+    return {"deadline": step.args["deadline"]}
 
 
 EFFECTS: Mapping[str, Effect] = MappingProxyType(
@@ -233,7 +234,8 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "rate": rate,
         "close": nothing,
         "redo": redo,
-        "extend": extend,
+        "extend": new_deadline,
+        "restate_deadline": new_deadline,
         "appeal": appeal,
         "void_rating": void_rating,
         "reject_appeal": reject_appeal,

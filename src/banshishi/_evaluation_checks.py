@@ -12,7 +12,14 @@ from typing import Any
 
 from ._errors import InconsistentRecordError
 from ._evaluation import RaterKind
-from ._guards import after, deadline_after, live_rating, refuse, within_life
+from ._guards import (
+    count_deadline,
+    deadline_after,
+    live_rating,
+    provisional_counted,
+    refuse,
+    within_life,
+)
 from ._person import Role
 from ._step import Step
 from ._visit import VisitOutcome
@@ -23,12 +30,14 @@ def _rectification_deadline(model: Any, step: Step, opens: bool, why: str) -> No
     One that does not may not name one."""
     deadline = step.args.get("deadline")
     if not opens:
-        if deadline is not None:
-            raise refuse(step, "deadline", deadline, f"is only for {why}")
+        for name in ("deadline", "limit", "provisional"):
+            if name in step.args:
+                raise refuse(step, name, step.args[name], f"is only for {why}")
         return
     if deadline is None:
-        deadline = after(step, "deadline", step.at, step.policy.rectification_limit)
-        step.args = {**step.args, "deadline": deadline}
+        limit = step.args.get("limit", step.policy.rectification_limit)
+        deadline = count_deadline(step, "deadline", step.at, limit)
+    provisional_counted(step)
     deadline_after(step, deadline)
 
 

@@ -49,16 +49,46 @@ def after(step: Step, name: str, start: Any, limit: Any) -> Any:
         raise error.at(f"{step.event}.{name}") from None
 
 
+def count_deadline(step: Step, name: str, start: Any, limit: Any) -> Any:
+    """Count the step's deadline: ``limit`` from ``start`` under the step's policy,
+    added to its arguments so the audit event records it. A deadline that ran
+    through a provisional year is marked so, with the limit it was counted with
+    (an extension is its own record of that), so it can be counted again once
+    the official schedule is out."""
+    deadline = after(step, name, start, limit)
+    args = {**step.args, "deadline": deadline}
+    args.pop("provisional", None)
+    if step.policy.is_provisional(deadline, limit):
+        args["provisional"] = True
+        if name != "extension":
+            args["limit"] = limit
+    step.args = args
+    return deadline
+
+
+def provisional_counted(step: Step) -> None:
+    """A deadline marked provisional says what it was counted with."""
+    args = step.args
+    if args.get("provisional") and "limit" not in args and "extension" not in args:
+        raise refuse(
+            step,
+            "provisional",
+            True,
+            "needs the limit the deadline was counted with",
+            "Give limit=, so the deadline can be counted again on the official schedule.",
+        )
+
+
 def _policy_deadline(model: Any, step: Step, problem: str) -> None:
-    """Without a deadline in the step, compute it from the track's time limit and
-    add it to the step's arguments, so the audit event records it."""
+    """Without a deadline in the step, count it from the step's ``limit``, else
+    from the track's time limit in the policy."""
     if "deadline" in step.args:
+        provisional_counted(step)
         return
-    limit = step.policy.time_limits.get(model.track)
+    limit = step.args.get("limit", step.policy.time_limits.get(model.track))
     if limit is None:
         raise refuse(step, "deadline", None, f"{problem} for {model.track.label}")
-    deadline = after(step, "deadline", step.at, limit)
-    step.args = {**step.args, "deadline": deadline}
+    count_deadline(step, "deadline", step.at, limit)
 
 
 def _known_units(policy: WorkflowPolicy, step: Step, names: Iterable[str]) -> None:
@@ -123,7 +153,11 @@ def transfer_complete(model: Any, step: Step) -> None:
 
 
 def deadline_later(model: Any, step: Step) -> None:
-    """A deadline given with the step falls after it."""
+    """A deadline given with the step falls after it; one counted from a limit
+    given with the step is counted here."""
+    if "deadline" not in step.args and "limit" in step.args:
+        count_deadline(step, "deadline", step.at, step.args["limit"])
+    provisional_counted(step)
     deadline_after(step, step.args.get("deadline"))
 
 
@@ -346,8 +380,9 @@ def extension_allowed(model: Any, step: Step) -> None:
                 "is needed, or a new deadline",
                 'Give extension="5 working days" or deadline=….',
             )
-        deadline = after(step, "extension", current, extension)
-        step.args = {**step.args, "deadline": deadline}
+        deadline = count_deadline(step, "extension", current, extension)
+    elif step.args.get("provisional") and extension is None:
+        provisional_counted(step)
     if deadline <= current:
         raise ChronologyError(
             field=f"{step.event}.deadline",
@@ -355,3 +390,19 @@ def extension_allowed(model: Any, step: Step) -> None:
             problem=f"is not after the current deadline ({current.isoformat()})",
         )
     deadline_after(step, deadline)
+
+
+def restatement_due(model: Any, step: Step) -> None:
+    """重算时限: a deadline in force is restated from the one it replaces, which
+    the step names, so the audit trail has both."""
+    current = model.deadline
+    if current is None:
+        raise refuse(step, "deadline", None, "is not set on the issue: nothing to restate")
+    previous = step.args["previous"]
+    if previous != current:
+        raise InconsistentRecordError(
+            field=f"{step.event}.previous",
+            value=previous,
+            problem=f"is not the deadline in force ({current.isoformat()})",
+        )
+    provisional_counted(step)

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._effects import Effect, accept, add_milestones, complete_milestone, extend, nothing
+from ._effects import Effect, accept, add_milestones, complete_milestone, new_deadline, nothing
 
 
 def publish(model: Any, step: Any) -> dict[str, Any]:
@@ -30,7 +30,7 @@ PLEDGE_EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "complete_milestone": complete_milestone,
         "fulfil": fulfil,
         "lapse": nothing,
-        "extend": extend,
+        "extend": new_deadline,
         "withdraw": withdraw,
     }
 )

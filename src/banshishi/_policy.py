@@ -1,6 +1,7 @@
 """How a deployment runs the four tracks: the settings the workflow reads."""
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, final
@@ -14,7 +15,7 @@ from ._time import add_elapsed
 from ._time_limit import TimeLimit, as_limit, check_limit_text
 from ._track import Track
 from ._unit import UnitTree
-from ._validators import field_name, items_of, member_of, of_type
+from ._validators import field_name, items_of, member_of, of_type, whole_number
 from ._working_hours import DEFAULT_WORKING_HOURS, WorkingHours
 
 Limit = TimeLimit | dt.timedelta
@@ -24,6 +25,10 @@ DEFAULT_TIME_LIMITS: Mapping[Track, Limit] = MappingProxyType(
     {Track.IMMEDIATE: TimeLimit.working_days(1)}
 )
 """Only 即办 has a limit out of the box: one working day, the track's short limit."""
+
+DEFAULT_PROVISIONAL_YEARS = 2
+"""Deadlines may run two years past the last official schedule, provisionally:
+through the next year, and the one after it for a notice that never came."""
 
 
 def _freeze_limits(value: object) -> object:
@@ -92,6 +97,12 @@ class WorkflowPolicy:
     - ``units``: when given, every unit named in a step must be in this tree, and
       a 督办 item's supervising unit must be the handling unit's parent: raised
       exactly one level.
+    - ``provisional_years``: how many years past the calendar's last official
+      one a deadline may be counted into provisionally, on the statutory
+      holidays alone (2 by default; see :meth:`WorkCalendar.with_provisional_years`).
+      Such a deadline is marked provisional wherever it is recorded, and can be
+      restated once the official schedule is loaded. ``0`` refuses any deadline
+      the official schedules do not cover, with :class:`UnknownYearError`.
 
     >>> str(WorkflowPolicy().time_limits[Track.IMMEDIATE])
     '1 working day'
@@ -124,13 +135,34 @@ class WorkflowPolicy:
         default=TimeLimit.working_days(5), converter=as_limit, validator=check_limit_field
     )
     units: UnitTree | None = attrs.field(default=None, validator=of_type(UnitTree, optional=True))
+    provisional_years: int = attrs.field(
+        default=DEFAULT_PROVISIONAL_YEARS, validator=whole_number(0, maximum=10)
+    )
+    _counting: WorkingHours = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self, "_counting", _counting_hours(self.working_hours, self.provisional_years)
+        )
+
+    @property
+    def counting_hours(self) -> WorkingHours:
+        """The working hours deadlines are counted on: ``working_hours``, its
+        calendar followed by ``provisional_years`` provisional years."""
+        return self._counting
 
     def after(self, start: DateTime, limit: Limit) -> DateTime:
         """When ``limit`` runs out from ``start``: working time on
-        ``working_hours`` for a :class:`TimeLimit`, elapsed time for a timedelta."""
+        :attr:`counting_hours` for a :class:`TimeLimit`, elapsed time for a timedelta."""
         if isinstance(limit, TimeLimit):
-            return self.working_hours.deadline(start, limit)
+            return self._counting.deadline(start, limit)
         return add_elapsed(start, limit)
+
+    def is_provisional(self, deadline: DateTime, limit: Limit) -> bool:
+        """Whether ``deadline``, counted with ``limit``, ran through a provisional
+        year: working time that reaches a year with no official schedule yet.
+        Elapsed time never is."""
+        return isinstance(limit, TimeLimit) and self._counting.is_provisional(deadline)
 
     def deadline_for(self, track: Track, start: DateTime) -> DateTime:
         """The deadline of an item on ``track`` that starts at ``start``, from
@@ -144,6 +176,12 @@ class WorkflowPolicy:
                 hint="Give the deadline explicitly, or set a limit for the track.",
             )
         return self.after(start, limit)
+
+
+@functools.lru_cache(maxsize=64)
+def _counting_hours(hours: WorkingHours, years: int) -> WorkingHours:
+    calendar = hours.calendar.with_provisional_years(years)
+    return hours if calendar == hours.calendar else attrs.evolve(hours, calendar=calendar)
 
 
 DEFAULT_POLICY = WorkflowPolicy()

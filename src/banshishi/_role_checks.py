@@ -149,6 +149,7 @@ by_urger = role_check(
     {Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER, Role.SYSTEM},
     "a supervisor, a dispatcher, a leader or the platform",
 )
+by_system = role_check("by_system", {Role.SYSTEM}, "the platform itself")
 by_escalator = role_check(
     "by_escalator",
     {Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.SYSTEM},

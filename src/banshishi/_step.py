@@ -73,7 +73,7 @@ def _as_outcome(value: object) -> object:
     return _as_member(VisitOutcome, value)
 
 
-def _check_extension(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+def _check_limit(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
     check_limit_text(field_name(instance, attribute), value)
     of_type(TimeLimit, optional=True)(instance, attribute, value)
 
@@ -98,7 +98,7 @@ class Arguments:
     """transfer, sign_for, extend: when the work is due (完成时限); rate, revisit,
     redo: when the rectification they open is due."""
     extension: TimeLimit | None = attrs.field(
-        default=None, converter=as_limit, validator=_check_extension
+        default=None, converter=as_limit, validator=_check_limit
     )
     """extend: how much later the deadline falls, counted from the current one (延期)."""
     requirements: str | None = attrs.field(default=None, validator=optional_text)
@@ -161,7 +161,21 @@ class Arguments:
         default=None, converter=_as_outcome, validator=member_of(VisitOutcome, optional=True)
     )
     """revisit: what the follow-up visit found."""
+    provisional: bool | None = attrs.field(default=None, validator=of_type(bool, optional=True))
+    """transfer, sign_for, extend, rate, revisit, redo, restate_deadline: the
+    deadline was counted through a provisional year (no official schedule yet)."""
+    limit: TimeLimit | None = attrs.field(default=None, converter=as_limit, validator=_check_limit)
+    """transfer, sign_for, rate, revisit, redo, restate_deadline: the time limit
+    the deadline is counted with (instead of the policy's); recorded with every
+    provisional deadline, so it can be counted again on the official schedule."""
+    previous: DateTime | None = attrs.field(
+        default=None, converter=optional_aware_datetime, validator=check_optional_aware
+    )
+    """restate_deadline: the deadline in force before it was restated."""
 
+
+_COUNTED = frozenset({"deadline", "provisional", "limit"})
+"""The arguments of a step that sets a deadline, given or counted from a limit."""
 
 EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingProxyType(
     {
@@ -171,17 +185,17 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
                 {
                     "unit",
                     "person",
-                    "deadline",
                     "requirements",
                     "co_units",
                     "supervising_unit",
                     "supervisor",
                     "milestones",
                 }
+                | _COUNTED
             ),
             frozenset({"unit"}),
         ),
-        "sign_for": (frozenset({"person", "deadline"}), frozenset()),
+        "sign_for": (frozenset({"person"}) | _COUNTED, frozenset()),
         "send_back": (frozenset(), frozenset()),
         "dismiss": (frozenset({"reason", "original"}), frozenset({"reason"})),
         "report_part": (frozenset(), frozenset()),
@@ -199,15 +213,16 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "complete_milestone": (frozenset({"milestone"}), frozenset({"milestone"})),
         "resolve": (frozenset(), frozenset()),
         "answer": (frozenset({"feedback"}), frozenset({"feedback"})),
-        "rate": (frozenset({"evaluation", "deadline"}), frozenset({"evaluation"})),
+        "rate": (frozenset({"evaluation"}) | _COUNTED, frozenset({"evaluation"})),
         "close": (frozenset(), frozenset()),
-        "redo": (frozenset({"deadline"}), frozenset()),
-        "extend": (frozenset({"deadline", "extension"}), frozenset()),
+        "redo": (_COUNTED, frozenset()),
+        "extend": (frozenset({"deadline", "extension", "provisional"}), frozenset()),
         "appeal": (frozenset({"round", "grounds"}), frozenset({"grounds"})),
         "void_rating": (frozenset(), frozenset()),
         "reject_appeal": (frozenset(), frozenset()),
         "schedule_visit": (frozenset({"due"}), frozenset({"due"})),
-        "revisit": (frozenset({"outcome", "deadline"}), frozenset({"outcome"})),
+        "revisit": (frozenset({"outcome"}) | _COUNTED, frozenset({"outcome"})),
+        "restate_deadline": (_COUNTED | {"previous"}, frozenset({"deadline", "previous"})),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""

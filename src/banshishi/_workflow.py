@@ -112,6 +112,12 @@ class IssueWorkflow(RecordMachine):
     extend = transferred.to.itself(
         validators=[who.by_extension_approver, g.extension_allowed]
     ) | in_progress.to.itself(validators=[who.by_extension_approver, g.extension_allowed])
+    restate_deadline = (
+        transferred.to.itself(validators=[who.by_system, g.restatement_due])
+        | in_progress.to.itself(validators=[who.by_system, g.restatement_due])
+        | resolved.to.itself(validators=[who.by_system, g.restatement_due])
+        | answered.to.itself(validators=[who.by_system, g.restatement_due])
+    )
     escalate = transferred.to.itself(
         validators=[who.by_escalator, g.escalation_allowed]
     ) | in_progress.to.itself(validators=[who.by_escalator, g.escalation_allowed])

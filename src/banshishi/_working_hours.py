@@ -140,6 +140,12 @@ class WorkingHours:
             return day
         return self.calendar.add_working_days(day, 1)
 
+    def is_provisional(self, moment: DateTime) -> bool:
+        """Whether ``moment`` falls on a day of a provisional year of the calendar
+        (see :meth:`WorkCalendar.with_provisional_years`), so a deadline counted up
+        to it may move when that year's official schedule is published."""
+        return self.calendar.is_provisional(self.local(moment).date())
+
     def close_of(self, day: dt.date) -> DateTime:
         """The end of the last span of ``day``: when a deadline in days falls due."""
         close = self._closes.get(day)
