@@ -163,6 +163,9 @@ from ._report import ReportRow as ReportRow
 from ._report import report_rows as report_rows
 from ._report_html import periodic_html as periodic_html
 from ._report_html import write_periodic_html as write_periodic_html
+from ._restatement import Restatement as Restatement
+from ._restatement import restate_deadlines as restate_deadlines
+from ._restatement import restatement_of as restatement_of
 from ._satisfaction import evaluation_satisfaction_rate as evaluation_satisfaction_rate
 from ._satisfaction import resolution_rate as resolution_rate
 from ._satisfaction import satisfaction_rate as satisfaction_rate
@@ -172,6 +175,8 @@ from ._sqlite_store import SqliteEventStore as SqliteEventStore
 from ._status import IssueStatus as IssueStatus
 from ._status import PledgeStatus as PledgeStatus
 from ._status import Subject as Subject
+from ._statutory import provisional_schedule as provisional_schedule
+from ._statutory import statutory_days as statutory_days
 from ._summary import IssueSummary as IssueSummary
 from ._summary import PledgeSummary as PledgeSummary
 from ._sweep import SweepReport as SweepReport
@@ -296,6 +301,7 @@ __all__ = [
     "Refusal",
     "ReportRow",
     "ReportingPeriod",
+    "Restatement",
     "Role",
     "RoleError",
     "RowProblem",
@@ -373,6 +379,7 @@ __all__ = [
     "personal_fields",
     "pledge_completion_rate",
     "pledge_figures",
+    "provisional_schedule",
     "rank_units",
     "read_events",
     "read_ledger_csv",
@@ -385,11 +392,14 @@ __all__ = [
     "report_rows",
     "resolution_rate",
     "response_rate",
+    "restate_deadlines",
+    "restatement_of",
     "return_rate",
     "satisfaction_rate",
     "scrub_text",
     "simulate_campaign",
     "sla_level",
+    "statutory_days",
     "structure",
     "sweep",
     "three_rates_score",

@@ -42,7 +42,7 @@ def _at(event: Event) -> DateTime:
     return event.at
 
 
-def _sets_deadline(event: Event) -> bool:
+def sets_deadline(event: Event) -> bool:
     return "deadline" in event.data or event.name == "send_back"
 
 
@@ -246,7 +246,7 @@ class Issue:
         imported without its steps) has only ``deadline`` to go by.
         """
         moment = optional_moment(moment, field="Issue.deadline_as_of.moment")
-        if moment is None or not any(_sets_deadline(event) for event in self.history):
+        if moment is None or not any(sets_deadline(event) for event in self.history):
             return self.deadline
         deadline: DateTime | None = None
         for event in self._events_until(moment):
@@ -256,6 +256,17 @@ class Issue:
             elif event.name == "send_back":
                 deadline = None
         return deadline
+
+    def deadline_provisional_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the deadline in force at ``moment`` (see :meth:`deadline_as_of`)
+        was counted through a provisional year, with no official holiday schedule
+        yet: it may be restated (``restate_deadline``) once the schedule is out."""
+        moment = optional_moment(moment, field="Issue.deadline_provisional_as_of.moment")
+        events = self.history if moment is None else self._events_until(moment)
+        for event in reversed(events):
+            if sets_deadline(event):
+                return event.data.get("provisional") is True
+        return False
 
     def signed_for_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether a responsible unit had taken the issue on (办理中 or later) by ``moment``."""

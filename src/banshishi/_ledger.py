@@ -240,8 +240,9 @@ class Ledger(Book):
 
     # -- internals ------------------------------------------------------------------------
 
-    def _rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
-        """The rows of issues standing in ``statuses``, read in place (for the sweep)."""
+    def rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
+        """The rows of issues standing in ``statuses``, read in place (for the sweep
+        and restatements)."""
         for issue_id, row in self._rows.items():
             if row.status in statuses:
                 yield issue_id, row

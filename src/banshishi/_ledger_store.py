@@ -37,10 +37,11 @@ from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from ._ranking import DEFAULT_MIN_SAMPLE
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
+from ._restatement import HOLIDAY_SCHEDULE, RESTATABLE, Restatement, restatement_of
 from ._sqlite_store import SqliteEventStore
 from ._status import IssueStatus, PledgeStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
-from ._time import Clock, check_clock, optional_moment
+from ._time import Clock, as_datetime, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
 from ._validators import iterable_given, members_given, whole_given
@@ -374,6 +375,21 @@ class LedgerStore:
         if report and deep:
             return store_batch.deep_check(self._store, report, self.policy)
         return report
+
+    def restate_deadlines(
+        self, *, at: DateTime, dry_run: bool = False, actor: Actor = HOLIDAY_SCHEDULE
+    ) -> tuple[Restatement, ...]:
+        """Count every open provisional deadline again on the policy's calendar
+        (one with the newly published schedule) and write each that changes as a
+        ``restate_deadline`` step at ``at``, all in one transaction. ``dry_run``
+        only says what would change. See :func:`restatement_of`."""
+        at = as_datetime(at, field="at")
+        lines = self.summaries(status=RESTATABLE)
+        issues = (self.issue(line.id) for line in lines if line.deadline_provisional)
+        found = tuple(r for r in (restatement_of(i, self.policy) for i in issues) if r)
+        if found and not dry_run:
+            self.apply_many(r.command(at=at, actor=actor) for r in found)
+        return found
 
     # -- internals ------------------------------------------------------------------------
 

@@ -10,15 +10,19 @@ from ._errors import NotALedgerError
 from ._event_store import GENESIS
 
 FORMAT = "banshishi-ledger"
-SCHEMA = 1
+SCHEMA = 2
+"""The ledger file's layout. 2 added ``issues.deadline_provisional``; a ledger of
+schema 1 is brought up to date when it is opened for writing (:func:`migrate`)."""
 _HEADER = b"SQLite format 3\x00"
 
 EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
 SELECT_EVENTS = f"SELECT seq, subject, record_id, version, at, {EVENT_COLUMNS}, hash FROM events"
 ISSUE_COLUMNS = (
     "id, version, status, track, channel, urgency, unit, received_by, category, received_us, "
-    "deadline_us, on_time, signed_for, handed_over, returned, answered, redone, rating, resolved"
+    "deadline_us, on_time, signed_for, handed_over, returned, answered, redone, rating, resolved, "
+    "deadline_provisional"
 )
+ISSUE_PLACEHOLDERS = ", ".join("?" * len(ISSUE_COLUMNS.split(",")))
 PLEDGE_COLUMNS = (
     "id, version, status, pledger, pledger_kind, list_kind, unit, parent, public, fulfilled"
 )
@@ -42,7 +46,7 @@ CREATE TABLE issues (
     category TEXT NOT NULL, received_us INTEGER NOT NULL, deadline_us INTEGER,
     on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
     returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
-    rating TEXT, resolved INTEGER
+    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
@@ -132,3 +136,32 @@ def create_ledger(path: Path) -> None:
     finally:
         for leftover in (temporary, *side_files(temporary)):
             leftover.unlink(missing_ok=True)
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring a ledger written by an earlier banshishi up to :data:`SCHEMA`, in one
+    transaction (another process may be doing the same: the second finds it done).
+
+    Schema 1 lacked ``issues.deadline_provisional``. No deadline could be counted
+    past the last official year then, so every line gets 0, which is the truth."""
+    if _schema(db) == SCHEMA:
+        return
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if _schema(db) == 1:
+                db.execute(
+                    "ALTER TABLE issues ADD COLUMN deadline_provisional INTEGER NOT NULL DEFAULT 0"
+                )
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as error:
+        raise refuse(path, f"cannot be brought up to schema {SCHEMA} ({error})") from None
+
+
+def _schema(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(row[0])

@@ -106,13 +106,14 @@ def issue_row(line: IssueSummary) -> tuple[Any, ...]:
         line.deadline_us, _flag(line.on_time), int(line.signed_for), int(line.handed_over),
         int(line.returned), int(line.answered), int(line.redone),
         None if line.rating is None else line.rating.value, _flag(line.resolved),
+        int(line.deadline_provisional),
     )  # fmt: skip
 
 
 def _issue_from(row: Sequence[Any]) -> IssueSummary:
     (record_id, version, status, track, channel, urgency, unit, received_by, category,
      received_us, deadline_us, on_time, signed_for, handed_over, returned, answered, redone,
-     rating, resolved) = row  # fmt: skip
+     rating, resolved, deadline_provisional) = row  # fmt: skip
     return IssueSummary(
         id=record_id,
         version=version,
@@ -125,6 +126,7 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         category=category,
         received_us=received_us,
         deadline_us=deadline_us,
+        deadline_provisional=bool(deadline_provisional),
         on_time=None if on_time is None else bool(on_time),
         signed_for=bool(signed_for),
         handed_over=bool(handed_over),

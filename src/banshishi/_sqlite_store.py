@@ -39,10 +39,12 @@ from ._figures import Facts
 from ._sqlite_file import (
     EVENT_COLUMNS,
     ISSUE_COLUMNS,
+    ISSUE_PLACEHOLDERS,
     PLEDGE_COLUMNS,
     SELECT_EVENTS,
     check_file,
     create_ledger,
+    migrate,
     refuse,
 )
 from ._sqlite_rows import (
@@ -100,6 +102,7 @@ class SqliteEventStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
+        migrate(self._db, self.path)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -151,7 +154,7 @@ class SqliteEventStore:
                 rows,
             )
             self._db.executemany(
-                f"INSERT OR REPLACE INTO issues ({ISSUE_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+                f"INSERT OR REPLACE INTO issues ({ISSUE_COLUMNS}) VALUES ({ISSUE_PLACEHOLDERS})",
                 [issue_row(line) for line in issues],
             )
             self._db.executemany(

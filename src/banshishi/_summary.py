@@ -17,7 +17,8 @@ from pendulum import DateTime
 
 from ._channel import Channel
 from ._errors import InvalidValueError
-from ._issue import Issue
+from ._event import Event
+from ._issue import Issue, sets_deadline
 from ._issue_rules import NEEDS_FEEDBACK
 from ._pledge import Pledge, PledgeListKind, PledgerKind
 from ._rating import Rating
@@ -56,11 +57,12 @@ class IssueSummary:
 
     Times are whole microseconds since 1970 UTC (``received_us``,
     ``deadline_us``); :attr:`received_at` and :attr:`deadline` turn them back
-    into moments. The flags answer the questions the rates ask: ``signed_for``
-    (响应), ``handed_over`` (transferred or returned: the 退回率 denominator),
-    ``returned``, ``answered``, ``redone``; ``on_time`` is ``None`` unless the
-    issue is closed with a deadline to judge it by. ``rating`` and ``resolved``
-    are from the latest live evaluation.
+    into moments. ``deadline_provisional`` says the deadline was counted through
+    a year with no official holiday schedule yet. The flags answer the questions
+    the rates ask: ``signed_for`` (响应), ``handed_over`` (transferred or
+    returned: the 退回率 denominator), ``returned``, ``answered``, ``redone``;
+    ``on_time`` is ``None`` unless the issue is closed with a deadline to judge
+    it by. ``rating`` and ``resolved`` are from the latest live evaluation.
     """
 
     id: str
@@ -74,6 +76,7 @@ class IssueSummary:
     category: str
     received_us: int
     deadline_us: int | None
+    deadline_provisional: bool
     on_time: bool | None
     signed_for: bool
     handed_over: bool
@@ -122,7 +125,8 @@ class IssueSummary:
                 field="as_of", value=as_of, problem=f"is before issue {issue.id!r} was received"
             )
         closed = issue.closed_at_as_of(as_of)
-        deadline = issue.deadline_as_of(as_of if closed is None else closed)
+        judged_at = as_of if closed is None else closed
+        deadline = issue.deadline_as_of(judged_at)
         latest = issue.latest_evaluation_as_of(as_of)
         return cls(
             id=issue.id,
@@ -136,6 +140,7 @@ class IssueSummary:
             category=issue.category,
             received_us=micros(issue.received_at),
             deadline_us=None if deadline is None else micros(deadline),
+            deadline_provisional=issue.deadline_provisional_as_of(judged_at),
             on_time=None if closed is None or deadline is None else closed <= deadline,
             signed_for=issue.signed_for_as_of(as_of),
             handed_over=issue.transferred_as_of(as_of) or issue.returned_as_of(as_of),
@@ -183,6 +188,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         category=row.category,
         received_us=micros(row.received_at),
         deadline_us=None if deadline is None else micros(deadline),
+        deadline_provisional=deadline_provisional_in(history, width),
         on_time=None if closed_at is None or deadline is None else closed_at <= deadline,
         signed_for=reached(_SIGNED_FOR),
         handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
@@ -195,6 +201,24 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         rating=None if latest is None else latest.rating,
         resolved=None if latest is None else latest.resolved,
     )
+
+
+def deadline_provisional_in(history: Any, width: int) -> bool:
+    """Whether the last step of a flat row history that set the deadline marked it
+    provisional (as :meth:`Issue.deadline_provisional_as_of`, read in place)."""
+    for first in range(len(history) - width, -1, -width):
+        name = history[first]
+        if isinstance(name, Event):
+            if sets_deadline(name):
+                return name.data.get("provisional") is True
+            continue
+        if name == "send_back":
+            return False
+        args = history[first + 4]
+        given = dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else args
+        if given and "deadline" in given:
+            return given.get("provisional") is True
+    return False
 
 
 @final

@@ -160,7 +160,7 @@ def sweep(
     levels: dict[SlaLevel, list[str]] = {level: [] for level in SlaLevel}
     to_urge: list[tuple[str, SlaLevel]] = []
     to_escalate: list[tuple[str, Any]] = []
-    for issue_id, row in ledger._rows_in(OPEN_STATUSES):
+    for issue_id, row in ledger.rows_in(OPEN_STATUSES):
         deadline = row.deadline
         if deadline is None:
             continue
