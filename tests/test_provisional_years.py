@@ -8,6 +8,7 @@ make-up working Saturday, the shape a real notice has.
 """
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -49,6 +50,7 @@ from banshishi import (
     restatement_of,
     statutory_days,
 )
+from banshishi._cli import main
 
 SH = "Asia/Shanghai"
 CALENDAR = china_calendar()
@@ -470,3 +472,83 @@ def test_a_ledger_of_schema_1_is_brought_up_to_date_on_open(tmp_path: Path) -> N
     db = sqlite3.connect(path)
     assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
     db.close()
+
+
+# -- 6. the command line ----------------------------------------------------------------------
+
+SCHEDULE_TOML = """\
+# A MADE-UP schedule for 2027 (tests only; not the official notice).
+year = 2027
+[holidays]
+"元旦" = ["2027-01-01/2027-01-03"]
+"春节" = ["2027-02-05/2027-02-11"]
+"清明" = ["2027-04-05"]
+"劳动节" = ["2027-05-01/2027-05-05"]
+"端午" = ["2027-06-09"]
+"中秋" = ["2027-09-15"]
+"国庆节" = ["2027-10-01/2027-10-07"]
+[workdays]
+"春节" = ["2027-02-13"]
+"劳动节" = ["2027-05-08"]
+"""
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_calendar_load_restates_a_ledger_and_dry_run_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, schedule = tmp_path / "ledger.db", tmp_path / "2027.toml"
+    schedule.write_text(SCHEDULE_TOML, encoding="utf-8")
+    assert YearSchedule.load(schedule) == MADE_UP_2027
+    with LedgerStore.open(path, create=True, policy=policy()) as store:
+        store.write_ledgers(busy_ledger())
+    before = path.read_bytes()
+    at = "2026-12-20T09:00:00+08:00"
+    code, out, _ = cli(
+        capsys, "calendar", "load", schedule, "--db", path, "--dry-run", "--as-of", at
+    )
+    assert code == 0
+    assert "moves: 2027-02-19 17:30 -> 2027-02-23 17:30, moves" in out
+    assert "stays: 2027-01-06 17:30 -> 2027-01-06 17:30, kept" in out
+    assert "would restate 2 provisional deadlines: 1 moved, 1 kept." in out
+    with LedgerStore.open(path) as store:
+        assert store.version("moves") == 2
+    code, out, _ = cli(
+        capsys, "calendar", "load", schedule, "--db", path, "--as-of", at, "--format", "json"
+    )
+    assert code == 0
+    listed = {item["issue_id"]: item for item in json.loads(out)}
+    assert listed["moves"]["deadline"] == "2027-02-23T17:30:00+08:00[Asia/Shanghai]"
+    assert (listed["moves"]["moves"], listed["stays"]["moves"]) == (True, False)
+    with LedgerStore.open(path) as store:
+        assert store.history("moves")[-1].name == "restate_deadline"
+        assert store.verify(deep=True)
+    assert path.read_bytes() != before
+    code, out, _ = cli(capsys, "calendar", "load", schedule, "--db", path, "--as-of", at)
+    assert (code, out.strip()) == (0, "restated 0 provisional deadlines: 0 moved, 0 kept.")
+
+
+def test_calendar_show_and_bad_schedules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(capsys, "calendar", "show")
+    assert code == 0
+    last = OFFICIAL.stop - 1
+    assert f"official: 2004–{last}" in out
+    assert f"provisional (statutory holidays only): {last + 1}–{last + 2}" in out
+    schedule = tmp_path / "2027.toml"
+    schedule.write_text(SCHEDULE_TOML, encoding="utf-8")
+    assert "official: 2004–2027" in cli(capsys, "calendar", "show", schedule)[1]
+    gap = tmp_path / "2028.toml"
+    gap.write_text('year = 2028\n[holidays]\n"元旦" = ["2028-01-01"]\n', encoding="utf-8")
+    code, _, err = cli(capsys, "calendar", "show", gap)
+    assert code == 2
+    assert "skips from 2026 to 2028" in err
+    code, _, err = cli(capsys, "calendar", "load", schedule, "--db", tmp_path / "none.db")
+    assert code == 2
+    assert "does not exist" in err

@@ -19,6 +19,7 @@ from pendulum import DateTime
 from rich.console import Console
 from rich.markup import escape
 
+from ._cli_calendar import add_calendar_commands
 from ._cli_common import (
     BAD_INPUT,
     BROKEN,
@@ -158,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     db_option(load)
     load.set_defaults(run=_import)
     add_file_commands(commands)
+    add_calendar_commands(commands)
     return parser
 
 

@@ -14,6 +14,7 @@ from pendulum import DateTime
 
 from ._errors import InvalidValueError
 from ._ledger_store import LedgerStore
+from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._sqlite_file import side_files
 from ._time import DEFAULT_TIMEZONE, parse_instant
 from ._whole_file import text_written_whole
@@ -38,14 +39,15 @@ def output(name: str) -> Iterator[IO[str]]:
         yield file
 
 
-def existing(path: str) -> LedgerStore:
-    """The ledger at ``path``, which must exist (commands that read never create one)."""
+def existing(path: str, policy: WorkflowPolicy = DEFAULT_POLICY) -> LedgerStore:
+    """The ledger at ``path``, which must exist (commands that read never create one),
+    opened under ``policy``."""
     if not Path(path).exists():
         raise InvalidValueError(
             field="--db", value=path, problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
         )  # fmt: skip
-    return LedgerStore.open(path)
+    return LedgerStore.open(path, policy=policy)
 
 
 def remove(path: Path) -> None:
