@@ -638,7 +638,7 @@ def test_a_row_with_an_extra_cell_or_a_missing_one_is_reported():
     rows[2].pop()
     problems = refusal(text_of(rows)).problems
     assert [(p.row, p.column) for p in problems] == [(2, ""), (3, "")]
-    assert "column 38, which has no header" in problems[0].reason
+    assert f"column {len(COLUMNS) + 1}, which has no header" in problems[0].reason
     assert "a column is missing" in problems[1].reason
 
 

@@ -7,7 +7,9 @@ notice): it has the statutory days, two bridging days off after 春节 and a
 make-up working Saturday, the shape a real notice has.
 """
 
+import csv
 import datetime as dt
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -44,11 +46,17 @@ from banshishi import (
     WorkingHours,
     YearSchedule,
     china_calendar,
+    periodic_csv_rows,
+    periodic_html,
+    periodic_record,
+    periodic_report,
     provisional_schedule,
+    read_ledger_csv,
     replay,
     restate_deadlines,
     restatement_of,
     statutory_days,
+    write_ledger_csv,
 )
 from banshishi._cli import main
 
@@ -552,3 +560,32 @@ def test_calendar_show_and_bad_schedules(
     code, _, err = cli(capsys, "calendar", "load", schedule, "--db", tmp_path / "none.db")
     assert code == 2
     assert "does not exist" in err
+
+
+# -- 7. the mark in reports and the ledger file -----------------------------------------------
+
+
+def test_reports_and_the_ledger_file_show_a_provisional_deadline() -> None:
+    ledger = busy_ledger()
+    at = sh(2027, 3, 10, 9)  # "moves", "stays" and "official" are overdue by then
+    report = periodic_report(ledger.issues(), period="month", at=at)
+    marks = {item.id: item.provisional for item in report.overdue}
+    assert marks == {"moves": True, "stays": True, "official": False}
+    record = periodic_record(report)
+    assert {o["id"]: o["deadline_provisional"] for o in record["overdue"]} == marks
+    rows = [row for row in periodic_csv_rows(report) if row[0] == "overdue"]
+    assert sum("(provisional)" in str(row[-1]) for row in rows) == 2
+    assert periodic_html(report).count("（暂定）") == 2
+    text = io.StringIO()
+    write_ledger_csv(ledger.issues(), text, language="en")
+    read = list(csv.DictReader(io.StringIO(text.getvalue().lstrip("\ufeff"))))
+    assert {row["id"]: row["deadline_provisional"] for row in read} == {
+        "moves": "yes",
+        "stays": "yes",
+        "official": "no",
+        "closed": "yes",
+    }
+    back = read_ledger_csv(io.StringIO(text.getvalue()))
+    assert {issue.id: issue.deadline for issue in back.issues} == {
+        issue.id: issue.deadline for issue in ledger.issues()
+    }

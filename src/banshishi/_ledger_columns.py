@@ -168,6 +168,13 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     _issue_field("responsible_person", "责任人", _ID),
     _issue_field("requirements", "工作要求", Text()),
     _issue_field("deadline", "完成时限", Moment()),
+    LedgerColumn(
+        key="deadline_provisional",
+        zh="时限暂定",
+        kind=YesNo(),
+        # Read as a note only: a row has no history, so an imported deadline is as given.
+        pick=lambda s: None if s.issue.deadline is None else s.issue.deadline_provisional_as_of(),
+    ),
     _issue_field("co_units", "协办单位", Names()),
     _issue_field("supervising_unit", "督办单位", _ID),
     _issue_field("supervisor", "督办人", _ID),

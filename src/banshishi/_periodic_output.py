@@ -140,6 +140,7 @@ def periodic_record(report: PeriodicReport) -> dict[str, Any]:
                 "status": item.status.value,
                 "deadline": format_instant(item.deadline),
                 "days_overdue": item.days_overdue,
+                "deadline_provisional": item.provisional,
             }
             for item in report.overdue
         ],
@@ -193,7 +194,8 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
         yield ("rank", s.unit, "" if s.rank is None else s.rank, "", s.sample, value, "", "",
                s.reason)  # fmt: skip
     for item in report.overdue:
-        detail = f"{item.unit_name}; deadline {format_instant(item.deadline)}"
+        mark = " (provisional)" if item.provisional else ""
+        detail = f"{item.unit_name}; deadline {format_instant(item.deadline)}{mark}"
         yield ("overdue", item.id, item.title, "", "", item.days_overdue, "", "", detail)
     for point in report.trend:
         rate = point.completion

@@ -80,6 +80,8 @@ class OverdueItem:
     deadline: DateTime
     days_overdue: int
     """Whole days (of 24 hours) between the deadline and the report's moment."""
+    provisional: bool = False
+    """The deadline was counted through a year with no official holiday schedule yet."""
 
 
 @final
@@ -395,6 +397,7 @@ def _overdue(
                 status=line.status,
                 deadline=deadline,
                 days_overdue=int((moment - deadline).total_seconds() // 86_400),
+                provisional=line.deadline_provisional,
             )
         )
     items.sort(key=lambda item: (item.deadline, item.id))

@@ -170,7 +170,8 @@ def _overdue(report: PeriodicReport) -> str:
             f'<tr><td class="l">{escape(item.id)}</td><td class="l">{escape(item.title)}</td>'
             f'<td class="l">{escape(item.unit_name)}</td><td class="l">{item.track.label}</td>'
             f'<td class="l">{item.status.label}</td>'
-            f"<td>{escape(item.deadline.format('YYYY-MM-DD HH:mm'))}</td>"
+            f"<td>{escape(item.deadline.format('YYYY-MM-DD HH:mm'))}"
+            f"{'（暂定）' if item.provisional else ''}</td>"
             f"<td>{item.days_overdue:,}</td></tr>"
         )
     parts.append("</tbody></table></section>")

@@ -155,7 +155,8 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
     for item in shown:
         overdue.add_row(
             escape(item.id), escape(item.title), escape(item.unit_name),
-            item.deadline.format("YYYY-MM-DD HH:mm"), _count(item.days_overdue),
+            item.deadline.format("YYYY-MM-DD HH:mm") + (" (provisional)" if item.provisional
+                                                        else ""), _count(item.days_overdue),
         )  # fmt: skip
     return [flow, rates, ranking, overdue]
 
