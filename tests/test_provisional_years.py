@@ -55,6 +55,7 @@ from banshishi import (
     replay,
     restate_deadlines,
     restatement_of,
+    simulate_campaign,
     statutory_days,
     write_ledger_csv,
 )
@@ -589,3 +590,41 @@ def test_reports_and_the_ledger_file_show_a_provisional_deadline() -> None:
     assert {issue.id: issue.deadline for issue in back.issues} == {
         issue.id: issue.deadline for issue in ledger.issues()
     }
+
+
+# -- 8. the demo campaign into January 2027 ---------------------------------------------------
+
+
+def test_the_demo_campaign_runs_into_january_2027(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    campaign = simulate_campaign(issues=300, seed=7, start=dt.date(2026, 11, 1))
+    assert (campaign.start.date(), campaign.end.date()) == (
+        dt.date(2026, 11, 1),
+        dt.date(2027, 1, 31),
+    )
+    issues = list(campaign.ledger.issues())
+    assert max(issue.received_at for issue in issues).year == 2027
+    provisional = [issue for issue in issues if issue.deadline_provisional_as_of()]
+    assert provisional
+    assert all(issue.deadline.year >= 2027 for issue in provisional if issue.deadline)
+    for issue in provisional:
+        assert replay(issue.history, policy=campaign.policy) == issue
+    path = tmp_path / "winter.db"
+    code, out, _ = cli(
+        capsys, "demo", "--db", path, "--issues", 300, "--seed", 7, "--start", "2026-11-01"
+    )
+    assert code == 0
+    assert "2026-11-01 to 2027-01-31" in out
+    assert "hash chain intact" in out
+    with LedgerStore.open(path) as store:
+        lines = store.summaries()
+        assert {line.id for line in lines if line.deadline_provisional} >= {
+            issue.id
+            for issue in provisional
+            if issue.status in (IssueStatus.TRANSFERRED, IssueStatus.IN_PROGRESS)
+        }
+        assert store.verify(deep=True)
+    code, _, err = cli(capsys, "demo", "--db", tmp_path / "x.db", "--start", "2026-13-01")
+    assert code == 2
+    assert "--start" in err

@@ -8,6 +8,7 @@ Every choice comes from one seeded ``random.Random`` and every step is dated, so
 the same arguments always give the same ledgers.
 """
 
+import datetime as dt
 import heapq
 import itertools
 import random
@@ -114,14 +115,15 @@ class _Case:
 class _Simulation:
     """One run: dated actions in a queue, applied to the ledgers in time order."""
 
-    def __init__(self, issues: int, seed: int) -> None:
+    def __init__(self, issues: int, seed: int, start: DateTime) -> None:
+        self.start, self.end = start, start.add(days=DAYS - 1).at(END.hour, END.minute)
         self.rng = random.Random(seed)
         self.count = issues
         self.units = county_units()
         self.policy = WorkflowPolicy(units=self.units, time_limits=TIME_LIMITS)
-        self.hours = self.policy.working_hours
-        self.ledger = Ledger(policy=self.policy, clock=FixedClock(END))
-        self.pledges = PledgeLedger(policy=self.policy, clock=FixedClock(END))
+        self.hours = self.policy.counting_hours  # into a provisional year if need be
+        self.ledger = Ledger(policy=self.policy, clock=FixedClock(self.end))
+        self.pledges = PledgeLedger(policy=self.policy, clock=FixedClock(self.end))
         self.queue: list[tuple[DateTime, int, str, _Case | None]] = []
         self.order = itertools.count()
         self.batch: list[Command] = []
@@ -133,18 +135,23 @@ class _Simulation:
         """Pledges first, then the issues day by day, sweeping each working evening."""
         self._arrivals()
         PledgeCampaign(
-            self.rng, self.pledges, [case.issue for case in self.cases], self.count
+            self.rng,
+            self.pledges,
+            [case.issue for case in self.cases],
+            self.count,
+            start=self.start,
+            end=self.end,
         ).simulate()
         for arrival in self.cases:
             self._push(arrival.issue.received_at, "receive", arrival)
         for n in range(DAYS):
-            day = START.add(days=n)
+            day = self.start.add(days=n)
             if self.hours.calendar.is_workday(day.date()):
                 self._push(day.at(18), "sweep", None)
             if n:
                 self._push(day, "tick", None)
         with collector_paused():
-            while self.queue and self.queue[0][0] <= END:
+            while self.queue and self.queue[0][0] <= self.end:
                 at, _, kind, case = heapq.heappop(self.queue)
                 if case is not None:
                     getattr(self, f"_{kind}")(case, at)
@@ -198,7 +205,7 @@ class _Simulation:
     def _arrivals(self) -> None:
         """When the issues come in: mostly on working days and in office hours."""
         rng, calendar = self.rng, self.hours.calendar
-        days = [START.add(days=n) for n in range(DAYS)]
+        days = [self.start.add(days=n) for n in range(DAYS)]
         weights = [1.0 if calendar.is_workday(day.date()) else 0.3 for day in days]
         moments = []
         for day in rng.choices(days, weights, k=self.count):
@@ -481,10 +488,16 @@ class _Simulation:
 
 
 def simulate_campaign(
-    *, issues: int = 3000, seed: int = 2026, progress: Callable[[int, int], None] | None = None
+    *,
+    issues: int = 3000,
+    seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
+    start: dt.date | None = None,
 ) -> Campaign:
     """Simulate the quarter, with ``issues`` issues received, drawing every choice from
-    ``seed``.
+    ``seed``. ``start`` moves the quarter's 92 days to begin on that date (1 July
+    2026 by default); a quarter that runs past the last official holiday
+    schedule counts its deadlines provisionally (see docs/deadlines.md).
 
     ``progress(done, total)`` is called once per simulated day, and finally with
     ``done == total``.
@@ -494,6 +507,11 @@ def simulate_campaign(
         raise InvalidTypeError(field="seed", value=seed, problem="must be a whole number")
     if progress is not None and not callable(progress):
         raise InvalidTypeError(field="progress", value=progress, problem="must be callable")
-    run = _Simulation(issues, seed)
+    first = START
+    if start is not None:
+        if type(start) is not dt.date:
+            raise InvalidTypeError(field="start", value=start, problem="must be a datetime.date")
+        first = START.set(year=start.year, month=start.month, day=start.day)
+    run = _Simulation(issues, seed, first)
     run.run(progress)
-    return Campaign(run.units, run.policy, run.ledger, run.pledges, START, END, seed)
+    return Campaign(run.units, run.policy, run.ledger, run.pledges, run.start, run.end, seed)

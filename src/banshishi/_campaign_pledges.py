@@ -2,7 +2,6 @@
 leaders', party members' and organisations' own items, some taking on an issue."""
 
 import bisect
-import functools
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -43,8 +42,18 @@ class PledgeCampaign:
     issues received, in order, for pledges that take one on."""
 
     def __init__(
-        self, rng: random.Random, pledges: PledgeLedger, issues: Sequence[Issue], count: int
+        self,
+        rng: random.Random,
+        pledges: PledgeLedger,
+        issues: Sequence[Issue],
+        count: int,
+        *,
+        start: DateTime = START,
+        end: DateTime = END,
     ) -> None:
+        self.start, self.end = start, end
+        # The key project's dates are those of the 2026 quarter, moved with the start.
+        self.shift = (start.date() - START.date()).days
         self.rng = rng
         self.pledges = pledges
         self.issues = issues
@@ -60,7 +69,7 @@ class PledgeCampaign:
         for n in range(ordinary):
             kind, list_kind = rng.choices(list(_PLEDGE_KINDS), list(_PLEDGE_KINDS.values()))[0]
             actor, pledger = self._pledger(kind)
-            claimed = START.add(days=rng.randint(0, 71), minutes=rng.randint(540, 1020))
+            claimed = self.start.add(days=rng.randint(0, 71), minutes=rng.randint(540, 1020))
             publish = claimed.add(minutes=rng.randint(1440, 4320))
             deadline = publish.add(days=rng.randint(20, 75)).at(17, 30)
             finish = publish + (deadline - publish) * rng.uniform(0.35, 1.25)
@@ -71,7 +80,8 @@ class PledgeCampaign:
             if known and rng.random() < 0.3:  # a leader or member takes on a citizen's issue
                 issue, title = (chosen := rng.choice(known)).id, f"领办群众诉求：{chosen.title}"
             pledge = Pledge(
-                id=f"PL-2026-{n + 1:04d}", title=title, pledger=pledger, pledger_kind=kind,
+                id=f"PL-{self.start.year}-{n + 1:04d}", title=title, pledger=pledger,
+                pledger_kind=kind,
                 list_kind=list_kind, claimed_at=claimed, unit=actor.unit, issue=issue,
                 deadline=deadline, milestones=_pledge_milestones(rng.randint(2, 4)),
             )  # fmt: skip
@@ -81,7 +91,12 @@ class PledgeCampaign:
 
     def _key_project(self) -> list[PledgeCommand]:
         """A county leader's 重点民生项目 with its charter, and four townships' parts."""
-        key, on = "KP-2026-01", functools.partial(pendulum.datetime, 2026, tz=ZONE)
+        key = f"KP-{self.start.year}-01"
+
+        def on(month: int, day: int, hour: int, minute: int = 0) -> DateTime:
+            when = pendulum.datetime(2026, month, day, hour, minute, tz=ZONE)
+            return when.add(days=self.shift)
+
         charter = ProjectCharter(
             goal="完成城区12个老旧小区改造，加装电梯30部", measures=("摸底", "分片施工", "验收"),
             lead=_LEADER.id, task_force=("zhujian", "gongdian", "t1", "t2"),
@@ -160,7 +175,7 @@ class PledgeCampaign:
         return [
             PledgeCommand(pledge_id=pledge.id, event=event, actor=who, at=at, note=note, args=args)
             for at, event, who, note, args in steps
-            if at <= END
+            if at <= self.end
         ]
 
     def _late(self, pledge: Pledge, done: DateTime) -> list[_PledgeStep]:

@@ -8,6 +8,7 @@ a refused import), with the reason on standard error.
 """
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="issues received over the quarter (default 3000)")  # fmt: skip
     demo.add_argument("--seed", type=int, default=2026, metavar="S",
                       help="random seed (default 2026)")  # fmt: skip
+    demo.add_argument("--start", metavar="YYYY-MM-DD",
+                      help="the quarter's first day (default 2026-07-01)")  # fmt: skip
     demo.add_argument("--replace", action="store_true",
                       help="replace the ledger at --db if there is one")  # fmt: skip
     demo.set_defaults(run=_demo)
@@ -178,7 +181,8 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
                 hint="Pass --replace to replace it, or choose another --db.",
             )  # fmt: skip
     with progress_bar(err, "simulating the quarter", 1) as update:
-        campaign = simulate_campaign(issues=options.issues, seed=options.seed, progress=update)
+        campaign = simulate_campaign(issues=options.issues, seed=options.seed, progress=update,
+                                     start=_start_day(options.start))  # fmt: skip
     total = len(campaign.ledger) + len(campaign.pledges)
     # Written under a temporary name and moved into place only when complete, so a
     # failure leaves the old ledger (or nothing) where --db points.
@@ -199,6 +203,17 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     state = "intact" if report else f"BROKEN: {report.problem}"
     out.print(f"\n{written:,} events written to {path}; hash chain {state}.", markup=False)
     return OK if report else BROKEN
+
+
+def _start_day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(
+            field="--start", value=text, problem="is not a date (YYYY-MM-DD)"
+        ) from None
 
 
 def _campaign_title(campaign: Any) -> str:
