@@ -105,7 +105,7 @@ def received(issue_id: str, at: DateTime, urgency: Urgency = Urgency.DIFFICULT) 
 # -- 1. statutory holidays of any year ------------------------------------------------------
 
 
-@given(st.sampled_from(range(2008, OFFICIAL.stop)))
+@given(st.sampled_from(OFFICIAL))
 def test_every_statutory_day_is_off_in_the_official_schedule(year: int) -> None:
     days = statutory_days(year)
     assert days, year
@@ -142,7 +142,7 @@ def test_the_2025_rules_give_thirteen_days() -> None:
     assert len(statutory_days(2020)) == 10  # 2014 rules: 春节 3 days, 劳动节 1, 中秋 on 国庆
 
 
-@pytest.mark.parametrize("year", [2007, 2100, "2027", True])
+@pytest.mark.parametrize("year", [1999, 2100, "2027", True])
 def test_statutory_days_refuse_a_year_outside_the_rules(year: object) -> None:
     with pytest.raises(
         InvalidValueError if isinstance(year, int) and not isinstance(year, bool) else TypeError

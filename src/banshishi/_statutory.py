@@ -7,7 +7,8 @@ rules, 全国年节及纪念日放假办法. So for a year the notice has not co
 these days are known by law, and :func:`provisional_schedule` builds a schedule
 of them: the statutory days off and ordinary weekends, nothing else.
 
-The rules changed three times since 2008; :data:`RULES` holds each version.
+The rules were revised in 2007, 2013 and 2024; :data:`RULES` holds each version
+from the 1999 rules on.
 Lunar dates and the 清明 solar term come from ``lunar_python``, an astronomical
 calendar library; the tests check the result against every official schedule
 since 2008 and against the ``holidays`` package's China rules.
@@ -62,6 +63,16 @@ _NATIONAL_DAY = Holiday("国庆节", "solar", 10, 1, days=3)
 
 RULES: tuple[RuleVersion, ...] = (
     RuleVersion(
+        2000,
+        "国务院令第270号",
+        (
+            _NEW_YEAR,
+            Holiday("春节", "lunar", 1, 1, days=3),  # 初一 to 初三
+            Holiday("劳动节", "solar", 5, 1, days=3),
+            _NATIONAL_DAY,
+        ),
+    ),
+    RuleVersion(
         2008,
         "国务院令第513号",
         (
@@ -101,7 +112,7 @@ RULES: tuple[RuleVersion, ...] = (
         ),
     ),
 )
-"""Every revision of the rules since 2008, oldest first (13 statutory days since 2025)."""
+"""Every version of the rules since 2000, oldest first (13 statutory days since 2025)."""
 
 FIRST_RULE_YEAR = RULES[0].since
 LAST_LUNAR_YEAR = min(LAST_YEAR, 2099)
@@ -149,7 +160,7 @@ def _check_year(year: object) -> None:
             field="year",
             value=year,
             problem=f"must be between {FIRST_RULE_YEAR} and {LAST_LUNAR_YEAR}",
-            hint="Statutory holidays are computed from the 2008 rules on.",
+            hint="Statutory holidays are computed from the 1999 rules on.",
         )
 
 
