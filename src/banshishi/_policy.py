@@ -138,31 +138,31 @@ class WorkflowPolicy:
     provisional_years: int = attrs.field(
         default=DEFAULT_PROVISIONAL_YEARS, validator=whole_number(0, maximum=10)
     )
-    _counting: WorkingHours = attrs.field(init=False, repr=False, eq=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "_counting", _counting_hours(self.working_hours, self.provisional_years)
-        )
+    _counting: WorkingHours | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     @property
     def counting_hours(self) -> WorkingHours:
         """The working hours deadlines are counted on: ``working_hours``, its
-        calendar followed by ``provisional_years`` provisional years."""
-        return self._counting
+        calendar followed by ``provisional_years`` provisional years (built on
+        first use: most processes never count past the official years' data)."""
+        counting = self._counting
+        if counting is None:
+            counting = _counting_hours(self.working_hours, self.provisional_years)
+            object.__setattr__(self, "_counting", counting)
+        return counting
 
     def after(self, start: DateTime, limit: Limit) -> DateTime:
         """When ``limit`` runs out from ``start``: working time on
         :attr:`counting_hours` for a :class:`TimeLimit`, elapsed time for a timedelta."""
         if isinstance(limit, TimeLimit):
-            return self._counting.deadline(start, limit)
+            return self.counting_hours.deadline(start, limit)
         return add_elapsed(start, limit)
 
     def is_provisional(self, deadline: DateTime, limit: Limit) -> bool:
         """Whether ``deadline``, counted with ``limit``, ran through a provisional
         year: working time that reaches a year with no official schedule yet.
         Elapsed time never is."""
-        return isinstance(limit, TimeLimit) and self._counting.is_provisional(deadline)
+        return isinstance(limit, TimeLimit) and self.counting_hours.is_provisional(deadline)
 
     def deadline_for(self, track: Track, start: DateTime) -> DateTime:
         """The deadline of an item on ``track`` that starts at ``start``, from
