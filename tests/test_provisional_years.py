@@ -226,10 +226,15 @@ def test_the_policy_counts_into_provisional_years_by_default_and_refuses_when_st
 # -- 3. provisional deadlines, marked wherever they are recorded ------------------------------
 
 
-def transferred_ledger(at: DateTime, **settings: object) -> Ledger:
+def transferred_ledger(at: DateTime, limit: str | None = None, **settings: object) -> Ledger:
+    """Issue "a", received an hour before ``at`` and transferred at ``at`` (with
+    ``limit``, or the policy's 15 working days)."""
     ledger = Ledger(policy=policy(**settings))
     ledger.receive(received("a", at.subtract(hours=1)), actor=CLERK)
-    ledger.apply("a", "transfer", actor=DISPATCHER, at=at, unit="roads", co_units=("water",))
+    given = {} if limit is None else {"limit": limit}
+    ledger.apply(
+        "a", "transfer", actor=DISPATCHER, at=at, unit="roads", co_units=("water",), **given
+    )
     return ledger
 
 
@@ -382,17 +387,7 @@ def test_restating_moves_exactly_the_deadlines_the_official_schedule_changes() -
 
 
 def test_an_extension_of_a_provisional_deadline_is_counted_from_the_restated_one() -> None:
-    ledger = Ledger(policy=policy())
-    ledger.receive(received("a", sh(2026, 12, 15, 9)), actor=CLERK)
-    ledger.apply(
-        "a",
-        "transfer",
-        actor=DISPATCHER,
-        at=sh(2026, 12, 15, 10),
-        unit="roads",
-        co_units=("water",),
-        limit="30 working days",
-    )
+    ledger = transferred_ledger(sh(2026, 12, 15, 10), limit="30 working days")
     ledger.apply(
         "a", "extend", actor=LEADER, at=sh(2027, 1, 5, 10), note="延期", extension="10 working days"
     )
@@ -406,17 +401,7 @@ def test_an_extension_of_a_provisional_deadline_is_counted_from_the_restated_one
 
 
 def test_a_restatement_still_in_a_provisional_year_stays_marked() -> None:
-    ledger = Ledger(policy=policy())
-    ledger.receive(received("a", sh(2026, 12, 15, 9)), actor=CLERK)
-    ledger.apply(
-        "a",
-        "transfer",
-        actor=DISPATCHER,
-        at=sh(2026, 12, 15, 10),
-        unit="roads",
-        co_units=("water",),
-        limit="300 working days",
-    )
+    ledger = transferred_ledger(sh(2026, 12, 15, 10), limit="300 working days")
     ledger.policy = policy(working_hours=OFFICIAL_2027)
     (restatement,) = restate_deadlines(ledger, sh(2026, 12, 20, 9))
     assert restatement.provisional
