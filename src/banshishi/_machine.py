@@ -6,14 +6,17 @@ steps and checks; this base runs them. It has no states of its own, so
 python-statemachine treats it as abstract.
 """
 
+from collections.abc import Mapping
 from functools import reduce
 from operator import or_
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from ._errors import InvalidTypeError, TransitionRefusedError
+from ._errors import BanshishiError, InvalidTypeError, TransitionRefusedError
+from ._labels import LabelledEnum
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from ._status import Status
 from ._step import Step, Steps, make_step
@@ -31,6 +34,9 @@ class RecordMachine(StateMachine):
     """The library's own record class (:class:`Issue`, :class:`Pledge`)."""
     created_field: ClassVar[str]
     """The field holding the moment the record was created."""
+    model_vocabulary: ClassVar[Mapping[str, type[LabelledEnum]]] = MappingProxyType({})
+    """The model fields that hold a vocabulary member; text in them (as an ORM's
+    text column holds it) is read as the member, like text in the status field."""
 
     @staticmethod
     def settle(model: Any, step: Step, target: Any) -> dict[str, Any]:
@@ -70,6 +76,7 @@ class RecordMachine(StateMachine):
         self.policy = policy
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._pending: tuple[object, Step] | None = None
+        self._read_vocabulary(model)
         super().__init__(model=model, state_field=state_field)
 
     # -- callbacks python-statemachine calls ----------------------------------------------
@@ -102,7 +109,28 @@ class RecordMachine(StateMachine):
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _read_vocabulary(self, model: Any) -> None:
+        """Turn text in the model's vocabulary fields into members, so the checks
+        see the same values on any model; text that is no member is refused,
+        naming the field, before anything else happens."""
+        for name, kind in self.model_vocabulary.items():
+            value = getattr(model, name)
+            if isinstance(value, kind) or value is None:
+                continue
+            if not isinstance(value, str):
+                raise InvalidTypeError(
+                    field=f"{type(self).__name__}.model.{name}",
+                    value=value,
+                    problem=f"must be a {kind.__name__} or its text",
+                )
+            try:
+                member = kind(value)
+            except BanshishiError as error:
+                raise error.at(f"{type(self).__name__}.model.{name}") from None
+            setattr(model, name, member)  # equal to the text: an ORM writes it back the same
+
     def _step(self, trigger: Any, source: Status) -> Step:
+        self._read_vocabulary(self.model)
         kwargs = dict(trigger.kwargs)
         event = str(trigger.event)
         if trigger.args:

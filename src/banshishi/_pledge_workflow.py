@@ -5,6 +5,7 @@ checks on each; the pledge ledger's bulk engine runs the same table, read off
 this class, and the audit events are the same :class:`Event` an issue's are.
 """
 
+from types import MappingProxyType
 from typing import ClassVar
 
 from statemachine import State
@@ -15,7 +16,7 @@ from ._errors import TransitionRefusedError
 from ._machine import RecordMachine, loops, moves
 from ._machine import allowed_events as _allowed
 from ._machine import refusal as _refusal
-from ._pledge import Pledge
+from ._pledge import Pledge, PledgeListKind
 from ._pledge_effects import settle_pledge
 from ._pledge_step import PLEDGE_STEPS
 from ._status import PledgeStatus
@@ -85,6 +86,7 @@ class PledgeWorkflow(RecordMachine):
     model_fields: ClassVar[tuple[str, ...]] = PLEDGE_MODEL_FIELDS
     record_type = Pledge
     created_field = "claimed_at"
+    model_vocabulary = MappingProxyType({"list_kind": PledgeListKind})
     settle = staticmethod(settle_pledge)
 
 

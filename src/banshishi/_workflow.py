@@ -5,6 +5,7 @@ checks on each step. The ledger's bulk engine, the diagram and the docs' table
 of transitions are all read off this class (see ``_transition_table``).
 """
 
+from types import MappingProxyType
 from typing import ClassVar
 
 from statemachine import State
@@ -20,6 +21,7 @@ from ._machine import allowed_events as _allowed
 from ._machine import refusal as _refusal
 from ._status import IssueStatus
 from ._step import ISSUE_STEPS
+from ._track import Track
 
 MODEL_FIELDS = (
     "id",
@@ -53,7 +55,7 @@ class IssueWorkflow(RecordMachine):
 
     Bind it to the object that holds the issue: a :class:`Issue`, or your own
     record (an ORM row, a dict-backed object) with the fields in
-    ``MODEL_FIELDS`` and a status field named by ``state_field``. Each step is
+    ``model_fields`` and a status field named by ``state_field``. Each step is
     a method taking the actor, the moment (``at``, defaulting to the clock's
     now), a ``note`` and the step's own arguments::
 
@@ -169,6 +171,7 @@ class IssueWorkflow(RecordMachine):
     model_fields: ClassVar[tuple[str, ...]] = MODEL_FIELDS
     record_type = Issue
     created_field = "received_at"
+    model_vocabulary = MappingProxyType({"track": Track})
     settle = staticmethod(settle)
 
 
