@@ -312,7 +312,7 @@ def test_a_full_loop_through_the_store_is_the_ledgers_and_survives_reopening(
         assert list(reopened.ledger().issues()) == [ledger.issue(ISSUE_ID)]
 
 
-WALK_SEEDS = (0, 1, 2, 3, 4, 5, 29)
+WALK_SEEDS = tuple(range(5, 11))
 """Seeds whose walks, between them, take every step (29 rejects an appeal)."""
 
 
@@ -816,7 +816,7 @@ def test_summary_lines_and_figures_of_seeded_ledgers_are_those_of_the_issues(
     IssueSummary.of reads off the issue, and every figure is the rate the rate functions
     count over the full issues, for a mix with dismissals, returns, redos, voided ratings."""
     seen: set[str] = set()
-    for seed in range(4):
+    for seed in range(4, 8):
         policy = POLICIES[seed % len(POLICIES)]
         ledger, last = random_ledger(RandomDraw(seed), policy, issues=8, steps=320)
         issues = list(ledger.issues())
