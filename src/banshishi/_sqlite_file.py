@@ -1,16 +1,20 @@
 """A ledger's SQLite file: its tables, the check that a file is a banshishi
-ledger (reading it only), and the making of a new one."""
+ledger (reading it only), the making of a new one, and its ``meta`` table."""
 
 import os
 import sqlite3
 import uuid
 from pathlib import Path
 
-from ._errors import NotALedgerError
+from ._chain_key import KEYED, UNKEYED, key_check, seal
+from ._errors import NotALedgerError, StoreError
 from ._event_store import GENESIS
 
 FORMAT = "banshishi-ledger"
-SCHEMA = 1
+SCHEMA = 2
+"""Schema 1 kept the unit tree in a table of its own, outside the hash chain;
+schema 2 keeps its versions in the chain (a schema 1 ledger is brought up to
+date when opened: see ``_schema_upgrade``)."""
 _HEADER = b"SQLite format 3\x00"
 
 EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
@@ -47,7 +51,6 @@ CREATE TABLE issues (
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
 CREATE TABLE pledges ({PLEDGE_COLUMNS.replace("id,", "id TEXT PRIMARY KEY,")});
-CREATE TABLE units (body TEXT NOT NULL);
 """
 
 
@@ -103,24 +106,25 @@ def _check_meta(path: Path) -> None:
         )
 
 
-def create_ledger(path: Path) -> None:
-    """Make a new, empty ledger at ``path`` unless one appears there first.
+def create_ledger(path: Path, key: bytes | None = None) -> None:
+    """Make a new, empty ledger at ``path`` unless one appears there first; with
+    ``key``, its chain is keyed (the key itself is not written).
 
     The ledger is built under a temporary name beside ``path`` and then linked
     into place, which fails if ``path`` exists: another process creating the
     same ledger at the same moment never sees a half-made file.
     """
+    meta = [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
+            ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED)]  # fmt: skip
+    if key is not None:
+        meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.new")
     try:
         db = sqlite3.connect(temporary, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}")
-            db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
-                 ("head_hash", GENESIS)],
-            )  # fmt: skip
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
             db.execute("COMMIT")
         finally:
             db.close()  # the last connection to close folds the WAL into the file
@@ -132,3 +136,27 @@ def create_ledger(path: Path) -> None:
     finally:
         for leftover in (temporary, *side_files(temporary)):
             leftover.unlink(missing_ok=True)
+
+
+def read_meta(db: sqlite3.Connection) -> dict[str, str]:
+    """The ``meta`` table, as a mapping."""
+    return {str(key): str(value) for key, value in db.execute("SELECT key, value FROM meta")}
+
+
+def read_head(meta: dict[str, str]) -> tuple[int, str]:
+    """The last event's sequence number and hash, as the ``meta`` table records them."""
+    seq, head = meta.get("head_seq", ""), meta.get("head_hash")
+    if not (seq.isascii() and seq.isdigit() and len(seq) < 19) or head is None:
+        raise StoreError(
+            field="meta", value=(seq, head), problem="does not record the chain's head",
+            hint="The file was changed outside banshishi.",
+        )  # fmt: skip
+    return int(seq), head
+
+
+def chain_kind(meta: dict[str, str], path: Path) -> bool:
+    """Whether the ledger's chain is keyed (a ledger that does not say is not)."""
+    kind = meta.get("chain", UNKEYED)
+    if kind not in (KEYED, UNKEYED):
+        raise refuse(path, f"records a kind of hash chain this banshishi does not know: {kind!r}")
+    return kind == KEYED
