@@ -204,6 +204,8 @@ class SqliteEventStore:
             if key is not None:
                 head.append((seal(key, seq, previous), "head_seal"))
             self._db.executemany("UPDATE meta SET value = ? WHERE key = ?", head)
+        if units is not None:
+            self._old = ""  # a tree saved brought an old ledger up to date
         return seq
 
     def _head(self) -> tuple[int, str]:
