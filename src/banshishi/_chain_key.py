@@ -47,7 +47,9 @@ def chain_key_given(key: object, *, field: str = "chain_key") -> bytes | None:
         raw = bytes(key)
     else:
         raise InvalidTypeError(
-            field=field, value=f"a {type(key).__name__}", problem="must be bytes or text"
+            field=field,
+            value=f"a value of type {type(key).__name__}",
+            problem="must be bytes or text",
         )
     if len(raw) < MIN_KEY_BYTES:
         raise InvalidValueError(
