@@ -40,6 +40,7 @@ from banshishi import (
     read_events,
 )
 from banshishi._cli import main
+from banshishi._cli_key import chain_key_from_environment
 from banshishi._event_store import GENESIS, link
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
@@ -462,3 +463,10 @@ def test_demo_makes_a_keyed_ledger_when_given_a_key(
     assert printed == receipt(path, "县级热线台账的密钥-2026".encode())
     with LedgerStore.open(path) as store, pytest.raises(ChainKeyError):
         store.verify()
+
+
+def test_a_key_in_the_environment_is_taken_as_the_bytes_given() -> None:
+    raw_key = b"\xff\xfe not UTF-8 at all, 32 bytes"
+    text = raw_key.decode("utf-8", "surrogateescape")  # how Python shows such a variable
+    assert chain_key_from_environment({"BANSHISHI_CHAIN_KEY": text}) == raw_key
+    assert chain_key_from_environment({}) is None

@@ -39,9 +39,10 @@ from banshishi import (
     import_events,
     read_events,
 )
+from banshishi import _sqlite_store as sqlite_store
 from banshishi._cli import main
 from banshishi._event_store import link
-from banshishi._schema_upgrade import UPGRADE_NOTE
+from banshishi._schema_upgrade import UPGRADE_NOTE, upgrade
 from banshishi._sqlite_file import SCHEMA
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
@@ -332,6 +333,31 @@ def test_an_old_ledger_behaves_as_a_new_one_after_the_upgrade(tmp_path: Path) ->
     with LedgerStore.open(path) as store:
         report = store.verify()
         assert (report.intact, report.first_bad) == (False, 7)
+
+
+def test_an_old_ledger_that_cannot_be_written_is_left_as_it_is(tmp_path: Path) -> None:
+    path = old_ledger(tmp_path)
+    before = path.read_bytes()
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        assert "read-only" in upgrade(db, FixedClock(T0).now)
+    finally:
+        db.close()
+    assert path.read_bytes() == before
+
+
+def test_an_old_ledger_left_as_it_is_reads_its_tree_and_does_not_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = old_ledger(tmp_path)
+    monkeypatch.setattr(sqlite_store, "upgrade", lambda db, now: "it is read-only here")
+    with LedgerStore.open(path) as store:
+        assert unit_rows(store.units) == list(TREE)
+        assert by_unit(store)["一镇"] == 2
+        report = store.verify()
+        assert not report.intact
+        assert report.problem == "the unit tree is outside the hash chain: it is read-only here"
+    assert "units" in tables(path)
 
 
 def test_an_old_ledger_whose_tree_cannot_be_read_opens_and_is_not_intact(tmp_path: Path) -> None:

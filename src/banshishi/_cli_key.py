@@ -28,7 +28,8 @@ def chain_key_from_environment(environ: Mapping[str, str] | None = None) -> byte
             hint="Set only one of them.",
         )  # fmt: skip
     if given is not None:
-        return chain_key_given(given, field=KEY_VARIABLE)
+        # The variable's bytes as the system gave them, even if they are not UTF-8.
+        return chain_key_given(os.fsencode(given), field=KEY_VARIABLE)
     if named is None:
         return None
     try:
