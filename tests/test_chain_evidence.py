@@ -358,6 +358,8 @@ def test_a_receipt_of_another_chain_is_refused(ledger: Path, tmp_path: Path) -> 
     LedgerStore.open(empty, create=True).close()
     assert verify(empty, expect_head=HeadReceipt(events=0, head=GENESIS))
     assert not verify(empty, expect_head=HeadReceipt(events=0, head="1" * 64))
+    assert verify(ledger, expect_head=HeadReceipt(events=0, head=GENESIS))
+    assert not verify(ledger, expect_head=HeadReceipt(events=0, head="1" * 64))
 
 
 # -- 5. the command line ----------------------------------------------------------------------

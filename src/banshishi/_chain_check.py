@@ -51,15 +51,14 @@ def check_chain(
     broken = _head_problem(db, count, previous, key)
     if broken is not None:
         return broken
-    if expect is not None and (count < expect.events or count == expect.events == 0):
-        if count < expect.events:
-            problem = (
-                f"the chain ends at event {count} but the kept receipt records "
-                f"{expect.events}: events were removed from the end"
-            )
-            return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
-        if expect.head != GENESIS:
-            return _unlike_receipt(0, expect)
+    if expect is not None and count < expect.events:
+        problem = (
+            f"the chain ends at event {count} but the kept receipt records "
+            f"{expect.events}: events were removed from the end"
+        )
+        return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
+    if expect is not None and expect.events == 0 and expect.head != GENESIS:
+        return _unlike_receipt(count, expect)  # no chain ever had that receipt
     versions.pop((TREE_SUBJECT, TREE_ID), None)
     problem = _summary_problem(db, versions, statuses)
     if problem:

@@ -381,9 +381,9 @@ class SqliteEventStore:
         if row is None:
             return None
         if self._tree is None or self._tree[:2] != tuple(row):
-            stored = self._stored_trees("seq = ?", row[0])
-            self._tree = (row[0], row[1], next(stored).tree)
-        return self._tree[2]
+            for stored in self._stored_trees("seq = ?", row[0]):  # the one version
+                self._tree = (stored.seq, stored.hash, stored.tree)
+        return None if self._tree is None else self._tree[2]
 
     def units_version(self) -> int:
         row = self._db.execute(
