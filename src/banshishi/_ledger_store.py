@@ -253,13 +253,8 @@ class LedgerStore:
         tree, linked into the hash chain like an event, dated ``at`` (by the
         clock if ``None``). With ``expected_version`` (the :meth:`units_version`
         read), refused with :class:`ConcurrencyError` if the tree has moved on."""
-        if not isinstance(tree, UnitTree):
-            raise InvalidTypeError(field="units", value=tree, problem="must be a UnitTree")
         moment = self._issues.clock.now() if at is None else at
-        change = UnitTreeChange(tree=tree, at=moment, actor=actor, note=note)
-        if expected_version is not None:
-            whole_given(expected_version, field="expected_version")
-        store_batch.Batch(units=(change,), units_version=expected_version).write(self._store)
+        store_batch.tree_batch(tree, moment, actor, note, expected_version).write(self._store)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -277,8 +272,7 @@ class LedgerStore:
         return tuple(self._store.unit_history())
 
     def head(self) -> HeadReceipt:
-        """The chain's head as the store records it: a receipt to keep and pass back
-        to :meth:`verify`. Not itself checked; :meth:`verify` gives a checked one."""
+        """The chain's head as the store records it, unchecked (see :meth:`verify`)."""
         return self._store.head()
 
     def version(self, issue_id: str) -> int:
@@ -470,15 +464,8 @@ class LedgerStore:
 
         self._write(work)
 
-    def _command(self, command: object, touched: dict[_Key, int]) -> None:
-        if isinstance(command, Command):
-            subject, record_id = Subject.ISSUE, command.issue_id
-        elif isinstance(command, PledgeCommand):
-            subject, record_id = Subject.PLEDGE, command.pledge_id
-        else:
-            raise InvalidTypeError(
-                field="command", value=command, problem="must be a Command or a PledgeCommand"
-            )
+    def _command(self, command: Command | PledgeCommand, touched: dict[_Key, int]) -> None:
+        subject, record_id = store_batch.command_target(command)
         self._touch(subject, record_id, touched, None)
         self._book(subject)._apply(
             record_id, command.event, command.actor, command.at, command.note, command.args

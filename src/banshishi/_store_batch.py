@@ -6,8 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, final
 
 import attrs
+from pendulum import DateTime
 
+from ._actor import Actor
 from ._book import Book
+from ._command import Command, PledgeCommand
 from ._engine import WIDTH, collector_paused, entry_of
 from ._errors import (
     BanshishiError,
@@ -27,8 +30,9 @@ from ._rebuild import recorded
 from ._replay import replay, replay_pledge
 from ._status import Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
+from ._unit import UnitTree
 from ._unit_history import UnitTreeAppend, UnitTreeChange
-from ._validators import items_given, iterable_given
+from ._validators import items_given, iterable_given, whole_given
 
 
 @final
@@ -63,6 +67,30 @@ class Batch:
         if self.appends or units is not None:
             store.append(self.appends, issues=self.issues, pledges=self.pledges, units=units)
         return sum(len(append.events) for append in self.appends) + len(self.units)
+
+
+def tree_batch(
+    tree: object, at: DateTime, actor: Actor | None, note: str, expected_version: object
+) -> Batch:
+    """One new version of the unit tree as a batch, its arguments checked."""
+    if not isinstance(tree, UnitTree):
+        raise InvalidTypeError(field="units", value=tree, problem="must be a UnitTree")
+    change = UnitTreeChange(tree=tree, at=at, actor=actor, note=note)
+    if expected_version is None:
+        return Batch(units=(change,))
+    version = whole_given(expected_version, field="expected_version")
+    return Batch(units=(change,), units_version=version)
+
+
+def command_target(command: object) -> tuple[Subject, str]:
+    """The record a command of a batch moves."""
+    if isinstance(command, Command):
+        return Subject.ISSUE, command.issue_id
+    if isinstance(command, PledgeCommand):
+        return Subject.PLEDGE, command.pledge_id
+    raise InvalidTypeError(
+        field="command", value=command, problem="must be a Command or a PledgeCommand"
+    )
 
 
 def tree_changes(changes: object, *, field: str) -> tuple[UnitTreeChange, ...]:
