@@ -6,6 +6,7 @@ import banshishi
 from banshishi import (
     BanshishiError,
     BatchRefusedError,
+    ChainKeyError,
     ChronologyError,
     ConcurrencyError,
     DuplicateError,
@@ -35,6 +36,7 @@ from banshishi import _errors as errors_module
 DOCUMENTED_BUILTIN = {
     StoreError: None,
     NotALedgerError: None,
+    ChainKeyError: None,
     ConcurrencyError: None,
     BatchRefusedError: None,
     StoreBusyError: None,
@@ -58,6 +60,7 @@ DOCUMENTED_BUILTIN = {
 DOCUMENTED_PARENT = {
     StoreError: BanshishiError,
     NotALedgerError: StoreError,
+    ChainKeyError: StoreError,
     ConcurrencyError: StoreError,
     BatchRefusedError: StoreError,
     StoreBusyError: StoreError,

@@ -307,7 +307,9 @@ def test_a_full_loop_through_the_store_is_the_ledgers_and_survives_reopening(
         assert reopened.history(ISSUE_ID) == ledger.history(ISSUE_ID)
         assert reopened.issue(ISSUE_ID) == ledger.issue(ISSUE_ID)
         assert reopened.summaries() == [summary_of(ledger.issue(ISSUE_ID))]
-        assert reopened.verify() == ChainReport(intact=True, events=events + 1)
+        assert reopened.verify() == ChainReport(
+            intact=True, events=events + 1, head=reopened.head()
+        )
         assert [issue.id for issue in reopened.issues()] == [ISSUE_ID]
         assert list(reopened.ledger().issues()) == [ledger.issue(ISSUE_ID)]
 
@@ -357,7 +359,7 @@ def test_seeded_walks_through_the_store_take_and_refuse_what_the_ledger_does(
                 taken.update(event.name for event in ledger.history(issue_id))
             assert by_id(store.summaries()) == {i: summary_of(ledger.issue(i)) for i in ids}
             assert store.verify() == ChainReport(
-                intact=True, events=sum(len(ledger.history(i)) for i in ids)
+                intact=True, events=sum(len(ledger.history(i)) for i in ids), head=store.head()
             )
         finally:
             store.close()
@@ -393,7 +395,9 @@ def test_a_pledge_through_the_store_is_the_pledge_ledgers_and_survives_reopening
         assert list(store.pledges()) == [pledge]
         assert list(store.pledge_ledger().pledges()) == [pledge]
         assert store.summaries() == []
-        assert store.verify() == ChainReport(intact=True, events=len(pw.SCRIPT) + 1)
+        assert store.verify() == ChainReport(
+            intact=True, events=len(pw.SCRIPT) + 1, head=store.head()
+        )
     finally:
         store.close()
 
@@ -462,7 +466,7 @@ def test_random_pledge_steps_through_the_store_match_the_pledge_ledger(
         assert figures.pledges == len(pledges)
         assert dict(figures.statuses) == dict(ledger.counts())
         assert store.verify() == ChainReport(
-            intact=True, events=sum(len(p.history) for p in pledges)
+            intact=True, events=sum(len(p.history) for p in pledges), head=store.head()
         )
 
 
@@ -558,7 +562,7 @@ def test_of_two_writers_on_one_file_the_second_is_refused_and_retries(
         assert a.version("x") == 5
         assert a.issue("x") == b.issue("x")
         assert a.issue("x").status is S.IN_PROGRESS
-        assert a.verify() == ChainReport(intact=True, events=5)
+        assert a.verify() == ChainReport(intact=True, events=5, head=a.head())
         # A's cached record is stale now; it is refused in turn, then goes on.
         with pytest.raises(ConcurrencyError):
             a.apply("x", "resolve", actor=U1, at=T0.add(hours=5))
@@ -683,7 +687,7 @@ def test_a_batch_with_a_refused_step_writes_nothing_and_leaves_nothing_in_memory
         assert store.apply_many(fixed) == 3
         assert [e.name for e in store.history("b")] == ["receive", "transfer", "sign_for"]
         assert store.issue("a").status is S.RESOLVED
-        assert store.verify() == ChainReport(intact=True, events=7)
+        assert store.verify() == ChainReport(intact=True, events=7, head=store.head())
 
 
 def test_a_successful_batch_returns_the_events_it_wrote(tmp_path: Path) -> None:
@@ -714,7 +718,7 @@ def test_a_successful_batch_returns_the_events_it_wrote(tmp_path: Path) -> None:
         assert versions == (4, 2, 2)
         assert by_id(store.summaries())["a"].status is S.RESOLVED
         assert store.pledge("2026-member-001").status is P.PUBLISHED
-        assert store.verify() == ChainReport(intact=True, events=8)
+        assert store.verify() == ChainReport(intact=True, events=8, head=store.head())
         assert store.apply_many([]) == 0
         assert store.verify().events == 8
         # A refused pledge step at the end of a batch keeps the issue steps out too.
@@ -769,7 +773,7 @@ def test_a_batch_of_receipts_with_one_refused_writes_none(
         assert store.receive_many((item(name) for name in ("c", "d")), actor=CLERK) == 2
         assert store.receive_many([], actor=CLERK) == 0
         assert sorted(by_id(store.summaries())) == ["a", "c", "d"]
-        assert store.verify() == ChainReport(intact=True, events=3)
+        assert store.verify() == ChainReport(intact=True, events=3, head=store.head())
 
 
 def test_a_batch_item_that_is_not_a_command_refuses_the_batch(tmp_path: Path) -> None:
@@ -1073,7 +1077,7 @@ def test_the_unit_filter_takes_the_whole_subtree_of_the_saved_tree(tmp_path: Pat
         assert ids_of(store.summaries(unit="village-1")) == {"q2"}
         assert ids_of(store.summaries(unit="town-2")) == {"q3"}
         assert ids_of(store.summaries(unit="elsewhere")) == set()
-        assert store.verify()  # the tree is reference data, outside the chain
+        assert store.verify()
     with LedgerStore.open(path) as reopened:
         assert list(reopened.units or ()) == list(QUERY_UNITS)
         assert ids_of(reopened.summaries(unit="town-1")) == {"q1", "q2", "q6"}
@@ -1359,14 +1363,15 @@ def test_summaries_as_of_a_moment_have_the_unit_and_track_of_then(tmp_path: Path
 def test_verify_vouches_for_a_healthy_store_and_finds_tampering(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
     with open_new(path) as store:
-        assert store.verify() == ChainReport(intact=True, events=0)
+        assert store.verify() == ChainReport(intact=True, events=0, head=store.head())
         receive_issues(store, "a", "b")
         store.apply("a", "sign_for", actor=CENTRE, at=T0.add(hours=1))
         store.claim(pw.new_pledge(), actor=pw.MEMBER)
         store.save_units(QUERY_UNITS)
         report = store.verify()
         assert report
-        assert report == ChainReport(intact=True, events=4)
+        # The unit tree's first version is the chain's fifth link, not an event.
+        assert report == ChainReport(intact=True, events=5, head=store.head())
         assert (report.first_bad, report.problem) == (None, "")
         stored = list(store.store.events())
         assert [event.seq for event in stored] == [1, 2, 3, 4]
@@ -1420,7 +1425,7 @@ def test_write_ledgers_refuses_a_record_whose_history_does_not_begin_with_its_cr
         assert progress == [(2, 4)]
         assert ids_of(store.summaries()) == {"a", "b"}
         assert store.version("c") == 0
-        assert store.verify() == ChainReport(intact=True, events=2)
+        assert store.verify() == ChainReport(intact=True, events=2, head=store.head())
     # A history that begins mid-way (a workflow's, without the receipt) is refused too.
     issue = new_issue("wf")
     IssueWorkflow(issue).sign_for(actor=CENTRE, at=T0.add(hours=1))
@@ -1436,7 +1441,7 @@ def test_write_ledgers_refuses_a_record_whose_history_does_not_begin_with_its_cr
         with pytest.raises(InconsistentRecordError) as caught:
             store.write_ledgers(pledges=bare_pledges)
         assert caught.value.field == "pledge '2026-member-001'.history"
-        assert store.verify() == ChainReport(intact=True, events=0)
+        assert store.verify() == ChainReport(intact=True, events=0, head=store.head())
 
 
 def test_write_ledgers_writes_everything_in_batches_and_reports_progress(tmp_path: Path) -> None:
@@ -1453,7 +1458,7 @@ def test_write_ledgers_writes_everything_in_batches_and_reports_progress(tmp_pat
         )
         assert written == events
         assert progress == [(3, 9), (6, 9), (7, 9), (9, 9)]
-        assert store.verify() == ChainReport(intact=True, events=events)
+        assert store.verify() == ChainReport(intact=True, events=events, head=store.head())
         for issue in ledger.issues():
             assert store.history(issue.id) == issue.history
         assert by_id(store.pledge_summaries()) == {
@@ -1511,7 +1516,7 @@ def test_write_ledgers_checks_its_arguments(
         assert type(caught.value) is error
         assert caught.value.field == field
         assert field in str(caught.value)
-        assert store.verify() == ChainReport(intact=True, events=0)
+        assert store.verify() == ChainReport(intact=True, events=0, head=store.head())
 
 
 # -- 8. errors -------------------------------------------------------------------------------
@@ -1638,7 +1643,7 @@ def test_only_a_banshishi_ledger_file_is_opened(tmp_path: Path) -> None:
         assert isinstance(store.store, SqliteEventStore)
         assert store.policy is DEFAULT_POLICY
     with LedgerStore.open(tmp_path / "new.db", create=True) as again:  # it exists: opened
-        assert again.verify() == ChainReport(intact=True, events=0)
+        assert again.verify() == ChainReport(intact=True, events=0, head=again.head())
 
 
 @pytest.mark.parametrize(
@@ -1931,7 +1936,9 @@ class StoreMachine(RuleBasedStateMachine):
         events = sum(len(self.ledger.history(i)) for i in self.ledger) + sum(
             len(self.pledges.history(p)) for p in self.pledges
         )
-        assert self.store.verify() == ChainReport(intact=True, events=events)
+        assert self.store.verify() == ChainReport(
+            intact=True, events=events, head=self.store.head()
+        )
 
 
 def test_a_store_and_a_ledger_side_by_side(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -60,6 +61,7 @@ from banshishi import (
     write_ledger_csv,
 )
 from banshishi._cli import main
+from banshishi._schema_upgrade import provisional_column
 
 SH = "Asia/Shanghai"
 CALENDAR = china_calendar()
@@ -451,20 +453,36 @@ def test_the_store_restates_through_audited_steps_and_verify_deep_holds(tmp_path
 
 
 def test_a_ledger_of_schema_1_is_brought_up_to_date_on_open(tmp_path: Path) -> None:
+    """tests/data/schema1-ledger.db was written before the column existed."""
     path = tmp_path / "old.db"
-    with LedgerStore.open(path, create=True, policy=policy()) as store:
-        store.write_ledgers(transferred_ledger(sh(2026, 11, 2, 10)))
-        before = store.summaries()
-    db = sqlite3.connect(path)
-    db.execute("ALTER TABLE issues DROP COLUMN deadline_provisional")  # as schema 1 had it
-    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
-    db.commit()
-    db.close()
-    with LedgerStore.open(path, policy=policy()) as store:
-        assert store.summaries() == before
+    shutil.copyfile(Path(__file__).parent / "data" / "schema1-ledger.db", path)
+    with LedgerStore.open(path) as store:
+        lines = store.summaries()
+        assert [line.id for line in lines] == ["q1", "q2", "q3"]
+        assert lines == [IssueSummary.of(store.issue(line.id), version=2) for line in lines]
+        assert not any(line.deadline_provisional for line in lines)
         assert store.verify(deep=True)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(issues)")}
+    schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    db.close()
+    assert "deadline_provisional" in columns
+    assert schema == ("2",)
+
+
+def test_a_read_only_ledger_of_schema_1_is_read_with_the_column_as_0(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parent / "data" / "schema1-ledger.db", path)
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    provisional_column(db)
+    assert db.execute("SELECT id, deadline_provisional FROM issues ORDER BY id").fetchall() == [
+        ("q1", 0),
+        ("q2", 0),
+        ("q3", 0),
+    ]
+    db.close()
+    db = sqlite3.connect(path)
+    assert "deadline_provisional" not in {r[1] for r in db.execute("PRAGMA table_info(issues)")}
     db.close()
 
 

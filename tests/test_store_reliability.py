@@ -37,6 +37,7 @@ from banshishi import (
     Evaluation,
     Feedback,
     FeedbackMethod,
+    HeadReceipt,
     Issue,
     IssueStatus,
     LedgerStore,
@@ -49,6 +50,7 @@ from banshishi import (
     Subject,
     Urgency,
 )
+from banshishi._sqlite_file import SCHEMA
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)
@@ -299,7 +301,7 @@ def test_a_writer_killed_in_the_middle_of_a_batch_leaves_the_committed_batches(
         more = [make_issue(n) for n in range(2_000_000, 2_000_010)]
         store.receive_many(more, actor=CLERK)
         store.apply_many([transfer(issue, 0) for issue in more])
-        assert store.verify() == ChainReport(intact=True, events=events + 20)
+        assert store.verify() == ChainReport(intact=True, events=events + 20, head=store.head())
     assert count(path, "events") == events + 20
     assert count(path, "issues") == issues + 10
     assert integrity(path) == "ok"
@@ -439,7 +441,7 @@ def test_a_store_whose_cached_issue_went_stale_is_refused_and_recovers(tmp_path:
             second.apply(
                 issue.id, "urge", actor=SUPERVISOR, at=URGE_AT, note="stale", expected_version=3
             )
-        assert first.verify() == ChainReport(intact=True, events=4)
+        assert first.verify() == ChainReport(intact=True, events=4, head=first.head())
         first.apply(issue.id, "urge", actor=SUPERVISOR, at=URGE_AT, note="retried")
         notes = [event.note for event in second.history(issue.id)[2:]]
         assert notes == ["first", "second", "retried"]
@@ -526,7 +528,7 @@ def test_a_writer_kept_waiting_too_long_is_refused_whole_and_can_retry(tmp_path:
         assert store.version(issue.id) == 3
         store.apply(issue.id, "urge", actor=SUPERVISOR, at=URGE_AT, note="after")
         assert [event.note for event in store.history(issue.id)[2:]] == ["before", "after"]
-        assert store.verify() == ChainReport(intact=True, events=4)
+        assert store.verify() == ChainReport(intact=True, events=4, head=store.head())
 
 
 # -- 3. tampering ------------------------------------------------------------------------
@@ -712,7 +714,7 @@ def _sqlite(path: Path, *, wal: bool = False, meta: dict[str, str] | None = None
 def _newer_ledger(path: Path) -> None:
     new_ledger(path, range(2))
     with raw(path) as db:
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA + 1),))
 
 
 def _ledger_with_bad_schema(path: Path) -> None:
@@ -817,7 +819,7 @@ def _contents(path: Path) -> tuple[Any, ...]:
     with raw(path) as db:
         return tuple(
             db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ("meta", "events", "issues", "pledges", "units")
+            for table in ("meta", "events", "issues", "pledges")
         )
 
 
@@ -827,7 +829,7 @@ def test_create_on_an_existing_ledger_opens_it_as_it_is(tmp_path: Path) -> None:
     before = _contents(path)
     assert len(before[1]) == 5 * STEPS
     with LedgerStore.open(path, create=True) as store:
-        assert store.verify() == ChainReport(intact=True, events=5 * STEPS)
+        assert store.verify() == ChainReport(intact=True, events=5 * STEPS, head=store.head())
         assert store.issue(make_issue(3).id).status is IssueStatus.CLOSED
         assert len(store.summaries()) == 5
     assert _contents(path) == before
@@ -837,7 +839,7 @@ def test_create_on_an_existing_ledger_opens_it_as_it_is(tmp_path: Path) -> None:
         store.apply(extra.id, "transfer", actor=DISPATCHER, at=extra.received_at + HOUR,
                     unit="unit-1", deadline=extra.received_at + dt.timedelta(days=9))  # fmt: skip
     with LedgerStore.open(path) as store:
-        assert store.verify() == ChainReport(intact=True, events=5 * STEPS + 2)
+        assert store.verify() == ChainReport(intact=True, events=5 * STEPS + 2, head=store.head())
         assert store.version(extra.id) == 2
     after = _contents(path)
     assert after[1][: len(before[1])] == before[1]
@@ -859,5 +861,7 @@ def test_processes_creating_the_same_ledger_at_once_all_open_it(tmp_path: Path) 
         path = tmp_path / f"new-{attempt}.db"
         barrier, results = context.Barrier(4), context.Queue()
         outcomes += _run(_creator, [(str(path), barrier, results)] * 4, results)
-        assert verify(path) == ChainReport(intact=True, events=0)
+        assert verify(path) == ChainReport(
+            intact=True, events=0, head=HeadReceipt(events=0, head="0" * 64)
+        )
     assert outcomes == [("ok", True)] * 8

@@ -19,6 +19,7 @@ from ._calendar import WorkCalendar as WorkCalendar
 from ._calendar import china_calendar as china_calendar
 from ._campaign import Campaign as Campaign
 from ._campaign import simulate_campaign as simulate_campaign
+from ._chain_key import HeadReceipt as HeadReceipt
 from ._channel import Channel as Channel
 from ._charter import ProjectCharter as ProjectCharter
 from ._command import Command as Command
@@ -48,6 +49,7 @@ from ._disclosure_pledges import disclose_pledges as disclose_pledges
 from ._dismissal import DismissalReason as DismissalReason
 from ._errors import BanshishiError as BanshishiError
 from ._errors import BatchRefusedError as BatchRefusedError
+from ._errors import ChainKeyError as ChainKeyError
 from ._errors import ChronologyError as ChronologyError
 from ._errors import ConcurrencyError as ConcurrencyError
 from ._errors import DuplicateError as DuplicateError
@@ -203,6 +205,9 @@ from ._track import Urgency as Urgency
 from ._unit import Level as Level
 from ._unit import Unit as Unit
 from ._unit import UnitTree as UnitTree
+from ._unit_history import StoredUnitTree as StoredUnitTree
+from ._unit_history import UnitTreeAppend as UnitTreeAppend
+from ._unit_history import UnitTreeChange as UnitTreeChange
 from ._visit import Visit as Visit
 from ._visit import VisitOutcome as VisitOutcome
 from ._weights import Weights as Weights
@@ -229,6 +234,7 @@ __all__ = [
     "BatchRefusedError",
     "Breakdown",
     "Campaign",
+    "ChainKeyError",
     "ChainReport",
     "Channel",
     "ChronologyError",
@@ -250,6 +256,7 @@ __all__ = [
     "FixedClock",
     "Grade",
     "GradeScale",
+    "HeadReceipt",
     "HierarchyError",
     "InconsistentRecordError",
     "InvalidCountError",
@@ -311,6 +318,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoredEvent",
+    "StoredUnitTree",
     "Subject",
     "SweepReport",
     "SweepRules",
@@ -324,6 +332,8 @@ __all__ = [
     "TrendPoint",
     "Unit",
     "UnitTree",
+    "UnitTreeAppend",
+    "UnitTreeChange",
     "UnknownValueError",
     "UnknownYearError",
     "Urgency",

@@ -20,6 +20,7 @@ from pendulum import DateTime
 from rich.console import Console
 from rich.markup import escape
 
+from ._chain_key import HeadReceipt
 from ._cli_calendar import add_calendar_commands
 from ._cli_common import (
     BAD_INPUT,
@@ -33,8 +34,9 @@ from ._cli_common import (
     remove,
 )
 from ._cli_files import add_file_commands
+from ._cli_key import chain_key_from_environment
 from ._errors import BanshishiError, InvalidValueError
-from ._event_csv import export_events, read_events
+from ._event_csv import export_events, read_export
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
 from ._periodic_output import write_periodic_csv, write_periodic_json
@@ -134,11 +136,15 @@ def _parser() -> argparse.ArgumentParser:
         "verify",
         help="check the ledger's hash chain",
         description="Check every event against the hash chain and the summary lines against "
-        "the events. Exit status 0 only when the ledger is intact, 1 when it is not.",
+        "the events, then print the head receipt (the event count and the last hash) to keep. "
+        "Exit status 0 only when the ledger is intact, 1 when it is not.",
     )
     db_option(verify)
     verify.add_argument("--deep", action="store_true", help="also rebuild every record from "
                         "its events and compare its whole summary line (slower)")  # fmt: skip
+    verify.add_argument("--expect-head", metavar="RECEIPT", help="a head receipt printed "
+                        "before (COUNT:HASH): the ledger must still hold those events, "
+                        "unchanged")  # fmt: skip
     verify.set_defaults(run=_verify)
 
     export = commands.add_parser(
@@ -173,6 +179,7 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     from ._campaign import simulate_campaign
 
     path = Path(options.db)
+    key = chain_key_from_environment()
     if path.exists():
         SqliteEventStore(path).close()  # refuses, untouched, anything that is not a ledger
         if not options.replace:
@@ -189,19 +196,23 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     building = path.with_name(f".{path.name}.{os.getpid()}.demo")
     remove(building)
     try:
-        with LedgerStore.open(building, create=True, policy=campaign.policy) as store:
-            store.save_units(campaign.units)
+        with LedgerStore.open(building, create=True, policy=campaign.policy,
+                              chain_key=key) as store:  # fmt: skip
+            store.save_units(campaign.units, at=campaign.start)
             with progress_bar(err, f"writing {path}", total) as update:
-                written = store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+                store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+            written = store.head().events  # the tree's version and every record's events
         remove(path)
         os.replace(building, path)
     finally:
         remove(building)
-    with LedgerStore.open(path, policy=campaign.policy) as store:
+    with LedgerStore.open(path, policy=campaign.policy, chain_key=key) as store:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
     state = "intact" if report else f"BROKEN: {report.problem}"
     out.print(f"\n{written:,} events written to {path}; hash chain {state}.", markup=False)
+    if report:
+        out.print(f"head receipt: {report.head}", markup=False)
     return OK if report else BROKEN
 
 
@@ -307,10 +318,18 @@ def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
+    expect = None if options.expect_head is None else HeadReceipt.parse(
+        options.expect_head, field="--expect-head"
+    )  # fmt: skip
+    keyed = chain_key_from_environment() is not None
     with existing(options.db) as store:
-        report = store.verify(deep=options.deep)
+        report = store.verify(deep=options.deep, expect_head=expect)
     if report:
-        out.print(f"{options.db}: intact, {report.events:,} events.", markup=False)
+        chain = "keyed chain, checked with the key" if keyed else "unkeyed chain"
+        out.print(f"{options.db}: intact, {report.events:,} events ({chain}).", markup=False)
+        if expect is not None:
+            out.print(f"holds the kept receipt's {expect.events:,} events unchanged.")
+        out.print(f"head receipt: {report.head}", markup=False)
         return OK
     where = f" (first bad event: {report.first_bad})" if report.first_bad is not None else ""
     err.print(f"{options.db}: BROKEN{where}: {report.problem}", soft_wrap=True, markup=False)
@@ -327,11 +346,14 @@ def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
 def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     path = Path(options.db)
     created = not path.exists()
+    key = chain_key_from_environment()
     with Path(options.file).open(encoding="utf-8", newline="") as file:
-        histories = read_events(file)  # every row checked before the ledger is touched
-    store = LedgerStore.open(path, create=True)
+        # Every row checked before the ledger is touched.
+        histories, units = read_export(file, chain_key=key)
+    store = LedgerStore.open(path, create=True, chain_key=key)
     try:
-        count = store.write_histories(histories)
+        count = store.write_histories(histories, units=units)
+        head = store.head()
     except BaseException:
         store.close()
         if created:
@@ -339,4 +361,5 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
         raise
     store.close()
     out.print(f"{count:,} events imported into {path}.", markup=False)
+    out.print(f"head receipt: {head}", markup=False)
     return OK

@@ -12,6 +12,7 @@ from typing import IO
 import pendulum
 from pendulum import DateTime
 
+from ._cli_key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environment
 from ._errors import InvalidValueError
 from ._ledger_store import LedgerStore
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
@@ -26,7 +27,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
-                        help=f"the ledger file (default {DEFAULT_DB})")  # fmt: skip
+                        help=f"the ledger file (default {DEFAULT_DB}); a keyed ledger's key is "
+                        f"read from the file ${KEY_FILE_VARIABLE} names, or from "
+                        f"${KEY_VARIABLE}")  # fmt: skip
 
 
 @contextmanager
@@ -47,7 +50,7 @@ def existing(path: str, policy: WorkflowPolicy = DEFAULT_POLICY) -> LedgerStore:
             field="--db", value=path, problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
         )  # fmt: skip
-    return LedgerStore.open(path, policy=policy)
+    return LedgerStore.open(path, policy=policy, chain_key=chain_key_from_environment())
 
 
 def remove(path: Path) -> None:

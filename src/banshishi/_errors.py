@@ -22,6 +22,7 @@ inherits the built-in exception a caller would naturally catch for it::
     │   └── PreconditionError                 something the step needs is missing
     └── StoreError                            the ledger store refused or could not read
         ├── NotALedgerError                   a file that is not a banshishi ledger
+        ├── ChainKeyError                     a keyed chain's key missing, wrong or unwanted
         ├── ConcurrencyError                  a write against a stale version
         ├── BatchRefusedError                 one step of a batch refused; nothing written
         └── StoreBusyError                    another writer held the store too long
@@ -211,6 +212,13 @@ class StoreError(BanshishiError):
 class NotALedgerError(StoreError):
     """The file is not a banshishi ledger (or not one this version can read); it
     was left untouched."""
+
+
+@final
+class ChainKeyError(StoreError):
+    """A keyed ledger was written or verified without its key, opened with a key
+    it was not made with, or an unkeyed ledger was opened with a key. The key
+    itself never appears in the message."""
 
 
 @final

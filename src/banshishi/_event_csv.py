@@ -1,21 +1,28 @@
 """The ledger's events as a CSV file: one row per event, in chain order, with its
 hash, so an exported file can be checked before it is loaded anywhere else.
 
-:func:`export_events` writes every event of a store. :func:`import_events`
-reads such a file, checks its hash chain and every row, rebuilds each record
-from its events (so a history that could not have happened is refused), and
-writes all of it in one transaction, or nothing.
+:func:`export_events` writes every event of a store, and every version of its
+unit tree (rows of subject ``units``: they are links of the same chain).
+:func:`import_events` reads such a file, checks its hash chain and every row,
+rebuilds each record from its events (so a history that could not have
+happened is refused), and writes all of it in one transaction, or nothing. The
+chain of a keyed ledger's export is checked with its key.
 """
 
 import csv
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from ._chain_key import chain_key_given
 from ._errors import BanshishiError, InvalidValueError
 from ._event import Event
-from ._event_store import GENESIS, decode, encode, link
+from ._event_store import GENESIS, EventStore, decode, encode, link
 from ._ledger_store import LedgerStore
 from ._status import Subject
+from ._unit_history import TREE_ID, TREE_SUBJECT, UnitTreeChange, tree_change, tree_columns
+
+Histories = list[tuple[str, list[Event]]]
 
 COLUMNS = (
     "seq", "subject", "record_id", "version", "at", "name", "actor", "unit", "role",
@@ -25,39 +32,66 @@ COLUMNS = (
 
 
 def export_events(store: LedgerStore, file: IO[str]) -> int:
-    """Write every event of ``store`` to ``file`` as CSV; returns the rows written."""
+    """Write every event of ``store``, and every version of its unit tree, to
+    ``file`` as CSV, in chain order; returns the rows written."""
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(COLUMNS)
     count = 0
-    for stored in store.store.events():
-        event = stored.event
-        at, columns = encode(event)
-        name, actor, unit, role, source, target, note, data = columns
-        writer.writerow(
-            (stored.seq, event.subject.value, stored.record_id, stored.version, at, name, actor,
-             unit or "", role, source or "", target, note, data, stored.hash)
-        )  # fmt: skip
+    for row in heapq.merge(_event_rows(store.store), _tree_rows(store.store)):
+        writer.writerow(row)
         count += 1
     return count
 
 
-def read_events(file: IO[str]) -> list[tuple[str, list[Event]]]:
+def _event_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
+    for stored in store.events():
+        event = stored.event
+        at, columns = encode(event)
+        yield _row(stored.seq, event.subject.value, stored.record_id, stored.version, at,
+                   columns, stored.hash)  # fmt: skip
+
+
+def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
+    for stored in store.unit_history():
+        at, columns = tree_columns(stored.change)
+        yield _row(stored.seq, TREE_SUBJECT, TREE_ID, stored.version, at, columns, stored.hash)
+
+
+def _row(seq: int, subject: str, record_id: str, version: int, at: str,
+         columns: tuple[Any, ...], hash: str) -> tuple[Any, ...]:  # fmt: skip
+    name, actor, unit, role, source, target, note, data = columns
+    return (seq, subject, record_id, version, at, name, actor, unit or "", role, source or "",
+            target, note, data, hash)  # fmt: skip
+
+
+def read_events(file: IO[str], *, chain_key: bytes | str | None = None) -> Histories:
     """The histories in an exported CSV file, record by record in order of first
-    appearance, after checking the header, every row and the hash chain.
+    appearance, after checking the header, every row and the hash chain (with
+    ``chain_key``, a keyed ledger's). Versions of the unit tree are checked too,
+    but left out: :func:`import_events` writes them.
 
     A bad row raises :class:`InvalidValueError` naming its line and column.
     """
+    return read_export(file, chain_key=chain_key)[0]
+
+
+def read_export(
+    file: IO[str], *, chain_key: bytes | str | None = None
+) -> tuple[Histories, list[UnitTreeChange]]:
+    """The histories and the unit tree's versions in an exported CSV file, after
+    the checks of :func:`read_events`."""
+    key = chain_key_given(chain_key)
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # notes and data can be long
     reader = csv.reader(file)
     try:
-        return _read(reader)
+        return _read(reader, key)
     except csv.Error as error:
         raise InvalidValueError(
             field=f"line {reader.line_num}", value=str(error), problem="is not valid CSV"
         ) from None
 
 
-def _read(reader: Any) -> list[tuple[str, list[Event]]]:
+def _read(reader: Any, key: bytes | None) -> tuple[Histories, list[UnitTreeChange]]:
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
         raise InvalidValueError(
@@ -67,6 +101,7 @@ def _read(reader: Any) -> list[tuple[str, list[Event]]]:
             hint=f"The first line must be: {','.join(COLUMNS)}",
         )
     histories: dict[tuple[str, str], list[Event]] = {}
+    trees: list[UnitTreeChange] = []
     previous = GENESIS
     for line, row in enumerate(reader, start=2):
         if len(row) != len(COLUMNS):
@@ -88,27 +123,32 @@ def _read(reader: Any) -> list[tuple[str, list[Event]]]:
             cells["from_status"] or None, cells["to_status"], cells["note"], cells["data"],
         )  # fmt: skip
         subject, record_id, at = cells["subject"], cells["record_id"], cells["at"]
-        expected = link(previous, seq, subject, record_id, version, at, columns)
+        expected = link(previous, seq, subject, record_id, version, at, columns, key)
         if cells["hash"] != expected:
             raise InvalidValueError(
                 field=f"line {line}, column hash", value=cells["hash"],
                 problem="does not match the row: the file was changed after export",
+                hint="A keyed ledger's export is checked with that ledger's key.",
             )  # fmt: skip
         previous = expected
-        event = _event(subject, at, columns, line)
-        history = histories.setdefault((subject, record_id), [])
-        if version != len(history) + 1:
-            raise InvalidValueError(
-                field=f"line {line}, column version", value=version,
-                problem=f"does not follow version {len(history)} of {subject} {record_id!r}",
-            )  # fmt: skip
-        history.append(event)
-    return [(record_id, events) for (_, record_id), events in histories.items()]
+        if (subject, record_id) == (TREE_SUBJECT, TREE_ID):
+            _follows(version, len(trees), subject, record_id, line)
+            trees.append(_tree_change(at, columns, line))
+        else:
+            history = histories.setdefault((subject, record_id), [])
+            _follows(version, len(history), subject, record_id, line)
+            history.append(_event(subject, at, columns, line))
+    return [(record_id, events) for (_, record_id), events in histories.items()], trees
 
 
-def import_events(store: LedgerStore, file: IO[str]) -> int:
-    """Load an exported CSV file into ``store``, all or nothing; returns the events written."""
-    return store.write_histories(read_events(file))
+def import_events(
+    store: LedgerStore, file: IO[str], *, chain_key: bytes | str | None = None
+) -> int:
+    """Load an exported CSV file into ``store``, all or nothing, its unit tree's
+    versions after the store's own; returns the events written. ``chain_key`` is
+    the key the file's chain is checked with (that of the ledger it came from)."""
+    histories, trees = read_export(file, chain_key=chain_key)
+    return store.write_histories(histories, units=trees)
 
 
 def _number(cells: dict[str, str], column: str, line: int) -> int:
@@ -118,6 +158,24 @@ def _number(cells: dict[str, str], column: str, line: int) -> int:
             field=f"line {line}, column {column}", value=text, problem="must be a whole number"
         )
     return int(text)
+
+
+def _follows(version: int, stored: int, subject: str, record_id: str, line: int) -> None:
+    if version != stored + 1:
+        raise InvalidValueError(
+            field=f"line {line}, column version", value=version,
+            problem=f"does not follow version {stored} of {subject} {record_id!r}",
+        )  # fmt: skip
+
+
+def _tree_change(at: str, columns: tuple[Any, ...], line: int) -> UnitTreeChange:
+    try:
+        return tree_change(at, columns)
+    except InvalidValueError as error:
+        raise InvalidValueError(
+            field=f"line {line}", value=(TREE_SUBJECT, at, *columns),
+            problem=f"is not a valid version of the unit tree: {error}",
+        ) from None  # fmt: skip
 
 
 def _event(subject: str, at: str, columns: Iterable[Any], line: int) -> Event:

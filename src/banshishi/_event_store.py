@@ -1,14 +1,15 @@
 """The store interface: what a backend keeps for a ledger, and the rows it hands back.
 
-A backend keeps three things: the audit events, append-only, each with its
-record's version and a link in one hash chain; one summary line per record,
-written in the same transaction as the record's events (the snapshot a
-ledger opens from); and the unit tree, as reference data. SQLite is the one
-backend the library ships (:class:`SqliteEventStore`); another (PostgreSQL,
-say) implements :class:`EventStore` and passes the same tests.
+A backend keeps two things: the audit events, append-only, each with its
+record's version and a link in one hash chain (the unit tree's versions are
+links of the same chain); and one summary line per record, written in the same
+transaction as the record's events (the snapshot a ledger opens from). SQLite
+is the one backend the library ships (:class:`SqliteEventStore`); another
+(PostgreSQL, say) implements :class:`EventStore` and passes the same tests.
 """
 
 import hashlib
+import hmac
 import json
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Protocol, final, runtime_checkable
@@ -16,6 +17,7 @@ from typing import Any, Protocol, final, runtime_checkable
 import attrs
 from pendulum import DateTime
 
+from ._chain_key import HeadReceipt
 from ._errors import ConcurrencyError
 from ._event import Event
 from ._figures import Facts
@@ -25,6 +27,7 @@ from ._summary import IssueSummary, PledgeSummary
 from ._time import format_instant, parse_instant
 from ._track import Track
 from ._unit import UnitTree
+from ._unit_history import StoredUnitTree, UnitTreeAppend
 
 GENESIS = "0" * 64
 """The hash the first event's chain link starts from."""
@@ -65,15 +68,20 @@ class ChainReport:
     """The outcome of checking a store's hash chain.
 
     ``intact`` is true only when every event is where the chain says, unchanged,
-    and the summary lines match the events. Otherwise ``first_bad`` is the
+    and the summary lines match the events. ``events`` counts the events found
+    sound, in chain order (the unit tree's versions are events of the chain
+    too). Otherwise ``first_bad`` is the
     sequence number of the first event found wrong or missing (``None`` when
-    the events are sound and a summary line is not) and ``problem`` says what.
+    the events are sound and a summary line is not, or when the place of a
+    change cannot be known) and ``problem`` says what. ``head`` is the receipt
+    of the chain checked (only when intact): keep it to check against later.
     """
 
     intact: bool
     events: int
     first_bad: int | None = None
     problem: str = ""
+    head: HeadReceipt | None = None
 
     def __bool__(self) -> bool:
         return self.intact
@@ -103,14 +111,17 @@ class EventStore(Protocol):
         *,
         issues: Sequence[IssueSummary] = (),
         pledges: Sequence[PledgeSummary] = (),
+        units: UnitTreeAppend | None = None,
     ) -> int:
-        """Write every append and summary line in one transaction, or nothing.
+        """Write every append, summary line and version of the unit tree in one
+        transaction, or nothing.
 
         Every record appended to needs its summary line, at its new version.
 
         Raises :class:`ConcurrencyError` (or :class:`DuplicateError` for a new
-        record that exists) when a record does not stand at its expected
-        version. Returns the sequence number of the last event written.
+        record that exists) when a record, or the unit tree, does not stand at
+        its expected version. Returns the sequence number of the last event
+        written.
         """
         ...
 
@@ -161,15 +172,25 @@ class EventStore(Protocol):
         ...
 
     def units(self) -> UnitTree | None:
-        """The unit tree kept with the ledger, if one was saved."""
+        """The unit tree as its last version in the chain has it (``None`` if none)."""
         ...
 
-    def save_units(self, tree: UnitTree) -> None:
-        """Keep ``tree`` with the ledger, replacing any saved before."""
+    def units_version(self) -> int:
+        """How many versions of the unit tree the chain holds (0 if none)."""
         ...
 
-    def verify(self) -> ChainReport:
-        """Check the hash chain and the summary lines against the events."""
+    def unit_history(self) -> Iterator[StoredUnitTree]:
+        """Every version of the unit tree, oldest first."""
+        ...
+
+    def head(self) -> HeadReceipt:
+        """The chain's head as the store records it (not checked: see :meth:`verify`)."""
+        ...
+
+    def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
+        """Check the hash chain and the summary lines against the events, and
+        with ``expect_head``, that the chain still holds that receipt's events
+        unchanged."""
         ...
 
     def close(self) -> None:
@@ -223,14 +244,18 @@ def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
 
 
 def link(previous: str, seq: int, subject: str, record_id: str, version: int, at: str,
-         columns: Sequence[Any]) -> str:  # fmt: skip
+         columns: Sequence[Any], key: bytes | None = None) -> str:  # fmt: skip
     """The hash of one event's link: its content and place, chained to the one before.
 
     SHA-256 (hex) of the previous link's hash followed by each field as
     ``<length>:<text>`` (``~`` for null), in the order seq, subject, record_id,
     version, at, then the columns of :func:`encode`: unambiguous, and simple to
-    compute again in any language.
+    compute again in any language. With ``key`` (a keyed chain), HMAC-SHA256
+    of the same text under the key.
     """
     fields = (str(seq), subject, record_id, str(version), at, *columns)
     text = "".join(["~" if value is None else f"{len(value)}:{value}" for value in fields])
-    return hashlib.sha256(f"{previous}{text}".encode()).hexdigest()
+    message = f"{previous}{text}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

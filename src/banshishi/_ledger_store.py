@@ -20,8 +20,9 @@ from . import _rebuild as rebuild
 from . import _store_batch as store_batch
 from ._actor import Actor
 from ._book import Book
+from ._chain_key import HeadReceipt
 from ._command import Command, PledgeCommand
-from ._engine import WIDTH, collector_paused, entry_of
+from ._engine import WIDTH, collector_paused
 from ._errors import DuplicateError, InvalidTypeError, NotFoundError
 from ._event import Event
 from ._event_store import ChainReport, EventStore, stale_version
@@ -44,6 +45,7 @@ from ._summary import IssueSummary, PledgeSummary
 from ._time import Clock, as_datetime, check_clock, optional_moment
 from ._track import Track
 from ._unit import UnitTree
+from ._unit_history import StoredUnitTree, UnitTreeChange
 from ._validators import iterable_given, members_given, whole_given
 
 Progress = Callable[[int, int], None]
@@ -86,14 +88,17 @@ class LedgerStore:
         policy: WorkflowPolicy = DEFAULT_POLICY,
         clock: Clock | None = None,
         timeout: float = 30.0,
+        chain_key: bytes | str | None = None,
     ) -> "LedgerStore":
         """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
         there is no file). A file that is not a banshishi ledger raises
-        :class:`NotALedgerError` and is left untouched."""
+        :class:`NotALedgerError` and is left untouched. ``chain_key`` keys the
+        hash chain (see :class:`SqliteEventStore`); it is never written to the file."""
         check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
-        return cls(SqliteEventStore(path, create=create, timeout=timeout), policy=policy,
-                   clock=clock)  # fmt: skip
+        store = SqliteEventStore(path, create=create, timeout=timeout, chain_key=chain_key,
+                                 clock=clock)  # fmt: skip
+        return cls(store, policy=policy, clock=clock)
 
     @property
     def store(self) -> EventStore:
@@ -215,39 +220,61 @@ class LedgerStore:
         """
         batch_size = whole_given(batch_size, field="batch_size", minimum=1)
         books = store_batch.books_given(issues, pledges)
-        total = sum(len(book) for book in books)
-        done = written = 0
-        with collector_paused():
-            for book in books:
-                ids = list(book)
-                for first in range(0, len(ids), batch_size):
-                    chunk = ids[first : first + batch_size]
-                    written += store_batch.records_batch(book, chunk).write(self._store)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, total)
-        return written
+        return store_batch.write_books(self._store, books, batch_size, progress)
 
-    def write_histories(self, histories: Iterable[tuple[str, Sequence[Event]]]) -> int:
+    def write_histories(
+        self,
+        histories: Iterable[tuple[str, Sequence[Event]]],
+        *,
+        units: Iterable[UnitTreeChange] = (),
+    ) -> int:
         """Write whole histories of new records, each rebuilt (and so checked)
         step by step first, all in one transaction; returns the events written.
 
         Each history is ``(record_id, events)``, the events of one issue or one
         pledge, beginning with its ``receive`` or ``claim``. If any record cannot
-        be rebuilt or is already stored, nothing is written.
+        be rebuilt or is already stored, nothing is written. ``units`` are
+        versions of the unit tree, written in the same transaction after the
+        tree's own (and counted among the events written).
         """
-        return store_batch.histories_batch(histories, self._store, self.policy).write(self._store)
+        batch = store_batch.histories_batch(histories, self._store, self.policy)
+        batch.units = store_batch.tree_changes(units, field="units")
+        return batch.write(self._store)
 
-    def save_units(self, tree: UnitTree) -> None:
-        """Keep the unit tree with the ledger, for reports by unit."""
-        self._store.save_units(tree)
+    def save_units(
+        self,
+        tree: UnitTree,
+        *,
+        actor: Actor | None = None,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> None:
+        """Keep ``tree`` with the ledger, for reports by unit: a new version of the
+        tree, linked into the hash chain like an event, dated ``at`` (by the
+        clock if ``None``). With ``expected_version`` (the :meth:`units_version`
+        read), refused with :class:`ConcurrencyError` if the tree has moved on."""
+        moment = self._issues.clock.now() if at is None else at
+        store_batch.tree_batch(tree, moment, actor, note, expected_version).write(self._store)
 
     # -- reading --------------------------------------------------------------------------
 
     @property
     def units(self) -> UnitTree | None:
-        """The unit tree kept with the ledger, if one was saved."""
+        """The unit tree kept with the ledger (its last version), if one was saved."""
         return self._store.units()
+
+    def units_version(self) -> int:
+        """How many versions of the unit tree the ledger holds (0 if none)."""
+        return self._store.units_version()
+
+    def unit_history(self) -> tuple[StoredUnitTree, ...]:
+        """Every version of the unit tree, oldest first."""
+        return tuple(self._store.unit_history())
+
+    def head(self) -> HeadReceipt:
+        """The chain's head as the store records it, unchecked (see :meth:`verify`)."""
+        return self._store.head()
 
     def version(self, issue_id: str) -> int:
         """How many events the issue has in the store (0 if none)."""
@@ -364,14 +391,22 @@ class LedgerStore:
             rank_by=rank_by, min_sample=min_sample, trend=trend,
         )  # fmt: skip
 
-    def verify(self, *, deep: bool = False) -> ChainReport:
+    def verify(
+        self, *, deep: bool = False, expect_head: HeadReceipt | str | None = None
+    ) -> ChainReport:
         """Check the hash chain over every event, and the summary lines against
-        them: one per record, at its version and status.
+        them: one per record, at its version and status. What each check shows,
+        and what it cannot, is set out in docs/store.md.
 
-        ``deep`` also rebuilds every record from its events and compares its
-        whole summary line (slower: about a millisecond per record).
+        ``deep`` also rebuilds every record, and every version of the unit tree,
+        from its events and compares each record's whole summary line (slower:
+        about a millisecond per record). ``expect_head`` is a receipt kept from
+        before (:attr:`ChainReport.head`, or its text): the chain must still hold
+        its events, unchanged.
         """
-        report = self._store.verify()
+        if expect_head is not None:
+            expect_head = HeadReceipt.parse(expect_head, field="expect_head")
+        report = self._store.verify(expect_head=expect_head)
         if report and deep:
             return store_batch.deep_check(self._store, report, self.policy)
         return report
@@ -411,7 +446,7 @@ class LedgerStore:
         try:
             with collector_paused():
                 work(touched)
-                return self._commit(touched)
+                return store_batch.commit(self._store, touched, self._book)
         except BaseException:
             self._forget(touched)
             raise
@@ -445,15 +480,8 @@ class LedgerStore:
 
         self._write(work)
 
-    def _command(self, command: object, touched: dict[_Key, int]) -> None:
-        if isinstance(command, Command):
-            subject, record_id = Subject.ISSUE, command.issue_id
-        elif isinstance(command, PledgeCommand):
-            subject, record_id = Subject.PLEDGE, command.pledge_id
-        else:
-            raise InvalidTypeError(
-                field="command", value=command, problem="must be a Command or a PledgeCommand"
-            )
+    def _command(self, command: Command | PledgeCommand, touched: dict[_Key, int]) -> None:
+        subject, record_id = store_batch.command_target(command)
         self._touch(subject, record_id, touched, None)
         self._book(subject)._apply(
             record_id, command.event, command.actor, command.at, command.note, command.args
@@ -494,22 +522,6 @@ class LedgerStore:
             self._issues.add(replay(events, policy=self.policy))
         else:
             self._pledges.add(replay_pledge(events, policy=self.policy))
-
-    def _commit(self, touched: dict[_Key, int]) -> int:
-        batch = store_batch.Batch()
-        written: list[tuple[Any, int, tuple[Event, ...]]] = []
-        for (subject, record_id), start in touched.items():
-            book = self._book(subject)
-            row = book._row(record_id)
-            events = book._events(row, start)
-            if events:
-                batch.add(record_id, events, start, store_batch.line_of_row(book, record_id, row))
-                written.append((row, start, events))
-        count = batch.write(self._store)
-        # Keep the events just written in the rows, so they are not built again.
-        for row, start, events in written:
-            row.history[start * WIDTH :] = [entry for event in events for entry in entry_of(event)]
-        return count
 
     def _forget(self, touched: dict[_Key, int]) -> None:
         for subject, record_id in touched:

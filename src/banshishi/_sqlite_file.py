@@ -1,18 +1,21 @@
 """A ledger's SQLite file: its tables, the check that a file is a banshishi
-ledger (reading it only), and the making of a new one."""
+ledger (reading it only), the making of a new one, and its ``meta`` table."""
 
 import os
 import sqlite3
 import uuid
 from pathlib import Path
 
-from ._errors import NotALedgerError
+from ._chain_key import KEYED, UNKEYED, key_check, seal
+from ._errors import NotALedgerError, StoreError
 from ._event_store import GENESIS
 
 FORMAT = "banshishi-ledger"
 SCHEMA = 2
-"""The ledger file's layout. 2 added ``issues.deadline_provisional``; a ledger of
-schema 1 is brought up to date when it is opened for writing (:func:`migrate`)."""
+"""Schema 1 kept the unit tree in a table of its own, outside the hash chain,
+and had no ``issues.deadline_provisional``; schema 2 keeps the tree's versions in
+the chain and has the column (a schema 1 ledger is brought up to date when
+opened: see ``_schema_upgrade``)."""
 _HEADER = b"SQLite format 3\x00"
 
 EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
@@ -51,7 +54,6 @@ CREATE TABLE issues (
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
 CREATE TABLE pledges ({PLEDGE_COLUMNS.replace("id,", "id TEXT PRIMARY KEY,")});
-CREATE TABLE units (body TEXT NOT NULL);
 """
 
 
@@ -107,24 +109,25 @@ def _check_meta(path: Path) -> None:
         )
 
 
-def create_ledger(path: Path) -> None:
-    """Make a new, empty ledger at ``path`` unless one appears there first.
+def create_ledger(path: Path, key: bytes | None = None) -> None:
+    """Make a new, empty ledger at ``path`` unless one appears there first; with
+    ``key``, its chain is keyed (the key itself is not written).
 
     The ledger is built under a temporary name beside ``path`` and then linked
     into place, which fails if ``path`` exists: another process creating the
     same ledger at the same moment never sees a half-made file.
     """
+    meta = [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
+            ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED)]  # fmt: skip
+    if key is not None:
+        meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.new")
     try:
         db = sqlite3.connect(temporary, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}")
-            db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
-                 ("head_hash", GENESIS)],
-            )  # fmt: skip
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
             db.execute("COMMIT")
         finally:
             db.close()  # the last connection to close folds the WAL into the file
@@ -138,30 +141,25 @@ def create_ledger(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Bring a ledger written by an earlier banshishi up to :data:`SCHEMA`, in one
-    transaction (another process may be doing the same: the second finds it done).
-
-    Schema 1 lacked ``issues.deadline_provisional``. No deadline could be counted
-    past the last official year then, so every line gets 0, which is the truth."""
-    if _schema(db) == SCHEMA:
-        return
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if _schema(db) == 1:
-                db.execute(
-                    "ALTER TABLE issues ADD COLUMN deadline_provisional INTEGER NOT NULL DEFAULT 0"
-                )
-                db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as error:
-        raise refuse(path, f"cannot be brought up to schema {SCHEMA} ({error})") from None
+def read_meta(db: sqlite3.Connection) -> dict[str, str]:
+    """The ``meta`` table, as a mapping."""
+    return {str(key): str(value) for key, value in db.execute("SELECT key, value FROM meta")}
 
 
-def _schema(db: sqlite3.Connection) -> int:
-    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    return int(row[0])
+def read_head(meta: dict[str, str]) -> tuple[int, str]:
+    """The last event's sequence number and hash, as the ``meta`` table records them."""
+    seq, head = meta.get("head_seq", ""), meta.get("head_hash")
+    if not (seq.isascii() and seq.isdigit() and len(seq) < 19) or head is None:
+        raise StoreError(
+            field="meta", value=(seq, head), problem="does not record the chain's head",
+            hint="The file was changed outside banshishi.",
+        )  # fmt: skip
+    return int(seq), head
+
+
+def chain_kind(meta: dict[str, str], path: Path) -> bool:
+    """Whether the ledger's chain is keyed (a ledger that does not say is not)."""
+    kind = meta.get("chain", UNKEYED)
+    if kind not in (KEYED, UNKEYED):
+        raise refuse(path, f"records a kind of hash chain this banshishi does not know: {kind!r}")
+    return kind == KEYED

@@ -8,7 +8,6 @@ are never blocked. A file is opened only after its header and its ``meta``
 table say it is a banshishi ledger; anything else is refused untouched.
 """
 
-import json
 import os
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
@@ -17,9 +16,11 @@ from typing import Any, final
 
 from pendulum import DateTime
 
-from ._converter import structure, unstructure
+from ._chain_check import check_chain
+from ._chain_key import HeadReceipt, chain_key_given, key_needed, key_problem, same, seal
 from ._engine import collector_paused
 from ._errors import (
+    ConcurrencyError,
     DuplicateError,
     InvalidTypeError,
     InvalidValueError,
@@ -27,7 +28,6 @@ from ._errors import (
     StoreError,
 )
 from ._event_store import (
-    GENESIS,
     Append,
     ChainReport,
     StoredEvent,
@@ -36,15 +36,18 @@ from ._event_store import (
     stale_version,
 )
 from ._figures import Facts
+from ._schema_upgrade import finish, legacy_units, provisional_column, upgrade
 from ._sqlite_file import (
     EVENT_COLUMNS,
     ISSUE_COLUMNS,
     ISSUE_PLACEHOLDERS,
     PLEDGE_COLUMNS,
     SELECT_EVENTS,
+    chain_kind,
     check_file,
     create_ledger,
-    migrate,
+    read_head,
+    read_meta,
     refuse,
 )
 from ._sqlite_rows import (
@@ -62,9 +65,17 @@ from ._sqlite_rows import (
 )
 from ._status import IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary, micros
-from ._time import as_datetime
+from ._time import Clock, SystemClock, as_datetime, check_clock
 from ._track import Track
-from ._unit import Unit, UnitTree
+from ._unit import UnitTree
+from ._unit_history import (
+    TREE_ID,
+    TREE_SUBJECT,
+    StoredUnitTree,
+    UnitTreeAppend,
+    tree_change,
+    tree_columns,
+)
 
 _IDS_PER_QUERY = 500
 
@@ -77,32 +88,56 @@ class SqliteEventStore:
     opened only if it is a banshishi ledger, and never changed otherwise.
     ``timeout`` is how long (in seconds) a writer waits for another's lock
     before :class:`StoreBusyError`.
+
+    ``chain_key`` (at least 16 bytes; text is taken as UTF-8) keys the chain
+    with HMAC-SHA256: a new ledger is made keyed, and an existing one opens
+    only if it was made with that key (:class:`ChainKeyError` otherwise). The
+    key is never written to the file. A keyed ledger opened without its key
+    can be read, but not written or verified. A ledger written by an earlier
+    banshishi is brought up to date on opening, its unit tree chained as the
+    tree's first version, dated by ``clock``.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 timeout: float = 30.0) -> None:  # fmt: skip
+                 timeout: float = 30.0, chain_key: bytes | str | None = None,
+                 clock: Clock | None = None) -> None:  # fmt: skip
         if not isinstance(path, str | os.PathLike):
             raise InvalidTypeError(field="path", value=path, problem="must be a file path")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
             raise InvalidTypeError(
                 field="timeout", value=timeout, problem="must be a number of seconds"
             )
+        check_clock(clock, field="clock")
+        key = chain_key_given(chain_key)
         self.path = Path(path)
         if not self.path.exists():
             if not create:
                 raise refuse(self.path, "does not exist", "Create one with create=True.")
             if not self.path.parent.is_dir():
                 raise refuse(self.path, "is in a folder that does not exist")
-            create_ledger(self.path)
+            create_ledger(self.path, key)
         check_file(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
         except sqlite3.Error as error:
             raise refuse(self.path, f"cannot be opened ({error})") from None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
-        migrate(self._db, self.path)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
+            meta = read_meta(self._db)
+            self._keyed = chain_kind(meta, self.path)
+            problem = key_problem(self._keyed, key, meta.get("key_check"), str(self.path))
+            if problem is not None:
+                raise problem
+            self._key = key
+            self._tree: tuple[int, str, UnitTree] | None = None
+            with self._writing():
+                provisional_column(self._db)
+                self._old = upgrade(self._db, (clock or SystemClock()).now)
+        except BaseException:
+            self._db.close()
+            raise
 
     # -- writing --------------------------------------------------------------------------
 
@@ -127,13 +162,19 @@ class SqliteEventStore:
         *,
         issues: Sequence[IssueSummary] = (),
         pledges: Sequence[PledgeSummary] = (),
+        units: UnitTreeAppend | None = None,
     ) -> int:
+        key = self._key
+        if self._keyed and key is None:
+            raise key_needed(str(self.path), "write to")
         # The rows hold no cycles: pausing the collector keeps a large batch from
         # triggering full collections over everything else the process holds.
         with collector_paused(), self._writing():
             self._db.execute("BEGIN IMMEDIATE")
             seq, previous = self._head()
             rows: list[tuple[Any, ...]] = []
+            if units is not None:
+                seq, previous = self._tree_rows(units, seq, previous, rows)
             versions = self._versions(appends)
             for append in appends:
                 subject = append.subject.value
@@ -146,7 +187,7 @@ class SqliteEventStore:
                     seq += 1
                     version += 1
                     at, columns = encode(event)
-                    previous = link(previous, seq, subject, record_id, version, at, columns)
+                    previous = link(previous, seq, subject, record_id, version, at, columns, key)
                     rows.append((seq, subject, record_id, version, at, *columns, previous))
             self._db.executemany(
                 f"INSERT INTO events (seq, subject, record_id, version, at, "
@@ -161,22 +202,49 @@ class SqliteEventStore:
                 f"INSERT OR REPLACE INTO pledges ({PLEDGE_COLUMNS}) VALUES ({', '.join('?' * 10)})",
                 [pledge_row(line) for line in pledges],
             )
-            self._db.executemany(
-                "UPDATE meta SET value = ? WHERE key = ?",
-                [(str(seq), "head_seq"), (previous, "head_hash")],
-            )
+            head = [(str(seq), "head_seq"), (previous, "head_hash")]
+            if key is not None:
+                head.append((seal(key, seq, previous), "head_seal"))
+            self._db.executemany("UPDATE meta SET value = ? WHERE key = ?", head)
+        if units is not None:
+            self._old = ""  # a tree saved brought an old ledger up to date
         return seq
 
     def _head(self) -> tuple[int, str]:
-        """The last event's sequence number and hash, as the ``meta`` table records them."""
-        meta = dict(self._db.execute("SELECT key, value FROM meta"))
-        seq, head = meta.get("head_seq", ""), meta.get("head_hash")
-        if not (seq.isascii() and seq.isdigit()) or not isinstance(head, str):
+        """The last event's sequence number and hash, as the ``meta`` table records
+        them; on a keyed chain, refused unless the key's seal is over them (so a
+        head cut back by someone without the key is never built on)."""
+        meta = read_meta(self._db)
+        seq, head = read_head(meta)
+        key = self._key
+        if key is not None and not same(meta.get("head_seal", ""), seal(key, seq, head)):
             raise StoreError(
-                field="meta", value=(seq, head), problem="does not record the chain's head",
-                hint="The file was changed outside banshishi.",
+                field="meta", value=(seq, head),
+                problem="records a head that is not sealed with the chain's key",
+                hint="The ledger was changed by someone without the key: nothing was written. "
+                "Run verify.",
             )  # fmt: skip
-        return int(seq), head
+        return seq, head
+
+    def _tree_rows(self, units: UnitTreeAppend, seq: int, previous: str,
+                   rows: list[tuple[Any, ...]]) -> tuple[int, str]:  # fmt: skip
+        """Add the rows of new versions of the unit tree, checked against its version."""
+        version = self.units_version()
+        expected = units.expected_version
+        if expected is not None and expected != version:
+            raise ConcurrencyError(
+                field="unit tree version", value=expected,
+                problem=f"is stale: the store holds version {version}",
+                hint="Someone else saved a tree first; read it again and retry.",
+            )  # fmt: skip
+        if self._old:
+            finish(self._db)  # a new tree replaces an old one that could not be chained
+        for change in units.changes:
+            seq, version = seq + 1, version + 1
+            at, columns = tree_columns(change)
+            previous = link(previous, seq, TREE_SUBJECT, TREE_ID, version, at, columns, self._key)
+            rows.append((seq, TREE_SUBJECT, TREE_ID, version, at, *columns, previous))
+        return seq, previous
 
     def _versions(self, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
         """The stored version of every record ``appends`` name, in a few queries."""
@@ -195,15 +263,6 @@ class SqliteEventStore:
                     found[(subject, record_id)] = version
         return found
 
-    def save_units(self, tree: UnitTree) -> None:
-        if not isinstance(tree, UnitTree):
-            raise InvalidTypeError(field="units", value=tree, problem="must be a UnitTree")
-        body = json.dumps([unstructure(unit) for unit in tree], ensure_ascii=False)
-        with self._writing():
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM units")
-            self._db.execute("INSERT INTO units VALUES (?)", (body,))
-
     # -- reading --------------------------------------------------------------------------
 
     def events(
@@ -218,6 +277,9 @@ class SqliteEventStore:
         if subject is not None:
             where.append("subject = ?")
             params.append(subject.value)
+        else:
+            where.append("subject != ?")  # the unit tree's versions are not events
+            params.append(TREE_SUBJECT)
         if record_id is not None:
             where.append("record_id = ?")
             params.append(record_id)
@@ -311,55 +373,68 @@ class SqliteEventStore:
             yield pledge_line(row)
 
     def units(self) -> UnitTree | None:
-        row = self._db.execute("SELECT body FROM units").fetchone()
+        if self._old:
+            return legacy_units(self._db)
+        row = self._db.execute(
+            "SELECT seq, hash FROM events WHERE subject = ? AND record_id = ? "
+            "ORDER BY version DESC LIMIT 1",
+            (TREE_SUBJECT, TREE_ID),
+        ).fetchone()
         if row is None:
             return None
-        return UnitTree(structure(item, Unit) for item in json.loads(row[0]))
+        if self._tree is None or self._tree[:2] != tuple(row):
+            for stored in self._stored_trees("seq = ?", row[0]):  # the one version
+                self._tree = (stored.seq, stored.hash, stored.tree)
+        return None if self._tree is None else self._tree[2]
 
-    def verify(self) -> ChainReport:
-        previous, expected = GENESIS, 1
-        versions: dict[tuple[str, str], int] = {}
-        statuses: dict[tuple[str, str], str] = {}
-        count = 0
-        for row in self._db.execute(f"{SELECT_EVENTS} ORDER BY seq"):
-            seq, subject, record_id, version, at = row[:5]
-            columns, stored = row[5:13], row[13]
-            where = f"event {seq} ({subject} {record_id!r}, version {version})"
-            if seq != expected:
-                missing = f"events {expected}–{seq - 1} are" if seq > expected + 1 else None
-                problem = f"{missing or f'event {expected} is'} missing before {where}"
-                return ChainReport(intact=False, events=count, first_bad=expected, problem=problem)
-            key = (subject, record_id)
-            if version != versions.get(key, 0) + 1:
-                problem = f"{where} does not follow version {versions.get(key, 0)} of its record"
-                return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
-            computed = link(previous, seq, subject, record_id, version, at, columns)
-            if computed != stored:
-                problem = f"{where} does not match its hash: it was changed, or inserted"
-                return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
-            versions[key] = version
-            statuses[key] = columns[5]
-            previous, expected, count = stored, expected + 1, count + 1
+    def units_version(self) -> int:
+        row = self._db.execute(
+            "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
+            (TREE_SUBJECT, TREE_ID),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def unit_history(self) -> Iterator[StoredUnitTree]:
+        return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
+
+    def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
+        query = f"{SELECT_EVENTS} WHERE {where} ORDER BY version"
+        for row in self._db.execute(query, params):
+            try:
+                change = tree_change(row[4], row[5:13])
+            except InvalidValueError as error:
+                raise StoreError(
+                    field=f"version {row[3]} of the unit tree (event {row[0]})", value=row[12],
+                    problem=f"cannot be read: {error}",
+                    hint="The file was changed outside banshishi; `banshishi verify` says where.",
+                ) from None  # fmt: skip
+            yield StoredUnitTree(seq=row[0], version=row[3], change=change, hash=row[13])
+
+    def head(self) -> HeadReceipt:
+        seq, head = read_head(read_meta(self._db))
         try:
-            head_seq, head_hash = self._head()
-        except StoreError as error:
-            return ChainReport(intact=False, events=count, problem=str(error))
-        if head_seq != count:
-            problem = (
-                f"the chain ends at event {count} but the ledger's head records event "
-                f"{head_seq}: events were removed from the end"
-            )
-            return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
-        if head_hash != previous:
-            problem = (
-                f"the ledger's head records another hash for event {count}: "
-                "the last event was changed"
-            )
-            return ChainReport(intact=False, events=count, first_bad=count or None, problem=problem)
-        problem = _summary_problem(self._db, versions, statuses)
-        if problem:
-            return ChainReport(intact=False, events=count, problem=problem)
-        return ChainReport(intact=True, events=count)
+            return HeadReceipt(events=seq, head=head)
+        except InvalidValueError:
+            raise StoreError(
+                field="meta", value=(seq, head), problem="does not record the chain's head",
+                hint="The file was changed outside banshishi.",
+            ) from None  # fmt: skip
+
+    def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
+        if self._keyed and self._key is None:
+            raise key_needed(str(self.path), "verify")
+        expect = None
+        if expect_head is not None:
+            expect = HeadReceipt.parse(expect_head, field="expect_head")
+        try:
+            report = check_chain(self._db, key=self._key, expect=expect)
+        except sqlite3.Error as error:
+            problem = f"cannot be read as a ledger ({error}): it was changed outside banshishi"
+            return ChainReport(intact=False, events=0, problem=f"the file {problem}")
+        if report and self._old:
+            problem = f"the unit tree is outside the hash chain: {self._old}"
+            return ChainReport(intact=False, events=report.events, problem=problem)
+        return report
 
     def close(self) -> None:
         self._db.close()
@@ -378,6 +453,8 @@ class _Transaction:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  _: object) -> None:  # fmt: skip
         if kind is None:
+            if not self._db.in_transaction:
+                return  # the work committed (or rolled back) itself
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as failure:
@@ -398,42 +475,6 @@ class _Transaction:
             raise StoreError(
                 field="path", value=str(self._path), problem=f"could not be written ({error})"
             ) from error
-
-
-def _summary_problem(
-    db: sqlite3.Connection,
-    versions: dict[tuple[str, str], int],
-    statuses: dict[tuple[str, str], str],
-) -> str:
-    """What is wrong with the summary lines, judged by the events: each record
-    has one line that can be read, at its version and in the status its last
-    event left it."""
-    seen: set[tuple[str, str]] = set()
-    tables = (
-        (Subject.ISSUE, f"SELECT {ISSUE_COLUMNS} FROM issues", issue_line),
-        (Subject.PLEDGE, f"SELECT {PLEDGE_COLUMNS} FROM pledges", pledge_line),
-    )
-    for subject, query, read in tables:
-        for row in db.execute(query):
-            try:
-                line: IssueSummary | PledgeSummary = read(row)
-            except StoreError as error:
-                return str(error)
-            key = (subject.value, line.id)
-            seen.add(key)
-            if versions.get(key) != line.version:
-                return (
-                    f"the summary of {subject.value} {line.id!r} is at version {line.version}, "
-                    f"the events at {versions.get(key, 0)}"
-                )
-            if statuses[key] != line.status.value:
-                return (
-                    f"the summary of {subject.value} {line.id!r} says {line.status.value!r}, "
-                    f"its events {statuses[key]!r}"
-                )
-    for kind, record_id in sorted(versions.keys() - seen):
-        return f"{kind} {record_id!r} has events but no summary line"
-    return ""
 
 
 def _stale(append: Append, actual: int) -> Exception:

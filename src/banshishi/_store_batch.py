@@ -1,13 +1,17 @@
 """What one write to the store carries, and the checks on what goes into it:
-events and summary lines gathered record by record, then appended at once."""
+events and summary lines gathered record by record (and versions of the unit
+tree), then appended at once."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, final
 
 import attrs
+from pendulum import DateTime
 
+from ._actor import Actor
 from ._book import Book
-from ._engine import WIDTH
+from ._command import Command, PledgeCommand
+from ._engine import WIDTH, collector_paused, entry_of
 from ._errors import (
     BanshishiError,
     BatchRefusedError,
@@ -26,17 +30,23 @@ from ._rebuild import recorded
 from ._replay import replay, replay_pledge
 from ._status import Subject
 from ._summary import IssueSummary, PledgeSummary, issue_summary_of_row
-from ._validators import items_given, iterable_given
+from ._unit import UnitTree
+from ._unit_history import UnitTreeAppend, UnitTreeChange
+from ._validators import items_given, iterable_given, whole_given
 
 
 @final
 @attrs.define
 class Batch:
-    """The appends and summary lines of one transaction."""
+    """The appends, summary lines and unit tree versions of one transaction
+    (those written against tree version ``units_version``, or after whatever
+    version the tree is at if ``None``)."""
 
     appends: list[Append] = attrs.Factory(list)
     issues: list[IssueSummary] = attrs.Factory(list)
     pledges: list[PledgeSummary] = attrs.Factory(list)
+    units: tuple[UnitTreeChange, ...] = ()
+    units_version: int | None = None
 
     def add(self, record_id: str, events: Sequence[Event], start: int,
             line: IssueSummary | PledgeSummary) -> None:  # fmt: skip
@@ -49,10 +59,88 @@ class Batch:
             self.pledges.append(line)
 
     def write(self, store: EventStore) -> int:
-        """Append everything in one transaction; returns the events written."""
-        if self.appends:
-            store.append(self.appends, issues=self.issues, pledges=self.pledges)
-        return sum(len(append.events) for append in self.appends)
+        """Append everything in one transaction; returns the events written (the
+        unit tree's versions are events of the tree)."""
+        units = None
+        if self.units:
+            units = UnitTreeAppend(changes=self.units, expected_version=self.units_version)
+        if self.appends or units is not None:
+            store.append(self.appends, issues=self.issues, pledges=self.pledges, units=units)
+        return sum(len(append.events) for append in self.appends) + len(self.units)
+
+
+def tree_batch(
+    tree: object, at: DateTime, actor: Actor | None, note: str, expected_version: object
+) -> Batch:
+    """One new version of the unit tree as a batch, its arguments checked."""
+    if not isinstance(tree, UnitTree):
+        raise InvalidTypeError(field="units", value=tree, problem="must be a UnitTree")
+    change = UnitTreeChange(tree=tree, at=at, actor=actor, note=note)
+    if expected_version is None:
+        return Batch(units=(change,))
+    version = whole_given(expected_version, field="expected_version")
+    return Batch(units=(change,), units_version=version)
+
+
+def command_target(command: object) -> tuple[Subject, str]:
+    """The record a command of a batch moves."""
+    if isinstance(command, Command):
+        return Subject.ISSUE, command.issue_id
+    if isinstance(command, PledgeCommand):
+        return Subject.PLEDGE, command.pledge_id
+    raise InvalidTypeError(
+        field="command", value=command, problem="must be a Command or a PledgeCommand"
+    )
+
+
+def tree_changes(changes: object, *, field: str) -> tuple[UnitTreeChange, ...]:
+    """``changes`` as a tuple, if it is an iterable of unit tree changes."""
+    return tuple(items_given(changes, UnitTreeChange, field=field))
+
+
+def write_books(
+    store: EventStore,
+    books: Sequence[Book],
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    """Every record of ``books`` as new records, ``batch_size`` per transaction,
+    telling ``progress(done, total)`` after each; returns the events written."""
+    total = sum(len(book) for book in books)
+    done = written = 0
+    with collector_paused():
+        for book in books:
+            ids = list(book)
+            for first in range(0, len(ids), batch_size):
+                chunk = ids[first : first + batch_size]
+                written += records_batch(book, chunk).write(store)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+    return written
+
+
+def commit(
+    store: EventStore,
+    touched: dict[tuple[Subject, str], int],
+    book_of: Callable[[Subject], Book],
+) -> int:
+    """Write what the cached records ``touched`` recorded since their version
+    there, in one transaction; returns the events written."""
+    batch = Batch()
+    written: list[tuple[Any, int, tuple[Event, ...]]] = []
+    for (subject, record_id), start in touched.items():
+        book = book_of(subject)
+        row = book._row(record_id)
+        events = book._events(row, start)
+        if events:
+            batch.add(record_id, events, start, line_of_row(book, record_id, row))
+            written.append((row, start, events))
+    count = batch.write(store)
+    # Keep the events just written in the rows, so they are not built again.
+    for row, start, events in written:
+        row.history[start * WIDTH :] = [entry for event in events for entry in entry_of(event)]
+    return count
 
 
 def books_given(issues: object, pledges: object) -> list[Book]:
@@ -94,6 +182,7 @@ def deep_check(store: EventStore, report: ChainReport, policy: WorkflowPolicy) -
             (Subject.ISSUE, line.id): line for line in store.issue_summaries()
         }
         lines.update({(Subject.PLEDGE, line.id): line for line in store.pledge_summaries()})
+        list(store.unit_history())  # reading a version of the tree rebuilds it, or raises
     except StoreError as error:
         return ChainReport(intact=False, events=report.events, problem=str(error))
     for subject in Subject:

@@ -1,0 +1,118 @@
+"""The unit tree kept with a ledger, as a record of its hash chain.
+
+Each saving of the tree is one version of one record (subject ``units``, id
+``tree``): the whole tree as saved, when, by whom and why, linked into the same
+chain as the issues' and pledges' events. Renaming, moving, removing or adding a
+unit in the file therefore breaks the chain like any other edit, and the tree a
+report by unit uses is the last version the chain holds.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any, final
+
+import attrs
+from pendulum import DateTime
+
+from ._actor import Actor
+from ._converter import structure, unstructure
+from ._errors import BanshishiError, InvalidValueError
+from ._person import Role
+from ._time import aware_datetime, check_aware, format_instant, parse_instant
+from ._unit import Unit, UnitTree
+from ._validators import of_type
+
+TREE_SUBJECT = "units"
+"""The ``subject`` column of the unit tree's rows."""
+TREE_ID = "tree"
+"""The ``record_id`` column of the unit tree's rows: a ledger has one tree."""
+TREE_EVENT = "save_units"
+TREE_STATUS = "saved"
+
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UnitTreeChange:
+    """One saving of the unit tree kept with a ledger: the whole tree as saved,
+    the moment, who saved it (if given) and a note."""
+
+    tree: UnitTree = attrs.field(validator=of_type(UnitTree))
+    at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
+    actor: Actor | None = attrs.field(default=None, validator=of_type(Actor, optional=True))
+    note: str = attrs.field(default="", validator=of_type(str))
+
+
+@final
+@attrs.frozen(kw_only=True)
+class StoredUnitTree:
+    """A version of the unit tree as the store keeps it: its place in the chain
+    (``seq``), the tree's version (from 1), the change and its hash."""
+
+    seq: int
+    version: int
+    change: UnitTreeChange
+    hash: str
+
+    @property
+    def tree(self) -> UnitTree:
+        """The tree as this version saved it."""
+        return self.change.tree
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UnitTreeAppend:
+    """New versions of the unit tree, written only if the tree still stands at
+    ``expected_version`` (``None``: after whatever version it stands at)."""
+
+    changes: tuple[UnitTreeChange, ...]
+    expected_version: int | None = None
+
+
+def tree_columns(change: UnitTreeChange) -> tuple[str, tuple[str, str, str | None, str, None,
+                                                            str, str, str]]:  # fmt: skip
+    """A tree change as an event row's moment and columns (name, actor, unit, role,
+    from_status, to_status, note, data), so it is linked like any event."""
+    actor = change.actor
+    units = _to_json([unstructure(unit) for unit in change.tree])
+    return format_instant(change.at), (
+        TREE_EVENT,
+        "" if actor is None else actor.id,
+        None if actor is None else actor.unit,
+        "" if actor is None else actor.role._value_,
+        None,
+        TREE_STATUS,
+        change.note,
+        units,
+    )
+
+
+def tree_change(at: str, columns: Sequence[Any]) -> UnitTreeChange:
+    """The tree change stored as ``at`` and ``columns`` (see :func:`tree_columns`);
+    anything else raises :class:`InvalidValueError` saying what."""
+    name, actor, unit, role, source, target, note, data = columns
+    if (name, source, target) != (TREE_EVENT, None, TREE_STATUS):
+        raise InvalidValueError(
+            field="unit tree row", value=(name, source, target),
+            problem=f"is not a saving of the unit tree ({TREE_EVENT!r}, to {TREE_STATUS!r})",
+        )  # fmt: skip
+    try:
+        units = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise InvalidValueError(
+            field="unit tree data", value=data, problem=f"is not JSON ({type(error).__name__})"
+        ) from None
+    if not isinstance(units, list):
+        raise InvalidValueError(field="unit tree data", value=data, problem="must be a list")
+    try:
+        tree = UnitTree(structure(item, Unit) for item in units)
+        who = None if (actor, role) == ("", "") else Actor(id=actor, role=Role(role), unit=unit)
+        return UnitTreeChange(
+            tree=tree, at=parse_instant(at, field="unit tree at"), actor=who, note=note
+        )
+    except (BanshishiError, ValueError, TypeError) as error:
+        raise InvalidValueError(
+            field="unit tree", value=data, problem=f"cannot be rebuilt: {error}"
+        ) from None
