@@ -11,7 +11,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ._figures import ISSUE_RATES, IssueFigures, PledgeFigures
-from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points, score_text
+from ._periodic_output import (
+    COUNT_LABELS,
+    FLOW_LABELS,
+    format_points,
+    printed_title,
+    score_text,
+)
 from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._report import ReportRow
@@ -115,7 +121,7 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
     """A periodic report as terminal tables: the flow and counts, every rate
     against the previous period, the ranking, and the longest-overdue items
     (at most ``overdue_rows``)."""
-    flow = Table(title=f"{escape(report.title)}: flow", title_justify="left")
+    flow = Table(title=f"{escape(printed_title(report.title))}: flow", title_justify="left")
     for header in ("", "this period", "previous", "change"):
         flow.add_column(header, justify="right" if header else "left")
     for name, label in FLOW_LABELS:
@@ -154,7 +160,7 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
         overdue.add_column(header, justify="right" if header == "days" else "left")
     for item in shown:
         overdue.add_row(
-            escape(item.id), escape(item.title), escape(item.unit_name),
+            escape(item.id), escape(printed_title(item.title)), escape(item.unit_name),
             item.deadline.format("YYYY-MM-DD HH:mm"), _count(item.days_overdue),
         )  # fmt: skip
     return [flow, rates, ranking, overdue]
