@@ -139,15 +139,17 @@ def mentioned(text: str, names: Iterable[str]) -> set[int]:
     Letters are compared after NFKC and case folding, so full-width and
     upper-case letters are found too, and white space, invisible characters
     and name separators may stand between them (张 三 丰, Zhang-San)."""
+    patterns = [pattern for name in names for pattern in _patterns(name)]
+    if not patterns:
+        return set()
     keys = [_key(char) for char in text]
     hidden: set[int] = set()
-    for name in names:
-        for pattern in _patterns(name):
-            first = pattern[0][0]
-            for start, key in enumerate(keys):
-                if key != first:
-                    continue
-                found = _match(text, start, pattern, keys)
-                if found is not None:
-                    hidden.update(p for p, (_, hide) in zip(found, pattern, strict=True) if hide)
+    for pattern in patterns:
+        first = pattern[0][0]
+        for start, key in enumerate(keys):
+            if key != first:
+                continue
+            found = _match(text, start, pattern, keys)
+            if found is not None:
+                hidden.update(p for p, (_, hide) in zip(found, pattern, strict=True) if hide)
     return hidden
