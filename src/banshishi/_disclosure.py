@@ -5,9 +5,9 @@ form they may be published for public supervision.
 ``_disclosure_pledges``) return frozen records with everything a published
 list shows and nothing it must not: the requester's name is masked, the place
 is cut to its community, and every text is scrubbed of mobile and ID numbers
-and of the name of the person the line is about (see ``_masking``). Masking is on unless the caller
-passes ``mask=False``, for an internal copy. The writers in
-``_disclosure_output`` turn the records into CSV, JSON or a printable page.
+and of the name of the person the line is about (see ``_masking``). Masking is
+on unless the caller passes ``mask=False``, for an internal copy. The writers
+in ``_disclosure_output`` turn the records into CSV, JSON or a printable page.
 """
 
 from collections.abc import Callable, Iterable, Iterator

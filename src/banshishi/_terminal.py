@@ -52,7 +52,7 @@ def rates_table(rows: Sequence[ReportRow], *, title: str, rates: Sequence[str] =
         figures = row.figures
         style = "bold" if row.group == "all" else ""
         table.add_row(
-            plain(("  " * row.depth) + printable(row.label), style),
+            plain("  " * row.depth + row.label, style),
             _count(figures.received),
             _count(figures.open),
             _count(figures.overdue),
@@ -175,5 +175,5 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
 def trend_line(report: PeriodicReport) -> str:
     """The completion trend on one line: ``2026-07 61.0% → 2026-08 78.6% → …``."""
     return "办结率 trend: " + " → ".join(
-        printable(f"{point.period.key} {point.completion.format()}") for point in report.trend
+        f"{point.period.key} {point.completion.format()}" for point in report.trend
     )
