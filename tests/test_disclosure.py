@@ -389,6 +389,28 @@ def test_the_requesters_name_is_masked_in_the_title_and_every_text_of_their_line
     assert internal.title == issue.title
 
 
+def test_ids_and_unit_names_keep_a_name_they_hold_as_they_are() -> None:
+    units = UnitTree([Unit(id="jianguo", name="建国路社区", level=Level.VILLAGE)])
+    issue = Issue(
+        id="建国-0001",
+        title="王建国反映建国路积水",
+        channel=Channel.HOTLINE,
+        urgency=Urgency.URGENT,
+        received_at=AT.subtract(days=5),
+        requester=Person(id="p5", name="王建国"),
+        responsible_unit="jianguo",
+    )
+    line = disclose_issues([issue], at=AT, units=units).items[0]
+    assert (line.id, line.unit) == ("建国-0001", "建国路社区")
+    assert line.title == "王**反映**路积水"
+    member = PledgerKind.PARTY_MEMBER
+    pledge = _pledge("pm-2", pledger="pm-2", pledger_kind=member, title="pm-2承诺")
+    unnamed = disclose_pledges([pledge], at=AT).items[0]
+    assert (unnamed.id, unnamed.title, unnamed.pledger) == ("pm-2", "pm-2承诺", "p*-*")
+    named = disclose_pledges([pledge], at=AT, names={"pm-2": "王建国"}).items[0]
+    assert (named.id, named.pledger) == ("pm-2", "王**")
+
+
 @pytest.mark.parametrize(
     ("arguments", "error", "field"),
     [

@@ -194,13 +194,14 @@ def disclose_issues(
     at = as_datetime(at, field="at")
     unit_name = unit_names(units)
     masked = flag(mask, field="mask")
+    scrub = scrubber(()) if masked else keep_text  # ids and unit names: numbers only
     lines: list[DisclosedIssue] = []
     for issue in given:
         status = issue.status_as_of(at)
         if status is None or status is IssueStatus.DISMISSED:
             continue
         known = () if issue.requester is None else (issue.requester.name,)
-        clean = scrubber(known) if masked else keep_text
+        clean = scrubber(known) if masked else keep_text  # texts that may mention the requester
         summary = IssueSummary.of(issue, version=0, as_of=at)
         milestones = milestones_as_of(issue.milestones, at, clean)
         requester = "" if issue.requester is None else issue.requester.name
@@ -209,12 +210,12 @@ def disclose_issues(
         place = "" if issue.location is None else issue.location.address
         lines.append(
             DisclosedIssue(
-                id=clean(issue.id),
+                id=scrub(issue.id),
                 title=clean(issue.title),
                 category=clean(issue.category),
                 urgency=issue.urgency,
                 track=issue.track,
-                unit=clean(unit_name(issue.responsible_unit)),
+                unit=scrub(unit_name(issue.responsible_unit)),
                 status=status,
                 received_at=issue.received_at,
                 deadline=summary.deadline,

@@ -149,6 +149,7 @@ def disclose_pledges(
     unit_name = unit_names(units)
     known = _names_given(names)
     masked = flag(mask, field="mask")
+    scrub = scrubber(()) if masked else keep_text  # ids and unit names: numbers only
     seen: set[str] = set()
     for index, pledge in enumerate(given):
         if pledge.id in seen:
@@ -165,19 +166,20 @@ def disclose_pledges(
         deadline = _deadline_as_of(pledge, at, index)
         pledger = known.get(pledge.pledger) or unit_name(pledge.pledger)
         private = pledge.pledger_kind is PledgerKind.PARTY_MEMBER
-        clean = scrubber((pledger,) if private else ()) if masked else keep_text
+        named = private and pledger != pledge.pledger  # a name, not the bare id
+        clean = scrubber((pledger,) if named else ()) if masked else keep_text
         if masked and private:
             pledger = mask_name(pledger)
         lapsed = deadline is not None and deadline < at and status is not PledgeStatus.DRAFT
         lines.append(
             DisclosedPledge(
-                id=clean(pledge.id),
+                id=scrub(pledge.id),
                 title=clean(pledge.title),
                 goal=clean(pledge.charter.goal) if pledge.charter is not None else "",
                 pledger=clean(pledger),
                 pledger_kind=pledge.pledger_kind,
                 list_kind=pledge.list_kind,
-                unit=clean(unit_name(pledge.unit)),
+                unit=scrub(unit_name(pledge.unit)),
                 deadline=deadline,
                 status=status,
                 overdue=status is PledgeStatus.OVERDUE or (lapsed and status.is_open),
