@@ -363,6 +363,54 @@ def test_mask_false_shows_names_and_addresses_in_full_and_must_be_a_bool() -> No
         assert caught.value.field == "mask"
 
 
+def test_the_requesters_name_is_masked_in_the_title_and_every_text_of_their_line() -> None:
+    received = AT.subtract(days=5)
+    issue = Issue(
+        id="RX-3",
+        title="张三丰反映：三丰家门口路灯不亮，回电一三九○四七一二三四五",
+        channel=Channel.HOTLINE,
+        urgency=Urgency.URGENT,
+        received_at=received,
+        category="张三丰的诉求",
+        requester=Person(id="p3", name="张三丰"),
+        milestones=(Milestone(name="回访张 三 丰", weight=1),),
+        location=Location(division_code="150125", address="城关街道文化社区"),
+    )
+    other = attrs.evolve(issue, id="RX-4", requester=Person(id="p4", name="李四"))
+    public = disclose_issues([issue, other], at=AT)
+    line, unrelated = public.items
+    assert line.title == "张**反映：**家门口路灯不亮，回电一三九****二三四五"
+    assert (line.requester, line.category) == ("张**", "张**的诉求")
+    assert [m.name for m in line.milestones] == ["回访张 * *"]
+    assert unrelated.title.startswith("张三丰反映")  # only a line's own requester is known
+    for texts in published_texts(disclose_issues([issue], at=AT)).values():
+        assert not any("三丰" in text or "三 丰" in text for text in texts)
+    internal = disclose_issues([issue], at=AT, mask=False).items[0]
+    assert internal.title == issue.title
+
+
+def test_ids_and_unit_names_keep_a_name_they_hold_as_they_are() -> None:
+    units = UnitTree([Unit(id="jianguo", name="建国路社区", level=Level.VILLAGE)])
+    issue = Issue(
+        id="建国-0001",
+        title="王建国反映建国路积水",
+        channel=Channel.HOTLINE,
+        urgency=Urgency.URGENT,
+        received_at=AT.subtract(days=5),
+        requester=Person(id="p5", name="王建国"),
+        responsible_unit="jianguo",
+    )
+    line = disclose_issues([issue], at=AT, units=units).items[0]
+    assert (line.id, line.unit) == ("建国-0001", "建国路社区")
+    assert line.title == "王**反映**路积水"
+    member = PledgerKind.PARTY_MEMBER
+    pledge = _pledge("pm-2", pledger="pm-2", pledger_kind=member, title="pm-2承诺")
+    unnamed = disclose_pledges([pledge], at=AT).items[0]
+    assert (unnamed.id, unnamed.title, unnamed.pledger) == ("pm-2", "pm-2承诺", "p*-*")
+    named = disclose_pledges([pledge], at=AT, names={"pm-2": "王建国"}).items[0]
+    assert (named.id, named.pledger) == ("pm-2", "王**")
+
+
 @pytest.mark.parametrize(
     ("arguments", "error", "field"),
     [
@@ -474,6 +522,23 @@ def test_a_party_members_name_is_masked_but_leaders_and_bodies_are_shown_in_full
     assert shown == ["上官**", "王建国", "城关街道幸福社区", "p*-*"]
     internal = disclose_pledges(pledge_list, at=AT, units=units, names=names, mask=False)
     assert [line.pledger for line in internal] == ["上官婉儿", "王建国", "城关街道幸福社区", "pm-2"]
+
+
+def test_a_party_members_name_is_masked_in_their_pledges_texts_and_a_leaders_is_not() -> None:
+    pledge_list = [
+        _pledge("a", pledger="pm-1", pledger_kind=PledgerKind.PARTY_MEMBER,
+                title="上官婉儿承诺：帮婉儿的邻居修好楼道灯"),
+        _pledge("b", pledger="ld-1", pledger_kind=PledgerKind.LEADER,
+                title="王建国承诺协调增设停车位"),
+    ]  # fmt: skip
+    names = {"pm-1": "上官婉儿", "ld-1": "王建国"}
+    shown = disclose_pledges(pledge_list, at=AT, names=names)
+    assert [line.title for line in shown] == [
+        "上官**承诺：帮**的邻居修好楼道灯",
+        "王建国承诺协调增设停车位",
+    ]
+    internal = disclose_pledges(pledge_list, at=AT, names=names, mask=False)
+    assert [line.title for line in internal] == [p.title for p in pledge_list]
 
 
 def test_a_pledge_past_its_deadline_and_open_is_overdue() -> None:

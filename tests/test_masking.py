@@ -24,10 +24,24 @@ from banshishi._person import id_number_check_digit, personal_fields
 
 # -- what a leak looks like, shared with test_disclosure ---------------------------------
 
-FULL_WIDTH = str.maketrans(
-    "０１２３４５６７８９Ｘｘ〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨",
-    "0123456789Xx0123456789010123456789",
-)
+# Every way a digit is written in free text that scrub_text must read, by script:
+# the digit n is the n-th character of each.
+DIGIT_SCRIPTS = {
+    "ASCII": "0123456789",
+    "full-width": "０１２３４５６７８９",
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "circled": "⓪①②③④⑤⑥⑦⑧⑨",
+    "Chinese": "〇一二三四五六七八九",
+    "Chinese with 零": "零一二三四五六七八九",
+    "Chinese with ○": "○一二三四五六七八九",
+    "Chinese with ◯": "◯一二三四五六七八九",
+    "大写": "零壹贰叁肆伍陆柒捌玖",
+    "大写, traditional": "零壹貳參肆伍陸柒捌玖",
+    "read out": "洞幺两三四五六拐八勾",
+    "read out, traditional": "洞幺兩三四五六拐八勾",
+}
+SPELT_DIGITS = {char: str(n) for script in DIGIT_SCRIPTS.values() for n, char in enumerate(script)}
+FULL_WIDTH = str.maketrans({**SPELT_DIGITS, "Ｘ": "X", "ｘ": "x"})
 # Between two digits of one text, anything that is neither a letter, a digit nor
 # the mask (spaces, punctuation, invisible characters, combining marks) is read
 # past. Across the cells of a whole document only what a reader reads past is:
@@ -118,6 +132,10 @@ MOBILE_TEXT_STYLES: tuple[Callable[[str], str], ...] = (
     lambda m: "".join("〇一二三四五六七八九"[int(d)] for d in m),  # spelt out
     lambda m: "幺" + "".join("〇一二三四五六七八九"[int(d)] for d in m[1:]),
     lambda m: "".join("⓪①②③④⑤⑥⑦⑧⑨"[int(d)] for d in m),
+    lambda m: m.replace("0", "○"),  # a circle typed for 〇
+    lambda m: "".join("○一二三四五六七八九"[int(d)] for d in m),
+    lambda m: "".join(DIGIT_SCRIPTS["大写"][int(d)] for d in m),
+    lambda m: "".join(DIGIT_SCRIPTS["read out"][int(d)] for d in m),
     lambda m: f"0471-6681241，{m}",  # after a landline, as hotline notes write them
     lambda m: f"000000202001 {m}",
 )
@@ -192,7 +210,7 @@ def located_texts(draw: st.DrawFn) -> tuple[str, list[tuple[str, list[int]]]]:
 
 
 def _is_digit_of_number(char: str) -> bool:
-    return char.isdecimal() or char in "〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨XxＸｘ"
+    return char.isdecimal() or char in SPELT_DIGITS or char in "XxＸｘ"
 
 
 # -- names -------------------------------------------------------------------------------
@@ -460,9 +478,8 @@ def test_the_hidden_digits_of_every_planted_number_are_masked_where_they_stand(
 def test_scrubbing_keeps_the_length_and_only_ever_hides_digits(text: str) -> None:
     scrubbed = scrub_text(text)
     assert len(scrubbed) == len(text)
-    hideable = set("〇一二三四五六七八九零幺⓪①②③④⑤⑥⑦⑧⑨")
     assert all(
-        a == b or ((a.isdecimal() or a in hideable) and b == "*")
+        a == b or ((a.isdigit() or a in SPELT_DIGITS) and b == "*")
         for a, b in zip(text, scrubbed, strict=True)
     )
     assert scrub_text(scrubbed) == scrubbed
@@ -472,6 +489,152 @@ def test_text_that_is_not_text_is_refused() -> None:
     with pytest.raises(InvalidTypeError) as caught:
         scrub_text(None)  # type: ignore[arg-type]
     assert caught.value.field == "text"
+
+
+# -- numbers spelt out in other digits ---------------------------------------------------
+
+SPELT_OUT = [
+    ("请回电139○4712345", "请回电139****2345"),
+    ("请回电 139 ○471 2345", "请回电 139 **** 2345"),
+    ("一三九○四七一二三四五", "一三九****二三四五"),
+    ("一三九◯四七一二三四五", "一三九****二三四五"),
+    ("手机幺三九洞四拐幺两三四五", "手机幺三九****两三四五"),
+    ("幺三勾洞-四拐幺兩-三四五", "幺三勾*-***兩-三四五"),
+    ("壹叁玖零肆柒壹贰叁肆伍", "壹叁玖****贰叁肆伍"),
+    ("壹參玖零肆柒壹貳參肆伍", "壹參玖****貳參肆伍"),
+    ("1三9○4柒1两3④5", "1三9****两3④5"),
+    ("身份证壹壹〇壹〇伍壹玖肆玖壹贰叁壹〇〇贰X", "身份证壹壹〇壹〇伍********〇〇贰X"),
+]
+
+
+@pytest.mark.parametrize(("text", "scrubbed"), SPELT_OUT)
+def test_numbers_spelt_out_in_chinese_capital_or_spoken_digits_are_masked(
+    text: str, scrubbed: str
+) -> None:
+    assert scrub_text(text) == scrubbed
+
+
+SEPARATORS = ["", "", "", " ", "-", "—", ".", "、", "/", "\u200b", "\u3000", "）", " - "]
+WORDS_AROUND = ["", "请回电", "电话：", "，谢谢", "联系人张女士", "手机号是", "。"]
+
+
+@st.composite
+def mixed_mobiles(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """A mobile number written digit by digit in any of :data:`DIGIT_SCRIPTS`,
+    with any separators between the digits: (as written, where each digit is)."""
+    number = draw(mobiles())
+    written, positions = "", []
+    for index, digit in enumerate(number):
+        if index:
+            written += draw(st.sampled_from(SEPARATORS))
+        positions.append(len(written))
+        written += DIGIT_SCRIPTS[draw(st.sampled_from(sorted(DIGIT_SCRIPTS)))][int(digit)]
+    return written, positions
+
+
+@given(mixed_mobiles(), st.sampled_from(WORDS_AROUND), st.sampled_from(WORDS_AROUND))
+def test_a_mobile_in_any_mix_of_digit_scripts_and_separators_is_masked(
+    case: tuple[str, list[int]], before: str, after: str
+) -> None:
+    written, positions = case
+    scrubbed = scrub_text(before + written + after)
+    shown = [scrubbed[len(before) + position] for position in positions]
+    assert shown[3:7] == ["*"] * 4, written
+    kept = positions[:3] + positions[7:]
+    assert shown[:3] + shown[7:] == [written[position] for position in kept]
+    assert scrubbed[: len(before)] == before
+    assert scrubbed[len(before) + len(written) :] == after
+
+
+# What government texts say with digits and number words, none of it a phone number.
+ordinary_fragments = st.one_of(
+    st.integers(min_value=1949, max_value=2099).map(lambda year: f"{year}年"),
+    st.builds("{}月{}日".format, st.integers(1, 12), st.integers(1, 31)),
+    st.integers(min_value=1, max_value=60).map(lambda days: f"{days}个工作日"),
+    st.integers(min_value=0, max_value=10**9).map(lambda amount: f"{amount}元"),
+    st.integers(min_value=0, max_value=10**9).map(lambda amount: f"{amount:,}元"),
+    st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)).map(
+        lambda moment: f"{moment:%Y-%m-%d %H:%M}前"
+    ),
+    st.sampled_from(
+        [
+            "两个月", "两三天", "拐角处", "向左拐", "桥洞下积水", "洞口", "勾选", "幺妹",
+            "壹万贰仟元整", "叁佰伍拾元", "一二三期", "三三两两", "第一、二、三批",
+            "二〇二六年九月三十日", "二○二六年", "零点五公里", "十一月十三日", "○○一号",
+            "12345热线", "0471-6681241", "编号RX202607010001", "1号楼2单元301室",
+        ]
+    ),
+)  # fmt: skip
+joiners = st.sampled_from(["，反映", "。要求", "后", "前办结", "内", "；经核实"])
+
+
+@st.composite
+def ordinary_texts(draw: st.DrawFn) -> str:
+    """A sentence of ordinary fragments, each joined to the next by words."""
+    parts = draw(st.lists(ordinary_fragments, min_size=1, max_size=6))
+    return "".join(part + draw(joiners) for part in parts)
+
+
+@given(ordinary_texts())
+def test_dates_amounts_and_number_words_are_left_as_they_are(text: str) -> None:
+    assert scrub_text(text) == text
+    assert scrub_text(text, names=["张三丰", "Zhang San"]) == text
+
+
+# -- known names -------------------------------------------------------------------------
+
+NAMED = [
+    ("张三丰反映小区路灯不亮", ["张三丰"], "张**反映小区路灯不亮"),
+    ("三丰老人家门口积水", ["张三丰"], "**老人家门口积水"),
+    ("张 三 丰、张·三丰来电", ["张三丰"], "张 * *、张·**来电"),
+    ("张三丰13947112345", ["张三丰"], "张**139****2345"),
+    ("欧阳娜娜和娜娜的母亲", ["欧阳娜娜"], "欧阳**和**的母亲"),
+    ("张三来电：张三丰路", ["张三"], "张*来电：张*丰路"),
+    ("李先生反映", ["李"], "李先生反映"),  # a one-character name is not looked for
+    ("请张老师回电", ["张三"], "请张老师回电"),  # a surname alone is not the name
+    ("阿卜杜·热合曼和热合曼", ["阿卜杜·热合曼"], "阿**·***和***"),
+    ("ZHANG san and Sandy Zhangsan", ["Zhang San"], "Z**** *** and Sandy Z*******"),
+    ("Ｚｈａｎｇ　Ｓａｎ", ["Zhang San"], "Ｚ****　***"),
+    ("王芳、李建国反映", [" 王芳 ", "李建国"], "王*、李**反映"),
+    ("张三丰反映", [], "张三丰反映"),
+]
+
+
+@pytest.mark.parametrize(("text", "names", "scrubbed"), NAMED)
+def test_a_known_name_is_masked_where_the_text_mentions_it(
+    text: str, names: list[str], scrubbed: str
+) -> None:
+    assert scrub_text(text, names=names) == scrubbed
+
+
+@st.composite
+def han_names(draw: st.DrawFn) -> str:
+    surname = draw(st.sampled_from(["张", "王", "李", "欧阳", "司马", "诸葛"]))
+    return surname + draw(st.text(alphabet="三丰娜明光亮建国芳伟", min_size=1, max_size=3))
+
+
+@given(han_names(), st.text(max_size=12), st.text(max_size=12))
+def test_a_known_name_is_masked_wherever_it_stands_and_nothing_else_is(
+    name: str, before: str, after: str
+) -> None:
+    text = before + name + after
+    scrubbed = scrub_text(text, names=[name])
+    assert len(scrubbed) == len(text)
+    assert scrubbed[len(before) : len(before) + len(name)] == mask_name(name)
+    assert all(
+        a == b or (b == "*" and (a in name or a.isdigit() or a in SPELT_DIGITS))
+        for a, b in zip(text, scrubbed, strict=True)
+    )
+    assert scrub_text(scrubbed, names=[name]) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("names", "field"), [("张三", "names"), (None, "names"), (["张三", 3], "names[1]")]
+)
+def test_names_that_are_not_a_list_of_texts_are_refused(names: object, field: str) -> None:
+    with pytest.raises(InvalidTypeError) as caught:
+        scrub_text("张三反映", names=names)  # type: ignore[arg-type]
+    assert caught.value.field == field
 
 
 # -- people ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from banshishi import (
     NotFoundError,
     Period,
     PeriodicReport,
+    Person,
     Rate,
     ReportingPeriod,
     UnitTree,
@@ -913,6 +914,63 @@ def test_writing_the_page_writes_the_same_text(report):
     file = io.StringIO()
     write_periodic_html(report, file)
     assert file.getvalue() == periodic_html(report)
+
+
+# -- personal data in printed titles -------------------------------------------------------
+
+TYPED_TITLE = (
+    "张三丰反映：三丰家门口路灯不亮，请回电 一三九○四七一二三四五 或 壹叁玖肆柒壹壹贰叁肆伍，"
+    "身份证11010519491231002X"
+)
+SCRUBBED_TITLE = (
+    "张**反映：**家门口路灯不亮，请回电 一三九****二三四五 或 壹叁玖****贰叁肆伍，"
+    "身份证110105********002X"
+)
+SECRETS = ("三丰", "○四七一", "肆柒壹壹", "19491231")
+
+
+def printed(report: PeriodicReport) -> dict[str, str]:
+    """Everything a periodic report prints: JSON, CSV, HTML (unescaped), terminal tables."""
+    as_json, as_csv = io.StringIO(), io.StringIO()
+    write_periodic_json(report, as_json)
+    write_periodic_csv(report, as_csv)
+    console = Console(file=io.StringIO(), width=400, record=True, color_system=None)
+    for table in periodic_tables(report):
+        console.print(table)
+    return {
+        "json": as_json.getvalue(),
+        "csv": as_csv.getvalue(),
+        "html": unescape(periodic_html(report)),
+        "terminal": console.export_text(),
+    }
+
+
+def test_overdue_titles_are_printed_without_the_requesters_name_or_numbers(issues, campaign):
+    late = {item.id for item in report_at(issues, "month", "campaign-end").overdue}
+    requester = Person(id="p-typed", name="张三丰")
+    typed = [
+        attrs.evolve(i, title=TYPED_TITLE, requester=requester) if i.id in late else i
+        for i in issues
+    ]
+    report = report_at(typed, "month", "campaign-end", units=campaign.units)
+    assert report.overdue
+    assert {item.title for item in report.overdue} == {SCRUBBED_TITLE}
+    for form, text in printed(report).items():
+        assert SCRUBBED_TITLE in text, form
+        assert not [secret for secret in SECRETS if secret in text], form
+
+
+def test_a_report_built_by_hand_still_prints_its_titles_scrubbed(report):
+    assert report.overdue
+    typed = attrs.evolve(
+        report,
+        overdue=tuple(
+            attrs.evolve(item, title=f"{item.title}，请回电139○4712345") for item in report.overdue
+        ),
+    )
+    for form, text in printed(typed).items():
+        assert text.count("请回电139****2345") == len(report.overdue), form
+        assert "○471" not in text, form
 
 
 # -- the terminal --------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from typing import Any
 import pendulum
 from pendulum import DateTime
 from rich.console import Console
-from rich.markup import escape
 
 from ._chain_key import HeadReceipt
 from ._cli_calendar import add_calendar_commands
@@ -39,7 +38,7 @@ from ._errors import BanshishiError, InvalidValueError
 from ._event_csv import export_events, read_export
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
-from ._periodic_output import write_periodic_csv, write_periodic_json
+from ._periodic_output import printed_title, write_periodic_csv, write_periodic_json
 from ._periodic_report import RATE_NAMES
 from ._ranking import DEFAULT_MIN_SAMPLE
 from ._report import GROUPINGS, report_rows, write_csv, write_json
@@ -54,6 +53,7 @@ from ._terminal import (
     status_line,
     trend_line,
 )
+from ._terminal_text import error_line, plain
 from ._time import DEFAULT_TIMEZONE
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
@@ -69,10 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = options.run(options, out, err)
     except BanshishiError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        err.print(error_line(error), soft_wrap=True)
         return BAD_INPUT
     except (OSError, UnicodeDecodeError) as error:  # a file missing, unreadable, not UTF-8
-        err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        err.print(error_line(error), soft_wrap=True)
         return BAD_INPUT
     return code
 
@@ -210,7 +210,8 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
     state = "intact" if report else f"BROKEN: {report.problem}"
-    out.print(f"\n{written:,} events written to {path}; hash chain {state}.", markup=False)
+    out.print()
+    out.print(plain(f"{written:,} events written to {path}; hash chain {state}."))
     if report:
         out.print(f"head receipt: {report.head}", markup=False)
     return OK if report else BROKEN
@@ -238,8 +239,8 @@ def _campaign_title(campaign: Any) -> str:
 def _dashboard(store: LedgerStore, at: DateTime, out: Console, *, title: str) -> None:
     dashboard = store.dashboard(at=at)
     everything = dashboard.everything
-    out.print(f"[bold]banshishi dashboard: {title}[/bold]")
-    out.print(status_line(everything))
+    out.print(plain(f"banshishi dashboard: {title}", "bold"))
+    out.print(plain(status_line(everything)))
     out.print(overview_table(everything, title="Every rate"))
     key_rates = ("completion", "on_time", "satisfaction")
     by_track = dashboard.by_track
@@ -305,11 +306,12 @@ def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
             rank_by=options.rank_by, min_sample=options.min_sample,
         )  # fmt: skip
     if options.format == "table":
-        out.print(f"[bold]{escape(report.title)}[/bold]  ({report.period}, as of "
-                  f"{report.at.format('YYYY-MM-DD HH:mm')})")  # fmt: skip
+        moment = report.at.format("YYYY-MM-DD HH:mm")
+        out.print(plain(printed_title(report.title), "bold")
+                  + plain(f"  ({report.period}, as of {moment})"))  # fmt: skip
         for table in periodic_tables(report):
             out.print(table)
-        out.print(trend_line(report), markup=False)
+        out.print(plain(trend_line(report)))
         return OK
     writers = {"json": write_periodic_json, "csv": write_periodic_csv, "html": write_periodic_html}
     with output(options.output) as file:
@@ -326,13 +328,13 @@ def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
         report = store.verify(deep=options.deep, expect_head=expect)
     if report:
         chain = "keyed chain, checked with the key" if keyed else "unkeyed chain"
-        out.print(f"{options.db}: intact, {report.events:,} events ({chain}).", markup=False)
+        out.print(plain(f"{options.db}: intact, {report.events:,} events ({chain})."))
         if expect is not None:
             out.print(f"holds the kept receipt's {expect.events:,} events unchanged.")
         out.print(f"head receipt: {report.head}", markup=False)
         return OK
     where = f" (first bad event: {report.first_bad})" if report.first_bad is not None else ""
-    err.print(f"{options.db}: BROKEN{where}: {report.problem}", soft_wrap=True, markup=False)
+    err.print(plain(f"{options.db}: BROKEN{where}: {report.problem}"), soft_wrap=True)
     return BROKEN
 
 
@@ -360,6 +362,6 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
             remove(path)
         raise
     store.close()
-    out.print(f"{count:,} events imported into {path}.", markup=False)
+    out.print(plain(f"{count:,} events imported into {path}."))
     out.print(f"head receipt: {head}", markup=False)
     return OK

@@ -20,6 +20,7 @@ from ._cli_common import OK, db_option, existing, now_or
 from ._policy import DEFAULT_PROVISIONAL_YEARS, WorkflowPolicy
 from ._restatement import Restatement
 from ._schedule import YearSchedule
+from ._terminal_text import plain
 from ._time import format_instant
 from ._working_hours import WorkingHours
 
@@ -82,7 +83,7 @@ def _load(options: argparse.Namespace, out: Console, err: Console) -> int:
         return OK
     verb = "would restate" if options.dry_run else "restated"
     for restatement in found:
-        out.print(_line(restatement), markup=False, soft_wrap=True)
+        out.print(plain(_line(restatement)), soft_wrap=True)
     moved = sum(r.moves for r in found)
     out.print(f"{verb} {len(found):,} provisional deadlines: {moved:,} moved, "
               f"{len(found) - moved:,} kept.", markup=False)  # fmt: skip

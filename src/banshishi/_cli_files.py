@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ._cli_common import BAD_INPUT, OK, db_option, existing, moment, now_or, output
@@ -30,6 +29,7 @@ from ._ledger_file import read_ledger_file, write_ledger_csv, write_ledger_file
 from ._open311 import dump_requests, export_requests, read_requests
 from ._open311_import import import_requests
 from ._pledge import Pledge
+from ._terminal_text import plain
 from ._track import Urgency
 
 SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
@@ -131,20 +131,20 @@ def _ledger_check(options: argparse.Namespace, out: Console, err: Console) -> in
     except LedgerFileError as refused:
         if not refused.problems:  # the file as a whole could not be read: say why
             raise
-        table = Table(title=f"{len(refused.problems):,} problems in {escape(options.file)}",
+        table = Table(title=plain(f"{len(refused.problems):,} problems in {options.file}"),
                       title_justify="left")  # fmt: skip
         table.add_column("row", justify="right")
         for header in ("column", "value", "reason"):
             table.add_column(header, overflow="fold")
         for problem in refused.problems:
-            table.add_row(str(problem.row), escape(problem.column), escape(repr(problem.value)),
-                          escape(problem.reason))  # fmt: skip
+            table.add_row(str(problem.row), plain(problem.column), plain(repr(problem.value)),
+                          plain(problem.reason))  # fmt: skip
         err.print(table)
         err.print("Nothing would be imported.", markup=False)
         return BAD_INPUT
     statuses = Counter(issue.status.label for issue in read.issues)
     summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
-    out.print(f"{options.file}: {len(read.issues):,} rows, all valid ({summary}).", markup=False)
+    out.print(plain(f"{options.file}: {len(read.issues):,} rows, all valid ({summary})."))
     return OK
 
 
@@ -182,8 +182,7 @@ def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> i
     )
     statuses = Counter(issue.status.label for issue in issues)
     summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
-    out.print(f"{options.file}: {len(issues):,} requests, all readable ({summary}).",
-              markup=False)  # fmt: skip
+    out.print(plain(f"{options.file}: {len(issues):,} requests, all readable ({summary})."))
     return OK
 
 

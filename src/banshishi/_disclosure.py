@@ -5,9 +5,9 @@ form they may be published for public supervision.
 ``_disclosure_pledges``) return frozen records with everything a published
 list shows and nothing it must not: the requester's name is masked, the place
 is cut to its community, and every text is scrubbed of mobile and ID numbers
-(see ``_masking``). Masking is on unless the caller
-passes ``mask=False``, for an internal copy. The writers in
-``_disclosure_output`` turn the records into CSV, JSON or a printable page.
+and of the name of the person the line is about (see ``_masking``). Masking is
+on unless the caller passes ``mask=False``, for an internal copy. The writers
+in ``_disclosure_output`` turn the records into CSV, JSON or a printable page.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -134,6 +134,15 @@ def keep_text(text: str) -> str:
     return text
 
 
+def scrubber(names: tuple[str, ...]) -> Callable[[str], str]:
+    """:func:`scrub_text` with ``names`` (the people a line is about) masked too."""
+
+    def clean(text: str) -> str:
+        return scrub_text(text, names=names)
+
+    return clean
+
+
 def unit_names(units: object) -> Callable[[str | None], str]:
     """A function giving a unit id's name from ``units`` (the id when unknown)."""
     if units is not None and not isinstance(units, UnitTree):
@@ -176,7 +185,8 @@ def disclose_issues(
     who raised them, and count in no rate. Unit names come from ``units`` when
     given (else the unit ids are shown). With ``mask`` (the default) the
     requester's name is masked, the problem's address cut to its community,
-    and every text scrubbed of mobile and ID numbers; the requester's own
+    and every text scrubbed of mobile and ID numbers and of the requester's
+    name (张三丰反映… → 张**反映…, see :func:`scrub_text`); the requester's own
     address, mobile and ID number are never part of a line, nor are the
     description and other free text, where people write what no rule can find.
     """
@@ -184,12 +194,14 @@ def disclose_issues(
     at = as_datetime(at, field="at")
     unit_name = unit_names(units)
     masked = flag(mask, field="mask")
-    clean = scrub_text if masked else keep_text
+    scrub = scrubber(()) if masked else keep_text  # ids and unit names: numbers only
     lines: list[DisclosedIssue] = []
     for issue in given:
         status = issue.status_as_of(at)
         if status is None or status is IssueStatus.DISMISSED:
             continue
+        known = () if issue.requester is None else (issue.requester.name,)
+        clean = scrubber(known) if masked else keep_text  # texts that may mention the requester
         summary = IssueSummary.of(issue, version=0, as_of=at)
         milestones = milestones_as_of(issue.milestones, at, clean)
         requester = "" if issue.requester is None else issue.requester.name
@@ -198,12 +210,12 @@ def disclose_issues(
         place = "" if issue.location is None else issue.location.address
         lines.append(
             DisclosedIssue(
-                id=clean(issue.id),
+                id=scrub(issue.id),
                 title=clean(issue.title),
                 category=clean(issue.category),
                 urgency=issue.urgency,
                 track=issue.track,
-                unit=clean(unit_name(issue.responsible_unit)),
+                unit=scrub(unit_name(issue.responsible_unit)),
                 status=status,
                 received_at=issue.received_at,
                 deadline=summary.deadline,
@@ -211,7 +223,7 @@ def disclose_issues(
                 progress=_done_share(milestones, issue.milestones),
                 milestones=milestones,
                 requester=clean(requester),
-                place=mask_address(place) if masked else place,
+                place=clean(mask_address(place)) if masked else place,
             )
         )
     return IssueDisclosure(at=at, masked=masked, items=tuple(lines))

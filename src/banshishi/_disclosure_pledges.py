@@ -13,10 +13,11 @@ from ._disclosure import (
     PledgeDisclosure,
     keep_text,
     milestones_as_of,
+    scrubber,
     unit_names,
 )
 from ._errors import BanshishiError, DuplicateError, InvalidTypeError
-from ._masking import mask_name, scrub_text
+from ._masking import mask_name
 from ._milestone import Milestone
 from ._pledge import Pledge, PledgerKind
 from ._pledge_tree import PledgeTree
@@ -140,14 +141,15 @@ def disclose_pledges(
     default) a party member's name is masked, while leaders, leadership teams
     and organisations are shown in full: a leader's pledge is made in office and
     published so the public can hold that leader to it. With ``mask``, every
-    text, theirs included, is also scrubbed of mobile and ID numbers.
+    text, theirs included, is also scrubbed of mobile and ID numbers, and a
+    party member's name is masked in the texts of their pledge too.
     """
     given = items_given(pledges, Pledge, field="pledges")
     at = as_datetime(at, field="at")
     unit_name = unit_names(units)
     known = _names_given(names)
     masked = flag(mask, field="mask")
-    clean = scrub_text if masked else keep_text
+    scrub = scrubber(()) if masked else keep_text  # ids and unit names: numbers only
     seen: set[str] = set()
     for index, pledge in enumerate(given):
         if pledge.id in seen:
@@ -163,18 +165,21 @@ def disclose_pledges(
         status = parts[pledge.id].status
         deadline = _deadline_as_of(pledge, at, index)
         pledger = known.get(pledge.pledger) or unit_name(pledge.pledger)
-        if masked and pledge.pledger_kind is PledgerKind.PARTY_MEMBER:
+        private = pledge.pledger_kind is PledgerKind.PARTY_MEMBER
+        named = private and pledger != pledge.pledger  # a name, not the bare id
+        clean = scrubber((pledger,) if named else ()) if masked else keep_text
+        if masked and private:
             pledger = mask_name(pledger)
         lapsed = deadline is not None and deadline < at and status is not PledgeStatus.DRAFT
         lines.append(
             DisclosedPledge(
-                id=clean(pledge.id),
+                id=scrub(pledge.id),
                 title=clean(pledge.title),
                 goal=clean(pledge.charter.goal) if pledge.charter is not None else "",
                 pledger=clean(pledger),
                 pledger_kind=pledge.pledger_kind,
                 list_kind=pledge.list_kind,
-                unit=clean(unit_name(pledge.unit)),
+                unit=scrub(unit_name(pledge.unit)),
                 deadline=deadline,
                 status=status,
                 overdue=status is PledgeStatus.OVERDUE or (lapsed and status.is_open),

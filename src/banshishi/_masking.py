@@ -14,49 +14,41 @@ reader, or the person themself, needs to recognise a line:
 Every function is pure, keeps no state, and gives the same answer when run on
 its own output, so masking twice is harmless. Text in free-text fields goes
 through :func:`scrub_text`, which finds mobile and ID numbers however they were
-typed. Which fields of a :class:`Person` are personal comes from the field
+typed, and the names of the people the text is about when they are known
+(``_name_mentions``). Which fields of a :class:`Person` are personal comes from the field
 metadata (:func:`personal_fields`), not from a list kept here.
 """
 
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 
 from ._errors import InvalidTypeError, InvalidValueError
+from ._name_mentions import NAME_SEPARATORS, given_names, kept_length, mentioned
 from ._person import Person, id_number_check_digit, personal_fields
 
 MASK = "*"
 """The character that stands in for each hidden character."""
 
-# Two-character surnames (复姓), simplified and traditional. A name starting with
-# one keeps both characters, when it has at least one more after them.
-_COMPOUND_SURNAME_TEXT = (
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 夏侯 长孙 宇文 司徒 令狐 澹台 端木 呼延 "
-    "独孤 南宫 西门 万俟 轩辕 闻人 东郭 太史 申屠 钟离 公冶 赫连 濮阳 单于 宗政 仲孙 淳于 "
-    "拓跋 羊舌 微生 梁丘 左丘 东门 百里 谷梁 第五 司空 司寇 乐正 鲜于 闾丘 亓官 巫马 公西 "
-    "漆雕 壤驷 公良 段干 子车 颛孙 夹谷 宰父 南门 歐陽 司馬 諸葛 東方 長孫 尉遲 公孫 澹臺 "
-    "獨孤 南宮 西門 鍾離 軒轅 聞人 東郭 單于 閭丘"
-)
-_COMPOUND_SURNAMES = frozenset(_COMPOUND_SURNAME_TEXT.split())
-# Characters that separate the parts of a name and are kept where they stand: the
-# middle dots of transliterated names (阿卜杜·热合曼), spaces, hyphens, apostrophes.
-_NAME_SEPARATORS = frozenset(" \t\u3000·•・‧．.-‐'’")
-
 # What may sit between the digits of one number as typed: anything that is
 # neither a letter nor a digit (spaces, dashes, dots, slashes, brackets, list
 # commas, a plus sign, invisible characters such as a zero-width space or U+180E,
 # combining marks). None of it may hide a number; the mask itself ends a number.
-# Digits written as Chinese numerals (a hotline transcript may spell a number out)
-# or circled; the ASCII, full-width and other decimal digits are read by unicodedata.
+# Digits need not be ASCII: any character Unicode gives a digit value (full-width,
+# Arabic-Indic, circled ①, superscript) is read by unicodedata, and a number may be
+# spelt out as a hotline transcript writes it: in Chinese numerals (with 〇, 零 or
+# the circles ○ and ◯ people type for 〇), in the 大写 numerals of receipts and
+# cheques (壹贰叁…, traditional 貳參陸 too), or in the digits read out over a radio
+# or phone, 幺 (1), 两 (2), 拐 (7), 勾 (9) and 洞 (0).
 _OTHER_DIGITS = {
     **{char: n for n, char in enumerate("〇一二三四五六七八九")},
-    "零": 0,
-    "幺": 1,
-    **{char: n for n, char in enumerate("⓪①②③④⑤⑥⑦⑧⑨")},
-}
+    **{char: n for n, char in enumerate("零壹贰叁肆伍陆柒捌玖")},
+    **{char: n for n, char in enumerate("零壹貳參肆伍陸柒捌玖")},
+    "○": 0, "◯": 0, "洞": 0, "幺": 1, "两": 2, "兩": 2, "拐": 7, "勾": 9,
+}  # fmt: skip
 _CHECK_X = frozenset("XxＸｘ")
 _MASKED_MOBILE = re.compile(r"[0-9]{3}\*{4}[0-9]{4}")
 _MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")
@@ -68,8 +60,8 @@ def _is_gap(char: str) -> bool:
 
 def _digit(char: str) -> int | None:
     """The value of ``char`` as a digit of a number, if it is one."""
-    if char.isdecimal():
-        return unicodedata.decimal(char)
+    if char.isdigit():
+        return unicodedata.digit(char)
     return _OTHER_DIGITS.get(char)
 
 
@@ -97,8 +89,8 @@ def mask_name(name: str) -> str:
     text = _text(name, "name").strip()
     if len(text) <= 1:
         return MASK * len(text)
-    kept = 2 if len(text) > 2 and text[:2] in _COMPOUND_SURNAMES else 1
-    rest = (char if char in _NAME_SEPARATORS else MASK for char in text[kept:])
+    kept = kept_length(text)
+    rest = (char if char in NAME_SEPARATORS else MASK for char in text[kept:])
     return text[:kept] + "".join(rest)
 
 
@@ -319,27 +311,43 @@ def _hidden_positions(text: str) -> set[int]:
     return hidden
 
 
-def scrub_text(text: str) -> str:
-    """``text`` with every mobile and resident ID number in it masked in place.
+def scrub_text(text: str, *, names: Iterable[str] = ()) -> str:
+    """``text`` with every mobile and resident ID number in it masked in place,
+    and every mention of one of ``names`` masked as :func:`mask_name` masks it.
 
     Numbers are found however they were typed: with anything that is neither a
     letter nor a digit between the digits (spaces, dashes, dots, slashes,
     brackets, list commas, invisible characters), after ``+86`` or ``0086``, in
-    full-width digits (０-９), circled digits or Chinese numerals (一三八…, 幺
-    for one), or glued to other digits. Every stretch of every run of digits is
+    full-width (０-９), circled or other Unicode digits, spelt out in Chinese
+    numerals (一三八…, with 〇, ○ or 零 for zero), in 大写 numerals (壹叁捌…), in
+    the digits read out over the phone (幺 1, 两 2, 拐 7, 勾 9, 洞 0), in any mix
+    of these, or glued to other digits. Every stretch of every run of digits is
     looked at in the text as given, so one number found never hides another. An
     ID number is seventeen digits and a check character (X or x included) whose
     check is right or whose digits 7–14 are a real birth date (a mistyped
     number is still someone's); its birth date is hidden. A mobile number is
-    eleven digits starting 13–19; its four middle digits are hidden. Each
-    hidden character becomes one ``*``, so the text keeps its length and
+    eleven digits starting 13–19; its four middle digits are hidden.
+
+    ``names`` are the names of the people the text is about (an issue's
+    requester): no rule can find a name in text, but a known one can be. A
+    mention is the whole name, a part of it between separators (阿卜杜·热合曼),
+    or the given name alone (三丰 of 张三丰), of at least two letters; white
+    space, invisible characters and name separators may stand between its
+    letters, and full-width or upper-case letters match. What :func:`mask_name`
+    hides in the name is hidden in each mention.
+
+    Each hidden character becomes one ``*``, so the text keeps its length and
     everything else in it is left alone.
 
     >>> scrub_text("联系人王女士 +86 139-0471-2345，证件号 11010519491231002x。")
     '联系人王女士 +86 139-****-2345，证件号 110105********002x。'
+    >>> scrub_text("张三丰反映：请回电 一三九○四七一二三四五（三丰）", names=["张三丰"])
+    '张**反映：请回电 一三九****二三四五（**）'
     """
-    chars = list(_text(text, "text"))
-    for position in _hidden_positions(text):
+    text = _text(text, "text")
+    hidden = _hidden_positions(text) | mentioned(text, given_names(names))
+    chars = list(text)
+    for position in hidden:
         chars[position] = MASK
     return "".join(chars)
 

@@ -4,6 +4,10 @@ figure, each beside its value at the end of the previous period.
 The JSON carries every count and rate with its numerator and denominator, so
 a reader can add reports up or recompute a percentage without rounding
 twice; percentages are given as printed (half-up, one decimal).
+
+Reports are passed round and posted, so every title they print (the report's
+heading, the overdue items' titles) goes through :func:`printed_title` on the
+way out, whatever the report holds.
 """
 
 import csv
@@ -15,6 +19,7 @@ from typing import IO, Any
 from ._errors import InvalidTypeError
 from ._figures import ISSUE_RATES, IssueFigures
 from ._ledger_csv import guard
+from ._masking import scrub_text
 from ._period import ReportingPeriod
 from ._periodic_report import PeriodFlow, PeriodicReport
 from ._rate import NO_DATA, Rate
@@ -61,6 +66,13 @@ def format_points(points: Fraction | None, places: int = 1) -> str:
     return f"{sign}{integer}.{fraction:0{places}d}" if places else f"{sign}{integer}"
 
 
+def printed_title(title: str) -> str:
+    """A title as every form of a periodic report prints it: scrubbed of mobile
+    and ID numbers (:func:`scrub_text`). A report builds its overdue items with
+    the requester's name masked too; this catches a report built by hand."""
+    return scrub_text(title)
+
+
 def _period_record(period: ReportingPeriod) -> dict[str, Any]:
     return {
         "kind": period.kind.value,
@@ -91,7 +103,7 @@ def periodic_record(report: PeriodicReport) -> dict[str, Any]:
     """The whole report as JSON-ready data."""
     figures, before = report.figures, report.previous_figures
     return {
-        "title": report.title,
+        "title": printed_title(report.title),
         "kind": report.period.kind.value,
         "period": _period_record(report.period),
         "previous_period": _period_record(report.previous),
@@ -133,7 +145,7 @@ def periodic_record(report: PeriodicReport) -> dict[str, Any]:
         "overdue": [
             {
                 "id": item.id,
-                "title": item.title,
+                "title": printed_title(item.title),
                 "unit": item.unit,
                 "unit_name": item.unit_name,
                 "track": item.track.value,
@@ -196,7 +208,8 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
     for item in report.overdue:
         mark = " (provisional)" if item.provisional else ""
         detail = f"{item.unit_name}; deadline {format_instant(item.deadline)}{mark}"
-        yield ("overdue", item.id, item.title, "", "", item.days_overdue, "", "", detail)
+        title = printed_title(item.title)
+        yield ("overdue", item.id, title, "", "", item.days_overdue, "", "", detail)
     for point in report.trend:
         rate = point.completion
         yield ("trend", point.period.key, point.period.label, rate.numerator,

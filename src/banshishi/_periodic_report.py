@@ -10,7 +10,8 @@ a report to date) and says:
   moment, and as it stood at the end of the previous period, so the change is a
   difference of two exact rates (in percentage points);
 - the **overdue list**: open issues whose deadline had passed, longest overdue
-  first;
+  first, each titled as it may be printed (numbers and the requester's name
+  masked, see :func:`scrub_text`);
 - the units directly below the reporting unit **ranked** by one rate, leaving
   out those with fewer than ``min_sample`` issues in that rate's denominator;
 - the figures **by unit** (each with everything under it) and **by track**, and
@@ -36,6 +37,7 @@ from ._errors import DuplicateError, InvalidTypeError, InvalidValueError, NotFou
 from ._figures import ISSUE_RATES, IssueFigures, facts_of
 from ._grouping import Period
 from ._issue import Issue
+from ._masking import scrub_text
 from ._period import ReportingPeriod, trailing_periods
 from ._ranking import DEFAULT_MIN_SAMPLE, Standing, rank_units
 from ._rate import Rate
@@ -73,6 +75,8 @@ class OverdueItem:
 
     id: str
     title: str
+    """The issue's title as it may be printed: mobile and ID numbers, and the
+    requester's name, masked (see :func:`scrub_text`)."""
     unit: str | None
     unit_name: str
     track: Track
@@ -390,7 +394,7 @@ def _overdue(
         items.append(
             OverdueItem(
                 id=issue.id,
-                title=issue.title,
+                title=scrub_text(issue.title, names=_requester(issue)),
                 unit=line.unit,
                 unit_name=_unit_name(units, line.unit),
                 track=line.track,
@@ -402,6 +406,10 @@ def _overdue(
         )
     items.sort(key=lambda item: (item.deadline, item.id))
     return tuple(items)
+
+
+def _requester(issue: Issue) -> tuple[str, ...]:
+    return () if issue.requester is None else (issue.requester.name,)
 
 
 def _names(units: UnitTree | None, members: frozenset[str] | None) -> Mapping[str, str]:

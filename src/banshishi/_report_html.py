@@ -6,7 +6,13 @@ from html import escape
 from typing import IO
 
 from ._figures import ISSUE_RATES
-from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points, score_text
+from ._periodic_output import (
+    COUNT_LABELS,
+    FLOW_LABELS,
+    format_points,
+    printed_title,
+    score_text,
+)
 from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._svg_chart import bar_chart, line_chart
@@ -61,11 +67,12 @@ def _direction(points: str) -> str:
 def periodic_html(report: PeriodicReport) -> str:
     """The report as the text of a standalone HTML page."""
     e = escape
+    title = printed_title(report.title)
     parts = [
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(report.title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{e(report.title)}</h1>",
+        f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
         f'<p class="meta">统计期间 {report.period.first_day} 至 {report.period.last_day}；'
         f"统计时点 {e(report.at.format('YYYY-MM-DD HH:mm'))}；"
         f"对比上期 {e(report.previous.label)}（{report.previous.first_day} 至 "
@@ -166,8 +173,9 @@ def _overdue(report: PeriodicReport) -> str:
         "<th>完成时限</th><th>超期天数</th></tr></thead><tbody>",
     ]
     for item in report.overdue:
+        title = escape(printed_title(item.title))
         parts.append(
-            f'<tr><td class="l">{escape(item.id)}</td><td class="l">{escape(item.title)}</td>'
+            f'<tr><td class="l">{escape(item.id)}</td><td class="l">{title}</td>'
             f'<td class="l">{escape(item.unit_name)}</td><td class="l">{item.track.label}</td>'
             f'<td class="l">{item.status.label}</td>'
             f"<td>{escape(item.deadline.format('YYYY-MM-DD HH:mm'))}"

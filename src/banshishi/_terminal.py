@@ -1,21 +1,31 @@
 """What the command line prints: rich tables of rates with their counts, the
-demo's dashboard, and progress bars for long work."""
+demo's dashboard, and progress bars for long work.
+
+Whatever comes from data (unit names, titles, ids, reasons) goes into a table
+as :func:`plain` text: without control characters, and never read as markup.
+"""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._figures import ISSUE_RATES, IssueFigures, PledgeFigures
-from ._periodic_output import COUNT_LABELS, FLOW_LABELS, format_points, score_text
+from ._periodic_output import (
+    COUNT_LABELS,
+    FLOW_LABELS,
+    format_points,
+    printed_title,
+    score_text,
+)
 from ._periodic_report import PeriodicReport
 from ._rate import Rate
 from ._report import ReportRow
 from ._status import IssueStatus
+from ._terminal_text import plain, printable
 
 _RATE_NAMES = dict(ISSUE_RATES)
 
@@ -40,9 +50,9 @@ def rates_table(rows: Sequence[ReportRow], *, title: str, rates: Sequence[str] =
         table.add_column(f"{_RATE_NAMES[name]}\n{name}", justify="right")
     for row in rows:
         figures = row.figures
-        label = ("  " * row.depth) + escape(row.label)
+        style = "bold" if row.group == "all" else ""
         table.add_row(
-            f"[bold]{label}[/bold]" if row.group == "all" else label,
+            plain("  " * row.depth + row.label, style),
             _count(figures.received),
             _count(figures.open),
             _count(figures.overdue),
@@ -88,22 +98,23 @@ def pledge_table(groups: dict[str, PledgeFigures], *, title: str) -> Table:
     table.add_column("践诺率", justify="right")
     for label, figures in groups.items():
         rate = figures.completion
-        table.add_row(escape(label), _count(figures.pledges), _count(rate.numerator),
+        table.add_row(plain(label), _count(figures.pledges), _count(rate.numerator),
                       _count(rate.denominator), rate.format())  # fmt: skip
     return table
 
 
 @contextmanager
 def progress_bar(console: Console, description: str, total: int) -> Iterator[Any]:
-    """A progress bar on ``console``; yields ``update(done, total)``."""
+    """A progress bar on ``console``; yields ``update(done, total)``. The
+    description is printed as it reads (it may hold a file name)."""
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(description, total=total)
+        task = progress.add_task(printable(description), total=total)
 
         def update(done: int, new_total: int) -> None:
             progress.update(task, completed=done, total=new_total)
@@ -115,7 +126,8 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
     """A periodic report as terminal tables: the flow and counts, every rate
     against the previous period, the ranking, and the longest-overdue items
     (at most ``overdue_rows``)."""
-    flow = Table(title=f"{escape(report.title)}: flow", title_justify="left")
+    heading = plain(printed_title(report.title)) + ": flow"
+    flow = Table(title=heading, title_justify="left")
     for header in ("", "this period", "previous", "change"):
         flow.add_column(header, justify="right" if header else "left")
     for name, label in FLOW_LABELS:
@@ -142,8 +154,8 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
         ranking.add_column(header, justify="left" if header in ("unit", "note") else "right")
     for s in report.ranking:
         score = score_text(s.score)
-        name = escape(report.unit_names.get(s.unit, s.unit))
-        ranking.add_row(str(s.rank or "—"), name, score, _count(s.sample), escape(s.reason))
+        unit = plain(report.unit_names.get(s.unit, s.unit))
+        ranking.add_row(str(s.rank or "—"), unit, score, _count(s.sample), plain(s.reason))
     shown = report.overdue[:overdue_rows]
     overdue = Table(
         title=f"Overdue: {len(report.overdue):,} open past their deadline"
@@ -154,7 +166,7 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
         overdue.add_column(header, justify="right" if header == "days" else "left")
     for item in shown:
         overdue.add_row(
-            escape(item.id), escape(item.title), escape(item.unit_name),
+            plain(item.id), plain(printed_title(item.title)), plain(item.unit_name),
             item.deadline.format("YYYY-MM-DD HH:mm") + (" (provisional)" if item.provisional
                                                         else ""), _count(item.days_overdue),
         )  # fmt: skip
