@@ -8,9 +8,10 @@ writes all of it in one transaction, or nothing.
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from ._csv_text import CsvWriter, unguard
 from ._errors import BanshishiError, InvalidValueError
 from ._event import Event
 from ._event_store import GENESIS, decode, encode, link
@@ -25,15 +26,17 @@ COLUMNS = (
 
 
 def export_events(store: LedgerStore, file: IO[str]) -> int:
-    """Write every event of ``store`` to ``file`` as CSV; returns the rows written."""
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    """Write every event of ``store`` to ``file`` as CSV (see ``_csv_text``: a
+    cell a spreadsheet would run is guarded, and :func:`read_events` unguards
+    it before checking the hash); returns the rows written."""
+    writer = CsvWriter(file)
+    writer.row(COLUMNS)
     count = 0
     for stored in store.store.events():
         event = stored.event
         at, columns = encode(event)
         name, actor, unit, role, source, target, note, data = columns
-        writer.writerow(
+        writer.row(
             (stored.seq, event.subject.value, stored.record_id, stored.version, at, name, actor,
              unit or "", role, source or "", target, note, data, stored.hash)
         )  # fmt: skip
@@ -50,14 +53,14 @@ def read_events(file: IO[str]) -> list[tuple[str, list[Event]]]:
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # notes and data can be long
     reader = csv.reader(file)
     try:
-        return _read(reader)
+        return _read([unguard(cell) for cell in row] for row in reader)
     except csv.Error as error:
         raise InvalidValueError(
             field=f"line {reader.line_num}", value=str(error), problem="is not valid CSV"
         ) from None
 
 
-def _read(reader: Any) -> list[tuple[str, list[Event]]]:
+def _read(reader: Iterator[list[str]]) -> list[tuple[str, list[Event]]]:
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
         raise InvalidValueError(
