@@ -282,7 +282,8 @@ def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, fo
     """Write the list to ``path`` as ``format`` (``csv``, ``json`` or ``html``).
 
     The file is written under a temporary name beside ``path`` and renamed into
-    place, so a reader never sees half a list and a failure leaves no file.
+    place, so a reader never sees half a list and a failure leaves no file. A
+    new file of a list that is not masked is readable by its owner only.
     Returns the path written.
     """
     if not isinstance(format, str) or format not in _WRITERS:
@@ -292,4 +293,6 @@ def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, fo
         )  # fmt: skip
     target = target_path(path, field="path")
     render, encoding = _WRITERS[format]
-    return write_text_whole(target, render(_checked(disclosure)), encoding=encoding)
+    checked = _checked(disclosure)
+    # An internal copy, not masked, is made readable by its owner only.
+    return write_text_whole(target, render(checked), encoding=encoding, private=not checked.masked)

@@ -82,17 +82,20 @@ class LedgerStore:
         path: str | os.PathLike[str],
         *,
         create: bool = False,
+        read_only: bool = False,
         policy: WorkflowPolicy = DEFAULT_POLICY,
         clock: Clock | None = None,
         timeout: float = 30.0,
     ) -> "LedgerStore":
         """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
         there is no file). A file that is not a banshishi ledger raises
-        :class:`NotALedgerError` and is left untouched."""
+        :class:`NotALedgerError` and is left untouched. ``read_only`` opens it
+        for reading only (every write raises :class:`StoreError`), which also
+        reads a ledger in a read-only folder or another user's."""
         check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
-        return cls(SqliteEventStore(path, create=create, timeout=timeout), policy=policy,
-                   clock=clock)  # fmt: skip
+        backend = SqliteEventStore(path, create=create, read_only=read_only, timeout=timeout)
+        return cls(backend, policy=policy, clock=clock)
 
     @property
     def store(self) -> EventStore:

@@ -42,7 +42,10 @@ from ._sqlite_file import (
     PLEDGE_COLUMNS,
     SELECT_EVENTS,
     check_file,
+    check_meta,
+    connect_read_only,
     create_ledger,
+    failure,
     refuse,
 )
 from ._sqlite_rows import (
@@ -73,19 +76,30 @@ class SqliteEventStore:
 
     ``create=True`` makes a new ledger where no file exists; an existing file is
     opened only if it is a banshishi ledger, and never changed otherwise.
+    ``read_only=True`` opens it for reading only: nothing can be written through
+    it, and a ledger in a read-only folder or another user's can be read.
     ``timeout`` is how long (in seconds) a writer waits for another's lock
     before :class:`StoreBusyError`.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 timeout: float = 30.0) -> None:  # fmt: skip
+                 read_only: bool = False, timeout: float = 30.0) -> None:  # fmt: skip
         if not isinstance(path, str | os.PathLike):
             raise InvalidTypeError(field="path", value=path, problem="must be a file path")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
             raise InvalidTypeError(
                 field="timeout", value=timeout, problem="must be a number of seconds"
             )
+        if not isinstance(read_only, bool):
+            raise InvalidTypeError(
+                field="read_only", value=read_only, problem="must be True or False"
+            )
+        if read_only and create:
+            raise InvalidValueError(
+                field="create", value=create, problem="cannot be True with read_only=True"
+            )
         self.path = Path(path)
+        self.read_only = read_only
         if not self.path.exists():
             if not create:
                 raise refuse(self.path, "does not exist", "Create one with create=True.")
@@ -93,17 +107,39 @@ class SqliteEventStore:
                 raise refuse(self.path, "is in a folder that does not exist")
             create_ledger(self.path)
         check_file(self.path)
+        self._db = self._connect(timeout)
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if self.read_only:
+            db = connect_read_only(self.path, timeout=timeout)
+            try:
+                check_meta(self.path, db)  # the file checked may have been replaced since
+                db.execute("PRAGMA cache_size=-65536")
+            except BaseException:
+                db.close()
+                raise
+            return db
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
         except sqlite3.Error as error:
-            raise refuse(self.path, f"cannot be opened ({error})") from None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
+            raise failure(self.path, error, "cannot be opened") from None
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
+        except sqlite3.Error as error:
+            db.close()
+            raise failure(self.path, error, "cannot be opened for writing") from None
+        return db
 
     # -- writing --------------------------------------------------------------------------
 
     def _writing(self) -> "_Transaction":
+        if self.read_only:
+            raise StoreError(
+                field="path", value=str(self.path), problem="is open for reading only",
+                hint="Open it without read_only=True to write.",
+            )  # fmt: skip
         return _Transaction(self._db, self.path)
 
     def version(self, subject: Subject, record_id: str) -> int:
@@ -377,12 +413,10 @@ class _Transaction:
         if kind is None:
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error as failure:
+            except sqlite3.Error as refused:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
-                raise StoreError(
-                    field="path", value=str(self._path), problem=f"could not commit ({failure})"
-                ) from failure
+                raise failure(self._path, refused, "could not commit", opening=False) from refused
             return
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
@@ -392,9 +426,7 @@ class _Transaction:
                 hint="Try again, or give a longer timeout.",
             ) from error  # fmt: skip
         if isinstance(error, sqlite3.Error):
-            raise StoreError(
-                field="path", value=str(self._path), problem=f"could not be written ({error})"
-            ) from error
+            raise failure(self._path, error, "could not be written", opening=False) from error
 
 
 def _summary_problem(
