@@ -260,19 +260,28 @@ def test_only_the_leftovers_of_processes_gone_are_cleared(folder: Path) -> None:
     from banshishi._staging import clean_stale, private_name
 
     db = folder / "ledger.db"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = int(gone.stdout)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
         mine = private_name(db, "demo")
         alive = Path(str(mine).replace(f"-{os.getpid()}.", f"-{sleeper.pid}."))
-        other_host = folder / f".ledger.db.00000000-{sleeper.pid}.abcdef.demo"
-        for path in (mine, alive, other_host):
+        other_host = folder / f".ledger.db.00000000-{dead}.abcdef.demo"
+        unrelated = folder / f".other.db.{dead}.demo"
+        # What builds before this one named theirs, with a log beside one.
+        legacy = [folder / f".ledger.db.{dead}.demo", folder / f".ledger.db.{dead}.demo-wal",
+                  folder / f".ledger.db.{dead}.{'ab' * 16}.new"]  # fmt: skip
+        for path in (mine, alive, other_host, unrelated, *legacy):
             path.write_bytes(b"")
-        assert clean_stale(db) == []
+        assert clean_stale(db) == sorted(legacy)
     finally:
         sleeper.kill()
         sleeper.wait()
     assert clean_stale(db) == [alive]
-    assert sorted(p.name for p in folder.iterdir()) == sorted([mine.name, other_host.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [mine.name, other_host.name, unrelated.name]
+    )
 
 
 # -- 15. read-only ledgers, FIFOs, a full disk -------------------------------------------------
@@ -435,3 +444,43 @@ def test_a_ledger_that_cannot_be_opened_is_not_called_not_a_ledger(
     else:
         assert "cannot be read (disk I/O error)" in message
     assert events(db) > 0
+
+
+_FULL_ON_WRITE = """
+import os, resource, signal, sys
+from banshishi import LedgerStore, StoreError
+from banshishi._event_csv import read_events
+db, exported = sys.argv[1], sys.argv[2]
+with open(exported, encoding="utf-8", newline="") as file:
+    histories = read_events(file)
+real = os.statvfs
+class Full:
+    def __init__(self, path):
+        self.f_frsize = real(path).f_frsize
+        self.f_bfree = self.f_bavail = 0
+with LedgerStore.open(db, create=True) as store:
+    # The ledger is open (its -shm made); now its log cannot grow past 16 KiB,
+    # and os.statvfs reports the disk full.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, resource.RLIM_INFINITY))
+    os.statvfs = Full
+    try:
+        store.write_histories(histories)
+        print("written")
+    except StoreError as error:
+        print(type(error).__name__, " ".join(str(error).split()))
+"""
+
+
+def test_a_write_on_a_full_disk_says_so_and_leaves_the_ledger_as_it_was(
+    folder: Path, exported: Path
+) -> None:
+    db = folder / "ledger.db"
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_ON_WRITE, str(db), str(exported)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("StoreError ")
+    assert "the disk is full" in done.stdout
+    assert events(db) == 0

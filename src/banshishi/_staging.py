@@ -58,10 +58,11 @@ def clean_stale(path: Path) -> list[Path]:
     """Remove what builders of ``path`` left beside it when they died; returns the
     files removed. A file whose maker still runs, or ran on another machine,
     stays."""
-    purposes = "|".join(PURPOSES)
-    suffixes = "|".join(SIDE_SUFFIXES)
+    name, purposes, suffixes = re.escape(path.name), "|".join(PURPOSES), "|".join(SIDE_SUFFIXES)
     pattern = re.compile(
-        rf"\.{re.escape(path.name)}\.{_host()}-([0-9]+)\.[0-9a-f]+\.(?:{purposes})(?:{suffixes})?"
+        rf"\.{name}\.(?:{_host()}-([0-9]+)\.[0-9a-f]+\.(?:{purposes})"
+        # the names earlier builds used: .NAME.PID.demo and .NAME.PID.UUID.new
+        rf"|([0-9]+)\.demo|([0-9]+)\.[0-9a-f]{{32}}\.new)(?:{suffixes})?"
     )
     folder = path.parent
     try:
@@ -69,11 +70,11 @@ def clean_stale(path: Path) -> list[Path]:
     except OSError:
         return []
     removed = []
-    for name in sorted(names):
-        found = pattern.fullmatch(name)
-        if found is None or _running(int(found[1])):
+    for entry in sorted(names):
+        found = pattern.fullmatch(entry)
+        if found is None or _running(int(next(pid for pid in found.groups() if pid))):
             continue
-        leftover = folder / name
+        leftover = folder / entry
         try:
             leftover.unlink()
         except FileNotFoundError:
