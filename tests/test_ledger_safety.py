@@ -404,9 +404,9 @@ def test_db_on_a_fifo_is_refused_at_once(folder: Path, exported: Path) -> None:
 
 
 _FULL_DISK = """
-import contextlib, io, os, resource, signal, sys
+import contextlib, io, json, os, resource, signal, sys
 from banshishi._cli import main
-db, full = sys.argv[1], sys.argv[2] == "full"
+full, argv = sys.argv[1] == "full", json.loads(sys.argv[2])
 # SQLite needs 32 KiB for the ledger's -shm file: a file size limit below that
 # makes its write fail as on a full disk, and os.statvfs reports the disk full.
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -420,7 +420,7 @@ if full:
     os.statvfs = Full
 err = io.StringIO()
 with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-    code = main(["verify", "--db", db])
+    code = main(argv)
 print(code, " ".join(err.getvalue().split()))
 """
 
@@ -431,12 +431,7 @@ def test_a_ledger_that_cannot_be_opened_is_not_called_not_a_ledger(
 ) -> None:
     db = folder / "ledger.db"
     db.write_bytes(built.read_bytes())
-    done = subprocess.run(
-        [sys.executable, "-c", _FULL_DISK, str(db), disk],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    code, message = done.stdout.strip().split(" ", 1)
+    code, message = _on_a_full_disk(["verify", "--db", str(db)], full=disk == "full")
     assert code == "2"
     assert "not a banshishi ledger" not in message
     if disk == "full":
@@ -444,6 +439,31 @@ def test_a_ledger_that_cannot_be_opened_is_not_called_not_a_ledger(
     else:
         assert "cannot be read (disk I/O error)" in message
     assert events(db) > 0
+
+
+def _on_a_full_disk(argv: list[str], *, full: bool) -> tuple[str, str]:
+    """The exit code and the message of the command line run on a full disk (or
+    one where files cannot grow past 16 KiB, if not ``full``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "full" if full else "", json.dumps(argv)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    code, message = done.stdout.strip().split(" ", 1)
+    return code, message
+
+
+def test_an_import_into_a_new_ledger_on_a_full_disk_leaves_nothing(
+    folder: Path, exported: Path
+) -> None:
+    db = folder / "new.db"
+    code, message = _on_a_full_disk(["import", str(exported), "--db", str(db)], full=True)
+    assert code == "2"
+    assert "the disk is full" in message
+    assert message.startswith("error: --db ")
+    assert f"got '{db}'" in message
+    assert ".import" not in message  # said of --db, not of the private file
+    assert list(folder.iterdir()) == []
 
 
 _FULL_ON_WRITE = """

@@ -49,6 +49,7 @@ from ._staging import (
     private_name,
     remove_with_side_files,
     replace_with,
+    said_of,
 )
 from ._terminal import (
     overview_table,
@@ -189,11 +190,14 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     clean_stale(place)
     building = private_name(place, "demo")
     try:
-        build_ledger(building)
-        with LedgerStore.open(building, policy=campaign.policy) as store:
-            store.save_units(campaign.units)
-            with progress_bar(err, f"writing {path}", total) as update:
-                written = store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+        with said_of(path, building, field="--db"):
+            build_ledger(building)
+            with LedgerStore.open(building, policy=campaign.policy) as store:
+                store.save_units(campaign.units)
+                with progress_bar(err, f"writing {path}", total) as update:
+                    written = store.write_ledgers(
+                        campaign.ledger, campaign.pledges, progress=update
+                    )
         if not replacing:
             if not link_into_place(building, place):
                 raise InvalidValueError(
@@ -365,9 +369,10 @@ def _import_new(path: Path, histories: list[tuple[str, list[Event]]]) -> int:
     clean_stale(path)
     staged = private_name(path, "import")
     try:
-        build_ledger(staged)
-        with LedgerStore.open(staged) as store:
-            count = store.write_histories(histories)
+        with said_of(path, staged, field="--db"):
+            build_ledger(staged)
+            with LedgerStore.open(staged) as store:
+                count = store.write_histories(histories)
         if link_into_place(staged, path):
             return count
     finally:

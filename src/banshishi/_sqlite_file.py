@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ._errors import NotALedgerError, StoreBusyError, StoreError
 from ._event_store import GENESIS
-from ._staging import clean_stale, private_name, remove_with_side_files
+from ._staging import clean_stale, private_name, remove_with_side_files, said_of
 
 FORMAT = "banshishi-ledger"
 SCHEMA = 1
@@ -216,14 +216,11 @@ def create_ledger(path: Path) -> None:
     clean_stale(path)
     temporary = private_name(path, "new")
     try:
-        build_ledger(temporary)
+        with said_of(path, temporary):
+            build_ledger(temporary)
         os.link(temporary, path)
     except FileExistsError:
         pass  # someone else made it first: open theirs
-    except StoreError as error:  # said of the private name: say it of the ledger's
-        raise type(error)(
-            field="path", value=str(path), problem=error.problem, hint=error.hint
-        ) from None
     except OSError as error:
         raise refuse(path, f"cannot be created ({error.strerror or error})") from None
     finally:

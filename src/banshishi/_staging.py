@@ -19,8 +19,12 @@ import re
 import secrets
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+
+from ._errors import StoreError
 
 PURPOSES = ("new", "demo", "import")
 """What a private name is for: a new empty ledger, a demo, an import."""
@@ -41,6 +45,19 @@ def private_name(path: Path, purpose: str) -> Path:
         raise ValueError(f"unknown purpose {purpose!r}")  # a programming error, not input
     token = secrets.token_hex(6)
     return path.with_name(f".{path.name}.{_host()}-{os.getpid()}.{token}.{purpose}")
+
+
+@contextmanager
+def said_of(path: Path, private: Path, *, field: str = "path") -> Iterator[None]:
+    """A store error about the private file ``private`` is said of ``path``, the
+    name its reader knows, as ``field``."""
+    try:
+        yield
+    except StoreError as error:
+        if error.value != str(private):
+            raise
+        raise type(error)(field=field, value=str(path), problem=error.problem,
+                          hint=error.hint) from None  # fmt: skip
 
 
 def with_side_files(path: Path) -> list[Path]:
