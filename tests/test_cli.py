@@ -601,7 +601,7 @@ def test_export_to_a_file_and_to_stdout(
     assert out == ""
     count = event_count(demo.path)
     assert f"{count:,} events exported." in err
-    written = target.read_text(encoding="utf-8")
+    written = target.read_bytes().decode("utf-8")
     assert written == export_text(capsys, demo.path) == demo.export
     rows = list(csv.reader(io.StringIO(written)))
     assert tuple(rows[0]) == COLUMNS

@@ -30,12 +30,12 @@ from ._cli_common import (
     moment,
     now_or,
     output,
-    remove,
+    refuse_ledger_output,
 )
 from ._cli_files import add_file_commands
 from ._cli_key import chain_key_from_environment
 from ._errors import BanshishiError, InvalidValueError
-from ._event_csv import export_events, read_export
+from ._event_csv import Histories, export_events, read_export
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
 from ._periodic_output import printed_title, write_periodic_csv, write_periodic_json
@@ -43,7 +43,16 @@ from ._periodic_report import RATE_NAMES
 from ._ranking import DEFAULT_MIN_SAMPLE
 from ._report import GROUPINGS, report_rows, write_csv, write_json
 from ._report_html import write_periodic_html
+from ._sqlite_file import build_ledger
 from ._sqlite_store import SqliteEventStore
+from ._staging import (
+    clean_stale,
+    link_into_place,
+    private_name,
+    remove_with_side_files,
+    replace_with,
+    said_of,
+)
 from ._terminal import (
     overview_table,
     periodic_tables,
@@ -55,6 +64,7 @@ from ._terminal import (
 )
 from ._terminal_text import error_line, plain
 from ._time import DEFAULT_TIMEZONE
+from ._unit_history import UnitTreeChange
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
 
@@ -180,33 +190,38 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
 
     path = Path(options.db)
     key = chain_key_from_environment()
-    if path.exists():
-        SqliteEventStore(path).close()  # refuses, untouched, anything that is not a ledger
-        if not options.replace:
-            raise InvalidValueError(
-                field="--db", value=str(path), problem="already holds a ledger",
-                hint="Pass --replace to replace it, or choose another --db.",
-            )  # fmt: skip
+    place = Path(os.path.realpath(path))  # a link to a ledger: the ledger is replaced
+    replacing = os.path.lexists(path)
+    if replacing:
+        _refuse_all_but_a_ledger(path, replace=options.replace, key=key)
     with progress_bar(err, "simulating the quarter", 1) as update:
         campaign = simulate_campaign(issues=options.issues, seed=options.seed, progress=update,
                                      start=_start_day(options.start))  # fmt: skip
     total = len(campaign.ledger) + len(campaign.pledges)
-    # Written under a temporary name and moved into place only when complete, so a
+    # Built under a private name and moved into place only when complete, so a
     # failure leaves the old ledger (or nothing) where --db points.
-    building = path.with_name(f".{path.name}.{os.getpid()}.demo")
-    remove(building)
+    clean_stale(place)
+    building = private_name(place, "demo")
     try:
-        with LedgerStore.open(building, create=True, policy=campaign.policy,
-                              chain_key=key) as store:  # fmt: skip
-            store.save_units(campaign.units, at=campaign.start)
-            with progress_bar(err, f"writing {path}", total) as update:
-                store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
-            written = store.head().events  # the tree's version and every record's events
-        remove(path)
-        os.replace(building, path)
+        with said_of(path, building, field="--db"):
+            build_ledger(building, key)
+            with LedgerStore.open(building, policy=campaign.policy, chain_key=key) as store:
+                store.save_units(campaign.units, at=campaign.start)
+                with progress_bar(err, f"writing {path}", total) as update:
+                    store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+                written = store.head().events  # the tree's version and every record's events
+        if not replacing:
+            if not link_into_place(building, place):
+                raise InvalidValueError(
+                    field="--db", value=str(path), problem="was made by someone else meanwhile",
+                    hint="Pass --replace to replace it, or choose another --db.",
+                )  # fmt: skip
+        else:
+            _refuse_all_but_a_ledger(path, replace=True, key=key)  # still a ledger, or gone
+            replace_with(building, place)
     finally:
-        remove(building)
-    with LedgerStore.open(path, policy=campaign.policy, chain_key=key) as store:
+        remove_with_side_files(building)
+    with LedgerStore.open(path, policy=campaign.policy, read_only=True, chain_key=key) as store:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
     state = "intact" if report else f"BROKEN: {report.problem}"
@@ -226,6 +241,20 @@ def _start_day(text: str | None) -> dt.date | None:
         raise InvalidValueError(
             field="--start", value=text, problem="is not a date (YYYY-MM-DD)"
         ) from None
+
+
+def _refuse_all_but_a_ledger(path: Path, *, replace: bool, key: bytes | None) -> None:
+    """Refuse, untouched, a --db that holds anything but a ledger, and a ledger
+    unless ``replace``."""
+    if not os.path.lexists(path):
+        return
+    # Refuses anything that is not a ledger (and a keyed one opened with another key).
+    SqliteEventStore(path, read_only=True, chain_key=key).close()
+    if not replace:
+        raise InvalidValueError(
+            field="--db", value=str(path), problem="already holds a ledger",
+            hint="Pass --replace to replace it, or choose another --db.",
+        )  # fmt: skip
 
 
 def _campaign_title(campaign: Any) -> str:
@@ -275,7 +304,7 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
         grouping = f" by {options.by}" if options.by else ""
         out.print(rates_table(rows, title=f"Rates{grouping} as of {at.format('YYYY-MM-DD HH:mm')}"))
         return OK
-    with output(options.output) as file:
+    with output(options.output, ledger=options.db) as file:
         if options.format == "json":
             write_json(rows, file, at=at, by=options.by)
         else:
@@ -284,6 +313,7 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _check_report_options(options: argparse.Namespace) -> None:
+    refuse_ledger_output(options.output, options.db)
     if options.period is None:
         for option, given in (("--unit", options.unit), ("--format", options.format)):
             if given is not None and (option == "--unit" or given == "html"):
@@ -314,7 +344,7 @@ def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
         out.print(plain(trend_line(report)))
         return OK
     writers = {"json": write_periodic_json, "csv": write_periodic_csv, "html": write_periodic_html}
-    with output(options.output) as file:
+    with output(options.output, ledger=options.db) as file:
         writers[options.format](report, file)
     return OK
 
@@ -339,7 +369,11 @@ def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
-    with existing(options.db) as store, output(options.output) as file:
+    refuse_ledger_output(options.output, options.db)
+    with (
+        existing(options.db) as store,
+        output(options.output, ledger=options.db, private=True) as file,  # notes unmasked
+    ):
         count = export_events(store, file)  # a file is written whole, or not at all
     err.print(f"{count:,} events exported.")
     return OK
@@ -347,21 +381,43 @@ def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     path = Path(options.db)
-    created = not path.exists()
     key = chain_key_from_environment()
     with Path(options.file).open(encoding="utf-8", newline="") as file:
         # Every row checked before the ledger is touched.
         histories, units = read_export(file, chain_key=key)
-    store = LedgerStore.open(path, create=True, chain_key=key)
-    try:
-        count = store.write_histories(histories, units=units)
-        head = store.head()
-    except BaseException:
-        store.close()
-        if created:
-            remove(path)
-        raise
-    store.close()
+    write = _import_into if os.path.lexists(path) else _import_new
+    count, head = write(path, histories, units, key)
     out.print(plain(f"{count:,} events imported into {path}."))
     out.print(f"head receipt: {head}", markup=False)
     return OK
+
+
+def _import_into(
+    path: Path, histories: Histories, units: list[UnitTreeChange], key: bytes | None
+) -> tuple[int, HeadReceipt]:
+    """Add to the ledger at ``path`` (all or nothing)."""
+    with LedgerStore.open(path, chain_key=key) as store:
+        return store.write_histories(histories, units=units), store.head()
+
+
+def _import_new(
+    path: Path, histories: Histories, units: list[UnitTreeChange], key: bytes | None
+) -> tuple[int, HeadReceipt]:
+    """Build a new ledger under a private name and link it into place whole; if
+    another process made a ledger at ``path`` meanwhile, add to that one as to
+    any existing ledger. Only the private file is ever removed."""
+    if not path.parent.is_dir():
+        raise InvalidValueError(field="--db", value=str(path), problem="is in a folder that "
+                                "does not exist")  # fmt: skip
+    clean_stale(path)
+    staged = private_name(path, "import")
+    try:
+        with said_of(path, staged, field="--db"):
+            build_ledger(staged, key)
+            with LedgerStore.open(staged, chain_key=key) as store:
+                count = store.write_histories(histories, units=units), store.head()
+        if link_into_place(staged, path):
+            return count
+    finally:
+        remove_with_side_files(staged)
+    return _import_into(path, histories, units, key)

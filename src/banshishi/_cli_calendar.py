@@ -75,7 +75,8 @@ def _show(options: argparse.Namespace, out: Console, err: Console) -> int:
 def _load(options: argparse.Namespace, out: Console, err: Console) -> int:
     at = now_or(options.as_of)
     hours = WorkingHours(calendar=calendar_with(options.file))
-    with existing(options.db, WorkflowPolicy(working_hours=hours)) as store:
+    policy = WorkflowPolicy(working_hours=hours)
+    with existing(options.db, policy, read_only=options.dry_run) as store:
         found = store.restate_deadlines(at=at, dry_run=options.dry_run)
     if options.format == "json":
         out.print(json.dumps([_record(r) for r in found], ensure_ascii=False, indent=2),

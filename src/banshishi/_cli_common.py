@@ -1,7 +1,9 @@
 """What the ``banshishi`` subcommands share: exit codes, the ``--db`` option,
-opening an existing ledger, reading ``--as-of``, and writing output whole."""
+opening an existing ledger for reading, reading ``--as-of``, and writing
+output whole, never onto the ledger."""
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from ._cli_key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environmen
 from ._errors import InvalidValueError
 from ._ledger_store import LedgerStore
 from ._policy import DEFAULT_POLICY, WorkflowPolicy
-from ._sqlite_file import side_files
+from ._staging import with_side_files
 from ._time import DEFAULT_TIMEZONE, parse_instant
 from ._whole_file import text_written_whole
 
@@ -33,30 +35,62 @@ def db_option(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def output(name: str) -> Iterator[IO[str]]:
-    """Standard output for ``-``; else a file written whole or not at all."""
+def output(name: str, *, ledger: str | None = None, private: bool = False) -> Iterator[IO[str]]:
+    """Standard output for ``-``; else a file written whole or not at all (see
+    ``_whole_file``), which must not be ``ledger`` or one of its files.
+    ``private``: a new file is made readable by its owner only."""
     if name == "-":
         yield sys.stdout
         return
-    with text_written_whole(name, field="--output") as file:
+    if ledger is not None:
+        refuse_ledger_output(name, ledger)
+    with text_written_whole(name, field="--output", private=private) as file:
         yield file
 
 
-def existing(path: str, policy: WorkflowPolicy = DEFAULT_POLICY) -> LedgerStore:
-    """The ledger at ``path``, which must exist (commands that read never create one),
-    opened under ``policy``."""
+def refuse_ledger_output(name: str, ledger: str) -> None:
+    """Refuse an output path that is the ledger ``ledger`` or one of its SQLite
+    side files: by name, through symbolic links, or as the same file under
+    another name (a hard link)."""
+    if name == "-":
+        return
+    ledger_files = [
+        *with_side_files(Path(ledger).absolute()),
+        *with_side_files(Path(os.path.realpath(ledger))),
+    ]
+    target = Path(os.path.realpath(name))
+    same = target in ledger_files or Path(name).absolute() in ledger_files
+    try:
+        found = os.stat(name)
+    except OSError:
+        found = None
+    for path in ledger_files:
+        if same or found is None:
+            break
+        try:
+            same = os.path.samestat(found, os.stat(path))
+        except OSError:
+            continue
+    if same:
+        raise InvalidValueError(
+            field="--output", value=name, problem=f"is the ledger {ledger} or one of its files",
+            hint="Write to another file: the ledger is never overwritten.",
+        )  # fmt: skip
+
+
+def existing(
+    path: str, policy: WorkflowPolicy = DEFAULT_POLICY, *, read_only: bool = True
+) -> LedgerStore:
+    """The ledger at ``path``, which must exist (commands that read never create
+    one), opened under ``policy``, for reading only unless ``read_only=False``."""
     if not Path(path).exists():
         raise InvalidValueError(
             field="--db", value=path, problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
         )  # fmt: skip
-    return LedgerStore.open(path, policy=policy, chain_key=chain_key_from_environment())
-
-
-def remove(path: Path) -> None:
-    """Delete a ledger file and its SQLite side files, if there are any."""
-    for leftover in (path, *side_files(path)):
-        leftover.unlink(missing_ok=True)
+    return LedgerStore.open(
+        path, policy=policy, read_only=read_only, chain_key=chain_key_from_environment()
+    )
 
 
 def moment(text: str | None) -> DateTime | None:

@@ -12,7 +12,16 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.table import Table
 
-from ._cli_common import BAD_INPUT, OK, db_option, existing, moment, now_or, output
+from ._cli_common import (
+    BAD_INPUT,
+    OK,
+    db_option,
+    existing,
+    moment,
+    now_or,
+    output,
+    refuse_ledger_output,
+)
 from ._disclosure import disclose_issues
 from ._disclosure_output import (
     disclosure_csv,
@@ -114,6 +123,7 @@ def add_file_commands(commands: Any) -> None:
 
 
 def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
     with existing(options.db) as store:
         issues = list(store.issues(as_of=moment(options.as_of)))
     language: Literal["zh", "en"] = "en" if options.english else "zh"
@@ -149,6 +159,7 @@ def _ledger_check(options: argparse.Namespace, out: Console, err: Console) -> in
 
 
 def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
     at = now_or(options.as_of)
     with existing(options.db) as store:
         units = store.units
@@ -165,10 +176,12 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
     at = now_or(options.as_of)
     with existing(options.db) as store:
         requests = export_requests(store.issues(as_of=at), at=at, extended=options.extended)
-    with output(options.output) as file:
+    # Not masked: a new file is readable by its owner only.
+    with output(options.output, ledger=options.db, private=True) as file:
         file.write(dump_requests(requests))
         file.write("\n")
     err.print(f"{len(requests):,} service requests written.")

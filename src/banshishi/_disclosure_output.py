@@ -7,7 +7,6 @@ version adds, still cannot carry a mobile or ID number into print. Times are
 shown in the zone of the list's ``at``.
 """
 
-import csv
 import io
 import json
 import os
@@ -19,6 +18,7 @@ from typing import Any
 
 from pendulum import DateTime
 
+from ._csv_text import CsvWriter
 from ._disclosure import (
     DisclosedIssue,
     DisclosedMilestone,
@@ -27,7 +27,6 @@ from ._disclosure import (
     PledgeDisclosure,
 )
 from ._errors import InvalidTypeError, InvalidValueError, UnknownValueError
-from ._ledger_csv import guard
 from ._masking import scrub_text
 from ._time import DEFAULT_TIMEZONE
 from ._whole_file import target_path, write_text_whole
@@ -157,14 +156,15 @@ def disclosure_rows(disclosure: Disclosure) -> list[dict[str, str]]:
 
 def disclosure_csv(disclosure: Disclosure) -> str:
     """The list as CSV text: a header line of Chinese column names, then one line
-    per item. A cell that a spreadsheet would read as a formula (starting with
-    ``=``, ``+``, ``-`` or ``@``) is prefixed with ``'``."""
+    per item, CRLF line ends, a cell with a line break in it quoted. A cell that
+    a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) is prefixed with ``'``."""
     rows = disclosure_rows(disclosure)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_columns(disclosure).values())
+    buffer = io.StringIO(newline="")
+    writer = CsvWriter(buffer)
+    writer.row(_columns(disclosure).values())
     for row in rows:
-        writer.writerow(guard(cell) for cell in row.values())
+        writer.row(row.values())
     return buffer.getvalue()
 
 
@@ -282,7 +282,8 @@ def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, fo
     """Write the list to ``path`` as ``format`` (``csv``, ``json`` or ``html``).
 
     The file is written under a temporary name beside ``path`` and renamed into
-    place, so a reader never sees half a list and a failure leaves no file.
+    place, so a reader never sees half a list and a failure leaves no file. A
+    new file of a list that is not masked is readable by its owner only.
     Returns the path written.
     """
     if not isinstance(format, str) or format not in _WRITERS:
@@ -292,4 +293,6 @@ def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, fo
         )  # fmt: skip
     target = target_path(path, field="path")
     render, encoding = _WRITERS[format]
-    return write_text_whole(target, render(_checked(disclosure)), encoding=encoding)
+    checked = _checked(disclosure)
+    # An internal copy, not masked, is made readable by its owner only.
+    return write_text_whole(target, render(checked), encoding=encoding, private=not checked.masked)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ._chain_key import chain_key_given
+from ._csv_text import CsvWriter, unguard
 from ._errors import BanshishiError, InvalidValueError
 from ._event import Event
 from ._event_store import GENESIS, EventStore, decode, encode, link
@@ -33,12 +34,14 @@ COLUMNS = (
 
 def export_events(store: LedgerStore, file: IO[str]) -> int:
     """Write every event of ``store``, and every version of its unit tree, to
-    ``file`` as CSV, in chain order; returns the rows written."""
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    ``file`` as CSV, in chain order (see ``_csv_text``: a cell a spreadsheet
+    would run is guarded, and :func:`read_events` unguards it before checking
+    the hash); returns the rows written."""
+    writer = CsvWriter(file)
+    writer.row(COLUMNS)
     count = 0
     for row in heapq.merge(_event_rows(store.store), _tree_rows(store.store)):
-        writer.writerow(row)
+        writer.row(row)
         count += 1
     return count
 
@@ -84,14 +87,14 @@ def read_export(
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # notes and data can be long
     reader = csv.reader(file)
     try:
-        return _read(reader, key)
+        return _read(([unguard(cell) for cell in row] for row in reader), key)
     except csv.Error as error:
         raise InvalidValueError(
             field=f"line {reader.line_num}", value=str(error), problem="is not valid CSV"
         ) from None
 
 
-def _read(reader: Any, key: bytes | None) -> tuple[Histories, list[UnitTreeChange]]:
+def _read(reader: Iterator[list[str]], key: bytes | None) -> tuple[Histories, list[UnitTreeChange]]:
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
         raise InvalidValueError(

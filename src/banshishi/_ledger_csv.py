@@ -3,45 +3,27 @@ tricked into running.
 
 Excel takes a CSV file without a byte-order mark for the local code page, so a
 ledger is written with one; a file Excel saved in a Chinese locale (GB18030) is
-read too. A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab or a
-carriage return) would be run as a formula when the file is opened (CSV
-injection), so such text is written behind an apostrophe, and read back
-without it.
+read too. Cells are written by the one CSV writer (``_csv_text``): text a
+spreadsheet would run as a formula is written behind an apostrophe, and read
+back without it.
 """
 
 import csv
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ._csv_text import CsvWriter, unguard
 from ._errors import LedgerFileError
 from ._ledger_cells import Cell
-
-_TRIGGERS = "=+-@\t\r"
-_GUARDED = re.compile(f"'*[{re.escape(_TRIGGERS)}]")
-_UNGUARD = re.compile(f"'+[{re.escape(_TRIGGERS)}]")
-
-
-def guard(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; so does
-    text already looking guarded, so that reading back undoes exactly one."""
-    return f"'{text}" if _GUARDED.match(text) else text
-
-
-def unguard(text: str) -> str:
-    """Undo :func:`guard`: one leading apostrophe before a formula character goes."""
-    return text[1:] if _UNGUARD.match(text) else text
 
 
 def write_csv(file: IO[str], header: list[str], rows: list[list[Cell]]) -> None:
     """Write the header and the rows, text guarded, with Excel's CRLF line ends."""
-    writer = csv.writer(file, lineterminator="\r\n")
-    writer.writerow(header)
+    writer = CsvWriter(file)
+    writer.row(header)
     for row in rows:
-        writer.writerow(
-            [guard(cell) if isinstance(cell, str) else "" if cell is None else cell for cell in row]
-        )
+        writer.row(row)
 
 
 def csv_rows(file: IO[str], source: str) -> Iterator[tuple[int, list[object]]]:

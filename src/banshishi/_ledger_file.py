@@ -211,8 +211,11 @@ def _latest(issue: Issue) -> DateTime:
 
 def _replace(target: Path, write: Callable[[Path], None]) -> None:
     """Write through ``write`` to a temporary file beside ``target``, then rename it
-    over ``target``; on any failure, leave ``target`` as it was."""
-    with written_whole(target, field="ledger file", error=LedgerFileError) as temporary:
+    over ``target``; on any failure, leave ``target`` as it was. A ledger file
+    holds personal data unmasked: a new one is readable by its owner only."""
+    with written_whole(
+        target, field="ledger file", error=LedgerFileError, private=True
+    ) as temporary:
         write(temporary)
 
 

@@ -85,6 +85,7 @@ class LedgerStore:
         path: str | os.PathLike[str],
         *,
         create: bool = False,
+        read_only: bool = False,
         policy: WorkflowPolicy = DEFAULT_POLICY,
         clock: Clock | None = None,
         timeout: float = 30.0,
@@ -92,12 +93,15 @@ class LedgerStore:
     ) -> "LedgerStore":
         """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
         there is no file). A file that is not a banshishi ledger raises
-        :class:`NotALedgerError` and is left untouched. ``chain_key`` keys the
-        hash chain (see :class:`SqliteEventStore`); it is never written to the file."""
+        :class:`NotALedgerError` and is left untouched. ``read_only`` opens it
+        for reading only (every write raises :class:`StoreError`), which also
+        reads a ledger in a read-only folder or another user's. ``chain_key``
+        keys the hash chain (see :class:`SqliteEventStore`); it is never written
+        to the file."""
         check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
-        store = SqliteEventStore(path, create=create, timeout=timeout, chain_key=chain_key,
-                                 clock=clock)  # fmt: skip
+        store = SqliteEventStore(path, create=create, read_only=read_only, timeout=timeout,
+                                 chain_key=chain_key, clock=clock)  # fmt: skip
         return cls(store, policy=policy, clock=clock)
 
     @property

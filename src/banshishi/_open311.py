@@ -265,9 +265,10 @@ def write_requests(path: str | os.PathLike[str], requests: Sequence[Mapping[str,
     """Write ``requests`` to the file ``path`` as JSON (UTF-8).
 
     The text is written under a temporary name beside ``path`` and moved into
-    place only when complete, so a failure leaves the old file, or none.
+    place only when complete, so a failure leaves the old file, or none. The
+    requests are not masked: a new file is readable by its owner only.
     """
-    write_text_whole(path, dump_requests(requests))
+    write_text_whole(path, dump_requests(requests), private=True)
 
 
 def read_requests(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

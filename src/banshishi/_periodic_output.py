@@ -10,15 +10,14 @@ heading, the overdue items' titles) goes through :func:`printed_title` on the
 way out, whatever the report holds.
 """
 
-import csv
 import json
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import IO, Any
 
+from ._csv_text import CsvWriter, Figure
 from ._errors import InvalidTypeError
 from ._figures import ISSUE_RATES, IssueFigures
-from ._ledger_csv import guard
 from ._masking import scrub_text
 from ._period import ReportingPeriod
 from ._periodic_report import PeriodFlow, PeriodicReport
@@ -216,14 +215,18 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
                rate.denominator, rate.format(), "", "", "")  # fmt: skip
 
 
+_FIGURE_COLUMNS = ("numerator", "denominator", "value", "previous", "change")
+
+
 def write_periodic_csv(report: PeriodicReport, file: IO[str]) -> None:
-    """The report as CSV, one line per figure (see :func:`periodic_csv_rows`);
-    a key, label or detail a spreadsheet would run as a formula gets a leading
-    apostrophe (the signed changes, such as ``+5.2``, are left as they are)."""
-    writer = csv.writer(file, lineterminator="\n")
-    typed = {CSV_HEADER.index(name) for name in ("key", "label", "detail")}
-    for row in periodic_csv_rows(report):  # ids, titles and names are typed by people
-        writer.writerow(
-            guard(cell) if n in typed and isinstance(cell, str) else cell
+    """The report as CSV, one line per figure (see :func:`periodic_csv_rows`),
+    written by the one CSV writer: any cell a spreadsheet would run as a formula
+    gets a leading apostrophe, but for the signed numbers, such as ``+5.2``, of
+    the figure columns."""
+    writer = CsvWriter(file)
+    figures = {CSV_HEADER.index(name) for name in _FIGURE_COLUMNS}
+    for row in periodic_csv_rows(report):
+        writer.row(
+            Figure(cell) if n in figures and isinstance(cell, str) else cell
             for n, cell in enumerate(row)
         )

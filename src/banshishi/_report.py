@@ -2,7 +2,6 @@
 or per unit (rolled up the tree), track, channel, urgency or month, as rows
 ready for a terminal table, CSV or JSON."""
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
@@ -12,6 +11,7 @@ import attrs
 from pendulum import DateTime
 
 from ._channel import Channel
+from ._csv_text import CsvWriter
 from ._errors import InvalidValueError
 from ._event_store import EventStore
 from ._figures import ISSUE_RATES, Facts, IssueFigures, facts_of, figures_of_facts
@@ -214,16 +214,17 @@ def write_json(rows: Sequence[ReportRow], file: IO[str], *, at: DateTime, by: st
 
 
 def write_csv(rows: Sequence[ReportRow], file: IO[str]) -> None:
-    """The report as CSV: one line per group, three columns per rate."""
-    writer = csv.writer(file, lineterminator="\n")
+    """The report as CSV: one line per group, three columns per rate (written by
+    the one CSV writer, so a unit named like a formula is guarded)."""
+    writer = CsvWriter(file)
     header = ["group", "label", "received", "dismissed", "open", "overdue"]
     for name, _ in ISSUE_RATES:
         header += [f"{name}_numerator", f"{name}_denominator", f"{name}_percent"]
-    writer.writerow(header)
+    writer.row(header)
     for row in rows:
         record = row_record(row)
         cells = [record[column] for column in header[:6]]
         for name, _ in ISSUE_RATES:
             rate = record[name]
             cells += [rate["numerator"], rate["denominator"], rate["percent"] or ""]
-        writer.writerow(cells)
+        writer.row(cells)

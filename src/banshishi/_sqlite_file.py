@@ -1,14 +1,17 @@
 """A ledger's SQLite file: its tables, the check that a file is a banshishi
-ledger (reading it only), the making of a new one, and its ``meta`` table."""
+ledger (reading it only), opening one for reading only, what SQLite's errors
+mean for a ledger, the making of a new one, and its ``meta`` table."""
 
 import os
 import sqlite3
-import uuid
+import stat
+import sys
 from pathlib import Path
 
 from ._chain_key import KEYED, UNKEYED, key_check, seal
-from ._errors import NotALedgerError, StoreError
+from ._errors import NotALedgerError, StoreBusyError, StoreError
 from ._event_store import GENESIS
+from ._staging import clean_stale, private_name, remove_with_side_files, said_of
 
 FORMAT = "banshishi-ledger"
 SCHEMA = 2
@@ -64,13 +67,7 @@ def refuse(path: Path, problem: str, hint: str = "") -> NotALedgerError:
 def check_file(path: Path) -> None:
     """Refuse anything that is not an SQLite database holding a banshishi ledger,
     reading it only (the read-only connection cannot change it)."""
-    if path.is_dir():
-        raise refuse(path, "is a directory, not a ledger file")
-    try:
-        with path.open("rb") as file:
-            header = file.read(len(_HEADER))
-    except OSError as error:
-        raise refuse(path, f"cannot be read ({error.strerror})") from None
+    header = _header(path)
     if header != _HEADER:
         problem = "is empty" if not header else "is not an SQLite database"
         raise refuse(path, f"{problem}, so not a banshishi ledger")
@@ -78,26 +75,89 @@ def check_file(path: Path) -> None:
     # remove those this check made if the file is refused.
     made = [side for side in side_files(path) if not side.exists()]
     try:
-        _check_meta(path)
+        probe = connect_read_only(path)
+        try:
+            check_meta(path, probe)
+        finally:
+            probe.close()
     except NotALedgerError:
         for side in made:
             side.unlink(missing_ok=True)
         raise
 
 
+def _header(path: Path) -> bytes:
+    """The first bytes of ``path``, which must be a regular file: opened without
+    blocking and checked before a byte is read, so a FIFO or a device given as
+    a ledger is refused at once instead of waiting for a writer or reading forever."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except IsADirectoryError:
+        raise refuse(path, "is a directory, not a ledger file") from None
+    except OSError as error:
+        raise refuse(path, f"cannot be read ({error.strerror})") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise refuse(path, "is a directory, not a ledger file")
+        if not stat.S_ISREG(mode):
+            raise refuse(path, "is not a regular file (a FIFO or a device?), so not a ledger")
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            return file.read(len(_HEADER))
+    except OSError as error:
+        raise refuse(path, f"cannot be read ({error.strerror})") from None
+    finally:
+        os.close(descriptor)
+
+
 def side_files(path: Path) -> list[Path]:
     return [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
 
 
-def _check_meta(path: Path) -> None:
+def connect_read_only(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that can only read the database at ``path``.
+
+    SQLite reads a WAL-mode database through its -shm file, which it makes if
+    it is missing. Where it cannot (a read-only folder, another user's folder)
+    and there is no log with changes in it, the file is opened as immutable:
+    no -shm is needed, and the file holds everything committed. With a log
+    that cannot be shared, the file is refused rather than read without it.
+    """
+    uri = path.resolve().as_uri()
     try:
-        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            rows = dict(probe.execute("SELECT key, value FROM meta").fetchall())
-        finally:
-            probe.close()
-    except sqlite3.DatabaseError as error:
-        raise refuse(path, f"is an SQLite database but not a banshishi ledger ({error})") from None
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as error:
+        raise failure(path, error) from None
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the -shm
+        return db
+    except sqlite3.Error as error:
+        db.close()
+        code = getattr(error, "sqlite_errorcode", _SQLITE_ERROR) & 0xFF
+        if code not in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+            raise failure(path, error) from None
+        wal = side_files(path)[0]
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                field="path", value=str(path),
+                problem=f"cannot be read: SQLite cannot share its log {wal.name} from here "
+                f"({error})",
+                hint="Read it where you may write, or once its writer has closed it.",
+            ) from None  # fmt: skip
+    try:
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    except sqlite3.Error as error:
+        raise failure(path, error) from None
+
+
+def check_meta(path: Path, db: sqlite3.Connection) -> None:
+    """Refuse the database ``db`` unless its ``meta`` table says it is a banshishi
+    ledger of a schema this version reads."""
+    try:
+        rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error as error:
+        raise failure(path, error) from None
     if rows.get("format") != FORMAT:
         raise refuse(path, "is an SQLite database but not a banshishi ledger")
     schema = rows.get("schema", "")
@@ -109,21 +169,82 @@ def _check_meta(path: Path) -> None:
         )
 
 
+# SQLite's primary result codes (an extended code's low byte).
+_SQLITE_ERROR, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 1, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 11, 13, 14
+_SQLITE_NOTADB = 26
+_NOT_A_LEDGER = (_SQLITE_ERROR, _SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+def failure(
+    path: Path, error: sqlite3.Error, doing: str = "cannot be read", *, opening: bool = True
+) -> StoreError:
+    """What an SQLite error met on ``path`` means: the file is not a ledger (when
+    ``opening``: no ``meta`` table, not a database, damaged); the disk is full;
+    another writer holds the lock; or the file cannot be read or written
+    (permissions, input/output)."""
+    code = getattr(error, "sqlite_errorcode", _SQLITE_ERROR) & 0xFF
+    if opening and code in _NOT_A_LEDGER:
+        return refuse(path, f"is an SQLite database but not a banshishi ledger ({error})")
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and disk_full(path)):
+        return StoreError(
+            field="path", value=str(path), problem=f"{doing}: the disk is full ({error})",
+            hint="Free some space on the disk and try again.",
+        )  # fmt: skip
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreBusyError(
+            field="path", value=str(path), problem="is locked by another writer",
+            hint="Try again, or give a longer timeout.",
+        )  # fmt: skip
+    return StoreError(field="path", value=str(path), problem=f"{doing} ({error})")
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has next to no room left (less
+    than 1 MiB for this user), which is why SQLite's write just failed."""
+    if sys.platform == "win32":
+        return False
+    try:
+        space = os.statvfs(path.parent)
+    except OSError:
+        return False
+    free = space.f_bfree if os.geteuid() == 0 else space.f_bavail
+    return free * space.f_frsize < 1 << 20
+
+
 def create_ledger(path: Path, key: bytes | None = None) -> None:
     """Make a new, empty ledger at ``path`` unless one appears there first; with
     ``key``, its chain is keyed (the key itself is not written).
 
-    The ledger is built under a temporary name beside ``path`` and then linked
+    The ledger is built under a private name beside ``path`` and then linked
     into place, which fails if ``path`` exists: another process creating the
     same ledger at the same moment never sees a half-made file.
     """
+    clean_stale(path)
+    temporary = private_name(path, "new")
+    try:
+        with said_of(path, temporary):
+            build_ledger(temporary, key)
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # someone else made it first: open theirs
+    except OSError as error:
+        raise refuse(path, f"cannot be created ({error.strerror or error})") from None
+    finally:
+        remove_with_side_files(temporary)
+
+
+def build_ledger(path: Path, key: bytes | None = None) -> None:
+    """Make a new, empty ledger at ``path``, a private name nothing else uses
+    (see ``_staging``); refused if a file is there already. With ``key``, its
+    chain is keyed (the key itself is not written)."""
     meta = [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
             ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED)]  # fmt: skip
     if key is not None:
         meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.new")
     try:
-        db = sqlite3.connect(temporary, isolation_level=None)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        db = sqlite3.connect(path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}")
@@ -131,14 +252,10 @@ def create_ledger(path: Path, key: bytes | None = None) -> None:
             db.execute("COMMIT")
         finally:
             db.close()  # the last connection to close folds the WAL into the file
-        os.link(temporary, path)
-    except FileExistsError:
-        pass  # someone else made it first: open theirs
-    except (OSError, sqlite3.Error) as error:
-        raise refuse(path, f"cannot be created ({error})") from None
-    finally:
-        for leftover in (temporary, *side_files(temporary)):
-            leftover.unlink(missing_ok=True)
+    except OSError as error:
+        raise refuse(path, f"cannot be created ({error.strerror or error})") from None
+    except sqlite3.Error as error:
+        raise failure(path, error, "cannot be created", opening=False) from None
 
 
 def read_meta(db: sqlite3.Connection) -> dict[str, str]:

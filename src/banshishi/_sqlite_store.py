@@ -45,7 +45,10 @@ from ._sqlite_file import (
     SELECT_EVENTS,
     chain_kind,
     check_file,
+    check_meta,
+    connect_read_only,
     create_ledger,
+    failure,
     read_head,
     read_meta,
     refuse,
@@ -86,6 +89,8 @@ class SqliteEventStore:
 
     ``create=True`` makes a new ledger where no file exists; an existing file is
     opened only if it is a banshishi ledger, and never changed otherwise.
+    ``read_only=True`` opens it for reading only: nothing can be written through
+    it, and a ledger in a read-only folder or another user's can be read.
     ``timeout`` is how long (in seconds) a writer waits for another's lock
     before :class:`StoreBusyError`.
 
@@ -99,7 +104,8 @@ class SqliteEventStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 timeout: float = 30.0, chain_key: bytes | str | None = None,
+                 read_only: bool = False, timeout: float = 30.0,
+                 chain_key: bytes | str | None = None,
                  clock: Clock | None = None) -> None:  # fmt: skip
         if not isinstance(path, str | os.PathLike):
             raise InvalidTypeError(field="path", value=path, problem="must be a file path")
@@ -109,7 +115,16 @@ class SqliteEventStore:
             )
         check_clock(clock, field="clock")
         key = chain_key_given(chain_key)
+        if not isinstance(read_only, bool):
+            raise InvalidTypeError(
+                field="read_only", value=read_only, problem="must be True or False"
+            )
+        if read_only and create:
+            raise InvalidValueError(
+                field="create", value=create, problem="cannot be True with read_only=True"
+            )
         self.path = Path(path)
+        self.read_only = read_only
         if not self.path.exists():
             if not create:
                 raise refuse(self.path, "does not exist", "Create one with create=True.")
@@ -117,14 +132,8 @@ class SqliteEventStore:
                 raise refuse(self.path, "is in a folder that does not exist")
             create_ledger(self.path, key)
         check_file(self.path)
+        self._db = self._connect(timeout)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
-        except sqlite3.Error as error:
-            raise refuse(self.path, f"cannot be opened ({error})") from None
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
             meta = read_meta(self._db)
             self._keyed = chain_kind(meta, self.path)
             problem = key_problem(self._keyed, key, meta.get("key_check"), str(self.path))
@@ -132,16 +141,56 @@ class SqliteEventStore:
                 raise problem
             self._key = key
             self._tree: tuple[int, str, UnitTree] | None = None
-            with self._writing():
-                provisional_column(self._db)
-                self._old = upgrade(self._db, (clock or SystemClock()).now)
+            self._old = self._bring_up_to_date(clock or SystemClock())
         except BaseException:
             self._db.close()
             raise
 
+    def _bring_up_to_date(self, clock: Clock) -> str:
+        """Upgrade a ledger written by an earlier banshishi (see ``_schema_upgrade``);
+        one opened for reading only is read as it is. Returns why the unit tree is
+        still outside the chain, or ``""``."""
+        if not self.read_only:
+            with self._writing():
+                provisional_column(self._db)
+                return upgrade(self._db, clock.now)
+        try:
+            provisional_column(self._db)  # a view adding the column, when it lacks one
+            return upgrade(self._db, clock.now)
+        except sqlite3.Error as error:
+            raise failure(self.path, error) from None
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if self.read_only:
+            db = connect_read_only(self.path, timeout=timeout)
+            try:
+                check_meta(self.path, db)  # the file checked may have been replaced since
+                db.execute("PRAGMA cache_size=-65536")
+            except BaseException:
+                db.close()
+                raise
+            return db
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+        except sqlite3.Error as error:
+            raise failure(self.path, error, "cannot be opened") from None
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large batch's index pages
+        except sqlite3.Error as error:
+            db.close()
+            raise failure(self.path, error, "cannot be opened for writing") from None
+        return db
+
     # -- writing --------------------------------------------------------------------------
 
     def _writing(self) -> "_Transaction":
+        if self.read_only:
+            raise StoreError(
+                field="path", value=str(self.path), problem="is open for reading only",
+                hint="Open it without read_only=True to write.",
+            )  # fmt: skip
         return _Transaction(self._db, self.path)
 
     def version(self, subject: Subject, record_id: str) -> int:
@@ -457,12 +506,10 @@ class _Transaction:
                 return  # the work committed (or rolled back) itself
             try:
                 self._db.execute("COMMIT")
-            except sqlite3.Error as failure:
+            except sqlite3.Error as refused:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
-                raise StoreError(
-                    field="path", value=str(self._path), problem=f"could not commit ({failure})"
-                ) from failure
+                raise failure(self._path, refused, "could not commit", opening=False) from refused
             return
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
@@ -472,9 +519,7 @@ class _Transaction:
                 hint="Try again, or give a longer timeout.",
             ) from error  # fmt: skip
         if isinstance(error, sqlite3.Error):
-            raise StoreError(
-                field="path", value=str(self._path), problem=f"could not be written ({error})"
-            ) from error
+            raise failure(self._path, error, "could not be written", opening=False) from error
 
 
 def _stale(append: Append, actual: int) -> Exception:
