@@ -9,6 +9,7 @@ a refused import), with the reason on standard error.
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BAD_INPUT
     except (OSError, UnicodeDecodeError) as error:  # a file missing, unreadable, not UTF-8
         err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        return BAD_INPUT
+    except sqlite3.DatabaseError as error:  # a ledger damaged where no check looked
+        err.print(f"[red]error:[/red] the ledger cannot be read ({escape(str(error))})",
+                  soft_wrap=True)  # fmt: skip
         return BAD_INPUT
     return code
 

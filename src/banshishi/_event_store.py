@@ -19,6 +19,7 @@ from pendulum import DateTime
 from ._errors import ConcurrencyError
 from ._event import Event
 from ._figures import Facts
+from ._json_input import read_json
 from ._person import Role
 from ._status import STATUSES, IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
@@ -217,7 +218,7 @@ def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
         from_status=None if source is None else kind(source),
         to_status=kind(target),
         note=note,
-        data=json.loads(data),
+        data=read_json(data, field="event.data"),
         subject=Subject(subject),
     )
 

@@ -101,6 +101,46 @@ def _check_meta(path: Path) -> None:
             f"is a ledger of schema {schema!r}, newer than this banshishi reads ({SCHEMA})",
             "Upgrade banshishi.",
         )
+    _check_tables(path)
+
+
+TABLES = {
+    "meta": "key, value",
+    "events": f"seq, subject, record_id, version, at, {EVENT_COLUMNS}, hash",
+    "issues": ISSUE_COLUMNS,
+    "pledges": PLEDGE_COLUMNS,
+    "units": "body",
+}
+"""Every table a ledger has, with the columns the library reads from it."""
+
+
+def _check_tables(path: Path) -> None:
+    """Refuse a ledger with a table or a column dropped (or renamed) outside
+    banshishi, before any query meets it."""
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            found = {
+                table: {row[1] for row in probe.execute(f"PRAGMA table_info({table})")}
+                for table in TABLES
+            }
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as error:
+        raise refuse(path, f"is a banshishi ledger that cannot be read ({error})") from None
+    for table, columns in TABLES.items():
+        if not found[table]:
+            raise refuse(path, f"is a banshishi ledger without its {table} table", _EDITED)
+        missing = [name for name in columns.split(", ") if name not in found[table]]
+        if missing:
+            raise refuse(
+                path,
+                f"is a banshishi ledger whose {table} table lacks the column {missing[0]}",
+                _EDITED,
+            )
+
+
+_EDITED = "The file was changed outside banshishi; restore it from a copy or an export."
 
 
 def create_ledger(path: Path) -> None:

@@ -8,14 +8,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ._channel import Channel
-from ._errors import BanshishiError, StoreError
+from ._converter import structure
+from ._errors import BanshishiError, InvalidTypeError, StoreError
 from ._event_store import StoredEvent, decode
 from ._figures import Facts
+from ._json_input import read_json
 from ._pledge import PledgeListKind, PledgerKind
 from ._rating import Rating
 from ._status import IssueStatus, PledgeStatus
 from ._summary import OPEN_STATUSES, IssueSummary, PledgeSummary
 from ._track import Track, Urgency
+from ._unit import Unit, UnitTree
 
 T = TypeVar("T")
 
@@ -156,3 +159,20 @@ def _pledge_from(row: Sequence[Any]) -> PledgeSummary:
         public=bool(row[8]),
         fulfilled=bool(row[9]),
     )
+
+
+def unit_tree(body: object) -> UnitTree:
+    """The unit tree kept in the ``units`` table as JSON text; text that is not
+    one (edited by hand, say) is a StoreError, never a bare JSON error."""
+    try:
+        items = read_json(body, field="units") if isinstance(body, str) else body
+        if not isinstance(items, list):
+            raise InvalidTypeError(field="units", value=items, problem="must be a JSON array")
+        return UnitTree(structure(item, Unit) for item in items)
+    except BanshishiError as error:
+        raise StoreError(
+            field="the stored unit tree",
+            value=body,
+            problem=f"cannot be read: {error.field} {error.problem}",
+            hint="The file was changed outside banshishi; save the unit tree again.",
+        ) from None

@@ -17,7 +17,7 @@ from typing import Any, final
 
 from pendulum import DateTime
 
-from ._converter import structure, unstructure
+from ._converter import unstructure
 from ._engine import collector_paused
 from ._errors import (
     DuplicateError,
@@ -57,12 +57,13 @@ from ._sqlite_rows import (
     pledge_line,
     pledge_row,
     stored_event,
+    unit_tree,
 )
 from ._status import IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary, micros
 from ._time import as_datetime
 from ._track import Track
-from ._unit import Unit, UnitTree
+from ._unit import UnitTree
 
 _IDS_PER_QUERY = 500
 
@@ -311,9 +312,15 @@ class SqliteEventStore:
         row = self._db.execute("SELECT body FROM units").fetchone()
         if row is None:
             return None
-        return UnitTree(structure(item, Unit) for item in json.loads(row[0]))
+        return unit_tree(row[0])
 
     def verify(self) -> ChainReport:
+        try:
+            return self._verify()
+        except sqlite3.DatabaseError as error:  # a damaged file: a finding, not a crash
+            return ChainReport(intact=False, events=0, problem=f"the file cannot be read ({error})")
+
+    def _verify(self) -> ChainReport:
         previous, expected = GENESIS, 1
         versions: dict[tuple[str, str], int] = {}
         statuses: dict[tuple[str, str], str] = {}

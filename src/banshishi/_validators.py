@@ -5,6 +5,7 @@ members of the ``BanshishiError`` tree instead, so a caller can catch one root.
 """
 
 import enum
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -21,10 +22,40 @@ def field_name(instance: object, attribute: "attrs.Attribute[Any]") -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text`` (as ``"\\ud800"``), or ``None``.
+
+    A JSON escape such as ``"\\ud800"`` or text decoded with ``surrogateescape``
+    gives Python text holding half of a UTF-16 pair: it is not a character, and
+    no file, database or terminal can encode it.
+    """
+    if text.isascii():
+        return None
+    found = _SURROGATE.search(text)
+    return None if found is None else f"\\u{ord(found.group()):04x}"
+
+
+def encodable(text: str, *, field: str) -> str:
+    """``text`` if it holds no lone surrogate; else an ``InvalidValueError`` naming ``field``."""
+    half = lone_surrogate(text)
+    if half is not None:
+        raise InvalidValueError(
+            field=field,
+            value=text,
+            problem=f"holds a lone surrogate ({half}), which is not a character",
+            hint="Decode the text as UTF-8 (or JSON with the pair complete) first.",
+        )
+    return text
+
+
 def of_type(*types: type, optional: bool = False) -> Validator:
     """Require an instance of one of ``types`` (``None`` too when ``optional``).
 
-    ``bool`` is refused where ``int`` is asked for: ``True`` is not a count.
+    ``bool`` is refused where ``int`` is asked for: ``True`` is not a count. Text
+    must be encodable: a lone surrogate is refused (see :func:`encodable`).
     """
     expected = " or ".join(t.__name__ for t in types) + (" or None" if optional else "")
 
@@ -38,6 +69,8 @@ def of_type(*types: type, optional: bool = False) -> Validator:
                 value=value,
                 problem=f"must be {expected}",
             )
+        if isinstance(value, str):
+            encodable(value, field=field_name(instance, attribute))
 
     return check
 
