@@ -82,7 +82,7 @@ def read_json(text: str, *, field: str) -> Any:
 
 def _check(value: Any, field: str, *, deep: bool) -> None:
     for path, depth, item in _walk(value, field):
-        if deep and depth > MAX_DEPTH:
+        if deep and depth >= MAX_DEPTH and isinstance(item, dict | list):
             _refuse(path, "(nested data)", f"nests deeper than {MAX_DEPTH} levels")
         if isinstance(item, str):
             half = lone_surrogate(item)
@@ -91,17 +91,20 @@ def _check(value: Any, field: str, *, deep: bool) -> None:
 
 
 def _walk(value: Any, field: str) -> Iterator[tuple[str, int, Any]]:
-    """Every value inside ``value`` (keys too), with its path and depth; no recursion."""
+    """Every value inside ``value`` (keys too) in the order of the text, with its
+    path and how many arrays and objects hold it; no recursion."""
     stack: list[tuple[str, int, Any]] = [(field, 0, value)]
     while stack:
         path, depth, item = stack.pop()
         yield path, depth, item
+        inner: list[tuple[str, int, Any]] = []
         if isinstance(item, dict):
-            for key, inner in item.items():
-                yield f"{path} (a key)", depth + 1, key
-                stack.append((f"{path}.{key}", depth + 1, inner))
+            for key, found in item.items():
+                inner.append((f"{path} (a key)", depth + 1, key))
+                inner.append((f"{path}.{key}", depth + 1, found))
         elif isinstance(item, list):
-            stack.extend((f"{path}[{index}]", depth + 1, inner) for index, inner in enumerate(item))
+            inner = [(f"{path}[{index}]", depth + 1, found) for index, found in enumerate(item)]
+        stack.extend(reversed(inner))
 
 
 def _refuse(field: str, value: object, problem: str) -> NoReturn:

@@ -40,7 +40,7 @@ from ._ledger_columns import COLUMNS
 from ._ledger_csv import csv_rows, csv_text, write_csv
 from ._ledger_import import LedgerImport, read_rows
 from ._ledger_row import row_cells
-from ._validators import encodable, items_given
+from ._validators import encodable, id_key, items_given
 from ._whole_file import named_file, written_whole
 from ._xlsx import unwritable, write_xlsx
 from ._xlsx_reader import xlsx_rows
@@ -68,8 +68,8 @@ def write_ledger_file(
     (starting ``=``, ``+``, ``-``, ``@``) gets a leading apostrophe, which
     :func:`read_ledger_file` removes.
     """
-    target = _path(path)
-    kind = _format(target, format)
+    target = file_path(path)
+    kind = file_format(target, format)
     rows = _rows(issues, _language(language), xlsx=kind == "xlsx")
     header = [column.header(language) for column in COLUMNS]
     if kind == "xlsx":
@@ -113,8 +113,8 @@ def read_ledger_file(
     have a byte-order mark or not; one saved by Excel as GB18030 (GBK) is read
     too. See the module notes for ``on_bad_rows``.
     """
-    source = _path(path)
-    kind = _format(source, format)
+    source = file_path(path)
+    kind = file_format(source, format)
     skip = _bad_rows(on_bad_rows)
     if kind == "xlsx":
         with xlsx_rows(source) as rows:
@@ -148,13 +148,13 @@ def _rows(issues: Iterable[Issue], language: Language, *, xlsx: bool) -> _Rows:
     seen: dict[str, int] = {}
     cells = []
     for index, issue in enumerate(given):
-        earlier = seen.setdefault(issue.id, index)
+        earlier = seen.setdefault(id_key(issue.id), index)
         if earlier != index:
             raise DuplicateError(
                 field=f"issues[{index}].id",
                 value=issue.id,
                 problem=f"is the id of issues[{earlier}] too",
-                hint="A ledger holds each issue once.",
+                hint="A ledger holds each issue once (ids differing only in case are one).",
             )
         for position, unit in enumerate(issue.co_units):
             if not joinable(unit):
@@ -215,7 +215,7 @@ def _read_csv(file: IO[str], *, source: str, skip: bool) -> LedgerImport:
 # -- arguments -----------------------------------------------------------------------------
 
 
-def _path(path: object) -> Path:
+def file_path(path: object) -> Path:
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise InvalidTypeError(field="path", value=path, problem="must be a path (str or PathLike)")
     return named_file(path, field="path")
@@ -232,7 +232,7 @@ def _stream(file: object, use: str) -> None:
         )
 
 
-def _format(path: Path, format: object) -> Format:
+def file_format(path: Path, format: object) -> Format:
     if format == "csv" or format == "xlsx":
         return format
     if format is not None:

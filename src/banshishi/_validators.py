@@ -6,6 +6,7 @@ members of the ``BanshishiError`` tree instead, so a caller can catch one root.
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -179,6 +180,44 @@ def text(*, required: bool = True) -> Validator:
 
 
 _required_text = text()
+
+
+def normal_id(text: str) -> str:
+    """The normal form of a record's id: NFKC (full-width letters and digits
+    become the usual ones, ``ＲＸ－１`` → ``RX-1``), without surrounding white
+    space (an ideographic space included)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def id_key(text: str) -> str:
+    """What ids are compared by to find one given twice: the normal form, case
+    folded, so that ``RX-1``, ``rx-1`` and ``ＲＸ－１ `` are one id."""
+    return unicodedata.normalize("NFKC", normal_id(text).casefold())
+
+
+def identifier(*, optional: bool = False) -> Validator:
+    """Require the id of an issue or a pledge: text in normal form (see
+    :func:`normal_id`), or ``None`` when ``optional``.
+
+    An id that is not in normal form is refused, never changed: the library
+    does not rewrite a key someone else may hold, and the error says what to
+    write instead.
+    """
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        if value is None and optional:
+            return
+        _required_text(instance, attribute, value)
+        normal = normal_id(str(value))
+        if normal != value:
+            raise InvalidValueError(
+                field=field_name(instance, attribute),
+                value=value,
+                problem="is not an id in normal form (NFKC, no surrounding spaces)",
+                hint=f"Write it {normal!r}.",
+            )
+
+    return check
 
 
 def optional_text(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
