@@ -430,3 +430,33 @@ def test_real_names_still_name_files(name):
     from banshishi._whole_file import named_file
 
     assert named_file(name, field="x").name == name
+
+
+def test_an_event_export_read_from_text_holding_a_lone_surrogate_is_refused(tmp_path, ledger):
+    import io
+
+    from banshishi import read_events
+
+    exported = tmp_path / "events.csv"
+    assert main(["export", "--db", str(ledger), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8").replace(",transfer,", f",transfer{HALF},", 1)
+    with pytest.raises(InvalidValueError) as refused:
+        read_events(io.StringIO(text, newline=""))
+    assert refused.value.field == "line 4, column name"
+
+
+@pytest.mark.parametrize("column", ["seq", "version"])
+def test_an_event_export_with_a_number_too_long_to_read_is_refused(tmp_path, ledger, column):
+    import io
+
+    from banshishi import read_events
+
+    exported = tmp_path / "events.csv"
+    assert main(["export", "--db", str(ledger), "-o", str(exported)]) == 0
+    lines = exported.read_text(encoding="utf-8").split("\n")
+    cells = lines[1].split(",")
+    cells[0 if column == "seq" else 3] = "9" * 5000
+    lines[1] = ",".join(cells)
+    with pytest.raises(InvalidValueError) as refused:
+        read_events(io.StringIO("\n".join(lines), newline=""))
+    assert refused.value.field == f"line 2, column {column}"

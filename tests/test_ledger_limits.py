@@ -400,3 +400,21 @@ def test_problem_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
     sink = io.StringIO(newline="")
     check_ledger_file(path, problems=sink)
     assert "'@SUM(1)" in sink.getvalue()
+
+
+def test_the_docs_page_states_the_limits_the_readers_keep():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "ledger-files.md").read_text()
+    limits = page.split("## Limits", 1)[1]
+    reader = _xlsx_reader
+    for stated in (
+        f"{MAX_CELL_TEXT:,} characters",
+        f"{len(COLUMNS)} columns",
+        f"{_xlsx_reader.MAX_ENTRIES:,} parts",
+        f"{_xlsx_reader.MAX_SHEET_BYTES >> 20} MiB uncompressed",
+        f"{reader.MAX_STRINGS_BYTES >> 20} MiB and {reader.MAX_SHARED_STRINGS:,} strings",
+        f"{_xlsx_reader.MAX_PART_BYTES >> 20} MiB",
+        f"{_xlsx_reader.MAX_RATIO} times",
+        f"{_xlsx_reader.MAX_ROWS:,} rows",
+        f"about {_ledger_csv.MAX_ROW_TEXT / 1e6:.1f} million characters",
+    ):
+        assert stated in " ".join(limits.split()), stated

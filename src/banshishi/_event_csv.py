@@ -16,6 +16,7 @@ from ._event import Event
 from ._event_store import GENESIS, decode, encode, link
 from ._ledger_store import LedgerStore
 from ._status import Subject
+from ._validators import encodable
 
 COLUMNS = (
     "seq", "subject", "record_id", "version", "at", "name", "actor", "unit", "role",
@@ -76,6 +77,8 @@ def _read(reader: Any) -> list[tuple[str, list[Event]]]:
                 problem=f"has {len(row)} columns, not {len(COLUMNS)}",
             )
         cells = dict(zip(COLUMNS, row, strict=True))
+        for column, text in cells.items():  # text from a stream can hold half a character
+            encodable(text, field=f"line {line}, column {column}")
         seq = _number(cells, "seq", line)
         if seq != line - 1:
             raise InvalidValueError(
@@ -113,7 +116,7 @@ def import_events(store: LedgerStore, file: IO[str]) -> int:
 
 def _number(cells: dict[str, str], column: str, line: int) -> int:
     text = cells[column]
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise InvalidValueError(
             field=f"line {line}, column {column}", value=text, problem="must be a whole number"
         )

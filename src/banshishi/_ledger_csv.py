@@ -39,7 +39,7 @@ def guard(text: str) -> str:
 
 def unguard(text: str) -> str:
     """Undo :func:`guard`: one leading apostrophe before a formula character goes."""
-    return text[1:] if _UNGUARD.match(text) else text
+    return text[1:] if text[:1] == "'" and _UNGUARD.match(text) else text
 
 
 def write_csv(file: IO[str], header: list[str], rows: list[list[Cell]]) -> None:
@@ -130,15 +130,14 @@ def csv_rows(file: IO[str], source: str) -> Iterator[tuple[int, list[object]]]:
 
 def _kept(row: list[str], number: int, source: str) -> list[object]:
     """The row's cells unguarded, cut at the ledger's width (see :class:`Beyond`)."""
-    cells: list[object] = []
-    for index, cell in enumerate(row):
-        text = unguard(cell)
-        if len(text) > MAX_CELL_TEXT:
-            raise _too_long(source, f"a cell at row {number} is longer")
-        if index < WIDTH:
-            cells.append(text)
-        elif text:
-            cells.append(Beyond(column=index + 1, value=text))
+    cells: list[object] = [unguard(cell) for cell in row[:WIDTH]]
+    # The field limit lets a guarded cell one character past the most through.
+    longest = max(map(len, row), default=0)
+    if longest > MAX_CELL_TEXT and any(len(unguard(cell)) > MAX_CELL_TEXT for cell in row):
+        raise _too_long(source, f"a cell at row {number} is longer")
+    for index in range(WIDTH, len(row)):
+        if row[index]:
+            cells.append(Beyond(column=index + 1, value=unguard(row[index])))
             break
     return cells
 

@@ -70,7 +70,7 @@ def of_type(*types: type, optional: bool = False) -> Validator:
                 value=value,
                 problem=f"must be {expected}",
             )
-        if isinstance(value, str):
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
             encodable(value, field=field_name(instance, attribute))
 
     return check
