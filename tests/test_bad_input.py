@@ -292,6 +292,11 @@ def test_a_tampered_unit_tree_is_a_store_error_and_report_and_disclose_exit_2(le
     with LedgerStore.open(ledger) as store, pytest.raises(StoreError) as refused:
         store.units  # noqa: B018
     assert "unit tree" in refused.value.field
+    with LedgerStore.open(ledger) as store:
+        report = store.verify()
+    assert not report.intact
+    assert "unit tree cannot be read" in report.problem
+    assert main(["verify", "--db", str(ledger)]) == 1
     for command in (["report", "--format", "csv"], ["disclose", "issues", "--format", "csv"],
                     ["report", "--as-of", "2026-06-01", "--format", "csv"]):  # fmt: skip
         assert main([*command, "--db", str(ledger)]) == 2

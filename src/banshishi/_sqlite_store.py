@@ -360,7 +360,7 @@ class SqliteEventStore:
                 "the last event was changed"
             )
             return ChainReport(intact=False, events=count, first_bad=count or None, problem=problem)
-        problem = _summary_problem(self._db, versions, statuses)
+        problem = _summary_problem(self._db, versions, statuses) or _units_problem(self._db)
         if problem:
             return ChainReport(intact=False, events=count, problem=problem)
         return ChainReport(intact=True, events=count)
@@ -437,6 +437,16 @@ def _summary_problem(
                 )
     for kind, record_id in sorted(versions.keys() - seen):
         return f"{kind} {record_id!r} has events but no summary line"
+    return ""
+
+
+def _units_problem(db: sqlite3.Connection) -> str:
+    """What is wrong with the unit tree kept beside the chain, if it cannot be read."""
+    for (body,) in db.execute("SELECT body FROM units"):
+        try:
+            unit_tree(body)
+        except StoreError as error:
+            return str(error)
     return ""
 
 
