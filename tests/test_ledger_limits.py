@@ -25,6 +25,7 @@ from banshishi import (
     Urgency,
     _ledger_csv,
     _xlsx_reader,
+    _xlsx_sheet,
     check_ledger_file,
     read_ledger_file,
     write_ledger_file,
@@ -212,7 +213,7 @@ def test_a_document_type_declaration_is_refused(tmp_path, workbook):
 
 
 def test_rows_past_the_last_row_of_a_sheet_are_refused(tmp_path, workbook, monkeypatch):
-    monkeypatch.setattr(_xlsx_reader, "MAX_ROWS", 3)
+    monkeypatch.setattr(_xlsx_sheet, "MAX_ROWS", 3)
     extra = '<row r="4"><c r="A4" t="inlineStr"><is><t>RX-4</t></is></c></row>'
     path = build(tmp_path / "rows.xlsx", workbook, {SHEET: with_rows(workbook, extra)})
     assert "rows past row 3" in refused(path)
@@ -414,7 +415,7 @@ def test_the_docs_page_states_the_limits_the_readers_keep():
         f"{reader.MAX_STRINGS_BYTES >> 20} MiB and {reader.MAX_SHARED_STRINGS:,} strings",
         f"{_xlsx_reader.MAX_PART_BYTES >> 20} MiB",
         f"{_xlsx_reader.MAX_RATIO} times",
-        f"{_xlsx_reader.MAX_ROWS:,} rows",
+        f"{_xlsx_sheet.MAX_ROWS:,} rows",
         f"about {_ledger_csv.MAX_ROW_TEXT / 1e6:.1f} million characters",
     ):
         assert stated in " ".join(limits.split()), stated

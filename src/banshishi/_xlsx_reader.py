@@ -14,13 +14,14 @@ can hold ten million entries or one string of 600 MB. So the reader
   the shared strings and the one ledger sheet), as a stream of XML events, with
   no tree kept;
 * refuses a workbook declaring or holding more than :data:`MAX_SHARED_STRINGS`
-  shared strings or :data:`MAX_ROWS` rows, and a cell or string longer than
+  shared strings or ``MAX_ROWS`` rows, and a cell or string longer than
   :data:`MAX_CELL_TEXT` characters, as soon as it is seen;
 * keeps the ledger's columns only: of any cell further right, a row keeps just
   the first with a value (as :class:`Beyond`), which is reported;
 * refuses a document type declaration (and so every entity trick) outright.
 
-Time is linear in the bytes read, and memory bounded by the limits. Values are
+Time is linear in the bytes read, and memory bounded by the limits. The sheet's
+rows are made by ``_xlsx_sheet``. Values are
 read as openpyxl reads them: date-formatted numbers as date-times (taken as
 China Standard Time by the ledger), formulas and error cells as
 :class:`SheetValue`, never evaluated.
@@ -37,20 +38,16 @@ from typing import NoReturn
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
 from ._errors import LedgerFileError
-from ._ledger_cells import MAX_CELL_TEXT
-from ._ledger_columns import COLUMNS
-from ._ledger_row import Beyond, SheetValue
+from ._xlsx_sheet import CellText, Refusal, SheetRows, refuse, whole
 
 SHEET = "台账"
 """The name of the sheet a ledger is written to and read from."""
 
-MAX_ROWS = 1_048_576
-"""The most rows a sheet has in Excel."""
 MAX_SHEET_BYTES = 256 << 20
-"""The largest ledger sheet read, uncompressed (about 200,000 full rows)."""
+"""The largest ledger sheet read, uncompressed."""
 MAX_STRINGS_BYTES = 64 << 20
 """The largest table of shared strings read, uncompressed."""
 MAX_SHARED_STRINGS = 2_000_000
@@ -63,25 +60,13 @@ ten to fifty times."""
 MAX_ENTRIES = 10_000
 """The most entries the archive may hold."""
 
-WIDTH = len(COLUMNS)
-"""The columns kept of each row: a ledger has no more."""
-
 _CHUNK = 1 << 16
-_RAW_TEXT = 2 * MAX_CELL_TEXT  # escapes (x005F_) make the XML text longer than the cell's
-
-
-class _Refusal(Exception):
-    """Why the workbook cannot be read; raised inside the XML handlers."""
-
-
-def _refuse(problem: str) -> NoReturn:
-    raise _Refusal(problem)
 
 
 @contextlib.contextmanager
 def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
     """The rows of the ledger sheet of ``path``, each numbered as the sheet
-    numbers it, with at most :data:`WIDTH` cells (and a :class:`Beyond`)."""
+    numbers it, with at most ``WIDTH`` cells (and a :class:`Beyond`)."""
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -94,11 +79,11 @@ def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
         with archive:
             try:
                 sheet, strings, styles, epoch = _open_workbook(archive)
-            except _Refusal as refusal:
+            except Refusal as refusal:
                 raise _broken(path, refusal) from None
             except _BROKEN as error:
                 raise _broken(path, error) from None
-            yield _guarded(_Sheet(strings, styles, epoch).rows(archive, sheet), path)
+            yield _guarded(_sheet_rows(archive, sheet, SheetRows(strings, styles, epoch)), path)
     finally:
         handle.close()
 
@@ -109,12 +94,20 @@ _BROKEN = (
 """What the zip and XML readers raise on a file that is not a sound workbook."""
 
 
+def _sheet_rows(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: SheetRows
+) -> Iterator[tuple[int, list[object]]]:
+    for _ in _parse(archive, info, sheet.start, sheet.end, sheet.text.add):
+        yield from sheet.done
+        sheet.done.clear()
+
+
 def _guarded(
     rows: Iterator[tuple[int, list[object]]], path: Path
 ) -> Iterator[tuple[int, list[object]]]:
     try:
         yield from rows
-    except _Refusal as refusal:
+    except Refusal as refusal:
         raise _broken(path, refusal) from None
     except _BROKEN as error:
         raise _broken(path, error) from None
@@ -125,7 +118,7 @@ def _error(path: Path, problem: str, hint: str = "") -> LedgerFileError:
 
 
 def _broken(path: Path, error: Exception) -> LedgerFileError:
-    if isinstance(error, _Refusal):
+    if isinstance(error, Refusal):
         return _error(path, f"is not an XLSX workbook that can be read: {error}")
     return _error(
         path, f"is not an XLSX workbook that can be read ({type(error).__name__}: {error})"
@@ -139,13 +132,13 @@ def _part(archive: zipfile.ZipFile, name: str, limit: int) -> zipfile.ZipInfo:
     """The entry ``name``, if its declared size is within ``limit`` and the ratio."""
     info = archive.getinfo(name)
     if info.flag_bits & 0x1:
-        _refuse(f"its part {name} is encrypted")
+        refuse(f"its part {name} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        _refuse(f"its part {name} is compressed in a way Excel does not write")
+        refuse(f"its part {name} is compressed in a way Excel does not write")
     if info.file_size > limit:
-        _refuse(f"its part {name} is {info.file_size:,} bytes, more than the {limit:,} read")
+        refuse(f"its part {name} is {info.file_size:,} bytes, more than the {limit:,} read")
     if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * info.compress_size:
-        _refuse(
+        refuse(
             f"its part {name} inflates {info.file_size:,} bytes from "
             f"{info.compress_size:,}, more than {MAX_RATIO} times over"
         )
@@ -179,7 +172,7 @@ def _parse(
 
 
 def _no_doctype(*_: object) -> NoReturn:
-    _refuse("it declares a document type, which no workbook part has")
+    refuse("it declares a document type, which no workbook part has")
 
 
 def _local(name: str) -> str:
@@ -216,7 +209,7 @@ def _relations(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, st
             target = posixpath.normpath(posixpath.join(folder, target))
         found[attributes.get("Id", "")] = (attributes.get("Type", ""), target)
         if len(found) > MAX_ENTRIES:
-            _refuse(f"{rels} lists more than {MAX_ENTRIES:,} relationships")
+            refuse(f"{rels} lists more than {MAX_ENTRIES:,} relationships")
 
     _run(_parse(archive, _part(archive, rels, MAX_PART_BYTES), start))
     return found
@@ -228,7 +221,7 @@ def _open_workbook(
     """The ledger sheet's entry, the shared strings, the date styles (style index →
     whether a duration) and the date epoch."""
     if len(archive.infolist()) > MAX_ENTRIES:
-        _refuse(f"it holds more than {MAX_ENTRIES:,} parts")
+        refuse(f"it holds more than {MAX_ENTRIES:,} parts")
     book = next(
         (t for kind, t in _relations(archive, "").values() if kind.endswith("/officeDocument")),
         "xl/workbook.xml",
@@ -240,7 +233,7 @@ def _open_workbook(
         if element == "sheet":
             sheets.append((attributes.get("name", ""), _attribute(attributes, "id") or ""))
             if len(sheets) > MAX_ENTRIES:
-                _refuse(f"it lists more than {MAX_ENTRIES:,} sheets")
+                refuse(f"it lists more than {MAX_ENTRIES:,} sheets")
         elif element == "workbookPr" and attributes.get("date1904") in ("1", "true"):
             epoch[0] = MAC_EPOCH
 
@@ -248,12 +241,12 @@ def _open_workbook(
     relations = _relations(archive, book)
     names = [name for name, _ in sheets]
     if SHEET not in names and len(names) != 1:
-        _refuse(f"it has no sheet named {SHEET} (and more than one sheet)")
+        refuse(f"it has no sheet named {SHEET} (and more than one sheet)")
     title, key = sheets[names.index(SHEET) if SHEET in names else 0]
     kind, target = relations.get(key, ("", ""))
     if not kind.endswith("/worksheet"):
         what = "a chart sheet" if kind.endswith("/chartsheet") else "no worksheet"
-        _refuse(f"it has {what} where the ledger's sheet {title!r} should be")
+        refuse(f"it has {what} where the ledger's sheet {title!r} should be")
     strings: list[str] = []
     styles: dict[int, bool] = {}
     for kind, part in relations.values():
@@ -266,14 +259,14 @@ def _open_workbook(
 
 def _shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[str]:
     strings: list[str] = []
-    text = _Text(f"shared string {len(strings)}")
+    text = CellText(f"shared string {len(strings)}")
     depth = {"si": 0, "rPh": 0}
 
     def start(element: str, attributes: dict[str, str]) -> None:
         if element == "sst":
-            declared = _whole(attributes.get("uniqueCount") or attributes.get("count"), 0)
+            declared = whole(attributes.get("uniqueCount") or attributes.get("count"), 0)
             if declared > MAX_SHARED_STRINGS:
-                _refuse(f"it declares {declared:,} shared strings, more than the "
+                refuse(f"it declares {declared:,} shared strings, more than the "
                         f"{MAX_SHARED_STRINGS:,} read")  # fmt: skip
         elif element == "si":
             depth["si"] += 1
@@ -292,7 +285,7 @@ def _shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[str
             depth["si"] -= 1
             strings.append(text.value())
             if len(strings) > MAX_SHARED_STRINGS:
-                _refuse(f"it holds more than {MAX_SHARED_STRINGS:,} shared strings")
+                refuse(f"it holds more than {MAX_SHARED_STRINGS:,} shared strings")
 
     _run(_parse(archive, info, start, end, text.add))
     return strings
@@ -321,214 +314,7 @@ def _date_styles(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[int, b
     for index, number in enumerate(formats):
         code = custom.get(number)
         if code is None:
-            code = BUILTIN_FORMATS.get(_whole(number, -1), "General")
+            code = BUILTIN_FORMATS.get(whole(number, -1), "General")
         if is_date_format(code):
             styles[index] = bool(is_timedelta_format(code))
     return styles
-
-
-class _Text:
-    """Character data gathered for one value, refused once past the cell limit."""
-
-    __slots__ = ("collecting", "parts", "size", "what")
-
-    def __init__(self, what: str) -> None:
-        self.reset(what)
-
-    def reset(self, what: str) -> None:
-        self.what = what
-        self.parts: list[str] = []
-        self.size = 0
-        self.collecting = False
-
-    def add(self, data: str) -> None:
-        if self.collecting:
-            self.size += len(data)
-            if self.size > _RAW_TEXT:
-                self._too_long()
-            self.parts.append(data)
-
-    def value(self) -> str:
-        found = "".join(self.parts).replace("x005F_", "")  # as openpyxl reads it
-        if len(found) > MAX_CELL_TEXT:
-            self._too_long()
-        return found
-
-    def _too_long(self) -> NoReturn:
-        _refuse(f"{self.what} is longer than the {MAX_CELL_TEXT:,} characters a cell holds")
-
-
-# -- the sheet ----------------------------------------------------------------------------
-
-
-class _Sheet:
-    """The handlers that turn the sheet's XML into rows of cell values."""
-
-    def __init__(self, strings: list[str], styles: dict[int, bool], epoch: dt.datetime) -> None:
-        self.strings = strings
-        self.styles = styles
-        self.epoch = epoch
-        self.done: list[tuple[int, list[object]]] = []
-        self.number = 0
-        self.cells: list[object] = []
-        self.beyond: Beyond | None = None
-        self.column = 0
-        self.kind = "n"
-        self.style = 0
-        self.formula: str | None = None
-        self.value: str | None = None
-        self.inline: str | None = None
-        self.target = ""
-        self.in_inline = False
-        self.phonetic = 0
-        self.text = _Text("a cell")
-
-    def rows(
-        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo
-    ) -> Iterator[tuple[int, list[object]]]:
-        for _ in _parse(archive, info, self.start, self.end, self.text.add):
-            yield from self.done
-            self.done.clear()
-
-    def start(self, element: str, attributes: dict[str, str]) -> None:
-        if element == "c":
-            self.column = _column(attributes.get("r"), self.column)
-            self.kind = attributes.get("t", "n")
-            self.style = _whole(attributes.get("s"), 0)
-            self.formula = self.value = self.inline = None
-        elif element == "row":
-            self._start_row(attributes.get("r"))
-        elif element in ("v", "f", "is"):
-            self.target = element
-            self.text.reset(f"cell {_letters(self.column)}{self.number}")
-            self.text.collecting = element != "is"
-            self.in_inline = element == "is"
-        elif element == "t" and self.in_inline and not self.phonetic:
-            self.text.collecting = True
-        elif element == "rPh":
-            self.phonetic += 1
-
-    def end(self, element: str) -> None:
-        if element == "c":
-            self._place(self._cell())
-        elif element == "row":
-            if self.cells or self.beyond is not None:
-                self.done.append((self.number, self._row()))
-        elif element == "t":
-            self.text.collecting = False
-        elif element == "rPh":
-            self.phonetic -= 1
-        elif element == self.target:
-            self.text.collecting = self.in_inline = False
-            self.target = ""
-            found = self.text.value()
-            if element == "v":
-                self.value = found
-            elif element == "f":
-                self.formula = found
-            else:
-                self.inline = found
-
-    def _start_row(self, number: str | None) -> None:
-        self.number = _whole(number, 0) or self.number + 1
-        if self.number > MAX_ROWS:
-            _refuse(f"its sheet has rows past row {MAX_ROWS:,}, the last a sheet has")
-        self.cells = []
-        self.beyond = None
-        self.column = 0
-
-    def _row(self) -> list[object]:
-        cells = self.cells
-        if self.beyond is not None:
-            cells = [*cells, *([None] * (WIDTH - len(cells))), self.beyond]
-        return cells
-
-    def _place(self, value: object) -> None:
-        if self.column > WIDTH:
-            if self.beyond is None and not (value is None or value == ""):
-                self.beyond = Beyond(column=self.column, value=value)
-            return
-        if len(self.cells) < self.column:
-            self.cells.extend([None] * (self.column - len(self.cells)))
-        self.cells[self.column - 1] = value
-
-    def _cell(self) -> object:
-        if self.formula is not None:
-            shown = f"={self.formula}"
-            return SheetValue(text=shown, what=f"a formula ({shown})")
-        if self.kind == "inlineStr":
-            return self.inline
-        value = self.value
-        if not value:
-            return None
-        if self.kind == "s":
-            return self._shared(value)
-        if self.kind == "e":
-            return SheetValue(text=value, what=f"a spreadsheet error ({value})")
-        if self.kind == "b":
-            if value not in ("0", "1"):
-                return SheetValue(text=value, what="a true/false cell holding neither")
-            return value == "1"
-        if self.kind == "d":
-            try:
-                return from_ISO8601(value)  # type: ignore[no-untyped-call]
-            except (ValueError, TypeError, OverflowError):
-                return SheetValue(text=value, what="a date cell holding no date")
-        if self.kind == "n":
-            return self._number(value)
-        return value  # "str": the text a formula gave, or text stored as such
-
-    def _shared(self, value: str) -> str:
-        index = _whole(value, -1)
-        if not 0 <= index < len(self.strings):
-            _refuse(
-                f"cell {_letters(self.column)}{self.number} refers to shared string "
-                f"{value!r}, but the workbook has {len(self.strings):,}"
-            )
-        return self.strings[index]
-
-    def _number(self, value: str) -> object:
-        try:
-            number: float | int = float(value) if any(c in value for c in ".Ee") else int(value)
-        except ValueError:  # not a number, or more digits than Python converts
-            return SheetValue(text=value[:40], what="a number that cannot be read")
-        duration = self.styles.get(self.style)
-        if duration is None:
-            return number
-        try:
-            return from_excel(number, self.epoch, timedelta=duration)
-        except (OverflowError, ValueError):
-            return SheetValue(text=value, what="a date out of range (#VALUE!)")
-
-
-def _whole(text: str | None, default: int) -> int:
-    """``text`` as a whole number of up to 12 ASCII digits, else ``default``."""
-    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 12:
-        return default
-    return int(text)
-
-
-def _column(reference: str | None, previous: int) -> int:
-    """The column (from 1) a cell reference such as ``AB12`` names; the next one
-    after ``previous`` when there is none."""
-    if not reference:
-        return previous + 1
-    index = 0
-    for position, char in enumerate(reference):
-        if "A" <= char <= "Z":
-            index = index * 26 + ord(char) - 64
-        elif "a" <= char <= "z":
-            index = index * 26 + ord(char) - 96
-        else:
-            break
-        if position > 6:  # past any sheet's last column: far enough
-            break
-    return index or previous + 1
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    while column > 0:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
