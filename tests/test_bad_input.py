@@ -341,9 +341,10 @@ def test_verify_reports_a_damaged_file_as_broken_instead_of_raising(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    ['{"a":' * 50_000 + "1" + "}" * 50_000, '{"unit": "u1", "unit": "u2"}', '{"x": NaN}'],
-    ids=["deep", "repeated-key", "nan"],
-)
+    ['{"a":' * 50_000 + "1" + "}" * 50_000, '{"unit": "u1", "unit": "u2"}', '{"x": NaN}', 7,
+     b'{"unit": "u1"}'],
+    ids=["deep", "repeated-key", "nan", "a-number", "a-blob"],
+)  # fmt: skip
 def test_tampered_event_data_is_a_store_error_and_the_cli_exits_2(ledger, capsys, data):
     edit(ledger, "UPDATE events SET data = ? WHERE seq = 3", data)
     with LedgerStore.open(ledger) as store, pytest.raises(StoreError) as refused:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from ._errors import InvalidValueError
+from ._errors import InvalidTypeError, InvalidValueError
 from ._validators import lone_surrogate
 
 MAX_DEPTH = 64
@@ -58,6 +58,8 @@ def read_json(text: str, *, field: str) -> Any:
     with a key twice, ``NaN`` or ``Infinity``, nesting deeper than
     :data:`MAX_DEPTH`, a number too long to read, and a lone surrogate.
     """
+    if not isinstance(text, str):
+        raise InvalidTypeError(field=field, value=text, problem="must be JSON text")
     half = lone_surrogate(text)
     if half is not None:
         _refuse(field, text, f"holds a lone surrogate ({half}), which is not a character")

@@ -112,6 +112,11 @@ def read_ledger_file(
     Vocabulary words may be Chinese labels or English values. A CSV file may
     have a byte-order mark or not; one saved by Excel as GB18030 (GBK) is read
     too. See the module notes for ``on_bad_rows``.
+
+    The file is read as a stream, within the limits docs/ledger-files.md gives
+    (a cell holds at most ``MAX_CELL_TEXT`` characters; a workbook's parts are
+    checked before they are read); a file past one is refused whole. For a file
+    too large to hold every issue in memory, use :func:`check_ledger_file`.
     """
     source = file_path(path)
     kind = file_format(source, format)
