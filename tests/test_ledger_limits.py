@@ -343,6 +343,10 @@ def test_the_reasons_counted_together_leave_out_what_is_particular_to_a_row():
     assert reason_kind("is not one of the words allowed here. Use one of: 热线") == (
         "is not one of the words allowed here"
     )
+    assert reason_kind("has 36 cells but the header has 37: a column is missing") == (
+        "has N cells but the header has 37"
+    )
+    assert reason_kind("is not an RFC 3339 date-time") == "is not an RFC 3339 date-time"
 
 
 def test_a_check_with_more_reasons_than_it_counts_apart_lumps_the_rest(tmp_path, monkeypatch):

@@ -134,19 +134,26 @@ class _Tally:
 
 
 _DETAIL = re.compile(r"(?:\. |: | \().*", re.DOTALL)
-_NUMBER = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"\b(row|column) [0-9]+|^has [0-9]+ cells")
 
 
 def reason_kind(reason: str) -> str:
     """``reason`` without what is particular to one row (the advice after it,
-    the value in brackets, row and column numbers), to count problems by.
+    the value in brackets, the row, column or cell count it names), to count
+    problems by.
 
     >>> reason_kind("repeats the id of row 17")
     'repeats the id of row N'
     >>> reason_kind("is before the issue was received (2026-07-01T09:00:00+08:00)")
     'is before the issue was received'
+    >>> reason_kind("is not an RFC 3339 date-time. Write YYYY-MM-DD HH:mm:ss")
+    'is not an RFC 3339 date-time'
     """
-    return _NUMBER.sub("N", _DETAIL.sub("", reason))
+    return _NUMBER.sub(_general, _DETAIL.sub("", reason))
+
+
+def _general(found: "re.Match[str]") -> str:
+    return f"{found[1]} N" if found[1] else "has N cells"
 
 
 def _problem_writer(file: IO[str] | None) -> _Write:
