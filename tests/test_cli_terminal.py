@@ -30,6 +30,7 @@ from banshishi import (
     Urgency,
 )
 from banshishi._cli import main
+from banshishi._ledger_columns import COLUMNS
 from banshishi._terminal_text import error_line, plain, printable
 
 ESCAPES = "\x1b[31mRED\x1b[0m\x1b]0;pwned\x07\x1b[2J"
@@ -160,7 +161,7 @@ def test_a_ledger_file_check_prints_a_bad_header_and_values_as_text(
         csv.writer(file).writerows(rows)
     run = cli("ledger-file", "check", bad)
     assert run.code == 2
-    assert "is not a ledger column" in run.err
+    assert f"past the {len(COLUMNS)} columns a ledger has" in run.err
     assert_shown_as_text(run.both)
     assert "备注[31mRED[0m" in run.err
 

@@ -47,6 +47,7 @@ from banshishi import (
     write_ledger_csv,
     write_ledger_file,
 )
+from banshishi._ledger_cells import MAX_CELL_TEXT
 from banshishi._ledger_columns import COLUMNS
 from strategies import issues, moments
 
@@ -388,7 +389,12 @@ def test_a_number_too_long_for_a_whole_number_cell_is_a_row_problem():
 
 def test_reading_a_csv_ledger_leaves_the_csv_modules_field_limit_as_it_was():
     before = csv.field_size_limit()
-    read_text(csv_text_of([closed_issue(description="长" * 200_000)]))
+    full = "长" * MAX_CELL_TEXT  # the longest a cell holds, guarded or not
+    for description in (full, "=" + full[1:]):
+        (issue,) = read_text(csv_text_of([closed_issue(description=description)])).issues
+        assert issue.description == description
+        assert csv.field_size_limit() == before
+    refusal(text_of(with_cells(base_rows(), 2, {"诉求内容": full + "长"})))
     assert csv.field_size_limit() == before
 
 

@@ -36,6 +36,8 @@ EXPECTED_EXPORTS = {
     "write_disclosure",
     "write_ledger_file",
     "read_ledger_file",
+    "check_ledger_file",
+    "LedgerCheck",
     "write_ledger_csv",
     "read_ledger_csv",
     "LedgerImport",

@@ -103,6 +103,8 @@ from ._issue_rates import response_rate as response_rate
 from ._issue_rates import return_rate as return_rate
 from ._json_schema import json_schema as json_schema
 from ._ledger import Ledger as Ledger
+from ._ledger_check import LedgerCheck as LedgerCheck
+from ._ledger_check import check_ledger_file as check_ledger_file
 from ._ledger_file import read_ledger_csv as read_ledger_csv
 from ._ledger_file import read_ledger_file as read_ledger_file
 from ._ledger_file import write_ledger_csv as write_ledger_csv
@@ -269,6 +271,7 @@ __all__ = [
     "IssueSummary",
     "IssueWorkflow",
     "Ledger",
+    "LedgerCheck",
     "LedgerFileError",
     "LedgerImport",
     "LedgerStore",
@@ -349,6 +352,7 @@ __all__ = [
     "by_level",
     "by_period",
     "by_unit",
+    "check_ledger_file",
     "china_calendar",
     "completion_rate",
     "composite_score",

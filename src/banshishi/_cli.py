@@ -10,6 +10,7 @@ a refused import), with the reason on standard error.
 import argparse
 import datetime as dt
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BAD_INPUT
     except (OSError, UnicodeDecodeError) as error:  # a file missing, unreadable, not UTF-8
         err.print(error_line(error), soft_wrap=True)
+        return BAD_INPUT
+    except sqlite3.DatabaseError as error:  # a ledger damaged where no check looked
+        err.print(error_line(f"the ledger cannot be read ({error})"), soft_wrap=True)
         return BAD_INPUT
     return code
 

@@ -3,9 +3,11 @@ files (台账 as CSV or XLSX), public disclosure lists (公示), Open311 GeoRepo
 requests, and the JSON Schemas of the library's records."""
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,11 +32,13 @@ from ._disclosure_output import (
     write_disclosure,
 )
 from ._disclosure_pledges import disclose_pledges
-from ._errors import InvalidValueError, LedgerFileError
+from ._errors import InvalidValueError, LedgerFileError, _shown
 from ._evaluation import Evaluation
 from ._issue import Issue
 from ._json_schema import json_schema
-from ._ledger_file import read_ledger_file, write_ledger_csv, write_ledger_file
+from ._ledger_check import SHOWN_PROBLEMS, LedgerCheck, check_ledger_file
+from ._ledger_file import write_ledger_csv, write_ledger_file
+from ._ledger_row import RowProblem
 from ._open311 import dump_requests, export_requests, read_requests
 from ._open311_import import import_requests
 from ._pledge import Pledge
@@ -68,8 +72,16 @@ def add_file_commands(commands: Any) -> None:
                        help="English column headers and values instead of Chinese")  # fmt: skip
     write.add_argument("--as-of", metavar="DATE", help=_AS_OF)
     write.set_defaults(run=_ledger_export)
-    check = actions.add_parser("check", help="validate a ledger file; exit 2 if any row is bad")
+    check = actions.add_parser(
+        "check",
+        help="validate a ledger file; exit 2 if any row is bad",
+        description="Check every row of a ledger file, one row at a time, in memory that "
+        f"does not grow with the file. The first {SHOWN_PROBLEMS} problems are listed, "
+        "the rest counted by column and reason; --problems writes every one as CSV.",
+    )
     check.add_argument("file", metavar="FILE", help="a .csv or .xlsx ledger file")
+    check.add_argument("--problems", metavar="CSV",
+                       help="write every problem to this CSV file (- for the output)")  # fmt: skip
     check.set_defaults(run=_ledger_check)
 
     disclose = commands.add_parser(
@@ -136,26 +148,50 @@ def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> i
 
 
 def _ledger_check(options: argparse.Namespace, out: Console, err: Console) -> int:
-    try:
-        read = read_ledger_file(options.file)
-    except LedgerFileError as refused:
-        if not refused.problems:  # the file as a whole could not be read: say why
-            raise
-        table = Table(title=plain(f"{len(refused.problems):,} problems in {options.file}"),
-                      title_justify="left")  # fmt: skip
-        table.add_column("row", justify="right")
-        for header in ("column", "value", "reason"):
-            table.add_column(header, overflow="fold")
-        for problem in refused.problems:
-            table.add_row(str(problem.row), plain(problem.column), plain(repr(problem.value)),
-                          plain(problem.reason))  # fmt: skip
-        err.print(table)
+    sink = output(options.problems) if options.problems else contextlib.nullcontext(None)
+    with sink as problems:
+        try:
+            found = check_ledger_file(options.file, problems=problems)
+        except LedgerFileError as refused:
+            if not refused.problems:  # the file as a whole could not be read: say why
+                raise
+            err.print(_problem_table(refused.problems, len(refused.problems), options.file))
+            err.print("Nothing would be imported.", markup=False)
+            return BAD_INPUT
+    if not found:
+        err.print(_problem_table(found.problems, found.problem_count, options.file))
+        if found.problem_count > len(found.problems):
+            err.print(_reason_table(found, len(found.problems)))
         err.print("Nothing would be imported.", markup=False)
         return BAD_INPUT
-    statuses = Counter(issue.status.label for issue in read.issues)
+    statuses = Counter({status.label: n for status, n in found.statuses.items()})
     summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
-    out.print(plain(f"{options.file}: {len(read.issues):,} rows, all valid ({summary})."))
+    out.print(plain(f"{options.file}: {found.rows:,} rows, all valid ({summary})."))
     return OK
+
+
+def _problem_table(problems: Sequence[RowProblem], count: int, file: str) -> Table:
+    shown = f" (the first {len(problems):,})" if count > len(problems) else ""
+    table = Table(title=plain(f"{count:,} problems in {file}{shown}"), title_justify="left")
+    table.add_column("row", justify="right")
+    for header in ("column", "value", "reason"):
+        table.add_column(header, overflow="fold")
+    for problem in problems:
+        table.add_row(str(problem.row), plain(problem.column), plain(_shown(problem.value, 60)),
+                      plain(problem.reason))  # fmt: skip
+    return table
+
+
+def _reason_table(found: LedgerCheck, shown: int) -> Table:
+    table = Table(title=f"All {found.problem_count:,} problems by column and reason "
+                  f"({found.problem_count - shown:,} not listed above; --problems writes "
+                  "every one)", title_justify="left")  # fmt: skip
+    table.add_column("column", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    table.add_column("problems", justify="right")
+    for column, reason, count in found.by_reason:
+        table.add_row(plain(column), plain(reason), f"{count:,}")
+    return table
 
 
 def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:

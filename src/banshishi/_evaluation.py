@@ -8,7 +8,7 @@ from pendulum import DateTime
 from ._labels import LabelledEnum
 from ._rating import Rating
 from ._time import aware_datetime, check_aware
-from ._validators import member_of, of_type, optional_text, text, whole_number
+from ._validators import identifier, member_of, of_type, optional_text, text, whole_number
 
 
 @final
@@ -32,7 +32,7 @@ class Evaluation:
     the problem is solved, which the resolution rate (解决率) counts.
     """
 
-    issue_id: str = attrs.field(validator=text())
+    issue_id: str = attrs.field(validator=identifier())
     rating: Rating = attrs.field(validator=member_of(Rating))
     resolved: bool = attrs.field(validator=of_type(bool))
     at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)

@@ -17,7 +17,7 @@ from ._errors import (
 from ._person import Role
 from ._status import STATUSES, Status, Subject
 from ._time import aware_datetime, check_aware
-from ._validators import member_of, optional_text, text
+from ._validators import encodable, member_of, optional_text, text
 
 JsonValue: TypeAlias = (
     str | int | float | bool | tuple["JsonValue", ...] | Mapping[str, "JsonValue"] | None
@@ -46,7 +46,9 @@ def _freeze(value: object, path: str, depth: int) -> JsonValue:
         raise InvalidValueError(
             field=path, value=value, problem=f"nests deeper than {MAX_DEPTH} levels"
         )
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        return encodable(value, field=path)
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -59,6 +61,7 @@ def _freeze(value: object, path: str, depth: int) -> JsonValue:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidTypeError(field=path, value=key, problem="must have string keys")
+            encodable(key, field=f"{path} (a key)")
             copied[key] = _freeze(item, f"{path}.{key}", depth + 1)
         return MappingProxyType(copied)
     raise InvalidTypeError(field=path, value=value, problem="must hold only JSON values")

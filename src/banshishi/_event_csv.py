@@ -22,6 +22,7 @@ from ._event_store import GENESIS, EventStore, decode, encode, link
 from ._ledger_store import LedgerStore
 from ._status import Subject
 from ._unit_history import TREE_ID, TREE_SUBJECT, UnitTreeChange, tree_change, tree_columns
+from ._validators import encodable
 
 Histories = list[tuple[str, list[Event]]]
 
@@ -114,6 +115,8 @@ def _read(reader: Iterator[list[str]], key: bytes | None) -> tuple[Histories, li
                 problem=f"has {len(row)} columns, not {len(COLUMNS)}",
             )
         cells = dict(zip(COLUMNS, row, strict=True))
+        for column, text in cells.items():  # text from a stream can hold half a character
+            encodable(text, field=f"line {line}, column {column}")
         seq = _number(cells, "seq", line)
         if seq != line - 1:
             raise InvalidValueError(
@@ -156,7 +159,7 @@ def import_events(
 
 def _number(cells: dict[str, str], column: str, line: int) -> int:
     text = cells[column]
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise InvalidValueError(
             field=f"line {line}, column {column}", value=text, problem="must be a whole number"
         )

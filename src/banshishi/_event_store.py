@@ -21,6 +21,7 @@ from ._chain_key import HeadReceipt
 from ._errors import ConcurrencyError
 from ._event import Event
 from ._figures import Facts
+from ._json_input import read_json
 from ._person import Role
 from ._status import STATUSES, IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
@@ -238,7 +239,7 @@ def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
         from_status=None if source is None else kind(source),
         to_status=kind(target),
         note=note,
-        data=json.loads(data),
+        data=read_json(data, field="event.data"),
         subject=Subject(subject),
     )
 

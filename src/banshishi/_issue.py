@@ -30,7 +30,7 @@ from ._time import (
     parse_instant,
 )
 from ._track import Track, Urgency
-from ._validators import items_of, member_of, of_type, optional_text, text, whole_number
+from ._validators import identifier, items_of, member_of, of_type, optional_text, text, whole_number
 from ._visit import Visit
 
 _SIGNED_FOR = frozenset(
@@ -90,7 +90,7 @@ class Issue:
     several fields at once or none of them.
     """
 
-    id: str = attrs.field(validator=text())
+    id: str = attrs.field(validator=identifier())
     title: str = attrs.field(validator=text())
     channel: Channel = attrs.field(validator=member_of(Channel))
     urgency: Urgency = attrs.field(validator=member_of(Urgency))
@@ -134,7 +134,7 @@ class Issue:
     """The milestones of a 盯办 item; see :attr:`progress`."""
     round: int = attrs.field(default=1, validator=whole_number(1))
     """1 for the first handling; one more for each redo (重办) after a bad rating."""
-    duplicate_of: str | None = attrs.field(default=None, validator=optional_text)
+    duplicate_of: str | None = attrs.field(default=None, validator=identifier(optional=True))
     """For an issue dismissed as a duplicate: the id of the original."""
     status: IssueStatus = attrs.field(
         default=IssueStatus.RECEIVED, validator=member_of(IssueStatus)

@@ -26,6 +26,11 @@ from ._time import DEFAULT_TIMEZONE, as_datetime, parse_instant
 Language = Literal["zh", "en"]
 """The language of a ledger's headers and vocabulary words."""
 
+MAX_CELL_TEXT = 32_767
+"""The most characters a ledger cell holds, in either format: Excel's own limit
+for a cell, so that a spreadsheet never cuts a cell short. Longer text is
+refused on writing, and a file holding it is refused on reading."""
+
 Cell = str | int | float | None
 """What a written cell holds: text, a whole number, a decimal, or nothing."""
 

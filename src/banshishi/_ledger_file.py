@@ -18,9 +18,7 @@ is written, and a file is written under a temporary name and renamed over the
 target, so a refusal or a crash never leaves half a ledger behind.
 """
 
-import io
 import os
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Literal
@@ -37,14 +35,15 @@ from ._errors import (
     LedgerFileError,
 )
 from ._issue import Issue
-from ._ledger_cells import Cell, Language, joinable
+from ._ledger_cells import MAX_CELL_TEXT, Cell, Language, joinable
 from ._ledger_columns import COLUMNS
-from ._ledger_csv import csv_rows, decode, write_csv
+from ._ledger_csv import csv_rows, csv_text, write_csv
 from ._ledger_import import LedgerImport, read_rows
 from ._ledger_row import row_cells
-from ._validators import items_given
-from ._whole_file import written_whole
-from ._xlsx import unwritable, write_xlsx, xlsx_rows
+from ._validators import encodable, id_key, items_given
+from ._whole_file import named_file, written_whole
+from ._xlsx import unwritable, write_xlsx
+from ._xlsx_reader import xlsx_rows
 
 Format = Literal["csv", "xlsx"]
 """The file formats a ledger is written in: CSV (UTF-8) or an Excel workbook."""
@@ -69,8 +68,8 @@ def write_ledger_file(
     (starting ``=``, ``+``, ``-``, ``@``) gets a leading apostrophe, which
     :func:`read_ledger_file` removes.
     """
-    target = _path(path)
-    kind = _format(target, format)
+    target = file_path(path)
+    kind = file_format(target, format)
     rows = _rows(issues, _language(language), xlsx=kind == "xlsx")
     header = [column.header(language) for column in COLUMNS]
     if kind == "xlsx":
@@ -113,32 +112,26 @@ def read_ledger_file(
     Vocabulary words may be Chinese labels or English values. A CSV file may
     have a byte-order mark or not; one saved by Excel as GB18030 (GBK) is read
     too. See the module notes for ``on_bad_rows``.
+
+    The file is read as a stream, within the limits docs/ledger-files.md gives
+    (a cell holds at most ``MAX_CELL_TEXT`` characters; a workbook's parts are
+    checked before they are read); a file past one is refused whole. For a file
+    too large to hold every issue in memory, use :func:`check_ledger_file`.
     """
-    source = _path(path)
-    kind = _format(source, format)
+    source = file_path(path)
+    kind = file_format(source, format)
     skip = _bad_rows(on_bad_rows)
     if kind == "xlsx":
         with xlsx_rows(source) as rows:
             return read_rows(rows, source=str(source), skip=skip, exact=False)
-    try:
-        data = source.read_bytes()
-    except OSError as error:
-        raise _unreadable(source, error) from None
-    if data.startswith(b"PK\x03\x04"):
-        raise LedgerFileError(
-            field="ledger file",
-            value=str(source),
-            problem="is a zip archive (an XLSX workbook?), not CSV text",
-            hint="Name it .xlsx, or pass format='xlsx'.",
-        )
-    text = decode(data, source)
-    return _read_csv(io.StringIO(text, newline=""), source=str(source), skip=skip)
+    with csv_text(source) as text:
+        return _read_csv(text, source=str(source), skip=skip)
 
 
 def read_ledger_csv(file: IO[str], *, on_bad_rows: BadRows = "refuse") -> LedgerImport:
     """Read a CSV ledger from the text stream ``file`` (opened with ``newline=""``);
     as :func:`read_ledger_file` otherwise."""
-    _stream(file, "read")
+    _stream(file, "readline")
     source = str(getattr(file, "name", "<stream>"))
     return _read_csv(file, source=source, skip=_bad_rows(on_bad_rows))
 
@@ -160,13 +153,13 @@ def _rows(issues: Iterable[Issue], language: Language, *, xlsx: bool) -> _Rows:
     seen: dict[str, int] = {}
     cells = []
     for index, issue in enumerate(given):
-        earlier = seen.setdefault(issue.id, index)
+        earlier = seen.setdefault(id_key(issue.id), index)
         if earlier != index:
             raise DuplicateError(
                 field=f"issues[{index}].id",
                 value=issue.id,
                 problem=f"is the id of issues[{earlier}] too",
-                hint="A ledger holds each issue once.",
+                hint="A ledger holds each issue once (ids differing only in case are one).",
             )
         for position, unit in enumerate(issue.co_units):
             if not joinable(unit):
@@ -187,13 +180,14 @@ def _rows(issues: Iterable[Issue], language: Language, *, xlsx: bool) -> _Rows:
     return _Rows(given, cells)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _check_text(text: str, *, field: str, xlsx: bool) -> None:
-    if _SURROGATE.search(text):
+    encodable(text, field=field)
+    if len(text) > MAX_CELL_TEXT:
         raise InvalidValueError(
-            field=field, value=text, problem="holds a lone surrogate, which no file can encode"
+            field=field,
+            value=text,
+            problem=f"is longer than the {MAX_CELL_TEXT:,} characters a ledger cell holds",
+            hint="A spreadsheet would cut it short; keep the full text in the ledger store.",
         )
     reason = unwritable(text) if xlsx else None
     if reason is not None:
@@ -229,10 +223,10 @@ def _read_csv(file: IO[str], *, source: str, skip: bool) -> LedgerImport:
 # -- arguments -----------------------------------------------------------------------------
 
 
-def _path(path: object) -> Path:
+def file_path(path: object) -> Path:
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise InvalidTypeError(field="path", value=path, problem="must be a path (str or PathLike)")
-    return Path(path)
+    return named_file(path, field="path")
 
 
 def _stream(file: object, use: str) -> None:
@@ -246,7 +240,7 @@ def _stream(file: object, use: str) -> None:
         )
 
 
-def _format(path: Path, format: object) -> Format:
+def file_format(path: Path, format: object) -> Format:
     if format == "csv" or format == "xlsx":
         return format
     if format is not None:
@@ -278,10 +272,4 @@ def _bad_rows(on_bad_rows: object) -> bool:
         return on_bad_rows == "skip"
     raise InvalidValueError(
         field="on_bad_rows", value=on_bad_rows, problem="must be 'refuse' or 'skip'"
-    )
-
-
-def _unreadable(path: Path, error: OSError) -> LedgerFileError:
-    return LedgerFileError(
-        field="ledger file", value=str(path), problem=f"cannot be read ({error.strerror or error})"
     )

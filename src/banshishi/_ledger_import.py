@@ -14,6 +14,7 @@ from ._errors import InvalidValueError, LedgerFileError
 from ._issue import Issue
 from ._ledger_cells import Language, as_text
 from ._ledger_row import RowProblem, blank, read_header, read_row
+from ._validators import id_key
 
 SHOWN_PROBLEMS = 5
 """How many problems a :class:`LedgerFileError` message lists; all are in ``problems``."""
@@ -43,58 +44,84 @@ def read_rows(
     :class:`LedgerFileError` listing every problem, unless ``skip`` asks for the
     good rows. ``exact`` (CSV) refuses a row shorter than the header.
     """
-    first = next(rows, None)
-    if first is None:
-        raise LedgerFileError(
-            field="ledger file", value=source, problem="is empty: it has no header row"
-        )
-    header, problems = read_header(first[1])
-    if problems:
-        raise _refusal(source, problems, "has a header that is not a ledger's")
-    at_id = next(i for i, column in enumerate(header.columns) if column and column.key == "id")
+    reading = RowReading(rows, source=source, exact=exact)
     issues: list[Issue] = []
     numbers: list[int] = []
-    first_row: dict[str, int] = {}
-    for number, cells in rows:
-        if blank(cells):
-            continue
-        found = read_row(cells, header, row=number, exact=exact)
-        key = _id_text(cells[at_id] if at_id < len(cells) else None)
-        earlier = number if key is None else first_row.setdefault(key, number)
-        if earlier != number:
-            problems.append(
-                RowProblem(
-                    row=number,
-                    column=header.text("id"),
-                    value=cells[at_id],
-                    reason=f"repeats the id of row {earlier}",
-                )
-            )
+    problems: list[RowProblem] = []
+    for number, found in reading:
         if isinstance(found, Issue):
-            if earlier == number:
-                issues.append(found)
-                numbers.append(number)
+            issues.append(found)
+            numbers.append(number)
         else:
             problems.extend(found)
     if problems and not skip:
-        raise _refusal(source, problems, "has rows that are not valid issues, so nothing was read")
+        raise refusal(source, problems, "has rows that are not valid issues, so nothing was read")
     return LedgerImport(
         issues=tuple(issues),
         rows=tuple(numbers),
         problems=tuple(problems),
-        language=header.language,
+        language=reading.language,
     )
 
 
-def _id_text(raw: object) -> str | None:
+class RowReading:
+    """The rows of a ledger file after its header, one at a time: each row's
+    number with its issue, or with every problem that stops it.
+
+    The header is read when this is made, and a bad one raises
+    :class:`LedgerFileError` at once. Ids are checked across rows: a row
+    repeating an earlier row's id is reported (of ids differing only in case,
+    the later is a repeat too). Only the ids are kept, so memory grows with them
+    alone, however many problems are found.
+    """
+
+    def __init__(
+        self, rows: Iterator[tuple[int, list[object]]], *, source: str, exact: bool
+    ) -> None:
+        first = next(rows, None)
+        if first is None:
+            raise LedgerFileError(
+                field="ledger file", value=source, problem="is empty: it has no header row"
+            )
+        header, problems = read_header(first[1])
+        if problems:
+            raise refusal(source, problems, "has a header that is not a ledger's")
+        self.header = header
+        self.language: Language = header.language
+        self._rows = rows
+        self._exact = exact
+        self._at_id = next(i for i, c in enumerate(header.columns) if c and c.key == "id")
+        self._first_row: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, Issue | list[RowProblem]]]:
+        for number, cells in self._rows:
+            if blank(cells):
+                continue
+            found = read_row(cells, self.header, row=number, exact=self._exact)
+            raw = cells[self._at_id] if self._at_id < len(cells) else None
+            key = _id_key(raw)
+            earlier = number if key is None else self._first_row.setdefault(key, number)
+            if earlier == number:
+                yield number, found
+                continue
+            repeat = RowProblem(
+                row=number,
+                column=self.header.text("id"),
+                value=raw,
+                reason=f"repeats the id of row {earlier}",
+            )
+            yield number, [repeat, *([] if isinstance(found, Issue) else found)]
+
+
+def _id_key(raw: object) -> str | None:
     try:
         text = as_text(raw)
     except InvalidValueError:
         return None
-    return text if text.strip() else None
+    return id_key(text) if text.strip() else None
 
 
-def _refusal(source: str, problems: list[RowProblem], what: str) -> LedgerFileError:
+def refusal(source: str, problems: list[RowProblem], what: str) -> LedgerFileError:
     count = len(problems)
     shown = "; ".join(str(problem) for problem in problems[:SHOWN_PROBLEMS])
     more = f"; and {count - SHOWN_PROBLEMS} more" if count > SHOWN_PROBLEMS else ""

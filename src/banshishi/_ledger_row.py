@@ -55,6 +55,18 @@ class SheetValue:
 
 
 @final
+@attrs.frozen(kw_only=True)
+class Beyond:
+    """The first value a row holds to the right of the last column a ledger can
+    have; the readers keep no cell further right, so a row costs the same
+    however far its cells reach."""
+
+    column: int
+    """Its column, counted from 1."""
+    value: object
+
+
+@final
 @attrs.frozen
 class Header:
     """The header row as read: the file's language, and which column each cell
@@ -84,7 +96,8 @@ def _header_text(raw: object) -> str:
 def read_header(cells: Sequence[object]) -> tuple[Header, list[RowProblem]]:
     """The header in ``cells`` (row 1), and what is wrong with it: unknown,
     repeated, blank or missing required columns, or headers in two languages."""
-    texts = [_header_text(raw) for raw in cells]
+    beyond = [cell for cell in cells if isinstance(cell, Beyond)]
+    texts = [_header_text(raw) for raw in cells if not isinstance(raw, Beyond)]
     while texts and not texts[-1]:
         texts.pop()
     found: list[tuple[int, str, LedgerColumn | None, Language | None]] = []
@@ -119,6 +132,10 @@ def read_header(cells: Sequence[object]) -> tuple[Header, list[RowProblem]]:
             )
         else:
             seen[column.key] = index
+    for cell in beyond:
+        text = _header_text(cell.value)
+        reason = f"is in column {cell.column}, past the {len(COLUMNS)} columns a ledger has"
+        problems.append(_header_problem(text, reason))
     for column in COLUMNS:
         if column.required and column.key not in seen:
             header = column.header(language)
@@ -179,13 +196,17 @@ def read_row(
             )
         )
     for index in range(width, len(cells)):
-        if not (cells[index] is None or cells[index] == ""):
+        cell = cells[index]
+        if not (cell is None or cell == ""):
+            place, value = (
+                (cell.column, cell.value) if isinstance(cell, Beyond) else (index + 1, cell)
+            )
             problems.append(
                 RowProblem(
                     row=row,
                     column="",
-                    value=cells[index],
-                    reason=f"has a value in column {index + 1}, which has no header",
+                    value=value,
+                    reason=f"has a value in column {place}, which has no header",
                 )
             )
     raws: dict[str, object] = {}

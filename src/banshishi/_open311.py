@@ -34,10 +34,11 @@ from pendulum import DateTime
 from ._dismissal import DismissalReason
 from ._errors import ChronologyError, DuplicateError, InvalidTypeError, InvalidValueError
 from ._issue import Issue
+from ._json_input import read_json
 from ._open311_status import dismissal_reason, open311_status
 from ._status import IssueStatus
 from ._time import as_datetime
-from ._validators import flag, items_given
+from ._validators import encodable, flag, items_given
 from ._whole_file import write_text_whole
 
 SPEC_KEYS = (
@@ -215,13 +216,14 @@ def dump_requests(requests: Sequence[Mapping[str, Any]]) -> str:
                 field=f"requests[{index}]", value=request, problem="must be a mapping"
             )
         try:
-            parts.append(json.dumps(dict(request), ensure_ascii=False, indent=2, allow_nan=False))
-        except (TypeError, ValueError) as error:
+            part = json.dumps(dict(request), ensure_ascii=False, indent=2, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as error:
             raise InvalidValueError(
                 field=f"requests[{index}]",
                 value=request,
                 problem=f"cannot be written as JSON ({error})",
             ) from None
+        parts.append(encodable(part, field=f"requests[{index}]"))
     body = ",\n".join("  " + part.replace("\n", "\n  ") for part in parts)
     return f"[\n{body}\n]\n" if parts else "[]\n"
 
@@ -231,18 +233,7 @@ def load_requests(text: str) -> list[dict[str, Any]]:
     whose ``service_requests`` is one (as FixMyStreet wraps them)."""
     if not isinstance(text, str):
         raise InvalidTypeError(field="requests", value=text, problem="must be JSON text")
-    try:
-        data = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise InvalidValueError(
-            field="requests",
-            value=text,
-            problem=f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",
-        ) from None
-    except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-        raise InvalidValueError(
-            field="requests", value=text, problem=f"cannot be read as JSON ({error})"
-        ) from None
+    data = read_json(text, field="requests")
     if isinstance(data, dict) and "service_requests" in data:
         data = data["service_requests"]
     if not isinstance(data, list):
@@ -255,10 +246,6 @@ def load_requests(text: str) -> list[dict[str, Any]]:
                 field=f"requests[{index}]", value=item, problem="must be a JSON object"
             )
     return data
-
-
-def _no_constant(name: str) -> Any:
-    raise InvalidValueError(field="requests", value=name, problem="is not a number JSON allows")
 
 
 def write_requests(path: str | os.PathLike[str], requests: Sequence[Mapping[str, Any]]) -> None:

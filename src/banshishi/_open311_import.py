@@ -40,7 +40,7 @@ from ._open311_reader import Reader
 from ._open311_status import Open311Status, issue_status
 from ._status import IssueStatus
 from ._track import Urgency
-from ._validators import flag, iterable_given
+from ._validators import flag, id_key, iterable_given
 
 _PLAIN = (Open311Status.OPEN, Open311Status.CLOSED)
 _OURS = frozenset(status.value for status in IssueStatus)
@@ -109,13 +109,14 @@ def import_requests(
     seen: dict[str, int] = {}
     for index, raw in enumerate(items):
         issue = _issue(raw, f"requests[{index}]", options)
-        if issue.id in seen:
+        key = id_key(issue.id)  # ids differing only in case are one id
+        if key in seen:
             raise DuplicateError(
                 field=f"requests[{index}].service_request_id",
                 value=raw["service_request_id"],
-                problem=f"is also the id of requests[{seen[issue.id]}]",
+                problem=f"is also the id of requests[{seen[key]}]",
             )
-        seen[issue.id] = index
+        seen[key] = index
         issues.append(issue)
     return issues
 

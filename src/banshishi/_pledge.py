@@ -19,7 +19,16 @@ from ._time import (
     optional_aware_datetime,
     optional_moment,
 )
-from ._validators import as_tuple, field_name, items_of, member_of, of_type, optional_text, text
+from ._validators import (
+    as_tuple,
+    field_name,
+    identifier,
+    items_of,
+    member_of,
+    of_type,
+    optional_text,
+    text,
+)
 
 
 @final
@@ -84,14 +93,14 @@ class Pledge:
     are the rules that tie fields together; :meth:`update` changes several at once.
     """
 
-    id: str = attrs.field(validator=text())
+    id: str = attrs.field(validator=identifier())
     title: str = attrs.field(validator=text())
     pledger: str = attrs.field(validator=text())
     pledger_kind: PledgerKind = attrs.field(validator=member_of(PledgerKind))
     list_kind: PledgeListKind = attrs.field(validator=member_of(PledgeListKind))
     claimed_at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
     unit: str | None = attrs.field(default=None, validator=optional_text)
-    issue: str | None = attrs.field(default=None, validator=optional_text)
+    issue: str | None = attrs.field(default=None, validator=identifier(optional=True))
     """The id of the issue this pledge claims (认领), if it claims one."""
     deadline: DateTime | None = attrs.field(
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
@@ -102,7 +111,7 @@ class Pledge:
     milestones: tuple[Milestone, ...] = attrs.field(
         default=(), converter=as_tuple, validator=items_of(of_type(Milestone))
     )
-    parent: str | None = attrs.field(default=None, validator=optional_text)
+    parent: str | None = attrs.field(default=None, validator=identifier(optional=True))
     """The id of the larger pledge or project this one is part of."""
     weight: int | None = attrs.field(default=None, validator=_check_weight)
     """This pledge's share of its parent's progress; ``None`` when not given."""

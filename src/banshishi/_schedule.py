@@ -21,7 +21,6 @@ must be weekend days, and no date may be both.
 """
 
 import datetime as dt
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -32,7 +31,12 @@ from typing import Any, final
 import attrs
 
 from ._errors import BanshishiError, InconsistentRecordError, InvalidTypeError, InvalidValueError
-from ._validators import field_name
+from ._json_input import read_json
+from ._validators import encodable, field_name
+
+MAX_FILE_BYTES = 1 << 20
+"""The largest schedule file :meth:`YearSchedule.load` reads: a year's schedule
+takes a few hundred bytes."""
 
 FIRST_YEAR = 1949
 LAST_YEAR = 2200
@@ -76,6 +80,7 @@ def _check_days(instance: object, attribute: "attrs.Attribute[Any]", value: obje
             raise InvalidValueError(
                 field=where, value=label, problem="must name the holiday (e.g. 春节)"
             )
+        encodable(label, field=where)
 
 
 @final
@@ -146,7 +151,11 @@ class YearSchedule:
 
     @classmethod
     def load(cls, path: str | Path) -> "YearSchedule":
-        """A schedule from a ``.toml`` or ``.json`` file in the :meth:`from_dict` shape."""
+        """A schedule from a ``.toml`` or ``.json`` file in the :meth:`from_dict` shape.
+
+        A file larger than :data:`MAX_FILE_BYTES` is refused unread; JSON is read
+        by the library's one JSON reader (no key twice, no deep nesting).
+        """
         source = Path(path)
         suffix = source.suffix.lower()
         if suffix not in {".toml", ".json"}:
@@ -154,18 +163,19 @@ class YearSchedule:
                 field="path", value=str(path), problem="must be a .toml or .json file"
             )
         try:
-            raw = source.read_bytes()
+            with source.open("rb") as file:
+                raw = file.read(MAX_FILE_BYTES + 1)
         except OSError as error:
             raise InvalidValueError(
                 field="path", value=str(path), problem=f"cannot be read ({error.strerror})"
             ) from None
-        try:
-            text = raw.decode("utf-8")
-            data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        if len(raw) > MAX_FILE_BYTES:
             raise InvalidValueError(
-                field="path", value=str(path), problem=f"is not valid {suffix[1:]}: {error}"
-            ) from None
+                field="path",
+                value=str(path),
+                problem=f"is larger than the {MAX_FILE_BYTES:,} bytes a schedule file may have",
+            )
+        data = _parse(raw, suffix, str(path))
         try:
             return cls.from_dict(data)
         except BanshishiError as error:
@@ -178,6 +188,24 @@ class YearSchedule:
             "holidays": _write_days(self.holidays),
             "workdays": _write_days(self.workdays),
         }
+
+
+def _parse(raw: bytes, suffix: str, path: str) -> Any:
+    """The data in a schedule file's bytes, or an error naming ``path``."""
+    try:
+        text = raw.decode("utf-8")
+        if suffix == ".json":
+            return read_json(text, field="schedule")
+        return tomllib.loads(text)
+    except InvalidValueError as error:  # from the JSON reader, naming where in the file
+        problem = f"is not valid json: {error.field} {error.problem}"
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        problem = f"is not valid {suffix[1:]}: {error}"
+    except RecursionError:
+        problem = "is not valid toml: it nests too deeply"
+    except ValueError:  # a number of more digits than Python converts
+        problem = "is not valid toml: it holds a number too long to read"
+    raise InvalidValueError(field="path", value=path, problem=problem)
 
 
 def _read_days(value: object, field: str, year: int) -> dict[dt.date, str]:

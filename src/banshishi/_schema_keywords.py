@@ -2,7 +2,8 @@
 
 :func:`json_schema` takes the shape of a record from its annotations; this module
 adds what the annotations do not say. ``SHARED`` holds the definitions of text the
-converter writes (instants, fractions, time limits) and of non-blank text;
+converter writes (instants, fractions, time limits), of non-blank text and of
+record ids;
 ``VALIDATOR_KEYWORDS`` says, for each validator the library uses, which keywords
 it stands for, reading the numbers from the validator itself (``whole_number(1)``
 gives ``minimum: 1``).
@@ -41,6 +42,12 @@ SHARED: dict[str, dict[str, Any]] = {
         "type": "string",
         "pattern": f"[^{_SPACE}]",
     },
+    "Id": {
+        "description": "The id of an issue or a pledge: text in Unicode normal form NFKC"
+        " (no full-width letters or digits), with no white space at either end.",
+        "type": "string",
+        "pattern": f"^[^{_SPACE}]([\\s\\S]*[^{_SPACE}])?" + _END,
+    },
     "Fraction": {
         "description": "An exact fraction such as 3/4, or a whole number such as 1.",
         "type": "string",
@@ -53,6 +60,7 @@ SHARED: dict[str, dict[str, Any]] = {
     },
 }
 _TEXT_REF = {"$ref": "#/$defs/Text"}
+_ID_REF = {"$ref": "#/$defs/Id"}
 
 
 def _pattern(text: str) -> dict[str, Any]:
@@ -73,6 +81,7 @@ Rule = Callable[[Mapping[str, Any]], dict[str, Any]]
 VALIDATOR_KEYWORDS: dict[str, Rule] = {
     "banshishi._validators.text.<locals>.check": lambda v: _TEXT_REF if v["required"] else {},
     "banshishi._validators.optional_text": lambda v: _TEXT_REF,
+    "banshishi._validators.identifier.<locals>.check": lambda v: _ID_REF,
     "banshishi._validators.whole_number.<locals>.check": _whole,
     "banshishi._validators.items_of.<locals>.check": _items,
     "banshishi._location._in_range.<locals>.check": lambda v: {

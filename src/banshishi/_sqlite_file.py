@@ -167,6 +167,50 @@ def check_meta(path: Path, db: sqlite3.Connection) -> None:
             f"is a ledger of schema {schema!r}, newer than this banshishi reads ({SCHEMA})",
             "Upgrade banshishi.",
         )
+    _check_tables(path, db, schema)
+
+
+TABLES = {
+    "meta": "key, value",
+    "events": f"seq, subject, record_id, version, at, {EVENT_COLUMNS}, hash",
+    "issues": ISSUE_COLUMNS,
+    "pledges": PLEDGE_COLUMNS,
+}
+"""Every table a ledger has, with the columns the library reads from it."""
+
+SCHEMA_1_TABLES = {
+    **TABLES,
+    "issues": ISSUE_COLUMNS.replace(", deadline_provisional", ""),
+}
+"""What a schema 1 ledger must have before it is brought up to date (its unit
+tree's ``units`` table is checked by the upgrade, which tells a missing one
+from a damaged one)."""
+
+
+def _check_tables(path: Path, db: sqlite3.Connection, schema: str) -> None:
+    """Refuse a ledger with a table or a column dropped (or renamed) outside
+    banshishi, before any query meets it."""
+    tables = SCHEMA_1_TABLES if schema == "1" else TABLES
+    try:
+        found = {
+            table: {row[1] for row in db.execute(f"PRAGMA main.table_info({table})")}
+            for table in tables
+        }
+    except sqlite3.DatabaseError as error:
+        raise refuse(path, f"is a banshishi ledger that cannot be read ({error})") from None
+    for table, columns in tables.items():
+        if not found[table]:
+            raise refuse(path, f"is a banshishi ledger without its {table} table", _EDITED)
+        missing = [name for name in columns.split(", ") if name not in found[table]]
+        if missing:
+            raise refuse(
+                path,
+                f"is a banshishi ledger whose {table} table lacks the column {missing[0]}",
+                _EDITED,
+            )
+
+
+_EDITED = "The file was changed outside banshishi; restore it from a copy or an export."
 
 
 # SQLite's primary result codes (an extended code's low byte).

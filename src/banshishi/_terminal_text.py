@@ -52,7 +52,7 @@ def plain(text: object, style: str | Style = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def error_line(error: BaseException) -> Text:
+def error_line(error: object) -> Text:
     """``error: …`` as the command line prints a refusal: the message (which
     may quote a value from a file) as :func:`plain` text after a red label."""
     return Text.assemble(("error:", "red"), " ", plain(error))

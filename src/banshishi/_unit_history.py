@@ -17,6 +17,7 @@ from pendulum import DateTime
 from ._actor import Actor
 from ._converter import structure, unstructure
 from ._errors import BanshishiError, InvalidValueError
+from ._json_input import read_json
 from ._person import Role
 from ._time import aware_datetime, check_aware, format_instant, parse_instant
 from ._unit import Unit, UnitTree
@@ -98,12 +99,7 @@ def tree_change(at: str, columns: Sequence[Any]) -> UnitTreeChange:
             field="unit tree row", value=(name, source, target),
             problem=f"is not a saving of the unit tree ({TREE_EVENT!r}, to {TREE_STATUS!r})",
         )  # fmt: skip
-    try:
-        units = json.loads(data)
-    except (ValueError, RecursionError) as error:
-        raise InvalidValueError(
-            field="unit tree data", value=data, problem=f"is not JSON ({type(error).__name__})"
-        ) from None
+    units = read_json(data, field="unit tree data")  # no repeated keys, no deep nesting
     if not isinstance(units, list):
         raise InvalidValueError(field="unit tree data", value=data, problem="must be a list")
     try:

@@ -5,6 +5,8 @@ members of the ``BanshishiError`` tree instead, so a caller can catch one root.
 """
 
 import enum
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -21,10 +23,40 @@ def field_name(instance: object, attribute: "attrs.Attribute[Any]") -> str:
     return f"{type(instance).__name__}.{attribute.name}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text`` (as ``"\\ud800"``), or ``None``.
+
+    A JSON escape such as ``"\\ud800"`` or text decoded with ``surrogateescape``
+    gives Python text holding half of a UTF-16 pair: it is not a character, and
+    no file, database or terminal can encode it.
+    """
+    if text.isascii():
+        return None
+    found = _SURROGATE.search(text)
+    return None if found is None else f"\\u{ord(found.group()):04x}"
+
+
+def encodable(text: str, *, field: str) -> str:
+    """``text`` if it holds no lone surrogate; else an ``InvalidValueError`` naming ``field``."""
+    half = lone_surrogate(text)
+    if half is not None:
+        raise InvalidValueError(
+            field=field,
+            value=text,
+            problem=f"holds a lone surrogate ({half}), which is not a character",
+            hint="Decode the text as UTF-8 (or JSON with the pair complete) first.",
+        )
+    return text
+
+
 def of_type(*types: type, optional: bool = False) -> Validator:
     """Require an instance of one of ``types`` (``None`` too when ``optional``).
 
-    ``bool`` is refused where ``int`` is asked for: ``True`` is not a count.
+    ``bool`` is refused where ``int`` is asked for: ``True`` is not a count. Text
+    must be encodable: a lone surrogate is refused (see :func:`encodable`).
     """
     expected = " or ".join(t.__name__ for t in types) + (" or None" if optional else "")
 
@@ -38,6 +70,8 @@ def of_type(*types: type, optional: bool = False) -> Validator:
                 value=value,
                 problem=f"must be {expected}",
             )
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+            encodable(value, field=field_name(instance, attribute))
 
     return check
 
@@ -146,6 +180,44 @@ def text(*, required: bool = True) -> Validator:
 
 
 _required_text = text()
+
+
+def normal_id(text: str) -> str:
+    """The normal form of a record's id: NFKC (full-width letters and digits
+    become the usual ones, ``ＲＸ－１`` → ``RX-1``), without surrounding white
+    space (an ideographic space included)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def id_key(text: str) -> str:
+    """What ids are compared by to find one given twice: the normal form, case
+    folded, so that ``RX-1``, ``rx-1`` and ``ＲＸ－１ `` are one id."""
+    return unicodedata.normalize("NFKC", normal_id(text).casefold())
+
+
+def identifier(*, optional: bool = False) -> Validator:
+    """Require the id of an issue or a pledge: text in normal form (see
+    :func:`normal_id`), or ``None`` when ``optional``.
+
+    An id that is not in normal form is refused, never changed: the library
+    does not rewrite a key someone else may hold, and the error says what to
+    write instead.
+    """
+
+    def check(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+        if value is None and optional:
+            return
+        _required_text(instance, attribute, value)
+        normal = normal_id(str(value))
+        if normal != value:
+            raise InvalidValueError(
+                field=field_name(instance, attribute),
+                value=value,
+                problem="is not an id in normal form (NFKC, no surrounding spaces)",
+                hint=f"Write it {normal!r}.",
+            )
+
+    return check
 
 
 def optional_text(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:

@@ -43,6 +43,14 @@ def target_path(path: object, *, field: str) -> Path:
     """``path`` as a ``Path``, if it is text or a path; else a library error."""
     if not isinstance(path, str | os.PathLike):
         raise InvalidTypeError(field=field, value=path, problem="must be a file path")
+    return named_file(path, field=field)
+
+
+def named_file(path: "str | os.PathLike[str]", *, field: str) -> Path:
+    """``path`` as a ``Path``, if it names a file: ``""``, ``.``, ``..`` and ``/``
+    name none, and would otherwise mean the current folder."""
+    if not os.fspath(path) or Path(path).name in ("", ".", ".."):
+        raise InvalidValueError(field=field, value=os.fspath(path), problem="does not name a file")
     return Path(path)
 
 

@@ -7,17 +7,15 @@ title and never becomes a formula. The same ledger gives the same bytes: the
 zip entries and the workbook's dates are fixed (to the latest moment the ledger
 records) instead of taken from the clock.
 
-Read: the sheet named 台账, or the only sheet. Date-time cells are taken as
-China Standard Time; formulas and error cells are reported, never evaluated.
+Read: see ``_xlsx_reader``, which reads the sheet in bounded time and memory.
 """
 
-import contextlib
 import datetime as dt
 import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,25 +23,17 @@ import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.writer.excel import ExcelWriter
 
-from ._errors import LedgerFileError
+from ._ledger_cells import Cell
+from ._xlsx_reader import SHEET
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
-from ._ledger_cells import Cell
-from ._ledger_row import SheetValue
-
-SHEET = "台账"
-"""The name of the sheet a ledger is written to and read from."""
 
 WIDTH_SAMPLE = 1000
 """How many rows column widths are fitted to: enough to see the data's shape,
 few enough that a ledger of a million rows is not measured cell by cell."""
-
-MAX_CELL_TEXT = 32_767
-"""The most characters Excel keeps in one cell."""
 
 # Characters an XLSX cell cannot carry as openpyxl writes it: XML forbids most
 # control characters and U+FFFE/U+FFFF, a carriage return comes back as a line
@@ -52,9 +42,8 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]|x005F_")
 
 
 def unwritable(text: str) -> str | None:
-    """Why ``text`` cannot go into an XLSX cell unchanged, or ``None`` if it can."""
-    if len(text) > MAX_CELL_TEXT:
-        return f"is longer than the {MAX_CELL_TEXT:,} characters an XLSX cell holds"
+    """Why ``text`` cannot go into an XLSX cell unchanged, or ``None`` if it can
+    (its length is checked for either format, against ``MAX_CELL_TEXT``)."""
     found = _UNWRITABLE.search(text)
     if found is not None:
         return f"contains {found.group()!r}, which an XLSX cell cannot hold"
@@ -141,77 +130,4 @@ def _cell(sheet: Any, value: Cell) -> object:
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
-    return value
-
-
-@contextlib.contextmanager
-def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
-    """The rows of the ledger sheet of ``path``, numbered from 1, each cell a
-    value (formulas and error cells as :class:`SheetValue`)."""
-    try:
-        # openpyxl judges a path by its suffix; a stream lets format="xlsx" decide.
-        handle = path.open("rb")
-    except OSError as error:
-        raise LedgerFileError(
-            field="ledger file", value=str(path), problem=f"cannot be read ({error.strerror})"
-        ) from None
-    try:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-    except _BROKEN as error:
-        handle.close()
-        raise _broken(path, error) from None
-    try:
-        names = workbook.sheetnames
-        if SHEET not in names and len(names) != 1:
-            raise LedgerFileError(
-                field="ledger file",
-                value=str(path),
-                problem=f"has no sheet named {SHEET} (and more than one sheet)",
-                hint=f"Name the ledger's sheet {SHEET}.",
-            )
-        sheet = workbook[SHEET if SHEET in names else names[0]]
-        if not hasattr(sheet, "iter_rows"):
-            raise LedgerFileError(
-                field="ledger file",
-                value=str(path),
-                problem=f"has a chart sheet where the ledger's sheet {sheet.title!r} should be",
-            )
-        # A sheet's declared size may be wrong (some tools write too small a
-        # one); read every row there is instead of trusting it.
-        sheet.reset_dimensions()
-        yield _rows(sheet, path)
-    finally:
-        workbook.close()
-        handle.close()
-
-
-_BROKEN = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError)
-"""What openpyxl raises on a file that is not a sound workbook (a bad zip, missing
-parts, XML that does not parse: ElementTree's ParseError is a SyntaxError)."""
-
-
-def _broken(path: Path, error: Exception) -> LedgerFileError:
-    return LedgerFileError(
-        field="ledger file",
-        value=str(path),
-        problem=f"is not an XLSX workbook that can be read ({type(error).__name__}: {error})",
-    )
-
-
-def _rows(sheet: Any, path: Path) -> Iterator[tuple[int, list[object]]]:
-    # The sheet is parsed as it is read, so a broken part can surface mid-way.
-    try:
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            yield number, [_value(cell) for cell in row]
-    except _BROKEN as error:
-        raise _broken(path, error) from None
-
-
-def _value(cell: Any) -> object:
-    kind = getattr(cell, "data_type", "n")
-    value = getattr(cell, "value", None)
-    if kind == "f":
-        return SheetValue(text=str(value), what=f"a formula ({value})")
-    if kind == "e":
-        return SheetValue(text=str(value), what=f"a spreadsheet error ({value})")
     return value
