@@ -446,7 +446,8 @@ def test_report_by_unit_rolls_up_the_tree(
     rows = {row["group"]: row for row in body["rows"][:-1]}
     assert len(rows) == len(body["rows"]) - 1  # a row per group, none twice
     at = parse_instant(body["as_of"])
-    units_with_issues = {line.unit for line in summaries if line.unit is not None}
+    # An issue counts under its responsible unit, else the unit that received it.
+    units_with_issues = {line.home_unit for line in summaries if line.home_unit is not None}
     for unit in units_with_issues:
         assert unit in rows, unit
         for ancestor in tree.ancestors(unit):
@@ -455,14 +456,16 @@ def test_report_by_unit_rolls_up_the_tree(
     for group, row in rows.items():
         if group not in tree:
             continue
-        own = issue_figures([line for line in summaries if line.unit == group], at=at)
+        own = issue_figures([line for line in summaries if line.home_unit == group], at=at)
         children = [counts_of(rows[child]) for child in tree.children(group) if child in rows]
         if children:
             parents += 1
         assert counts_of(row) == add_counts([figure_counts(own), *children]), group
     assert parents >= 2
-    # Issues no unit is responsible for get their own row; the top unit has the rest.
-    unassigned = [line for line in summaries if line.unit is None]
+    # An issue no unit is responsible for counts under the unit that received it;
+    # only one with neither gets the row of its own. The top unit has the rest.
+    assert any(line.unit is None and line.received_by for line in summaries)
+    unassigned = [line for line in summaries if line.home_unit is None]
     if unassigned:
         assert rows[UNASSIGNED]["received"] == len(unassigned)
     else:
@@ -773,7 +776,7 @@ def test_report_rows_by_unit_without_a_tree(summaries: list[Any]) -> None:
     groups = [row.group for row in rows]
     assert groups[-1] == "all"
     assert len(groups) == len(set(groups))
-    assert set(groups[:-1]) == {line.unit or UNASSIGNED for line in summaries}
+    assert set(groups[:-1]) == {line.home_unit or UNASSIGNED for line in summaries}
     assert add_counts([figure_counts(row.figures) for row in rows[:-1]]) == figure_counts(
         rows[-1].figures
     )

@@ -846,10 +846,12 @@ def test_summary_lines_and_figures_of_seeded_ledgers_are_those_of_the_issues(
                 assert figures.open == sum(
                     issue.status not in (S.CLOSED, S.DISMISSED) for issue in issues
                 )
+                # Overdue: not yet answered in this round (an answered item waits
+                # for its rating, not for the unit), with the deadline passed.
                 overdue = {
                     issue.id
                     for issue in issues
-                    if issue.status not in (S.CLOSED, S.DISMISSED)
+                    if issue.status not in (S.CLOSED, S.DISMISSED, S.ANSWERED)
                     and issue.deadline is not None
                     and issue.deadline < at
                 }
@@ -1304,29 +1306,20 @@ def answered_an_hour_after_the_feedback(store: LedgerStore) -> tuple[Issue, Date
     return store.issue("a"), T0.add(hours=3, minutes=30)
 
 
-def test_feedback_dated_before_its_answer_step_is_read_as_of_its_own_date(
+def test_feedback_dated_before_its_answer_step_counts_from_the_step_everywhere(
     tmp_path: Path,
 ) -> None:
+    """One as-of rule for an answer (docs/metrics.md): it counts from the step that
+    recorded it, in the issue's methods and rates as in the ledger as it stood."""
     with open_new(tmp_path / "ledger.db") as store:
         issue, moment = answered_an_hour_after_the_feedback(store)
-        assert issue.answered_as_of(moment)  # the rates read the feedback's own date
-        assert redo_rate([issue], as_of=moment).rate == Rate(0, 1)
+        assert not issue.answered_as_of(moment)
+        assert redo_rate([issue], as_of=moment).rate == Rate(0, 0)
+        assert redo_rate(store.issues(as_of=moment)).rate == Rate(0, 0)
         (then,) = store.issues(as_of=moment)
         assert then.status is issue.status_as_of(moment) is S.RESOLVED
-
-
-def test_the_store_as_of_counts_an_answer_from_when_its_step_was_recorded(
-    tmp_path: Path,
-) -> None:
-    """The ledger as it stood reads steps by when they were recorded: feedback dated
-    before its answer step counts from the step (docs/store.md says so), while
-    ``Issue.answered_as_of`` reads the feedback's own date."""
-    with open_new(tmp_path / "ledger.db") as store:
-        issue, moment = answered_an_hour_after_the_feedback(store)
         (line,) = store.summaries_as_of(moment)
-        assert line.answered is False
-        assert IssueSummary.of(issue, version=3, as_of=moment).answered is True
-        assert redo_rate(store.issues(as_of=moment)).rate == Rate(0, 0)
+        assert line.answered is IssueSummary.of(issue, version=3, as_of=moment).answered is False
         later = T0.add(hours=4)
         (line,) = store.summaries_as_of(later)
         assert line.answered is IssueSummary.of(issue, version=4, as_of=later).answered is True

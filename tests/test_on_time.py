@@ -77,11 +77,13 @@ THURSDAY_CLOSE = pendulum.datetime(2026, 6, 4, 17, 30, tz=SH)
 @pytest.mark.parametrize(
     ("closed_at", "on_time"),
     [
-        (TUESDAY_CLOSE, True),  # at the deadline itself: on time
-        (TUESDAY_CLOSE.add(seconds=1), False),
+        (TUESDAY_CLOSE.add(minutes=30), True),  # answered at the deadline itself: on time
+        (TUESDAY_CLOSE.add(minutes=30, seconds=1), False),  # answered a second after it
     ],
 )
-def test_closure_is_judged_against_the_working_day_deadline(closed_at, on_time):
+def test_closure_is_judged_by_its_answer_against_the_working_day_deadline(closed_at, on_time):
+    """The answer comes 30 minutes before the rating that closes the item; the
+    unit's clock stops at the answer."""
     issue = handled(closed_at=closed_at)
     assert issue.deadline == TUESDAY_CLOSE
     result = on_time_completion_rate([issue])

@@ -799,3 +799,19 @@ def test_a_dismissal_is_explained_and_an_answer_is_the_latest_feedback(
     dismissed = [i for i in campaign_issues if i.status is IssueStatus.DISMISSED]
     assert dismissed
     assert all(notes[i.id] for i in dismissed)
+
+
+def test_an_answer_dated_after_the_closing_is_refused() -> None:
+    request = {"service_request_id": "1", "status": "closed", "status_notes": "已修复",
+               "description": "路灯不亮", "requested_datetime": "2026-06-01T09:00:00+08:00",
+               "updated_datetime": "2026-06-03T09:00:00+08:00",
+               "closed_datetime": "2026-06-02T09:00:00+08:00",
+               "answered_datetime": "2026-06-02T10:00:00+08:00"}  # fmt: skip
+    with pytest.raises(ChronologyError) as refused:
+        import_requests([request], urgency="urgent")
+    assert refused.value.field == "requests[0].answered_datetime"
+    request["answered_datetime"] = "2026-06-01T17:00:00+08:00"
+    (issue,) = import_requests([request], urgency="urgent")
+    assert [item.at for item in issue.feedback] == [
+        pendulum.datetime(2026, 6, 1, 17, tz="Asia/Shanghai")
+    ]

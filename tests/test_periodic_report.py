@@ -63,7 +63,8 @@ from strategies import moments
 SHANGHAI = "Asia/Shanghai"
 RATE_NAMES = [name for name, _ in ISSUE_RATES]
 KINDS = ["week", "half_month", "month", "quarter"]
-NOT_OPEN = (IssueStatus.CLOSED, IssueStatus.DISMISSED)
+NOT_RUNNING = (IssueStatus.CLOSED, IssueStatus.DISMISSED, IssueStatus.ANSWERED)
+"""Statuses in which nothing runs against a deadline: the unit's clock stops at its answer."""
 MOMENTS = {
     "campaign-end": pendulum.datetime(2026, 9, 30, 20, tz=SHANGHAI),
     "mid-august": pendulum.datetime(2026, 8, 20, 12, 30, tz=SHANGHAI),
@@ -101,10 +102,14 @@ def lines_at(issues: Iterable[Issue], moment: DateTime) -> list[IssueSummary]:
     ]
 
 
-def handed_over(issue: Issue, moment: DateTime) -> bool:
-    """Sent to a unit by ``moment``: a return (退回) means a unit had it, even when
-    a generated history reaches 退回 without passing 已转办."""
-    return issue.transferred_as_of(moment) or issue.returned_as_of(moment)
+def transferred(issue: Issue, moment: DateTime) -> bool:
+    """Transferred (转办) by ``moment``: a send-back (退回) is not a transfer. Without
+    a history, the issue's own reading of its status is all there is."""
+    if not issue.history:
+        return issue.transferred_as_of(moment)
+    return issue.status_as_of(moment) is not None and any(
+        event.to_status is IssueStatus.TRANSFERRED and event.at <= moment for event in issue.history
+    )
 
 
 def expected_flow(issues: list[Issue], period: ReportingPeriod, moment: DateTime) -> dict[str, int]:
@@ -120,7 +125,7 @@ def expected_flow(issues: list[Issue], period: ReportingPeriod, moment: DateTime
 
     return {
         "collected": sum(period.start <= issue.received_at for issue in now),
-        "transferred": sum(handed_over(i, moment) and not was(i, handed_over) for i in now),
+        "transferred": sum(transferred(i, moment) and not was(i, transferred) for i in now),
         "closed": sum(closed(i, moment) and not was(i, closed) for i in now),
     }
 
@@ -136,11 +141,12 @@ def utc_wall(moment: dt.datetime) -> dt.datetime:
 
 
 def expected_overdue(issues: list[Issue], moment: DateTime) -> list[tuple[str, DateTime, int]]:
-    """(id, deadline, whole days late) of every open issue past its deadline, earliest first."""
+    """(id, deadline, whole days late) of every issue not yet answered in its round
+    and past its deadline, earliest first."""
     late = []
     for issue in received_by(issues, moment):
         deadline = issue.deadline_as_of(moment)
-        if issue.status_as_of(moment) in NOT_OPEN or deadline is None or deadline >= moment:
+        if issue.status_as_of(moment) in NOT_RUNNING or deadline is None or deadline >= moment:
             continue
         days = (utc_wall(moment) - utc_wall(deadline)) // dt.timedelta(days=1)
         late.append((issue.id, deadline, days))
@@ -189,7 +195,7 @@ def test_the_flow_counts_what_was_collected_transferred_and_closed_in_the_period
     )
     # On real histories, 转办 is read off the transfer itself.
     assert all(
-        issue.transferred_as_of(moment) == handed_over(issue, moment)
+        issue.transferred_as_of(moment) == transferred(issue, moment)
         for issue in received_by(issues, moment)
     )
 

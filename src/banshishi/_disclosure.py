@@ -53,7 +53,8 @@ class DisclosedIssue:
     the requester's name, masked ("" for an anonymous one); ``place`` the
     address of the problem, cut to its community. ``progress`` is the milestone
     weight done by the list's moment (``—`` with no milestones); ``overdue``
-    says the issue was open with its deadline passed.
+    says the issue was overdue (:meth:`IssueSummary.is_overdue`: not yet answered
+    in its round, with its deadline passed).
     """
 
     id: str = attrs.field(validator=of_type(str))

@@ -151,7 +151,9 @@ class EventStore(Protocol):
         received_before: DateTime | None = None,
         overdue_at: DateTime | None = None,
     ) -> Iterator[IssueSummary]:
-        """The issue lines that match every filter given."""
+        """The issue lines that match every filter given (``units`` by the unit
+        each issue counts under, as ``_home_unit`` says; ``overdue_at`` by the
+        overdue rule of ``IssueSummary.is_overdue``)."""
         ...
 
     def issue_fact_counts(
@@ -160,7 +162,8 @@ class EventStore(Protocol):
         """Every issue line reduced to its group key and its :data:`Facts` (overdue
         judged at ``at``), identical ones merged with how many there are.
 
-        ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit id),
+        ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit the issue
+        counts under: responsible, else receiving; see ``_home_unit``),
         ``track``, ``channel`` or ``urgency`` (the member), or ``hour`` (whole
         hours since 1970 UTC of receipt, rounded down); a tuple of these
         groups by all of them at once, and the key is the tuple of values. A backend may answer this

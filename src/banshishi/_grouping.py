@@ -17,6 +17,7 @@ from ._errors import InvalidTypeError, InvalidValueError
 from ._evaluation import Evaluation
 from ._event import Event
 from ._feedback import Feedback
+from ._home_unit import home_unit
 from ._issue import Issue
 from ._labels import LabelledEnum
 from ._pledge import Pledge
@@ -78,10 +79,11 @@ Dated = Issue | Pledge | Evaluation | Feedback | Event
 
 
 def by_unit(item: Issue | Pledge) -> str | None:
-    """Key: an issue's responsible unit (or the receiving unit before transfer), or a
-    pledge's unit; ``None`` if there is none."""
+    """Key: the unit an issue counts under (its responsible unit, else the unit
+    that received it: see ``_home_unit``), or a pledge's unit; ``None`` if there
+    is none."""
     if isinstance(item, Issue):
-        return item.responsible_unit or item.received_by
+        return home_unit(item.responsible_unit, item.received_by)
     if isinstance(item, Pledge):
         return item.unit
     raise InvalidTypeError(field="by_unit item", value=item, problem="must be an Issue or Pledge")

@@ -296,10 +296,43 @@ class Issue:
             for event in self._events_until(moment)
         )
 
+    def answer_times(self) -> tuple[DateTime, ...]:
+        """When each answer in ``feedback`` counts from, in the same order.
+
+        An answer counts from the ``answer`` step that recorded it (the event's
+        moment), not from ``Feedback.at``, which may be earlier: a figure asked as
+        of a moment then reads what the record showed at that moment. Answers
+        given before the recorded history begins (an issue imported without its
+        steps, or with a history recorded from mid-life) have only their
+        ``Feedback.at`` to go by.
+        """
+        steps = [event.at for event in self.history if event.name == "answer"]
+        before = len(self.feedback) - len(steps)
+        if before < 0:  # more answer steps than answers: a hand-edited history
+            steps = steps[-len(self.feedback) :] if self.feedback else []
+            before = 0
+        return (*(item.at for item in self.feedback[:before]), *steps)
+
     def answered_as_of(self, moment: DateTime | None = None) -> bool:
-        """Whether the requester had received any feedback by ``moment``."""
+        """Whether the requester had been answered by ``moment`` (in any round),
+        each answer counted from its step (see :meth:`answer_times`)."""
         moment = optional_moment(moment, field="Issue.answered_as_of.moment")
-        return any(moment is None or item.at <= moment for item in self.feedback)
+        return any(moment is None or at <= moment for at in self.answer_times())
+
+    def answered_at_as_of(self, moment: DateTime | None = None) -> DateTime | None:
+        """When the answer of the round standing at ``moment`` was given, if the
+        issue stood answered (已反馈) or closed then; ``None`` otherwise, or if
+        no answer is on record by then.
+
+        This is where the handling unit's clock stops: an answered item is not
+        overdue, and a closed one was completed on time when this answer came by
+        its deadline (see docs/metrics.md).
+        """
+        moment = optional_moment(moment, field="Issue.answered_at_as_of.moment")
+        if self.status_as_of(moment) not in NEEDS_FEEDBACK:
+            return None
+        given = [at for at in self.answer_times() if moment is None or at <= moment]
+        return max(given, default=None)
 
     def latest_evaluation_as_of(self, moment: DateTime | None = None) -> Evaluation | None:
         """The most recent live evaluation given by ``moment``: the one that counts.

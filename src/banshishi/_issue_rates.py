@@ -15,6 +15,7 @@ from pendulum import DateTime
 from ._breakdown import Breakdown
 from ._issue import Issue
 from ._status import IssueStatus
+from ._summary import on_time
 from ._time import optional_moment
 from ._validators import items_given
 
@@ -57,14 +58,19 @@ def completion_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -
 def on_time_completion_rate(
     issues: Iterable[Issue], *, as_of: DateTime | None = None
 ) -> Breakdown[Issue]:
-    """按期办结率: closed issues closed by their deadline, out of closed issues with one.
+    """按期办结率: closed issues answered by their deadline, out of closed issues with one.
 
-    The deadline is the one in force when the issue closed
-    (:meth:`Issue.deadline_as_of`): the workflow sets it in working days from
-    the policy, or as given, and an approved extension (延期) moves it. Closed
-    issues without a deadline, or whose closure predates their recorded history,
-    cannot be judged and are listed in ``excluded`` with the dismissed ones.
-    Open overdue issues are not in this rate; the SLA sweep lists them.
+    The handling unit's clock stops at its answer: a closed issue counts as on
+    time when the answer that led to the closure (:meth:`Issue.answered_at_as_of`
+    at the closure, counted from its ``answer`` step) came by the deadline in
+    force when the issue closed (:meth:`Issue.deadline_as_of`). The workflow sets
+    that deadline in working days from the policy, or as given; an approved
+    extension (延期) moves it, and between the answer and the closure only a
+    restatement (``restate_deadline``) can. The wait for the rating is not
+    counted. Closed issues without a deadline, or whose closure or answer
+    predates their recorded history with no answer on record, cannot be judged
+    and are listed in ``excluded`` with the dismissed ones. Open overdue issues
+    are not in this rate; the SLA sweep lists them.
     """
     as_of = optional_moment(as_of, field="as_of")
     counted, excluded = issues_in_scope(issues, as_of)
@@ -74,12 +80,15 @@ def on_time_completion_rate(
         if issue.status_as_of(as_of) is not IssueStatus.CLOSED:
             continue
         closed = issue.closed_at_as_of(as_of)
-        deadline = None if closed is None else issue.deadline_as_of(closed)
-        if closed is None or deadline is None:
+        if closed is None:
+            excluded.append(issue)
+            continue
+        judgement = on_time(issue.answered_at_as_of(closed), issue.deadline_as_of(closed))
+        if judgement is None:
             excluded.append(issue)
             continue
         judged.append(issue)
-        outcome[id(issue)] = closed <= deadline
+        outcome[id(issue)] = judgement
 
     return Breakdown.of(judged, lambda issue: outcome[id(issue)], excluded)
 

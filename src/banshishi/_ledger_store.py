@@ -316,10 +316,12 @@ class LedgerStore:
     ) -> list[IssueSummary]:
         """The summary lines of the issues that match every filter given.
 
-        ``unit`` takes the unit and everything under it in the saved unit tree;
-        ``received_from``/``received_before`` bound the moment of receipt (the
-        second excluded); ``overdue_at`` keeps the open issues whose deadline
-        had passed by then.
+        ``unit`` takes the issues that count under the unit or anything under it
+        in the saved unit tree (each issue's responsible unit, else the unit that
+        received it); ``received_from``/``received_before`` bound the moment of
+        receipt (the second excluded); ``overdue_at`` keeps the issues overdue
+        then (:meth:`IssueSummary.is_overdue`: not yet answered in their round,
+        with the deadline passed).
         """
         units = None
         if unit is not None:

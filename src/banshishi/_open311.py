@@ -62,7 +62,7 @@ SPEC_KEYS = (
 )
 """The keys of a service request in GeoReport v2's ``GET requests``, in its order."""
 
-EXTENDED_KEYS = ("extended_status", "external_status_code", "closed_datetime")
+EXTENDED_KEYS = ("extended_status", "external_status_code", "closed_datetime", "answered_datetime")
 """The keys ``extended=True`` adds after :data:`SPEC_KEYS`."""
 
 
@@ -143,6 +143,9 @@ def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[s
         request["external_status_code"] = issue.status.value
         closed = issue.closed_at_as_of(at)
         request["closed_datetime"] = None if closed is None else closed.isoformat()
+        # The answer that led to the closure, or the answer of the round standing.
+        answered = issue.answered_at_as_of(at if closed is None else closed)
+        request["answered_datetime"] = None if answered is None else answered.isoformat()
     return request
 
 

@@ -85,7 +85,8 @@ def import_requests(
     - An answered or closed request needs ``status_notes`` and
       ``updated_datetime``: they become the feedback (by ``feedback_method``),
       and a closed request is taken as closed at its ``closed_datetime`` (an
-      extended export's) or else at ``updated_datetime``.
+      extended export's) or else at ``updated_datetime``, and answered at its
+      ``answered_datetime`` (an extended export's) or else when closed.
 
     The status is read through :data:`OPEN311_STATUSES`, from
     ``extended_status`` if present, else ``status`` (plain or extended, in any
@@ -169,14 +170,22 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
     updated = read.moment("updated_datetime")
     expected = read.moment("expected_datetime")
     closed = read.moment("closed_datetime")  # ours, with extended=True
+    answered = read.moment("answered_datetime")  # ours, with extended=True
     if closed is not None and updated is not None and closed > updated:
         raise ChronologyError(
             field=f"{path}.closed_datetime",
             value=raw["closed_datetime"],
             problem=f"is after updated_datetime ({updated.isoformat()})",
         )
+    latest = closed if closed is not None else updated
+    if answered is not None and latest is not None and answered > latest:
+        raise ChronologyError(
+            field=f"{path}.answered_datetime",
+            value=raw["answered_datetime"],
+            problem=f"is after the request was closed or last updated ({latest.isoformat()})",
+        )
     times = (("updated_datetime", updated), ("expected_datetime", expected),
-             ("closed_datetime", closed))  # fmt: skip
+             ("closed_datetime", closed), ("answered_datetime", answered))  # fmt: skip
     for key, moment in times:
         if moment is not None and moment < received:
             raise ChronologyError(
@@ -190,7 +199,8 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
     elif closed is None:
         closed = updated  # a plain request: taken as closed when last updated
     if status in NEEDS_FEEDBACK:
-        answered = closed if closed is not None else updated
+        if answered is None:
+            answered = closed if closed is not None else updated
         feedback = (_answer(read, status, answered, options.method),)
     title, description = _title(read)
     service_code = read.identifier("service_code")

@@ -3,13 +3,15 @@
 A report is taken at a moment inside a period (the period's end, or earlier for
 a report to date) and says:
 
-- the **flow** in the period: issues collected (received), transferred (handed
-  to a responsible unit for the first time) and closed (standing closed at the
+- the **flow** in the period: issues collected (received), transferred (转办 to
+  a responsible unit for the first time; a send-back or a 即办 signing by the
+  receiving unit is not a transfer) and closed (standing closed at the
   moment, and not closed at the start); and the same for the previous period;
 - **every rate with its counts**, taken over everything received up to the
   moment, and as it stood at the end of the previous period, so the change is a
   difference of two exact rates (in percentage points);
-- the **overdue list**: open issues whose deadline had passed, longest overdue
+- the **overdue list**: issues not yet answered in their current round whose
+  deadline had passed (:meth:`IssueSummary.is_overdue`), longest overdue
   first, each titled as it may be printed (numbers and the requester's name
   masked, see :func:`scrub_text`);
 - the units directly below the reporting unit **ranked** by one rate, leaving
@@ -18,7 +20,8 @@ a report to date) and says:
   the **trend** of the completion rate over the last few periods.
 
 Each issue counts under the unit responsible for it or, when no unit is (not
-yet transferred, or dismissed), under the unit that received it: as the issues
+yet transferred, or sent back), under the unit that received it; a dismissed
+issue keeps the responsible unit it had (see ``_home_unit``): as the issues
 given stand, so pass them as they stood at the report's moment
 (:meth:`LedgerStore.periodic_report` rebuilds them so). Figures at earlier
 moments are read from the same issues with their ``*_as_of`` methods, so one
@@ -36,6 +39,7 @@ from pendulum import DateTime
 from ._errors import DuplicateError, InvalidTypeError, InvalidValueError, NotFoundError
 from ._figures import ISSUE_RATES, IssueFigures, facts_of
 from ._grouping import Period
+from ._home_unit import home_unit
 from ._issue import Issue
 from ._masking import scrub_text
 from ._period import ReportingPeriod, trailing_periods
@@ -62,7 +66,8 @@ class PeriodFlow:
     collected: int
     """Issues received in the period."""
     transferred: int
-    """Issues handed to a responsible unit for the first time in the period."""
+    """Issues transferred (转办) to a responsible unit for the first time in the
+    period; a send-back is not a transfer."""
     closed: int
     """Issues standing closed at the period's end (or the report's moment) that
     were not closed at its start."""
@@ -184,6 +189,7 @@ def periodic_report(
     figures_before = report_rows(previous_lines.values(), at=previous_end)[-1].figures
     by_unit = _unit_rows(now_lines.values(), moment, units, members)
     before_previous = _marks_at(chosen, periods[-2].start.subtract(microseconds=1))
+    marks_now, marks_before = _marks_at(chosen, moment), _marks_at(chosen, previous_end)
     completions = [_completion_at(chosen, p.last_moment) for p in periods[:-2]]
     completions += [figures_before.completion, figures_now.completion]
     return PeriodicReport(
@@ -192,8 +198,8 @@ def periodic_report(
         at=moment,
         unit=unit,
         unit_name=_unit_name(units, unit),
-        flow=_flow(this, _marks_of(previous_lines), now_lines),
-        previous_flow=_flow(periods[-2], before_previous, previous_lines),
+        flow=_flow(this, marks_before, marks_now, now_lines),
+        previous_flow=_flow(periods[-2], before_previous, marks_before, previous_lines),
         figures=figures_now,
         previous_figures=figures_before,
         by_unit=by_unit,
@@ -291,13 +297,8 @@ def _issues_given(issues: Iterable[Issue]) -> Iterable[Issue]:
         yield issue
 
 
-def _home(unit: str | None, received_by: str | None) -> str | None:
-    """The unit an issue counts under: the responsible one, else the receiving one."""
-    return unit if unit is not None else received_by
-
-
 def _belongs(issue: Issue, members: frozenset[str] | None) -> bool:
-    return members is None or _home(issue.responsible_unit, issue.received_by) in members
+    return members is None or home_unit(issue.responsible_unit, issue.received_by) in members
 
 
 def _lines_at(issues: list[Issue], moment: DateTime) -> dict[str, IssueSummary]:
@@ -309,7 +310,8 @@ def _lines_at(issues: list[Issue], moment: DateTime) -> dict[str, IssueSummary]:
 
 
 _Mark = tuple[IssueStatus, bool]
-"""An issue's status at a moment, and whether it had been handed to a unit by then."""
+"""An issue's status at a moment, and whether it had been transferred (转办) by then:
+a send-back is not a transfer."""
 
 
 def _marks_at(issues: list[Issue], moment: DateTime) -> dict[str, _Mark]:
@@ -317,28 +319,26 @@ def _marks_at(issues: list[Issue], moment: DateTime) -> dict[str, _Mark]:
     for issue in issues:
         status = issue.status_as_of(moment)
         if status is not None:
-            handed = issue.transferred_as_of(moment) or issue.returned_as_of(moment)
-            marks[issue.id] = (status, handed)
+            marks[issue.id] = (status, issue.transferred_as_of(moment))
     return marks
 
 
-def _marks_of(lines: Mapping[str, IssueSummary]) -> dict[str, _Mark]:
-    return {issue_id: (line.status, line.handed_over) for issue_id, line in lines.items()}
-
-
 def _flow(
-    period: ReportingPeriod, start: Mapping[str, _Mark], end: Mapping[str, IssueSummary]
+    period: ReportingPeriod,
+    start: Mapping[str, _Mark],
+    end: Mapping[str, _Mark],
+    lines: Mapping[str, IssueSummary],
 ) -> PeriodFlow:
+    """The flow between the marks at the period's start and at its end (the
+    issues received by then, whose lines are ``lines``)."""
     collected = transferred = closed = 0
     closed_status = IssueStatus.CLOSED
-    for issue_id, line in end.items():
+    for issue_id, (status, was_transferred) in end.items():
         before = start.get(issue_id)
         if before is None:
-            collected += line.received_at >= period.start
-        transferred += line.handed_over and (before is None or not before[1])
-        closed += line.status is closed_status and (
-            before is None or before[0] is not closed_status
-        )
+            collected += lines[issue_id].received_at >= period.start
+        transferred += was_transferred and (before is None or not before[1])
+        closed += status is closed_status and (before is None or before[0] is not closed_status)
     return PeriodFlow(collected=collected, transferred=transferred, closed=closed)
 
 
@@ -349,7 +349,7 @@ def _unit_rows(
     members: frozenset[str] | None,
 ) -> tuple[ReportRow, ...]:
     now = micros(moment)
-    counted = ((_home(line.unit, line.received_by), facts_of(line, now), 1) for line in lines)
+    counted = ((line.home_unit, facts_of(line, now), 1) for line in lines)
     rows = rows_of_counts(counted, by="unit", units=units)[:-1]
     if members is None:
         return tuple(rows)

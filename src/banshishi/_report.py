@@ -24,7 +24,8 @@ GROUPINGS = ("unit", "track", "channel", "urgency", "period")
 """What ``by`` may name; ``period`` is the month of receipt."""
 
 UNASSIGNED = "(no unit)"
-"""The group of issues no unit is responsible for (not yet transferred, or dismissed)."""
+"""The group of issues with no unit to count under: neither a responsible unit
+nor a receiving one on record (see ``_home_unit``)."""
 
 _HOUR_US = 3_600_000_000
 
@@ -136,6 +137,8 @@ def _key_of(by: str | None) -> Callable[[IssueSummary], Any]:
     if by == "period":
         month = _month_of_hour()
         return lambda line: month(line.received_us // _HOUR_US)
+    if by == "unit":
+        return attrgetter("home_unit")
     return attrgetter(by)
 
 

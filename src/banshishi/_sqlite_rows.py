@@ -11,19 +11,22 @@ from ._channel import Channel
 from ._errors import BanshishiError, StoreError
 from ._event_store import StoredEvent, decode
 from ._figures import Facts
+from ._home_unit import HOME_UNIT_SQL
 from ._pledge import PledgeListKind, PledgerKind
 from ._rating import Rating
 from ._status import IssueStatus, PledgeStatus
-from ._summary import OPEN_STATUSES, IssueSummary, PledgeSummary
+from ._summary import DUE_STATUSES, IssueSummary, PledgeSummary
 from ._track import Track, Urgency
 
 T = TypeVar("T")
 
-OPEN_SQL = ", ".join(f"'{status.value}'" for status in sorted(OPEN_STATUSES))
-"""The open statuses, as an SQL list."""
+DUE_SQL = ", ".join(f"'{status.value}'" for status in sorted(DUE_STATUSES))
+"""The statuses in which the unit's clock runs (:data:`DUE_STATUSES`), as an SQL list."""
+OVERDUE_SQL = f"status IN ({DUE_SQL}) AND deadline_us < ?"
+"""The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
 _HOUR = 3_600_000_000
 GROUP_KEYS = {
-    "unit": "unit",
+    "unit": HOME_UNIT_SQL,
     "track": "track",
     "channel": "channel",
     "urgency": "urgency",
@@ -39,11 +42,11 @@ GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
 }
 """How a group key read from a row becomes the library's value, where it is one."""
 FACT_COLUMNS = (
-    f"status, status IN ({OPEN_SQL}) AND deadline_us < ?, signed_for, on_time, handed_over, "
+    f"status, {OVERDUE_SQL}, signed_for, on_time, handed_over, "
     "returned, answered, redone, rating, resolved"
 )
 """The facts of :data:`Facts`, overdue judged against the moment bound to ``?``:
-open, with a deadline before it (as :meth:`IssueSummary.is_overdue`)."""
+the unit's clock running, with a deadline before it (as :meth:`IssueSummary.is_overdue`)."""
 
 
 def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T]) -> T:

@@ -36,6 +36,7 @@ from ._event_store import (
     stale_version,
 )
 from ._figures import Facts
+from ._home_unit import HOME_UNIT_SQL
 from ._schema_upgrade import finish, legacy_units, provisional_column, upgrade
 from ._sqlite_file import (
     EVENT_COLUMNS,
@@ -57,7 +58,7 @@ from ._sqlite_rows import (
     FACT_COLUMNS,
     GROUP_KEYS,
     GROUP_VALUES,
-    OPEN_SQL,
+    OVERDUE_SQL,
     decoded,
     facts_of_row,
     issue_line,
@@ -366,7 +367,7 @@ class SqliteEventStore:
     ) -> Iterator[IssueSummary]:
         where: list[str] = []
         params: list[Any] = []
-        for column, wanted in (("unit", units), ("status", status), ("track", track)):
+        for column, wanted in ((HOME_UNIT_SQL, units), ("status", status), ("track", track)):
             if wanted is not None:
                 values = [getattr(item, "value", item) for item in wanted]
                 where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
@@ -378,7 +379,7 @@ class SqliteEventStore:
             where.append("received_us < ?")
             params.append(micros(as_datetime(received_before, field="received_before")))
         if overdue_at is not None:
-            where.append(f"status IN ({OPEN_SQL}) AND deadline_us < ?")
+            where.append(OVERDUE_SQL)
             params.append(micros(as_datetime(overdue_at, field="overdue_at")))
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         cursor = self._db.execute(f"SELECT {ISSUE_COLUMNS} FROM issues {clause}", params)

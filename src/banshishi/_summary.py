@@ -18,6 +18,7 @@ from pendulum import DateTime
 from ._channel import Channel
 from ._errors import InvalidValueError
 from ._event import Event
+from ._home_unit import home_unit
 from ._issue import Issue, sets_deadline
 from ._issue_rules import NEEDS_FEEDBACK
 from ._pledge import Pledge, PledgeListKind, PledgerKind
@@ -31,6 +32,25 @@ _SIGNED_FOR = frozenset(
 )
 OPEN_STATUSES = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}
 """Statuses in which an issue still waits for someone: neither closed nor dismissed."""
+DUE_STATUSES = OPEN_STATUSES - {IssueStatus.ANSWERED}
+"""Statuses in which an item runs against its deadline: open and not yet answered
+in its current round. The handling unit's clock stops at its answer: an answered
+item (已反馈) waits for its rating and follow-up, which are not the unit's to hurry,
+so it is never overdue. (Every step that reopens an answered item starts a new
+round, so 已反馈 is exactly "answered in this round" among the open statuses.)"""
+
+
+def overdue(status: IssueStatus, deadline_us: int | None, now: int) -> bool:
+    """The one overdue rule: open and not answered in this round (see
+    :data:`DUE_STATUSES`), with the deadline in force before ``now`` (times as
+    :func:`micros`)."""
+    return status in DUE_STATUSES and deadline_us is not None and deadline_us < now
+
+
+def on_time(answered: dt.datetime | None, deadline: dt.datetime | None) -> bool | None:
+    """The one on-time rule for a closed issue: the answer that led to the closure
+    came by the deadline in force; ``None`` when either is unknown."""
+    return None if answered is None or deadline is None else answered <= deadline
 
 
 def micros(moment: dt.datetime) -> int:
@@ -62,7 +82,10 @@ class IssueSummary:
     the rates ask: ``signed_for`` (响应), ``handed_over`` (transferred or
     returned: the 退回率 denominator), ``returned``, ``answered``, ``redone``;
     ``on_time`` is ``None`` unless the issue is closed with a deadline to judge
-    it by. ``rating`` and ``resolved`` are from the latest live evaluation.
+    it by, and says whether the answer that led to the closure came by that
+    deadline (:func:`on_time`). ``rating`` and ``resolved`` are from the latest
+    live evaluation. ``unit`` is the responsible unit; :attr:`home_unit` is the
+    unit the issue counts under.
     """
 
     id: str
@@ -96,18 +119,24 @@ class IssueSummary:
         """The deadline in force (in the default zone), if any."""
         return None if self.deadline_us is None else from_micros(self.deadline_us)
 
+    @property
+    def home_unit(self) -> str | None:
+        """The unit the issue counts under in every figure by unit: the responsible
+        unit, else the unit that received it (see :func:`home_unit`)."""
+        return home_unit(self.unit, self.received_by)
+
     def is_open(self) -> bool:
         """Whether the issue still waits for someone (neither closed nor dismissed)."""
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, at: DateTime) -> bool:
-        """Whether the issue is open with its deadline passed at ``at``."""
+        """Whether the issue is overdue at ``at``: not yet answered in this round,
+        with its deadline passed (see :func:`overdue`)."""
         return self.overdue_at_micros(micros(at))
 
     def overdue_at_micros(self, now: int) -> bool:
         """:meth:`is_overdue` at ``now``, given as :func:`micros` (for bulk use)."""
-        deadline = self.deadline_us
-        return self.status in OPEN_STATUSES and deadline is not None and deadline < now
+        return overdue(self.status, self.deadline_us, now)
 
     @classmethod
     def of(cls, issue: Issue, *, version: int, as_of: DateTime | None = None) -> "IssueSummary":
@@ -127,6 +156,7 @@ class IssueSummary:
         closed = issue.closed_at_as_of(as_of)
         judged_at = as_of if closed is None else closed
         deadline = issue.deadline_as_of(judged_at)
+        answered_at = None if closed is None else issue.answered_at_as_of(closed)
         latest = issue.latest_evaluation_as_of(as_of)
         return cls(
             id=issue.id,
@@ -141,7 +171,7 @@ class IssueSummary:
             received_us=micros(issue.received_at),
             deadline_us=None if deadline is None else micros(deadline),
             deadline_provisional=issue.deadline_provisional_as_of(judged_at),
-            on_time=None if closed is None or deadline is None else closed <= deadline,
+            on_time=on_time(answered_at, deadline),
             signed_for=issue.signed_for_as_of(as_of),
             handed_over=issue.transferred_as_of(as_of) or issue.returned_as_of(as_of),
             returned=issue.returned_as_of(as_of),
@@ -189,7 +219,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         received_us=micros(row.received_at),
         deadline_us=None if deadline is None else micros(deadline),
         deadline_provisional=deadline_provisional_in(history, width),
-        on_time=None if closed_at is None or deadline is None else closed_at <= deadline,
+        on_time=None if closed_at is None else on_time(last_answer_in(row, width), deadline),
         signed_for=reached(_SIGNED_FOR),
         handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
         returned=returned,
@@ -201,6 +231,27 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         rating=None if latest is None else latest.rating,
         resolved=None if latest is None else latest.resolved,
     )
+
+
+def last_answer_in(row: Any, width: int) -> dt.datetime | None:
+    """When the latest answer of a row counts from, read in place as
+    :meth:`Issue.answer_times` reads it: from its ``answer`` step, or from
+    ``Feedback.at`` for an answer given before the recorded history."""
+    history = row.history
+    steps: list[dt.datetime] = []
+    for first in range(0, len(history), width):
+        name = history[first]
+        if isinstance(name, Event):
+            if name.name == "answer":
+                steps.append(name.at)
+        elif name == "answer":
+            steps.append(history[first + 2])
+    feedback = row.feedback
+    before = len(feedback) - len(steps)
+    if before < 0:
+        steps = steps[-len(feedback) :] if feedback else []
+        before = 0
+    return max((*(item.at for item in feedback[:before]), *steps), default=None)
 
 
 def deadline_provisional_in(history: Any, width: int) -> bool:

@@ -29,16 +29,18 @@ from ._person import Role
 from ._policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit, check_limit_field
 from ._sla_level import SlaLevel
 from ._status import IssueStatus
+from ._summary import DUE_STATUSES
 from ._time import as_datetime, parse_instant
 from ._time_limit import TimeLimit, as_limit
 from ._track import Track
 from ._validators import of_type
-
-OPEN_STATUSES = frozenset({IssueStatus.TRANSFERRED, IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED})
-"""The statuses in which an item runs against a deadline: from transfer until it is
-answered. (Received and returned items have no deadline yet.)"""
+from ._workflow import allowed_events
 
 _ESCALABLE = frozenset({IssueStatus.TRANSFERRED, IssueStatus.IN_PROGRESS})
+_URGEABLE = frozenset(status for status in IssueStatus if "urge" in allowed_events(status))
+"""Where the workflow lets an item be urged (催办): a unit holds it. An item still at
+intake or sent back has no deadline from the workflow; one recorded with a
+deadline anyway (an import) is sorted by it, but there is no unit to urge."""
 
 PLATFORM = Actor(id="sla-sweep", role=Role.SYSTEM)
 """The actor the sweep's steps are recorded under unless the rules name another."""
@@ -78,9 +80,10 @@ DEFAULT_SWEEP_RULES = SweepRules()
 class SweepReport:
     """What one sweep found and did, by issue id.
 
-    ``on_track``, ``due_soon`` and ``overdue`` list the open items with a
-    deadline by level; ``urged`` and ``escalated`` the steps the sweep took;
-    ``refused`` the steps it tried and the workflow refused, with the error.
+    ``on_track``, ``due_soon`` and ``overdue`` list the items with a deadline
+    that are open and not yet answered in their round, by level; ``urged`` and
+    ``escalated`` the steps the sweep took; ``refused`` the steps it tried and
+    the workflow refused, with the error.
     """
 
     at: DateTime
@@ -140,7 +143,8 @@ def _level(deadline: DateTime, at: DateTime, soon: DateTime) -> SlaLevel:
 def sweep(
     ledger: Ledger, at: DateTime | None = None, *, rules: SweepRules = DEFAULT_SWEEP_RULES
 ) -> SweepReport:
-    """Sort every open item of ``ledger`` by its deadline at ``at`` (the ledger
+    """Sort every item of ``ledger`` that runs against a deadline (open and not yet
+    answered in its round: see :func:`overdue`) by its deadline at ``at`` (the ledger
     clock's now if not given), and urge and escalate as ``rules`` say."""
     if not isinstance(ledger, Ledger):
         raise InvalidTypeError(field="ledger", value=ledger, problem="must be a Ledger")
@@ -160,7 +164,7 @@ def sweep(
     levels: dict[SlaLevel, list[str]] = {level: [] for level in SlaLevel}
     to_urge: list[tuple[str, SlaLevel]] = []
     to_escalate: list[tuple[str, Any]] = []
-    for issue_id, row in ledger.rows_in(OPEN_STATUSES):
+    for issue_id, row in ledger.rows_in(DUE_STATUSES):
         deadline = row.deadline
         if deadline is None:
             continue
@@ -168,7 +172,7 @@ def sweep(
         levels[level].append(issue_id)
         if level is SlaLevel.ON_TRACK:
             continue
-        if rules.urge and not _urged(row.history, level, deadline):
+        if rules.urge and row.status in _URGEABLE and not _urged(row.history, level, deadline):
             to_urge.append((issue_id, level))
         if (
             level is SlaLevel.OVERDUE
