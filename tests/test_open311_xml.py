@@ -190,3 +190,35 @@ def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(InvalidValueError) as refused:
         dump_requests([], format="yaml")  # type: ignore[arg-type]
     assert refused.value.field == "format"
+
+
+def _cli(*args: str | Path) -> int:
+    from banshishi._cli import main
+
+    try:
+        return int(main([str(arg) for arg in args]) or 0)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+def test_the_command_line_exports_xml_and_checks_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "ledger.db"
+    assert _cli("demo", "--db", db, "--issues", "20") == 0
+    assert _cli("open311", "export", "--db", db, "--extended", "-o", tmp_path / "out.xml") == 0
+    assert _cli("open311", "export", "--db", db, "--extended", "-o", tmp_path / "out.json") == 0
+    capsys.readouterr()
+    assert _cli("open311", "export", "--db", db, "--extended", "--format", "xml") == 0
+    written = (tmp_path / "out.xml").read_text(encoding="utf-8")
+    assert capsys.readouterr().out == written
+    assert written.startswith("<?xml")
+    as_xml = read_requests(tmp_path / "out.xml")
+    as_json = read_requests(tmp_path / "out.json")
+    assert len(as_xml) == len(as_json) >= 20
+    options: dict[str, Any] = {"urgency": "urgent", "division_code_from_address_id": True}
+    assert import_requests(as_xml, **options) == import_requests(as_json, **options)
+    code = _cli("open311", "check", tmp_path / "out.xml", "--urgency", "urgent",
+                "--division-code", "150102")  # fmt: skip
+    assert code == 0
+    assert f"{len(as_xml)} requests, all readable" in capsys.readouterr().out
