@@ -976,7 +976,7 @@ def test_open311_export_into_a_missing_folder_exits_2_and_leaves_nothing(
         ["open311", "check", "x.json", "--urgency", "very"],
         ["open311", "import", "x.json"],
         ["open311"],
-        ["open311", "export", "--format", "xml"],
+        ["open311", "export", "--format", "yaml"],
     ],
 )
 def test_open311_refuses_unknown_choices_and_missing_options_with_exit_2(

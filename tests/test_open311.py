@@ -573,8 +573,6 @@ GOOD = SPEC_SHAPED[1]
     [
         ({"status": "pending"}, UnknownValueError, "status", "pending"),
         ({"status": None}, InvalidValueError, "status", None),
-        ({"status": "closed"}, InconsistentRecordError, "status_notes", None),
-        ({"status": "closed", "status_notes": "  "}, InconsistentRecordError, "status_notes", "  "),
         (
             {"status": "closed", "status_notes": "好", "updated_datetime": None},
             InconsistentRecordError,

@@ -12,6 +12,8 @@ EXPECTED_EXPORTS = {
     "read_requests",
     "write_requests",
     "import_requests",
+    "Open311Import",
+    "RequestProblem",
     "Open311Status",
     "OPEN311_STATUSES",
     "Open311StatusRow",

@@ -127,6 +127,8 @@ from ._open311 import load_requests as load_requests
 from ._open311 import read_requests as read_requests
 from ._open311 import write_requests as write_requests
 from ._open311_import import import_requests as import_requests
+from ._open311_result import Open311Import as Open311Import
+from ._open311_result import RequestProblem as RequestProblem
 from ._open311_status import OPEN311_STATUSES as OPEN311_STATUSES
 from ._open311_status import Open311Status as Open311Status
 from ._open311_status import Open311StatusRow as Open311StatusRow
@@ -282,6 +284,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NotALedgerError",
     "NotFoundError",
+    "Open311Import",
     "Open311Status",
     "Open311StatusRow",
     "OverdueItem",
@@ -311,6 +314,7 @@ __all__ = [
     "Refusal",
     "ReportRow",
     "ReportingPeriod",
+    "RequestProblem",
     "Restatement",
     "Role",
     "RoleError",

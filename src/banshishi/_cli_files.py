@@ -107,16 +107,18 @@ def add_file_commands(commands: Any) -> None:
         "systems and is not masked; publish with `banshishi disclose` instead.",
     )
     actions = open311.add_subparsers(dest="action", required=True, metavar="ACTION")
-    send = actions.add_parser("export", help="write service requests as JSON")
+    send = actions.add_parser("export", help="write service requests as JSON or XML")
     db_option(send)
     send.add_argument("--as-of", metavar="DATE", help=_AS_OF)
     send.add_argument("--extended", action="store_true",
                       help="add mySociety's extended status and our own status")  # fmt: skip
     send.add_argument("--output", "-o", default="-", metavar="FILE",
                       help="where to write (default: standard output)")  # fmt: skip
+    send.add_argument("--format", choices=("json", "xml"),
+                      help="json or xml (default: xml for a .xml FILE, else json)")  # fmt: skip
     send.set_defaults(run=_open311_export)
     take = actions.add_parser("check", help="read service requests; exit 2 if any is bad")
-    take.add_argument("file", metavar="FILE", help="a JSON file of service requests")
+    take.add_argument("file", metavar="FILE", help="a JSON or XML file of service requests")
     take.add_argument("--urgency", required=True, choices=[u.value for u in Urgency],
                       help="the 急难愁盼 class to give every request")  # fmt: skip
     take.add_argument("--division-code", metavar="CODE",
@@ -217,9 +219,12 @@ def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> 
     with existing(options.db) as store:
         requests = export_requests(store.issues(as_of=at), at=at, extended=options.extended)
     # Not masked: a new file is readable by its owner only.
+    xml = options.format == "xml" or (
+        options.format is None and str(options.output).lower().endswith(".xml")
+    )
     with output(options.output, ledger=options.db, private=True) as file:
-        file.write(dump_requests(requests))
-        file.write("\n")
+        file.write(dump_requests(requests, format="xml" if xml else "json"))
+        file.write("" if xml else "\n")
     err.print(f"{len(requests):,} service requests written.")
     return OK
 

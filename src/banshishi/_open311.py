@@ -27,7 +27,7 @@ import os
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pendulum import DateTime
 
@@ -36,6 +36,7 @@ from ._errors import ChronologyError, DuplicateError, InvalidTypeError, InvalidV
 from ._issue import Issue
 from ._json_input import read_json
 from ._open311_status import dismissal_reason, open311_status
+from ._open311_xml import MAX_FEED_SIZE, dump_requests_xml, looks_like_xml, parse_requests_xml
 from ._status import IssueStatus
 from ._time import as_datetime
 from ._validators import encodable, flag, items_given
@@ -203,21 +204,29 @@ def _status_notes(issue: Issue, at: DateTime) -> str | None:
     return None
 
 
-# -- JSON text and files ------------------------------------------------------------------
+# -- JSON and XML text and files -----------------------------------------------------------
+
+Format = Literal["json", "xml"]
+"""The two forms a GeoReport v2 server answers in: ``requests.json`` and ``requests.xml``."""
 
 
-def dump_requests(requests: Sequence[Mapping[str, Any]]) -> str:
-    """``requests`` as JSON text: a UTF-8-friendly array (Chinese kept as is), indented."""
+def dump_requests(requests: Sequence[Mapping[str, Any]], *, format: Format = "json") -> str:
+    """``requests`` as text: a JSON array (Chinese kept as is, indented), or with
+    ``format="xml"`` GeoReport v2 XML (``<service_requests><request>…``)."""
+    kind = _format(format)
     if isinstance(requests, str | bytes | Mapping) or not isinstance(requests, Sequence):
         raise InvalidTypeError(
             field="requests", value=requests, problem="must be a list of service requests"
         )
-    parts = []
     for index, request in enumerate(requests):
         if not isinstance(request, Mapping):
             raise InvalidTypeError(
                 field=f"requests[{index}]", value=request, problem="must be a mapping"
             )
+    if kind == "xml":
+        return encodable(dump_requests_xml(requests), field="requests")
+    parts = []
+    for index, request in enumerate(requests):
         try:
             part = json.dumps(dict(request), ensure_ascii=False, indent=2, allow_nan=False)
         except (TypeError, ValueError, RecursionError) as error:
@@ -232,10 +241,17 @@ def dump_requests(requests: Sequence[Mapping[str, Any]]) -> str:
 
 
 def load_requests(text: str) -> list[dict[str, Any]]:
-    """The service requests in JSON ``text``: an array of objects, or an object
-    whose ``service_requests`` is one (as FixMyStreet wraps them)."""
+    """The service requests in ``text``: GeoReport v2 XML when it starts with
+    ``<``, else JSON, either an array of objects or an object whose
+    ``service_requests`` is one (as FixMyStreet wraps them)."""
     if not isinstance(text, str):
-        raise InvalidTypeError(field="requests", value=text, problem="must be JSON text")
+        raise InvalidTypeError(field="requests", value=text, problem="must be JSON or XML text")
+    if looks_like_xml(text):
+        return parse_requests_xml(text)
+    return _from_json(text)
+
+
+def _from_json(text: str) -> list[dict[str, Any]]:
     data = read_json(text, field="requests")
     if isinstance(data, dict) and "service_requests" in data:
         data = data["service_requests"]
@@ -251,26 +267,62 @@ def load_requests(text: str) -> list[dict[str, Any]]:
     return data
 
 
-def write_requests(path: str | os.PathLike[str], requests: Sequence[Mapping[str, Any]]) -> None:
-    """Write ``requests`` to the file ``path`` as JSON (UTF-8).
+def write_requests(
+    path: str | os.PathLike[str],
+    requests: Sequence[Mapping[str, Any]],
+    *,
+    format: Format | None = None,
+) -> None:
+    """Write ``requests`` to the file ``path`` as JSON or XML (UTF-8): ``format``,
+    or else XML for a name ending ``.xml`` and JSON for any other.
 
     The text is written under a temporary name beside ``path`` and moved into
     place only when complete, so a failure leaves the old file, or none. The
     requests are not masked: a new file is readable by its owner only.
     """
-    write_text_whole(path, dump_requests(requests), private=True)
+    kind = _format(format) if format is not None else _by_suffix(path) or "json"
+    write_text_whole(path, dump_requests(requests, format=kind), private=True)
 
 
-def read_requests(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The service requests in the JSON file ``path`` (see :func:`load_requests`)."""
+def read_requests(
+    path: str | os.PathLike[str], *, format: Format | None = None
+) -> list[dict[str, Any]]:
+    """The service requests in the file ``path``: ``format``, or else XML for a
+    name ending ``.xml``, JSON for ``.json``, and for any other name what the
+    content looks like (see :func:`load_requests`). XML is read as its
+    declaration says (UTF-8 by default), JSON as UTF-8; a file longer than
+    :data:`MAX_FEED_SIZE` bytes is refused unread."""
+    kind = _format(format) if format is not None else _by_suffix(path)
+    source = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if source.stat().st_size > MAX_FEED_SIZE:
+            raise InvalidValueError(
+                field="path",
+                value=str(path),
+                problem=f"is longer than {MAX_FEED_SIZE:,} bytes, the most a feed is read to",
+            )
+        data = source.read_bytes()
     except OSError as error:
         raise InvalidValueError(
             field="path", value=str(path), problem=f"cannot be read ({error.strerror})"
         ) from None
+    if kind == "xml" or (kind is None and looks_like_xml(data)):
+        return parse_requests_xml(data)
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidValueError(
             field="path", value=str(path), problem="is not UTF-8 text"
         ) from None
-    return load_requests(text)
+    return _from_json(text)
+
+
+def _format(format: object) -> Format:
+    if format == "json" or format == "xml":
+        return "xml" if format == "xml" else "json"
+    raise InvalidValueError(field="format", value=format, problem="must be 'json' or 'xml'")
+
+
+def _by_suffix(path: object) -> Format | None:
+    suffix = Path(path).suffix.lower() if isinstance(path, str | os.PathLike) else ""
+    return "xml" if suffix == ".xml" else "json" if suffix == ".json" else None

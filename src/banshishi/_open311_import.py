@@ -17,7 +17,7 @@ refuses the lot, and the error names the request and key
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast, overload
 
 from pendulum import DateTime
 
@@ -37,6 +37,7 @@ from ._labels import LabelledEnum
 from ._location import Location
 from ._open311 import load_requests
 from ._open311_reader import Reader
+from ._open311_result import BadRequests, Open311Import, RequestProblem
 from ._open311_status import Open311Status, issue_status
 from ._status import IssueStatus
 from ._track import Urgency
@@ -61,6 +62,7 @@ _KEY_OF_FIELD = {
 }
 
 
+@overload
 def import_requests(
     requests: str | Iterable[Mapping[str, Any]] | Mapping[str, Any],
     *,
@@ -69,9 +71,38 @@ def import_requests(
     division_code_from_address_id: bool = False,
     channel: Channel | str = Channel.MOBILE_PLATFORM,
     feedback_method: FeedbackMethod | str = FeedbackMethod.ONLINE,
-) -> list[Issue]:
-    """Issues from GeoReport v2 service requests: mappings, JSON text, or either
-    wrapped as ``{"service_requests": [...]}`` the way FixMyStreet sends them.
+    default_answer: str | None = None,
+    on_bad: Literal["refuse"] = "refuse",
+) -> list[Issue]: ...
+
+
+@overload
+def import_requests(
+    requests: str | Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    *,
+    urgency: Urgency | str,
+    division_code: str | None = None,
+    division_code_from_address_id: bool = False,
+    channel: Channel | str = Channel.MOBILE_PLATFORM,
+    feedback_method: FeedbackMethod | str = FeedbackMethod.ONLINE,
+    default_answer: str | None = None,
+    on_bad: Literal["skip"],
+) -> Open311Import: ...
+
+
+def import_requests(
+    requests: str | Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    *,
+    urgency: Urgency | str,
+    division_code: str | None = None,
+    division_code_from_address_id: bool = False,
+    channel: Channel | str = Channel.MOBILE_PLATFORM,
+    feedback_method: FeedbackMethod | str = FeedbackMethod.ONLINE,
+    default_answer: str | None = None,
+    on_bad: BadRequests = "refuse",
+) -> list[Issue] | Open311Import:
+    """Issues from GeoReport v2 service requests: mappings, JSON or XML text, or
+    either wrapped as ``{"service_requests": [...]}`` the way FixMyStreet sends them.
 
     - ``urgency`` (急难愁盼) has no default: Open311 has nothing to judge it by.
       The track follows from it.
@@ -82,11 +113,17 @@ def import_requests(
       ``division_code_from_address_id`` each request's ``address_id`` is read as
       its code instead (:func:`export_requests` writes it there), falling back to
       ``division_code`` where ``address_id`` is empty.
-    - An answered or closed request needs ``status_notes`` and
-      ``updated_datetime``: they become the feedback (by ``feedback_method``),
-      and a closed request is taken as closed at its ``closed_datetime`` (an
-      extended export's) or else at ``updated_datetime``, and answered at its
-      ``answered_datetime`` (an extended export's) or else when closed.
+    - An answered or closed request's ``status_notes`` are the answer given (by
+      ``feedback_method``), and a closed request is taken as closed at its
+      ``closed_datetime`` (an extended export's) or else at ``updated_datetime``,
+      and answered at its ``answered_datetime`` (an extended export's) or else
+      when closed. One without notes was handled but not answered: it is
+      imported as 已办理 (``resolved``), with the reason among the ``notes``,
+      unless ``default_answer`` gives the text to take as the answer.
+    - ``on_bad="refuse"`` (the default) takes nothing from a feed with a bad
+      request and raises the first error; ``on_bad="skip"`` returns an
+      :class:`Open311Import` with the good issues beside the problems of the
+      others (a repeated id is a problem of the later request).
 
     The status is read through :data:`OPEN311_STATUSES`, from
     ``extended_status`` if present, else ``status`` (plain or extended, in any
@@ -101,29 +138,81 @@ def import_requests(
         method=_member(FeedbackMethod, feedback_method, "feedback_method"),
         division=_division(division_code),
         from_address_id=flag(division_code_from_address_id, field="division_code_from_address_id"),
+        default_answer=_default_answer(default_answer),
     )
+    skip = _on_bad(on_bad)
     items: object = load_requests(requests) if isinstance(requests, str) else requests
     if isinstance(items, Mapping) and "service_requests" in items:
         items = items["service_requests"]
-    items = iterable_given(items, field="requests", of="service requests, or JSON text")
+    items = iterable_given(items, field="requests", of="service requests, or JSON or XML text")
     issues: list[Issue] = []
+    indexes: list[int] = []
+    problems: list[RequestProblem] = []
+    notes: list[RequestProblem] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(items):
-        issue = _issue(raw, f"requests[{index}]", options)
-        key = id_key(issue.id)  # ids differing only in case are one id
-        if key in seen:
-            raise DuplicateError(
-                field=f"requests[{index}].service_request_id",
-                value=raw["service_request_id"],
-                problem=f"is also the id of requests[{seen[key]}]",
+        path = f"requests[{index}]"
+        errors: list[BanshishiError] = []
+        try:
+            issue, note = _issue(raw, path, options)
+        except BanshishiError as error:
+            errors.append(error)
+        given_id, key = _id(raw, path)
+        if key is not None and key in seen:  # ids differing only in case are one id
+            errors.append(
+                DuplicateError(
+                    field=f"{path}.service_request_id",
+                    value=cast(Mapping[str, Any], raw)["service_request_id"],
+                    problem=f"is also the id of requests[{seen[key]}]",
+                )
             )
-        seen[key] = index
+        elif key is not None:
+            seen[key] = index
+        if errors and not skip:
+            raise errors[0]
+        if errors:
+            problems += [RequestProblem.of(e, index=index, id=given_id) for e in errors]
+            continue
         issues.append(issue)
-    return issues
+        indexes.append(index)
+        if note is not None:
+            notes.append(RequestProblem(index=index, id=given_id, **note))
+    if not skip:
+        return issues
+    return Open311Import(
+        issues=tuple(issues), indexes=tuple(indexes), problems=tuple(problems), notes=tuple(notes)
+    )
+
+
+def _id(raw: object, path: str) -> tuple[str | None, str | None]:
+    """The id a request gives, and the key it is compared by; ``None`` for none."""
+    if not isinstance(raw, Mapping):
+        return None, None
+    try:
+        given = Reader(raw, path).identifier("service_request_id")
+        return given, None if given is None else id_key(given)
+    except BanshishiError:
+        return None, None
+
+
+def _on_bad(on_bad: object) -> bool:
+    if on_bad == "refuse" or on_bad == "skip":
+        return on_bad == "skip"
+    raise InvalidValueError(field="on_bad", value=on_bad, problem="must be 'refuse' or 'skip'")
+
+
+def _default_answer(text: object) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidValueError(
+            field="default_answer", value=text, problem="must be text that is not blank, or None"
+        )
+    return text
 
 
 class _Options:
-    __slots__ = ("channel", "division", "from_address_id", "method", "urgency")
+    __slots__ = ("channel", "default_answer", "division", "from_address_id", "method", "urgency")
 
     def __init__(
         self,
@@ -133,7 +222,9 @@ class _Options:
         method: FeedbackMethod,
         division: str | None,
         from_address_id: bool,
+        default_answer: str | None,
     ) -> None:
+        self.default_answer = default_answer
         self.urgency = urgency
         self.channel = channel
         self.method = method
@@ -160,7 +251,11 @@ def _division(code: object) -> str | None:
         raise error.at("division_code") from None
 
 
-def _issue(raw: object, path: str, options: _Options) -> Issue:
+Note = dict[str, Any]
+"""What to record about a request imported with a caveat: field, value, reason."""
+
+
+def _issue(raw: object, path: str, options: _Options) -> tuple[Issue, Note | None]:
     if not isinstance(raw, Mapping):
         raise InvalidTypeError(field=path, value=raw, problem="must be a mapping (a JSON object)")
     read = Reader(raw, path)
@@ -194,6 +289,20 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
                 problem=f"is before requested_datetime ({received.isoformat()})",
             )
     feedback: tuple[Feedback, ...] = ()
+    note: Note | None = None
+    notes = read.text("status_notes")
+    if status in NEEDS_FEEDBACK and (notes is None or not notes.strip()):
+        if options.default_answer is None:
+            note = _unanswered(status, read.raw.get("status_notes"))
+            status = IssueStatus.RESOLVED  # handled, but no answer to the requester is known
+        else:
+            notes = options.default_answer
+            note = {
+                "field": "status_notes",
+                "value": read.raw.get("status_notes"),
+                "reason": f"is missing on a request marked {status.value}: "
+                "the default answer was taken as the answer given",
+            }
     if status is not IssueStatus.CLOSED:
         closed = None
     elif closed is None:
@@ -201,7 +310,7 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
     if status in NEEDS_FEEDBACK:
         if answered is None:
             answered = closed if closed is not None else updated
-        feedback = (_answer(read, status, answered, options.method),)
+        feedback = (_answer(read, status, notes, answered, options.method),)
     title, description = _title(read)
     service_code = read.identifier("service_code")
     read.identifier("zipcode")
@@ -223,27 +332,41 @@ def _issue(raw: object, path: str, options: _Options) -> Issue:
         "feedback": feedback,
     }
     try:
-        return Issue(**fields)
+        return Issue(**fields), note
     except BanshishiError as error:
         name = error.field.removeprefix("Issue.").split(".")[0].split("[")[0]
         raise error.at(f"{path}.{_KEY_OF_FIELD.get(name, name)}") from None
 
 
 def _answer(
-    read: Reader, status: IssueStatus, updated: DateTime | None, method: FeedbackMethod
+    read: Reader,
+    status: IssueStatus,
+    notes: str | None,
+    updated: DateTime | None,
+    method: FeedbackMethod,
 ) -> Feedback:
     """The feedback an answered or closed request implies: its notes, when updated."""
-    notes = read.text("status_notes")
-    if notes is not None and notes.strip() and updated is not None:
+    if notes is not None and updated is not None:
         return Feedback(at=updated, content=notes, method=method)
-    key = "updated_datetime" if notes is not None and notes.strip() else "status_notes"
     raise InconsistentRecordError(
-        field=f"{read.path}.{key}",
-        value=read.raw.get(key),
+        field=f"{read.path}.updated_datetime",
+        value=read.raw.get("updated_datetime"),
         problem=f"is needed on a {status.value} request",
-        hint="An answered or closed issue needs the answer given to the requester: "
+        hint="An answered or closed issue needs the time the requester was answered: "
         "status_notes at updated_datetime.",
     )
+
+
+def _unanswered(status: IssueStatus, value: object) -> Note:
+    """Why a request marked answered or closed, without notes, is imported as 已办理."""
+    return {
+        "field": "status_notes",
+        "value": value,
+        "reason": f"is missing on a request marked {status.value}: no answer to the requester is "
+        f"known, so it was imported as {IssueStatus.RESOLVED.label} "
+        f"({IssueStatus.RESOLVED.value}), handled but not answered. Pass default_answer "
+        "to take a text as the answer given.",
+    }
 
 
 def _status(read: Reader) -> IssueStatus:
