@@ -36,6 +36,7 @@ from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
 from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from ._ranking import DEFAULT_MIN_SAMPLE
+from ._receipt import check_receiver, receipt
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._restatement import HOLIDAY_SCHEDULE, RESTATABLE, Restatement, restatement_of
@@ -132,15 +133,23 @@ class LedgerStore:
         """Receive a new issue (as :meth:`Ledger.receive`) and write its first event."""
         self._write(lambda touched: self._receive(issue, actor, note, touched))
 
-    def receive_many(self, issues: Iterable[Issue], *, actor: Actor) -> int:
+    def receive_many(
+        self, issues: Iterable[Issue | tuple[Issue, Actor]], *, actor: Actor | None = None
+    ) -> int:
         """Receive every issue, all in one transaction: if any is refused, none is
-        written (:class:`BatchRefusedError`). Returns how many were received."""
+        written (:class:`BatchRefusedError`). Returns how many were received.
+
+        Each item is an issue received by ``actor``, or an ``(issue, actor)``
+        pair naming its own receiver, so issues taken in by different units go
+        in one batch; a bare issue without ``actor`` is refused."""
+        check_receiver(actor)
         items = list(iterable_given(issues, field="issues"))
 
         def work(touched: dict[_Key, int]) -> None:
-            for index, issue in enumerate(items):
-                with store_batch.refused_item(index, issue, "issues"):
-                    self._receive(issue, actor, "", touched)
+            for index, item in enumerate(items):
+                with store_batch.refused_item(index, item, "issues"):
+                    issue, receiver = receipt(index, item, actor)
+                    self._receive(issue, receiver, "", touched)
 
         self._write(work)
         return len(items)
