@@ -217,3 +217,18 @@ def test_an_export_carries_the_policy_into_the_ledger_it_is_imported_into(
     with LedgerStore.open(tmp_path / "b.db") as target:
         got = [(v.version, rules(v.policy), v.change.note) for v in target.policy_history()]
         assert got == history
+
+
+def test_a_damaged_policy_is_refused_for_writing_and_reported_by_verify(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    LedgerStore.open(path, create=True, policy=JOINT_15).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE events SET data = '{not json' WHERE subject = 'policy'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as refused:
+        LedgerStore.open(path)
+    assert refused.value.field == "version 1 of the policy (event 1)"
+    with LedgerStore.open(path, read_only=True) as store:
+        report = store.verify()
+    assert (report.intact, report.first_bad) == (False, 1)

@@ -30,7 +30,14 @@ def settle(store: EventStore, given: WorkflowPolicy | None, clock: Clock) -> tup
 ]:  # fmt: skip
     """The policy ``store`` runs under and its version (see the module); refused
     with :class:`StoreError` when ``given`` differs from the kept one."""
-    history = list(store.policy_history())
+    read_only = bool(getattr(store, "read_only", False))
+    try:
+        history = list(store.policy_history())
+    except StoreError:
+        if not read_only:
+            raise
+        # A damaged version is read as it is, so that verify can say where.
+        return DEFAULT_POLICY if given is None else given, 0
     if history:
         last = history[-1]
         _refuse_other(given, last.policy, f"version {last.version}, set {_when(last.change.at)}")
@@ -41,7 +48,7 @@ def settle(store: EventStore, given: WorkflowPolicy | None, clock: Clock) -> tup
         return DEFAULT_POLICY, 0
     taken = DEFAULT_POLICY if given is None else given
     default = same_policy(taken, DEFAULT_POLICY)
-    if getattr(store, "read_only", False) or (kept and default):
+    if read_only or (kept and default):
         return taken, 0  # nothing to record: read only, or the default, kept as no version
     # A new ledger under another policy, or one made before: record what it takes
     # (for the default, only that the ledger keeps its policy from now on).
