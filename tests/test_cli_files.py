@@ -879,6 +879,28 @@ def test_open311_check_without_a_division_code_names_the_first_request_with_a_pl
     assert run.code == 2
     assert run.out == ""
     assert re.search(rf"requests\[{first}\]\.(address|lat)\b", run.err)
+    # The hint names the options, not a division code that reads like advice.
+    assert "--division-code-from-address-id" in flat(run.err)
+    assert "150102" not in run.err
+    assert "division_code='" not in run.err
+
+
+@pytest.mark.parametrize("kind", ["plain", "extended"])
+def test_open311_check_reads_division_codes_from_the_export_s_address_ids(
+    demo: Demo, open311: dict[str, tuple[Path, Run]], kind: str
+) -> None:
+    target, _ = open311[kind]
+    requests = json.loads(target.read_text(encoding="utf-8"))
+    codes = {r["address_id"] for r in requests if r["address_id"] is not None}
+    assert codes
+    assert DIVISION not in codes
+    run = cli("open311", "check", target, "--urgency", "urgent", "--division-code-from-address-id")
+    assert run.code == 0, run.err
+    assert flat(run.out).startswith(f"{target}: {len(demo.at_issues):,} requests, all readable")
+    # A code given as well covers only requests without an address_id of their own.
+    both = cli("open311", "check", target, "--urgency", "urgent",
+               "--division-code-from-address-id", "--division-code", DIVISION)  # fmt: skip
+    assert (both.code, both.out) == (0, run.out)
 
 
 # Breaks that make any request unreadable, by key.
@@ -1062,3 +1084,62 @@ def test_ledger_file_refuses_an_unknown_or_missing_action_with_exit_2(args: list
     run = cli(*args)
     assert run.code == 2
     assert "usage:" in run.err
+
+
+# -- disclose pledges --names ----------------------------------------------------------------
+
+
+def test_disclose_pledges_names_the_pledgers_from_a_csv_file(demo: Demo, out_dir: Path) -> None:
+    public = [pledge for pledge in demo.pledges if pledge.public_as_of(AT)]
+    member = next(p for p in public if p.pledger_kind is PledgerKind.PARTY_MEMBER)
+    other = next(p for p in public if p.pledger_kind is not PledgerKind.PARTY_MEMBER)
+    names = out_dir / "names.csv"
+    names.write_text(
+        f"\ufeffid,name,note\n{member.pledger},欧阳娜娜,党员\n{other.pledger},王建国,\n",
+        encoding="utf-8",
+    )
+    run = cli("disclose", "pledges", "--db", demo.path, "--as-of", AS_OF, "--format", "json",
+              "--names", names)  # fmt: skip
+    assert run.code == 0, run.err
+    shown = {item["id"]: item["pledger"] for item in json.loads(run.out)["items"]}
+    assert shown[member.id] == "欧阳**"  # a party member's name, masked
+    assert shown[other.id] == "王建国"  # a leader or organisation, in full
+    assert "欧阳娜娜" not in run.out
+    unnamed = [p for p in public if p.pledger not in (member.pledger, other.pledger)]
+    without = cli("disclose", "pledges", "--db", demo.path, "--as-of", AS_OF, "--format", "json")
+    before = {item["id"]: item["pledger"] for item in json.loads(without.out)["items"]}
+    assert all(shown[p.id] == before[p.id] for p in unnamed)
+    assert before[other.id] != "王建国"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("pledger,name\nx,张三\n", "row 1"),
+        ("id,name\nx,\n", "row 2, column name"),
+        ("id,name\nx,张三\nx,李四\n", "row 3, column id"),
+    ],
+    ids=["no-id-column", "empty-name", "twice"],
+)
+def test_a_bad_names_file_exits_2_naming_the_row(
+    demo: Demo, out_dir: Path, text: str, where: str
+) -> None:
+    names = out_dir / "names.csv"
+    names.write_text(text, encoding="utf-8")
+    target = out_dir / "pledges.html"
+    run = cli("disclose", "pledges", "--db", demo.path, "--names", names, "-o", target)
+    assert run.code == 2
+    assert f"{names} {where}" in flat(run.err)
+    assert "Traceback" not in run.err
+    assert not target.exists()
+
+
+def test_names_are_for_the_pledge_list_only(demo: Demo, out_dir: Path) -> None:
+    names = out_dir / "names.csv"
+    names.write_text("id,name\nx,张三\n", encoding="utf-8")
+    run = cli("disclose", "issues", "--db", demo.path, "--names", names)
+    assert (run.code, run.out) == (2, "")
+    assert "--names" in run.err
+    missing = cli("disclose", "pledges", "--db", demo.path, "--names", out_dir / "none.csv")
+    assert (missing.code, missing.out) == (2, "")
+    assert "none.csv" in flat(missing.err)

@@ -38,6 +38,7 @@ from banshishi import (
     PreconditionError,
     Role,
     RoleError,
+    StoreError,
     TimeLimit,
     Track,
     UnknownYearError,
@@ -437,10 +438,15 @@ def test_the_store_restates_through_audited_steps_and_verify_deep_holds(tmp_path
             "stays",
             "closed",
         }
-    with LedgerStore.open(path, policy=policy(working_hours=OFFICIAL_2027)) as store:
-        planned = store.restate_deadlines(at=sh(2026, 12, 20, 9), dry_run=True)
+    loaded = policy(working_hours=OFFICIAL_2027)
+    with pytest.raises(StoreError) as refused:  # the ledger keeps the policy it was made with
+        LedgerStore.open(path, policy=loaded)
+    assert (refused.value.field, refused.value.value) == ("policy", ["working_hours"])
+    with LedgerStore.open(path) as store:
+        planned = store.restate_deadlines(at=sh(2026, 12, 20, 9), dry_run=True, policy=loaded)
         assert {r.issue_id for r in planned} == {"moves", "stays"}
         assert store.version("moves") == 2  # a dry run writes nothing
+        store.change_policy(loaded, at=sh(2026, 12, 20, 9), note="2027 schedule published")
         done = store.restate_deadlines(at=sh(2026, 12, 20, 9))
         assert done == planned
         assert store.version("moves") == 3
@@ -540,9 +546,16 @@ def test_calendar_load_restates_a_ledger_and_dry_run_writes_nothing(
     with LedgerStore.open(path) as store:
         assert store.history("moves")[-1].name == "restate_deadline"
         assert store.verify(deep=True)
+        # The loaded schedule is a change of the ledger's policy, recorded before the steps.
+        *_, loaded = store.policy_history()
+        assert (loaded.version, loaded.change.note) == (2, "calendar load: 2027.toml")
+        assert store.policy.working_hours.calendar.schedule(2027) == MADE_UP_2027
+        assert store.policy.time_limits == policy().time_limits  # the rest kept as it was
     assert path.read_bytes() != before
     code, out, _ = cli(capsys, "calendar", "load", schedule, "--db", path, "--as-of", at)
     assert (code, out.strip()) == (0, "restated 0 provisional deadlines: 0 moved, 0 kept.")
+    with LedgerStore.open(path) as store:
+        assert store.policy_version() == 2  # the same calendar again changes nothing
 
 
 def test_calendar_show_and_bad_schedules(

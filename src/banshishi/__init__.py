@@ -155,6 +155,9 @@ from ._pledge_step import PledgeArguments as PledgeArguments
 from ._pledge_tree import PledgeTree as PledgeTree
 from ._pledge_workflow import PledgeWorkflow as PledgeWorkflow
 from ._policy import WorkflowPolicy as WorkflowPolicy
+from ._policy_history import PolicyAppend as PolicyAppend
+from ._policy_history import PolicyChange as PolicyChange
+from ._policy_history import StoredPolicy as StoredPolicy
 from ._ranking import Standing as Standing
 from ._ranking import rank_units as rank_units
 from ._rate import Rate as Rate
@@ -304,6 +307,8 @@ __all__ = [
     "PledgeTree",
     "PledgeWorkflow",
     "PledgerKind",
+    "PolicyAppend",
+    "PolicyChange",
     "PreconditionError",
     "ProjectCharter",
     "Rate",
@@ -325,6 +330,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoredEvent",
+    "StoredPolicy",
     "StoredUnitTree",
     "Subject",
     "SweepReport",

@@ -360,8 +360,8 @@ class _Simulation:
     def _part(self, case: _Case, at: DateTime, *, everything: bool = False) -> None:
         """A co-unit reports its part, or the unit completes a milestone; or all that is left."""
         while case.stage == "working":
-            joint = case.track is Track.JOINT
-            missing = [unit for unit in case.co_units if joint and unit not in case.parts]
+            # Co-units owe their parts on 共办, and still once the item is escalated.
+            missing = [unit for unit in case.co_units if unit not in case.parts]
             if missing:
                 handler = _staff(Role.HANDLER, missing[0])
                 self._step(case, "report_part", handler, at, "本单位承办部分已完成")

@@ -7,6 +7,7 @@ import sqlite3
 from ._chain_key import HeadReceipt, same, seal
 from ._errors import StoreError
 from ._event_store import GENESIS, ChainReport, link
+from ._policy_history import POLICY_ID, POLICY_SUBJECT
 from ._sqlite_file import ISSUE_COLUMNS, PLEDGE_COLUMNS, SELECT_EVENTS, read_head, read_meta
 from ._sqlite_rows import issue_line, pledge_line
 from ._status import Subject
@@ -14,6 +15,8 @@ from ._summary import IssueSummary, PledgeSummary
 from ._unit_history import TREE_ID, TREE_SUBJECT
 
 _RECORDS = frozenset(subject.value for subject in Subject)
+_KEPT = frozenset({(TREE_SUBJECT, TREE_ID), (POLICY_SUBJECT, POLICY_ID)})
+"""The records kept beside the issues and pledges: the unit tree and the policy."""
 
 
 def check_chain(
@@ -34,7 +37,7 @@ def check_chain(
             problem = f"{missing or f'event {expected} is'} missing before {where}"
             return ChainReport(intact=False, events=count, first_bad=expected, problem=problem)
         key_of = (subject, record_id)
-        if subject not in _RECORDS and key_of != (TREE_SUBJECT, TREE_ID):
+        if subject not in _RECORDS and key_of not in _KEPT:
             problem = f"{where} belongs to no record a ledger keeps"
             return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
         if version != versions.get(key_of, 0) + 1:
@@ -59,7 +62,8 @@ def check_chain(
         return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
     if expect is not None and expect.events == 0 and expect.head != GENESIS:
         return _unlike_receipt(count, expect)  # no chain ever had that receipt
-    versions.pop((TREE_SUBJECT, TREE_ID), None)
+    for kept in _KEPT:
+        versions.pop(kept, None)
     problem = _summary_problem(db, versions, statuses)
     if problem:
         return ChainReport(intact=False, events=count, problem=problem)

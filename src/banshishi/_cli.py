@@ -36,7 +36,7 @@ from ._cli_common import (
 from ._cli_files import add_file_commands
 from ._cli_key import chain_key_from_environment
 from ._errors import BanshishiError, InvalidValueError
-from ._event_csv import Histories, export_events, read_export
+from ._event_csv import Export, export_events, read_export
 from ._figures import PledgeFigures, pledge_figures
 from ._ledger_store import LedgerStore
 from ._periodic_output import printed_title, write_periodic_csv, write_periodic_json
@@ -65,7 +65,6 @@ from ._terminal import (
 )
 from ._terminal_text import error_line, plain
 from ._time import DEFAULT_TIMEZONE
-from ._unit_history import UnitTreeChange
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
 
@@ -209,11 +208,13 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     try:
         with said_of(path, building, field="--db"):
             build_ledger(building, key)
-            with LedgerStore.open(building, policy=campaign.policy, chain_key=key) as store:
+            with LedgerStore.open(building, chain_key=key) as store:
+                store.change_policy(campaign.policy, at=campaign.start,
+                                    note="the simulated county's policy")  # fmt: skip
                 store.save_units(campaign.units, at=campaign.start)
                 with progress_bar(err, f"writing {path}", total) as update:
                     store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
-                written = store.head().events  # the tree's version and every record's events
+                written = store.head().events  # the policy, the tree and every record's events
         if not replacing:
             if not link_into_place(building, place):
                 raise InvalidValueError(
@@ -388,25 +389,25 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     key = chain_key_from_environment()
     with Path(options.file).open(encoding="utf-8", newline="") as file:
         # Every row checked before the ledger is touched.
-        histories, units = read_export(file, chain_key=key)
+        export = read_export(file, chain_key=key)
     write = _import_into if os.path.lexists(path) else _import_new
-    count, head = write(path, histories, units, key)
+    count, head = write(path, export, key)
     out.print(plain(f"{count:,} events imported into {path}."))
     out.print(f"head receipt: {head}", markup=False)
     return OK
 
 
-def _import_into(
-    path: Path, histories: Histories, units: list[UnitTreeChange], key: bytes | None
-) -> tuple[int, HeadReceipt]:
+def _import_into(path: Path, export: Export, key: bytes | None) -> tuple[int, HeadReceipt]:
     """Add to the ledger at ``path`` (all or nothing)."""
     with LedgerStore.open(path, chain_key=key) as store:
-        return store.write_histories(histories, units=units), store.head()
+        return _write_export(store, export), store.head()
 
 
-def _import_new(
-    path: Path, histories: Histories, units: list[UnitTreeChange], key: bytes | None
-) -> tuple[int, HeadReceipt]:
+def _write_export(store: LedgerStore, export: Export) -> int:
+    return store.write_histories(export.histories, units=export.units, policies=export.policies)
+
+
+def _import_new(path: Path, export: Export, key: bytes | None) -> tuple[int, HeadReceipt]:
     """Build a new ledger under a private name and link it into place whole; if
     another process made a ledger at ``path`` meanwhile, add to that one as to
     any existing ledger. Only the private file is ever removed."""
@@ -419,9 +420,9 @@ def _import_new(
         with said_of(path, staged, field="--db"):
             build_ledger(staged, key)
             with LedgerStore.open(staged, chain_key=key) as store:
-                count = store.write_histories(histories, units=units), store.head()
+                count = _write_export(store, export), store.head()
         if link_into_place(staged, path):
             return count
     finally:
         remove_with_side_files(staged)
-    return _import_into(path, histories, units, key)
+    return _import_into(path, export, key)

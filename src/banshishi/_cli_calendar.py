@@ -13,16 +13,17 @@ import argparse
 import json
 from pathlib import Path
 
+import attrs
 from rich.console import Console
 
 from ._calendar import WorkCalendar, china_calendar
 from ._cli_common import OK, db_option, existing, now_or
-from ._policy import DEFAULT_PROVISIONAL_YEARS, WorkflowPolicy
-from ._restatement import Restatement
+from ._policy import DEFAULT_PROVISIONAL_YEARS
+from ._policy_history import same_policy
+from ._restatement import HOLIDAY_SCHEDULE, Restatement
 from ._schedule import YearSchedule
 from ._terminal_text import plain
 from ._time import format_instant
-from ._working_hours import WorkingHours
 
 
 def add_calendar_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -74,10 +75,18 @@ def _show(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _load(options: argparse.Namespace, out: Console, err: Console) -> int:
     at = now_or(options.as_of)
-    hours = WorkingHours(calendar=calendar_with(options.file))
-    policy = WorkflowPolicy(working_hours=hours)
-    with existing(options.db, policy, read_only=options.dry_run) as store:
-        found = store.restate_deadlines(at=at, dry_run=options.dry_run)
+    with existing(options.db, read_only=options.dry_run) as store:
+        kept = store.policy
+        hours = attrs.evolve(kept.working_hours, calendar=calendar_with(options.file))
+        policy = attrs.evolve(kept, working_hours=hours)
+        if options.dry_run:
+            found = store.restate_deadlines(at=at, dry_run=True, policy=policy)
+        else:
+            if not same_policy(policy, kept):  # the loaded schedules, recorded as a change
+                names = ", ".join(Path(name).name for name in options.file)
+                note = f"calendar load: {names or 'the packaged calendar'}"
+                store.change_policy(policy, actor=HOLIDAY_SCHEDULE, at=at, note=note)
+            found = store.restate_deadlines(at=at)
     if options.format == "json":
         out.print(json.dumps([_record(r) for r in found], ensure_ascii=False, indent=2),
                   markup=False, soft_wrap=True)  # fmt: skip

@@ -17,7 +17,6 @@ from pendulum import DateTime
 from ._cli_key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environment
 from ._errors import InvalidValueError
 from ._ledger_store import LedgerStore
-from ._policy import DEFAULT_POLICY, WorkflowPolicy
 from ._staging import with_side_files
 from ._time import DEFAULT_TIMEZONE, parse_instant
 from ._whole_file import text_written_whole
@@ -78,19 +77,16 @@ def refuse_ledger_output(name: str, ledger: str) -> None:
         )  # fmt: skip
 
 
-def existing(
-    path: str, policy: WorkflowPolicy = DEFAULT_POLICY, *, read_only: bool = True
-) -> LedgerStore:
+def existing(path: str, *, read_only: bool = True) -> LedgerStore:
     """The ledger at ``path``, which must exist (commands that read never create
-    one), opened under ``policy``, for reading only unless ``read_only=False``."""
+    one), opened under the policy it keeps, for reading only unless
+    ``read_only=False``."""
     if not Path(path).exists():
         raise InvalidValueError(
             field="--db", value=path, problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
         )  # fmt: skip
-    return LedgerStore.open(
-        path, policy=policy, read_only=read_only, chain_key=chain_key_from_environment()
-    )
+    return LedgerStore.open(path, read_only=read_only, chain_key=chain_key_from_environment())
 
 
 def moment(text: str | None) -> DateTime | None:

@@ -42,6 +42,7 @@ from ._ledger_row import RowProblem
 from ._open311 import dump_requests, export_requests, read_requests
 from ._open311_import import import_requests
 from ._pledge import Pledge
+from ._pledger_names import read_pledger_names
 from ._terminal_text import plain
 from ._track import Urgency
 
@@ -97,6 +98,9 @@ def add_file_commands(commands: Any) -> None:
                           help="output format (default html)")  # fmt: skip
     disclose.add_argument("--output", "-o", default="-", metavar="FILE",
                           help="where to write (default: standard output)")  # fmt: skip
+    disclose.add_argument("--names", metavar="FILE",
+                          help="pledges: a CSV file with id,name columns naming the pledgers "
+                          "(default: a unit's name, else the id)")  # fmt: skip
     disclose.set_defaults(run=_disclose)
 
     open311 = commands.add_parser(
@@ -123,6 +127,9 @@ def add_file_commands(commands: Any) -> None:
                       help="the 急难愁盼 class to give every request")  # fmt: skip
     take.add_argument("--division-code", metavar="CODE",
                       help="the administrative-division code of the requests' places")  # fmt: skip
+    take.add_argument("--division-code-from-address-id", action="store_true",
+                      help="read each request's address_id as its division code (as "
+                      "`open311 export` writes it); --division-code covers the others")  # fmt: skip
     take.set_defaults(run=_open311_check)
 
     schema = commands.add_parser(
@@ -199,12 +206,18 @@ def _reason_table(found: LedgerCheck, shown: int) -> Table:
 def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
     at = now_or(options.as_of)
+    if options.names is not None and options.what != "pledges":
+        raise InvalidValueError(
+            field="--names", value=options.names, problem="names pledgers: it is for `pledges`"
+        )
+    names = None if options.names is None else read_pledger_names(options.names)
     with existing(options.db) as store:
         units = store.units
         if options.what == "issues":
             listing: Any = disclose_issues(store.issues(as_of=at), at=at, units=units)
         else:
-            listing = disclose_pledges(store.pledges(as_of=at), at=at, units=units)
+            pledges = store.pledges(as_of=at)
+            listing = disclose_pledges(pledges, at=at, units=units, names=names)
     if options.output != "-":  # a file: CSV with the byte-order mark Excel needs
         write_disclosure(listing, options.output, format=options.format)
         return OK
@@ -232,8 +245,9 @@ def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> 
 def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> int:
     requests = read_requests(Path(options.file))
     issues = import_requests(
-        requests, urgency=Urgency(options.urgency), division_code=options.division_code
-    )
+        requests, urgency=Urgency(options.urgency), division_code=options.division_code,
+        division_code_from_address_id=options.division_code_from_address_id,
+    )  # fmt: skip
     statuses = Counter(issue.status.label for issue in issues)
     summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
     out.print(plain(f"{options.file}: {len(issues):,} requests, all readable ({summary})."))

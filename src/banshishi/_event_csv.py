@@ -12,7 +12,7 @@ chain of a keyed ledger's export is checked with its key.
 import csv
 import heapq
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, final
 
 from ._chain_key import chain_key_given
 from ._csv_text import CsvWriter, unguard
@@ -20,6 +20,7 @@ from ._errors import BanshishiError, InvalidValueError
 from ._event import Event
 from ._event_store import GENESIS, EventStore, decode, encode, link
 from ._ledger_store import LedgerStore
+from ._policy_history import POLICY_ID, POLICY_SUBJECT, PolicyChange, policy_change, policy_columns
 from ._status import Subject
 from ._unit_history import TREE_ID, TREE_SUBJECT, UnitTreeChange, tree_change, tree_columns
 from ._validators import encodable
@@ -41,7 +42,8 @@ def export_events(store: LedgerStore, file: IO[str]) -> int:
     writer = CsvWriter(file)
     writer.row(COLUMNS)
     count = 0
-    for row in heapq.merge(_event_rows(store.store), _tree_rows(store.store)):
+    kept = (_event_rows(store.store), _tree_rows(store.store), _policy_rows(store.store))
+    for row in heapq.merge(*kept):
         writer.row(row)
         count += 1
     return count
@@ -61,6 +63,13 @@ def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
         yield _row(stored.seq, TREE_SUBJECT, TREE_ID, stored.version, at, columns, stored.hash)
 
 
+def _policy_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
+    for stored in store.policy_history():
+        at, columns = policy_columns(stored.change)
+        yield _row(stored.seq, POLICY_SUBJECT, POLICY_ID, stored.version, at, columns,
+                   stored.hash)  # fmt: skip
+
+
 def _row(seq: int, subject: str, record_id: str, version: int, at: str,
          columns: tuple[Any, ...], hash: str) -> tuple[Any, ...]:  # fmt: skip
     name, actor, unit, role, source, target, note, data = columns
@@ -76,14 +85,22 @@ def read_events(file: IO[str], *, chain_key: bytes | str | None = None) -> Histo
 
     A bad row raises :class:`InvalidValueError` naming its line and column.
     """
-    return read_export(file, chain_key=chain_key)[0]
+    return read_export(file, chain_key=chain_key).histories
 
 
-def read_export(
-    file: IO[str], *, chain_key: bytes | str | None = None
-) -> tuple[Histories, list[UnitTreeChange]]:
-    """The histories and the unit tree's versions in an exported CSV file, after
-    the checks of :func:`read_events`."""
+@final
+class Export(NamedTuple):
+    """What an exported CSV file holds: the records' histories, and the versions
+    of the unit tree and of the policy."""
+
+    histories: Histories
+    units: list[UnitTreeChange]
+    policies: list[PolicyChange]
+
+
+def read_export(file: IO[str], *, chain_key: bytes | str | None = None) -> Export:
+    """The histories and the unit tree's and the policy's versions in an
+    exported CSV file, after the checks of :func:`read_events`."""
     key = chain_key_given(chain_key)
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # notes and data can be long
     reader = csv.reader(file)
@@ -95,7 +112,7 @@ def read_export(
         ) from None
 
 
-def _read(reader: Iterator[list[str]], key: bytes | None) -> tuple[Histories, list[UnitTreeChange]]:
+def _read(reader: Iterator[list[str]], key: bytes | None) -> Export:
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
         raise InvalidValueError(
@@ -106,6 +123,7 @@ def _read(reader: Iterator[list[str]], key: bytes | None) -> tuple[Histories, li
         )
     histories: dict[tuple[str, str], list[Event]] = {}
     trees: list[UnitTreeChange] = []
+    policies: list[PolicyChange] = []
     previous = GENESIS
     for line, row in enumerate(reader, start=2):
         if len(row) != len(COLUMNS):
@@ -140,21 +158,26 @@ def _read(reader: Iterator[list[str]], key: bytes | None) -> tuple[Histories, li
         if (subject, record_id) == (TREE_SUBJECT, TREE_ID):
             _follows(version, len(trees), subject, record_id, line)
             trees.append(_tree_change(at, columns, line))
+        elif (subject, record_id) == (POLICY_SUBJECT, POLICY_ID):
+            _follows(version, len(policies), subject, record_id, line)
+            policies.append(_policy_change(at, columns, line))
         else:
             history = histories.setdefault((subject, record_id), [])
             _follows(version, len(history), subject, record_id, line)
             history.append(_event(subject, at, columns, line))
-    return [(record_id, events) for (_, record_id), events in histories.items()], trees
+    records = [(record_id, events) for (_, record_id), events in histories.items()]
+    return Export(records, trees, policies)
 
 
 def import_events(
     store: LedgerStore, file: IO[str], *, chain_key: bytes | str | None = None
 ) -> int:
     """Load an exported CSV file into ``store``, all or nothing, its unit tree's
-    versions after the store's own; returns the events written. ``chain_key`` is
+    and policy's versions after the store's own (the last policy becomes the
+    store's); returns the events written. ``chain_key`` is
     the key the file's chain is checked with (that of the ledger it came from)."""
-    histories, trees = read_export(file, chain_key=chain_key)
-    return store.write_histories(histories, units=trees)
+    histories, trees, policies = read_export(file, chain_key=chain_key)
+    return store.write_histories(histories, units=trees, policies=policies)
 
 
 def _number(cells: dict[str, str], column: str, line: int) -> int:
@@ -195,3 +218,13 @@ def _event(subject: str, at: str, columns: Iterable[Any], line: int) -> Event:
             value=(subject, at, *cells),
             problem=f"is not a valid event: {error}",
         ) from None
+
+
+def _policy_change(at: str, columns: tuple[Any, ...], line: int) -> PolicyChange:
+    try:
+        return policy_change(at, columns)
+    except InvalidValueError as error:
+        raise InvalidValueError(
+            field=f"line {line}", value=(POLICY_SUBJECT, at, *columns[:7]),
+            problem=f"is not a valid version of the policy: {error}",
+        ) from None  # fmt: skip

@@ -23,6 +23,7 @@ from ._event import Event
 from ._figures import Facts
 from ._json_input import read_json
 from ._person import Role
+from ._policy_history import PolicyAppend, StoredPolicy
 from ._status import STATUSES, IssueStatus, Subject
 from ._summary import IssueSummary, PledgeSummary
 from ._time import format_instant, parse_instant
@@ -113,16 +114,17 @@ class EventStore(Protocol):
         issues: Sequence[IssueSummary] = (),
         pledges: Sequence[PledgeSummary] = (),
         units: UnitTreeAppend | None = None,
+        policy: PolicyAppend | None = None,
     ) -> int:
-        """Write every append, summary line and version of the unit tree in one
-        transaction, or nothing.
+        """Write every append, summary line and version of the unit tree and of
+        the policy in one transaction, or nothing.
 
         Every record appended to needs its summary line, at its new version.
 
         Raises :class:`ConcurrencyError` (or :class:`DuplicateError` for a new
-        record that exists) when a record, or the unit tree, does not stand at
-        its expected version. Returns the sequence number of the last event
-        written.
+        record that exists) when a record, the unit tree or the policy does not
+        stand at its expected version. Returns the sequence number of the last
+        event written.
         """
         ...
 
@@ -185,6 +187,16 @@ class EventStore(Protocol):
 
     def unit_history(self) -> Iterator[StoredUnitTree]:
         """Every version of the unit tree, oldest first."""
+        ...
+
+    def policy_history(self) -> Iterator[StoredPolicy]:
+        """Every version of the policy kept with the ledger, oldest first."""
+        ...
+
+    def policy_kept(self) -> bool:
+        """Whether the ledger keeps its policy (one made by this banshishi, or one
+        whose policy was recorded since): with no version, it runs under
+        :data:`DEFAULT_POLICY`. ``False`` for a ledger made before."""
         ...
 
     def head(self) -> HeadReceipt:

@@ -206,9 +206,17 @@ def dismissal_grounds(model: Any, step: Step) -> None:
             )
 
 
+def parts_due(model: Any) -> bool:
+    """Whether the item's co-units owe parts: on 共办, and on a 共办 item escalated
+    (or moved) to 督办 with its co-units kept: supervision comes on top of their
+    obligations, it does not release them."""
+    track = model.track
+    return track is Track.JOINT or (track is Track.SUPERVISED and bool(model.co_units))
+
+
 def part_due(model: Any, step: Step) -> None:
-    """Only a 共办 item's co-units report parts, each once per round."""
-    if model.track is not Track.JOINT:
+    """Only the co-units of an item that owes parts report them, each once per round."""
+    if not parts_due(model):
         raise refuse(step, "track", model.track, "is not 共办 (joint): there are no parts")
     if step.actor.unit in model.parts_reported:
         raise refuse(step, "actor.unit", step.actor.unit, "has already reported its part")
@@ -286,13 +294,13 @@ def milestone_open(model: Any, step: Step) -> None:
 def work_done(model: Any, step: Step) -> None:
     """What the track asks before an item counts as resolved."""
     track = model.track
-    if track is Track.JOINT:
+    if parts_due(model):
         missing = [unit for unit in model.co_units if unit not in model.parts_reported]
         if missing:
             raise refuse(
                 step, "parts_reported", model.parts_reported, f"lack the parts of {missing}"
             )
-    elif track is Track.SUPERVISED:
+    if track is Track.SUPERVISED:
         if model.signed_off_by is None:
             raise refuse(
                 step, "signed_off_by", None, "is empty: the supervisor has not signed it off"

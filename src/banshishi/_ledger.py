@@ -27,6 +27,7 @@ from ._errors import (
 from ._event import Event
 from ._issue import Issue
 from ._rate import Rate
+from ._receipt import receipts
 from ._role_checks import by_receiver
 from ._status import IssueStatus
 from ._step import RECEIVE, make_step
@@ -198,11 +199,19 @@ class Ledger(Book):
         """
         return self._apply_many(commands, Command)
 
-    def receive_many(self, issues: Iterable[Issue], *, actor: Actor) -> None:
-        """:meth:`receive` every issue, with the garbage collector paused."""
+    def receive_many(
+        self, issues: Iterable[Issue | tuple[Issue, Actor]], *, actor: Actor | None = None
+    ) -> None:
+        """:meth:`receive` every issue, with the garbage collector paused.
+
+        Each item is an issue received by ``actor``, or an ``(issue, actor)``
+        pair naming its own receiver (issues taken in by different units); a
+        bare issue without ``actor`` is refused. Not a transaction: issues
+        received before a refused one stay received.
+        """
         with collector_paused():
-            for issue in issues:
-                self.receive(issue, actor=actor)
+            for issue, receiver in receipts(issues, actor):
+                self.receive(issue, actor=receiver)
 
     # -- reading --------------------------------------------------------------------------
 

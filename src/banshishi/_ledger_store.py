@@ -16,6 +16,7 @@ from typing import Any, final
 
 from pendulum import DateTime
 
+from . import _kept_policy as kept_policy
 from . import _rebuild as rebuild
 from . import _store_batch as store_batch
 from ._actor import Actor
@@ -23,7 +24,7 @@ from ._book import Book
 from ._chain_key import HeadReceipt
 from ._command import Command, PledgeCommand
 from ._engine import WIDTH, collector_paused
-from ._errors import DuplicateError, InvalidTypeError, NotFoundError
+from ._errors import DuplicateError, InvalidTypeError, InvalidValueError, NotFoundError
 from ._event import Event
 from ._event_store import ChainReport, EventStore, stale_version
 from ._figures import IssueFigures, figures_of_facts
@@ -34,8 +35,10 @@ from ._period import ReportingPeriod
 from ._periodic_report import DEFAULT_TREND, PeriodicReport, periodic_report, reported_span
 from ._pledge import Pledge
 from ._pledge_ledger import PledgeLedger
-from ._policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
+from ._policy import WorkflowPolicy, check_policy
+from ._policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from ._ranking import DEFAULT_MIN_SAMPLE
+from ._receipt import check_receiver, receipt
 from ._replay import replay, replay_pledge
 from ._report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from ._restatement import HOLIDAY_SCHEDULE, RESTATABLE, Restatement, restatement_of
@@ -67,17 +70,24 @@ class LedgerStore:
         self,
         store: EventStore,
         *,
-        policy: WorkflowPolicy = DEFAULT_POLICY,
+        policy: WorkflowPolicy | None = None,
         clock: Clock | None = None,
     ) -> None:
-        check_policy(policy, field="LedgerStore.policy")
+        if policy is not None:
+            check_policy(policy, field="LedgerStore.policy")
         if not isinstance(store, EventStore):
             raise InvalidTypeError(
                 field="store", value=store, problem="must implement the EventStore protocol"
             )
         self._store = store
-        self._issues = Ledger(policy=policy, clock=clock)
-        self._pledges = PledgeLedger(policy=policy, clock=clock)
+        self._clock = clock
+        self._issues = Ledger(clock=clock)  # for its clock: the policy is settled next
+        kept, self._policy_version = kept_policy.settle(store, policy, self._issues.clock)
+        self._use(kept)
+
+    def _use(self, policy: WorkflowPolicy) -> None:
+        self._issues = Ledger(policy=policy, clock=self._clock)
+        self._pledges = PledgeLedger(policy=policy, clock=self._clock)
 
     @classmethod
     def open(
@@ -86,7 +96,7 @@ class LedgerStore:
         *,
         create: bool = False,
         read_only: bool = False,
-        policy: WorkflowPolicy = DEFAULT_POLICY,
+        policy: WorkflowPolicy | None = None,
         clock: Clock | None = None,
         timeout: float = 30.0,
         chain_key: bytes | str | None = None,
@@ -97,8 +107,15 @@ class LedgerStore:
         for reading only (every write raises :class:`StoreError`), which also
         reads a ledger in a read-only folder or another user's. ``chain_key``
         keys the hash chain (see :class:`SqliteEventStore`); it is never written
-        to the file."""
-        check_policy(policy, field="LedgerStore.policy")
+        to the file.
+
+        The ledger keeps its :class:`WorkflowPolicy` in the chain. Without
+        ``policy`` it is opened under the policy it keeps; a ``policy`` that
+        differs from it is refused with :class:`StoreError` (change it with
+        :meth:`change_policy`). A new ledger, or one made by an earlier
+        banshishi, takes ``policy`` (the default if ``None``) and records it."""
+        if policy is not None:
+            check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
         store = SqliteEventStore(path, create=create, read_only=read_only, timeout=timeout,
                                  chain_key=chain_key, clock=clock)  # fmt: skip
@@ -111,8 +128,39 @@ class LedgerStore:
 
     @property
     def policy(self) -> WorkflowPolicy:
-        """The policy every step is checked under."""
+        """The policy every step is checked under: the one the ledger keeps."""
         return self._issues.policy
+
+    def policy_version(self) -> int:
+        """How many versions of the policy the ledger holds (0: the default,
+        never changed)."""
+        return self._policy_version
+
+    def policy_history(self) -> tuple[StoredPolicy, ...]:
+        """Every version of the policy kept with the ledger, oldest first: which
+        rules applied from when, set by whom and why."""
+        return tuple(self._store.policy_history())
+
+    def change_policy(
+        self,
+        policy: WorkflowPolicy,
+        *,
+        actor: Actor | None = None,
+        at: DateTime | None = None,
+        note: str = "",
+    ) -> None:
+        """Keep ``policy`` with the ledger from ``at`` (the clock's now if
+        ``None``) on: a new version in the hash chain, by ``actor``, with a note
+        saying why. Steps taken from then on, in any process that opens the
+        ledger, are checked under it; steps already taken keep what they
+        recorded. Refused with :class:`ConcurrencyError` if another process
+        changed the policy since this one opened the ledger."""
+        check_policy(policy, field="policy")
+        moment = self._issues.clock.now() if at is None else at
+        change = PolicyChange(policy=policy, at=moment, actor=actor, note=note)
+        kept_policy.record(self._store, change, self._policy_version)
+        self._policy_version += 1
+        self._use(policy)
 
     def close(self) -> None:
         """Close the backend; the object cannot be used afterwards."""
@@ -132,15 +180,23 @@ class LedgerStore:
         """Receive a new issue (as :meth:`Ledger.receive`) and write its first event."""
         self._write(lambda touched: self._receive(issue, actor, note, touched))
 
-    def receive_many(self, issues: Iterable[Issue], *, actor: Actor) -> int:
+    def receive_many(
+        self, issues: Iterable[Issue | tuple[Issue, Actor]], *, actor: Actor | None = None
+    ) -> int:
         """Receive every issue, all in one transaction: if any is refused, none is
-        written (:class:`BatchRefusedError`). Returns how many were received."""
+        written (:class:`BatchRefusedError`). Returns how many were received.
+
+        Each item is an issue received by ``actor``, or an ``(issue, actor)``
+        pair naming its own receiver, so issues taken in by different units go
+        in one batch; a bare issue without ``actor`` is refused."""
+        check_receiver(actor)
         items = list(iterable_given(issues, field="issues"))
 
         def work(touched: dict[_Key, int]) -> None:
-            for index, issue in enumerate(items):
-                with store_batch.refused_item(index, issue, "issues"):
-                    self._receive(issue, actor, "", touched)
+            for index, item in enumerate(items):
+                with store_batch.refused_item(index, item, "issues"):
+                    issue, receiver = receipt(index, item, actor)
+                    self._receive(issue, receiver, "", touched)
 
         self._write(work)
         return len(items)
@@ -231,6 +287,7 @@ class LedgerStore:
         histories: Iterable[tuple[str, Sequence[Event]]],
         *,
         units: Iterable[UnitTreeChange] = (),
+        policies: Iterable[PolicyChange] = (),
     ) -> int:
         """Write whole histories of new records, each rebuilt (and so checked)
         step by step first, all in one transaction; returns the events written.
@@ -239,11 +296,21 @@ class LedgerStore:
         pledge, beginning with its ``receive`` or ``claim``. If any record cannot
         be rebuilt or is already stored, nothing is written. ``units`` are
         versions of the unit tree, written in the same transaction after the
-        tree's own (and counted among the events written).
+        tree's own (and counted among the events written). ``policies`` are
+        versions of the policy (an export's), written likewise after the
+        ledger's own: the last becomes the ledger's policy, and the histories
+        are rebuilt under it.
         """
-        batch = store_batch.histories_batch(histories, self._store, self.policy)
+        changes = store_batch.policy_changes(policies, field="policies")
+        policy = changes[-1].policy if changes else self.policy
+        batch = store_batch.histories_batch(histories, self._store, policy)
         batch.units = store_batch.tree_changes(units, field="units")
-        return batch.write(self._store)
+        batch.policy = PolicyAppend(changes=changes, expected_version=self._policy_version)
+        written = batch.write(self._store)
+        if changes:
+            self._policy_version += len(changes)
+            self._use(policy)
+        return written
 
     def save_units(
         self,
@@ -418,16 +485,31 @@ class LedgerStore:
         return report
 
     def restate_deadlines(
-        self, *, at: DateTime, dry_run: bool = False, actor: Actor = HOLIDAY_SCHEDULE
+        self,
+        *,
+        at: DateTime,
+        dry_run: bool = False,
+        actor: Actor = HOLIDAY_SCHEDULE,
+        policy: WorkflowPolicy | None = None,
     ) -> tuple[Restatement, ...]:
         """Count every open provisional deadline again on the policy's calendar
         (one with the newly published schedule) and write each that changes as a
         ``restate_deadline`` step at ``at``, all in one transaction. ``dry_run``
-        only says what would change. See :func:`restatement_of`."""
+        only says what would change. See :func:`restatement_of`.
+
+        ``policy`` (with ``dry_run`` only) counts on another policy than the
+        ledger's: what a change of policy to it would restate. To restate for
+        real, change the ledger's policy first (:meth:`change_policy`)."""
         at = as_datetime(at, field="at")
+        if policy is not None and not dry_run:
+            raise InvalidValueError(
+                field="policy", value=policy, problem="is for a dry run only",
+                hint="Change the ledger's policy with change_policy, then restate under it.",
+            )  # fmt: skip
+        counted = self.policy if policy is None else check_policy(policy, field="policy")
         lines = self.summaries(status=RESTATABLE)
         issues = (self.issue(line.id) for line in lines if line.deadline_provisional)
-        found = tuple(r for r in (restatement_of(i, self.policy) for i in issues) if r)
+        found = tuple(r for r in (restatement_of(i, counted) for i in issues) if r)
         if found and not dry_run:
             self.apply_many(r.command(at=at, actor=actor) for r in found)
         return found
@@ -452,7 +534,8 @@ class LedgerStore:
         try:
             with collector_paused():
                 work(touched)
-                return store_batch.commit(self._store, touched, self._book)
+                return store_batch.commit(self._store, touched, self._book,
+                                          self._policy_version)  # fmt: skip
         except BaseException:
             self._forget(touched)
             raise

@@ -447,8 +447,9 @@ def _location(read: Reader, options: _Options) -> Location | None:
             field=f"{path}.{key}",
             value=read.raw.get(key),
             problem="places the request, but no administrative-division code was given",
-            hint="Pass division_code='150102' (or division_code_from_address_id=True "
-            "when address_id holds one).",
+            hint="Give the division code of the requests' places as division_code, or pass "
+            "division_code_from_address_id=True when each address_id holds one (on the "
+            "command line: --division-code CODE or --division-code-from-address-id).",
         )
     try:
         return Location(division_code=code, address=address or "", latitude=lat, longitude=long)

@@ -164,6 +164,31 @@ class WorkflowPolicy:
         Elapsed time never is."""
         return isinstance(limit, TimeLimit) and self.counting_hours.is_provisional(deadline)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as plain data, ready for JSON: versioned (``"format": 1``)
+        and with every setting written, so it reads back as this policy even
+        after the defaults change. Limits are their text or, for elapsed time,
+        days, seconds and microseconds; the calendar is China's packaged one
+        plus the schedules added to it, each as :meth:`YearSchedule.to_dict`.
+
+        >>> policy = WorkflowPolicy(time_limits={Track.JOINT: "15 working days"})
+        >>> policy.to_dict()["time_limits"]
+        {'joint': '15 working days'}
+        >>> WorkflowPolicy.from_dict(policy.to_dict()) == policy
+        True
+        """
+        from ._policy_data import policy_to_dict
+
+        return policy_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "WorkflowPolicy":
+        """The policy in ``data`` (the :meth:`to_dict` form); a setting left out
+        takes its default. Anything else raises an error naming the key."""
+        from ._policy_data import policy_from_dict
+
+        return cls(**policy_from_dict(data))
+
     def deadline_for(self, track: Track, start: DateTime) -> DateTime:
         """The deadline of an item on ``track`` that starts at ``start``, from
         ``time_limits``; a track without a limit raises ``NotFoundError``."""

@@ -283,7 +283,8 @@ def build_ledger(path: Path, key: bytes | None = None) -> None:
     (see ``_staging``); refused if a file is there already. With ``key``, its
     chain is keyed (the key itself is not written)."""
     meta = [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
-            ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED)]  # fmt: skip
+            ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED),
+            POLICY_KEPT]  # fmt: skip
     if key is not None:
         meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
     try:
@@ -300,6 +301,11 @@ def build_ledger(path: Path, key: bytes | None = None) -> None:
         raise refuse(path, f"cannot be created ({error.strerror or error})") from None
     except sqlite3.Error as error:
         raise failure(path, error, "cannot be created", opening=False) from None
+
+
+POLICY_KEPT = ("policy", "chained")
+"""The ``meta`` row of a ledger that keeps its policy in the chain: one made by
+this banshishi, or an older one whose policy has since been recorded."""
 
 
 def read_meta(db: sqlite3.Connection) -> dict[str, str]:

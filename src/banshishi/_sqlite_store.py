@@ -37,12 +37,21 @@ from ._event_store import (
 )
 from ._figures import Facts
 from ._home_unit import HOME_UNIT_SQL
+from ._policy_history import (
+    POLICY_ID,
+    POLICY_SUBJECT,
+    PolicyAppend,
+    StoredPolicy,
+    policy_change,
+    policy_columns,
+)
 from ._schema_upgrade import finish, legacy_units, provisional_column, upgrade
 from ._sqlite_file import (
     EVENT_COLUMNS,
     ISSUE_COLUMNS,
     ISSUE_PLACEHOLDERS,
     PLEDGE_COLUMNS,
+    POLICY_KEPT,
     SELECT_EVENTS,
     chain_kind,
     check_file,
@@ -213,6 +222,7 @@ class SqliteEventStore:
         issues: Sequence[IssueSummary] = (),
         pledges: Sequence[PledgeSummary] = (),
         units: UnitTreeAppend | None = None,
+        policy: PolicyAppend | None = None,
     ) -> int:
         key = self._key
         if self._keyed and key is None:
@@ -223,6 +233,8 @@ class SqliteEventStore:
             self._db.execute("BEGIN IMMEDIATE")
             seq, previous = self._head()
             rows: list[tuple[Any, ...]] = []
+            if policy is not None:
+                seq, previous = self._policy_rows(policy, seq, previous, rows)
             if units is not None:
                 seq, previous = self._tree_rows(units, seq, previous, rows)
             versions = self._versions(appends)
@@ -296,6 +308,28 @@ class SqliteEventStore:
             rows.append((seq, TREE_SUBJECT, TREE_ID, version, at, *columns, previous))
         return seq, previous
 
+    def _policy_rows(self, policy: PolicyAppend, seq: int, previous: str,
+                     rows: list[tuple[Any, ...]]) -> tuple[int, str]:  # fmt: skip
+        """Add the rows of new versions of the policy, checked against its version.
+        A ledger written with a policy check keeps its policy from then on: one
+        made before this banshishi is marked so on its first such write."""
+        version = self.policy_version()
+        expected = policy.expected_version
+        if expected is not None and expected != version:
+            raise ConcurrencyError(
+                field="policy version", value=expected,
+                problem=f"is stale: the ledger's policy is at version {version}",
+                hint="Someone else changed the ledger's policy; open it again and retry.",
+            )  # fmt: skip
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", POLICY_KEPT)
+        for change in policy.changes:
+            seq, version = seq + 1, version + 1
+            at, columns = policy_columns(change)
+            previous = link(previous, seq, POLICY_SUBJECT, POLICY_ID, version, at, columns,
+                            self._key)  # fmt: skip
+            rows.append((seq, POLICY_SUBJECT, POLICY_ID, version, at, *columns, previous))
+        return seq, previous
+
     def _versions(self, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
         """The stored version of every record ``appends`` name, in a few queries."""
         wanted: dict[str, list[str]] = {}
@@ -328,8 +362,8 @@ class SqliteEventStore:
             where.append("subject = ?")
             params.append(subject.value)
         else:
-            where.append("subject != ?")  # the unit tree's versions are not events
-            params.append(TREE_SUBJECT)
+            where.append("subject NOT IN (?, ?)")  # the tree's and policy's versions are not
+            params += [TREE_SUBJECT, POLICY_SUBJECT]  # events
         if record_id is not None:
             where.append("record_id = ?")
             params.append(record_id)
@@ -459,6 +493,30 @@ class SqliteEventStore:
                     hint="The file was changed outside banshishi; `banshishi verify` says where.",
                 ) from None  # fmt: skip
             yield StoredUnitTree(seq=row[0], version=row[3], change=change, hash=row[13])
+
+    def policy_version(self) -> int:
+        """How many versions of the policy the chain holds (0 if none)."""
+        row = self._db.execute(
+            "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
+            (POLICY_SUBJECT, POLICY_ID),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def policy_history(self) -> Iterator[StoredPolicy]:
+        query = f"{SELECT_EVENTS} WHERE subject = ? AND record_id = ? ORDER BY version"
+        for row in self._db.execute(query, (POLICY_SUBJECT, POLICY_ID)):
+            try:
+                change = policy_change(row[4], row[5:13])
+            except InvalidValueError as error:
+                raise StoreError(
+                    field=f"version {row[3]} of the policy (event {row[0]})", value=row[12],
+                    problem=f"cannot be read: {error}",
+                    hint="The file was changed outside banshishi; `banshishi verify` says where.",
+                ) from None  # fmt: skip
+            yield StoredPolicy(seq=row[0], version=row[3], change=change, hash=row[13])
+
+    def policy_kept(self) -> bool:
+        return read_meta(self._db).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
 
     def head(self) -> HeadReceipt:
         seq, head = read_head(read_meta(self._db))

@@ -26,6 +26,7 @@ from ._issue import Issue
 from ._ledger import Ledger
 from ._pledge_ledger import PledgeLedger
 from ._policy import WorkflowPolicy
+from ._policy_history import PolicyAppend, PolicyChange
 from ._rebuild import recorded
 from ._replay import replay, replay_pledge
 from ._status import Subject
@@ -47,6 +48,7 @@ class Batch:
     pledges: list[PledgeSummary] = attrs.Factory(list)
     units: tuple[UnitTreeChange, ...] = ()
     units_version: int | None = None
+    policy: PolicyAppend | None = None
 
     def add(self, record_id: str, events: Sequence[Event], start: int,
             line: IssueSummary | PledgeSummary) -> None:  # fmt: skip
@@ -64,9 +66,12 @@ class Batch:
         units = None
         if self.units:
             units = UnitTreeAppend(changes=self.units, expected_version=self.units_version)
-        if self.appends or units is not None:
-            store.append(self.appends, issues=self.issues, pledges=self.pledges, units=units)
-        return sum(len(append.events) for append in self.appends) + len(self.units)
+        policy = self.policy
+        if self.appends or units is not None or (policy is not None and policy.changes):
+            store.append(self.appends, issues=self.issues, pledges=self.pledges, units=units,
+                         policy=policy)  # fmt: skip
+        kept = 0 if policy is None else len(policy.changes)
+        return sum(len(append.events) for append in self.appends) + len(self.units) + kept
 
 
 def tree_batch(
@@ -98,6 +103,11 @@ def tree_changes(changes: object, *, field: str) -> tuple[UnitTreeChange, ...]:
     return tuple(items_given(changes, UnitTreeChange, field=field))
 
 
+def policy_changes(changes: object, *, field: str) -> tuple[PolicyChange, ...]:
+    """``changes`` as a tuple, if it is an iterable of policy changes."""
+    return tuple(items_given(changes, PolicyChange, field=field))
+
+
 def write_books(
     store: EventStore,
     books: Sequence[Book],
@@ -124,10 +134,12 @@ def commit(
     store: EventStore,
     touched: dict[tuple[Subject, str], int],
     book_of: Callable[[Subject], Book],
+    policy_version: int | None = None,
 ) -> int:
     """Write what the cached records ``touched`` recorded since their version
-    there, in one transaction; returns the events written."""
-    batch = Batch()
+    there, in one transaction, only if the ledger's policy still stands at
+    ``policy_version`` (if given); returns the events written."""
+    batch = Batch(policy=PolicyAppend(expected_version=policy_version))
     written: list[tuple[Any, int, tuple[Event, ...]]] = []
     for (subject, record_id), start in touched.items():
         book = book_of(subject)
@@ -183,6 +195,7 @@ def deep_check(store: EventStore, report: ChainReport, policy: WorkflowPolicy) -
         }
         lines.update({(Subject.PLEDGE, line.id): line for line in store.pledge_summaries()})
         list(store.unit_history())  # reading a version of the tree rebuilds it, or raises
+        list(store.policy_history())  # and so does reading a version of the policy
     except StoreError as error:
         return ChainReport(intact=False, events=report.events, problem=str(error))
     for subject in Subject:

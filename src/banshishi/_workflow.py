@@ -62,9 +62,11 @@ class IssueWorkflow(RecordMachine):
         workflow = IssueWorkflow(issue, clock=clock)
         workflow.transfer(actor=dispatcher, unit="water-bureau", deadline=due)
 
-    A step returns its audit :class:`Event`, which is also appended to the
-    model's ``history``. A refused step raises a :class:`WorkflowError` (or an
-    input error for bad arguments) and changes nothing.
+    A step returns its audit :class:`Event`, which is also added to the
+    model's ``history``: the field is replaced by a tuple holding one more event
+    (a list you bound is not appended to in place). A refused step raises a
+    :class:`WorkflowError` (or an input error for bad arguments) and changes
+    nothing.
 
     No path reaches 已办结 (closed) without an answer: closing is only possible
     from 已反馈 (answered), and only ``answer``, which needs a ``Feedback``,
