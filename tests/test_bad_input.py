@@ -334,10 +334,12 @@ def test_verify_reports_a_damaged_file_as_broken_instead_of_raising(tmp_path):
     for offset in range(page * 3, len(data) - page, page * 2):  # scramble every other page
         data[offset + 8 : offset + page] = bytes(range(256)) * ((page - 8) // 256) + bytes(248)
     path.write_bytes(bytes(data))
-    with LedgerStore.open(path) as store:
+    with LedgerStore.open(path, read_only=True) as store:  # as `banshishi verify` opens it
         report = store.verify()
     assert not report.intact
     assert report.problem
+    with pytest.raises(StoreError):  # opened to write, the damage refuses it at once
+        LedgerStore.open(path)
 
 
 @pytest.mark.parametrize(

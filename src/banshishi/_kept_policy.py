@@ -43,7 +43,13 @@ def settle(store: EventStore, given: WorkflowPolicy | None, clock: Clock) -> tup
         _refuse_other(given, last.policy, f"version {last.version}, set {_when(last.change.at)}")
         return last.policy, last.version
     kept = store.policy_kept()
-    if kept and not _empty(store):
+    try:
+        holds_records = not _empty(store)
+    except StoreError:
+        if not read_only:
+            raise
+        return DEFAULT_POLICY if given is None else given, 0  # damaged: verify says where
+    if kept and holds_records:
         _refuse_other(given, DEFAULT_POLICY, "the default, never changed")
         return DEFAULT_POLICY, 0
     taken = DEFAULT_POLICY if given is None else given

@@ -371,7 +371,15 @@ class SqliteEventStore:
         order = "version" if record_id is not None else "seq"
         query = f"{SELECT_EVENTS} {clause} ORDER BY {order}"
         moment = None if until is None else as_datetime(until, field="until")
-        for row in self._db.execute(query, params):
+        rows: Iterator[Any] | None = None
+        while True:
+            try:
+                rows = rows or self._db.execute(query, params)
+                row = next(rows, None)
+            except sqlite3.DatabaseError as error:  # a damaged file: verify says where
+                raise failure(self.path, error, opening=False) from None
+            if row is None:
+                return
             stored = stored_event(row)
             if moment is None or stored.event.at <= moment:
                 yield stored
@@ -504,7 +512,11 @@ class SqliteEventStore:
 
     def policy_history(self) -> Iterator[StoredPolicy]:
         query = f"{SELECT_EVENTS} WHERE subject = ? AND record_id = ? ORDER BY version"
-        for row in self._db.execute(query, (POLICY_SUBJECT, POLICY_ID)):
+        try:
+            rows = self._db.execute(query, (POLICY_SUBJECT, POLICY_ID)).fetchall()
+        except sqlite3.DatabaseError as error:  # a damaged file: verify says where
+            raise failure(self.path, error, opening=False) from None
+        for row in rows:
             try:
                 change = policy_change(row[4], row[5:13])
             except InvalidValueError as error:
