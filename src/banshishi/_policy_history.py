@@ -17,10 +17,10 @@ import attrs
 from pendulum import DateTime
 
 from ._actor import Actor
+from ._chained_record import Columns, actor_of, parts_of, row_of
 from ._errors import BanshishiError, InvalidValueError
-from ._person import Role
 from ._policy import WorkflowPolicy
-from ._time import aware_datetime, check_aware, format_instant, parse_instant
+from ._time import aware_datetime, check_aware, parse_instant
 from ._validators import of_type
 
 POLICY_SUBJECT = "policy"
@@ -84,47 +84,25 @@ def differences(one: WorkflowPolicy, other: WorkflowPolicy) -> list[str]:
     return [name for name in mine if mine[name] != theirs.get(name)]
 
 
-def policy_columns(change: PolicyChange) -> tuple[str, tuple[str, str, str | None, str, None,
-                                                              str, str, str]]:  # fmt: skip
-    """A policy change as an event row's moment and columns (name, actor, unit,
-    role, from_status, to_status, note, data), so it is linked like any event."""
-    actor = change.actor
-    return format_instant(change.at), (
-        POLICY_EVENT,
-        "" if actor is None else actor.id,
-        None if actor is None else actor.unit,
-        "" if actor is None else actor.role._value_,
-        None,
-        POLICY_STATUS,
-        change.note,
-        _to_json(change.policy.to_dict()),
-    )
+def policy_columns(change: PolicyChange) -> tuple[str, Columns]:
+    """A policy change as an event row's moment and columns, so it is linked like any event."""
+    data = _to_json(change.policy.to_dict())
+    return row_of(POLICY_EVENT, POLICY_STATUS, change.at, change.actor, change.note, data)
 
 
 def policy_change(at: str, columns: Sequence[Any]) -> PolicyChange:
     """The policy change stored as ``at`` and ``columns`` (see :func:`policy_columns`);
     anything else raises :class:`InvalidValueError` saying what."""
-    name, actor, unit, role, source, target, note, data = columns
-    if (name, source, target) != (POLICY_EVENT, None, POLICY_STATUS):
-        raise InvalidValueError(
-            field="policy row", value=(name, source, target),
-            problem=f"is not a setting of the policy ({POLICY_EVENT!r}, to {POLICY_STATUS!r})",
-        )  # fmt: skip
+    settings, who, note = parts_of(columns, event=POLICY_EVENT, status=POLICY_STATUS,
+                                   field="policy", what="a setting of the policy")  # fmt: skip
     try:
-        settings = json.loads(data)
-    except (ValueError, RecursionError) as error:
-        raise InvalidValueError(
-            field="policy data", value=data, problem=f"is not JSON ({type(error).__name__})"
-        ) from None
-    try:
-        who = None if (actor, role) == ("", "") else Actor(id=actor, role=Role(role), unit=unit)
         return PolicyChange(
             policy=WorkflowPolicy.from_dict(settings),
             at=parse_instant(at, field="policy at"),
-            actor=who,
+            actor=actor_of(who),
             note=note,
         )
     except (BanshishiError, ValueError, TypeError) as error:
         raise InvalidValueError(
-            field="policy", value=data, problem=f"cannot be rebuilt: {error}"
+            field="policy", value=columns[7], problem=f"cannot be rebuilt: {error}"
         ) from None

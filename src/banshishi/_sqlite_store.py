@@ -10,14 +10,15 @@ table say it is a banshishi ledger; anything else is refused untouched.
 
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Any, final
+from typing import Any, TypeVar, final
 
 from pendulum import DateTime
 
 from ._chain_check import check_chain
 from ._chain_key import HeadReceipt, chain_key_given, key_needed, key_problem, same, seal
+from ._chained_record import Columns
 from ._engine import collector_paused
 from ._errors import (
     ConcurrencyError,
@@ -91,6 +92,7 @@ from ._unit_history import (
 )
 
 _IDS_PER_QUERY = 500
+_C = TypeVar("_C")
 
 
 @final
@@ -301,12 +303,8 @@ class SqliteEventStore:
             )  # fmt: skip
         if self._old:
             finish(self._db)  # a new tree replaces an old one that could not be chained
-        for change in units.changes:
-            seq, version = seq + 1, version + 1
-            at, columns = tree_columns(change)
-            previous = link(previous, seq, TREE_SUBJECT, TREE_ID, version, at, columns, self._key)
-            rows.append((seq, TREE_SUBJECT, TREE_ID, version, at, *columns, previous))
-        return seq, previous
+        columns = [tree_columns(change) for change in units.changes]
+        return self._link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, rows)
 
     def _policy_rows(self, policy: PolicyAppend, seq: int, previous: str,
                      rows: list[tuple[Any, ...]]) -> tuple[int, str]:  # fmt: skip
@@ -322,12 +320,25 @@ class SqliteEventStore:
                 hint="Someone else changed the ledger's policy; open it again and retry.",
             )  # fmt: skip
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", POLICY_KEPT)
-        for change in policy.changes:
+        columns = [policy_columns(change) for change in policy.changes]
+        return self._link_versions(POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, rows)
+
+    def _link_versions(
+        self,
+        subject: str,
+        record_id: str,
+        version: int,
+        versions: Sequence[tuple[str, Columns]],
+        seq: int,
+        previous: str,
+        rows: list[tuple[Any, ...]],
+    ) -> tuple[int, str]:
+        """Add the rows of a kept record's new ``versions`` (after ``version``), each
+        linked into the chain after ``seq`` and ``previous``; returns the new head."""
+        for at, columns in versions:
             seq, version = seq + 1, version + 1
-            at, columns = policy_columns(change)
-            previous = link(previous, seq, POLICY_SUBJECT, POLICY_ID, version, at, columns,
-                            self._key)  # fmt: skip
-            rows.append((seq, POLICY_SUBJECT, POLICY_ID, version, at, *columns, previous))
+            previous = link(previous, seq, subject, record_id, version, at, columns, self._key)
+            rows.append((seq, subject, record_id, version, at, *columns, previous))
         return seq, previous
 
     def _versions(self, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
@@ -480,52 +491,52 @@ class SqliteEventStore:
         return None if self._tree is None else self._tree[2]
 
     def units_version(self) -> int:
-        row = self._db.execute(
-            "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
-            (TREE_SUBJECT, TREE_ID),
-        ).fetchone()
-        return int(row[0] or 0)
+        return self._kept_version(TREE_SUBJECT, TREE_ID)
 
     def unit_history(self) -> Iterator[StoredUnitTree]:
         return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
 
     def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
-        query = f"{SELECT_EVENTS} WHERE {where} ORDER BY version"
-        for row in self._db.execute(query, params):
-            try:
-                change = tree_change(row[4], row[5:13])
-            except InvalidValueError as error:
-                raise StoreError(
-                    field=f"version {row[3]} of the unit tree (event {row[0]})", value=row[12],
-                    problem=f"cannot be read: {error}",
-                    hint="The file was changed outside banshishi; `banshishi verify` says where.",
-                ) from None  # fmt: skip
+        for row, change in self._kept_versions(where, params, tree_change, "the unit tree"):
             yield StoredUnitTree(seq=row[0], version=row[3], change=change, hash=row[13])
 
     def policy_version(self) -> int:
         """How many versions of the policy the chain holds (0 if none)."""
+        return self._kept_version(POLICY_SUBJECT, POLICY_ID)
+
+    def policy_history(self) -> Iterator[StoredPolicy]:
+        where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
+        for row, change in self._kept_versions(where, params, policy_change, "the policy"):
+            yield StoredPolicy(seq=row[0], version=row[3], change=change, hash=row[13])
+
+    def _kept_version(self, subject: str, record_id: str) -> int:
+        """The last version of a record kept with the ledger (the tree, the policy)."""
         row = self._db.execute(
             "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
-            (POLICY_SUBJECT, POLICY_ID),
+            (subject, record_id),
         ).fetchone()
         return int(row[0] or 0)
 
-    def policy_history(self) -> Iterator[StoredPolicy]:
-        query = f"{SELECT_EVENTS} WHERE subject = ? AND record_id = ? ORDER BY version"
+    def _kept_versions(
+        self, where: str, params: Sequence[object], read: Callable[[str, Any], _C], what: str
+    ) -> Iterator[tuple[Any, _C]]:
+        """The rows of a kept record's versions that match ``where``, each with its
+        change as ``read`` rebuilds it; one that cannot be read is a StoreError."""
+        query = f"{SELECT_EVENTS} WHERE {where} ORDER BY version"
         try:
-            rows = self._db.execute(query, (POLICY_SUBJECT, POLICY_ID)).fetchall()
+            rows = self._db.execute(query, params).fetchall()
         except sqlite3.DatabaseError as error:  # a damaged file: verify says where
             raise failure(self.path, error, opening=False) from None
         for row in rows:
             try:
-                change = policy_change(row[4], row[5:13])
+                change = read(row[4], row[5:13])
             except InvalidValueError as error:
                 raise StoreError(
-                    field=f"version {row[3]} of the policy (event {row[0]})", value=row[12],
+                    field=f"version {row[3]} of {what} (event {row[0]})", value=row[12],
                     problem=f"cannot be read: {error}",
                     hint="The file was changed outside banshishi; `banshishi verify` says where.",
                 ) from None  # fmt: skip
-            yield StoredPolicy(seq=row[0], version=row[3], change=change, hash=row[13])
+            yield row, change
 
     def policy_kept(self) -> bool:
         return read_meta(self._db).get(POLICY_KEPT[0]) == POLICY_KEPT[1]

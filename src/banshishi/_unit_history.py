@@ -15,11 +15,10 @@ import attrs
 from pendulum import DateTime
 
 from ._actor import Actor
+from ._chained_record import Columns, actor_of, parts_of, row_of
 from ._converter import structure, unstructure
 from ._errors import BanshishiError, InvalidValueError
-from ._json_input import read_json
-from ._person import Role
-from ._time import aware_datetime, check_aware, format_instant, parse_instant
+from ._time import aware_datetime, check_aware, parse_instant
 from ._unit import Unit, UnitTree
 from ._validators import of_type
 
@@ -72,43 +71,25 @@ class UnitTreeAppend:
     expected_version: int | None = None
 
 
-def tree_columns(change: UnitTreeChange) -> tuple[str, tuple[str, str, str | None, str, None,
-                                                            str, str, str]]:  # fmt: skip
-    """A tree change as an event row's moment and columns (name, actor, unit, role,
-    from_status, to_status, note, data), so it is linked like any event."""
-    actor = change.actor
+def tree_columns(change: UnitTreeChange) -> tuple[str, Columns]:
+    """A tree change as an event row's moment and columns, so it is linked like any event."""
     units = _to_json([unstructure(unit) for unit in change.tree])
-    return format_instant(change.at), (
-        TREE_EVENT,
-        "" if actor is None else actor.id,
-        None if actor is None else actor.unit,
-        "" if actor is None else actor.role._value_,
-        None,
-        TREE_STATUS,
-        change.note,
-        units,
-    )
+    return row_of(TREE_EVENT, TREE_STATUS, change.at, change.actor, change.note, units)
 
 
 def tree_change(at: str, columns: Sequence[Any]) -> UnitTreeChange:
     """The tree change stored as ``at`` and ``columns`` (see :func:`tree_columns`);
     anything else raises :class:`InvalidValueError` saying what."""
-    name, actor, unit, role, source, target, note, data = columns
-    if (name, source, target) != (TREE_EVENT, None, TREE_STATUS):
-        raise InvalidValueError(
-            field="unit tree row", value=(name, source, target),
-            problem=f"is not a saving of the unit tree ({TREE_EVENT!r}, to {TREE_STATUS!r})",
-        )  # fmt: skip
-    units = read_json(data, field="unit tree data")  # no repeated keys, no deep nesting
+    units, who, note = parts_of(columns, event=TREE_EVENT, status=TREE_STATUS,
+                                field="unit tree", what="a saving of the unit tree")  # fmt: skip
     if not isinstance(units, list):
-        raise InvalidValueError(field="unit tree data", value=data, problem="must be a list")
+        raise InvalidValueError(field="unit tree data", value=columns[7], problem="must be a list")
     try:
         tree = UnitTree(structure(item, Unit) for item in units)
-        who = None if (actor, role) == ("", "") else Actor(id=actor, role=Role(role), unit=unit)
         return UnitTreeChange(
-            tree=tree, at=parse_instant(at, field="unit tree at"), actor=who, note=note
+            tree=tree, at=parse_instant(at, field="unit tree at"), actor=actor_of(who), note=note
         )
     except (BanshishiError, ValueError, TypeError) as error:
         raise InvalidValueError(
-            field="unit tree", value=data, problem=f"cannot be rebuilt: {error}"
+            field="unit tree", value=columns[7], problem=f"cannot be rebuilt: {error}"
         ) from None
