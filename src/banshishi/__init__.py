@@ -64,6 +64,7 @@ from ._errors import NotALedgerError as NotALedgerError
 from ._errors import NotFoundError as NotFoundError
 from ._errors import PreconditionError as PreconditionError
 from ._errors import RoleError as RoleError
+from ._errors import RowProblem as RowProblem
 from ._errors import StoreBusyError as StoreBusyError
 from ._errors import StoreError as StoreError
 from ._errors import TransitionRefusedError as TransitionRefusedError
@@ -110,7 +111,6 @@ from ._ledger_file import read_ledger_file as read_ledger_file
 from ._ledger_file import write_ledger_csv as write_ledger_csv
 from ._ledger_file import write_ledger_file as write_ledger_file
 from ._ledger_import import LedgerImport as LedgerImport
-from ._ledger_row import RowProblem as RowProblem
 from ._ledger_store import LedgerStore as LedgerStore
 from ._location import Location as Location
 from ._masking import mask_address as mask_address

@@ -32,13 +32,12 @@ from ._disclosure_output import (
     write_disclosure,
 )
 from ._disclosure_pledges import disclose_pledges
-from ._errors import InvalidValueError, LedgerFileError, _shown
+from ._errors import InvalidValueError, LedgerFileError, RowProblem, _shown
 from ._evaluation import Evaluation
 from ._issue import Issue
 from ._json_schema import json_schema
 from ._ledger_check import SHOWN_PROBLEMS, LedgerCheck, check_ledger_file
 from ._ledger_file import write_ledger_csv, write_ledger_file
-from ._ledger_row import RowProblem
 from ._open311 import dump_requests, export_requests, read_requests
 from ._open311_import import import_requests
 from ._pledge import Pledge

@@ -34,10 +34,9 @@ Every error carries ``field`` (the dotted name of what was wrong, for example
 both, so a log line is enough to find the bad record.
 """
 
-from typing import TYPE_CHECKING, final
+from typing import final
 
-if TYPE_CHECKING:
-    from ._ledger_row import RowProblem
+import attrs
 
 
 class BanshishiError(Exception):
@@ -263,3 +262,24 @@ class BatchRefusedError(StoreError):
 @final
 class StoreBusyError(StoreError):
     """Another writer kept the store locked for longer than the time allowed."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class RowProblem:
+    """One thing wrong in a ledger file, found on reading it.
+
+    ``row`` is the row number a spreadsheet shows (the header is row 1),
+    ``column`` the column's header as written in the file ("" when the problem
+    is the row as a whole), ``value`` what the cell held and ``reason`` what is
+    wrong with it and, where it helps, what to write instead.
+    """
+
+    row: int
+    column: str
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where} ({_shown(self.value, 60)}): {self.reason}"

@@ -17,12 +17,12 @@ from typing import IO, final
 import attrs
 
 from ._csv_text import CsvWriter
-from ._errors import InvalidValueError, LedgerFileError
+from ._errors import InvalidValueError, LedgerFileError, RowProblem
 from ._issue import Issue
 from ._ledger_csv import csv_rows, csv_text
 from ._ledger_file import Format, file_format, file_path
 from ._ledger_import import RowReading
-from ._ledger_row import RowProblem, SheetValue
+from ._ledger_row import SheetValue
 from ._status import IssueStatus
 from ._xlsx_reader import xlsx_rows
 

@@ -10,10 +10,10 @@ from typing import final
 
 import attrs
 
-from ._errors import InvalidValueError, LedgerFileError
+from ._errors import InvalidValueError, LedgerFileError, RowProblem
 from ._issue import Issue
 from ._ledger_cells import Language, as_text
-from ._ledger_row import RowProblem, blank, read_header, read_row
+from ._ledger_row import blank, read_header, read_row
 from ._validators import id_key
 
 SHOWN_PROBLEMS = 5

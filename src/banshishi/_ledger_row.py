@@ -13,7 +13,7 @@ from typing import Any, final
 
 import attrs
 
-from ._errors import BanshishiError, InvalidValueError, _shown
+from ._errors import BanshishiError, InvalidValueError, RowProblem
 from ._evaluation import Evaluation, RaterKind
 from ._feedback import Feedback
 from ._issue import Issue
@@ -21,27 +21,6 @@ from ._ledger_cells import Cell, Language, as_text
 from ._ledger_columns import BY_KEY, COLUMNS, GROUPS, LedgerColumn, Sources
 from ._location import Location
 from ._person import Person
-
-
-@final
-@attrs.frozen(kw_only=True)
-class RowProblem:
-    """One thing wrong in a ledger file, found on reading it.
-
-    ``row`` is the row number a spreadsheet shows (the header is row 1),
-    ``column`` the column's header as written in the file ("" when the problem
-    is the row as a whole), ``value`` what the cell held and ``reason`` what is
-    wrong with it and, where it helps, what to write instead.
-    """
-
-    row: int
-    column: str
-    value: object
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where} ({_shown(self.value, 60)}): {self.reason}"
 
 
 @final

@@ -5,7 +5,7 @@ ready for a terminal table, CSV or JSON."""
 import json
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
-from typing import IO, Any, final
+from typing import IO, Any, Protocol, final
 
 import attrs
 from pendulum import DateTime
@@ -13,7 +13,6 @@ from pendulum import DateTime
 from ._channel import Channel
 from ._csv_text import CsvWriter
 from ._errors import InvalidValueError
-from ._event_store import EventStore
 from ._figures import ISSUE_RATES, Facts, IssueFigures, facts_of, figures_of_facts
 from ._summary import IssueSummary, from_micros, micros
 from ._time import as_datetime, format_instant
@@ -28,6 +27,15 @@ UNASSIGNED = "(no unit)"
 nor a receiving one on record (see ``_home_unit``)."""
 
 _HOUR_US = 3_600_000_000
+
+
+class FactCounts(Protocol):
+    """What the store-side reports need of a store: the summary lines folded
+    into facts and counts per group (:meth:`EventStore.issue_fact_counts`)."""
+
+    def issue_fact_counts(
+        self, *, at: DateTime, group: str | tuple[str, ...] | None = None
+    ) -> Iterable[tuple[Any, Facts, int]]: ...
 
 
 @final
@@ -65,7 +73,7 @@ def report_rows(
 
 
 def store_report_rows(
-    store: EventStore, *, at: DateTime, by: str | None = None, units: UnitTree | None = None
+    store: FactCounts, *, at: DateTime, by: str | None = None, units: UnitTree | None = None
 ) -> list[ReportRow]:
     """:func:`report_rows` over every issue in ``store`` as it stands, with the
     lines folded by the store (:meth:`EventStore.issue_fact_counts`)."""
@@ -90,7 +98,7 @@ class Dashboard:
     by_unit: list[ReportRow]
 
 
-def store_dashboard(store: EventStore, *, at: DateTime, units: UnitTree | None) -> Dashboard:
+def store_dashboard(store: FactCounts, *, at: DateTime, units: UnitTree | None) -> Dashboard:
     """The dashboard of every issue in ``store``, from one fold by unit and track."""
     counts = list(store.issue_fact_counts(at=at, group=("unit", "track")))
     by_track = rows_of_counts(((t, f, n) for (_, t), f, n in counts), by="track", units=None)
