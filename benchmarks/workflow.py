@@ -50,7 +50,7 @@ from banshishi import (  # noqa: E402
     Role,
     Urgency,
 )
-from banshishi._time import add_elapsed  # noqa: E402
+from banshishi._core.time import add_elapsed  # noqa: E402
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)

@@ -36,7 +36,7 @@ from banshishi import (
     Unit,
     Urgency,
 )
-from banshishi._person import id_number_check_digit
+from banshishi._model.people import id_number_check_digit
 
 ZONES = ("Asia/Shanghai", "Asia/Urumqi", "UTC", "Europe/London", "America/New_York")
 

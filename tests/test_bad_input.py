@@ -33,8 +33,8 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._cli import main
-from banshishi._json_input import MAX_DEPTH, read_json
+from banshishi._cli.main import main
+from banshishi._core.json_input import MAX_DEPTH, read_json
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
@@ -192,7 +192,7 @@ def rehash(text: str) -> str:
     import csv
     import io
 
-    from banshishi._event_store import GENESIS, link
+    from banshishi._store.event_store import GENESIS, link
 
     rows = list(csv.reader(io.StringIO(text, newline="")))
     previous = GENESIS
@@ -395,7 +395,7 @@ def test_a_schedule_label_with_a_lone_surrogate_is_refused():
 
 
 def test_a_schedule_file_larger_than_the_limit_is_refused_unread(tmp_path, monkeypatch):
-    from banshishi import _schedule
+    from banshishi._calendar import schedule as _schedule
 
     monkeypatch.setattr(_schedule, "MAX_FILE_BYTES", 100)
     path = tmp_path / "big.toml"
@@ -442,7 +442,7 @@ def test_reading_a_ledger_file_named_by_an_empty_path_is_refused():
 
 @given(st.text(alphabet=string.ascii_letters + "-", min_size=1, max_size=5))
 def test_real_names_still_name_files(name):
-    from banshishi._whole_file import named_file
+    from banshishi._core.whole_file import named_file
 
     assert named_file(name, field="x").name == name
 

@@ -24,7 +24,7 @@ from banshishi import (
     Track,
     UnknownValueError,
 )
-from banshishi._pledge_workflow import PLEDGE_MODEL_FIELDS
+from banshishi._workflow.pledge_workflow import PLEDGE_MODEL_FIELDS
 
 T0 = pendulum.datetime(2026, 6, 1, 9, tz="Asia/Shanghai")
 DISPATCHER = Actor(id="d", role=Role.DISPATCHER, unit="centre")

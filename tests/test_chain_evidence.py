@@ -39,9 +39,9 @@ from banshishi import (
     export_events,
     read_events,
 )
-from banshishi._cli import main
-from banshishi._cli_key import chain_key_from_environment
-from banshishi._event_store import GENESIS, link
+from banshishi._cli.key import chain_key_from_environment
+from banshishi._cli.main import main
+from banshishi._store.event_store import GENESIS, link
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")

@@ -1,6 +1,6 @@
 """The ``banshishi`` command line: demo, report, verify, export and import.
 
-Most tests call :func:`banshishi._cli.main` in-process and read what it printed
+Most tests call :func:`banshishi._cli.main.main` in-process and read what it printed
 with ``capsys``; two run the real command in a subprocess. One small demo
 ledger is built per module and copied for the tests that change it.
 """
@@ -23,10 +23,17 @@ import pendulum
 import pytest
 
 from banshishi import InvalidValueError, LedgerStore, parse_instant
-from banshishi._cli import main
-from banshishi._event_csv import COLUMNS
-from banshishi._figures import ISSUE_RATES, issue_figures
-from banshishi._report import GROUPINGS, UNASSIGNED, report_rows, row_record, write_csv, write_json
+from banshishi._cli.main import main
+from banshishi._metrics.figures import ISSUE_RATES, issue_figures
+from banshishi._reports.report import (
+    GROUPINGS,
+    UNASSIGNED,
+    report_rows,
+    row_record,
+    write_csv,
+    write_json,
+)
+from banshishi._store.event_csv import COLUMNS
 
 ISSUES = "150"
 SEED = "2026"

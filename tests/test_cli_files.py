@@ -1,7 +1,7 @@
 """``banshishi ledger-file``, ``disclose``, ``open311`` and ``schema``: the
 subcommands that exchange files with other systems.
 
-Every test calls :func:`banshishi._cli.main` in-process with standard output and
+Every test calls :func:`banshishi._cli.main.main` in-process with standard output and
 error redirected (so Hypothesis can run it many times in one test). One demo
 ledger is built per module, and a few records carrying personal data are
 planted in it, so that the disclosure lists have something to hide. What the
@@ -56,8 +56,8 @@ from banshishi import (
     read_ledger_file,
     unstructure,
 )
-from banshishi._cli import main
-from banshishi._open311 import EXTENDED_KEYS, SPEC_KEYS
+from banshishi._cli.main import main
+from banshishi._exchange.open311 import EXTENDED_KEYS, SPEC_KEYS
 from test_masking import mobiles as mobile_numbers
 
 ZONE = "Asia/Shanghai"

@@ -29,9 +29,9 @@ from banshishi import (
     UnitTree,
     Urgency,
 )
-from banshishi._cli import main
-from banshishi._ledger_columns import COLUMNS
-from banshishi._terminal_text import error_line, plain, printable
+from banshishi._cli.main import main
+from banshishi._cli.terminal_text import error_line, plain, printable
+from banshishi._exchange.ledger_columns import COLUMNS
 
 ESCAPES = "\x1b[31mRED\x1b[0m\x1b]0;pwned\x07\x1b[2J"
 BIDI = "\u202eevil\u202c\u2066x\u2069"

@@ -63,7 +63,7 @@ from banshishi import (
     parse_instant,
     replay,
 )
-from banshishi._policy import DEFAULT_POLICY
+from banshishi._workflow.policy import DEFAULT_POLICY
 
 S = IssueStatus
 SH = "Asia/Shanghai"

@@ -32,6 +32,8 @@ _DOTTED = re.compile(r"([A-Za-z_]\w*)\.([A-Za-z_]\w*)")
 # Folders of the project: a path under one of them is a reference to a file in it.
 _FOLDERS = {"docs": ROOT / "docs", "src": ROOT / "src", "tests": ROOT / "tests",
             "benchmarks": ROOT / "benchmarks", "banshishi": ROOT / "src" / "banshishi"}  # fmt: skip
+# The package's wings: ``_model/issue.py`` names a module in one of them.
+_FOLDERS |= {wing.name: wing for wing in (ROOT / "src" / "banshishi").glob("_*") if wing.is_dir()}
 # Where a bare page or module name may be found.
 _PAGE_PLACES = (ROOT, DOCS)
 _MODULE_PLACES = (ROOT, ROOT / "src" / "banshishi", ROOT / "tests", ROOT / "benchmarks")
@@ -109,18 +111,19 @@ def test_a_page_names_only_attributes_that_exist(page: Path) -> None:
 def test_the_checks_find_what_went_stale_and_pass_what_is_fine() -> None:
     stale = (
         "DOMAIN.md's table; see [the store](nowhere.md), docs/gone.md, "
-        "src/banshishi/_gone.py, `_gone.py`, `IssueWorkflow.MODEL_FIELDS`, "
+        "src/banshishi/_gone.py, `_gone.py`, `_model/gone.py`, `IssueWorkflow.MODEL_FIELDS`, "
         "`banshishi.nothing_here`, `OldLedger.receive`."
     )
     assert missing_files(stale, DOCS) == [
         "DOMAIN.md", "nowhere.md", "docs/gone.md", "src/banshishi/_gone.py", "_gone.py",
+        "_model/gone.py",
     ]  # fmt: skip
     assert missing_attributes(stale) == [
         "IssueWorkflow.MODEL_FIELDS", "banshishi.nothing_here", "OldLedger.receive",
     ]  # fmt: skip
     fine = (
-        "[the store](store.md), docs/workflow.md, CHANGELOG.md, `_issue.py`, "
-        "src/banshishi/_issue.py, `ledger.db`, `banshishi.db`, `requests.json`, "
+        "[the store](store.md), docs/workflow.md, CHANGELOG.md, `_model/issue.py`, "
+        "src/banshishi/_model/issue.py, `ledger.db`, `banshishi.db`, `requests.json`, "
         "`IssueWorkflow.model_fields`, `Rate.format(places=1)`, `IssueStatus.CLOSED`, "
         "`banshishi.replay`, `calendar.with_schedule`, `str.strip`, `Path.read_text`."
     )

@@ -65,10 +65,10 @@ from banshishi import (
     completion_rate,
     replay,
 )
-from banshishi._policy import DEFAULT_POLICY
-from banshishi._step import EVENT_ARGUMENTS
-from banshishi._transition_table import RULES, TABLE
-from banshishi._workflow import MODEL_FIELDS, allowed_events
+from banshishi._workflow.issue_workflow import MODEL_FIELDS, allowed_events
+from banshishi._workflow.policy import DEFAULT_POLICY
+from banshishi._workflow.step import EVENT_ARGUMENTS
+from banshishi._workflow.transition_table import RULES, TABLE
 
 S = IssueStatus
 T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")

@@ -29,7 +29,7 @@ from banshishi import (
     UnknownYearError,
     WorkflowError,
 )
-from banshishi import _errors as errors_module
+from banshishi._core import errors as errors_module
 
 # The builtin each error is documented (in _errors.py) to be catchable as; a
 # refused workflow step is not a bad value, so most of those have none.

@@ -65,7 +65,7 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._event import thaw_data
+from banshishi._model.event import thaw_data
 
 S = IssueStatus
 SH = "Asia/Shanghai"

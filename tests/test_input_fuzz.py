@@ -48,7 +48,7 @@ from banshishi import (
     unstructure,
     write_ledger_file,
 )
-from banshishi._open311 import load_requests
+from banshishi._exchange.open311 import load_requests
 from strategies import issues
 
 BOUND = 10.0
@@ -256,7 +256,7 @@ def ledger_csvs(draw: st.DrawFn) -> bytes:
 def forged_events(draw: st.DrawFn) -> str:
     """The sound export with one cell changed and every hash computed again, so
     that the reader gets past the chain to the events themselves."""
-    from banshishi._event_store import GENESIS, link
+    from banshishi._store.event_store import GENESIS, link
 
     rows = list(csv.reader(io.StringIO(SEEDS["events"].decode(), newline="")))
     row = draw(st.integers(min_value=1, max_value=len(rows) - 1))

@@ -37,8 +37,8 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._json_schema import DIALECT, SCHEMA_BASE_URI, json_schema
-from banshishi._schema_keywords import VALIDATOR_KEYWORDS, validator_name
+from banshishi._exchange.json_schema import DIALECT, SCHEMA_BASE_URI, json_schema
+from banshishi._exchange.schema_keywords import VALIDATOR_KEYWORDS, validator_name
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "docs" / "schemas"
 SCHEMA_FILES = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
@@ -195,7 +195,7 @@ def test_every_validator_on_the_models_is_one_the_generator_knows():
         for field in attrs.fields(record)
         for leaf in leaves(field.validator)
     }
-    assert "banshishi._person._check_mobile" in seen
+    assert "banshishi._model.people._check_mobile" in seen
     assert seen <= set(VALIDATOR_KEYWORDS), seen - set(VALIDATOR_KEYWORDS)
 
 

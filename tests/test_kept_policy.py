@@ -29,7 +29,7 @@ from banshishi import (
     export_events,
     import_events,
 )
-from banshishi._policy import DEFAULT_POLICY
+from banshishi._workflow.policy import DEFAULT_POLICY
 from test_engines import CLERK, DISPATCHER, T0, new_issue
 
 JOINT_15 = WorkflowPolicy(time_limits={Track.IMMEDIATE: "1 working day",

@@ -47,8 +47,8 @@ from banshishi import (
     write_ledger_csv,
     write_ledger_file,
 )
-from banshishi._ledger_cells import MAX_CELL_TEXT
-from banshishi._ledger_columns import COLUMNS
+from banshishi._exchange.ledger_cells import MAX_CELL_TEXT
+from banshishi._exchange.ledger_columns import COLUMNS
 from strategies import issues, moments
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")

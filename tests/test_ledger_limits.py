@@ -23,18 +23,18 @@ from banshishi import (
     IssueStatus,
     LedgerFileError,
     Urgency,
-    _ledger_csv,
-    _xlsx_reader,
-    _xlsx_sheet,
     check_ledger_file,
     read_ledger_file,
     write_ledger_file,
 )
-from banshishi._cli import main
-from banshishi._ledger_cells import MAX_CELL_TEXT
-from banshishi._ledger_check import SHOWN_PROBLEMS, reason_kind
-from banshishi._ledger_columns import COLUMNS
-from banshishi._xlsx_reader import xlsx_rows
+from banshishi._cli.main import main
+from banshishi._exchange import ledger_csv as _ledger_csv
+from banshishi._exchange import xlsx_reader as _xlsx_reader
+from banshishi._exchange import xlsx_sheet as _xlsx_sheet
+from banshishi._exchange.ledger_cells import MAX_CELL_TEXT
+from banshishi._exchange.ledger_check import SHOWN_PROBLEMS, reason_kind
+from banshishi._exchange.ledger_columns import COLUMNS
+from banshishi._exchange.xlsx_reader import xlsx_rows
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
 SHEET = "xl/worksheets/sheet1.xml"
@@ -351,7 +351,7 @@ def test_the_reasons_counted_together_leave_out_what_is_particular_to_a_row():
 
 
 def test_a_check_with_more_reasons_than_it_counts_apart_lumps_the_rest(tmp_path, monkeypatch):
-    from banshishi import _ledger_check
+    from banshishi._exchange import ledger_check as _ledger_check
 
     monkeypatch.setattr(_ledger_check, "MAX_REASONS", 1)
     text = csv_of([issue("RX-1"), issue("RX-2"), issue("RX-3")])

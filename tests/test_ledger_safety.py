@@ -35,8 +35,8 @@ from banshishi import (
     StoreError,
     Urgency,
 )
-from banshishi import _cli as cli_module
-from banshishi._cli import main
+from banshishi._cli import main as cli_module
+from banshishi._cli.main import main
 
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 ROOT = os.geteuid() == 0
@@ -257,7 +257,7 @@ def test_the_leftovers_of_a_killed_demo_are_cleared_by_the_next(
 
 
 def test_only_the_leftovers_of_processes_gone_are_cleared(folder: Path) -> None:
-    from banshishi._staging import clean_stale, private_name
+    from banshishi._core.staging import clean_stale, private_name
 
     db = folder / "ledger.db"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -289,7 +289,7 @@ def test_only_the_leftovers_of_processes_gone_are_cleared(folder: Path) -> None:
 
 _CHILD = """
 import contextlib, io, json, sys
-from banshishi._cli import main
+from banshishi._cli.main import main
 folder, db, commands = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 try:
     open(folder + "/probe", "w")
@@ -405,7 +405,7 @@ def test_db_on_a_fifo_is_refused_at_once(folder: Path, exported: Path) -> None:
 
 _FULL_DISK = """
 import contextlib, io, json, os, resource, signal, sys
-from banshishi._cli import main
+from banshishi._cli.main import main
 full, argv = sys.argv[1] == "full", json.loads(sys.argv[2])
 # SQLite needs 32 KiB for the ledger's -shm file: a file size limit below that
 # makes its write fail as on a full disk, and os.statvfs reports the disk full.
@@ -469,7 +469,7 @@ def test_an_import_into_a_new_ledger_on_a_full_disk_leaves_nothing(
 _FULL_ON_WRITE = """
 import os, resource, signal, sys
 from banshishi import LedgerStore, StoreError
-from banshishi._event_csv import read_events
+from banshishi._store.event_csv import read_events
 db, exported = sys.argv[1], sys.argv[2]
 with open(exported, encoding="utf-8", newline="") as file:
     histories = read_events(file)

@@ -95,8 +95,8 @@ from banshishi import (
     return_rate,
     satisfaction_rate,
 )
-from banshishi._policy import DEFAULT_POLICY
-from banshishi._summary import micros
+from banshishi._metrics.summary import micros
+from banshishi._workflow.policy import DEFAULT_POLICY
 from test_engines import (
     CLERK,
     DISPATCHER,

@@ -20,7 +20,7 @@ from banshishi import (
     mask_person,
     scrub_text,
 )
-from banshishi._person import id_number_check_digit, personal_fields
+from banshishi._model.people import id_number_check_digit, personal_fields
 
 # -- what a leak looks like, shared with test_disclosure ---------------------------------
 

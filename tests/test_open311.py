@@ -44,7 +44,7 @@ from banshishi import (
     on_time_completion_rate,
     simulate_campaign,
 )
-from banshishi._open311 import (
+from banshishi._exchange.open311 import (
     EXTENDED_KEYS,
     SPEC_KEYS,
     dump_requests,

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 from hypothesis import given
 
-import banshishi._open311_xml as open311_xml
+import banshishi._exchange.open311_xml as open311_xml
 from banshishi import (
     BanshishiError,
     DuplicateError,
@@ -116,7 +116,7 @@ def test_xml_longer_than_the_limit_is_refused_before_it_is_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(open311_xml, "MAX_FEED_SIZE", 100)
-    monkeypatch.setattr("banshishi._open311.MAX_FEED_SIZE", 100)
+    monkeypatch.setattr("banshishi._exchange.open311.MAX_FEED_SIZE", 100)
     with pytest.raises(InvalidValueError, match="longer than 100"):
         load_requests(xml())
     path = tmp_path / "big.xml"
@@ -193,7 +193,7 @@ def test_an_unknown_format_is_refused() -> None:
 
 
 def _cli(*args: str | Path) -> int:
-    from banshishi._cli import main
+    from banshishi._cli.main import main
 
     try:
         return int(main([str(arg) for arg in args]) or 0)

@@ -36,10 +36,10 @@ from banshishi import (
     Urgency,
     write_ledger_file,
 )
-from banshishi._cli import main
-from banshishi._csv_text import CsvWriter, Figure, unguard
-from banshishi._report import report_rows, write_csv
-from banshishi._whole_file import write_text_whole
+from banshishi._cli.main import main
+from banshishi._core.csv_text import CsvWriter, Figure, unguard
+from banshishi._core.whole_file import write_text_whole
+from banshishi._reports.report import report_rows, write_csv
 
 ZONE = "Asia/Shanghai"
 PLANTED_AT = pendulum.datetime(2026, 7, 2, 9, tz=ZONE)

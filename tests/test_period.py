@@ -21,7 +21,7 @@ from banshishi import (
     ReportingPeriod,
     UnknownValueError,
 )
-from banshishi._period import trailing_periods
+from banshishi._reports.period import trailing_periods
 
 SHANGHAI = "Asia/Shanghai"
 # New York crosses DST twice a year; Kathmandu sits 5:45 ahead of UTC; Lord Howe

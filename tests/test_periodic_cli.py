@@ -17,8 +17,8 @@ import pendulum
 import pytest
 
 from banshishi import LedgerStore, ReportingPeriod, parse_instant, periodic_record
-from banshishi._cli import main
-from banshishi._periodic_output import CSV_HEADER
+from banshishi._cli.main import main
+from banshishi._reports.periodic_output import CSV_HEADER
 
 ZONE = "Asia/Shanghai"
 AS_OF = "2026-09-15"

@@ -53,10 +53,10 @@ from banshishi import (
     write_periodic_html,
     write_periodic_json,
 )
-from banshishi._figures import ISSUE_RATES
-from banshishi._periodic_output import CSV_HEADER
-from banshishi._svg_chart import bar_chart, line_chart
-from banshishi._terminal import periodic_tables, trend_line
+from banshishi._cli.terminal import periodic_tables, trend_line
+from banshishi._metrics.figures import ISSUE_RATES
+from banshishi._reports.periodic_output import CSV_HEADER
+from banshishi._reports.svg_chart import bar_chart, line_chart
 from strategies import issues as any_issue
 from strategies import moments
 

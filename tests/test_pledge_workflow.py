@@ -59,8 +59,8 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._pledge_step import PLEDGE_EVENT_ARGUMENTS
-from banshishi._pledge_workflow import pledge_allowed_events
+from banshishi._workflow.pledge_step import PLEDGE_EVENT_ARGUMENTS
+from banshishi._workflow.pledge_workflow import pledge_allowed_events
 
 S = PledgeStatus
 EVENTS = tuple(PLEDGE_EVENT_ARGUMENTS)

@@ -61,8 +61,8 @@ from banshishi import (
     statutory_days,
     write_ledger_csv,
 )
-from banshishi._cli import main
-from banshishi._schema_upgrade import provisional_column
+from banshishi._cli.main import main
+from banshishi._store.schema_upgrade import provisional_column
 
 SH = "Asia/Shanghai"
 CALENDAR = china_calendar()

@@ -31,7 +31,7 @@ from banshishi import (
     structure,
     write_ledger_csv,
 )
-from banshishi._validators import id_key, normal_id
+from banshishi._core.validators import id_key, normal_id
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
 

@@ -11,7 +11,7 @@ from banshishi import (
     report_rows,
     simulate_campaign,
 )
-from banshishi._report import GROUPINGS as REPORT_GROUPINGS
+from banshishi._reports.report import GROUPINGS as REPORT_GROUPINGS
 
 
 @pytest.fixture(scope="module")

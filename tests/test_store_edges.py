@@ -28,9 +28,9 @@ from banshishi import (
     import_events,
     read_events,
 )
-from banshishi._cli import main
-from banshishi._event_store import link
-from banshishi._sqlite_rows import GROUP_KEYS
+from banshishi._cli.main import main
+from banshishi._store.event_store import link
+from banshishi._store.sqlite_rows import GROUP_KEYS
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")

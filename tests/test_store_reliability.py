@@ -50,7 +50,7 @@ from banshishi import (
     Subject,
     Urgency,
 )
-from banshishi._sqlite_file import SCHEMA
+from banshishi._store.sqlite_file import SCHEMA
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)

@@ -36,8 +36,8 @@ from banshishi import (
     redo_rate,
     sweep,
 )
-from banshishi._engine import WIDTH
-from banshishi._summary import issue_summary_of_row
+from banshishi._metrics.summary import issue_summary_of_row
+from banshishi._workflow.engine import WIDTH
 
 SH = "Asia/Shanghai"
 MONDAY = pendulum.datetime(2026, 6, 1, 9, tz=SH)

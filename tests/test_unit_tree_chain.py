@@ -39,11 +39,11 @@ from banshishi import (
     import_events,
     read_events,
 )
-from banshishi import _sqlite_store as sqlite_store
-from banshishi._cli import main
-from banshishi._event_store import link
-from banshishi._schema_upgrade import UPGRADE_NOTE, upgrade
-from banshishi._sqlite_file import SCHEMA
+from banshishi._cli.main import main
+from banshishi._store import sqlite_store
+from banshishi._store.event_store import link
+from banshishi._store.schema_upgrade import UPGRADE_NOTE, upgrade
+from banshishi._store.sqlite_file import SCHEMA
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")

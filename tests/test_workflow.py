@@ -56,9 +56,9 @@ from banshishi import (
     WorkflowPolicy,
     parse_instant,
 )
-from banshishi._event import thaw_data
-from banshishi._step import EVENT_ARGUMENTS
-from banshishi._transition_table import RULES
+from banshishi._model.event import thaw_data
+from banshishi._workflow.step import EVENT_ARGUMENTS
+from banshishi._workflow.transition_table import RULES
 
 S = IssueStatus
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from banshishi import IssueStatus, PledgeWorkflow, workflow_diagram, workflow_table
-from banshishi._diagram import arguments_table
-from banshishi._transition_table import RULES
+from banshishi._workflow.diagram import arguments_table
+from banshishi._workflow.transition_table import RULES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGE = DOCS / "workflow.md"

@@ -1,0 +1,1 @@
+"""Year schedules, the working-day calendar, office hours and time limits."""

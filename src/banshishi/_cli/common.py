@@ -1,0 +1,112 @@
+"""What the ``banshishi`` subcommands share: exit codes, the ``--db`` option,
+opening an existing ledger for reading, reading ``--as-of``, and writing
+output whole, never onto the ledger."""
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import pendulum
+from pendulum import DateTime
+
+from banshishi._core.errors import InvalidValueError
+from banshishi._core.staging import with_side_files
+from banshishi._core.time import DEFAULT_TIMEZONE, parse_instant
+from banshishi._core.whole_file import text_written_whole
+from banshishi._store.ledger_store import LedgerStore
+
+from .key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environment
+
+DEFAULT_DB = "banshishi.db"
+OK, BROKEN, BAD_INPUT = 0, 1, 2
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
+                        help=f"the ledger file (default {DEFAULT_DB}); a keyed ledger's key is "
+                        f"read from the file ${KEY_FILE_VARIABLE} names, or from "
+                        f"${KEY_VARIABLE}")  # fmt: skip
+
+
+@contextmanager
+def output(name: str, *, ledger: str | None = None, private: bool = False) -> Iterator[IO[str]]:
+    """Standard output for ``-``; else a file written whole or not at all (see
+    ``_whole_file``), which must not be ``ledger`` or one of its files.
+    ``private``: a new file is made readable by its owner only."""
+    if name == "-":
+        yield sys.stdout
+        return
+    if ledger is not None:
+        refuse_ledger_output(name, ledger)
+    with text_written_whole(name, field="--output", private=private) as file:
+        yield file
+
+
+def refuse_ledger_output(name: str, ledger: str) -> None:
+    """Refuse an output path that is the ledger ``ledger`` or one of its SQLite
+    side files: by name, through symbolic links, or as the same file under
+    another name (a hard link)."""
+    if name == "-":
+        return
+    ledger_files = [
+        *with_side_files(Path(ledger).absolute()),
+        *with_side_files(Path(os.path.realpath(ledger))),
+    ]
+    target = Path(os.path.realpath(name))
+    same = target in ledger_files or Path(name).absolute() in ledger_files
+    try:
+        found = os.stat(name)
+    except OSError:
+        found = None
+    for path in ledger_files:
+        if same or found is None:
+            break
+        try:
+            same = os.path.samestat(found, os.stat(path))
+        except OSError:
+            continue
+    if same:
+        raise InvalidValueError(
+            field="--output", value=name, problem=f"is the ledger {ledger} or one of its files",
+            hint="Write to another file: the ledger is never overwritten.",
+        )  # fmt: skip
+
+
+def existing(path: str, *, read_only: bool = True) -> LedgerStore:
+    """The ledger at ``path``, which must exist (commands that read never create
+    one), opened under the policy it keeps, for reading only unless
+    ``read_only=False``."""
+    if not Path(path).exists():
+        raise InvalidValueError(
+            field="--db", value=path, problem="does not exist",
+            hint="Make a ledger with `banshishi demo` or `banshishi import`.",
+        )  # fmt: skip
+    return LedgerStore.open(path, read_only=read_only, chain_key=chain_key_from_environment())
+
+
+def moment(text: str | None) -> DateTime | None:
+    """``--as-of``: the end of a day given as YYYY-MM-DD (Asia/Shanghai), or an
+    RFC 3339 moment; ``None`` when not given."""
+    if text is None:
+        return None
+    if _DATE.fullmatch(text):
+        try:
+            year, month, day_of_month = (int(part) for part in text.split("-"))
+            day = pendulum.datetime(year, month, day_of_month, tz=DEFAULT_TIMEZONE)
+        except ValueError:
+            raise InvalidValueError(
+                field="--as-of", value=text, problem="is not a date on the calendar"
+            ) from None
+        return day.end_of("day")
+    return parse_instant(text, field="--as-of")
+
+
+def now_or(text: str | None) -> DateTime:
+    """``--as-of`` read by :func:`moment`, or the real now when it is not given."""
+    return moment(text) or pendulum.now(DEFAULT_TIMEZONE)

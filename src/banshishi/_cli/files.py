@@ -1,0 +1,264 @@
+"""The ``banshishi`` subcommands that exchange files with other systems: ledger
+files (台账 as CSV or XLSX), public disclosure lists (公示), Open311 GeoReport v2
+requests, and the JSON Schemas of the library's records."""
+
+import argparse
+import contextlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from banshishi._core.errors import InvalidValueError, LedgerFileError, RowProblem, _shown
+from banshishi._disclosure.issues import disclose_issues
+from banshishi._disclosure.output import (
+    disclosure_csv,
+    disclosure_html,
+    disclosure_json,
+    write_disclosure,
+)
+from banshishi._disclosure.pledger_names import read_pledger_names
+from banshishi._disclosure.pledges import disclose_pledges
+from banshishi._exchange.json_schema import json_schema
+from banshishi._exchange.ledger_check import SHOWN_PROBLEMS, LedgerCheck, check_ledger_file
+from banshishi._exchange.ledger_file import write_ledger_csv, write_ledger_file
+from banshishi._exchange.open311 import dump_requests, export_requests, read_requests
+from banshishi._exchange.open311_import import import_requests
+from banshishi._model.evaluation import Evaluation
+from banshishi._model.issue import Issue
+from banshishi._model.pledge import Pledge
+from banshishi._model.vocabulary import Urgency
+
+from .common import (
+    BAD_INPUT,
+    OK,
+    db_option,
+    existing,
+    moment,
+    now_or,
+    output,
+    refuse_ledger_output,
+)
+from .terminal_text import plain
+
+SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
+"""The records ``banshishi schema`` describes, by the name given on the command line."""
+
+_AS_OF = (
+    "the ledger as it stood at the end of DATE (YYYY-MM-DD, Asia/Shanghai) or at an "
+    "RFC 3339 moment; default: now"
+)
+
+
+def add_file_commands(commands: Any) -> None:
+    """Add ``ledger-file``, ``disclose``, ``open311`` and ``schema`` to the parser."""
+    ledger_file = commands.add_parser(
+        "ledger-file",
+        help="the ledger (台账) as a CSV or XLSX file with Chinese headers",
+        description="Write every issue as one row of a CSV or XLSX ledger file, or check "
+        "such a file: every row is validated and each problem reported with its row, "
+        "column and reason.",
+    )
+    actions = ledger_file.add_subparsers(dest="action", required=True, metavar="ACTION")
+    write = actions.add_parser("export", help="write the ledger file")
+    db_option(write)
+    write.add_argument("--output", "-o", default="-", metavar="FILE",
+                       help="a .csv or .xlsx file (default: CSV on standard output)")  # fmt: skip
+    write.add_argument("--english", action="store_true",
+                       help="English column headers and values instead of Chinese")  # fmt: skip
+    write.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    write.set_defaults(run=_ledger_export)
+    check = actions.add_parser(
+        "check",
+        help="validate a ledger file; exit 2 if any row is bad",
+        description="Check every row of a ledger file, one row at a time, in memory that "
+        f"does not grow with the file. The first {SHOWN_PROBLEMS} problems are listed, "
+        "the rest counted by column and reason; --problems writes every one as CSV.",
+    )
+    check.add_argument("file", metavar="FILE", help="a .csv or .xlsx ledger file")
+    check.add_argument("--problems", metavar="CSV",
+                       help="write every problem to this CSV file (- for the output)")  # fmt: skip
+    check.set_defaults(run=_ledger_check)
+
+    disclose = commands.add_parser(
+        "disclose",
+        help="public disclosure (公示) lists of issues or pledges, personal data masked",
+        description="The list of issues or of public pledges with their progress, ready to "
+        "publish: names, mobile numbers, ID numbers and addresses are always masked here.",
+    )
+    disclose.add_argument("what", choices=("issues", "pledges"), help="which list")
+    db_option(disclose)
+    disclose.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    disclose.add_argument("--format", choices=("csv", "json", "html"), default="html",
+                          help="output format (default html)")  # fmt: skip
+    disclose.add_argument("--output", "-o", default="-", metavar="FILE",
+                          help="where to write (default: standard output)")  # fmt: skip
+    disclose.add_argument("--names", metavar="FILE",
+                          help="pledges: a CSV file with id,name columns naming the pledgers "
+                          "(default: a unit's name, else the id)")  # fmt: skip
+    disclose.set_defaults(run=_disclose)
+
+    open311 = commands.add_parser(
+        "open311",
+        help="issues as Open311 GeoReport v2 service requests (JSON, not masked)",
+        description="Export the ledger's issues as GeoReport v2 service requests, or check "
+        "that a file of service requests can be imported. An export is for exchange between "
+        "systems and is not masked; publish with `banshishi disclose` instead.",
+    )
+    actions = open311.add_subparsers(dest="action", required=True, metavar="ACTION")
+    send = actions.add_parser("export", help="write service requests as JSON or XML")
+    db_option(send)
+    send.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    send.add_argument("--extended", action="store_true",
+                      help="add mySociety's extended status and our own status")  # fmt: skip
+    send.add_argument("--output", "-o", default="-", metavar="FILE",
+                      help="where to write (default: standard output)")  # fmt: skip
+    send.add_argument("--format", choices=("json", "xml"),
+                      help="json or xml (default: xml for a .xml FILE, else json)")  # fmt: skip
+    send.set_defaults(run=_open311_export)
+    take = actions.add_parser("check", help="read service requests; exit 2 if any is bad")
+    take.add_argument("file", metavar="FILE", help="a JSON or XML file of service requests")
+    take.add_argument("--urgency", required=True, choices=[u.value for u in Urgency],
+                      help="the 急难愁盼 class to give every request")  # fmt: skip
+    take.add_argument("--division-code", metavar="CODE",
+                      help="the administrative-division code of the requests' places")  # fmt: skip
+    take.add_argument("--division-code-from-address-id", action="store_true",
+                      help="read each request's address_id as its division code (as "
+                      "`open311 export` writes it); --division-code covers the others")  # fmt: skip
+    take.set_defaults(run=_open311_check)
+
+    schema = commands.add_parser(
+        "schema",
+        help="the JSON Schema of the library's issue, pledge or evaluation JSON",
+        description="Print the JSON Schema (draft 2020-12) generated from the model.",
+    )
+    schema.add_argument("model", choices=tuple(SCHEMAS), help="which record")
+    schema.add_argument("--output", "-o", default="-", metavar="FILE",
+                        help="where to write (default: standard output)")  # fmt: skip
+    schema.set_defaults(run=_schema)
+
+
+def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
+    with existing(options.db) as store:
+        issues = list(store.issues(as_of=moment(options.as_of)))
+    language: Literal["zh", "en"] = "en" if options.english else "zh"
+    if options.output == "-":
+        count = write_ledger_csv(issues, sys.stdout, language=language)
+    else:
+        count = write_ledger_file(issues, options.output, language=language)
+    err.print(f"{count:,} issues written.")
+    return OK
+
+
+def _ledger_check(options: argparse.Namespace, out: Console, err: Console) -> int:
+    sink = output(options.problems) if options.problems else contextlib.nullcontext(None)
+    with sink as problems:
+        try:
+            found = check_ledger_file(options.file, problems=problems)
+        except LedgerFileError as refused:
+            if not refused.problems:  # the file as a whole could not be read: say why
+                raise
+            err.print(_problem_table(refused.problems, len(refused.problems), options.file))
+            err.print("Nothing would be imported.", markup=False)
+            return BAD_INPUT
+    if not found:
+        err.print(_problem_table(found.problems, found.problem_count, options.file))
+        if found.problem_count > len(found.problems):
+            err.print(_reason_table(found, len(found.problems)))
+        err.print("Nothing would be imported.", markup=False)
+        return BAD_INPUT
+    statuses = Counter({status.label: n for status, n in found.statuses.items()})
+    summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
+    out.print(plain(f"{options.file}: {found.rows:,} rows, all valid ({summary})."))
+    return OK
+
+
+def _problem_table(problems: Sequence[RowProblem], count: int, file: str) -> Table:
+    shown = f" (the first {len(problems):,})" if count > len(problems) else ""
+    table = Table(title=plain(f"{count:,} problems in {file}{shown}"), title_justify="left")
+    table.add_column("row", justify="right")
+    for header in ("column", "value", "reason"):
+        table.add_column(header, overflow="fold")
+    for problem in problems:
+        table.add_row(str(problem.row), plain(problem.column), plain(_shown(problem.value, 60)),
+                      plain(problem.reason))  # fmt: skip
+    return table
+
+
+def _reason_table(found: LedgerCheck, shown: int) -> Table:
+    table = Table(title=f"All {found.problem_count:,} problems by column and reason "
+                  f"({found.problem_count - shown:,} not listed above; --problems writes "
+                  "every one)", title_justify="left")  # fmt: skip
+    table.add_column("column", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    table.add_column("problems", justify="right")
+    for column, reason, count in found.by_reason:
+        table.add_row(plain(column), plain(reason), f"{count:,}")
+    return table
+
+
+def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
+    at = now_or(options.as_of)
+    if options.names is not None and options.what != "pledges":
+        raise InvalidValueError(
+            field="--names", value=options.names, problem="names pledgers: it is for `pledges`"
+        )
+    names = None if options.names is None else read_pledger_names(options.names)
+    with existing(options.db) as store:
+        units = store.units
+        if options.what == "issues":
+            listing: Any = disclose_issues(store.issues(as_of=at), at=at, units=units)
+        else:
+            pledges = store.pledges(as_of=at)
+            listing = disclose_pledges(pledges, at=at, units=units, names=names)
+    if options.output != "-":  # a file: CSV with the byte-order mark Excel needs
+        write_disclosure(listing, options.output, format=options.format)
+        return OK
+    writers = {"csv": disclosure_csv, "json": disclosure_json, "html": disclosure_html}
+    sys.stdout.write(writers[options.format](listing))
+    return OK
+
+
+def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> int:
+    refuse_ledger_output(options.output, options.db)
+    at = now_or(options.as_of)
+    with existing(options.db) as store:
+        requests = export_requests(store.issues(as_of=at), at=at, extended=options.extended)
+    # Not masked: a new file is readable by its owner only.
+    xml = options.format == "xml" or (
+        options.format is None and str(options.output).lower().endswith(".xml")
+    )
+    with output(options.output, ledger=options.db, private=True) as file:
+        file.write(dump_requests(requests, format="xml" if xml else "json"))
+        file.write("" if xml else "\n")
+    err.print(f"{len(requests):,} service requests written.")
+    return OK
+
+
+def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> int:
+    requests = read_requests(Path(options.file))
+    issues = import_requests(
+        requests, urgency=Urgency(options.urgency), division_code=options.division_code,
+        division_code_from_address_id=options.division_code_from_address_id,
+    )  # fmt: skip
+    statuses = Counter(issue.status.label for issue in issues)
+    summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
+    out.print(plain(f"{options.file}: {len(issues):,} requests, all readable ({summary})."))
+    return OK
+
+
+def _schema(options: argparse.Namespace, out: Console, err: Console) -> int:
+    model = SCHEMAS.get(options.model)
+    if model is None:  # argparse's choices make this unreachable; kept for direct calls
+        raise InvalidValueError(field="model", value=options.model, problem="is not a record")
+    with output(options.output) as file:
+        json.dump(json_schema(model), file, ensure_ascii=False, indent=2)
+        file.write("\n")
+    return OK

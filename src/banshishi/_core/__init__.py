@@ -1,0 +1,1 @@
+"""The ground floor: the error tree, validators, time, labelled enums and careful file writing."""

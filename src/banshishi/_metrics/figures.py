@@ -1,0 +1,221 @@
+"""Every rate with its counts, added up from summary lines in one pass.
+
+These are the rates of :mod:`banshishi._metrics.rates` and
+:mod:`banshishi._metrics.rates` over issues as they stand, counted from
+:class:`IssueSummary` lines instead of full issues, so a store of a million
+issues gives its dashboard in seconds. The tests check that both give the same
+counts. Figures add up (``+``), so groups roll up a unit tree by adding counts.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from types import MappingProxyType
+from typing import TypeVar, final
+
+import attrs
+from pendulum import DateTime
+
+from banshishi._core.time import as_datetime
+from banshishi._core.validators import flag
+from banshishi._model.rate import Rate
+from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Rating
+
+from .summary import OPEN_STATUSES, IssueSummary, PledgeSummary, micros
+
+K = TypeVar("K", bound=Hashable)
+
+ISSUE_RATES = (
+    ("response", "响应率"),
+    ("completion", "办结率"),
+    ("on_time", "按期办结率"),
+    ("satisfaction", "满意率"),
+    ("resolution", "解决率"),
+    ("returns", "退回率"),
+    ("redos", "重办率"),
+)
+"""The rates :class:`IssueFigures` holds, by attribute name, with their Chinese names."""
+
+
+def _add_counts(left: Mapping[K, int], right: Mapping[K, int]) -> Mapping[K, int]:
+    total: Counter[K] = Counter(left)
+    total.update(right)
+    return MappingProxyType(dict(total))
+
+
+@final
+@attrs.frozen(kw_only=True)
+class IssueFigures:
+    """The issue rates of one group, each with its counts.
+
+    ``received`` counts every issue, ``dismissed`` those dismissed (不予受理),
+    which no rate counts; ``statuses`` counts issues per status and ``overdue``
+    the open ones past their deadline at the moment the figures were taken.
+    """
+
+    received: int
+    dismissed: int
+    overdue: int
+    statuses: Mapping[IssueStatus, int]
+    response: Rate
+    completion: Rate
+    on_time: Rate
+    satisfaction: Rate
+    resolution: Rate
+    returns: Rate
+    redos: Rate
+
+    @property
+    def open(self) -> int:
+        """Issues neither closed nor dismissed."""
+        return sum(n for status, n in self.statuses.items() if status in OPEN_STATUSES)
+
+    def rates(self) -> dict[str, Rate]:
+        """The rates by attribute name, in the order of ``ISSUE_RATES``."""
+        return {name: getattr(self, name) for name, _ in ISSUE_RATES}
+
+    def __add__(self, other: "IssueFigures") -> "IssueFigures":
+        if not isinstance(other, IssueFigures):
+            return NotImplemented
+        return IssueFigures(
+            received=self.received + other.received,
+            dismissed=self.dismissed + other.dismissed,
+            overdue=self.overdue + other.overdue,
+            statuses=_add_counts(self.statuses, other.statuses),
+            **{name: getattr(self, name) + getattr(other, name) for name, _ in ISSUE_RATES},
+        )
+
+
+Facts = tuple[
+    IssueStatus, bool, bool, bool | None, bool, bool, bool, bool, Rating | None, bool | None
+]
+"""What the rates count of one issue: status, overdue, signed_for, on_time,
+handed_over, returned, answered, redone, rating, resolved. Issues alike in all
+of these count alike, so a store can hand over each combination once with how
+many issues share it."""
+
+
+def facts_of(line: IssueSummary, now: int) -> Facts:
+    """The facts of one summary line, with overdue judged at ``now`` (see :func:`micros`)."""
+    return (
+        line.status, line.overdue_at_micros(now), line.signed_for, line.on_time,
+        line.handed_over, line.returned, line.answered, line.redone, line.rating, line.resolved,
+    )  # fmt: skip
+
+
+def issue_figures(
+    summaries: Iterable[IssueSummary], *, at: DateTime, basically_satisfied: bool = True
+) -> IssueFigures:
+    """Every issue rate over ``summaries``, with ``overdue`` judged at ``at``.
+
+    The definitions are those of :func:`completion_rate` and its siblings:
+    dismissed issues are in no denominator, 按期办结率 judges closed issues with
+    a deadline, 满意率 and 解决率 read the latest live rating, and 基本满意
+    counts as satisfied unless ``basically_satisfied=False``.
+    """
+    now = micros(as_datetime(at, field="at"))
+    return figures_of_facts(
+        ((facts_of(line, now), 1) for line in summaries), basically_satisfied=basically_satisfied
+    )
+
+
+def figures_of_facts(
+    counted: Iterable[tuple[Facts, int]], *, basically_satisfied: bool = True
+) -> IssueFigures:
+    """Every issue rate over issues given as (facts, how many issues share them)."""
+    basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
+    statuses: Counter[IssueStatus] = Counter()
+    received = overdue = 0
+    signed = on_time = judged = handed = returned = answered = redone = 0
+    rated = satisfied = resolved = 0
+    dismissed_status = IssueStatus.DISMISSED
+    for facts, n in counted:
+        status, late, signed_for, in_time, handed_over, sent_back, told, redo, rating, solved = (
+            facts
+        )
+        received += n
+        statuses[status] += n
+        if status is dismissed_status:
+            continue
+        overdue += late * n
+        signed += signed_for * n
+        if in_time is not None:
+            judged += n
+            on_time += in_time * n
+        if handed_over:
+            handed += n
+            returned += sent_back * n
+        if told:
+            answered += n
+            redone += redo * n
+        if rating is not None:
+            rated += n
+            satisfied += rating.counts_as_satisfied(basically_satisfied=basically_satisfied) * n
+            resolved += bool(solved) * n
+    dismissed = statuses[dismissed_status]
+    counted_issues = received - dismissed
+    return IssueFigures(
+        received=received,
+        dismissed=dismissed,
+        overdue=overdue,
+        statuses=MappingProxyType(dict(statuses)),
+        response=Rate(signed, counted_issues),
+        completion=Rate(statuses[IssueStatus.CLOSED], counted_issues),
+        on_time=Rate(on_time, judged),
+        satisfaction=Rate(satisfied, rated),
+        resolution=Rate(resolved, rated),
+        returns=Rate(returned, handed),
+        redos=Rate(redone, answered),
+    )
+
+
+def issue_figures_by(
+    summaries: Iterable[IssueSummary],
+    by: Callable[[IssueSummary], K],
+    *,
+    at: DateTime,
+    basically_satisfied: bool = True,
+) -> dict[K, IssueFigures]:
+    """:func:`issue_figures` per group, the groups in the order first seen."""
+    groups: dict[K, list[IssueSummary]] = {}
+    for line in summaries:
+        groups.setdefault(by(line), []).append(line)
+    return {
+        key: issue_figures(lines, at=at, basically_satisfied=basically_satisfied)
+        for key, lines in groups.items()
+    }
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PledgeFigures:
+    """践诺率 with its counts: pledges fulfilled out of those standing as public
+    promises, and how many pledges stand in each status."""
+
+    pledges: int
+    statuses: Mapping[PledgeStatus, int]
+    completion: Rate
+
+    def __add__(self, other: "PledgeFigures") -> "PledgeFigures":
+        if not isinstance(other, PledgeFigures):
+            return NotImplemented
+        return PledgeFigures(
+            pledges=self.pledges + other.pledges,
+            statuses=_add_counts(self.statuses, other.statuses),
+            completion=self.completion + other.completion,
+        )
+
+
+def pledge_figures(summaries: Iterable[PledgeSummary]) -> PledgeFigures:
+    """践诺率 over ``summaries``, as :func:`pledge_completion_rate` counts it."""
+    statuses: Counter[PledgeStatus] = Counter()
+    public = fulfilled = 0
+    for line in summaries:
+        statuses[line.status] += 1
+        if line.public:
+            public += 1
+            fulfilled += line.fulfilled
+    return PledgeFigures(
+        pledges=sum(statuses.values()),
+        statuses=MappingProxyType(dict(statuses)),
+        completion=Rate(fulfilled, public),
+    )

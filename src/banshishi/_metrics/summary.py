@@ -1,0 +1,303 @@
+"""One line per record: what the dashboard, the queries and the rates need to
+know about an issue or a pledge, without its history.
+
+The store keeps these lines beside the events, written in the same transaction,
+as the snapshot a ledger opens from. :meth:`IssueSummary.of` reads an issue
+through the :class:`Issue` methods the rates use, so the definitions stay
+there; :func:`issue_summary_of_row` is the fast path for a ledger row and is
+tested to give the same line.
+"""
+
+import datetime as dt
+from typing import Any, final
+
+import attrs
+import pendulum
+from pendulum import DateTime
+
+from banshishi._core.errors import InvalidValueError
+from banshishi._core.time import DEFAULT_TIMEZONE
+from banshishi._model.event import Event
+from banshishi._model.home_unit import home_unit
+from banshishi._model.issue import Issue, sets_deadline
+from banshishi._model.issue_rules import NEEDS_FEEDBACK
+from banshishi._model.pledge import Pledge, PledgeListKind, PledgerKind
+from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
+
+_SIGNED_FOR = frozenset(
+    {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
+)
+OPEN_STATUSES = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}
+"""Statuses in which an issue still waits for someone: neither closed nor dismissed."""
+DUE_STATUSES = OPEN_STATUSES - {IssueStatus.ANSWERED}
+"""Statuses in which an item runs against its deadline: open and not yet answered
+in its current round. The handling unit's clock stops at its answer: an answered
+item (已反馈) waits for its rating and follow-up, which are not the unit's to hurry,
+so it is never overdue. (Every step that reopens an answered item starts a new
+round, so 已反馈 is exactly "answered in this round" among the open statuses.)"""
+
+
+def overdue(status: IssueStatus, deadline_us: int | None, now: int) -> bool:
+    """The one overdue rule: open and not answered in this round (see
+    :data:`DUE_STATUSES`), with the deadline in force before ``now`` (times as
+    :func:`micros`)."""
+    return status in DUE_STATUSES and deadline_us is not None and deadline_us < now
+
+
+def on_time(answered: dt.datetime | None, deadline: dt.datetime | None) -> bool | None:
+    """The one on-time rule for a closed issue: the answer that led to the closure
+    came by the deadline in force; ``None`` when either is unknown."""
+    return None if answered is None or deadline is None else answered <= deadline
+
+
+def micros(moment: dt.datetime) -> int:
+    """``moment`` as whole microseconds since 1970-01-01 UTC (what the store indexes)."""
+    # The standard library's subtraction: pendulum's builds an Interval, 20 times slower.
+    delta = _subtract(moment, _UTC_EPOCH)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int, timezone: str = DEFAULT_TIMEZONE) -> DateTime:
+    """The inverse of :func:`micros`, in ``timezone``."""
+    return _EPOCH.add(microseconds=value).in_timezone(timezone)
+
+
+_EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+_UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_subtract = dt.datetime.__sub__
+
+
+@final
+@attrs.frozen(kw_only=True)
+class IssueSummary:
+    """An issue in one line, as it stood at ``version`` (its number of events).
+
+    Times are whole microseconds since 1970 UTC (``received_us``,
+    ``deadline_us``); :attr:`received_at` and :attr:`deadline` turn them back
+    into moments. ``deadline_provisional`` says the deadline was counted through
+    a year with no official holiday schedule yet. The flags answer the questions
+    the rates ask: ``signed_for`` (响应), ``handed_over`` (transferred or
+    returned: the 退回率 denominator), ``returned``, ``answered``, ``redone``;
+    ``on_time`` is ``None`` unless the issue is closed with a deadline to judge
+    it by, and says whether the answer that led to the closure came by that
+    deadline (:func:`on_time`). ``rating`` and ``resolved`` are from the latest
+    live evaluation. ``unit`` is the responsible unit; :attr:`home_unit` is the
+    unit the issue counts under.
+    """
+
+    id: str
+    version: int
+    status: IssueStatus
+    track: Track
+    channel: Channel
+    urgency: Urgency
+    unit: str | None
+    received_by: str | None
+    category: str
+    received_us: int
+    deadline_us: int | None
+    deadline_provisional: bool
+    on_time: bool | None
+    signed_for: bool
+    handed_over: bool
+    returned: bool
+    answered: bool
+    redone: bool
+    rating: Rating | None
+    resolved: bool | None
+
+    @property
+    def received_at(self) -> DateTime:
+        """When the issue was received (in the default zone)."""
+        return from_micros(self.received_us)
+
+    @property
+    def deadline(self) -> DateTime | None:
+        """The deadline in force (in the default zone), if any."""
+        return None if self.deadline_us is None else from_micros(self.deadline_us)
+
+    @property
+    def home_unit(self) -> str | None:
+        """The unit the issue counts under in every figure by unit: the responsible
+        unit, else the unit that received it (see :func:`home_unit`)."""
+        return home_unit(self.unit, self.received_by)
+
+    def is_open(self) -> bool:
+        """Whether the issue still waits for someone (neither closed nor dismissed)."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, at: DateTime) -> bool:
+        """Whether the issue is overdue at ``at``: not yet answered in this round,
+        with its deadline passed (see :func:`overdue`)."""
+        return self.overdue_at_micros(micros(at))
+
+    def overdue_at_micros(self, now: int) -> bool:
+        """:meth:`is_overdue` at ``now``, given as :func:`micros` (for bulk use)."""
+        return overdue(self.status, self.deadline_us, now)
+
+    @classmethod
+    def of(cls, issue: Issue, *, version: int, as_of: DateTime | None = None) -> "IssueSummary":
+        """The line for ``issue`` as it stood at ``as_of`` (now if ``None``), read
+        through the same :class:`Issue` methods the rates use.
+
+        With ``as_of``, the rate facts (status, deadline, flags, rating) are those
+        of then, while the descriptive fields (unit, track, channel, urgency,
+        category) are the issue's present ones; :meth:`LedgerStore.summaries_as_of`
+        rebuilds the issue as it stood instead, and has those of then too.
+        """
+        status = issue.status_as_of(as_of)
+        if status is None:
+            raise InvalidValueError(
+                field="as_of", value=as_of, problem=f"is before issue {issue.id!r} was received"
+            )
+        closed = issue.closed_at_as_of(as_of)
+        judged_at = as_of if closed is None else closed
+        deadline = issue.deadline_as_of(judged_at)
+        answered_at = None if closed is None else issue.answered_at_as_of(closed)
+        latest = issue.latest_evaluation_as_of(as_of)
+        return cls(
+            id=issue.id,
+            version=version,
+            status=status,
+            track=issue.track,
+            channel=issue.channel,
+            urgency=issue.urgency,
+            unit=issue.responsible_unit,
+            received_by=issue.received_by,
+            category=issue.category,
+            received_us=micros(issue.received_at),
+            deadline_us=None if deadline is None else micros(deadline),
+            deadline_provisional=issue.deadline_provisional_as_of(judged_at),
+            on_time=on_time(answered_at, deadline),
+            signed_for=issue.signed_for_as_of(as_of),
+            handed_over=issue.transferred_as_of(as_of) or issue.returned_as_of(as_of),
+            returned=issue.returned_as_of(as_of),
+            answered=issue.answered_as_of(as_of),
+            redone=issue.redone_as_of(as_of),
+            rating=None if latest is None else latest.rating,
+            resolved=None if latest is None else latest.resolved,
+        )
+
+
+def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | None:
+    """The line for a ledger row as it stands now, read off the row in place.
+
+    Returns ``None`` for a row with no history (an issue added bare), which the
+    caller summarises through :meth:`IssueSummary.of` instead.
+    """
+    history = row.history
+    if not history:
+        return None
+    sources = history[5::width]
+    targets = frozenset(history[6::width])
+    first = sources[0]
+    status = row.status
+    closed = status is IssueStatus.CLOSED
+    deadline = row.deadline
+    voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
+    live = [e for index, e in enumerate(row.evaluations) if index not in voided]
+    latest = max(live, key=lambda e: (e.round, e.at)) if live else None
+    closed_at = row.closed_at if closed else None
+
+    def reached(wanted: frozenset[IssueStatus]) -> bool:
+        return status in wanted or first in wanted or not targets.isdisjoint(wanted)
+
+    returned = reached(frozenset({IssueStatus.RETURNED}))
+    return IssueSummary(
+        id=issue_id,
+        version=len(history) // width,
+        status=status,
+        track=row.track,
+        channel=row.channel,
+        urgency=row.urgency,
+        unit=row.responsible_unit,
+        received_by=row.received_by,
+        category=row.category,
+        received_us=micros(row.received_at),
+        deadline_us=None if deadline is None else micros(deadline),
+        deadline_provisional=deadline_provisional_in(history, width),
+        on_time=None if closed_at is None else on_time(last_answer_in(row, width), deadline),
+        signed_for=reached(_SIGNED_FOR),
+        handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
+        returned=returned,
+        answered=bool(row.feedback),
+        redone=any(
+            source in NEEDS_FEEDBACK and target is IssueStatus.IN_PROGRESS
+            for source, target in zip(sources, history[6::width], strict=True)
+        ),
+        rating=None if latest is None else latest.rating,
+        resolved=None if latest is None else latest.resolved,
+    )
+
+
+def last_answer_in(row: Any, width: int) -> dt.datetime | None:
+    """When the latest answer of a row counts from, read in place as
+    :meth:`Issue.answer_times` reads it: from its ``answer`` step, or from
+    ``Feedback.at`` for an answer given before the recorded history."""
+    history = row.history
+    steps: list[dt.datetime] = []
+    for first in range(0, len(history), width):
+        name = history[first]
+        if isinstance(name, Event):
+            if name.name == "answer":
+                steps.append(name.at)
+        elif name == "answer":
+            steps.append(history[first + 2])
+    feedback = row.feedback
+    before = len(feedback) - len(steps)
+    if before < 0:
+        steps = steps[-len(feedback) :] if feedback else []
+        before = 0
+    return max((*(item.at for item in feedback[:before]), *steps), default=None)
+
+
+def deadline_provisional_in(history: Any, width: int) -> bool:
+    """Whether the last step of a flat row history that set the deadline marked it
+    provisional (as :meth:`Issue.deadline_provisional_as_of`, read in place)."""
+    for first in range(len(history) - width, -1, -width):
+        name = history[first]
+        if isinstance(name, Event):
+            if sets_deadline(name):
+                return name.data.get("provisional") is True
+            continue
+        if name == "send_back":
+            return False
+        args = history[first + 4]
+        given = dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else args
+        if given and "deadline" in given:
+            return given.get("provisional") is True
+    return False
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PledgeSummary:
+    """A pledge in one line, as it stood at ``version``: who pledged what, and
+    whether it counts as a public promise (``public``) and as kept (``fulfilled``)."""
+
+    id: str
+    version: int
+    status: PledgeStatus
+    pledger: str
+    pledger_kind: PledgerKind
+    list_kind: PledgeListKind
+    unit: str | None
+    parent: str | None
+    public: bool
+    fulfilled: bool
+
+    @classmethod
+    def of(cls, pledge: Pledge, *, version: int) -> "PledgeSummary":
+        """The line for ``pledge`` as it stands, through the :class:`Pledge` methods."""
+        return cls(
+            id=pledge.id,
+            version=version,
+            status=pledge.status,
+            pledger=pledge.pledger,
+            pledger_kind=pledge.pledger_kind,
+            list_kind=pledge.list_kind,
+            unit=pledge.unit,
+            parent=pledge.parent,
+            public=pledge.public_as_of(),
+            fulfilled=pledge.fulfilled_as_of(),
+        )

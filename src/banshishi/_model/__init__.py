@@ -1,0 +1,1 @@
+"""The records and their vocabulary: issues, pledges, units, people, evaluations, events."""

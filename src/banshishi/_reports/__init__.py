@@ -1,0 +1,1 @@
+"""Periods, report rows, periodic reports and their outputs."""

@@ -1,0 +1,1 @@
+"""The simulated campaign behind ``banshishi demo``."""

@@ -1,0 +1,145 @@
+"""Checking a ledger file's hash chain: every link in place and unchanged, the
+head the ``meta`` table records (and, on a keyed chain, its seal), a kept head
+receipt if given, and the summary lines against the events."""
+
+import sqlite3
+
+from banshishi._core.errors import StoreError
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
+from banshishi._model.vocabulary import Subject
+
+from .chain_key import HeadReceipt, same, seal
+from .event_store import GENESIS, ChainReport, link
+from .policy_history import POLICY_ID, POLICY_SUBJECT
+from .sqlite_file import ISSUE_COLUMNS, PLEDGE_COLUMNS, SELECT_EVENTS, read_head, read_meta
+from .sqlite_rows import issue_line, pledge_line
+from .unit_history import TREE_ID, TREE_SUBJECT
+
+_RECORDS = frozenset(subject.value for subject in Subject)
+_KEPT = frozenset({(TREE_SUBJECT, TREE_ID), (POLICY_SUBJECT, POLICY_ID)})
+"""The records kept beside the issues and pledges: the unit tree and the policy."""
+
+
+def check_chain(
+    db: sqlite3.Connection, *, key: bytes | None, expect: HeadReceipt | None
+) -> ChainReport:
+    """The report on the chain in ``db``, its links computed with ``key`` (``None``
+    for an unkeyed chain) and its head checked against ``expect`` if given."""
+    previous, expected = GENESIS, 1
+    versions: dict[tuple[str, str], int] = {}
+    statuses: dict[tuple[str, str], str] = {}
+    count = 0
+    for row in db.execute(f"{SELECT_EVENTS} ORDER BY seq"):
+        seq, subject, record_id, version, at = row[:5]
+        columns, stored = row[5:13], row[13]
+        where = f"event {seq} ({subject} {record_id!r}, version {version})"
+        if seq != expected:
+            missing = f"events {expected}–{seq - 1} are" if seq > expected + 1 else None
+            problem = f"{missing or f'event {expected} is'} missing before {where}"
+            return ChainReport(intact=False, events=count, first_bad=expected, problem=problem)
+        key_of = (subject, record_id)
+        if subject not in _RECORDS and key_of not in _KEPT:
+            problem = f"{where} belongs to no record a ledger keeps"
+            return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
+        if version != versions.get(key_of, 0) + 1:
+            problem = f"{where} does not follow version {versions.get(key_of, 0)} of its record"
+            return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
+        if link(previous, seq, subject, record_id, version, at, columns, key) != stored:
+            problem = f"{where} does not match its hash: it was changed, or inserted"
+            return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
+        if expect is not None and seq == expect.events and stored != expect.head:
+            return _unlike_receipt(count + 1, expect)
+        versions[key_of] = version
+        statuses[key_of] = columns[5]
+        previous, expected, count = stored, expected + 1, count + 1
+    broken = _head_problem(db, count, previous, key)
+    if broken is not None:
+        return broken
+    if expect is not None and count < expect.events:
+        problem = (
+            f"the chain ends at event {count} but the kept receipt records "
+            f"{expect.events}: events were removed from the end"
+        )
+        return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
+    if expect is not None and expect.events == 0 and expect.head != GENESIS:
+        return _unlike_receipt(count, expect)  # no chain ever had that receipt
+    for kept in _KEPT:
+        versions.pop(kept, None)
+    problem = _summary_problem(db, versions, statuses)
+    if problem:
+        return ChainReport(intact=False, events=count, problem=problem)
+    return ChainReport(intact=True, events=count, head=HeadReceipt(events=count, head=previous))
+
+
+def _unlike_receipt(count: int, expect: HeadReceipt) -> ChainReport:
+    problem = (
+        f"event {expect.events} does not have the hash the kept receipt records: the events "
+        "up to it were changed and the hashes after the change computed again"
+    )
+    return ChainReport(intact=False, events=count, problem=problem)
+
+
+def _head_problem(
+    db: sqlite3.Connection, count: int, last: str, key: bytes | None
+) -> ChainReport | None:
+    """What is wrong with the head ``meta`` records, for a chain of ``count``
+    sound events ending in ``last``; on a keyed chain, with its seal too."""
+    try:
+        meta = read_meta(db)
+        head_seq, head_hash = read_head(meta)
+    except StoreError as error:
+        return ChainReport(intact=False, events=count, problem=str(error))
+    if head_seq != count:
+        problem = (
+            f"the chain ends at event {count} but the ledger's head records event "
+            f"{head_seq}: events were removed from the end"
+        )
+        return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
+    if head_hash != last:
+        problem = (
+            f"the ledger's head records another hash for event {count}: the last event was changed"
+        )
+        return ChainReport(intact=False, events=count, first_bad=count or None, problem=problem)
+    if key is not None and not same(meta.get("head_seal", ""), seal(key, count, last)):
+        problem = (
+            f"the ledger's head (event {count}) is not sealed with the key: events were "
+            "removed from the end, or the head was rewritten, by someone without the key"
+        )
+        return ChainReport(intact=False, events=count, problem=problem)
+    return None
+
+
+def _summary_problem(
+    db: sqlite3.Connection,
+    versions: dict[tuple[str, str], int],
+    statuses: dict[tuple[str, str], str],
+) -> str:
+    """What is wrong with the summary lines, judged by the events: each record
+    has one line that can be read, at its version and in the status its last
+    event left it."""
+    seen: set[tuple[str, str]] = set()
+    tables = (
+        (Subject.ISSUE, f"SELECT {ISSUE_COLUMNS} FROM issues", issue_line),
+        (Subject.PLEDGE, f"SELECT {PLEDGE_COLUMNS} FROM pledges", pledge_line),
+    )
+    for subject, query, read in tables:
+        for row in db.execute(query):
+            try:
+                line: IssueSummary | PledgeSummary = read(row)
+            except StoreError as error:
+                return str(error)
+            key = (subject.value, line.id)
+            seen.add(key)
+            if versions.get(key) != line.version:
+                return (
+                    f"the summary of {subject.value} {line.id!r} is at version {line.version}, "
+                    f"the events at {versions.get(key, 0)}"
+                )
+            if statuses[key] != line.status.value:
+                return (
+                    f"the summary of {subject.value} {line.id!r} says {line.status.value!r}, "
+                    f"its events {statuses[key]!r}"
+                )
+    for kind, record_id in sorted(versions.keys() - seen):
+        return f"{kind} {record_id!r} has events but no summary line"
+    return ""

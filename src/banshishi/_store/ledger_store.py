@@ -1,0 +1,631 @@
+"""The ledger kept in a store (台账): every step written as an audit event, the
+current state read back from summary lines, and any past state rebuilt from
+the events.
+
+A :class:`LedgerStore` takes the same steps as the in-memory :class:`Ledger`
+and :class:`PledgeLedger` (it uses them, record by record, as a cache) and
+writes what each step recorded to its :class:`EventStore`. A write names the
+version it was made against; if the store has moved on, it is refused and the
+cached record is dropped, so nothing half-done stays in memory or on disk.
+"""
+
+import os
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, final
+
+from pendulum import DateTime
+
+from banshishi._core.errors import (
+    DuplicateError,
+    InvalidTypeError,
+    InvalidValueError,
+    NotFoundError,
+)
+from banshishi._core.time import Clock, as_datetime, check_clock, optional_moment
+from banshishi._core.validators import iterable_given, members_given, whole_given
+from banshishi._metrics.figures import IssueFigures, figures_of_facts
+from banshishi._metrics.grouping import Period
+from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
+from banshishi._model.event import Event
+from banshishi._model.issue import Issue
+from banshishi._model.people import Actor
+from banshishi._model.pledge import Pledge
+from banshishi._model.units import UnitTree
+from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Subject, Track
+from banshishi._reports.period import ReportingPeriod
+from banshishi._reports.periodic_report import (
+    DEFAULT_TREND,
+    PeriodicReport,
+    periodic_report,
+    reported_span,
+)
+from banshishi._reports.report import Dashboard, ReportRow, store_dashboard, store_report_rows
+from banshishi._workflow.command import Command, PledgeCommand
+from banshishi._workflow.engine import WIDTH, Book, collector_paused
+from banshishi._workflow.ledger import Ledger
+from banshishi._workflow.pledge_ledger import PledgeLedger
+from banshishi._workflow.policy import WorkflowPolicy, check_policy
+from banshishi._workflow.receipt import check_receiver, receipt
+from banshishi._workflow.replay import replay, replay_pledge
+from banshishi._workflow.restatement import (
+    HOLIDAY_SCHEDULE,
+    RESTATABLE,
+    Restatement,
+    restatement_of,
+)
+
+from . import batch as store_batch
+from . import kept_policy as kept_policy
+from . import rebuild as rebuild
+from .chain_key import HeadReceipt
+from .event_store import ChainReport, EventStore, stale_version
+from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
+from .sqlite_store import SqliteEventStore
+from .unit_history import StoredUnitTree, UnitTreeChange
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while long work goes on."""
+
+_Key = tuple[Subject, str]
+
+
+@final
+class LedgerStore:
+    """Issues and pledges kept in an :class:`EventStore`, moved through their workflows.
+
+    Open one on a file with :meth:`open`; steps are those of :class:`Ledger`
+    and :class:`PledgeLedger`, and each call writes its events in one
+    transaction. ``policy`` and ``clock`` play the same part as for a ledger.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        policy: WorkflowPolicy | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if policy is not None:
+            check_policy(policy, field="LedgerStore.policy")
+        if not isinstance(store, EventStore):
+            raise InvalidTypeError(
+                field="store", value=store, problem="must implement the EventStore protocol"
+            )
+        self._store = store
+        self._clock = clock
+        self._issues = Ledger(clock=clock)  # for its clock: the policy is settled next
+        kept, self._policy_version = kept_policy.settle(store, policy, self._issues.clock)
+        self._use(kept)
+
+    def _use(self, policy: WorkflowPolicy) -> None:
+        self._issues = Ledger(policy=policy, clock=self._clock)
+        self._pledges = PledgeLedger(policy=policy, clock=self._clock)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        policy: WorkflowPolicy | None = None,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+        chain_key: bytes | str | None = None,
+    ) -> "LedgerStore":
+        """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
+        there is no file). A file that is not a banshishi ledger raises
+        :class:`NotALedgerError` and is left untouched. ``read_only`` opens it
+        for reading only (every write raises :class:`StoreError`), which also
+        reads a ledger in a read-only folder or another user's. ``chain_key``
+        keys the hash chain (see :class:`SqliteEventStore`); it is never written
+        to the file.
+
+        The ledger keeps its :class:`WorkflowPolicy` in the chain. Without
+        ``policy`` it is opened under the policy it keeps; a ``policy`` that
+        differs from it is refused with :class:`StoreError` (change it with
+        :meth:`change_policy`). A new ledger, or one made by an earlier
+        banshishi, takes ``policy`` (the default if ``None``) and records it."""
+        if policy is not None:
+            check_policy(policy, field="LedgerStore.policy")
+        check_clock(clock, field="LedgerStore.clock")
+        store = SqliteEventStore(path, create=create, read_only=read_only, timeout=timeout,
+                                 chain_key=chain_key, clock=clock)  # fmt: skip
+        return cls(store, policy=policy, clock=clock)
+
+    @property
+    def store(self) -> EventStore:
+        """The backend the events are kept in."""
+        return self._store
+
+    @property
+    def policy(self) -> WorkflowPolicy:
+        """The policy every step is checked under: the one the ledger keeps."""
+        return self._issues.policy
+
+    def policy_version(self) -> int:
+        """How many versions of the policy the ledger holds (0: the default,
+        never changed)."""
+        return self._policy_version
+
+    def policy_history(self) -> tuple[StoredPolicy, ...]:
+        """Every version of the policy kept with the ledger, oldest first: which
+        rules applied from when, set by whom and why."""
+        return tuple(self._store.policy_history())
+
+    def change_policy(
+        self,
+        policy: WorkflowPolicy,
+        *,
+        actor: Actor | None = None,
+        at: DateTime | None = None,
+        note: str = "",
+    ) -> None:
+        """Keep ``policy`` with the ledger from ``at`` (the clock's now if
+        ``None``) on: a new version in the hash chain, by ``actor``, with a note
+        saying why. Steps taken from then on, in any process that opens the
+        ledger, are checked under it; steps already taken keep what they
+        recorded. Refused with :class:`ConcurrencyError` if another process
+        changed the policy since this one opened the ledger."""
+        check_policy(policy, field="policy")
+        moment = self._issues.clock.now() if at is None else at
+        change = PolicyChange(policy=policy, at=moment, actor=actor, note=note)
+        kept_policy.record(self._store, change, self._policy_version)
+        self._policy_version += 1
+        self._use(policy)
+
+    def close(self) -> None:
+        """Close the backend; the object cannot be used afterwards."""
+        self._store.close()
+
+    def __enter__(self) -> "LedgerStore":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def receive(self, issue: Issue, *, actor: Actor, note: str = "") -> None:
+        """Receive a new issue (as :meth:`Ledger.receive`) and write its first event."""
+        self._write(lambda touched: self._receive(issue, actor, note, touched))
+
+    def receive_many(
+        self, issues: Iterable[Issue | tuple[Issue, Actor]], *, actor: Actor | None = None
+    ) -> int:
+        """Receive every issue, all in one transaction: if any is refused, none is
+        written (:class:`BatchRefusedError`). Returns how many were received.
+
+        Each item is an issue received by ``actor``, or an ``(issue, actor)``
+        pair naming its own receiver, so issues taken in by different units go
+        in one batch; a bare issue without ``actor`` is refused."""
+        check_receiver(actor)
+        items = list(iterable_given(issues, field="issues"))
+
+        def work(touched: dict[_Key, int]) -> None:
+            for index, item in enumerate(items):
+                with store_batch.refused_item(index, item, "issues"):
+                    issue, receiver = receipt(index, item, actor)
+                    self._receive(issue, receiver, "", touched)
+
+        self._write(work)
+        return len(items)
+
+    def claim(self, pledge: Pledge, *, actor: Actor, note: str = "") -> None:
+        """Claim a new pledge (as :meth:`PledgeLedger.claim`) and write its first event."""
+
+        def work(touched: dict[_Key, int]) -> None:
+            self._new(Subject.PLEDGE, getattr(pledge, "id", None), touched)
+            self._pledges.claim(pledge, actor=actor, note=note)
+
+        self._write(work)
+
+    def apply(
+        self,
+        issue_id: str,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+        **args: Any,
+    ) -> IssueStatus:
+        """Take one step on one issue (as :meth:`Ledger.apply`) and write it.
+
+        With ``expected_version`` (the version the caller read), the step is
+        refused with :class:`ConcurrencyError` if the issue has moved on since.
+        """
+
+        self._take(Subject.ISSUE, issue_id, event, actor, at, note, expected_version, args)
+        return self._issues.status(issue_id)
+
+    def apply_pledge(
+        self,
+        pledge_id: str,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+        **args: Any,
+    ) -> PledgeStatus:
+        """Take one step on one pledge (as :meth:`PledgeLedger.apply`) and write it."""
+
+        self._take(Subject.PLEDGE, pledge_id, event, actor, at, note, expected_version, args)
+        return self._pledges.status(pledge_id)
+
+    def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int:
+        """Take every command's step in turn and write them all in one transaction.
+
+        Unlike :meth:`Ledger.apply_many`, a batch is all or nothing: the first
+        refused step raises :class:`BatchRefusedError` (its ``index`` and
+        ``error`` say which and why) and nothing is written. Returns the number
+        of events written.
+        """
+        items = list(iterable_given(commands, field="commands"))
+
+        def work(touched: dict[_Key, int]) -> None:
+            for index, command in enumerate(items):
+                with store_batch.refused_item(index, command, "commands"):
+                    self._command(command, touched)
+
+        return self._write(work)
+
+    def write_ledgers(
+        self,
+        issues: Ledger | None = None,
+        pledges: PledgeLedger | None = None,
+        *,
+        batch_size: int = 5_000,
+        progress: Progress | None = None,
+    ) -> int:
+        """Write every record of in-memory ledgers to the store as new records,
+        ``batch_size`` records per transaction; returns the events written.
+
+        Each record's history must begin with the step that created it
+        (``receive`` or ``claim``), so the store can rebuild it. A batch that
+        fails leaves the batches before it written.
+        """
+        batch_size = whole_given(batch_size, field="batch_size", minimum=1)
+        books = store_batch.books_given(issues, pledges)
+        return store_batch.write_books(self._store, books, batch_size, progress)
+
+    def write_histories(
+        self,
+        histories: Iterable[tuple[str, Sequence[Event]]],
+        *,
+        units: Iterable[UnitTreeChange] = (),
+        policies: Iterable[PolicyChange] = (),
+    ) -> int:
+        """Write whole histories of new records, each rebuilt (and so checked)
+        step by step first, all in one transaction; returns the events written.
+
+        Each history is ``(record_id, events)``, the events of one issue or one
+        pledge, beginning with its ``receive`` or ``claim``. If any record cannot
+        be rebuilt or is already stored, nothing is written. ``units`` are
+        versions of the unit tree, written in the same transaction after the
+        tree's own (and counted among the events written). ``policies`` are
+        versions of the policy (an export's), written likewise after the
+        ledger's own: the last becomes the ledger's policy, and the histories
+        are rebuilt under it.
+        """
+        changes = store_batch.policy_changes(policies, field="policies")
+        policy = changes[-1].policy if changes else self.policy
+        batch = store_batch.histories_batch(histories, self._store, policy)
+        batch.units = store_batch.tree_changes(units, field="units")
+        batch.policy = PolicyAppend(changes=changes, expected_version=self._policy_version)
+        written = batch.write(self._store)
+        if changes:
+            self._policy_version += len(changes)
+            self._use(policy)
+        return written
+
+    def save_units(
+        self,
+        tree: UnitTree,
+        *,
+        actor: Actor | None = None,
+        at: DateTime | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> None:
+        """Keep ``tree`` with the ledger, for reports by unit: a new version of the
+        tree, linked into the hash chain like an event, dated ``at`` (by the
+        clock if ``None``). With ``expected_version`` (the :meth:`units_version`
+        read), refused with :class:`ConcurrencyError` if the tree has moved on."""
+        moment = self._issues.clock.now() if at is None else at
+        store_batch.tree_batch(tree, moment, actor, note, expected_version).write(self._store)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def units(self) -> UnitTree | None:
+        """The unit tree kept with the ledger (its last version), if one was saved."""
+        return self._store.units()
+
+    def units_version(self) -> int:
+        """How many versions of the unit tree the ledger holds (0 if none)."""
+        return self._store.units_version()
+
+    def unit_history(self) -> tuple[StoredUnitTree, ...]:
+        """Every version of the unit tree, oldest first."""
+        return tuple(self._store.unit_history())
+
+    def head(self) -> HeadReceipt:
+        """The chain's head as the store records it, unchecked (see :meth:`verify`)."""
+        return self._store.head()
+
+    def version(self, issue_id: str) -> int:
+        """How many events the issue has in the store (0 if none)."""
+        return self._store.version(Subject.ISSUE, issue_id)
+
+    def pledge_version(self, pledge_id: str) -> int:
+        """How many events the pledge has in the store (0 if none)."""
+        return self._store.version(Subject.PLEDGE, pledge_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        """The issue as it stands, rebuilt from its events."""
+        return replay(self.history(issue_id), policy=self.policy)
+
+    def history(self, issue_id: str) -> tuple[Event, ...]:
+        """The issue's events in the store, oldest first."""
+        return self._history(Subject.ISSUE, issue_id)
+
+    def pledge(self, pledge_id: str) -> Pledge:
+        """The pledge as it stands, rebuilt from its events."""
+        return replay_pledge(self.pledge_history(pledge_id), policy=self.policy)
+
+    def pledge_history(self, pledge_id: str) -> tuple[Event, ...]:
+        """The pledge's events in the store, oldest first."""
+        return self._history(Subject.PLEDGE, pledge_id)
+
+    def summaries(
+        self,
+        *,
+        unit: str | None = None,
+        status: IssueStatus | Collection[IssueStatus] | None = None,
+        track: Track | Collection[Track] | None = None,
+        received_from: DateTime | None = None,
+        received_before: DateTime | None = None,
+        overdue_at: DateTime | None = None,
+    ) -> list[IssueSummary]:
+        """The summary lines of the issues that match every filter given.
+
+        ``unit`` takes the issues that count under the unit or anything under it
+        in the saved unit tree (each issue's responsible unit, else the unit that
+        received it); ``received_from``/``received_before`` bound the moment of
+        receipt (the second excluded); ``overdue_at`` keeps the issues overdue
+        then (:meth:`IssueSummary.is_overdue`: not yet answered in their round,
+        with the deadline passed).
+        """
+        units = None
+        if unit is not None:
+            if not isinstance(unit, str):
+                raise InvalidTypeError(field="unit", value=unit, problem="must be a unit id")
+            tree = self.units
+            units = tree.subtree(unit) if tree is not None and unit in tree else (unit,)
+        return list(
+            self._store.issue_summaries(
+                units=units,
+                status=members_given(status, IssueStatus, "status"),
+                track=members_given(track, Track, "track"),
+                received_from=optional_moment(received_from, field="received_from"),
+                received_before=optional_moment(received_before, field="received_before"),
+                overdue_at=optional_moment(overdue_at, field="overdue_at"),
+            )
+        )
+
+    def pledge_summaries(self) -> list[PledgeSummary]:
+        """The summary line of every pledge."""
+        return list(self._store.pledge_summaries())
+
+    def figures(self, *, at: DateTime) -> IssueFigures:
+        """Every issue rate as things stand, with overdue items counted at ``at``."""
+        return figures_of_facts((facts, n) for _, facts, n in self._store.issue_fact_counts(at=at))
+
+    def dashboard(self, *, at: DateTime) -> Dashboard:
+        """Every rate for all issues, by track and by unit, as things stand: one
+        pass over the store, with overdue items counted at ``at``."""
+        return store_dashboard(self._store, at=at, units=self.units)
+
+    def report(self, *, at: DateTime, by: str | None = None) -> list[ReportRow]:
+        """Every rate with its counts as things stand, one row per group (``by``:
+        unit, track, channel, urgency or period, the month of receipt), then the
+        total. By unit, each unit of the saved tree counts everything under it."""
+        return store_report_rows(self._store, at=at, by=by, units=self.units)
+
+    def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
+        """Every issue rebuilt from its events; with ``as_of``, from the events up
+        to that moment only (issues received later are left out)."""
+        return rebuild.rebuilt_issues(self._store, self.policy, as_of)
+
+    def pledges(self, *, as_of: DateTime | None = None) -> Iterator[Pledge]:
+        """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
+        return rebuild.rebuilt_pledges(self._store, self.policy, as_of)
+
+    def summaries_as_of(
+        self, as_of: DateTime, *, progress: Progress | None = None
+    ) -> list[IssueSummary]:
+        """Every issue's summary line as it stood at ``as_of``, rebuilt from the
+        events; ``progress(done, total)`` is told as issues are rebuilt."""
+        return rebuild.summaries_as_of(self._store, self.policy, as_of, progress)
+
+    def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
+        """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
+        (now if ``None``), rebuilt from the events."""
+        return rebuild.rebuilt_ledger(self._store, self.policy, as_of)
+
+    def pledge_ledger(self, *, as_of: DateTime | None = None) -> PledgeLedger:
+        """A new in-memory :class:`PledgeLedger` of every pledge as it stood at ``as_of``."""
+        return rebuild.rebuilt_pledge_ledger(self._store, self.policy, as_of)
+
+    def periodic_report(
+        self, *, period: Period | str | ReportingPeriod, at: DateTime, unit: str | None = None,
+        rank_by: str = "completion", min_sample: int = DEFAULT_MIN_SAMPLE,
+        trend: int = DEFAULT_TREND,
+    ) -> PeriodicReport:  # fmt: skip
+        """:func:`periodic_report` over the saved unit tree, the issues as
+        recorded at the report's moment (``at``, or the end of a past period)."""
+        _, moment = reported_span(period, at)
+        return periodic_report(
+            self.issues(as_of=moment), period=period, at=at, units=self.units, unit=unit,
+            rank_by=rank_by, min_sample=min_sample, trend=trend,
+        )  # fmt: skip
+
+    def verify(
+        self, *, deep: bool = False, expect_head: HeadReceipt | str | None = None
+    ) -> ChainReport:
+        """Check the hash chain over every event, and the summary lines against
+        them: one per record, at its version and status. What each check shows,
+        and what it cannot, is set out in docs/store.md.
+
+        ``deep`` also rebuilds every record, and every version of the unit tree,
+        from its events and compares each record's whole summary line (slower:
+        about a millisecond per record). ``expect_head`` is a receipt kept from
+        before (:attr:`ChainReport.head`, or its text): the chain must still hold
+        its events, unchanged.
+        """
+        if expect_head is not None:
+            expect_head = HeadReceipt.parse(expect_head, field="expect_head")
+        report = self._store.verify(expect_head=expect_head)
+        if report and deep:
+            return store_batch.deep_check(self._store, report, self.policy)
+        return report
+
+    def restate_deadlines(
+        self,
+        *,
+        at: DateTime,
+        dry_run: bool = False,
+        actor: Actor = HOLIDAY_SCHEDULE,
+        policy: WorkflowPolicy | None = None,
+    ) -> tuple[Restatement, ...]:
+        """Count every open provisional deadline again on the policy's calendar
+        (one with the newly published schedule) and write each that changes as a
+        ``restate_deadline`` step at ``at``, all in one transaction. ``dry_run``
+        only says what would change. See :func:`restatement_of`.
+
+        ``policy`` (with ``dry_run`` only) counts on another policy than the
+        ledger's: what a change of policy to it would restate. To restate for
+        real, change the ledger's policy first (:meth:`change_policy`)."""
+        at = as_datetime(at, field="at")
+        if policy is not None and not dry_run:
+            raise InvalidValueError(
+                field="policy", value=policy, problem="is for a dry run only",
+                hint="Change the ledger's policy with change_policy, then restate under it.",
+            )  # fmt: skip
+        counted = self.policy if policy is None else check_policy(policy, field="policy")
+        lines = self.summaries(status=RESTATABLE)
+        issues = (self.issue(line.id) for line in lines if line.deadline_provisional)
+        found = tuple(r for r in (restatement_of(i, counted) for i in issues) if r)
+        if found and not dry_run:
+            self.apply_many(r.command(at=at, actor=actor) for r in found)
+        return found
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _book(self, subject: Subject) -> Book:
+        return self._issues if subject is Subject.ISSUE else self._pledges
+
+    def _history(self, subject: Subject, record_id: str) -> tuple[Event, ...]:
+        events = tuple(stored.event for stored in self._store.events(subject, record_id))
+        if not events:
+            raise NotFoundError(
+                field=f"{subject.value}_id", value=record_id, problem="is not in the store"
+            )
+        return events
+
+    def _write(self, work: Callable[[dict[_Key, int]], None]) -> int:
+        """Run ``work`` on the cached records, then write what it recorded in one
+        transaction; on any failure, drop every record it touched from the cache."""
+        touched: dict[_Key, int] = {}
+        try:
+            with collector_paused():
+                work(touched)
+                return store_batch.commit(self._store, touched, self._book,
+                                          self._policy_version)  # fmt: skip
+        except BaseException:
+            self._forget(touched)
+            raise
+
+    def _receive(self, issue: Issue, actor: Actor, note: str, touched: dict[_Key, int]) -> None:
+        self._new(Subject.ISSUE, getattr(issue, "id", None), touched)
+        self._issues.receive(issue, actor=actor, note=note)
+
+    def _new(self, subject: Subject, record_id: object, touched: dict[_Key, int]) -> None:
+        if isinstance(record_id, str):
+            if self._store.version(subject, record_id):
+                raise DuplicateError(
+                    field=f"{subject.value}_id", value=record_id, problem="is already in the store"
+                )
+            touched[(subject, record_id)] = 0
+
+    def _take(
+        self,
+        subject: Subject,
+        record_id: str,
+        event: str,
+        actor: Actor,
+        at: DateTime | None,
+        note: str,
+        expected: int | None,
+        args: dict[str, Any],
+    ) -> None:
+        def work(touched: dict[_Key, int]) -> None:
+            self._touch(subject, record_id, touched, expected)
+            self._book(subject)._apply(record_id, event, actor, at, note, args)
+
+        self._write(work)
+
+    def _command(self, command: Command | PledgeCommand, touched: dict[_Key, int]) -> None:
+        subject, record_id = store_batch.command_target(command)
+        self._touch(subject, record_id, touched, None)
+        self._book(subject)._apply(
+            record_id, command.event, command.actor, command.at, command.note, command.args
+        )
+
+    def _touch(
+        self, subject: Subject, record_id: str, touched: dict[_Key, int], expected: int | None
+    ) -> None:
+        """Make sure the record is cached and current, and note its version before
+        this write (once per write)."""
+        if not isinstance(record_id, str):
+            raise InvalidTypeError(
+                field=f"{subject.value}_id", value=record_id, problem="must be a string"
+            )
+        key = (subject, record_id)
+        if key in touched:
+            return
+        book = self._book(subject)
+        actual = self._store.version(subject, record_id)
+        if expected is not None and whole_given(expected, field="expected_version") != actual:
+            raise stale_version(subject, record_id, expected, actual)
+        if record_id in book:
+            cached = len(book._row(record_id).history) // WIDTH
+            if cached != actual:
+                del book._rows[record_id]  # a retry reads it again
+                if expected is not None:  # the caller has read the version the store holds
+                    self._hydrate(subject, record_id)
+                    touched[key] = actual
+                    return
+                raise stale_version(subject, record_id, cached, actual)
+        if record_id not in book:
+            self._hydrate(subject, record_id)
+        touched[key] = actual
+
+    def _hydrate(self, subject: Subject, record_id: str) -> None:
+        events = self._history(subject, record_id)
+        if subject is Subject.ISSUE:
+            self._issues.add(replay(events, policy=self.policy))
+        else:
+            self._pledges.add(replay_pledge(events, policy=self.policy))
+
+    def _forget(self, touched: dict[_Key, int]) -> None:
+        for subject, record_id in touched:
+            self._book(subject)._rows.pop(record_id, None)

@@ -1,0 +1,86 @@
+"""Records rebuilt from the events a store keeps, as they stand or as they stood
+at a past moment (every step taken again, so a history that could not have
+happened is refused)."""
+
+from collections.abc import Callable, Iterator
+
+from pendulum import DateTime
+
+from banshishi._core.time import as_datetime, optional_moment
+from banshishi._metrics.summary import IssueSummary
+from banshishi._model.event import Event
+from banshishi._model.issue import Issue
+from banshishi._model.pledge import Pledge
+from banshishi._model.vocabulary import Subject
+from banshishi._workflow.ledger import Ledger
+from banshishi._workflow.pledge_ledger import PledgeLedger
+from banshishi._workflow.policy import WorkflowPolicy
+from banshishi._workflow.replay import replay, replay_pledge
+
+from .event_store import EventStore
+
+
+def recorded(
+    store: EventStore, subject: Subject, as_of: DateTime | None = None
+) -> Iterator[tuple[str, tuple[Event, ...]]]:
+    """Each record's events, up to ``as_of`` if given; records with none by then
+    are left out."""
+    moment = optional_moment(as_of, field="as_of")
+    for record_id, stored in store.records(subject):
+        events = tuple(s.event for s in stored if moment is None or s.event.at <= moment)
+        if events:
+            yield record_id, events
+
+
+def rebuilt_issues(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None = None
+) -> Iterator[Issue]:
+    """Every issue rebuilt from its events (up to ``as_of`` if given)."""
+    for _, events in recorded(store, Subject.ISSUE, as_of):
+        yield replay(events, policy=policy)
+
+
+def rebuilt_pledges(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None = None
+) -> Iterator[Pledge]:
+    """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
+    for _, events in recorded(store, Subject.PLEDGE, as_of):
+        yield replay_pledge(events, policy=policy)
+
+
+def rebuilt_ledger(store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None) -> Ledger:
+    """A new in-memory :class:`Ledger` of every issue rebuilt (up to ``as_of``)."""
+    ledger = Ledger(policy=policy)
+    for issue in rebuilt_issues(store, policy, as_of):
+        ledger.add(issue)
+    return ledger
+
+
+def rebuilt_pledge_ledger(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None
+) -> PledgeLedger:
+    """A new in-memory :class:`PledgeLedger` of every pledge rebuilt (up to ``as_of``)."""
+    ledger = PledgeLedger(policy=policy)
+    for pledge in rebuilt_pledges(store, policy, as_of):
+        ledger.add(pledge)
+    return ledger
+
+
+def summaries_as_of(
+    store: EventStore,
+    policy: WorkflowPolicy,
+    as_of: DateTime,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[IssueSummary]:
+    """Every issue's summary line as it stood at ``as_of``; ``progress(done,
+    total)`` is told as issues are rebuilt."""
+    moment = as_datetime(as_of, field="as_of")
+    total = sum(n for _, _, n in store.issue_fact_counts(at=moment))
+    lines: list[IssueSummary] = []
+    for done, issue in enumerate(rebuilt_issues(store, policy, moment), start=1):
+        lines.append(IssueSummary.of(issue, version=len(issue.history)))
+        if progress is not None and done % 100 == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(total, total)
+    return lines

@@ -1,0 +1,161 @@
+"""Rows of a ledger's SQLite tables to and from the library's values.
+
+A value the library does not know (a summary line edited by hand, say) raises
+:class:`StoreError` naming the record, never a bare ``KeyError``.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from banshishi._core.errors import BanshishiError, StoreError
+from banshishi._metrics.figures import Facts
+from banshishi._metrics.summary import DUE_STATUSES, IssueSummary, PledgeSummary
+from banshishi._model.home_unit import HOME_UNIT_SQL
+from banshishi._model.pledge import PledgeListKind, PledgerKind
+from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
+
+from .event_store import StoredEvent, decode
+
+T = TypeVar("T")
+
+DUE_SQL = ", ".join(f"'{status.value}'" for status in sorted(DUE_STATUSES))
+"""The statuses in which the unit's clock runs (:data:`DUE_STATUSES`), as an SQL list."""
+OVERDUE_SQL = f"status IN ({DUE_SQL}) AND deadline_us < ?"
+"""The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
+_HOUR = 3_600_000_000
+GROUP_KEYS = {
+    "unit": HOME_UNIT_SQL,
+    "track": "track",
+    "channel": "channel",
+    "urgency": "urgency",
+    # Rounded down, as Python's // does (SQLite's / rounds toward zero).
+    "hour": f"(received_us - ((received_us % {_HOUR}) + {_HOUR}) % {_HOUR}) / {_HOUR}",
+}
+"""What the fact counts may group by: a column, or the hour of receipt (hours
+since 1970 UTC)."""
+GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
+    "track": lambda row: Track(row[0]),
+    "channel": lambda row: Channel(row[0]),
+    "urgency": lambda row: Urgency(row[0]),
+}
+"""How a group key read from a row becomes the library's value, where it is one."""
+FACT_COLUMNS = (
+    f"status, {OVERDUE_SQL}, signed_for, on_time, handed_over, "
+    "returned, answered, redone, rating, resolved"
+)
+"""The facts of :data:`Facts`, overdue judged against the moment bound to ``?``:
+the unit's clock running, with a deadline before it (as :meth:`IssueSummary.is_overdue`)."""
+
+
+def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T]) -> T:
+    """``build(row)``, with an unknown or malformed value reported as a StoreError."""
+    try:
+        return build(row)
+    except (BanshishiError, KeyError, ValueError, TypeError, IndexError) as error:
+        record = row[0] if row else None
+        raise StoreError(
+            field=f"the stored {subject} {record!r}",
+            value=tuple(row),
+            problem=f"holds a value this version cannot read ({error})",
+            hint="The file was changed outside banshishi; `banshishi verify` says where.",
+        ) from None
+
+
+def _facts(row: Sequence[Any]) -> Facts:
+    (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row
+    return (
+        IssueStatus(status), bool(late), bool(signed), None if on_time is None else bool(on_time),
+        bool(handed), bool(returned), bool(answered), bool(redone),
+        None if rating is None else Rating(rating), None if resolved is None else bool(resolved),
+    )  # fmt: skip
+
+
+def facts_of_row(row: Sequence[Any]) -> Facts:
+    """The facts (see :data:`Facts`) in a row of the fact counts."""
+    return decoded("issue summary", row, _facts)
+
+
+def issue_line(row: Sequence[Any]) -> IssueSummary:
+    """The summary line in a row of the ``issues`` table."""
+    return decoded("issue summary", row, _issue_from)
+
+
+def pledge_line(row: Sequence[Any]) -> PledgeSummary:
+    """The summary line in a row of the ``pledges`` table."""
+    return decoded("pledge summary", row, _pledge_from)
+
+
+def stored_event(row: Sequence[Any]) -> StoredEvent:
+    """The event in a row of the ``events`` table."""
+    return StoredEvent(
+        seq=row[0],
+        record_id=row[2],
+        version=row[3],
+        event=decoded("event", row, lambda r: decode(r[1], r[4], r[5:13])),
+        hash=row[13],
+    )
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def issue_row(line: IssueSummary) -> tuple[Any, ...]:
+    return (
+        line.id, line.version, line.status.value, line.track.value, line.channel.value,
+        line.urgency.value, line.unit, line.received_by, line.category, line.received_us,
+        line.deadline_us, _flag(line.on_time), int(line.signed_for), int(line.handed_over),
+        int(line.returned), int(line.answered), int(line.redone),
+        None if line.rating is None else line.rating.value, _flag(line.resolved),
+        int(line.deadline_provisional),
+    )  # fmt: skip
+
+
+def _issue_from(row: Sequence[Any]) -> IssueSummary:
+    (record_id, version, status, track, channel, urgency, unit, received_by, category,
+     received_us, deadline_us, on_time, signed_for, handed_over, returned, answered, redone,
+     rating, resolved, deadline_provisional) = row  # fmt: skip
+    return IssueSummary(
+        id=record_id,
+        version=version,
+        status=IssueStatus(status),
+        track=Track(track),
+        channel=Channel(channel),
+        urgency=Urgency(urgency),
+        unit=unit,
+        received_by=received_by,
+        category=category,
+        received_us=received_us,
+        deadline_us=deadline_us,
+        deadline_provisional=bool(deadline_provisional),
+        on_time=None if on_time is None else bool(on_time),
+        signed_for=bool(signed_for),
+        handed_over=bool(handed_over),
+        returned=bool(returned),
+        answered=bool(answered),
+        redone=bool(redone),
+        rating=None if rating is None else Rating(rating),
+        resolved=None if resolved is None else bool(resolved),
+    )
+
+
+def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
+    return (
+        line.id, line.version, line.status.value, line.pledger, line.pledger_kind.value,
+        line.list_kind.value, line.unit, line.parent, int(line.public), int(line.fulfilled),
+    )  # fmt: skip
+
+
+def _pledge_from(row: Sequence[Any]) -> PledgeSummary:
+    return PledgeSummary(
+        id=row[0],
+        version=row[1],
+        status=PledgeStatus(row[2]),
+        pledger=row[3],
+        pledger_kind=PledgerKind(row[4]),
+        list_kind=PledgeListKind(row[5]),
+        unit=row[6],
+        parent=row[7],
+        public=bool(row[8]),
+        fulfilled=bool(row[9]),
+    )
