@@ -48,10 +48,15 @@ def add_calendar_commands(commands: "argparse._SubParsersAction[argparse.Argumen
     load.add_argument("file", nargs="*", metavar="FILE", help="a year's schedule (.toml, .json)")
     db_option(load)
     load.add_argument("--dry-run", action="store_true", help="list the changes, write nothing")
-    load.add_argument("--as-of", metavar="WHEN",
-                      help="the moment recorded on the steps (default now)")  # fmt: skip
-    load.add_argument("--format", choices=("table", "json"), default="table",
-                      help="how to list the restatements (default table)")  # fmt: skip
+    load.add_argument(
+        "--as-of", metavar="WHEN", help="the moment recorded on the steps (default now)"
+    )
+    load.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="how to list the restatements (default table)",
+    )
     load.set_defaults(run=_load)
 
 
@@ -69,8 +74,10 @@ def _show(options: argparse.Namespace, out: Console, err: Console) -> int:
     calendar = calendar_with(options.file).with_provisional_years(DEFAULT_PROVISIONAL_YEARS)
     official, provisional = calendar.official_years, calendar.provisional_years
     out.print(f"official: {official.start}–{official.stop - 1}", markup=False)
-    out.print(f"provisional (statutory holidays only): {provisional.start}–{provisional.stop - 1}",
-              markup=False)  # fmt: skip
+    out.print(
+        f"provisional (statutory holidays only): {provisional.start}–{provisional.stop - 1}",
+        markup=False,
+    )
     return OK
 
 
@@ -89,15 +96,21 @@ def _load(options: argparse.Namespace, out: Console, err: Console) -> int:
                 store.change_policy(policy, actor=HOLIDAY_SCHEDULE, at=at, note=note)
             found = store.restate_deadlines(at=at)
     if options.format == "json":
-        out.print(json.dumps([_record(r) for r in found], ensure_ascii=False, indent=2),
-                  markup=False, soft_wrap=True)  # fmt: skip
+        out.print(
+            json.dumps([_record(r) for r in found], ensure_ascii=False, indent=2),
+            markup=False,
+            soft_wrap=True,
+        )
         return OK
     verb = "would restate" if options.dry_run else "restated"
     for restatement in found:
         out.print(plain(_line(restatement)), soft_wrap=True)
     moved = sum(r.moves for r in found)
-    out.print(f"{verb} {len(found):,} provisional deadlines: {moved:,} moved, "
-              f"{len(found) - moved:,} kept.", markup=False)  # fmt: skip
+    out.print(
+        f"{verb} {len(found):,} provisional deadlines: {moved:,} moved, "
+        f"{len(found) - moved:,} kept.",
+        markup=False,
+    )
     return OK
 
 

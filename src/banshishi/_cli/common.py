@@ -28,10 +28,14 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
-                        help=f"the ledger file (default {DEFAULT_DB}); a keyed ledger's key is "
-                        f"read from the file ${KEY_FILE_VARIABLE} names, or from "
-                        f"${KEY_VARIABLE}")  # fmt: skip
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        metavar="PATH",
+        help=f"the ledger file (default {DEFAULT_DB}); a keyed ledger's key is "
+        f"read from the file ${KEY_FILE_VARIABLE} names, or from "
+        f"${KEY_VARIABLE}",
+    )
 
 
 @contextmanager
@@ -73,9 +77,11 @@ def refuse_ledger_output(name: str, ledger: str) -> None:
             continue
     if same:
         raise InvalidValueError(
-            field="--output", value=name, problem=f"is the ledger {ledger} or one of its files",
+            field="--output",
+            value=name,
+            problem=f"is the ledger {ledger} or one of its files",
             hint="Write to another file: the ledger is never overwritten.",
-        )  # fmt: skip
+        )
 
 
 def existing(path: str, *, read_only: bool = True) -> LedgerStore:
@@ -84,9 +90,11 @@ def existing(path: str, *, read_only: bool = True) -> LedgerStore:
     ``read_only=False``."""
     if not Path(path).exists():
         raise InvalidValueError(
-            field="--db", value=path, problem="does not exist",
+            field="--db",
+            value=path,
+            problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
-        )  # fmt: skip
+        )
     return LedgerStore.open(path, read_only=read_only, chain_key=chain_key_from_environment())
 
 

@@ -67,10 +67,18 @@ def add_file_commands(commands: Any) -> None:
     actions = ledger_file.add_subparsers(dest="action", required=True, metavar="ACTION")
     write = actions.add_parser("export", help="write the ledger file")
     db_option(write)
-    write.add_argument("--output", "-o", default="-", metavar="FILE",
-                       help="a .csv or .xlsx file (default: CSV on standard output)")  # fmt: skip
-    write.add_argument("--english", action="store_true",
-                       help="English column headers and values instead of Chinese")  # fmt: skip
+    write.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="a .csv or .xlsx file (default: CSV on standard output)",
+    )
+    write.add_argument(
+        "--english",
+        action="store_true",
+        help="English column headers and values instead of Chinese",
+    )
     write.add_argument("--as-of", metavar="DATE", help=_AS_OF)
     write.set_defaults(run=_ledger_export)
     check = actions.add_parser(
@@ -81,8 +89,9 @@ def add_file_commands(commands: Any) -> None:
         "the rest counted by column and reason; --problems writes every one as CSV.",
     )
     check.add_argument("file", metavar="FILE", help="a .csv or .xlsx ledger file")
-    check.add_argument("--problems", metavar="CSV",
-                       help="write every problem to this CSV file (- for the output)")  # fmt: skip
+    check.add_argument(
+        "--problems", metavar="CSV", help="write every problem to this CSV file (- for the output)"
+    )
     check.set_defaults(run=_ledger_check)
 
     disclose = commands.add_parser(
@@ -94,13 +103,25 @@ def add_file_commands(commands: Any) -> None:
     disclose.add_argument("what", choices=("issues", "pledges"), help="which list")
     db_option(disclose)
     disclose.add_argument("--as-of", metavar="DATE", help=_AS_OF)
-    disclose.add_argument("--format", choices=("csv", "json", "html"), default="html",
-                          help="output format (default html)")  # fmt: skip
-    disclose.add_argument("--output", "-o", default="-", metavar="FILE",
-                          help="where to write (default: standard output)")  # fmt: skip
-    disclose.add_argument("--names", metavar="FILE",
-                          help="pledges: a CSV file with id,name columns naming the pledgers "
-                          "(default: a unit's name, else the id)")  # fmt: skip
+    disclose.add_argument(
+        "--format",
+        choices=("csv", "json", "html"),
+        default="html",
+        help="output format (default html)",
+    )
+    disclose.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="where to write (default: standard output)",
+    )
+    disclose.add_argument(
+        "--names",
+        metavar="FILE",
+        help="pledges: a CSV file with id,name columns naming the pledgers "
+        "(default: a unit's name, else the id)",
+    )
     disclose.set_defaults(run=_disclose)
 
     open311 = commands.add_parser(
@@ -114,22 +135,41 @@ def add_file_commands(commands: Any) -> None:
     send = actions.add_parser("export", help="write service requests as JSON or XML")
     db_option(send)
     send.add_argument("--as-of", metavar="DATE", help=_AS_OF)
-    send.add_argument("--extended", action="store_true",
-                      help="add mySociety's extended status and our own status")  # fmt: skip
-    send.add_argument("--output", "-o", default="-", metavar="FILE",
-                      help="where to write (default: standard output)")  # fmt: skip
-    send.add_argument("--format", choices=("json", "xml"),
-                      help="json or xml (default: xml for a .xml FILE, else json)")  # fmt: skip
+    send.add_argument(
+        "--extended", action="store_true", help="add mySociety's extended status and our own status"
+    )
+    send.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="where to write (default: standard output)",
+    )
+    send.add_argument(
+        "--format",
+        choices=("json", "xml"),
+        help="json or xml (default: xml for a .xml FILE, else json)",
+    )
     send.set_defaults(run=_open311_export)
     take = actions.add_parser("check", help="read service requests; exit 2 if any is bad")
     take.add_argument("file", metavar="FILE", help="a JSON or XML file of service requests")
-    take.add_argument("--urgency", required=True, choices=[u.value for u in Urgency],
-                      help="the 急难愁盼 class to give every request")  # fmt: skip
-    take.add_argument("--division-code", metavar="CODE",
-                      help="the administrative-division code of the requests' places")  # fmt: skip
-    take.add_argument("--division-code-from-address-id", action="store_true",
-                      help="read each request's address_id as its division code (as "
-                      "`open311 export` writes it); --division-code covers the others")  # fmt: skip
+    take.add_argument(
+        "--urgency",
+        required=True,
+        choices=[u.value for u in Urgency],
+        help="the 急难愁盼 class to give every request",
+    )
+    take.add_argument(
+        "--division-code",
+        metavar="CODE",
+        help="the administrative-division code of the requests' places",
+    )
+    take.add_argument(
+        "--division-code-from-address-id",
+        action="store_true",
+        help="read each request's address_id as its division code (as "
+        "`open311 export` writes it); --division-code covers the others",
+    )
     take.set_defaults(run=_open311_check)
 
     schema = commands.add_parser(
@@ -138,8 +178,13 @@ def add_file_commands(commands: Any) -> None:
         description="Print the JSON Schema (draft 2020-12) generated from the model.",
     )
     schema.add_argument("model", choices=tuple(SCHEMAS), help="which record")
-    schema.add_argument("--output", "-o", default="-", metavar="FILE",
-                        help="where to write (default: standard output)")  # fmt: skip
+    schema.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="where to write (default: standard output)",
+    )
     schema.set_defaults(run=_schema)
 
 
@@ -186,15 +231,22 @@ def _problem_table(problems: Sequence[RowProblem], count: int, file: str) -> Tab
     for header in ("column", "value", "reason"):
         table.add_column(header, overflow="fold")
     for problem in problems:
-        table.add_row(str(problem.row), plain(problem.column), plain(_shown(problem.value, 60)),
-                      plain(problem.reason))  # fmt: skip
+        table.add_row(
+            str(problem.row),
+            plain(problem.column),
+            plain(_shown(problem.value, 60)),
+            plain(problem.reason),
+        )
     return table
 
 
 def _reason_table(found: LedgerCheck, shown: int) -> Table:
-    table = Table(title=f"All {found.problem_count:,} problems by column and reason "
-                  f"({found.problem_count - shown:,} not listed above; --problems writes "
-                  "every one)", title_justify="left")  # fmt: skip
+    table = Table(
+        title=f"All {found.problem_count:,} problems by column and reason "
+        f"({found.problem_count - shown:,} not listed above; --problems writes "
+        "every one)",
+        title_justify="left",
+    )
     table.add_column("column", overflow="fold")
     table.add_column("reason", overflow="fold")
     table.add_column("problems", justify="right")
@@ -245,9 +297,11 @@ def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> 
 def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> int:
     requests = read_requests(Path(options.file))
     issues = import_requests(
-        requests, urgency=Urgency(options.urgency), division_code=options.division_code,
+        requests,
+        urgency=Urgency(options.urgency),
+        division_code=options.division_code,
         division_code_from_address_id=options.division_code_from_address_id,
-    )  # fmt: skip
+    )
     statuses = Counter(issue.status.label for issue in issues)
     summary = ", ".join(f"{label} {n:,}" for label, n in statuses.most_common())
     out.print(plain(f"{options.file}: {len(issues):,} requests, all readable ({summary})."))

@@ -24,9 +24,11 @@ def chain_key_from_environment(environ: Mapping[str, str] | None = None) -> byte
     named, given = environ.get(KEY_FILE_VARIABLE), environ.get(KEY_VARIABLE)
     if named is not None and given is not None:
         raise InvalidValueError(
-            field=KEY_FILE_VARIABLE, value=named, problem=f"and {KEY_VARIABLE} are both set",
+            field=KEY_FILE_VARIABLE,
+            value=named,
+            problem=f"and {KEY_VARIABLE} are both set",
             hint="Set only one of them.",
-        )  # fmt: skip
+        )
     if given is not None:
         # The variable's bytes as the system gave them, even if they are not UTF-8.
         return chain_key_given(os.fsencode(given), field=KEY_VARIABLE)
@@ -41,8 +43,9 @@ def chain_key_from_environment(environ: Mapping[str, str] | None = None) -> byte
         ) from None
     if len(raw) > _MAX_KEY_FILE:
         raise InvalidValueError(
-            field=KEY_FILE_VARIABLE, value=named,
+            field=KEY_FILE_VARIABLE,
+            value=named,
             problem=f"names a file of more than {_MAX_KEY_FILE} bytes, not a key",
-        )  # fmt: skip
+        )
     key = raw.removesuffix(b"\n").removesuffix(b"\r")
     return chain_key_given(key, field=f"the key in {KEY_FILE_VARIABLE} ({named})")

@@ -110,14 +110,22 @@ def _parser() -> argparse.ArgumentParser:
         "into a ledger file, then print the dashboard. The same seed gives the same ledger.",
     )
     db_option(demo)
-    demo.add_argument("--issues", type=int, default=3000, metavar="N",
-                      help="issues received over the quarter (default 3000)")  # fmt: skip
-    demo.add_argument("--seed", type=int, default=2026, metavar="S",
-                      help="random seed (default 2026)")  # fmt: skip
-    demo.add_argument("--start", metavar="YYYY-MM-DD",
-                      help="the quarter's first day (default 2026-07-01)")  # fmt: skip
-    demo.add_argument("--replace", action="store_true",
-                      help="replace the ledger at --db if there is one")  # fmt: skip
+    demo.add_argument(
+        "--issues",
+        type=int,
+        default=3000,
+        metavar="N",
+        help="issues received over the quarter (default 3000)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=2026, metavar="S", help="random seed (default 2026)"
+    )
+    demo.add_argument(
+        "--start", metavar="YYYY-MM-DD", help="the quarter's first day (default 2026-07-01)"
+    )
+    demo.add_argument(
+        "--replace", action="store_true", help="replace the ledger at --db if there is one"
+    )
     demo.set_defaults(run=_demo)
 
     report = commands.add_parser(
@@ -127,27 +135,58 @@ def _parser() -> argparse.ArgumentParser:
         "ledger or per group.",
     )
     db_option(report)
-    report.add_argument("--by", choices=GROUPINGS, help="one row per unit (rolled up the "
-                        "unit tree), track, channel, urgency or month of receipt")  # fmt: skip
-    report.add_argument("--as-of", metavar="DATE", help="the ledger as it stood at the end "
-                        "of DATE (YYYY-MM-DD, Asia/Shanghai) or at an RFC 3339 moment; "
-                        "default: now")  # fmt: skip
-    report.add_argument("--format", choices=("table", "csv", "json", "html"), default="table",
-                        help="output format (default table; html needs --period)")  # fmt: skip
-    report.add_argument("--period", choices=PERIOD_CHOICES, help="a periodic report (周报, 半月报, "
-                        "月报, 季报) of the period holding --as-of: flow, every rate against the "
-                        "previous period, ranking, overdue list, trend")  # fmt: skip
-    report.add_argument("--unit", metavar="ID", help="with --period: report on this unit and "
-                        "everything under it (default: every issue)")  # fmt: skip
-    report.add_argument("--rank-by", choices=RATE_NAMES, default="completion",
-                        help="with --period: the rate units are ranked by "
-                        "(default completion)")  # fmt: skip
-    report.add_argument("--min-sample", type=int, default=DEFAULT_MIN_SAMPLE, metavar="N",
-                        help="with --period: rank only units with at least N issues in the "
-                        f"rate's denominator (default {DEFAULT_MIN_SAMPLE})")  # fmt: skip
-    report.add_argument("--output", "-o", default="-", metavar="FILE",
-                        help="where to write csv, json or html "
-                        "(default: standard output)")  # fmt: skip
+    report.add_argument(
+        "--by",
+        choices=GROUPINGS,
+        help="one row per unit (rolled up the "
+        "unit tree), track, channel, urgency or month of receipt",
+    )
+    report.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the ledger as it stood at the end "
+        "of DATE (YYYY-MM-DD, Asia/Shanghai) or at an RFC 3339 moment; "
+        "default: now",
+    )
+    report.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "html"),
+        default="table",
+        help="output format (default table; html needs --period)",
+    )
+    report.add_argument(
+        "--period",
+        choices=PERIOD_CHOICES,
+        help="a periodic report (周报, 半月报, "
+        "月报, 季报) of the period holding --as-of: flow, every rate against the "
+        "previous period, ranking, overdue list, trend",
+    )
+    report.add_argument(
+        "--unit",
+        metavar="ID",
+        help="with --period: report on this unit and everything under it (default: every issue)",
+    )
+    report.add_argument(
+        "--rank-by",
+        choices=RATE_NAMES,
+        default="completion",
+        help="with --period: the rate units are ranked by (default completion)",
+    )
+    report.add_argument(
+        "--min-sample",
+        type=int,
+        default=DEFAULT_MIN_SAMPLE,
+        metavar="N",
+        help="with --period: rank only units with at least N issues in the "
+        f"rate's denominator (default {DEFAULT_MIN_SAMPLE})",
+    )
+    report.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="where to write csv, json or html (default: standard output)",
+    )
     report.set_defaults(run=_report)
 
     verify = commands.add_parser(
@@ -158,11 +197,19 @@ def _parser() -> argparse.ArgumentParser:
         "Exit status 0 only when the ledger is intact, 1 when it is not.",
     )
     db_option(verify)
-    verify.add_argument("--deep", action="store_true", help="also rebuild every record from "
-                        "its events and compare its whole summary line (slower)")  # fmt: skip
-    verify.add_argument("--expect-head", metavar="RECEIPT", help="a head receipt printed "
-                        "before (COUNT:HASH): the ledger must still hold those events, "
-                        "unchanged")  # fmt: skip
+    verify.add_argument(
+        "--deep",
+        action="store_true",
+        help="also rebuild every record from "
+        "its events and compare its whole summary line (slower)",
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="RECEIPT",
+        help="a head receipt printed "
+        "before (COUNT:HASH): the ledger must still hold those events, "
+        "unchanged",
+    )
     verify.set_defaults(run=_verify)
 
     export = commands.add_parser(
@@ -171,8 +218,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Write every event, in chain order with its hash, as CSV.",
     )
     db_option(export)
-    export.add_argument("--output", "-o", default="-", metavar="FILE",
-                        help="where to write (default: standard output)")  # fmt: skip
+    export.add_argument(
+        "--output",
+        "-o",
+        default="-",
+        metavar="FILE",
+        help="where to write (default: standard output)",
+    )
     export.set_defaults(run=_export)
 
     load = commands.add_parser(
@@ -203,8 +255,12 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     if replacing:
         _refuse_all_but_a_ledger(path, replace=options.replace, key=key)
     with progress_bar(err, "simulating the quarter", 1) as update:
-        campaign = simulate_campaign(issues=options.issues, seed=options.seed, progress=update,
-                                     start=_start_day(options.start))  # fmt: skip
+        campaign = simulate_campaign(
+            issues=options.issues,
+            seed=options.seed,
+            progress=update,
+            start=_start_day(options.start),
+        )
     total = len(campaign.ledger) + len(campaign.pledges)
     # Built under a private name and moved into place only when complete, so a
     # failure leaves the old ledger (or nothing) where --db points.
@@ -214,8 +270,9 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
         with said_of(path, building, field="--db"):
             build_ledger(building, key)
             with LedgerStore.open(building, chain_key=key) as store:
-                store.change_policy(campaign.policy, at=campaign.start,
-                                    note="the simulated county's policy")  # fmt: skip
+                store.change_policy(
+                    campaign.policy, at=campaign.start, note="the simulated county's policy"
+                )
                 store.save_units(campaign.units, at=campaign.start)
                 with progress_bar(err, f"writing {path}", total) as update:
                     store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
@@ -223,9 +280,11 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
         if not replacing:
             if not link_into_place(building, place):
                 raise InvalidValueError(
-                    field="--db", value=str(path), problem="was made by someone else meanwhile",
+                    field="--db",
+                    value=str(path),
+                    problem="was made by someone else meanwhile",
                     hint="Pass --replace to replace it, or choose another --db.",
-                )  # fmt: skip
+                )
         else:
             _refuse_all_but_a_ledger(path, replace=True, key=key)  # still a ledger, or gone
             replace_with(building, place)
@@ -262,9 +321,11 @@ def _refuse_all_but_a_ledger(path: Path, *, replace: bool, key: bytes | None) ->
     SqliteEventStore(path, read_only=True, chain_key=key).close()
     if not replace:
         raise InvalidValueError(
-            field="--db", value=str(path), problem="already holds a ledger",
+            field="--db",
+            value=str(path),
+            problem="already holds a ledger",
             hint="Pass --replace to replace it, or choose another --db.",
-        )  # fmt: skip
+        )
 
 
 def _campaign_title(campaign: Any) -> str:
@@ -285,8 +346,7 @@ def _dashboard(store: LedgerStore, at: DateTime, out: Console, *, title: str) ->
     by_track = dashboard.by_track
     out.print(rates_table(by_track, title="By track (四办)", rates=key_rates))
     by_unit = [row for row in dashboard.by_unit if row.depth <= 1]
-    out.print(rates_table(by_unit, title="By unit, each with everything under it",
-                          rates=key_rates))  # fmt: skip
+    out.print(rates_table(by_unit, title="By unit, each with everything under it", rates=key_rates))
     pledges = store.pledge_summaries()
     groups: dict[str, PledgeFigures] = {}
     for line in pledges:
@@ -328,27 +388,36 @@ def _check_report_options(options: argparse.Namespace) -> None:
         for option, given in (("--unit", options.unit), ("--format", options.format)):
             if given is not None and (option == "--unit" or given == "html"):
                 raise InvalidValueError(
-                    field=option, value=given, problem="is for periodic reports",
+                    field=option,
+                    value=given,
+                    problem="is for periodic reports",
                     hint="Add --period.",
-                )  # fmt: skip
+                )
     elif options.by is not None:
         raise InvalidValueError(
-            field="--by", value=options.by, problem="cannot be used with --period",
+            field="--by",
+            value=options.by,
+            problem="cannot be used with --period",
             hint="A periodic report has its own sections by unit and by track.",
-        )  # fmt: skip
+        )
 
 
 def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
     at = now_or(options.as_of)
     with existing(options.db) as store, err.status("rebuilding the ledger as of then"):
         report = store.periodic_report(
-            period=options.period.replace("-", "_"), at=at, unit=options.unit,
-            rank_by=options.rank_by, min_sample=options.min_sample,
-        )  # fmt: skip
+            period=options.period.replace("-", "_"),
+            at=at,
+            unit=options.unit,
+            rank_by=options.rank_by,
+            min_sample=options.min_sample,
+        )
     if options.format == "table":
         moment = report.at.format("YYYY-MM-DD HH:mm")
-        out.print(plain(printed_title(report.title), "bold")
-                  + plain(f"  ({report.period}, as of {moment})"))  # fmt: skip
+        out.print(
+            plain(printed_title(report.title), "bold")
+            + plain(f"  ({report.period}, as of {moment})")
+        )
         for table in periodic_tables(report):
             out.print(table)
         out.print(plain(trend_line(report)))
@@ -360,9 +429,11 @@ def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
-    expect = None if options.expect_head is None else HeadReceipt.parse(
-        options.expect_head, field="--expect-head"
-    )  # fmt: skip
+    expect = (
+        None
+        if options.expect_head is None
+        else HeadReceipt.parse(options.expect_head, field="--expect-head")
+    )
     keyed = chain_key_from_environment() is not None
     with existing(options.db) as store:
         report = store.verify(deep=options.deep, expect_head=expect)
@@ -417,8 +488,9 @@ def _import_new(path: Path, export: Export, key: bytes | None) -> tuple[int, Hea
     another process made a ledger at ``path`` meanwhile, add to that one as to
     any existing ledger. Only the private file is ever removed."""
     if not path.parent.is_dir():
-        raise InvalidValueError(field="--db", value=str(path), problem="is in a folder that "
-                                "does not exist")  # fmt: skip
+        raise InvalidValueError(
+            field="--db", value=str(path), problem="is in a folder that does not exist"
+        )
     clean_stale(path)
     staged = private_name(path, "import")
     try:

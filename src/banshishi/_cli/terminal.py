@@ -71,8 +71,9 @@ def overview_table(figures: IssueFigures, *, title: str) -> Table:
     table.add_column("%", justify="right")
     for name, chinese in ISSUE_RATES:
         rate: Rate = getattr(figures, name)
-        table.add_row(f"{chinese} {name}", _count(rate.numerator), _count(rate.denominator),
-                      rate.format())  # fmt: skip
+        table.add_row(
+            f"{chinese} {name}", _count(rate.numerator), _count(rate.denominator), rate.format()
+        )
     return table
 
 
@@ -99,8 +100,13 @@ def pledge_table(groups: dict[str, PledgeFigures], *, title: str) -> Table:
     table.add_column("践诺率", justify="right")
     for label, figures in groups.items():
         rate = figures.completion
-        table.add_row(plain(label), _count(figures.pledges), _count(rate.numerator),
-                      _count(rate.denominator), rate.format())  # fmt: skip
+        table.add_row(
+            plain(label),
+            _count(figures.pledges),
+            _count(rate.numerator),
+            _count(rate.denominator),
+            rate.format(),
+        )
     return table
 
 
@@ -167,10 +173,13 @@ def periodic_tables(report: PeriodicReport, *, overdue_rows: int = 20) -> list[T
         overdue.add_column(header, justify="right" if header == "days" else "left")
     for item in shown:
         overdue.add_row(
-            plain(item.id), plain(printed_title(item.title)), plain(item.unit_name),
-            item.deadline.format("YYYY-MM-DD HH:mm") + (" (provisional)" if item.provisional
-                                                        else ""), _count(item.days_overdue),
-        )  # fmt: skip
+            plain(item.id),
+            plain(printed_title(item.title)),
+            plain(item.unit_name),
+            item.deadline.format("YYYY-MM-DD HH:mm")
+            + (" (provisional)" if item.provisional else ""),
+            _count(item.days_overdue),
+        )
     return [flow, rates, ranking, overdue]
 
 

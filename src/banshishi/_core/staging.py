@@ -56,8 +56,9 @@ def said_of(path: Path, private: Path, *, field: str = "path") -> Iterator[None]
     except StoreError as error:
         if error.value != str(private):
             raise
-        raise type(error)(field=field, value=str(path), problem=error.problem,
-                          hint=error.hint) from None  # fmt: skip
+        raise type(error)(
+            field=field, value=str(path), problem=error.problem, hint=error.hint
+        ) from None
 
 
 def with_side_files(path: Path) -> list[Path]:

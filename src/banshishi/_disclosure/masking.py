@@ -48,8 +48,15 @@ _OTHER_DIGITS = {
     **{char: n for n, char in enumerate("〇一二三四五六七八九")},
     **{char: n for n, char in enumerate("零壹贰叁肆伍陆柒捌玖")},
     **{char: n for n, char in enumerate("零壹貳參肆伍陸柒捌玖")},
-    "○": 0, "◯": 0, "洞": 0, "幺": 1, "两": 2, "兩": 2, "拐": 7, "勾": 9,
-}  # fmt: skip
+    "○": 0,
+    "◯": 0,
+    "洞": 0,
+    "幺": 1,
+    "两": 2,
+    "兩": 2,
+    "拐": 7,
+    "勾": 9,
+}
 _CHECK_X = frozenset("XxＸｘ")
 _MASKED_MOBILE = re.compile(r"[0-9]{3}\*{4}[0-9]{4}")
 _MASKED_ID = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")

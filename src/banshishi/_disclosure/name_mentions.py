@@ -121,9 +121,11 @@ def given_names(names: object) -> tuple[str, ...]:
     """``names`` checked: an iterable of texts (not one text), each stripped."""
     if isinstance(names, str) or not isinstance(names, Iterable):
         raise InvalidTypeError(
-            field="names", value=names, problem="must be an iterable of names (texts)",
+            field="names",
+            value=names,
+            problem="must be an iterable of names (texts)",
             hint='Pass a list or tuple, such as ["张三丰"].',
-        )  # fmt: skip
+        )
     checked: list[str] = []
     for number, name in enumerate(names):
         if not isinstance(name, str):

@@ -36,19 +36,37 @@ Disclosure = IssueDisclosure | PledgeDisclosure
 """Either kind of list."""
 
 ISSUE_COLUMNS = {
-    "id": "编号", "title": "诉求事项", "category": "类别", "urgency": "急难愁盼",
-    "track": "办理方式", "unit": "责任单位", "status": "办理状态", "received_at": "受理日期",
-    "deadline": "完成时限", "overdue": "是否逾期", "progress": "办理进度",
-    "milestones": "办理节点", "requester": "诉求人", "place": "地点",
-}  # fmt: skip
+    "id": "编号",
+    "title": "诉求事项",
+    "category": "类别",
+    "urgency": "急难愁盼",
+    "track": "办理方式",
+    "unit": "责任单位",
+    "status": "办理状态",
+    "received_at": "受理日期",
+    "deadline": "完成时限",
+    "overdue": "是否逾期",
+    "progress": "办理进度",
+    "milestones": "办理节点",
+    "requester": "诉求人",
+    "place": "地点",
+}
 """The issue list's columns: key (as in JSON) and Chinese header (as in CSV and HTML)."""
 
 PLEDGE_COLUMNS = {
-    "id": "编号", "title": "承诺事项", "goal": "项目目标", "pledger": "承诺人",
-    "pledger_kind": "承诺主体", "list_kind": "所属清单", "unit": "责任单位",
-    "deadline": "完成时限", "status": "践诺状态", "overdue": "是否逾期", "progress": "完成进度",
+    "id": "编号",
+    "title": "承诺事项",
+    "goal": "项目目标",
+    "pledger": "承诺人",
+    "pledger_kind": "承诺主体",
+    "list_kind": "所属清单",
+    "unit": "责任单位",
+    "deadline": "完成时限",
+    "status": "践诺状态",
+    "overdue": "是否逾期",
+    "progress": "完成进度",
     "milestones": "推进节点",
-}  # fmt: skip
+}
 """The pledge list's columns: key (as in JSON) and Chinese header (as in CSV and HTML)."""
 
 _TITLES = {IssueDisclosure: "群众诉求办理情况公示", PledgeDisclosure: "承诺事项践诺情况公示"}
@@ -96,9 +114,10 @@ def _values(item: DisclosedIssue | DisclosedPledge, zone: Any) -> dict[str, Any]
         return _typed_values(item, zone)
     except (OverflowError, ValueError):  # a moment at the very ends of the calendar
         raise InvalidValueError(
-            field=f"item {item.id!r}", value=item,
+            field=f"item {item.id!r}",
+            value=item,
             problem=f"has a time that cannot be shown in {zone}",
-        ) from None  # fmt: skip
+        ) from None
 
 
 def _typed_values(item: DisclosedIssue | DisclosedPledge, zone: Any) -> dict[str, Any]:
@@ -289,9 +308,11 @@ def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, fo
     """
     if not isinstance(format, str) or format not in _WRITERS:
         raise UnknownValueError(
-            field="format", value=format, problem="is not a disclosure format",
+            field="format",
+            value=format,
+            problem="is not a disclosure format",
             hint="Use 'csv', 'json' or 'html'.",
-        )  # fmt: skip
+        )
     target = target_path(path, field="path")
     render, encoding = _WRITERS[format]
     checked = _checked(disclosure)

@@ -51,10 +51,11 @@ def pledger_names(text: str, *, source: str = "names") -> dict[str, str]:
     missing = [column for column in NAME_COLUMNS if column not in header]
     if missing:
         raise InvalidValueError(
-            field=f"{source} row 1", value=header,
+            field=f"{source} row 1",
+            value=header,
             problem=f"lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
             hint="The first row names the columns: id,name.",
-        )  # fmt: skip
+        )
     at = {column: header.index(column) for column in NAME_COLUMNS}
     names: dict[str, str] = {}
     for number, row in enumerate(rows[1:], start=2):
@@ -65,14 +66,16 @@ def pledger_names(text: str, *, source: str = "names") -> dict[str, str]:
             cell = unguard(row[index]).strip() if index < len(row) else ""
             if not cell:
                 raise InvalidValueError(
-                    field=f"{source} row {number}, column {column}", value=cell,
+                    field=f"{source} row {number}, column {column}",
+                    value=cell,
                     problem="is empty",
-                )  # fmt: skip
+                )
             cells[column] = cell
         if cells["id"] in names:
             raise DuplicateError(
-                field=f"{source} row {number}, column id", value=cells["id"],
+                field=f"{source} row {number}, column id",
+                value=cells["id"],
                 problem="names a pledger already named above",
-            )  # fmt: skip
+            )
         names[cells["id"]] = cells["name"]
     return names

@@ -279,12 +279,26 @@ def _build(
     fields = {
         key: v[key]
         for key in (
-            "id", "title", "channel", "urgency", "category", "description", "target_groups",
-            "received_by", "received_at", "responsible_unit", "responsible_person",
-            "requirements", "deadline", "co_units", "supervising_unit", "supervisor", "status",
+            "id",
+            "title",
+            "channel",
+            "urgency",
+            "category",
+            "description",
+            "target_groups",
+            "received_by",
+            "received_at",
+            "responsible_unit",
+            "responsible_person",
+            "requirements",
+            "deadline",
+            "co_units",
+            "supervising_unit",
+            "supervisor",
+            "status",
             "closed_at",
         )
-    }  # fmt: skip
+    }
     if v["track"] is not None:
         fields["track"] = v["track"]
     issue = attempt(

@@ -278,8 +278,12 @@ def _issue(raw: object, path: str, options: _Options) -> tuple[Issue, Note | Non
             value=raw["answered_datetime"],
             problem=f"is after the request was closed or last updated ({latest.isoformat()})",
         )
-    times = (("updated_datetime", updated), ("expected_datetime", expected),
-             ("closed_datetime", closed), ("answered_datetime", answered))  # fmt: skip
+    times = (
+        ("updated_datetime", updated),
+        ("expected_datetime", expected),
+        ("closed_datetime", closed),
+        ("answered_datetime", answered),
+    )
     for key, moment in times:
         if moment is not None and moment < received:
             raise ChronologyError(

@@ -67,9 +67,10 @@ class Reader:
             )
         if isinstance(value, int) and not -(10**18) < value < 10**18:
             raise InvalidValueError(
-                field=f"{self.path}.{key}", value="(a number of more than 18 digits)",
+                field=f"{self.path}.{key}",
+                value="(a number of more than 18 digits)",
                 problem="is too long for an id",
-            )  # fmt: skip
+            )
         return str(value)
 
     def required_moment(self, key: str) -> DateTime:
@@ -105,9 +106,10 @@ class Reader:
         elif isinstance(value, int) and not isinstance(value, bool):
             if abs(value) > limit:  # may be too long even to print or turn into a float
                 raise InvalidValueError(
-                    field=field, value=value if abs(value) < 10**18 else "(a huge number)",
+                    field=field,
+                    value=value if abs(value) < 10**18 else "(a huge number)",
                     problem=f"must lie between -{limit} and {limit} degrees",
-                )  # fmt: skip
+                )
             number = float(value)
         elif isinstance(value, float):
             number = value

@@ -90,8 +90,14 @@ def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
 
 
 _BROKEN = (
-    zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, expat.ExpatError,
-)  # fmt: skip
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    expat.ExpatError,
+)
 """What the zip and XML readers raise on a file that is not a sound workbook."""
 
 
@@ -267,8 +273,10 @@ def _shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[str
         if element == "sst":
             declared = whole(attributes.get("uniqueCount") or attributes.get("count"), 0)
             if declared > MAX_SHARED_STRINGS:
-                refuse(f"it declares {declared:,} shared strings, more than the "
-                        f"{MAX_SHARED_STRINGS:,} read")  # fmt: skip
+                refuse(
+                    f"it declares {declared:,} shared strings, more than the "
+                    f"{MAX_SHARED_STRINGS:,} read"
+                )
         elif element == "si":
             depth["si"] += 1
             text.reset(f"shared string {len(strings)}")

@@ -97,9 +97,17 @@ many issues share it."""
 def facts_of(line: IssueSummary, now: int) -> Facts:
     """The facts of one summary line, with overdue judged at ``now`` (see :func:`micros`)."""
     return (
-        line.status, line.overdue_at_micros(now), line.signed_for, line.on_time,
-        line.handed_over, line.returned, line.answered, line.redone, line.rating, line.resolved,
-    )  # fmt: skip
+        line.status,
+        line.overdue_at_micros(now),
+        line.signed_for,
+        line.on_time,
+        line.handed_over,
+        line.returned,
+        line.answered,
+        line.redone,
+        line.rating,
+        line.resolved,
+    )
 
 
 def issue_figures(

@@ -29,14 +29,25 @@ from .report import row_record
 FLOW_LABELS = (("collected", "收集"), ("transferred", "转办"), ("closed", "办结"))
 """The flow counts of a period, with the words a report prints for them."""
 
-COUNT_LABELS = (("received", "受理"), ("dismissed", "不予受理"), ("open", "未办结"),
-                ("overdue", "超期"))  # fmt: skip
+COUNT_LABELS = (
+    ("received", "受理"),
+    ("dismissed", "不予受理"),
+    ("open", "未办结"),
+    ("overdue", "超期"),
+)
 """The running counts taken at the report's moment."""
 
 CSV_HEADER = (
-    "section", "key", "label", "numerator", "denominator", "value", "previous", "change",
+    "section",
+    "key",
+    "label",
+    "numerator",
+    "denominator",
+    "value",
+    "previous",
+    "change",
     "detail",
-)  # fmt: skip
+)
 """The CSV columns: ``detail`` holds what a figure's line needs beside its value
 (an overdue item's unit and deadline, why a unit is unranked)."""
 
@@ -193,18 +204,45 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
     for name, label in ISSUE_RATES:
         rate, earlier = getattr(report.figures, name), getattr(report.previous_figures, name)
         change = format_points(report.change(name))
-        yield ("rate", name, label, rate.numerator, rate.denominator, rate.format(),
-               earlier.format(), change, "")  # fmt: skip
+        yield (
+            "rate",
+            name,
+            label,
+            rate.numerator,
+            rate.denominator,
+            rate.format(),
+            earlier.format(),
+            change,
+            "",
+        )
     for section, rows in (("unit", report.by_unit), ("track", report.by_track)):
         for row in rows:
             rate = getattr(row.figures, report.rank_by)
             depth = f"depth {row.depth}" if section == "unit" else ""
-            yield (section, row.group, row.label, rate.numerator, rate.denominator,
-                   rate.format(), "", "", depth)  # fmt: skip
+            yield (
+                section,
+                row.group,
+                row.label,
+                rate.numerator,
+                rate.denominator,
+                rate.format(),
+                "",
+                "",
+                depth,
+            )
     for s in report.ranking:
         value = "" if s.score is None else score_text(s.score)
-        yield ("rank", s.unit, "" if s.rank is None else s.rank, "", s.sample, value, "", "",
-               s.reason)  # fmt: skip
+        yield (
+            "rank",
+            s.unit,
+            "" if s.rank is None else s.rank,
+            "",
+            s.sample,
+            value,
+            "",
+            "",
+            s.reason,
+        )
     for item in report.overdue:
         mark = " (provisional)" if item.provisional else ""
         detail = f"{item.unit_name}; deadline {format_instant(item.deadline)}{mark}"
@@ -212,8 +250,17 @@ def periodic_csv_rows(report: PeriodicReport) -> Iterator[tuple[object, ...]]:
         yield ("overdue", item.id, title, "", "", item.days_overdue, "", "", detail)
     for point in report.trend:
         rate = point.completion
-        yield ("trend", point.period.key, point.period.label, rate.numerator,
-               rate.denominator, rate.format(), "", "", "")  # fmt: skip
+        yield (
+            "trend",
+            point.period.key,
+            point.period.label,
+            rate.numerator,
+            rate.denominator,
+            rate.format(),
+            "",
+            "",
+            "",
+        )
 
 
 _FIGURE_COLUMNS = ("numerator", "denominator", "value", "previous", "change")

@@ -235,13 +235,18 @@ class _Simulation:
             groups.add(rng.choice((TargetGroup.LOW_INCOME, TargetGroup.PEOPLE_WITH_DISABILITIES)))
         anonymous = channel not in _LOCAL and rng.random() < 0.04
         issue = Issue(
-            id=issue_id, title=title, channel=channel, urgency=urgency, received_at=at,
+            id=issue_id,
+            title=title,
+            channel=channel,
+            urgency=urgency,
+            received_at=at,
             description=f"群众通过{channel.label}反映{place}{title}，请核实处理。",
-            category=field, target_groups=frozenset(groups),
+            category=field,
+            target_groups=frozenset(groups),
             location=Location(division_code=code, address=f"{place}{rng.randint(1, 60)}号"),
             requester=None if anonymous else self._person(len(self.cases) + 1, town),
             received_by=home if channel in _LOCAL else _CENTRE,
-        )  # fmt: skip
+        )
         return _Case(issue, len(self.cases), town, right, wrong, issue.track)
 
     def _person(self, number: int, town: str) -> Person:
@@ -422,9 +427,13 @@ class _Simulation:
         rating = rng.choices(list(Rating), _ROUND_WEIGHTS[min(case.round, 3) - 1])[0]
         resolved = rating.counts_as_satisfied(basically_satisfied=rng.random() < 0.7)
         evaluation = Evaluation(
-            issue_id=case.issue.id, rating=rating, resolved=resolved, at=at, rater=person.id,
+            issue_id=case.issue.id,
+            rating=rating,
+            resolved=resolved,
+            at=at,
+            rater=person.id,
             round=case.round,
-        )  # fmt: skip
+        )
         actor = rater or Actor(id=person.id, role=Role.REQUESTER)
         self._step(case, "rate", actor, at, evaluation=evaluation)
         if not rating.is_bad:

@@ -29,11 +29,17 @@ _LIMIT_HOURS = {track: limit.amount * 7 for track, limit in TIME_LIMITS.items()}
 
 _CENTRE = "rexian"
 _DEPARTMENTS = {  # county departments and utilities, by unit id
-    "zhujian": "县住房和城乡建设局", "jiaotong": "县交通运输局", "gongdian": "县供电公司",
-    "shuiwu": "县水务局", "renshe": "县人力资源和社会保障局", "minzheng": "县民政局",
-    "jiaoyu": "县教育局", "yibao": "县医疗保障局", "chengguan": "县城市管理综合执法局",
+    "zhujian": "县住房和城乡建设局",
+    "jiaotong": "县交通运输局",
+    "gongdian": "县供电公司",
+    "shuiwu": "县水务局",
+    "renshe": "县人力资源和社会保障局",
+    "minzheng": "县民政局",
+    "jiaoyu": "县教育局",
+    "yibao": "县医疗保障局",
+    "chengguan": "县城市管理综合执法局",
     "reli": "县热力公司",
-}  # fmt: skip
+}
 _TOWNSHIPS = {  # id: name, villages or communities
     "t1": ("城关街道", "幸福社区 建设路社区 文化社区"),
     "t2": ("东城街道", "东苑社区 朝阳社区"),
@@ -101,8 +107,13 @@ _LOCAL = frozenset(  # taken in by the village or community itself
 )
 _ROUND_WEIGHTS = ((46, 35, 11, 6, 2), (25, 45, 22, 7, 1), (30, 45, 25, 0, 0))  # best first
 _ANSWERS = ("已派员现场核实并处理完毕", "已协调相关单位完成维修", "已完成整改，经回访运行正常")
-_APPEALS = dict(zip(AppealGrounds, ("诉求人反映的是另一处问题", "诉求超出政策范围，恶意差评",
-                                    "差评内容不属于本单位承办范围"), strict=True))  # fmt: skip
+_APPEALS = dict(
+    zip(
+        AppealGrounds,
+        ("诉求人反映的是另一处问题", "诉求超出政策范围，恶意差评", "差评内容不属于本单位承办范围"),
+        strict=True,
+    )
+)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红梅鹏辉国志海燕文亮斌宇浩婷雪"
 _MONGOLIAN = ("巴特尔", "其木格", "乌日娜", "斯琴", "额尔敦", "萨仁", "那顺", "图雅")
@@ -116,10 +127,19 @@ _PLEDGE_KINDS = {  # who claims, on which list: how often
     (PledgerKind.LEADERSHIP_TEAM, PledgeListKind.LIVELIHOOD_PLAN): 1,
 }
 _PLEDGE_TITLES = (
-    "为独居老人安装烟感报警器", "协调增设小区停车位", "硬化村组道路2公里", "开设暑期托管班",
-    "建设社区老年食堂", "设立快递小哥爱心驿站", "整治背街小巷环境卫生", "疏通村内排水沟渠",
-    "维修村文化广场路灯", "为困难党员送医送药", "帮助牧民申请贴息贷款", "组织义诊进社区",
-)  # fmt: skip
+    "为独居老人安装烟感报警器",
+    "协调增设小区停车位",
+    "硬化村组道路2公里",
+    "开设暑期托管班",
+    "建设社区老年食堂",
+    "设立快递小哥爱心驿站",
+    "整治背街小巷环境卫生",
+    "疏通村内排水沟渠",
+    "维修村文化广场路灯",
+    "为困难党员送医送药",
+    "帮助牧民申请贴息贷款",
+    "组织义诊进社区",
+)
 
 _DISPATCHERS = tuple(Actor(id=f"dispatch-{n}", role=Role.DISPATCHER, unit=_CENTRE) for n in "12")
 _REVIEWERS = tuple(Actor(id=f"review-{n}", role=Role.REVIEWER, unit=_CENTRE) for n in "12")

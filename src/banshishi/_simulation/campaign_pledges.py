@@ -79,11 +79,17 @@ class PledgeCampaign:
             if known and rng.random() < 0.3:  # a leader or member takes on a citizen's issue
                 issue, title = (chosen := rng.choice(known)).id, f"领办群众诉求：{chosen.title}"
             pledge = Pledge(
-                id=f"PL-{self.start.year}-{n + 1:04d}", title=title, pledger=pledger,
+                id=f"PL-{self.start.year}-{n + 1:04d}",
+                title=title,
+                pledger=pledger,
                 pledger_kind=kind,
-                list_kind=list_kind, claimed_at=claimed, unit=actor.unit, issue=issue,
-                deadline=deadline, milestones=_pledge_milestones(rng.randint(2, 4)),
-            )  # fmt: skip
+                list_kind=list_kind,
+                claimed_at=claimed,
+                unit=actor.unit,
+                issue=issue,
+                deadline=deadline,
+                milestones=_pledge_milestones(rng.randint(2, 4)),
+            )
             ending = "withdraw" if n in withdrawn else "fulfil"
             commands += self._keep(pledge, actor, publish, finish, ending=ending)
         check(self.pledges.apply_many(commands))
@@ -97,20 +103,27 @@ class PledgeCampaign:
             return when.add(days=self.shift)
 
         charter = ProjectCharter(
-            goal="完成城区12个老旧小区改造，加装电梯30部", measures=("摸底", "分片施工", "验收"),
-            lead=_LEADER.id, task_force=("zhujian", "gongdian", "t1", "t2"),
+            goal="完成城区12个老旧小区改造，加装电梯30部",
+            measures=("摸底", "分片施工", "验收"),
+            lead=_LEADER.id,
+            task_force=("zhujian", "gongdian", "t1", "t2"),
             deadline=on(12, 31, 17, 30),
-        )  # fmt: skip
+        )
         steps = (
             Milestone(name="立项"),
             Milestone(name="资金拨付"),
             Milestone(name="竣工", weight=2),
         )
         project = Pledge(
-            id=key, title="城区老旧小区改造和加装电梯", pledger=_LEADER.id, unit="county",
-            pledger_kind=PledgerKind.LEADER, list_kind=PledgeListKind.KEY_PROJECT,
-            claimed_at=on(7, 2, 9, 30), milestones=steps,
-        )  # fmt: skip
+            id=key,
+            title="城区老旧小区改造和加装电梯",
+            pledger=_LEADER.id,
+            unit="county",
+            pledger_kind=PledgerKind.LEADER,
+            list_kind=PledgeListKind.KEY_PROJECT,
+            claimed_at=on(7, 2, 9, 30),
+            milestones=steps,
+        )
         commands = self._keep(project, _LEADER, on(7, 6, 10), on(8, 31, 16), charter=charter)
         for tid, weight, deadline, finish in (
             ("t1", 3, on(9, 15, 17, 30), on(8, 20, 15)),
@@ -119,11 +132,18 @@ class PledgeCampaign:
             ("t6", 1, on(11, 30, 17, 30), on(12, 20, 16)),
         ):
             part = Pledge(
-                id=f"{key}-{tid}", title=f"{_TOWNSHIPS[tid][0]}老旧小区改造", pledger=tid,
-                unit=tid, pledger_kind=PledgerKind.LEADERSHIP_TEAM,
-                list_kind=PledgeListKind.LIVELIHOOD_PLAN, claimed_at=on(7, 8, 9), parent=key,
-                weight=weight, deadline=deadline, milestones=_pledge_milestones(3),
-            )  # fmt: skip
+                id=f"{key}-{tid}",
+                title=f"{_TOWNSHIPS[tid][0]}老旧小区改造",
+                pledger=tid,
+                unit=tid,
+                pledger_kind=PledgerKind.LEADERSHIP_TEAM,
+                list_kind=PledgeListKind.LIVELIHOOD_PLAN,
+                claimed_at=on(7, 8, 9),
+                parent=key,
+                weight=weight,
+                deadline=deadline,
+                milestones=_pledge_milestones(3),
+            )
             leader = _staff(Role.LEADER, tid, "ld")
             commands += self._keep(part, leader, on(7, 10, 9), finish, ending="fulfil")
         return commands
@@ -144,9 +164,15 @@ class PledgeCampaign:
         return _staff(Role.LEADER, town, "ld"), town
 
     def _keep(
-        self, pledge: Pledge, actor: Actor, publish: DateTime, finish: DateTime, *,
-        ending: str = "open", charter: ProjectCharter | None = None,
-    ) -> list[PledgeCommand]:  # fmt: skip
+        self,
+        pledge: Pledge,
+        actor: Actor,
+        publish: DateTime,
+        finish: DateTime,
+        *,
+        ending: str = "open",
+        charter: ProjectCharter | None = None,
+    ) -> list[PledgeCommand]:
         """Claim ``pledge``; return its later steps up to the end of the quarter: published,
         started, milestones done towards ``finish``, then fulfilled or withdrawn (or
         neither yet, for an open ``ending``)."""

@@ -50,11 +50,17 @@ class Batch:
     units_version: int | None = None
     policy: PolicyAppend | None = None
 
-    def add(self, record_id: str, events: Sequence[Event], start: int,
-            line: IssueSummary | PledgeSummary) -> None:  # fmt: skip
+    def add(
+        self,
+        record_id: str,
+        events: Sequence[Event],
+        start: int,
+        line: IssueSummary | PledgeSummary,
+    ) -> None:
         """Add ``events`` of one record, written against version ``start``."""
-        self.appends.append(Append(record_id=record_id, events=tuple(events),
-                                   expected_version=start))  # fmt: skip
+        self.appends.append(
+            Append(record_id=record_id, events=tuple(events), expected_version=start)
+        )
         if isinstance(line, IssueSummary):
             self.issues.append(line)
         else:
@@ -68,8 +74,9 @@ class Batch:
             units = UnitTreeAppend(changes=self.units, expected_version=self.units_version)
         policy = self.policy
         if self.appends or units is not None or (policy is not None and policy.changes):
-            store.append(self.appends, issues=self.issues, pledges=self.pledges, units=units,
-                         policy=policy)  # fmt: skip
+            store.append(
+                self.appends, issues=self.issues, pledges=self.pledges, units=units, policy=policy
+            )
         kept = 0 if policy is None else len(policy.changes)
         return sum(len(append.events) for append in self.appends) + len(self.units) + kept
 
@@ -254,9 +261,10 @@ def replayed_line(
         record = replay(events, policy=policy)
     if record.id != record_id:
         raise InconsistentRecordError(
-            field="record_id", value=record_id,
+            field="record_id",
+            value=record_id,
             problem=f"differs from the id its events record ({record.id!r})",
-        )  # fmt: skip
+        )
     if isinstance(record, Issue):
         return IssueSummary.of(record, version=len(events))
     return PledgeSummary.of(record, version=len(events))
@@ -271,8 +279,9 @@ class refused_item:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 _: object) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: object
+    ) -> None:
         # A store's own refusal (a stale version, say) is not the item's fault: it
         # goes out as it is, for the caller to retry.
         if isinstance(error, BanshishiError) and not isinstance(error, StoreError):

@@ -91,27 +91,32 @@ def key_problem(
     field, given = f"the chain key for {path}", f"a key of {len(key)} bytes"
     if not keyed:
         return ChainKeyError(
-            field=field, value=given, problem="was given, but the ledger's chain is not keyed",
+            field=field,
+            value=given,
+            problem="was given, but the ledger's chain is not keyed",
             hint="Open it without a key. If it was made with one, its chain was rewritten "
             "without the key.",
-        )  # fmt: skip
+        )
     if check is None or not same(check, key_check(key)):
         return ChainKeyError(
-            field=field, value=given, problem="is not the key this ledger's chain was made with",
+            field=field,
+            value=given,
+            problem="is not the key this ledger's chain was made with",
             hint="Give the right key. If it is the right one, the ledger's record of its key "
             "was changed outside banshishi.",
-        )  # fmt: skip
+        )
     return None
 
 
 def key_needed(path: str, what: str) -> ChainKeyError:
     """The refusal to ``what`` (write to, verify) a keyed ledger opened without its key."""
     return ChainKeyError(
-        field=f"the chain key for {path}", value=None,
+        field=f"the chain key for {path}",
+        value=None,
         problem=f"is needed to {what} this ledger: its chain is keyed",
         hint="Open it with chain_key=..., or on the command line set BANSHISHI_CHAIN_KEY_FILE "
         "or BANSHISHI_CHAIN_KEY.",
-    )  # fmt: skip
+    )
 
 
 def _hex_digest(instance: Any, attribute: "attrs.Attribute[Any]", value: object) -> None:
@@ -154,8 +159,9 @@ class HeadReceipt:
         found = _RECEIPT.fullmatch(text.strip()) if isinstance(text, str) else None
         if found is None:
             raise InvalidValueError(
-                field=field, value=text,
+                field=field,
+                value=text,
                 problem="is not a head receipt: the event count, a colon, then 64 hex digits",
                 hint="Pass back the receipt `banshishi verify` printed, as it was printed.",
-            )  # fmt: skip
+            )
         return cls(events=int(found[1]), head=found[2])

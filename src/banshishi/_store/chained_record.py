@@ -42,9 +42,10 @@ def parts_of(
     name, actor, unit, role, source, target, note, data = columns
     if (name, source, target) != (event, None, status):
         raise InvalidValueError(
-            field=f"{field} row", value=(name, source, target),
+            field=f"{field} row",
+            value=(name, source, target),
             problem=f"is not {what} ({event!r}, to {status!r})",
-        )  # fmt: skip
+        )
     return read_json(data, field=f"{field} data"), (actor, role, unit), note
 
 

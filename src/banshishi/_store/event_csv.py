@@ -29,9 +29,21 @@ from .unit_history import TREE_ID, TREE_SUBJECT, UnitTreeChange, tree_change, tr
 Histories = list[tuple[str, list[Event]]]
 
 COLUMNS = (
-    "seq", "subject", "record_id", "version", "at", "name", "actor", "unit", "role",
-    "from_status", "to_status", "note", "data", "hash",
-)  # fmt: skip
+    "seq",
+    "subject",
+    "record_id",
+    "version",
+    "at",
+    "name",
+    "actor",
+    "unit",
+    "role",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+    "hash",
+)
 """The CSV header, in order."""
 
 
@@ -54,8 +66,15 @@ def _event_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
     for stored in store.events():
         event = stored.event
         at, columns = encode(event)
-        yield _row(stored.seq, event.subject.value, stored.record_id, stored.version, at,
-                   columns, stored.hash)  # fmt: skip
+        yield _row(
+            stored.seq,
+            event.subject.value,
+            stored.record_id,
+            stored.version,
+            at,
+            columns,
+            stored.hash,
+        )
 
 
 def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
@@ -67,15 +86,35 @@ def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
 def _policy_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
     for stored in store.policy_history():
         at, columns = policy_columns(stored.change)
-        yield _row(stored.seq, POLICY_SUBJECT, POLICY_ID, stored.version, at, columns,
-                   stored.hash)  # fmt: skip
+        yield _row(stored.seq, POLICY_SUBJECT, POLICY_ID, stored.version, at, columns, stored.hash)
 
 
-def _row(seq: int, subject: str, record_id: str, version: int, at: str,
-         columns: tuple[Any, ...], hash: str) -> tuple[Any, ...]:  # fmt: skip
+def _row(
+    seq: int,
+    subject: str,
+    record_id: str,
+    version: int,
+    at: str,
+    columns: tuple[Any, ...],
+    hash: str,
+) -> tuple[Any, ...]:
     name, actor, unit, role, source, target, note, data = columns
-    return (seq, subject, record_id, version, at, name, actor, unit or "", role, source or "",
-            target, note, data, hash)  # fmt: skip
+    return (
+        seq,
+        subject,
+        record_id,
+        version,
+        at,
+        name,
+        actor,
+        unit or "",
+        role,
+        source or "",
+        target,
+        note,
+        data,
+        hash,
+    )
 
 
 def read_events(file: IO[str], *, chain_key: bytes | str | None = None) -> Histories:
@@ -139,22 +178,30 @@ def _read(reader: Iterator[list[str]], key: bytes | None) -> Export:
         seq = _number(cells, "seq", line)
         if seq != line - 1:
             raise InvalidValueError(
-                field=f"line {line}, column seq", value=cells["seq"],
+                field=f"line {line}, column seq",
+                value=cells["seq"],
                 problem=f"breaks the sequence: expected {line - 1}",
-            )  # fmt: skip
+            )
         version = _number(cells, "version", line)
         columns = (
-            cells["name"], cells["actor"], cells["unit"] or None, cells["role"],
-            cells["from_status"] or None, cells["to_status"], cells["note"], cells["data"],
-        )  # fmt: skip
+            cells["name"],
+            cells["actor"],
+            cells["unit"] or None,
+            cells["role"],
+            cells["from_status"] or None,
+            cells["to_status"],
+            cells["note"],
+            cells["data"],
+        )
         subject, record_id, at = cells["subject"], cells["record_id"], cells["at"]
         expected = link(previous, seq, subject, record_id, version, at, columns, key)
         if cells["hash"] != expected:
             raise InvalidValueError(
-                field=f"line {line}, column hash", value=cells["hash"],
+                field=f"line {line}, column hash",
+                value=cells["hash"],
                 problem="does not match the row: the file was changed after export",
                 hint="A keyed ledger's export is checked with that ledger's key.",
-            )  # fmt: skip
+            )
         previous = expected
         if (subject, record_id) == (TREE_SUBJECT, TREE_ID):
             _follows(version, len(trees), subject, record_id, line)
@@ -193,9 +240,10 @@ def _number(cells: dict[str, str], column: str, line: int) -> int:
 def _follows(version: int, stored: int, subject: str, record_id: str, line: int) -> None:
     if version != stored + 1:
         raise InvalidValueError(
-            field=f"line {line}, column version", value=version,
+            field=f"line {line}, column version",
+            value=version,
             problem=f"does not follow version {stored} of {subject} {record_id!r}",
-        )  # fmt: skip
+        )
 
 
 def _tree_change(at: str, columns: tuple[Any, ...], line: int) -> UnitTreeChange:
@@ -203,9 +251,10 @@ def _tree_change(at: str, columns: tuple[Any, ...], line: int) -> UnitTreeChange
         return tree_change(at, columns)
     except InvalidValueError as error:
         raise InvalidValueError(
-            field=f"line {line}", value=(TREE_SUBJECT, at, *columns),
+            field=f"line {line}",
+            value=(TREE_SUBJECT, at, *columns),
             problem=f"is not a valid version of the unit tree: {error}",
-        ) from None  # fmt: skip
+        ) from None
 
 
 def _event(subject: str, at: str, columns: Iterable[Any], line: int) -> Event:
@@ -226,6 +275,7 @@ def _policy_change(at: str, columns: tuple[Any, ...], line: int) -> PolicyChange
         return policy_change(at, columns)
     except InvalidValueError as error:
         raise InvalidValueError(
-            field=f"line {line}", value=(POLICY_SUBJECT, at, *columns[:7]),
+            field=f"line {line}",
+            value=(POLICY_SUBJECT, at, *columns[:7]),
             problem=f"is not a valid version of the policy: {error}",
-        ) from None  # fmt: skip
+        ) from None

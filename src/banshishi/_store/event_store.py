@@ -259,8 +259,16 @@ def decode(subject: str, at: str, columns: Sequence[Any]) -> Event:
     )
 
 
-def link(previous: str, seq: int, subject: str, record_id: str, version: int, at: str,
-         columns: Sequence[Any], key: bytes | None = None) -> str:  # fmt: skip
+def link(
+    previous: str,
+    seq: int,
+    subject: str,
+    record_id: str,
+    version: int,
+    at: str,
+    columns: Sequence[Any],
+    key: bytes | None = None,
+) -> str:
     """The hash of one event's link: its content and place, chained to the one before.
 
     SHA-256 (hex) of the previous link's hash followed by each field as

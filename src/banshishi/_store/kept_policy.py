@@ -26,9 +26,9 @@ ADOPTED = "policy taken when the ledger was first opened with it"
 """The note of a policy recorded when a ledger first took it."""
 
 
-def settle(store: EventStore, given: WorkflowPolicy | None, clock: Clock) -> tuple[
-    WorkflowPolicy, int
-]:  # fmt: skip
+def settle(
+    store: EventStore, given: WorkflowPolicy | None, clock: Clock
+) -> tuple[WorkflowPolicy, int]:
     """The policy ``store`` runs under and its version (see the module); refused
     with :class:`StoreError` when ``given`` differs from the kept one."""
     read_only = bool(getattr(store, "read_only", False))
@@ -83,11 +83,12 @@ def _refuse_other(given: WorkflowPolicy | None, kept: WorkflowPolicy, which: str
     if given is None or same_policy(given, kept):
         return
     raise StoreError(
-        field="policy", value=differences(given, kept),
+        field="policy",
+        value=differences(given, kept),
         problem=f"differs from the policy the ledger keeps ({which}) in these settings",
         hint="Open the ledger without policy= to work under its own policy, or change it with "
         "LedgerStore.change_policy, which records the change in the chain.",
-    )  # fmt: skip
+    )
 
 
 def _when(at: DateTime) -> str:

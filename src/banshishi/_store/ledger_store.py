@@ -131,8 +131,14 @@ class LedgerStore:
         if policy is not None:
             check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
-        store = SqliteEventStore(path, create=create, read_only=read_only, timeout=timeout,
-                                 chain_key=chain_key, clock=clock)  # fmt: skip
+        store = SqliteEventStore(
+            path,
+            create=create,
+            read_only=read_only,
+            timeout=timeout,
+            chain_key=chain_key,
+            clock=clock,
+        )
         return cls(store, policy=policy, clock=clock)
 
     @property
@@ -466,17 +472,28 @@ class LedgerStore:
         return rebuild.rebuilt_pledge_ledger(self._store, self.policy, as_of)
 
     def periodic_report(
-        self, *, period: Period | str | ReportingPeriod, at: DateTime, unit: str | None = None,
-        rank_by: str = "completion", min_sample: int = DEFAULT_MIN_SAMPLE,
+        self,
+        *,
+        period: Period | str | ReportingPeriod,
+        at: DateTime,
+        unit: str | None = None,
+        rank_by: str = "completion",
+        min_sample: int = DEFAULT_MIN_SAMPLE,
         trend: int = DEFAULT_TREND,
-    ) -> PeriodicReport:  # fmt: skip
+    ) -> PeriodicReport:
         """:func:`periodic_report` over the saved unit tree, the issues as
         recorded at the report's moment (``at``, or the end of a past period)."""
         _, moment = reported_span(period, at)
         return periodic_report(
-            self.issues(as_of=moment), period=period, at=at, units=self.units, unit=unit,
-            rank_by=rank_by, min_sample=min_sample, trend=trend,
-        )  # fmt: skip
+            self.issues(as_of=moment),
+            period=period,
+            at=at,
+            units=self.units,
+            unit=unit,
+            rank_by=rank_by,
+            min_sample=min_sample,
+            trend=trend,
+        )
 
     def verify(
         self, *, deep: bool = False, expect_head: HeadReceipt | str | None = None
@@ -517,9 +534,11 @@ class LedgerStore:
         at = as_datetime(at, field="at")
         if policy is not None and not dry_run:
             raise InvalidValueError(
-                field="policy", value=policy, problem="is for a dry run only",
+                field="policy",
+                value=policy,
+                problem="is for a dry run only",
                 hint="Change the ledger's policy with change_policy, then restate under it.",
-            )  # fmt: skip
+            )
         counted = self.policy if policy is None else check_policy(policy, field="policy")
         lines = self.summaries(status=RESTATABLE)
         issues = (self.issue(line.id) for line in lines if line.deadline_provisional)
@@ -548,8 +567,7 @@ class LedgerStore:
         try:
             with collector_paused():
                 work(touched)
-                return store_batch.commit(self._store, touched, self._book,
-                                          self._policy_version)  # fmt: skip
+                return store_batch.commit(self._store, touched, self._book, self._policy_version)
         except BaseException:
             self._forget(touched)
             raise

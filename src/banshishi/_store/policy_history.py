@@ -94,8 +94,13 @@ def policy_columns(change: PolicyChange) -> tuple[str, Columns]:
 def policy_change(at: str, columns: Sequence[Any]) -> PolicyChange:
     """The policy change stored as ``at`` and ``columns`` (see :func:`policy_columns`);
     anything else raises :class:`InvalidValueError` saying what."""
-    settings, who, note = parts_of(columns, event=POLICY_EVENT, status=POLICY_STATUS,
-                                   field="policy", what="a setting of the policy")  # fmt: skip
+    settings, who, note = parts_of(
+        columns,
+        event=POLICY_EVENT,
+        status=POLICY_STATUS,
+        field="policy",
+        what="a setting of the policy",
+    )
     try:
         return PolicyChange(
             policy=WorkflowPolicy.from_dict(settings),

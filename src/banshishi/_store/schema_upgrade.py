@@ -123,7 +123,9 @@ def legacy_units(db: sqlite3.Connection) -> UnitTree | None:
 
 def _bad_tree(problem: str) -> StoreError:
     return StoreError(
-        field="the unit tree saved outside the chain", value="units table", problem=problem,
+        field="the unit tree saved outside the chain",
+        value="units table",
+        problem=problem,
         hint="The file was changed outside banshishi. Saving the tree again (save_units) "
         "replaces it, in the chain.",
-    )  # fmt: skip
+    )

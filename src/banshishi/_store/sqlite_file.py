@@ -141,11 +141,12 @@ def connect_read_only(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection
         wal = side_files(path)[0]
         if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(
-                field="path", value=str(path),
+                field="path",
+                value=str(path),
                 problem=f"cannot be read: SQLite cannot share its log {wal.name} from here "
                 f"({error})",
                 hint="Read it where you may write, or once its writer has closed it.",
-            ) from None  # fmt: skip
+            ) from None
     try:
         return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
     except sqlite3.Error as error:
@@ -233,14 +234,18 @@ def failure(
         return refuse(path, f"is an SQLite database but not a banshishi ledger ({error})")
     if code == _SQLITE_FULL or (code == _SQLITE_IOERR and disk_full(path)):
         return StoreError(
-            field="path", value=str(path), problem=f"{doing}: the disk is full ({error})",
+            field="path",
+            value=str(path),
+            problem=f"{doing}: the disk is full ({error})",
             hint="Free some space on the disk and try again.",
-        )  # fmt: skip
+        )
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return StoreBusyError(
-            field="path", value=str(path), problem="is locked by another writer",
+            field="path",
+            value=str(path),
+            problem="is locked by another writer",
             hint="Try again, or give a longer timeout.",
-        )  # fmt: skip
+        )
     return StoreError(field="path", value=str(path), problem=f"{doing} ({error})")
 
 
@@ -283,9 +288,14 @@ def build_ledger(path: Path, key: bytes | None = None) -> None:
     """Make a new, empty ledger at ``path``, a private name nothing else uses
     (see ``_staging``); refused if a file is there already. With ``key``, its
     chain is keyed (the key itself is not written)."""
-    meta = [("format", FORMAT), ("schema", str(SCHEMA)), ("head_seq", "0"),
-            ("head_hash", GENESIS), ("chain", UNKEYED if key is None else KEYED),
-            POLICY_KEPT]  # fmt: skip
+    meta = [
+        ("format", FORMAT),
+        ("schema", str(SCHEMA)),
+        ("head_seq", "0"),
+        ("head_hash", GENESIS),
+        ("chain", UNKEYED if key is None else KEYED),
+        POLICY_KEPT,
+    ]
     if key is not None:
         meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
     try:
@@ -319,9 +329,11 @@ def read_head(meta: dict[str, str]) -> tuple[int, str]:
     seq, head = meta.get("head_seq", ""), meta.get("head_hash")
     if not (seq.isascii() and seq.isdigit() and len(seq) < 19) or head is None:
         raise StoreError(
-            field="meta", value=(seq, head), problem="does not record the chain's head",
+            field="meta",
+            value=(seq, head),
+            problem="does not record the chain's head",
             hint="The file was changed outside banshishi.",
-        )  # fmt: skip
+        )
     return int(seq), head
 
 

@@ -64,10 +64,17 @@ def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T
 def _facts(row: Sequence[Any]) -> Facts:
     (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row
     return (
-        IssueStatus(status), bool(late), bool(signed), None if on_time is None else bool(on_time),
-        bool(handed), bool(returned), bool(answered), bool(redone),
-        None if rating is None else Rating(rating), None if resolved is None else bool(resolved),
-    )  # fmt: skip
+        IssueStatus(status),
+        bool(late),
+        bool(signed),
+        None if on_time is None else bool(on_time),
+        bool(handed),
+        bool(returned),
+        bool(answered),
+        bool(redone),
+        None if rating is None else Rating(rating),
+        None if resolved is None else bool(resolved),
+    )
 
 
 def facts_of_row(row: Sequence[Any]) -> Facts:
@@ -102,19 +109,52 @@ def _flag(value: bool | None) -> int | None:
 
 def issue_row(line: IssueSummary) -> tuple[Any, ...]:
     return (
-        line.id, line.version, line.status.value, line.track.value, line.channel.value,
-        line.urgency.value, line.unit, line.received_by, line.category, line.received_us,
-        line.deadline_us, _flag(line.on_time), int(line.signed_for), int(line.handed_over),
-        int(line.returned), int(line.answered), int(line.redone),
-        None if line.rating is None else line.rating.value, _flag(line.resolved),
+        line.id,
+        line.version,
+        line.status.value,
+        line.track.value,
+        line.channel.value,
+        line.urgency.value,
+        line.unit,
+        line.received_by,
+        line.category,
+        line.received_us,
+        line.deadline_us,
+        _flag(line.on_time),
+        int(line.signed_for),
+        int(line.handed_over),
+        int(line.returned),
+        int(line.answered),
+        int(line.redone),
+        None if line.rating is None else line.rating.value,
+        _flag(line.resolved),
         int(line.deadline_provisional),
-    )  # fmt: skip
+    )
 
 
 def _issue_from(row: Sequence[Any]) -> IssueSummary:
-    (record_id, version, status, track, channel, urgency, unit, received_by, category,
-     received_us, deadline_us, on_time, signed_for, handed_over, returned, answered, redone,
-     rating, resolved, deadline_provisional) = row  # fmt: skip
+    (
+        record_id,
+        version,
+        status,
+        track,
+        channel,
+        urgency,
+        unit,
+        received_by,
+        category,
+        received_us,
+        deadline_us,
+        on_time,
+        signed_for,
+        handed_over,
+        returned,
+        answered,
+        redone,
+        rating,
+        resolved,
+        deadline_provisional,
+    ) = row
     return IssueSummary(
         id=record_id,
         version=version,
@@ -141,9 +181,17 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
 
 def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
     return (
-        line.id, line.version, line.status.value, line.pledger, line.pledger_kind.value,
-        line.list_kind.value, line.unit, line.parent, int(line.public), int(line.fulfilled),
-    )  # fmt: skip
+        line.id,
+        line.version,
+        line.status.value,
+        line.pledger,
+        line.pledger_kind.value,
+        line.list_kind.value,
+        line.unit,
+        line.parent,
+        int(line.public),
+        int(line.fulfilled),
+    )
 
 
 def _pledge_from(row: Sequence[Any]) -> PledgeSummary:

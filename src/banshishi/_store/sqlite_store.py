@@ -115,10 +115,16 @@ class SqliteEventStore:
     tree's first version, dated by ``clock``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
-                 read_only: bool = False, timeout: float = 30.0,
-                 chain_key: bytes | str | None = None,
-                 clock: Clock | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        timeout: float = 30.0,
+        chain_key: bytes | str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         if not isinstance(path, str | os.PathLike):
             raise InvalidTypeError(field="path", value=path, problem="must be a file path")
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
@@ -200,17 +206,20 @@ class SqliteEventStore:
     def _writing(self) -> "_Transaction":
         if self.read_only:
             raise StoreError(
-                field="path", value=str(self.path), problem="is open for reading only",
+                field="path",
+                value=str(self.path),
+                problem="is open for reading only",
                 hint="Open it without read_only=True to write.",
-            )  # fmt: skip
+            )
         return _Transaction(self._db, self.path)
 
     def version(self, subject: Subject, record_id: str) -> int:
         if not isinstance(record_id, str):
             raise InvalidTypeError(
-                field=f"{getattr(subject, 'value', subject)}_id", value=record_id,
+                field=f"{getattr(subject, 'value', subject)}_id",
+                value=record_id,
                 problem="must be a string",
-            )  # fmt: skip
+            )
         row = self._db.execute(
             "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
             (subject.value, record_id),
@@ -283,31 +292,35 @@ class SqliteEventStore:
         key = self._key
         if key is not None and not same(meta.get("head_seal", ""), seal(key, seq, head)):
             raise StoreError(
-                field="meta", value=(seq, head),
+                field="meta",
+                value=(seq, head),
                 problem="records a head that is not sealed with the chain's key",
                 hint="The ledger was changed by someone without the key: nothing was written. "
                 "Run verify.",
-            )  # fmt: skip
+            )
         return seq, head
 
-    def _tree_rows(self, units: UnitTreeAppend, seq: int, previous: str,
-                   rows: list[tuple[Any, ...]]) -> tuple[int, str]:  # fmt: skip
+    def _tree_rows(
+        self, units: UnitTreeAppend, seq: int, previous: str, rows: list[tuple[Any, ...]]
+    ) -> tuple[int, str]:
         """Add the rows of new versions of the unit tree, checked against its version."""
         version = self.units_version()
         expected = units.expected_version
         if expected is not None and expected != version:
             raise ConcurrencyError(
-                field="unit tree version", value=expected,
+                field="unit tree version",
+                value=expected,
                 problem=f"is stale: the store holds version {version}",
                 hint="Someone else saved a tree first; read it again and retry.",
-            )  # fmt: skip
+            )
         if self._old:
             finish(self._db)  # a new tree replaces an old one that could not be chained
         columns = [tree_columns(change) for change in units.changes]
         return self._link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, rows)
 
-    def _policy_rows(self, policy: PolicyAppend, seq: int, previous: str,
-                     rows: list[tuple[Any, ...]]) -> tuple[int, str]:  # fmt: skip
+    def _policy_rows(
+        self, policy: PolicyAppend, seq: int, previous: str, rows: list[tuple[Any, ...]]
+    ) -> tuple[int, str]:
         """Add the rows of new versions of the policy, checked against its version.
         A ledger written with a policy check keeps its policy from then on: one
         made before this banshishi is marked so on its first such write."""
@@ -315,10 +328,11 @@ class SqliteEventStore:
         expected = policy.expected_version
         if expected is not None and expected != version:
             raise ConcurrencyError(
-                field="policy version", value=expected,
+                field="policy version",
+                value=expected,
                 problem=f"is stale: the ledger's policy is at version {version}",
                 hint="Someone else changed the ledger's policy; open it again and retry.",
-            )  # fmt: skip
+            )
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", POLICY_KEPT)
         columns = [policy_columns(change) for change in policy.changes]
         return self._link_versions(POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, rows)
@@ -532,10 +546,11 @@ class SqliteEventStore:
                 change = read(row[4], row[5:13])
             except InvalidValueError as error:
                 raise StoreError(
-                    field=f"version {row[3]} of {what} (event {row[0]})", value=row[12],
+                    field=f"version {row[3]} of {what} (event {row[0]})",
+                    value=row[12],
                     problem=f"cannot be read: {error}",
                     hint="The file was changed outside banshishi; `banshishi verify` says where.",
-                ) from None  # fmt: skip
+                ) from None
             yield row, change
 
     def policy_kept(self) -> bool:
@@ -547,9 +562,11 @@ class SqliteEventStore:
             return HeadReceipt(events=seq, head=head)
         except InvalidValueError:
             raise StoreError(
-                field="meta", value=(seq, head), problem="does not record the chain's head",
+                field="meta",
+                value=(seq, head),
+                problem="does not record the chain's head",
                 hint="The file was changed outside banshishi.",
-            ) from None  # fmt: skip
+            ) from None
 
     def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
         if self._keyed and self._key is None:
@@ -581,8 +598,9 @@ class _Transaction:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 _: object) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: object
+    ) -> None:
         if kind is None:
             if not self._db.in_transaction:
                 return  # the work committed (or rolled back) itself
@@ -597,9 +615,11 @@ class _Transaction:
             self._db.execute("ROLLBACK")
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             raise StoreBusyError(
-                field="path", value=str(self._path), problem="is locked by another writer",
+                field="path",
+                value=str(self._path),
+                problem="is locked by another writer",
                 hint="Try again, or give a longer timeout.",
-            ) from error  # fmt: skip
+            ) from error
         if isinstance(error, sqlite3.Error):
             raise failure(self._path, error, "could not be written", opening=False) from error
 

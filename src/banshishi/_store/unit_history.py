@@ -81,8 +81,13 @@ def tree_columns(change: UnitTreeChange) -> tuple[str, Columns]:
 def tree_change(at: str, columns: Sequence[Any]) -> UnitTreeChange:
     """The tree change stored as ``at`` and ``columns`` (see :func:`tree_columns`);
     anything else raises :class:`InvalidValueError` saying what."""
-    units, who, note = parts_of(columns, event=TREE_EVENT, status=TREE_STATUS,
-                                field="unit tree", what="a saving of the unit tree")  # fmt: skip
+    units, who, note = parts_of(
+        columns,
+        event=TREE_EVENT,
+        status=TREE_STATUS,
+        field="unit tree",
+        what="a saving of the unit tree",
+    )
     if not isinstance(units, list):
         raise InvalidValueError(field="unit tree data", value=columns[7], problem="must be a list")
     try:

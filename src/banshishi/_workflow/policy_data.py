@@ -29,10 +29,17 @@ POLICY_FORMAT = 1
 """The version of the plain-data form this banshishi writes and reads."""
 
 _KEYS = (
-    "format", "self_sign_tracks", "time_limits", "working_hours", "evaluation_window",
-    "close_on_satisfied_rating", "rater_kinds", "rectification_limit", "units",
+    "format",
+    "self_sign_tracks",
+    "time_limits",
+    "working_hours",
+    "evaluation_window",
+    "close_on_satisfied_rating",
+    "rater_kinds",
+    "rectification_limit",
+    "units",
     "provisional_years",
-)  # fmt: skip
+)
 _HOURS_KEYS = ("calendar", "spans", "cutoff", "timezone")
 _CALENDAR_KEYS = ("base", "schedules", "provisional")
 
@@ -70,9 +77,10 @@ def policy_from_dict(data: Mapping[str, Any]) -> dict[str, Any]:
     _check_keys(data, _KEYS, "policy")
     if data.get("format") != POLICY_FORMAT:
         raise InvalidValueError(
-            field="policy.format", value=data.get("format"),
+            field="policy.format",
+            value=data.get("format"),
             problem=f"is not a policy format this banshishi reads ({POLICY_FORMAT})",
-        )  # fmt: skip
+        )
     readers: dict[str, Callable[[Any, str], Any]] = {
         "self_sign_tracks": lambda v, f: frozenset(_members(Track, v, f)),
         "time_limits": _limits,
@@ -95,9 +103,11 @@ def _check_keys(data: object, keys: tuple[str, ...], field: str) -> Mapping[str,
     for key in data:
         if key not in keys:
             raise InvalidValueError(
-                field=f"{field}.{key}", value=data[key], problem="is not a setting of its own",
+                field=f"{field}.{key}",
+                value=data[key],
+                problem="is not a setting of its own",
                 hint=f"The keys are {', '.join(keys)}.",
-            )  # fmt: skip
+            )
     return data
 
 

@@ -13,9 +13,9 @@ from banshishi._core.validators import iterable_given
 from banshishi._model.people import Actor
 
 
-def receipts(items: Iterable[Any], actor: Actor | None, *, field: str = "issues") -> Iterator[
-    tuple[Any, Actor]
-]:  # fmt: skip
+def receipts(
+    items: Iterable[Any], actor: Actor | None, *, field: str = "issues"
+) -> Iterator[tuple[Any, Actor]]:
     """Each item of ``items`` as ``(issue, actor)`` (see :func:`receipt`)."""
     check_receiver(actor)
     for index, item in enumerate(iterable_given(items, field=field)):
@@ -28,9 +28,9 @@ def check_receiver(actor: object) -> None:
         raise InvalidTypeError(field="actor", value=actor, problem="must be an Actor")
 
 
-def receipt(index: int, item: Any, actor: Actor | None, *, field: str = "issues") -> tuple[
-    Any, Actor
-]:  # fmt: skip
+def receipt(
+    index: int, item: Any, actor: Actor | None, *, field: str = "issues"
+) -> tuple[Any, Actor]:
     """Item ``index`` of a batch as ``(issue, actor)``: a pair as it is, a bare
     issue with ``actor``. A bare issue without ``actor``, or a pair whose second
     item is not an :class:`Actor`, raises :class:`InvalidTypeError` naming the
@@ -38,14 +38,16 @@ def receipt(index: int, item: Any, actor: Actor | None, *, field: str = "issues"
     if isinstance(item, tuple):
         if len(item) != 2 or not isinstance(item[1], Actor):
             raise InvalidTypeError(
-                field=f"{field}[{index}]", value=item,
+                field=f"{field}[{index}]",
+                value=item,
                 problem="must be an issue, or an (issue, actor) pair",
-            )  # fmt: skip
+            )
         return item[0], item[1]
     if actor is None:
         raise InvalidTypeError(
-            field=f"{field}[{index}]", value=getattr(item, "id", item),
+            field=f"{field}[{index}]",
+            value=getattr(item, "id", item),
             problem="is a bare issue, but no actor was given to receive it",
             hint="Pass actor=..., or give (issue, actor) pairs.",
-        )  # fmt: skip
+        )
     return item, actor

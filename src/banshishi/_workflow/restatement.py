@@ -68,8 +68,9 @@ class Restatement:
         args: dict[str, Any] = {"previous": self.previous, "deadline": self.deadline}
         if self.provisional:
             args |= {"provisional": True, "limit": self.limit}
-        return Command(issue_id=self.issue_id, event=RESTATE, actor=actor, at=at, note=NOTE,
-                       args=args)  # fmt: skip
+        return Command(
+            issue_id=self.issue_id, event=RESTATE, actor=actor, at=at, note=NOTE, args=args
+        )
 
 
 def restatement_of(issue: Issue, policy: WorkflowPolicy) -> Restatement | None:
