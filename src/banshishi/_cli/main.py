@@ -51,11 +51,13 @@ from .common import (
     BAD_INPUT,
     BROKEN,
     OK,
+    as_of_option,
     db_option,
     existing,
     moment,
     now_or,
     output,
+    output_option,
     refuse_ledger_output,
 )
 from .files import add_file_commands
@@ -141,13 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         help="one row per unit (rolled up the "
         "unit tree), track, channel, urgency or month of receipt",
     )
-    report.add_argument(
-        "--as-of",
-        metavar="DATE",
-        help="the ledger as it stood at the end "
-        "of DATE (YYYY-MM-DD, Asia/Shanghai) or at an RFC 3339 moment; "
-        "default: now",
-    )
+    as_of_option(report)
     report.add_argument(
         "--format",
         choices=("table", "csv", "json", "html"),
@@ -180,13 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with --period: rank only units with at least N issues in the "
         f"rate's denominator (default {DEFAULT_MIN_SAMPLE})",
     )
-    report.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="where to write csv, json or html (default: standard output)",
-    )
+    output_option(report, help="where to write csv, json or html (default: standard output)")
     report.set_defaults(run=_report)
 
     verify = commands.add_parser(
@@ -218,13 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write every event, in chain order with its hash, as CSV.",
     )
     db_option(export)
-    export.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="where to write (default: standard output)",
-    )
+    output_option(export)
     export.set_defaults(run=_export)
 
     load = commands.add_parser(
