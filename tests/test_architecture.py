@@ -41,7 +41,6 @@ MAX_LINES = 500
 
 STILL_LONG = frozenset(
     {
-        "_simulation/campaign.py",
         "_store/ledger_store.py",
         "_store/sqlite_store.py",
     }
