@@ -5,7 +5,7 @@ import argparse
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pendulum import DateTime
 from rich.console import Console
@@ -28,6 +28,9 @@ from .common import BROKEN, OK, db_option
 from .key import chain_key_from_environment
 from .terminal import overview_table, pledge_table, progress_bar, rates_table, status_line
 from .terminal_text import plain
+
+if TYPE_CHECKING:
+    from banshishi._simulation.campaign import Campaign
 
 
 def add_demo_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -60,6 +63,9 @@ def add_demo_command(commands: "argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
+    # Imported here on purpose: the simulation (some 35 ms of modules and tables)
+    # serves `demo` alone, and the other commands do not load it, as
+    # `import banshishi` does not (issue 16, item 7). PLC0415 is to be waived here.
     from banshishi._simulation.campaign import simulate_campaign
 
     path = Path(options.db)
@@ -142,7 +148,7 @@ def _refuse_all_but_a_ledger(path: Path, *, replace: bool, key: bytes | None) ->
         )
 
 
-def _campaign_title(campaign: Any) -> str:
+def _campaign_title(campaign: "Campaign") -> str:
     top = next(iter(campaign.units)).name
     return (
         f"{top}, {campaign.start.format('YYYY-MM-DD')} to {campaign.end.format('YYYY-MM-DD')} "
