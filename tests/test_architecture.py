@@ -18,7 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-PACKAGE = Path(__file__).parent.parent / "src" / "banshishi"
+ROOT = Path(__file__).parent.parent
+PACKAGE = ROOT / "src" / "banshishi"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
 
 WINGS = (
     "_core",
@@ -258,6 +260,31 @@ def layout_problems(root: Path, order: Iterable[str]) -> list[str]:
     return problems
 
 
+def wing_table(text: str) -> dict[str, set[str]]:
+    """The wings of a page's table (rows ``| `_wing/` | what | module, module |``),
+    in order, each with the modules it lists."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `_") and len(cells) >= 2:
+            rows[cells[0].strip("`/")] = {name.strip() for name in cells[-1].split(",")}
+    return rows
+
+
+def wing_modules(root: Path) -> dict[str, set[str]]:
+    """Each wing's modules (and subpackages), by name within the wing."""
+    return {
+        path.name: {
+            module.stem if module.suffix == ".py" else module.name
+            for module in path.iterdir()
+            if module.name != "__init__.py"
+            and (module.suffix == ".py" or (module / "__init__.py").exists())
+        }
+        for path in sorted(root.iterdir())
+        if path.is_dir() and wing_of(f"{root.name}.{path.name}")
+    }
+
+
 def long_modules(root: Path, limit: int) -> dict[str, int]:
     """The modules under ``root`` with more than ``limit`` lines, by their path from ``root``."""
     found = {}
@@ -291,6 +318,18 @@ def test_no_wing_imports_a_wing_above_it() -> None:
 
 def test_every_wing_is_declared_and_every_module_is_in_a_wing() -> None:
     assert layout_problems(PACKAGE, WINGS) == []
+
+
+def test_the_architecture_page_lists_every_wing_and_module_in_order() -> None:
+    table = wing_table(ARCHITECTURE.read_text(encoding="utf-8"))
+    assert list(table) == list(WINGS)
+    modules = wing_modules(PACKAGE)
+    stale = {
+        wing: {"missing": sorted(modules[wing] - listed), "gone": sorted(listed - modules[wing])}
+        for wing, listed in table.items()
+        if listed != modules.get(wing)
+    }
+    assert not stale, f"docs/architecture.md's table of wings is out of date: {stale}"
 
 
 def test_no_module_over_500_lines() -> None:
@@ -413,6 +452,17 @@ def test_undeclared_wings_and_stray_modules_are_found(tmp_path: Path) -> None:
     assert layout_problems(package, ("_low", "_extra")) == [
         "pkg/_stray.py is a private module outside every wing"
     ]
+
+
+def test_a_wing_table_is_read_row_by_row(tmp_path: Path) -> None:
+    page = (
+        "| wing | holds | modules |\n|---|---|---|\n"
+        "| `_b/` | x | two, one |\n| `_a/` | y | three |\n"
+    )
+    assert wing_table(page) == {"_b": {"one", "two"}, "_a": {"three"}}
+    package = _package(tmp_path, {"_b/one.py": "", "_b/deep/two.py": "", "_a/x.txt": ""})
+    (package / "_a" / "three.py").write_text("")
+    assert wing_modules(package) == {"_a": {"three"}, "_b": {"one", "deep"}}
 
 
 def test_long_modules_are_counted_in_lines(tmp_path: Path) -> None:
