@@ -23,7 +23,7 @@ from banshishi._store.policy_history import same_policy
 from banshishi._workflow.policy import DEFAULT_PROVISIONAL_YEARS
 from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
 
-from .common import OK, db_option, existing, now_or
+from .common import OK, as_of_option, db_option, existing, now_or
 from .terminal_text import plain
 
 
@@ -48,9 +48,7 @@ def add_calendar_commands(commands: "argparse._SubParsersAction[argparse.Argumen
     load.add_argument("file", nargs="*", metavar="FILE", help="a year's schedule (.toml, .json)")
     db_option(load)
     load.add_argument("--dry-run", action="store_true", help="list the changes, write nothing")
-    load.add_argument(
-        "--as-of", metavar="WHEN", help="the moment recorded on the steps (default now)"
-    )
+    as_of_option(load, metavar="WHEN", help="the moment recorded on the steps (default now)")
     load.add_argument(
         "--format",
         choices=("table", "json"),

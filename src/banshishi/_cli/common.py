@@ -1,6 +1,6 @@
-"""What the ``banshishi`` subcommands share: exit codes, the ``--db`` option,
-opening an existing ledger for reading, reading ``--as-of``, and writing
-output whole, never onto the ledger."""
+"""What the ``banshishi`` subcommands share: exit codes, the ``--db``,
+``--output`` and ``--as-of`` options, opening an existing ledger for reading,
+reading ``--as-of``, and writing output whole, never onto the ledger."""
 
 import argparse
 import os
@@ -36,6 +36,27 @@ def db_option(parser: argparse.ArgumentParser) -> None:
         f"read from the file ${KEY_FILE_VARIABLE} names, or from "
         f"${KEY_VARIABLE}",
     )
+
+
+TO_STANDARD_OUTPUT = "where to write (default: standard output)"
+
+AS_OF_THE_LEDGER = (
+    "the ledger as it stood at the end of DATE (YYYY-MM-DD, Asia/Shanghai) or at an "
+    "RFC 3339 moment; default: now"
+)
+
+
+def output_option(parser: argparse.ArgumentParser, *, help: str = TO_STANDARD_OUTPUT) -> None:
+    """``--output FILE`` (``-o``), ``-`` (standard output) unless given; written
+    through :func:`output`."""
+    parser.add_argument("--output", "-o", default="-", metavar="FILE", help=help)
+
+
+def as_of_option(
+    parser: argparse.ArgumentParser, *, metavar: str = "DATE", help: str = AS_OF_THE_LEDGER
+) -> None:
+    """``--as-of``, ``None`` unless given; read with :func:`moment` or :func:`now_or`."""
+    parser.add_argument("--as-of", metavar=metavar, help=help)
 
 
 @contextmanager

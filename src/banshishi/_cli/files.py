@@ -37,22 +37,19 @@ from banshishi._model.vocabulary import Urgency
 from .common import (
     BAD_INPUT,
     OK,
+    as_of_option,
     db_option,
     existing,
     moment,
     now_or,
     output,
+    output_option,
     refuse_ledger_output,
 )
 from .terminal_text import plain
 
 SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
 """The records ``banshishi schema`` describes, by the name given on the command line."""
-
-_AS_OF = (
-    "the ledger as it stood at the end of DATE (YYYY-MM-DD, Asia/Shanghai) or at an "
-    "RFC 3339 moment; default: now"
-)
 
 
 def add_file_commands(commands: Any) -> None:
@@ -67,19 +64,13 @@ def add_file_commands(commands: Any) -> None:
     actions = ledger_file.add_subparsers(dest="action", required=True, metavar="ACTION")
     write = actions.add_parser("export", help="write the ledger file")
     db_option(write)
-    write.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="a .csv or .xlsx file (default: CSV on standard output)",
-    )
+    output_option(write, help="a .csv or .xlsx file (default: CSV on standard output)")
     write.add_argument(
         "--english",
         action="store_true",
         help="English column headers and values instead of Chinese",
     )
-    write.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    as_of_option(write)
     write.set_defaults(run=_ledger_export)
     check = actions.add_parser(
         "check",
@@ -102,20 +93,14 @@ def add_file_commands(commands: Any) -> None:
     )
     disclose.add_argument("what", choices=("issues", "pledges"), help="which list")
     db_option(disclose)
-    disclose.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    as_of_option(disclose)
     disclose.add_argument(
         "--format",
         choices=("csv", "json", "html"),
         default="html",
         help="output format (default html)",
     )
-    disclose.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="where to write (default: standard output)",
-    )
+    output_option(disclose)
     disclose.add_argument(
         "--names",
         metavar="FILE",
@@ -134,17 +119,11 @@ def add_file_commands(commands: Any) -> None:
     actions = open311.add_subparsers(dest="action", required=True, metavar="ACTION")
     send = actions.add_parser("export", help="write service requests as JSON or XML")
     db_option(send)
-    send.add_argument("--as-of", metavar="DATE", help=_AS_OF)
+    as_of_option(send)
     send.add_argument(
         "--extended", action="store_true", help="add mySociety's extended status and our own status"
     )
-    send.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="where to write (default: standard output)",
-    )
+    output_option(send)
     send.add_argument(
         "--format",
         choices=("json", "xml"),
@@ -178,13 +157,7 @@ def add_file_commands(commands: Any) -> None:
         description="Print the JSON Schema (draft 2020-12) generated from the model.",
     )
     schema.add_argument("model", choices=tuple(SCHEMAS), help="which record")
-    schema.add_argument(
-        "--output",
-        "-o",
-        default="-",
-        metavar="FILE",
-        help="where to write (default: standard output)",
-    )
+    output_option(schema)
     schema.set_defaults(run=_schema)
 
 
