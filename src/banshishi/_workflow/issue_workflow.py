@@ -18,10 +18,10 @@ from . import evaluation_checks as e
 from . import guards as g
 from . import role_checks as who
 from .effects import settle
+from .issue_arguments import ISSUE_STEPS
 from .machine import RecordMachine, loops
 from .machine import allowed_events as _allowed
 from .machine import refusal as _refusal
-from .step import ISSUE_STEPS
 
 MODEL_FIELDS = (
     "id",
