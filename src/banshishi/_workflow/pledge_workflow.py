@@ -19,8 +19,8 @@ from . import pledge_checks as c
 from .machine import RecordMachine, loops, moves
 from .machine import allowed_events as _allowed
 from .machine import refusal as _refusal
+from .pledge_arguments import PLEDGE_STEPS
 from .pledge_effects import settle_pledge
-from .pledge_step import PLEDGE_STEPS
 from .transition_table import derive_rules, index_rules
 
 PLEDGE_MODEL_FIELDS = (

@@ -13,8 +13,8 @@ from banshishi._model.pledge import Pledge
 
 from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .ledger import INTAKE_FIELDS, Ledger
+from .pledge_arguments import CLAIM, PLEDGE_STEPS
 from .pledge_ledger import PledgeLedger
-from .pledge_step import CLAIM, PLEDGE_STEPS
 from .policy import DEFAULT_POLICY, WorkflowPolicy
 from .step import arguments_from_data
 
