@@ -14,6 +14,7 @@ from banshishi._core.errors import TransitionRefusedError
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, Track
 
+from . import completion as fill
 from . import evaluation_checks as e
 from . import guards as g
 from . import role_checks as who
@@ -169,6 +170,18 @@ class IssueWorkflow(RecordMachine):
         | closed.to.itself(validators=[who.by_visitor, e.visit_recorded])
     )
 
+    # Completing the arguments, before any check of the step (see ``completion``).
+    completions = MappingProxyType(
+        {
+            "transfer": fill.transfer_deadline,
+            "sign_for": fill.sign_for_deadline,
+            "extend": fill.extension_deadline,
+            "rate": fill.rating_deadline,
+            "redo": fill.rectification_deadline,
+            "appeal": fill.appeal_round,
+            "revisit": fill.visit_deadline,
+        }
+    )
     steps = ISSUE_STEPS
     model_fields: ClassVar[tuple[str, ...]] = MODEL_FIELDS
     record_type = Issue
