@@ -65,9 +65,9 @@ from banshishi import (
     completion_rate,
     replay,
 )
+from banshishi._workflow.issue_arguments import EVENT_ARGUMENTS
 from banshishi._workflow.issue_workflow import MODEL_FIELDS, allowed_events
 from banshishi._workflow.policy import DEFAULT_POLICY
-from banshishi._workflow.step import EVENT_ARGUMENTS
 from banshishi._workflow.transition_table import RULES, TABLE
 
 S = IssueStatus

@@ -59,7 +59,7 @@ from banshishi import (
     structure,
     unstructure,
 )
-from banshishi._workflow.pledge_step import PLEDGE_EVENT_ARGUMENTS
+from banshishi._workflow.pledge_arguments import PLEDGE_EVENT_ARGUMENTS
 from banshishi._workflow.pledge_workflow import pledge_allowed_events
 
 S = PledgeStatus

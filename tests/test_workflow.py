@@ -57,7 +57,7 @@ from banshishi import (
     parse_instant,
 )
 from banshishi._model.event import thaw_data
-from banshishi._workflow.step import EVENT_ARGUMENTS
+from banshishi._workflow.issue_arguments import EVENT_ARGUMENTS
 from banshishi._workflow.transition_table import RULES
 
 S = IssueStatus

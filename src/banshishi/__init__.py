@@ -207,8 +207,8 @@ from ._workflow.diagram import workflow_diagram as workflow_diagram
 from ._workflow.diagram import workflow_table as workflow_table
 from ._workflow.issue_workflow import IssueWorkflow as IssueWorkflow
 from ._workflow.ledger import Ledger as Ledger
+from ._workflow.pledge_arguments import PledgeArguments as PledgeArguments
 from ._workflow.pledge_ledger import PledgeLedger as PledgeLedger
-from ._workflow.pledge_step import PledgeArguments as PledgeArguments
 from ._workflow.pledge_workflow import PledgeWorkflow as PledgeWorkflow
 from ._workflow.policy import WorkflowPolicy as WorkflowPolicy
 from ._workflow.replay import replay as replay

@@ -26,6 +26,7 @@ from banshishi._model.people import Actor
 from banshishi._model.vocabulary import Status
 
 from .command import Command, PledgeCommand, Refusal
+from .completion import complete
 from .machine import RecordMachine, refusal
 from .policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from .step import Step, make_step
@@ -49,8 +50,8 @@ def advance(
     table: Mapping[tuple[Status, str], tuple[Rule, ...]],
     policy: WorkflowPolicy,
 ) -> Status:
-    """Take one step on ``row``: check it, apply its effect, record it; or raise
-    and change nothing."""
+    """Take one step on ``row``: complete its arguments, check it, apply its
+    effect, record it; or raise and change nothing."""
     source = row.status
     rules = table.get((source, event))
     if rules is None:
@@ -67,6 +68,7 @@ def advance(
         policy=policy,
         steps=machine.steps,
     )
+    complete(machine.completions, row, step)
     rule = take(row, step, rules)
     target = rule.target
     changes = machine.settle(row, step, target)

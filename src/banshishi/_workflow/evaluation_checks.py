@@ -3,9 +3,9 @@ visits (回访) and rectification (整改).
 
 Like the checks in ``_guards``, each is a function of ``(model, step)`` that
 :class:`IssueWorkflow` names on its transitions and the ledger calls directly.
-A step that opens a rectification without a deadline gets one here, from the
-policy's ``rectification_limit``, written into its arguments so the audit
-event records it.
+A step that opens a rectification without a deadline got one when its
+arguments were completed, from the policy's ``rectification_limit`` (see
+``completion``); the checks here only read it.
 """
 
 from typing import Any
@@ -14,19 +14,13 @@ from banshishi._core.errors import InconsistentRecordError
 from banshishi._model.evaluation import RaterKind, VisitOutcome
 from banshishi._model.people import Role
 
-from .guards import (
-    count_deadline,
-    deadline_after,
-    live_rating,
-    provisional_counted,
-    refuse,
-    within_life,
-)
+from .completion import rectification_limit
+from .guards import deadline_after, live_rating, provisional_counted, refuse, uncounted, within_life
 from .step import Step
 
 
 def _rectification_deadline(model: Any, step: Step, opens: bool, why: str) -> None:
-    """A step that opens a rectification gets a deadline: given, or from the policy.
+    """A step that opens a rectification has a deadline: given, or from the policy.
     One that does not may not name one."""
     deadline = step.args.get("deadline")
     if not opens:
@@ -35,8 +29,7 @@ def _rectification_deadline(model: Any, step: Step, opens: bool, why: str) -> No
                 raise refuse(step, name, step.args[name], f"is only for {why}")
         return
     if deadline is None:
-        limit = step.args.get("limit", step.policy.rectification_limit)
-        deadline = count_deadline(step, "deadline", step.at, limit)
+        raise uncounted(step, "deadline", step.at, rectification_limit(step))
     provisional_counted(step)
     deadline_after(step, deadline)
 
@@ -137,8 +130,7 @@ def appeal_allowed(model: Any, step: Step) -> None:
         raise refuse(
             step, "appeals", pending[0].rating, "include one still pending", "Decide it first."
         )
-    rated = [given.round for given in model.evaluations]
-    round_ = step.args.get("round", max(rated, default=None))
+    round_ = step.args.get("round")  # the latest rated, if none was named (completion)
     index = None if round_ is None else live_rating(model, round_)
     if index is None:
         raise refuse(step, "round", round_, "has no live rating to appeal")
@@ -147,8 +139,6 @@ def appeal_allowed(model: Any, step: Step) -> None:
         raise refuse(step, "round", round_, f"was rated {rating.label}: nothing to appeal")
     if any(appeal.rating == index for appeal in model.appeals):
         raise refuse(step, "round", round_, "has had its rating appealed already")
-    if "round" not in step.args:
-        step.args = {**step.args, "round": round_}
 
 
 def appeal_pending(model: Any, step: Step) -> None:

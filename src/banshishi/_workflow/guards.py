@@ -8,13 +8,17 @@ names them on its transitions and the ledger's bulk engine calls the very same
 functions, read off the class, so there is one set of rules.
 
 Checks read the model's fields but never its status: the status a step starts
-from is ``step.source``.
+from is ``step.source``. They never write: what a step's arguments lack and the
+record or the policy decide (a deadline counted from a time limit, the round an
+appeal is against) was filled in before any check ran (see ``completion``); a
+check refuses the step when that could not be done.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from banshishi._core.errors import (
+    BanshishiError,
     ChronologyError,
     InconsistentRecordError,
     PreconditionError,
@@ -23,6 +27,7 @@ from banshishi._core.errors import (
 from banshishi._model.people import Role
 from banshishi._model.vocabulary import DismissalReason, Track
 
+from .completion import track_limit
 from .policy import WorkflowPolicy
 from .step import Step
 
@@ -49,21 +54,15 @@ def after(step: Step, name: str, start: Any, limit: Any) -> Any:
         raise error.at(f"{step.event}.{name}") from None
 
 
-def count_deadline(step: Step, name: str, start: Any, limit: Any) -> Any:
-    """Count the step's deadline: ``limit`` from ``start`` under the step's policy,
-    added to its arguments so the audit event records it. A deadline that ran
-    through a provisional year is marked so, with the limit it was counted with
-    (an extension is its own record of that), so it can be counted again once
-    the official schedule is out."""
-    deadline = after(step, name, start, limit)
-    args = {**step.args, "deadline": deadline}
-    args.pop("provisional", None)
-    if step.policy.is_provisional(deadline, limit):
-        args["provisional"] = True
-        if name != "extension":
-            args["limit"] = limit
-    step.args = args
-    return deadline
+def uncounted(step: Step, name: str, start: Any, limit: Any) -> BanshishiError:
+    """Why a deadline that completing the arguments counts from ``limit`` is not
+    there: the calendar lacks a year the count runs through, raised here naming
+    ``name``, the argument it was counted from. A step whose arguments were not
+    completed at all is refused too."""
+    after(step, name, start, limit)
+    return refuse(
+        step, "deadline", None, "was not counted", "Complete the arguments before the checks."
+    )
 
 
 def provisional_counted(step: Step) -> None:
@@ -80,15 +79,15 @@ def provisional_counted(step: Step) -> None:
 
 
 def _policy_deadline(model: Any, step: Step, problem: str) -> None:
-    """Without a deadline in the step, count it from the step's ``limit``, else
-    from the track's time limit in the policy."""
+    """A deadline given, or counted from the step's ``limit``, else from the
+    track's time limit in the policy."""
     if "deadline" in step.args:
         provisional_counted(step)
         return
-    limit = step.args.get("limit", step.policy.time_limits.get(model.track))
+    limit = track_limit(model, step)
     if limit is None:
         raise refuse(step, "deadline", None, f"{problem} for {model.track.label}")
-    count_deadline(step, "deadline", step.at, limit)
+    raise uncounted(step, "deadline", step.at, limit)
 
 
 def _known_units(policy: WorkflowPolicy, step: Step, names: Iterable[str]) -> None:
@@ -153,10 +152,10 @@ def transfer_complete(model: Any, step: Step) -> None:
 
 
 def deadline_later(model: Any, step: Step) -> None:
-    """A deadline given with the step falls after it; one counted from a limit
-    given with the step is counted here."""
+    """A deadline given with the step, or counted from a limit given with it,
+    falls after it."""
     if "deadline" not in step.args and "limit" in step.args:
-        count_deadline(step, "deadline", step.at, step.args["limit"])
+        raise uncounted(step, "deadline", step.at, step.args["limit"])
     provisional_counted(step)
     deadline_after(step, step.args.get("deadline"))
 
@@ -370,9 +369,10 @@ def closure_allowed(model: Any, step: Step) -> None:
 def extension_allowed(model: Any, step: Step) -> None:
     """延期: a later deadline, given outright or as an extension of the current one.
 
-    When both are given (as a replayed event records them), the deadline is
-    taken as it stands and the extension is kept as the record of how it was
-    counted.
+    An extension alone was counted from the current deadline when the
+    arguments were completed; when both are given (as a replayed event records
+    them), the deadline is taken as it stands and the extension is kept as the
+    record of how it was counted.
     """
     current = model.deadline
     if current is None:
@@ -388,8 +388,8 @@ def extension_allowed(model: Any, step: Step) -> None:
                 "is needed, or a new deadline",
                 'Give extension="5 working days" or deadline=….',
             )
-        deadline = count_deadline(step, "extension", current, extension)
-    elif step.args.get("provisional") and extension is None:
+        raise uncounted(step, "extension", current, extension)
+    if step.args.get("provisional") and extension is None:
         provisional_counted(step)
     if deadline <= current:
         raise ChronologyError(

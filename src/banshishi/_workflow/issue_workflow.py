@@ -14,14 +14,15 @@ from banshishi._core.errors import TransitionRefusedError
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, Track
 
+from . import completion as fill
 from . import evaluation_checks as e
 from . import guards as g
 from . import role_checks as who
 from .effects import settle
+from .issue_arguments import ISSUE_STEPS
 from .machine import RecordMachine, loops
 from .machine import allowed_events as _allowed
 from .machine import refusal as _refusal
-from .step import ISSUE_STEPS
 
 MODEL_FIELDS = (
     "id",
@@ -169,6 +170,18 @@ class IssueWorkflow(RecordMachine):
         | closed.to.itself(validators=[who.by_visitor, e.visit_recorded])
     )
 
+    # Completing the arguments, before any check of the step (see ``completion``).
+    completions = MappingProxyType(
+        {
+            "transfer": fill.transfer_deadline,
+            "sign_for": fill.sign_for_deadline,
+            "extend": fill.extension_deadline,
+            "rate": fill.rating_deadline,
+            "redo": fill.rectification_deadline,
+            "appeal": fill.appeal_round,
+            "revisit": fill.visit_deadline,
+        }
+    )
     steps = ISSUE_STEPS
     model_fields: ClassVar[tuple[str, ...]] = MODEL_FIELDS
     record_type = Issue

@@ -25,10 +25,11 @@ from banshishi._model.vocabulary import IssueStatus, Track
 
 from .command import Command, Refusal
 from .engine import Book, collector_paused
+from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .issue_workflow import IssueWorkflow
 from .receipt import receipts
 from .role_checks import by_receiver
-from .step import RECEIVE, make_step
+from .step import make_step
 from .transition_table import TABLE
 
 FIELDS = tuple(field.name for field in attrs.fields(Issue))
@@ -153,6 +154,7 @@ class Ledger(Book):
             {},
             not_before=issue.received_at,
             policy=self.policy,
+            steps=ISSUE_STEPS,
         )
         by_receiver(issue, step)
         # The receive entry keeps the track the issue came in on, in the arguments' place.

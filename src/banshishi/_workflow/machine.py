@@ -1,5 +1,6 @@
 """What both workflows share: binding a state machine to a record, checking each
-request once, applying the accepted step and keeping the audit event.
+request once, completing its arguments, applying the accepted step and keeping
+the audit event.
 
 :class:`IssueWorkflow` and :class:`PledgeWorkflow` declare their own states,
 steps and checks; this base runs them. It has no states of its own, so
@@ -20,6 +21,7 @@ from banshishi._core.labels import LabelledEnum
 from banshishi._core.time import Clock, SystemClock, check_clock
 from banshishi._model.vocabulary import Status
 
+from .completion import Completion, complete
 from .policy import DEFAULT_POLICY, WorkflowPolicy, check_policy
 from .step import Step, Steps, make_step
 
@@ -29,6 +31,9 @@ class RecordMachine(StateMachine):
 
     steps: ClassVar[Steps]
     """The workflow's steps and their arguments."""
+    completions: ClassVar[Mapping[str, Completion]] = MappingProxyType({})
+    """For each step that has one, how its arguments are completed before any
+    check runs (see ``completion``)."""
     model_fields: ClassVar[tuple[str, ...]]
     """The fields a model must have for the workflow to read and change it."""
     record_type: ClassVar[type[Any]]
@@ -83,7 +88,8 @@ class RecordMachine(StateMachine):
     # -- callbacks python-statemachine calls ----------------------------------------------
 
     def prepare_event(self, event_data: Any) -> dict[str, Step]:
-        """Check the request once per event and hand every check the same Step."""
+        """Check the request and complete its arguments once per event, and hand
+        every check the same Step."""
         trigger = event_data.trigger_data
         if str(trigger.event) not in self.steps.takes:
             return {}  # entering the initial state of a record that had none: not a step
@@ -145,7 +151,7 @@ class RecordMachine(StateMachine):
         at = kwargs.pop("at", None)
         note = kwargs.pop("note", "")
         status_type = type(self.states[0].value)
-        return make_step(
+        step = make_step(
             event,
             status_type(source),
             actor,
@@ -156,6 +162,8 @@ class RecordMachine(StateMachine):
             policy=self.policy,
             steps=self.steps,
         )
+        complete(self.completions, self.model, step)
+        return step
 
     # python-statemachine raises its own TransitionNotAllowed from these two entry
     # points (every event goes through both); the library's callers get a

@@ -54,7 +54,8 @@ by_pledge_extender = role_check(
 def publication_complete(model: Any, step: Step) -> None:
     """公示 needs a deadline and, for a key project, its charter, whose deadline
     is then the pledge's (a deadline given with the step must agree with it);
-    the deadline lands in the step's arguments, so the audit event records it."""
+    one left out was taken from the charter, or the claim, when the arguments
+    were completed, so the audit event records it."""
     charter = step.args.get("charter", model.charter)
     if charter is not None and model.list_kind is not PledgeListKind.KEY_PROJECT:
         raise InconsistentRecordError(
@@ -72,12 +73,8 @@ def publication_complete(model: Any, step: Step) -> None:
         )
     deadline = step.args.get("deadline")
     if deadline is None:
-        # A charter's deadline is the project's: it replaces one given at the claim.
-        deadline = charter.deadline if charter is not None else model.deadline
-        if deadline is None:
-            raise refuse(step, "deadline", None, "is needed: a pledge is published with a date")
-        step.args = {**step.args, "deadline": deadline}
-    elif charter is not None and deadline != charter.deadline:
+        raise refuse(step, "deadline", None, "is needed: a pledge is published with a date")
+    if charter is not None and deadline != charter.deadline:
         raise InconsistentRecordError(
             field=f"{step.event}.deadline",
             value=deadline,

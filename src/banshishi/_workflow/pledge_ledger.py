@@ -19,8 +19,8 @@ from banshishi._model.vocabulary import PledgeStatus, Subject
 
 from .command import PledgeCommand, Refusal
 from .engine import Book
+from .pledge_arguments import CLAIM, PLEDGE_STEPS
 from .pledge_checks import by_claimer
-from .pledge_step import CLAIM, PLEDGE_STEPS
 from .pledge_workflow import PLEDGE_TABLE, PledgeWorkflow
 from .step import make_step
 

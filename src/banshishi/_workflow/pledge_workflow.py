@@ -14,13 +14,14 @@ from banshishi._core.errors import TransitionRefusedError
 from banshishi._model.pledge import Pledge, PledgeListKind
 from banshishi._model.vocabulary import PledgeStatus
 
+from . import completion as fill
 from . import guards as g
 from . import pledge_checks as c
 from .machine import RecordMachine, loops, moves
 from .machine import allowed_events as _allowed
 from .machine import refusal as _refusal
+from .pledge_arguments import PLEDGE_STEPS
 from .pledge_effects import settle_pledge
-from .pledge_step import PLEDGE_STEPS
 from .transition_table import derive_rules, index_rules
 
 PLEDGE_MODEL_FIELDS = (
@@ -83,6 +84,8 @@ class PledgeWorkflow(RecordMachine):
     )
     withdraw = moves((draft, published, in_progress, overdue), withdrawn, [c.by_pledge_keeper])
 
+    # Completing the arguments, before any check of the step (see ``completion``).
+    completions = MappingProxyType({"publish": fill.publication_deadline})
     steps = PLEDGE_STEPS
     model_fields: ClassVar[tuple[str, ...]] = PLEDGE_MODEL_FIELDS
     record_type = Pledge

@@ -18,6 +18,8 @@ from banshishi._model.evaluation import RaterKind
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Track
 
+from .policy_data import policy_from_dict, policy_to_dict
+
 Limit = TimeLimit | dt.timedelta
 """A time limit: working days or hours (:class:`TimeLimit`), or elapsed time."""
 
@@ -177,16 +179,12 @@ class WorkflowPolicy:
         >>> WorkflowPolicy.from_dict(policy.to_dict()) == policy
         True
         """
-        from .policy_data import policy_to_dict
-
         return policy_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "WorkflowPolicy":
         """The policy in ``data`` (the :meth:`to_dict` form); a setting left out
         takes its default. Anything else raises an error naming the key."""
-        from .policy_data import policy_from_dict
-
         return cls(**policy_from_dict(data))
 
     def deadline_for(self, track: Track, start: DateTime) -> DateTime:

@@ -11,11 +11,12 @@ from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.pledge import Pledge
 
+from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .ledger import INTAKE_FIELDS, Ledger
+from .pledge_arguments import CLAIM, PLEDGE_STEPS
 from .pledge_ledger import PledgeLedger
-from .pledge_step import CLAIM, PLEDGE_STEPS
 from .policy import DEFAULT_POLICY, WorkflowPolicy
-from .step import ISSUE_STEPS, RECEIVE, arguments_from_data
+from .step import arguments_from_data
 
 
 def replay(

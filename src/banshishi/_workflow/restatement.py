@@ -30,6 +30,7 @@ from banshishi._model.vocabulary import IssueStatus
 
 from .command import Command
 from .engine import WIDTH
+from .issue_arguments import ISSUE_STEPS
 from .ledger import Ledger
 from .policy import WorkflowPolicy, check_policy
 from .step import arguments_from_data
@@ -95,7 +96,7 @@ def restatement_of(issue: Issue, policy: WorkflowPolicy) -> Restatement | None:
         if event.name == "send_back":
             deadline, provisional, limit = None, False, None
             continue
-        args = arguments_from_data(event)
+        args = arguments_from_data(event, ISSUE_STEPS)
         if args.get("provisional") is not True:
             deadline, provisional, limit = args["deadline"], False, None
             continue

@@ -5,7 +5,8 @@ order the class declares them, each with its validators and conditions: the
 very functions the class names. :func:`take` walks them exactly as
 python-statemachine does (run a candidate's validators, then test its
 conditions; the first candidate whose conditions hold is taken), so the bulk
-engine and the machine accept and refuse the same steps.
+engine and the machine accept and refuse the same steps. Both complete a
+step's arguments before it comes here (see ``completion``): the checks only read.
 """
 
 from collections.abc import Callable, Mapping
