@@ -43,7 +43,7 @@ from banshishi._reports.periodic_report import (
 )
 from banshishi._reports.report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from banshishi._workflow.command import Command, PledgeCommand
-from banshishi._workflow.engine import WIDTH, Book, collector_paused
+from banshishi._workflow.engine import Book, collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
@@ -597,14 +597,14 @@ class LedgerStore:
     ) -> None:
         def work(touched: dict[_Key, int]) -> None:
             self._touch(subject, record_id, touched, expected)
-            self._book(subject)._apply(record_id, event, actor, at, note, args)
+            self._book(subject).take_step(record_id, event, actor, at, note, args)
 
         self._write(work)
 
     def _command(self, command: Command | PledgeCommand, touched: dict[_Key, int]) -> None:
         subject, record_id = store_batch.command_target(command)
         self._touch(subject, record_id, touched, None)
-        self._book(subject)._apply(
+        self._book(subject).take_step(
             record_id, command.event, command.actor, command.at, command.note, command.args
         )
 
@@ -625,9 +625,9 @@ class LedgerStore:
         if expected is not None and whole_given(expected, field="expected_version") != actual:
             raise stale_version(subject, record_id, expected, actual)
         if record_id in book:
-            cached = len(book._row(record_id).history) // WIDTH
+            cached = book.version(record_id)
             if cached != actual:
-                del book._rows[record_id]  # a retry reads it again
+                book.discard(record_id)  # a retry reads it again
                 if expected is not None:  # the caller has read the version the store holds
                     self._hydrate(subject, record_id)
                     touched[key] = actual
@@ -646,4 +646,4 @@ class LedgerStore:
 
     def _forget(self, touched: dict[_Key, int]) -> None:
         for subject, record_id in touched:
-            self._book(subject)._rows.pop(record_id, None)
+            self._book(subject).discard(record_id)
