@@ -65,9 +65,8 @@ from banshishi import (  # noqa: E402
     satisfaction_rate,
 )
 from banshishi._core.time import add_elapsed  # noqa: E402
-from banshishi._metrics.summary import issue_summary_of_row, micros  # noqa: E402
+from banshishi._metrics.summary import micros  # noqa: E402
 from banshishi._store.event_store import encode  # noqa: E402
-from banshishi._workflow.engine import WIDTH  # noqa: E402
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)
@@ -145,12 +144,9 @@ def build(path: Path, count: int, chunk: int) -> dict[str, float]:
         built = time.perf_counter()
         appends, lines = [], []
         for issue_id in ledger:
-            row = ledger._row(issue_id)
-            history = ledger._events(row)
+            history = ledger.events(issue_id)
             appends.append(Append(record_id=issue_id, events=history, expected_version=0))
-            line = issue_summary_of_row(issue_id, row, WIDTH)
-            assert line is not None
-            lines.append(line)
+            lines.append(ledger.summary(issue_id))
         prepared = time.perf_counter()
         store.store.append(appends, issues=lines)
         appended = time.perf_counter()

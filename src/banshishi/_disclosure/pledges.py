@@ -83,7 +83,7 @@ def _progress_as_of(parts: dict[str, _PartAsOf], wanted: Iterable[str]) -> dict[
     if the weights allow it; else pledge by pledge from its own subtree, so a badly
     weighted project (or a cycle) leaves ``—`` on its own lines only."""
     try:
-        tree = PledgeTree._of(parts.values(), part=True)
+        tree = PledgeTree.of_records(parts.values(), subtree=True)
     except BanshishiError:
         pass
     else:
@@ -102,7 +102,7 @@ def _progress_as_of(parts: dict[str, _PartAsOf], wanted: Iterable[str]) -> dict[
             seen.update(child.id for child in below)
             subtree += below
         try:
-            shares[pid] = PledgeTree._of(subtree, part=True).progress_rate(pid)
+            shares[pid] = PledgeTree.of_records(subtree, subtree=True).progress_rate(pid)
         except BanshishiError:
             shares[pid] = Rate(0, 0)
     return shares

@@ -1,21 +1,39 @@
 """Projects made of parts: pledges under a parent pledge, with progress rolled
 up by weight to any depth."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import Any, final
+from typing import Any, Protocol, final
 
 from banshishi._core.errors import (
     DuplicateError,
     HierarchyError,
     InconsistentRecordError,
+    InvalidTypeError,
     NotFoundError,
 )
 from banshishi._core.validators import items_given
 
+from .milestone import Milestone
 from .pledge import Pledge
 from .rate import Rate
 from .vocabulary import PledgeStatus
+
+
+class PledgePart(Protocol):
+    """What :class:`PledgeTree` reads of a pledge: a :class:`Pledge`, a pledge
+    ledger's row, or a pledge as it stood at a moment."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def weight(self) -> int | None: ...
+    @property
+    def status(self) -> PledgeStatus: ...
+    @property
+    def milestones(self) -> Sequence[Milestone]: ...
 
 
 @final
@@ -56,12 +74,21 @@ class PledgeTree:
         self._build(items_given(pledges, Pledge, field="pledges"))
 
     @classmethod
-    def _of(cls, records: Iterable[Any], *, part: bool = False) -> "PledgeTree":
-        """A tree over records with a Pledge's fields (the ledger's rows). With
-        ``part``, the records are one project's subtree, whose root's parent may
-        be outside it."""
-        tree = cls.__new__(cls)
-        tree._build(list(records), part=part)
+    def of_records(cls, records: Iterable[PledgePart], *, subtree: bool = False) -> "PledgeTree":
+        """A tree over records that read like pledges (``id``, ``parent``,
+        ``weight``, ``status`` and ``milestones``: a pledge ledger's rows, say),
+        taken as they are, without the checks :class:`Pledge` makes. With
+        ``subtree``, the records are one project's subtree: a parent outside them
+        (the root's) is passed over rather than refused."""
+        tree: PledgeTree = cls.__new__(cls)
+        try:
+            tree._build(list(records), part=subtree)
+        except AttributeError as error:
+            raise InvalidTypeError(
+                field="records",
+                value=records,
+                problem=f"must read like pledges: {error}",
+            ) from error
         return tree
 
     def _build(self, records: list[Any], *, part: bool = False) -> None:

@@ -17,14 +17,14 @@ from banshishi._core.errors import (
     StoreError,
 )
 from banshishi._core.validators import items_given, iterable_given, whole_given
-from banshishi._metrics.summary import IssueSummary, PledgeSummary, issue_summary_of_row
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Subject
 from banshishi._workflow.command import Command, PledgeCommand
-from banshishi._workflow.engine import WIDTH, Book, collector_paused, entry_of
+from banshishi._workflow.engine import Book, collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy
@@ -147,19 +147,14 @@ def commit(
     there, in one transaction, only if the ledger's policy still stands at
     ``policy_version`` (if given); returns the events written."""
     batch = Batch(policy=PolicyAppend(expected_version=policy_version))
-    written: list[tuple[Any, int, tuple[Event, ...]]] = []
     for (subject, record_id), start in touched.items():
         book = book_of(subject)
-        row = book._row(record_id)
-        events = book._events(row, start)
-        if events:
-            batch.add(record_id, events, start, line_of_row(book, record_id, row))
-            written.append((row, start, events))
-    count = batch.write(store)
-    # Keep the events just written in the rows, so they are not built again.
-    for row, start, events in written:
-        row.history[start * WIDTH :] = [entry for event in events for entry in entry_of(event)]
-    return count
+        if book.version(record_id) > start:
+            line = book.summary(record_id)
+            # The events are kept in the cached record as built, so they are not
+            # built again (if the write fails, the store drops what it touched).
+            batch.add(record_id, book.events(record_id, start, keep=True), start, line)
+    return batch.write(store)
 
 
 def books_given(issues: object, pledges: object) -> list[Book]:
@@ -219,20 +214,10 @@ def records_batch(book: Book, ids: Iterable[str]) -> Batch:
     """Records of an in-memory ledger, whole, as new records in one batch."""
     batch = Batch()
     for record_id in ids:
-        row = book._row(record_id)
-        events = book._events(row)
+        events = book.events(record_id)
         check_created(book, record_id, events)
-        batch.add(record_id, events, 0, line_of_row(book, record_id, row))
+        batch.add(record_id, events, 0, book.summary(record_id))
     return batch
-
-
-def line_of_row(book: Book, record_id: str, row: Any) -> IssueSummary | PledgeSummary:
-    """The summary line of a record on an in-memory ledger, as it stands."""
-    version = len(row.history) // WIDTH
-    if book.machine.steps.subject is Subject.ISSUE:
-        line = issue_summary_of_row(record_id, row, WIDTH)
-        return line or IssueSummary.of(book._record(record_id), version=version)
-    return PledgeSummary.of(book._record(record_id), version=version)
 
 
 def check_created(book: Book, record_id: str, events: Sequence[Event]) -> None:

@@ -11,19 +11,15 @@ cached record is dropped, so nothing half-done stays in memory or on disk.
 
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, final
 
 from pendulum import DateTime
 
-from banshishi._core.errors import (
-    DuplicateError,
-    InvalidTypeError,
-    InvalidValueError,
-    NotFoundError,
-)
-from banshishi._core.time import Clock, as_datetime, check_clock, optional_moment
-from banshishi._core.validators import iterable_given, members_given, whole_given
+from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.time import Clock, as_datetime, check_clock
+from banshishi._core.validators import iterable_given, whole_given
 from banshishi._metrics.figures import IssueFigures, figures_of_facts
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE
@@ -35,40 +31,29 @@ from banshishi._model.pledge import Pledge
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
-from banshishi._reports.periodic_report import (
-    DEFAULT_TREND,
-    PeriodicReport,
-    periodic_report,
-    reported_span,
-)
+from banshishi._reports.periodic_report import DEFAULT_TREND, PeriodicReport
 from banshishi._reports.report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from banshishi._workflow.command import Command, PledgeCommand
-from banshishi._workflow.engine import WIDTH, Book, collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
-from banshishi._workflow.receipt import check_receiver, receipt
+from banshishi._workflow.receipt import check_receiver
 from banshishi._workflow.replay import replay, replay_pledge
-from banshishi._workflow.restatement import (
-    HOLIDAY_SCHEDULE,
-    RESTATABLE,
-    Restatement,
-    restatement_of,
-)
+from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
 
 from . import batch as store_batch
 from . import kept_policy as kept_policy
 from . import rebuild as rebuild
+from . import store_reading as store_reading
 from .chain_key import HeadReceipt
-from .event_store import ChainReport, EventStore, stale_version
+from .event_store import ChainReport, EventStore
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
+from .record_cache import RecordCache, Touched
 from .sqlite_store import SqliteEventStore
 from .unit_history import StoredUnitTree, UnitTreeChange
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while long work goes on."""
-
-_Key = tuple[Subject, str]
 
 
 @final
@@ -94,14 +79,9 @@ class LedgerStore:
                 field="store", value=store, problem="must implement the EventStore protocol"
             )
         self._store = store
-        self._clock = clock
-        self._issues = Ledger(clock=clock)  # for its clock: the policy is settled next
-        kept, self._policy_version = kept_policy.settle(store, policy, self._issues.clock)
-        self._use(kept)
-
-    def _use(self, policy: WorkflowPolicy) -> None:
-        self._issues = Ledger(policy=policy, clock=self._clock)
-        self._pledges = PledgeLedger(policy=policy, clock=self._clock)
+        checked = Ledger(clock=clock).clock  # the clock as a ledger takes it
+        kept, self._policy_version = kept_policy.settle(store, policy, checked)
+        self._cache = RecordCache(store, kept, clock)
 
     @classmethod
     def open(
@@ -149,7 +129,7 @@ class LedgerStore:
     @property
     def policy(self) -> WorkflowPolicy:
         """The policy every step is checked under: the one the ledger keeps."""
-        return self._issues.policy
+        return self._cache.issues.policy
 
     def policy_version(self) -> int:
         """How many versions of the policy the ledger holds (0: the default,
@@ -176,11 +156,11 @@ class LedgerStore:
         recorded. Refused with :class:`ConcurrencyError` if another process
         changed the policy since this one opened the ledger."""
         check_policy(policy, field="policy")
-        moment = self._issues.clock.now() if at is None else at
+        moment = self._cache.issues.clock.now() if at is None else at
         change = PolicyChange(policy=policy, at=moment, actor=actor, note=note)
         kept_policy.record(self._store, change, self._policy_version)
         self._policy_version += 1
-        self._use(policy)
+        self._cache.use(policy)
 
     def close(self) -> None:
         """Close the backend; the object cannot be used afterwards."""
@@ -198,7 +178,7 @@ class LedgerStore:
 
     def receive(self, issue: Issue, *, actor: Actor, note: str = "") -> None:
         """Receive a new issue (as :meth:`Ledger.receive`) and write its first event."""
-        self._write(lambda touched: self._receive(issue, actor, note, touched))
+        self._write(partial(self._cache.receive, issue, actor, note))
 
     def receive_many(
         self, issues: Iterable[Issue | tuple[Issue, Actor]], *, actor: Actor | None = None
@@ -211,24 +191,12 @@ class LedgerStore:
         in one batch; a bare issue without ``actor`` is refused."""
         check_receiver(actor)
         items = list(iterable_given(issues, field="issues"))
-
-        def work(touched: dict[_Key, int]) -> None:
-            for index, item in enumerate(items):
-                with store_batch.refused_item(index, item, "issues"):
-                    issue, receiver = receipt(index, item, actor)
-                    self._receive(issue, receiver, "", touched)
-
-        self._write(work)
+        self._write(partial(self._cache.receive_each, items, actor))
         return len(items)
 
     def claim(self, pledge: Pledge, *, actor: Actor, note: str = "") -> None:
         """Claim a new pledge (as :meth:`PledgeLedger.claim`) and write its first event."""
-
-        def work(touched: dict[_Key, int]) -> None:
-            self._new(Subject.PLEDGE, getattr(pledge, "id", None), touched)
-            self._pledges.claim(pledge, actor=actor, note=note)
-
-        self._write(work)
+        self._write(partial(self._cache.claim, pledge, actor, note))
 
     def apply(
         self,
@@ -246,9 +214,11 @@ class LedgerStore:
         With ``expected_version`` (the version the caller read), the step is
         refused with :class:`ConcurrencyError` if the issue has moved on since.
         """
-
-        self._take(Subject.ISSUE, issue_id, event, actor, at, note, expected_version, args)
-        return self._issues.status(issue_id)
+        take = self._cache.take
+        self._write(
+            partial(take, Subject.ISSUE, issue_id, event, actor, at, note, expected_version, args)
+        )
+        return self._cache.issues.status(issue_id)
 
     def apply_pledge(
         self,
@@ -262,9 +232,11 @@ class LedgerStore:
         **args: Any,
     ) -> PledgeStatus:
         """Take one step on one pledge (as :meth:`PledgeLedger.apply`) and write it."""
-
-        self._take(Subject.PLEDGE, pledge_id, event, actor, at, note, expected_version, args)
-        return self._pledges.status(pledge_id)
+        take = self._cache.take
+        self._write(
+            partial(take, Subject.PLEDGE, pledge_id, event, actor, at, note, expected_version, args)
+        )
+        return self._cache.pledges.status(pledge_id)
 
     def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int:
         """Take every command's step in turn and write them all in one transaction.
@@ -275,13 +247,7 @@ class LedgerStore:
         of events written.
         """
         items = list(iterable_given(commands, field="commands"))
-
-        def work(touched: dict[_Key, int]) -> None:
-            for index, command in enumerate(items):
-                with store_batch.refused_item(index, command, "commands"):
-                    self._command(command, touched)
-
-        return self._write(work)
+        return self._write(partial(self._cache.command_each, items))
 
     def write_ledgers(
         self,
@@ -329,7 +295,7 @@ class LedgerStore:
         written = batch.write(self._store)
         if changes:
             self._policy_version += len(changes)
-            self._use(policy)
+            self._cache.use(policy)
         return written
 
     def save_units(
@@ -345,7 +311,7 @@ class LedgerStore:
         tree, linked into the hash chain like an event, dated ``at`` (by the
         clock if ``None``). With ``expected_version`` (the :meth:`units_version`
         read), refused with :class:`ConcurrencyError` if the tree has moved on."""
-        moment = self._issues.clock.now() if at is None else at
+        moment = self._cache.issues.clock.now() if at is None else at
         store_batch.tree_batch(tree, moment, actor, note, expected_version).write(self._store)
 
     # -- reading --------------------------------------------------------------------------
@@ -381,7 +347,7 @@ class LedgerStore:
 
     def history(self, issue_id: str) -> tuple[Event, ...]:
         """The issue's events in the store, oldest first."""
-        return self._history(Subject.ISSUE, issue_id)
+        return rebuild.stored_history(self._store, Subject.ISSUE, issue_id)
 
     def pledge(self, pledge_id: str) -> Pledge:
         """The pledge as it stands, rebuilt from its events."""
@@ -389,7 +355,7 @@ class LedgerStore:
 
     def pledge_history(self, pledge_id: str) -> tuple[Event, ...]:
         """The pledge's events in the store, oldest first."""
-        return self._history(Subject.PLEDGE, pledge_id)
+        return rebuild.stored_history(self._store, Subject.PLEDGE, pledge_id)
 
     def summaries(
         self,
@@ -410,21 +376,8 @@ class LedgerStore:
         then (:meth:`IssueSummary.is_overdue`: not yet answered in their round,
         with the deadline passed).
         """
-        units = None
-        if unit is not None:
-            if not isinstance(unit, str):
-                raise InvalidTypeError(field="unit", value=unit, problem="must be a unit id")
-            tree = self.units
-            units = tree.subtree(unit) if tree is not None and unit in tree else (unit,)
-        return list(
-            self._store.issue_summaries(
-                units=units,
-                status=members_given(status, IssueStatus, "status"),
-                track=members_given(track, Track, "track"),
-                received_from=optional_moment(received_from, field="received_from"),
-                received_before=optional_moment(received_before, field="received_before"),
-                overdue_at=optional_moment(overdue_at, field="overdue_at"),
-            )
+        return store_reading.issue_summaries(
+            self._store, unit, status, track, received_from, received_before, overdue_at
         )
 
     def pledge_summaries(self) -> list[PledgeSummary]:
@@ -483,16 +436,8 @@ class LedgerStore:
     ) -> PeriodicReport:
         """:func:`periodic_report` over the saved unit tree, the issues as
         recorded at the report's moment (``at``, or the end of a past period)."""
-        _, moment = reported_span(period, at)
-        return periodic_report(
-            self.issues(as_of=moment),
-            period=period,
-            at=at,
-            units=self.units,
-            unit=unit,
-            rank_by=rank_by,
-            min_sample=min_sample,
-            trend=trend,
+        return store_reading.recorded_periodic_report(
+            self._store, self.policy, period, at, unit, rank_by, min_sample, trend
         )
 
     def verify(
@@ -540,110 +485,14 @@ class LedgerStore:
                 hint="Change the ledger's policy with change_policy, then restate under it.",
             )
         counted = self.policy if policy is None else check_policy(policy, field="policy")
-        lines = self.summaries(status=RESTATABLE)
-        issues = (self.issue(line.id) for line in lines if line.deadline_provisional)
-        found = tuple(r for r in (restatement_of(i, counted) for i in issues) if r)
+        found = store_reading.provisional_restatements(self._store, self.policy, counted)
         if found and not dry_run:
             self.apply_many(r.command(at=at, actor=actor) for r in found)
         return found
 
     # -- internals ------------------------------------------------------------------------
 
-    def _book(self, subject: Subject) -> Book:
-        return self._issues if subject is Subject.ISSUE else self._pledges
-
-    def _history(self, subject: Subject, record_id: str) -> tuple[Event, ...]:
-        events = tuple(stored.event for stored in self._store.events(subject, record_id))
-        if not events:
-            raise NotFoundError(
-                field=f"{subject.value}_id", value=record_id, problem="is not in the store"
-            )
-        return events
-
-    def _write(self, work: Callable[[dict[_Key, int]], None]) -> int:
-        """Run ``work`` on the cached records, then write what it recorded in one
-        transaction; on any failure, drop every record it touched from the cache."""
-        touched: dict[_Key, int] = {}
-        try:
-            with collector_paused():
-                work(touched)
-                return store_batch.commit(self._store, touched, self._book, self._policy_version)
-        except BaseException:
-            self._forget(touched)
-            raise
-
-    def _receive(self, issue: Issue, actor: Actor, note: str, touched: dict[_Key, int]) -> None:
-        self._new(Subject.ISSUE, getattr(issue, "id", None), touched)
-        self._issues.receive(issue, actor=actor, note=note)
-
-    def _new(self, subject: Subject, record_id: object, touched: dict[_Key, int]) -> None:
-        if isinstance(record_id, str):
-            if self._store.version(subject, record_id):
-                raise DuplicateError(
-                    field=f"{subject.value}_id", value=record_id, problem="is already in the store"
-                )
-            touched[(subject, record_id)] = 0
-
-    def _take(
-        self,
-        subject: Subject,
-        record_id: str,
-        event: str,
-        actor: Actor,
-        at: DateTime | None,
-        note: str,
-        expected: int | None,
-        args: dict[str, Any],
-    ) -> None:
-        def work(touched: dict[_Key, int]) -> None:
-            self._touch(subject, record_id, touched, expected)
-            self._book(subject)._apply(record_id, event, actor, at, note, args)
-
-        self._write(work)
-
-    def _command(self, command: Command | PledgeCommand, touched: dict[_Key, int]) -> None:
-        subject, record_id = store_batch.command_target(command)
-        self._touch(subject, record_id, touched, None)
-        self._book(subject)._apply(
-            record_id, command.event, command.actor, command.at, command.note, command.args
-        )
-
-    def _touch(
-        self, subject: Subject, record_id: str, touched: dict[_Key, int], expected: int | None
-    ) -> None:
-        """Make sure the record is cached and current, and note its version before
-        this write (once per write)."""
-        if not isinstance(record_id, str):
-            raise InvalidTypeError(
-                field=f"{subject.value}_id", value=record_id, problem="must be a string"
-            )
-        key = (subject, record_id)
-        if key in touched:
-            return
-        book = self._book(subject)
-        actual = self._store.version(subject, record_id)
-        if expected is not None and whole_given(expected, field="expected_version") != actual:
-            raise stale_version(subject, record_id, expected, actual)
-        if record_id in book:
-            cached = len(book._row(record_id).history) // WIDTH
-            if cached != actual:
-                del book._rows[record_id]  # a retry reads it again
-                if expected is not None:  # the caller has read the version the store holds
-                    self._hydrate(subject, record_id)
-                    touched[key] = actual
-                    return
-                raise stale_version(subject, record_id, cached, actual)
-        if record_id not in book:
-            self._hydrate(subject, record_id)
-        touched[key] = actual
-
-    def _hydrate(self, subject: Subject, record_id: str) -> None:
-        events = self._history(subject, record_id)
-        if subject is Subject.ISSUE:
-            self._issues.add(replay(events, policy=self.policy))
-        else:
-            self._pledges.add(replay_pledge(events, policy=self.policy))
-
-    def _forget(self, touched: dict[_Key, int]) -> None:
-        for subject, record_id in touched:
-            self._book(subject)._rows.pop(record_id, None)
+    def _write(self, work: Callable[[Touched], None]) -> int:
+        """Run ``work`` on the cached records and write what it recorded in one
+        transaction (see :class:`RecordCache`)."""
+        return self._cache.write(work, self._policy_version)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from pendulum import DateTime
 
+from banshishi._core.errors import NotFoundError
 from banshishi._core.time import as_datetime, optional_moment
 from banshishi._metrics.summary import IssueSummary
 from banshishi._model.event import Event
@@ -18,6 +19,16 @@ from banshishi._workflow.policy import WorkflowPolicy
 from banshishi._workflow.replay import replay, replay_pledge
 
 from .event_store import EventStore
+
+
+def stored_history(store: EventStore, subject: Subject, record_id: str) -> tuple[Event, ...]:
+    """One record's events in the store, oldest first; a record with none is not found."""
+    events = tuple(stored.event for stored in store.events(subject, record_id))
+    if not events:
+        raise NotFoundError(
+            field=f"{subject.value}_id", value=record_id, problem="is not in the store"
+        )
+    return events
 
 
 def recorded(

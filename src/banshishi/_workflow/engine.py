@@ -21,6 +21,8 @@ from pendulum import DateTime
 
 from banshishi._core.errors import BanshishiError, DuplicateError, InvalidTypeError, NotFoundError
 from banshishi._core.time import Clock, SystemClock, check_clock
+from banshishi._core.validators import whole_given
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
 from banshishi._model.people import Actor
 from banshishi._model.vocabulary import Status
@@ -108,6 +110,22 @@ def events_of(
     return tuple(events)
 
 
+def steps_of(row: Any) -> Iterator[tuple[str | Event, dict[str, Any]]]:
+    """Each entry of a row's history, oldest first, as the step's name and its
+    arguments by name; an event that came with the record is given as it is,
+    with no arguments (its data holds what it recorded)."""
+    history = row.history
+    for first in range(0, len(history), WIDTH):
+        name = history[first]
+        if isinstance(name, Event):
+            yield name, {}
+        else:
+            # Accepted steps keep their arguments as a flat tuple of names and values;
+            # the creating step keeps something else in their place (a track, a claim).
+            args = history[first + 4]
+            yield name, dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else {}
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector (rows hold no cycles): it halves
@@ -122,7 +140,13 @@ def collector_paused() -> Iterator[None]:
 
 
 class Book:
-    """Records by id, moved through ``machine``'s steps in bulk."""
+    """Records by id, moved through ``machine``'s steps in bulk.
+
+    Besides what each ledger offers, a book answers what a store needs to keep
+    its records (:class:`LedgerStore` caches records in a ledger and writes what
+    each step recorded): :meth:`take_step`, :meth:`version`, :meth:`events`,
+    :meth:`summary` and :meth:`discard`.
+    """
 
     machine: ClassVar[type[RecordMachine]]
     table: ClassVar[Mapping[tuple[Status, str], tuple[Rule, ...]]]
@@ -211,6 +235,55 @@ class Book:
                 except BanshishiError as error:
                     refused.append(Refusal(index=index, command=command, error=error))
         return tuple(refused)
+
+    # -- for a store -----------------------------------------------------------------------
+
+    def take_step(
+        self,
+        record_id: str,
+        event: str,
+        actor: Actor,
+        at: DateTime | None,
+        note: str,
+        args: Mapping[str, Any],
+    ) -> Any:  # the record's status type: IssueStatus or PledgeStatus
+        """Take one step on one record, as the ledger's ``apply`` does, with the
+        step's arguments given as one mapping (as a command holds them); return
+        the record's new status. A refused step raises and changes nothing."""
+        if not isinstance(args, Mapping):
+            raise InvalidTypeError(field="args", value=args, problem="must be a mapping")
+        return self._apply(record_id, event, actor, at, note, args)
+
+    def version(self, record_id: str) -> int:
+        """How many events one record has: the version a store holds it at once
+        all of them are written."""
+        return len(self._row(record_id).history) // WIDTH
+
+    def events(self, record_id: str, start: int = 0, *, keep: bool = False) -> tuple[Event, ...]:
+        """One record's audit events, oldest first: all of them, or those after
+        its first ``start`` (what a store holding it at version ``start`` has
+        yet to write).
+
+        With ``keep``, the events built are kept in the record's history in place
+        of its compact entries, so that they are not built again (a store's cache
+        does this; a large ledger would rather not, as an event takes more memory).
+        """
+        row = self._row(record_id)
+        start = whole_given(start, field="start")
+        events = self._events(row, start)
+        if keep:
+            row.history[start * WIDTH :] = [entry for event in events for entry in entry_of(event)]
+        return events
+
+    def summary(self, record_id: str) -> IssueSummary | PledgeSummary:
+        """One record's summary line as it stands: the line a store keeps for it."""
+        raise NotImplementedError  # each ledger sums up its own records
+
+    def discard(self, record_id: str) -> None:
+        """Take one record off the ledger if it is on it (a store drops a cached
+        record it can no longer trust: another process has moved it on)."""
+        if isinstance(record_id, str):
+            self._rows.pop(record_id, None)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import attrs
 from pendulum import DateTime
 
 from banshishi._core.errors import InconsistentRecordError, InvalidTypeError
+from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._model.converter import unstructure
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
@@ -24,7 +25,7 @@ from banshishi._model.rate import Rate
 from banshishi._model.vocabulary import IssueStatus, Track
 
 from .command import Command, Refusal
-from .engine import Book, collector_paused
+from .engine import WIDTH, Book, collector_paused
 from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .issue_workflow import IssueWorkflow
 from .receipt import receipts
@@ -225,7 +226,14 @@ class Ledger(Book):
 
     def history(self, issue_id: str) -> tuple[Event, ...]:
         """The audit events of one issue, oldest first."""
-        return self._events(self._row(issue_id))
+        return self.events(issue_id)
+
+    def summary(self, issue_id: str) -> IssueSummary:
+        """One issue's summary line as it stands (what a store keeps for it), read
+        off its row in place."""
+        row = self._row(issue_id)
+        line = issue_summary_of_row(issue_id, row, WIDTH)
+        return line or IssueSummary.of(self.issue(issue_id), version=self.version(issue_id))
 
     def issues(self) -> Iterator[Issue]:
         """Every issue as a full :class:`Issue` (built one at a time, on demand)."""

@@ -10,6 +10,7 @@ import attrs
 from pendulum import DateTime
 
 from banshishi._core.errors import InconsistentRecordError, InvalidTypeError
+from banshishi._metrics.summary import PledgeSummary
 from banshishi._model.converter import unstructure
 from banshishi._model.event import Event
 from banshishi._model.people import Actor
@@ -176,7 +177,11 @@ class PledgeLedger(Book):
 
     def history(self, pledge_id: str) -> tuple[Event, ...]:
         """The audit events of one pledge, oldest first."""
-        return self._events(self._row(pledge_id))
+        return self.events(pledge_id)
+
+    def summary(self, pledge_id: str) -> PledgeSummary:
+        """One pledge's summary line as it stands (what a store keeps for it)."""
+        return PledgeSummary.of(self.pledge(pledge_id), version=self.version(pledge_id))
 
     def pledges(self) -> Iterator[Pledge]:
         """Every pledge as a full :class:`Pledge` (built one at a time, on demand)."""
@@ -189,7 +194,7 @@ class PledgeLedger(Book):
 
     def tree(self) -> PledgeTree:
         """The parent/child structure of the pledges now, for progress roll-ups."""
-        return PledgeTree._of(self._rows.values())
+        return PledgeTree.of_records(self._rows.values())
 
     def progress(self, pledge_id: str) -> Fraction:
         """One pledge's progress, rolled up from its parts (see :class:`PledgeTree`).
@@ -208,7 +213,7 @@ class PledgeLedger(Book):
             below = [child for child in children.get(row.id, ()) if child.id not in seen]
             seen.update(child.id for child in below)
             subtree += below
-        return PledgeTree._of(subtree, part=True).progress(pledge_id)
+        return PledgeTree.of_records(subtree, subtree=True).progress(pledge_id)
 
 
 def _check_pledge(pledge: object) -> None:

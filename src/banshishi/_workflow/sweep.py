@@ -29,7 +29,7 @@ from banshishi._model.people import Actor, Role
 from banshishi._model.vocabulary import IssueStatus, SlaLevel, Track
 
 from .command import Command
-from .engine import WIDTH
+from .engine import steps_of
 from .issue_workflow import allowed_events
 from .ledger import Ledger
 from .policy import DEFAULT_POLICY, Limit, WorkflowPolicy, check_limit, check_limit_field
@@ -170,7 +170,7 @@ def sweep(
         levels[level].append(issue_id)
         if level is SlaLevel.ON_TRACK:
             continue
-        if rules.urge and row.status in _URGEABLE and not _urged(row.history, level, deadline):
+        if rules.urge and row.status in _URGEABLE and not _urged(row, level, deadline):
             to_urge.append((issue_id, level))
         if (
             level is SlaLevel.OVERDUE
@@ -235,7 +235,7 @@ def _run(
     return tuple(c.issue_id for index, c in enumerate(commands) if index not in failed)
 
 
-def _urged(history: list[Any], level: SlaLevel, deadline: DateTime) -> bool:
+def _urged(row: Any, level: SlaLevel, deadline: DateTime) -> bool:
     """Whether the item was urged at ``level`` since its deadline became ``deadline``.
 
     Reads the history in order, forgetting earlier urges whenever a step sets
@@ -244,14 +244,11 @@ def _urged(history: list[Any], level: SlaLevel, deadline: DateTime) -> bool:
     """
     urged: set[SlaLevel] = set()
     current: object = _UNKNOWN  # an issue added as it stood may have no deadline on record
-    for start in range(0, len(history), WIDTH):
-        name = history[start]
-        if isinstance(name, Event):  # an event that came with an added issue
-            event = name
-            name, args = event.name, _args_of(event)
+    for step, args in steps_of(row):
+        if isinstance(step, Event):  # an event that came with an added issue
+            name, args = step.name, _args_of(step)
         else:
-            flat = history[start + 4]
-            args = dict(zip(flat[::2], flat[1::2], strict=True)) if type(flat) is tuple else {}
+            name = step
         if name == "send_back":
             current = None
             urged.clear()
