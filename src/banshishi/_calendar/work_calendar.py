@@ -20,6 +20,8 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, final
 
+from chinese_calendar import constants
+
 from banshishi._core.errors import (
     DuplicateError,
     InvalidTypeError,
@@ -345,8 +347,6 @@ def china_calendar() -> WorkCalendar:
     Built once and shared, with the :data:`CORRECTIONS` applied. Extend it with
     :meth:`WorkCalendar.with_schedule`.
     """
-    from chinese_calendar import constants
-
     chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
     years = sorted({day.year for day in constants.holidays})
     holidays: dict[int, dict[dt.date, str]] = {year: {} for year in years}
