@@ -1,9 +1,19 @@
-"""The public API: what ``banshishi`` and its public submodules export, on purpose."""
+"""The public API: what ``banshishi`` and its public submodules export, on purpose.
+
+Every exported object names its public module (``banshishi.InvalidValueError``, never
+``banshishi._core.errors.InvalidValueError``), so that reprs, tracebacks, pickles and
+doctests do not change when a private module moves.
+"""
 
 import importlib
+import pickle
+import traceback
 import types
+import typing
 import warnings
 
+import attrs
+import pendulum
 import pytest
 
 import banshishi
@@ -28,7 +38,7 @@ EXPECTED_EXPORTS = {
     # _model
     "Actor", "Person", "Role", "personal_fields", "Location", "Level", "Unit", "UnitTree",
     "Channel", "DismissalReason", "IssueStatus", "PledgeStatus", "Rating", "SlaLevel",
-    "Subject", "TargetGroup", "Track", "Urgency", "Issue", "Event", "Rate",
+    "Subject", "TargetGroup", "Track", "Urgency", "Issue", "Event", "JsonValue", "Rate",
     "Appeal", "AppealGrounds", "AppealOutcome", "Evaluation", "Feedback", "FeedbackMethod",
     "RaterKind", "Rectification", "RectificationCause", "Visit", "VisitOutcome",
     "Milestone", "milestone_progress", "Pledge", "PledgeListKind", "PledgerKind",
@@ -82,6 +92,10 @@ PUBLIC_MODULES = {
     banshishi.store: EXPECTED_STORE_EXPORTS,
     banshishi.simulation: EXPECTED_SIMULATION_EXPORTS,
 }
+
+# Exports that cannot carry a __module__ of their own: text, tuples and a type alias
+# (a ``types.UnionType``, whose __module__ is its class's, "types").
+WITHOUT_A_MODULE = {"DEFAULT_TIMEZONE", "GROUPINGS", "OPEN311_STATUSES", "JsonValue", "__version__"}
 
 # Names the root exported before they moved to a public submodule.
 MOVED = {
@@ -145,6 +159,82 @@ def test_every_name_imports_from_its_public_module(module: types.ModuleType, nam
         warnings.simplefilter("error")
         exec(f"from {module.__name__} import {name}", namespace)
     assert namespace[name] is getattr(module, name)
+
+
+@pytest.mark.parametrize(("module", "name"), EXPORTS)
+def test_every_exported_object_names_its_public_module(module: types.ModuleType, name: str) -> None:
+    value = getattr(module, name)
+    if name in WITHOUT_A_MODULE:
+        assert getattr(value, "__module__", None) in (None, "types"), name
+    else:
+        assert value.__module__ == module.__name__
+
+
+def test_what_a_class_body_defines_names_the_public_module_too() -> None:
+    store = banshishi.LedgerStore
+    assert store.open.__module__ == "banshishi"  # a classmethod
+    assert vars(store)["open"].__func__.__module__ == "banshishi"
+    assert banshishi.Issue.__init__.__module__ == "banshishi"  # written by attrs
+    assert banshishi.Rate.format.__module__ == "banshishi"
+    assert banshishi.store.SqliteEventStore.append.__module__ == "banshishi.store"
+
+
+def test_objects_defined_elsewhere_keep_their_module() -> None:
+    bases = {base.__module__ for base in banshishi.IssueWorkflow.__mro__[1:]}
+    assert "statemachine.statemachine" in bases
+    assert "banshishi._workflow.machine" in bases  # a private base that is not exported
+    assert banshishi.BanshishiError.__mro__[1] is Exception
+
+
+def test_a_traceback_and_a_repr_show_the_public_name() -> None:
+    with pytest.raises(banshishi.InvalidValueError) as caught:
+        attrs.evolve(an_issue(), title="")
+    shown = "".join(traceback.format_exception_only(caught.type, caught.value))
+    assert shown.startswith("banshishi.InvalidValueError: ")
+    assert repr(banshishi.Track) == "<enum 'Track'>"
+    assert str(banshishi.Issue) == "<class 'banshishi.Issue'>"
+    assert str(banshishi.simulation.Campaign) == "<class 'banshishi.simulation.Campaign'>"
+
+
+def an_issue() -> banshishi.Issue:
+    return banshishi.Issue(
+        id="2026-00001",
+        title="小区路灯不亮",
+        channel=banshishi.Channel.HOTLINE,
+        urgency=banshishi.Urgency.URGENT,
+        received_at=pendulum.datetime(2026, 3, 2, 9, 30, tz="Asia/Shanghai"),
+    )
+
+
+def test_exported_values_pickle_by_their_public_path() -> None:
+    values = [
+        an_issue(),
+        banshishi.Track.IMMEDIATE,
+        banshishi.Rate(1, 3),
+        banshishi.TimeLimit.working_days(3),
+        banshishi.store.Append(record_id="a", events=(), expected_version=0),
+    ]
+    for value in values:
+        dumped = pickle.dumps(value)
+        assert b"banshishi._" not in dumped, value
+        assert pickle.loads(dumped) == value
+
+
+def test_the_converter_still_structures_the_published_records() -> None:
+    issue = an_issue()
+    assert banshishi.structure(banshishi.unstructure(issue), banshishi.Issue) == issue
+    unit = banshishi.Unit(id="town", name="一镇", level=banshishi.Level.TOWNSHIP)
+    assert banshishi.structure(banshishi.unstructure(unit), banshishi.Unit) == unit
+
+
+@pytest.mark.parametrize(("module", "name"), EXPORTS)
+def test_type_hints_of_every_exported_attrs_class_resolve(
+    module: types.ModuleType, name: str
+) -> None:
+    value = getattr(module, name)
+    if isinstance(value, type) and attrs.has(value):
+        hints = typing.get_type_hints(value)
+        assert set(hints) >= {field.name for field in attrs.fields(value)}
 
 
 @pytest.mark.parametrize("name", sorted(MOVED))

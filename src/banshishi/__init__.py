@@ -7,7 +7,8 @@ completion and satisfaction rates that match the published figures.
 Everything a system builder uses daily is importable from here. Two public
 submodules hold the rest: :mod:`banshishi.store` the backend side of the ledger
 store, :mod:`banshishi.simulation` the demo campaign (loaded only when imported).
-The ``_``-prefixed wings are implementation detail.
+The ``_``-prefixed wings are implementation detail: every object exported here
+says ``banshishi`` is its module.
 """
 
 import importlib
@@ -63,6 +64,7 @@ from ._calendar.working_hours import WorkingHours as WorkingHours
 
 # _model: units, people, issues, events and their vocabulary (docs/getting-started.md)
 from ._model.event import Event as Event
+from ._model.event import JsonValue as JsonValue
 from ._model.issue import Issue as Issue
 from ._model.location import Location as Location
 from ._model.people import Actor as Actor
@@ -255,6 +257,7 @@ from ._store.unit_history import UnitTreeChange as UnitTreeChange
 
 # isort: on
 from . import store as store
+from ._core.exports import publish as _publish
 
 try:
     __version__ = importlib.metadata.version("banshishi")
@@ -307,6 +310,7 @@ __all__ = [
     "IssueStatus",
     "IssueSummary",
     "IssueWorkflow",
+    "JsonValue",
     "Ledger",
     "LedgerCheck",
     "LedgerFileError",
@@ -466,6 +470,8 @@ __all__ = [
     "write_periodic_json",
     "write_requests",
 ]
+
+_publish(__name__, globals(), __all__)
 
 _MOVED = {
     "Append": "banshishi.store",

@@ -11,7 +11,10 @@ It is not imported with ``banshishi``: import it from here when needed.
 20
 """
 
+from ._core.exports import publish as _publish
 from ._simulation.campaign import Campaign as Campaign
 from ._simulation.campaign import simulate_campaign as simulate_campaign
 
 __all__ = ["Campaign", "simulate_campaign"]
+
+_publish(__name__, globals(), __all__)

@@ -15,6 +15,7 @@ docs/store.md, "Other backends".
 True
 """
 
+from ._core.exports import publish as _publish
 from ._store.event_store import Append as Append
 from ._store.event_store import EventStore as EventStore
 from ._store.event_store import StoredEvent as StoredEvent
@@ -30,3 +31,5 @@ __all__ = [
     "StoredEvent",
     "UnitTreeAppend",
 ]
+
+_publish(__name__, globals(), __all__)

@@ -44,6 +44,7 @@ class WorkCalendar:
     is immutable; every method takes and returns ``datetime.date`` values (a
     ``pendulum.Date`` is one), never datetimes, whose day depends on a zone.
 
+    >>> import datetime as dt
     >>> calendar = china_calendar()
     >>> calendar.is_workday(dt.date(2026, 2, 14))  # a Saturday worked for 春节
     True
@@ -153,6 +154,7 @@ class WorkCalendar:
         days off and make-up working days (调休) that only the yearly notice
         decides. ``count=0`` gives the official years alone.
 
+        >>> import datetime as dt
         >>> calendar = china_calendar().with_provisional_years(1)
         >>> calendar
         WorkCalendar(2004–2026, provisional 2027)
