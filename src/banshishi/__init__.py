@@ -12,7 +12,6 @@ says ``banshishi`` is its module.
 """
 
 import importlib
-import importlib.metadata
 import typing
 import warnings
 
@@ -259,11 +258,6 @@ from ._store.unit_history import UnitTreeChange as UnitTreeChange
 from . import store as store
 from ._core.exports import publish as _publish
 
-try:
-    __version__ = importlib.metadata.version("banshishi")
-except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
 __all__ = [
     "DEFAULT_TIMEZONE",
     "GROUPINGS",
@@ -485,9 +479,26 @@ _MOVED = {
 }
 """Names that moved from here to a public submodule, still served with a warning."""
 
-if not typing.TYPE_CHECKING:  # type checkers point at the new home at once
+
+def _version() -> str:
+    """The installed distribution's version, read when first asked for: importing
+    ``importlib.metadata`` would cost every ``import banshishi`` tens of milliseconds."""
+    metadata = importlib.import_module("importlib.metadata")
+    try:
+        found: str = metadata.version("banshishi")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found
+
+
+if typing.TYPE_CHECKING:
+    __version__: str
+else:  # __getattr__ is hidden from type checkers: they point at a moved name's new home
 
     def __getattr__(name: str) -> object:
+        if name == "__version__":
+            return _version()
         if name == "simulation":  # loaded on first use, like `import banshishi.simulation`
             return importlib.import_module("banshishi.simulation")
         module = _MOVED.get(name)

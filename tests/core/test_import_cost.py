@@ -1,8 +1,9 @@
 """``import banshishi`` stays cheap: the costly dependencies load on first use.
 
 openpyxl loads when a workbook is first read or written, lunar_python when a
-statutory holiday is first computed, rich with the command line, and the simulated
-campaign when ``banshishi.simulation`` is imported. Each check runs a fresh
+statutory holiday is first computed, rich with the command line, the simulated
+campaign when ``banshishi.simulation`` is imported, and importlib.metadata (with the
+email package it brings) when ``banshishi.__version__`` is first read. Each check runs a fresh
 interpreter, since this one has long imported everything.
 """
 
@@ -11,7 +12,14 @@ import sys
 
 import pytest
 
-LAZY = ("openpyxl", "rich", "lunar_python", "banshishi._simulation", "banshishi.simulation")
+LAZY = (
+    "openpyxl",
+    "rich",
+    "lunar_python",
+    "banshishi._simulation",
+    "banshishi.simulation",
+    "importlib.metadata",
+)
 
 
 def loaded_after(code: str) -> set[str]:
@@ -47,8 +55,9 @@ def test_importing_the_store_module_loads_none_either() -> None:
         ),
         ("import banshishi; banshishi.statutory_days(2030)", {"lunar_python"}),
         ("import banshishi._cli.main", {"rich"}),
+        ("import banshishi; banshishi.__version__", {"importlib.metadata"}),
     ],
-    ids=["simulation", "xlsx", "lunar", "cli"],
+    ids=["simulation", "xlsx", "lunar", "cli", "version"],
 )
 def test_each_costly_module_loads_when_first_used(code: str, loaded: set[str]) -> None:
     assert loaded_after(code) == loaded

@@ -40,7 +40,7 @@ def publish(module: str, namespace: Mapping[str, object], names: Iterable[str]) 
                 fix(member, f"{qualname}.{name}")
 
     for name in names:
-        fix(namespace[name], name)
+        fix(namespace.get(name), name)  # absent: served by the module's __getattr__
 
 
 def defined_in(value: object) -> str:
