@@ -39,10 +39,10 @@ from banshishi import (  # noqa: E402
     export_requests,
     periodic_report,
     read_ledger_file,
-    simulate_campaign,
     unstructure,
     write_ledger_file,
 )
+from banshishi.simulation import simulate_campaign  # noqa: E402
 
 
 def median_seconds(job: Callable[[], object], repeat: int) -> float:

@@ -43,7 +43,6 @@ import pendulum  # noqa: E402
 
 from banshishi import (  # noqa: E402
     Actor,
-    Append,
     Channel,
     Command,
     Evaluation,
@@ -67,6 +66,7 @@ from banshishi import (  # noqa: E402
 from banshishi._core.time import add_elapsed  # noqa: E402
 from banshishi._metrics.summary import micros  # noqa: E402
 from banshishi._store.event_store import encode  # noqa: E402
+from banshishi.store import Append  # noqa: E402
 
 START = pendulum.datetime(2026, 1, 5, 8, tz="Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)

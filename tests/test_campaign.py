@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from banshishi import (
-    Campaign,
     DismissalReason,
     Event,
     InvalidTypeError,
@@ -26,8 +25,8 @@ from banshishi import (
     Urgency,
     completion_rate,
     satisfaction_rate,
-    simulate_campaign,
 )
+from banshishi.simulation import Campaign, simulate_campaign
 
 ISSUES = 2000
 OPEN = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from banshishi import (
-    Campaign,
     Channel,
     DuplicateError,
     InvalidTypeError,
@@ -45,9 +44,9 @@ from banshishi import (
     disclosure_html,
     disclosure_json,
     disclosure_rows,
-    simulate_campaign,
     write_disclosure,
 )
+from banshishi.simulation import Campaign, simulate_campaign
 from strategies import issues, moments, pledges
 from test_masking import id_numbers, leaks, mobiles, planted_texts
 

@@ -39,6 +39,7 @@ from banshishi import (
 )
 from banshishi._exchange.json_schema import DIALECT, SCHEMA_BASE_URI, json_schema
 from banshishi._exchange.schema_keywords import VALIDATOR_KEYWORDS, validator_name
+from banshishi.simulation import Campaign, simulate_campaign
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "docs" / "schemas"
 SCHEMA_FILES = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
@@ -384,8 +385,8 @@ def test_every_generated_model_unstructures_to_json_its_schema_accepts(models, k
 
 
 @pytest.fixture(scope="module")
-def campaign() -> b.Campaign:
-    return b.simulate_campaign(issues=200)
+def campaign() -> Campaign:
+    return simulate_campaign(issues=200)
 
 
 def test_a_simulated_campaigns_issues_and_pledges_all_validate(campaign):

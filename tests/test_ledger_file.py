@@ -43,12 +43,12 @@ from banshishi import (
     Urgency,
     read_ledger_csv,
     read_ledger_file,
-    simulate_campaign,
     write_ledger_csv,
     write_ledger_file,
 )
 from banshishi._exchange.ledger_cells import MAX_CELL_TEXT
 from banshishi._exchange.ledger_columns import COLUMNS
+from banshishi.simulation import simulate_campaign
 from strategies import issues, moments
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")

@@ -75,7 +75,6 @@ from banshishi import (
     Rating,
     Role,
     RoleError,
-    SqliteEventStore,
     Subject,
     Track,
     TransitionRefusedError,
@@ -97,6 +96,7 @@ from banshishi import (
 )
 from banshishi._metrics.summary import micros
 from banshishi._workflow.policy import DEFAULT_POLICY
+from banshishi.store import SqliteEventStore
 from test_engines import (
     CLERK,
     DISPATCHER,

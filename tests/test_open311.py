@@ -42,7 +42,6 @@ from banshishi import (
     Urgency,
     import_requests,
     on_time_completion_rate,
-    simulate_campaign,
 )
 from banshishi._exchange.open311 import (
     EXTENDED_KEYS,
@@ -54,6 +53,7 @@ from banshishi._exchange.open311 import (
     service_code,
     write_requests,
 )
+from banshishi.simulation import simulate_campaign
 from strategies import issues, json_values
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "open311.md"

@@ -48,7 +48,6 @@ from banshishi import (
     periodic_html,
     periodic_record,
     periodic_report,
-    simulate_campaign,
     write_periodic_csv,
     write_periodic_html,
     write_periodic_json,
@@ -57,6 +56,7 @@ from banshishi._cli.terminal import periodic_tables, trend_line
 from banshishi._metrics.figures import ISSUE_RATES
 from banshishi._reports.periodic_output import CSV_HEADER
 from banshishi._reports.svg_chart import bar_chart, line_chart
+from banshishi.simulation import simulate_campaign
 from strategies import issues as any_issue
 from strategies import moments
 

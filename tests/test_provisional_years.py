@@ -57,12 +57,12 @@ from banshishi import (
     replay,
     restate_deadlines,
     restatement_of,
-    simulate_campaign,
     statutory_days,
     write_ledger_csv,
 )
 from banshishi._cli.main import main
 from banshishi._store.schema_upgrade import provisional_column
+from banshishi.simulation import simulate_campaign
 
 SH = "Asia/Shanghai"
 CALENDAR = china_calendar()

@@ -9,9 +9,9 @@ from banshishi import (
     completion_rate,
     issue_figures,
     report_rows,
-    simulate_campaign,
 )
 from banshishi._reports.report import GROUPINGS as REPORT_GROUPINGS
+from banshishi.simulation import simulate_campaign
 
 
 @pytest.fixture(scope="module")

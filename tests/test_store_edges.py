@@ -10,7 +10,6 @@ import pytest
 
 from banshishi import (
     Actor,
-    Append,
     BatchRefusedError,
     Channel,
     InvalidTypeError,
@@ -31,6 +30,7 @@ from banshishi import (
 from banshishi._cli.main import main
 from banshishi._store.event_store import link
 from banshishi._store.sqlite_rows import GROUP_KEYS
+from banshishi.store import Append
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")

@@ -133,6 +133,7 @@ def statutory_days(year: int) -> Mapping[dt.date, str]:
     Two holidays on one day (中秋 on 1 October, say) give that day both names,
     joined by "、".
 
+    >>> import datetime as dt
     >>> days = statutory_days(2027)
     >>> len(days), days[dt.date(2027, 2, 5)], days[dt.date(2027, 4, 5)]
     (13, '春节', '清明')

@@ -20,6 +20,8 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, final
 
+from chinese_calendar import constants
+
 from banshishi._core.errors import (
     DuplicateError,
     InvalidTypeError,
@@ -42,6 +44,7 @@ class WorkCalendar:
     is immutable; every method takes and returns ``datetime.date`` values (a
     ``pendulum.Date`` is one), never datetimes, whose day depends on a zone.
 
+    >>> import datetime as dt
     >>> calendar = china_calendar()
     >>> calendar.is_workday(dt.date(2026, 2, 14))  # a Saturday worked for 春节
     True
@@ -151,6 +154,7 @@ class WorkCalendar:
         days off and make-up working days (调休) that only the yearly notice
         decides. ``count=0`` gives the official years alone.
 
+        >>> import datetime as dt
         >>> calendar = china_calendar().with_provisional_years(1)
         >>> calendar
         WorkCalendar(2004–2026, provisional 2027)
@@ -345,8 +349,6 @@ def china_calendar() -> WorkCalendar:
     Built once and shared, with the :data:`CORRECTIONS` applied. Extend it with
     :meth:`WorkCalendar.with_schedule`.
     """
-    from chinese_calendar import constants
-
     chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
     years = sorted({day.year for day in constants.holidays})
     holidays: dict[int, dict[dt.date, str]] = {year: {} for year in years}

@@ -88,6 +88,7 @@ class WorkingHours:
     - ``timezone``: the zone the hours are read in (Asia/Shanghai by default);
       moments in any other zone are converted first.
 
+    >>> import pendulum
     >>> hours = WorkingHours()
     >>> friday_evening = pendulum.datetime(2026, 2, 13, 18, tz="Asia/Shanghai")
     >>> hours.deadline(friday_evening, TimeLimit.working_days(1)).isoformat()

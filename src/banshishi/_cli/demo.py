@@ -65,7 +65,7 @@ def add_demo_command(commands: "argparse._SubParsersAction[argparse.ArgumentPars
 def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     # Imported here on purpose: the simulation (some 35 ms of modules and tables)
     # serves `demo` alone, and the other commands do not load it, as
-    # `import banshishi` does not (issue 16, item 7). PLC0415 is to be waived here.
+    # `import banshishi` does not (issue 16, item 7); ruff bans it at module level.
     from banshishi._simulation.campaign import simulate_campaign
 
     path = Path(options.db)

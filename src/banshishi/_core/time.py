@@ -86,6 +86,7 @@ def _clock_moment(value: DateTime) -> DateTime:
 class FixedClock:
     """A clock that says the same moment until moved on with :meth:`advance` or :meth:`set`.
 
+    >>> import pendulum
     >>> clock = FixedClock(pendulum.datetime(2026, 11, 21, 9, tz="Asia/Shanghai"))
     >>> clock.advance(hours=2).now().isoformat()
     '2026-11-21T11:00:00+08:00'
@@ -200,6 +201,7 @@ def check_optional_aware(
 def format_instant(moment: DateTime) -> str:
     """RFC 3339 text for ``moment``, with its zone name in brackets when it has one.
 
+    >>> import pendulum
     >>> format_instant(pendulum.datetime(2026, 2, 14, 9, 30, tz="Asia/Shanghai"))
     '2026-02-14T09:30:00+08:00[Asia/Shanghai]'
     """

@@ -32,8 +32,10 @@ of events) are not JSON Schema's to check: ``structure`` still does.
 
 import ast
 import enum
+import functools
 import inspect
 import re
+import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence, Set
 from fractions import Fraction
@@ -47,6 +49,7 @@ from pendulum import DateTime
 
 from banshishi._calendar.time_limit import TimeLimit
 from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.exports import defined_in
 from banshishi._core.labels import LabelledEnum
 from banshishi._model.converter import unstructure
 from banshishi._model.event import Event, JsonValue
@@ -83,10 +86,10 @@ def _prose(text: str | None) -> str:
 def _field_docs(cls: type) -> dict[str, str]:
     """The docstrings written under a class's fields, which Python itself throws away."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    except (OSError, TypeError, SyntaxError):  # no source to read: no descriptions
+        found = _class_def(cls)
+    except (OSError, TypeError, SyntaxError, KeyError):  # no source to read: no descriptions
         return {}
-    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    body = found.body if found is not None else []
     docs: dict[str, str] = {}
     for statement, after in pairwise(body):
         if (
@@ -98,6 +101,30 @@ def _field_docs(cls: type) -> dict[str, str]:
         ):
             docs[statement.target.id] = _prose(after.value.value)
     return docs
+
+
+def _class_def(cls: type) -> ast.ClassDef | None:
+    """The definition of ``cls`` in its source. A class the package publishes (its
+    ``__module__`` is ``banshishi``) is looked up in the module that defines it."""
+    origin = defined_in(cls)
+    if origin == cls.__module__:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        first = tree.body[0] if tree.body else None
+        return first if isinstance(first, ast.ClassDef) else None
+    body = _module_source(origin).body
+    found: ast.ClassDef | None = None
+    for name in cls.__qualname__.split("."):
+        classes = (s for s in body if isinstance(s, ast.ClassDef) and s.name == name)
+        found = next(classes, None)
+        if found is None:
+            return None
+        body = found.body
+    return found
+
+
+@functools.cache
+def _module_source(name: str) -> ast.Module:
+    return ast.parse(inspect.getsource(sys.modules[name]))
 
 
 def _kebab(name: str) -> str:

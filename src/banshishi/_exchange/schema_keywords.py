@@ -16,9 +16,13 @@ gives ``minimum: 1``).
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from types import CodeType, FunctionType, ModuleType
+from typing import Any, cast
 
 import attrs
+
+from banshishi._core import time, validators
+from banshishi._model import event, location, people, pledge
 
 # Every character str.isspace() accepts, so "not blank" means what str.strip() means.
 # Patterns end in "$(?!\n)": Python's re lets a bare "$" match before a final newline.
@@ -77,32 +81,51 @@ def _items(env: Mapping[str, Any]) -> dict[str, Any]:
     return {**found, "uniqueItems": True} if env["unique"] else found
 
 
+def validator_name(validator: object) -> str:
+    """``module.qualname`` of a validator, the key of :data:`VALIDATOR_KEYWORDS`."""
+    return f"{getattr(validator, '__module__', '?')}.{getattr(validator, '__qualname__', '?')}"
+
+
+def _checks_of(factory: Callable[..., object]) -> str:
+    """The key of the validators ``factory`` makes: its inner function ``check``."""
+    consts = cast(FunctionType, factory).__code__.co_consts
+    (code,) = (c for c in consts if isinstance(c, CodeType) and c.co_name == "check")
+    return f"{factory.__module__}.{code.co_qualname}"
+
+
+def _private(module: ModuleType, qualname: str) -> str:
+    """The key of a validator private to ``module`` (the tests check that it exists)."""
+    return f"{module.__name__}.{qualname}"
+
+
 Rule = Callable[[Mapping[str, Any]], dict[str, Any]]
 VALIDATOR_KEYWORDS: dict[str, Rule] = {
-    "banshishi._core.validators.text.<locals>.check": lambda v: _TEXT_REF if v["required"] else {},
-    "banshishi._core.validators.optional_text": lambda v: _TEXT_REF,
-    "banshishi._core.validators.identifier.<locals>.check": lambda v: _ID_REF,
-    "banshishi._core.validators.whole_number.<locals>.check": _whole,
-    "banshishi._core.validators.items_of.<locals>.check": _items,
-    "banshishi._model.location._in_range.<locals>.check": lambda v: {
+    _checks_of(validators.text): lambda v: _TEXT_REF if v["required"] else {},
+    validator_name(validators.optional_text): lambda v: _TEXT_REF,
+    _checks_of(validators.identifier): lambda v: _ID_REF,
+    _checks_of(validators.whole_number): _whole,
+    _checks_of(validators.items_of): _items,
+    _private(location, "_in_range.<locals>.check"): lambda v: {
         "minimum": v["low"],
         "maximum": v["high"],
     },
-    "banshishi._model.location._check_division_code": lambda v: _pattern(
+    _private(location, "_check_division_code"): lambda v: _pattern(
         "(" + "|".join(f"[0-9]{{{n}}}" for n in v["_CODE_LENGTHS"]) + ")"
     ),
-    "banshishi._model.people._check_mobile": lambda v: _pattern("1[0-9]{10}"),
-    "banshishi._model.people._check_id_number": lambda v: _pattern("[0-9]{17}[0-9Xx]"),
-    "banshishi._model.pledge._check_weight": lambda v: {"minimum": 0},
+    _private(people, "_check_mobile"): lambda v: _pattern("1[0-9]{10}"),
+    _private(people, "_check_id_number"): lambda v: _pattern("[0-9]{17}[0-9Xx]"),
+    _private(pledge, "_check_weight"): lambda v: {"minimum": 0},
     # These check only what the type already says (or, for an event's statuses,
     # what json_schema's rule on the event's subject says), so they add nothing.
-    "banshishi._core.validators.of_type.<locals>.check": lambda v: {},
-    "banshishi._core.validators.member_of.<locals>.check": lambda v: {},
-    "banshishi._core.time.check_aware": lambda v: {},
-    "banshishi._core.time.check_optional_aware": lambda v: {},
-    "banshishi._model.event._check_status": lambda v: {},
+    _checks_of(validators.of_type): lambda v: {},
+    _checks_of(validators.member_of): lambda v: {},
+    validator_name(time.check_aware): lambda v: {},
+    validator_name(time.check_optional_aware): lambda v: {},
+    _private(event, "_check_status"): lambda v: {},
 }
-"""What each known validator adds to a field's schema, keyed by ``module.qualname``;
+"""What each known validator adds to a field's schema, keyed by ``module.qualname``
+(taken from the shared validators themselves and from the modules of the
+private ones, so that a move fails here);
 the rule reads the validator's closure (``minimum``, ``required`` …) and globals.
 Validators missing here add nothing: the schema is then looser than ``structure``."""
 
@@ -113,11 +136,6 @@ def _noop(instance: object, attribute: object, value: object) -> None:
 
 _AND = type(attrs.validators.and_(_noop))
 _OPTIONAL = type(attrs.validators.optional(_noop))
-
-
-def validator_name(validator: object) -> str:
-    """``module.qualname`` of a validator, the key of :data:`VALIDATOR_KEYWORDS`."""
-    return f"{getattr(validator, '__module__', '?')}.{getattr(validator, '__qualname__', '?')}"
 
 
 def validator_keywords(validator: object) -> dict[str, Any]:

@@ -7,7 +7,10 @@ title and never becomes a formula. The same ledger gives the same bytes: the
 zip entries and the workbook's dates are fixed (to the latest moment the ledger
 records) instead of taken from the clock.
 
-Read: see ``_xlsx_reader``, which reads the sheet in bounded time and memory.
+Read: see ``xlsx_reader``, which reads the sheet in bounded time and memory.
+
+openpyxl is imported when a workbook is first written, not with the package: most
+programs never write one, and it is the costliest import the package has.
 """
 
 import datetime as dt
@@ -15,21 +18,16 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from .ledger_cells import Cell
 from .xlsx_reader import SHEET
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
+    from openpyxl.cell import Cell as SheetCell
 
 WIDTH_SAMPLE = 1000
 """How many rows column widths are fitted to: enough to see the data's shape,
@@ -96,7 +94,13 @@ def write_xlsx(
     path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, modified: dt.datetime
 ) -> None:
     """Write a one-sheet workbook to ``path`` (the caller chose a temporary name)."""
-    workbook = openpyxl.Workbook(write_only=True)
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook(write_only=True)
     sheet: Any = workbook.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
     sample = rows[:WIDTH_SAMPLE]
@@ -113,7 +117,7 @@ def write_xlsx(
         titles.append(cell)
     sheet.append(titles)
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
     stamp = modified.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
@@ -121,13 +125,13 @@ def write_xlsx(
         ExcelWriter(workbook, archive).save()
 
 
-def _cell(sheet: Any, value: Cell) -> object:
+def _cell(sheet: Any, value: Cell, text_cell: "Callable[..., SheetCell]") -> object:
     if value is None or value == "":
         return None
     if isinstance(value, str):
         # Every text is a text cell: openpyxl would otherwise take "=…" for a
         # formula and "#N/A" for an error value.
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = text_cell(sheet, value=value)
         cell.data_type = "s"
         return cell
     return value

@@ -21,10 +21,11 @@ can hold ten million entries or one string of 600 MB. So the reader
 * refuses a document type declaration (and so every entity trick) outright.
 
 Time is linear in the bytes read, and memory bounded by the limits. The sheet's
-rows are made by ``_xlsx_sheet``. Values are
+rows are made by ``xlsx_sheet``. Values are
 read as openpyxl reads them: date-formatted numbers as date-times (taken as
 China Standard Time by the ledger), formulas and error cells as
-:class:`SheetValue`, never evaluated.
+:class:`SheetValue`, never evaluated. openpyxl's date rules are imported when a
+workbook is first read, not with the package.
 """
 
 import contextlib
@@ -36,9 +37,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 from xml.parsers import expat
-
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
 from banshishi._core.errors import LedgerFileError
 
@@ -227,6 +225,8 @@ def _open_workbook(
 ) -> tuple[zipfile.ZipInfo, list[str], dict[int, bool], dt.datetime]:
     """The ledger sheet's entry, the shared strings, the date styles (style index →
     whether a duration) and the date epoch."""
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
+
     if len(archive.infolist()) > MAX_ENTRIES:
         refuse(f"it holds more than {MAX_ENTRIES:,} parts")
     book = next(
@@ -302,6 +302,8 @@ def _shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[str
 
 def _date_styles(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict[int, bool]:
     """Which cell styles show a date (style index → whether as a duration)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
     custom: dict[str, str] = {}
     formats: list[str] = []
     inside = {"cellXfs": False}

@@ -1,7 +1,7 @@
 """The ledger sheet of an XLSX workbook, turned from XML events into rows.
 
 :class:`SheetRows` holds the handlers an XML parser calls for the sheet's
-elements (``_xlsx_reader`` feeds it the part a chunk at a time); each finished
+elements (``xlsx_reader`` feeds it the part a chunk at a time); each finished
 row waits in ``done`` as its number and at most :data:`WIDTH` cell values
 (and a :class:`Beyond`). Nothing is kept of a cell right of the ledger's
 columns but the first value there, and no text longer than a cell may be is
@@ -10,8 +10,6 @@ gathered, so a row costs the same however far its cells reach.
 
 import datetime as dt
 from typing import NoReturn
-
-from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from .ledger_cells import MAX_CELL_TEXT
 from .ledger_columns import COLUMNS
@@ -69,6 +67,10 @@ class SheetRows:
     """The handlers that turn the sheet's XML into rows of cell values."""
 
     def __init__(self, strings: list[str], styles: dict[int, bool], epoch: dt.datetime) -> None:
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        self.from_excel = from_excel
+        self.from_iso = from_ISO8601
         self.strings = strings
         self.styles = styles
         self.epoch = epoch
@@ -168,7 +170,7 @@ class SheetRows:
             return value == "1"
         if self.kind == "d":
             try:
-                return from_ISO8601(value)  # type: ignore[no-untyped-call]
+                return self.from_iso(value)  # type: ignore[no-untyped-call]
             except (ValueError, TypeError, OverflowError):
                 return SheetValue(text=value, what="a date cell holding no date")
         if self.kind == "n":
@@ -193,7 +195,7 @@ class SheetRows:
         if duration is None:
             return number
         try:
-            return from_excel(number, self.epoch, timedelta=duration)
+            return self.from_excel(number, self.epoch, timedelta=duration)
         except (OverflowError, ValueError):
             return SheetValue(text=value, what="a date out of range (#VALUE!)")
 

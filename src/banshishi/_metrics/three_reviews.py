@@ -72,6 +72,7 @@ class GradeScale:
     thresholds are exact (an ``int``, a ``Fraction`` or decimal text such as
     ``"85.5"``) and must go strictly down.
 
+    >>> from fractions import Fraction
     >>> scale = GradeScale()
     >>> scale.grade(Fraction(9, 10)).label, scale.grade(Fraction(899, 1000)).label
     ('优秀', '良好')

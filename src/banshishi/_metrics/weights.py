@@ -34,7 +34,7 @@ def exact_number(value: object, *, field: str) -> Fraction:
     >>> exact_number(0.4, field="weight")
     Traceback (most recent call last):
     ...
-    banshishi._core.errors.InvalidTypeError: weight must be an int, a Fraction or decimal text \
+    banshishi.InvalidTypeError: weight must be an int, a Fraction or decimal text \
 such as '0.4'; got 0.4. A float is not exact: write '0.4' or Fraction(2, 5) instead.
     """
     if isinstance(value, Fraction):

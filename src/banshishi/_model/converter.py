@@ -251,7 +251,7 @@ def structure(data: Any, model: type[Model]) -> Model:
     >>> structure({"numerator": 5, "denominator": 3}, Rate)
     Traceback (most recent call last):
     ...
-    banshishi._core.errors.InvalidCountError: Rate.numerator is larger than the denominator 3; got 5
+    banshishi.InvalidCountError: Rate.numerator is larger than the denominator 3; got 5
     """
     if not (isinstance(model, type) and attrs.has(model)):
         raise InvalidTypeError(

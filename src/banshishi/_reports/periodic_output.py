@@ -56,6 +56,7 @@ def format_points(points: Fraction | None, places: int = 1) -> str:
     """A change in percentage points, signed and rounded half away from zero
     (四舍五入): ``+0.6``, ``-1.3``, ``0.0``; ``—`` when there is none.
 
+    >>> from fractions import Fraction
     >>> format_points(Fraction(5, 8)), format_points(Fraction(-1, 20)), format_points(None)
     ('+0.6', '-0.1', '—')
     """
