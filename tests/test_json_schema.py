@@ -14,7 +14,6 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar, get_args
 
 import attrs
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import banshishi as b
+import paths
 import strategies as s
 from banshishi import (
     BanshishiError,
@@ -40,7 +40,7 @@ from banshishi import (
 from banshishi._exchange.json_schema import DIALECT, SCHEMA_BASE_URI, json_schema
 from banshishi._exchange.schema_keywords import VALIDATOR_KEYWORDS, validator_name
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "docs" / "schemas"
+SCHEMAS = paths.DOCS / "schemas"
 SCHEMA_FILES = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
 MODELS = [
     (s.issues(), Issue),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import paths
 from banshishi import (
     Actor,
     ConcurrencyError,
@@ -37,7 +38,7 @@ JOINT_15 = WorkflowPolicy(time_limits={Track.IMMEDIATE: "1 working day",
 JOINT_10 = WorkflowPolicy(time_limits={Track.IMMEDIATE: "1 working day",
                                        Track.JOINT: "10 working days"})  # fmt: skip
 LEADER = Actor(id="liu", role=Role.LEADER, unit="county")
-OLD = Path(__file__).parent / "data" / "schema1-ledger.db"
+OLD = paths.DATA / "schema1-ledger.db"
 
 
 def rules(policy: WorkflowPolicy) -> dict[str, object]:

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import attrs
 import openpyxl
@@ -22,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import paths
 from banshishi import (
     BanshishiError,
     Channel,
@@ -53,7 +53,7 @@ from strategies import issues, moments
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
 LATER = pendulum.datetime(2040, 1, 1, tz="UTC")
-DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "ledger-files.md"
+DOCS_PAGE = paths.DOCS / "ledger-files.md"
 FORMATS = ["csv", "xlsx"]
 LANGUAGES = ["zh", "en"]
 # Characters an XLSX cell cannot hold as written (control characters, CR,

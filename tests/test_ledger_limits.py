@@ -17,6 +17,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
+import paths
 from banshishi import (
     Channel,
     Issue,
@@ -409,7 +410,7 @@ def test_problem_cells_a_spreadsheet_would_run_are_guarded(tmp_path):
 
 
 def test_the_docs_page_states_the_limits_the_readers_keep():
-    page = (Path(__file__).resolve().parents[1] / "docs" / "ledger-files.md").read_text()
+    page = (paths.DOCS / "ledger-files.md").read_text()
     limits = page.split("## Limits", 1)[1]
     reader = _xlsx_reader
     for stated in (

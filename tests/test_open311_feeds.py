@@ -6,7 +6,6 @@ and in XML.
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -15,6 +14,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+import paths
 from banshishi import (
     BanshishiError,
     DuplicateError,
@@ -27,7 +27,7 @@ from banshishi import (
     read_requests,
 )
 
-DATA = Path(__file__).parent / "data" / "open311"
+DATA = paths.DATA / "open311"
 SCHEMAS = DATA / "schema-georeport-v2"
 DIVISION = "150102"
 EXPORTED_AT = pendulum.datetime(2030, 1, 1, tz="Asia/Shanghai")

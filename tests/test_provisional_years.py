@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pendulum import DateTime
 
+import paths
 from banshishi import (
     Actor,
     Channel,
@@ -461,7 +462,7 @@ def test_the_store_restates_through_audited_steps_and_verify_deep_holds(tmp_path
 def test_a_ledger_of_schema_1_is_brought_up_to_date_on_open(tmp_path: Path) -> None:
     """tests/data/schema1-ledger.db was written before the column existed."""
     path = tmp_path / "old.db"
-    shutil.copyfile(Path(__file__).parent / "data" / "schema1-ledger.db", path)
+    shutil.copyfile(paths.DATA / "schema1-ledger.db", path)
     with LedgerStore.open(path) as store:
         lines = store.summaries()
         assert [line.id for line in lines] == ["q1", "q2", "q3"]
@@ -478,7 +479,7 @@ def test_a_ledger_of_schema_1_is_brought_up_to_date_on_open(tmp_path: Path) -> N
 
 def test_a_read_only_ledger_of_schema_1_is_read_with_the_column_as_0(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    shutil.copyfile(Path(__file__).parent / "data" / "schema1-ledger.db", path)
+    shutil.copyfile(paths.DATA / "schema1-ledger.db", path)
     db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     provisional_column(db)
     assert db.execute("SELECT id, deadline_provisional FROM issues ORDER BY id").fetchall() == [

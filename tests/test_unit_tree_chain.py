@@ -19,6 +19,7 @@ import attrs
 import pendulum
 import pytest
 
+import paths
 from banshishi import (
     Actor,
     Channel,
@@ -49,7 +50,7 @@ T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
 DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 ADMIN = Actor(id="admin-1", role=Role.SUPERVISOR, unit="county")
-OLD_LEDGER = Path(__file__).parent / "data" / "schema1-ledger.db"
+OLD_LEDGER = paths.DATA / "schema1-ledger.db"
 
 TREE = UnitTree(
     [
