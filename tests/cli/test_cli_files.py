@@ -58,7 +58,7 @@ from banshishi import (
 )
 from banshishi._cli.main import main
 from banshishi._exchange.open311 import EXTENDED_KEYS, SPEC_KEYS
-from test_masking import mobiles as mobile_numbers
+from leaks import mobiles as mobile_numbers
 
 ZONE = "Asia/Shanghai"
 AS_OF = "2026-08-20"

@@ -48,8 +48,8 @@ from banshishi import (
     simulate_campaign,
     write_disclosure,
 )
+from leaks import id_numbers, leaks, mobiles, planted_texts
 from strategies import issues, moments, pledges
-from test_masking import id_numbers, leaks, mobiles, planted_texts
 
 ZONE = "Asia/Shanghai"
 AT = pendulum.datetime(2026, 9, 30, 20, tz=ZONE)

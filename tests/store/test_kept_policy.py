@@ -31,7 +31,7 @@ from banshishi import (
     import_events,
 )
 from banshishi._workflow.policy import DEFAULT_POLICY
-from test_engines import CLERK, DISPATCHER, T0, new_issue
+from issue_walks import CLERK, DISPATCHER, T0, new_issue
 
 JOINT_15 = WorkflowPolicy(time_limits={Track.IMMEDIATE: "1 working day",
                                        Track.JOINT: "15 working days"})  # fmt: skip

@@ -10,8 +10,8 @@ are the rates counted from the issues; the as-of views rebuilt from the events
 must be the records as they stood. A stateful test drives a store and a ledger
 side by side with random steps, batches, second writers and reopenings.
 
-The random steps are those of tests/test_engines.py (plan_step and its draws)
-and tests/test_pledge_workflow.py (draw_call), reused here.
+The random steps are those of tests/issue_walks.py (plan_step and its draws)
+and tests/pledge_steps.py (draw_call), reused here.
 """
 
 import contextlib
@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 )
 from pendulum import DateTime
 
-import test_pledge_workflow as pw
+import pledge_steps as pw
 from banshishi import (
     Actor,
     BanshishiError,
@@ -97,7 +97,7 @@ from banshishi import (
 )
 from banshishi._metrics.summary import micros
 from banshishi._workflow.policy import DEFAULT_POLICY
-from test_engines import (
+from issue_walks import (
     CLERK,
     DISPATCHER,
     EVENTS,

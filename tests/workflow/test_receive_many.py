@@ -15,7 +15,7 @@ from banshishi import (
     LedgerStore,
     Role,
 )
-from test_engines import CLERK, new_issue
+from issue_walks import CLERK, new_issue
 
 TOWNSHIP = Actor(id="li", role=Role.INTAKE_CLERK, unit="township")
 
