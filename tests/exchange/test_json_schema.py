@@ -1,7 +1,7 @@
 """JSON Schema generated from the models: valid, in step with the converter, committed.
 
 The generated files in docs/schemas/ are checked against the code; regenerate them
-after changing a model with ``python tests/test_json_schema.py``.
+after changing a model with ``python3 tasks.py docs``.
 """
 
 import copy
@@ -127,7 +127,7 @@ def test_every_schema_is_a_valid_draft_2020_12_schema(model):
 def test_the_committed_schema_files_are_exactly_what_the_code_generates(name, model):
     path = SCHEMAS / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == render(model), (
-        "run: python tests/test_json_schema.py"
+        "run: python3 tasks.py docs"
     )
     assert (
         json.loads(path.read_text(encoding="utf-8"))["$id"]
