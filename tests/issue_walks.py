@@ -18,11 +18,11 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 from pendulum import DateTime
 
+import cast
 from banshishi import (
     Actor,
     AppealGrounds,
     BanshishiError,
-    Channel,
     DismissalReason,
     Evaluation,
     Feedback,
@@ -41,16 +41,16 @@ from banshishi import (
     Track,
     Unit,
     UnitTree,
-    Urgency,
     VisitOutcome,
     WorkflowPolicy,
 )
 from banshishi._workflow.issue_workflow import allowed_events
 from banshishi._workflow.policy import DEFAULT_POLICY
 from banshishi._workflow.step import EVENT_ARGUMENTS
+from cast import DESK_CLERK as CLERK
+from cast import T0
 
 S = IssueStatus
-T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
 ISSUE_ID = "i-1"
 EVENTS = tuple(EVENT_ARGUMENTS)
 STATES = frozenset(IssueStatus(state.value) for state in IssueWorkflow.states)
@@ -75,7 +75,6 @@ STRANGER = Actor(id="p2", role=Role.REQUESTER)
 REVIEWER = Actor(id="rev", role=Role.REVIEWER)
 PLATFORM = Actor(id="platform", role=Role.SYSTEM)
 LEADER = Actor(id="lead", role=Role.LEADER, unit="up")
-CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
 DEPUTY = Actor(id="deputy", role=Role.RATER)  # rates matters they did not raise
 ACTORS = (
     DISPATCHER,
@@ -135,11 +134,8 @@ def new_issue(
     received_at: DateTime = T0,
 ) -> Issue:
     """A freshly received issue, as intake leaves it."""
-    return Issue(
-        id=issue_id,
-        title="路灯不亮",
-        channel=Channel.HOTLINE,
-        urgency=Urgency.URGENT,
+    return cast.new_issue(
+        issue_id,
         received_at=received_at,
         track=track,
         requester=None if anonymous else REQUESTER,

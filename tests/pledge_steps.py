@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-import pendulum
 import pytest
 from hypothesis import strategies as st
 from pendulum import DateTime
@@ -38,13 +37,13 @@ from banshishi import (
 )
 from banshishi._workflow.pledge_step import PLEDGE_EVENT_ARGUMENTS
 from banshishi._workflow.pledge_workflow import pledge_allowed_events
+from cast import PLATFORM, REVIEWER, T0
 
 S = PledgeStatus
 EVENTS = tuple(PLEDGE_EVENT_ARGUMENTS)
 OPEN = (S.DRAFT, S.PUBLISHED, S.IN_PROGRESS, S.OVERDUE)
 FINAL = (S.FULFILLED, S.WITHDRAWN)
 
-T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")  # a Monday morning
 DUE = T0.add(days=60)
 
 BRANCH = "branch-3"  # 李's party branch (a grassroots organisation)
@@ -55,11 +54,8 @@ OTHER_MEMBER = Actor(id="wang.member", role=Role.PARTY_MEMBER, unit="branch-9")
 LEADER = Actor(id="liu.leader", role=Role.LEADER, unit=TEAM)
 OTHER_LEADER = Actor(id="sun.leader", role=Role.LEADER, unit="township-team")
 SUPERVISOR = Actor(id="zhou.supervise", role=Role.SUPERVISOR, unit="county-inspection")
-REVIEWER = Actor(id="chen.review", role=Role.REVIEWER)
-PLATFORM = Actor(id="platform", role=Role.SYSTEM)
 DISPATCHER = Actor(id="wang.dispatch", role=Role.DISPATCHER)
 HANDLER = Actor(id="town.handler", role=Role.HANDLER, unit="town-office")
-REQUESTER = Actor(id="p-zhang", role=Role.REQUESTER)
 
 CHARTER = ProjectCharter(
     goal="建成社区养老服务站",

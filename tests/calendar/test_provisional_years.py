@@ -64,12 +64,12 @@ from banshishi import (
 )
 from banshishi._cli.main import main
 from banshishi._store.schema_upgrade import provisional_column
+from cast import DESK_CLERK as CLERK
+from cast import DESK_DISPATCHER as DISPATCHER
 
 SH = "Asia/Shanghai"
 CALENDAR = china_calendar()
 OFFICIAL = CALENDAR.years
-CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="dispatch", role=Role.DISPATCHER, unit="centre")
 LEADER = Actor(id="leader", role=Role.LEADER, unit="county")
 SYSTEM = Actor(id="platform", role=Role.SYSTEM)
 LIMITS = {Track.IMMEDIATE: "1 working day", Track.JOINT: "15 working days"}

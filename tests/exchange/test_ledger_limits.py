@@ -19,11 +19,9 @@ import pytest
 
 import paths
 from banshishi import (
-    Channel,
     Issue,
     IssueStatus,
     LedgerFileError,
-    Urgency,
     check_ledger_file,
     read_ledger_file,
     write_ledger_file,
@@ -36,6 +34,7 @@ from banshishi._exchange.ledger_cells import MAX_CELL_TEXT
 from banshishi._exchange.ledger_check import SHOWN_PROBLEMS, reason_kind
 from banshishi._exchange.ledger_columns import COLUMNS
 from banshishi._exchange.xlsx_reader import xlsx_rows
+from cast import new_issue
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
 SHEET = "xl/worksheets/sheet1.xml"
@@ -47,11 +46,7 @@ SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"{}>
 
 
 def issue(issue_id: str = "RX-1", **fields: object) -> Issue:
-    values: dict[str, object] = {
-        "id": issue_id, "title": "路灯不亮", "channel": Channel.HOTLINE,
-        "urgency": Urgency.URGENT, "received_at": T0,
-    }  # fmt: skip
-    return Issue(**{**values, **fields})
+    return new_issue(issue_id, **{"received_at": T0, **fields})
 
 
 @pytest.fixture

@@ -37,7 +37,6 @@ from banshishi import (
     IssueWorkflow,
     Ledger,
     NaiveDatetimeError,
-    Person,
     Rate,
     Rating,
     RectificationCause,
@@ -47,6 +46,7 @@ from banshishi import (
     follow_up_rate,
     rectification_rate,
 )
+from cast import CENTRE, CLERK, DISPATCHER, REQUESTER, REVIEWER, ZHANG
 
 S = IssueStatus
 ZONE = "Asia/Shanghai"
@@ -58,15 +58,9 @@ def sh(*parts: int) -> DateTime:
 
 T0 = sh(2026, 3, 2, 9)  # Monday 09:00
 RATED_AT = sh(2026, 3, 2, 15)  # Monday 15:00: when the example issues are rated
-CENTRE = "city-12345"
 LEAD = "town-office"
-ZHANG = Person(id="p-zhang", name="张桂兰")
 
-DISPATCHER = Actor(id="wang.dispatch", role=Role.DISPATCHER, unit=CENTRE)
-CLERK = Actor(id="zhao.intake", role=Role.INTAKE_CLERK, unit=CENTRE)
 HANDLER = Actor(id="li.handler", role=Role.HANDLER, unit=LEAD)
-REVIEWER = Actor(id="chen.review", role=Role.REVIEWER)
-REQUESTER = Actor(id=ZHANG.id, role=Role.REQUESTER)
 
 
 @dataclasses.dataclass

@@ -19,12 +19,12 @@ from banshishi import (
     WorkflowPolicy,
     on_time_completion_rate,
 )
+from cast import DESK_CLERK as CLERK
+from cast import DESK_DISPATCHER as DISPATCHER
+from cast import WATER_HANDLER as HANDLER
 
 SH = "Asia/Shanghai"
 MONDAY = pendulum.datetime(2026, 6, 1, 9, tz=SH)
-CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="dispatch", role=Role.DISPATCHER, unit="centre")
-HANDLER = Actor(id="h", role=Role.HANDLER, unit="water")
 REQUESTER = Person(id="r-1", name="李娜")
 
 

@@ -38,14 +38,14 @@ from banshishi import (
 )
 from banshishi._metrics.summary import issue_summary_of_row
 from banshishi._workflow.engine import WIDTH
+from cast import DESK_CLERK as CLERK
+from cast import DESK_DISPATCHER as DISPATCHER
+from cast import WATER_HANDLER as HANDLER
 
 SH = "Asia/Shanghai"
 MONDAY = pendulum.datetime(2026, 6, 1, 9, tz=SH)
 DEADLINE = pendulum.datetime(2026, 6, 2, 17, 30, tz=SH)  # 1 working day after the transfer
 WEDNESDAY = pendulum.datetime(2026, 6, 3, 10, tz=SH)
-CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="dispatch", role=Role.DISPATCHER, unit="centre")
-HANDLER = Actor(id="h", role=Role.HANDLER, unit="water")
 RATER = Actor(id="r-1", role=Role.REQUESTER)
 POLICY = WorkflowPolicy(time_limits={Track.IMMEDIATE: "1 working day"})
 

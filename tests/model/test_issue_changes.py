@@ -1,5 +1,7 @@
 """Changing a built issue: every rule still holds, and a refused change changes nothing."""
 
+import functools
+
 import attrs
 import pendulum
 import pytest
@@ -8,7 +10,6 @@ from hypothesis import strategies as st
 
 from banshishi import (
     BanshishiError,
-    Channel,
     ChronologyError,
     Evaluation,
     Event,
@@ -22,10 +23,10 @@ from banshishi import (
     Rating,
     Role,
     Track,
-    Urgency,
     structure,
     unstructure,
 )
+from cast import new_issue
 from strategies import issues
 
 T0 = pendulum.datetime(2026, 4, 7, 10, tz="Asia/Shanghai")
@@ -33,9 +34,7 @@ S = IssueStatus
 ANSWER = Feedback(at=T0.add(days=1), content="已处理", method=FeedbackMethod.PHONE)
 
 
-def make_issue(**overrides):
-    fields = {"id": "i", "title": "路灯不亮", "channel": Channel.HOTLINE, "urgency": Urgency.URGENT}
-    return Issue(**{**fields, "received_at": T0, **overrides})
+make_issue = functools.partial(new_issue, received_at=T0)
 
 
 def event(at, from_status, to_status):

@@ -1,17 +1,16 @@
 """Construction rules for the records: each bad input raises the right error, naming it."""
 
 import datetime as dt
+import functools
 import math
 
 import attrs
-import pendulum
 import pytest
 from hypothesis import given
 
 import banshishi
 from banshishi import (
     BanshishiError,
-    Channel,
     ChronologyError,
     Evaluation,
     Event,
@@ -20,7 +19,6 @@ from banshishi import (
     InconsistentRecordError,
     InvalidTypeError,
     InvalidValueError,
-    Issue,
     IssueStatus,
     Location,
     Milestone,
@@ -35,19 +33,17 @@ from banshishi import (
     Track,
     Urgency,
 )
+from cast import T0, new_issue
 from strategies import id_numbers, issues
 
-T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")
 NAIVE = dt.datetime(2026, 3, 2, 9)
 EARLY = T0.subtract(seconds=1)
 LATER = T0.add(hours=2)
 S = IssueStatus
-ISSUE = {"id": "i1", "title": "路灯不亮", "channel": Channel.HOTLINE, "urgency": Urgency.URGENT}
 PLEDGE = {"id": "p1", "title": "修路", "pledger": "m1", "pledger_kind": PledgerKind.PARTY_MEMBER}
 
 
-def make_issue(**overrides):
-    return Issue(**{**ISSUE, "received_at": T0, **overrides})
+make_issue = functools.partial(new_issue, "i1")
 
 
 def make_pledge(**overrides):

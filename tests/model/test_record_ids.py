@@ -6,6 +6,7 @@ where ids arrive together (a ledger file, a batch of Open311 requests, a ledger
 file being written) two that differ only in case are one id given twice.
 """
 
+import functools
 import io
 import unicodedata
 
@@ -15,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from banshishi import (
-    Channel,
     DuplicateError,
     Evaluation,
     InvalidValueError,
@@ -25,23 +25,18 @@ from banshishi import (
     PledgeListKind,
     PledgerKind,
     Rating,
-    Urgency,
     import_requests,
     read_ledger_csv,
     structure,
     write_ledger_csv,
 )
 from banshishi._core.validators import id_key, normal_id
+from cast import new_issue
 
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
 
 
-def issue(issue_id: str, **fields: object) -> Issue:
-    values: dict[str, object] = {
-        "id": issue_id, "title": "路灯不亮", "channel": Channel.HOTLINE,
-        "urgency": Urgency.URGENT, "received_at": T0,
-    }  # fmt: skip
-    return Issue(**{**values, **fields})
+issue = functools.partial(new_issue, received_at=T0)
 
 
 @pytest.mark.parametrize(

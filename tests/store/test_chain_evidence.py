@@ -42,10 +42,10 @@ from banshishi import (
 from banshishi._cli.key import chain_key_from_environment
 from banshishi._cli.main import main
 from banshishi._store.event_store import GENESIS, link
+from cast import CLERK_C1 as CLERK
+from cast import DISPATCHER_D1 as DISPATCHER
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
-CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 KEY = bytes.fromhex("8f1c2b7a9e4d3f6a0b5c8d7e2f1a4b3c6d9e0f8a7b2c5d4e3f1a0b9c8d7e6f5a")
 OTHER_KEY = b"another key, 32 bytes long......"
 ISSUES = 5

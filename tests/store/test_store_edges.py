@@ -1,6 +1,7 @@
 """Edge cases of the store found in review: long CSV fields, hand-edited files,
 bad arguments, markup in names. Each gets the library's own error or report."""
 
+import functools
 import io
 import sqlite3
 from pathlib import Path
@@ -9,21 +10,16 @@ import pendulum
 import pytest
 
 from banshishi import (
-    Actor,
     Append,
     BatchRefusedError,
-    Channel,
     InvalidTypeError,
     InvalidValueError,
-    Issue,
     LedgerStore,
     Level,
-    Role,
     StoreError,
     Subject,
     Unit,
     UnitTree,
-    Urgency,
     export_events,
     import_events,
     read_events,
@@ -31,22 +27,14 @@ from banshishi import (
 from banshishi._cli.main import main
 from banshishi._store.event_store import link
 from banshishi._store.sqlite_rows import GROUP_KEYS
+from cast import CLERK_C1 as CLERK
+from cast import DISPATCHER_D1 as DISPATCHER
+from cast import new_issue
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
-CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 
 
-def issue(issue_id: str, **fields: object) -> Issue:
-    return Issue(
-        id=issue_id,
-        title="路灯不亮",
-        channel=Channel.HOTLINE,
-        urgency=Urgency.URGENT,
-        received_at=T0,
-        received_by="centre",
-        **fields,
-    )
+issue = functools.partial(new_issue, received_at=T0, received_by="centre")
 
 
 @pytest.fixture

@@ -45,10 +45,10 @@ from banshishi._store import sqlite_store
 from banshishi._store.event_store import link
 from banshishi._store.schema_upgrade import UPGRADE_NOTE, upgrade
 from banshishi._store.sqlite_file import SCHEMA
+from cast import CLERK_C1 as CLERK
+from cast import DISPATCHER_D1 as DISPATCHER
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
-CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 ADMIN = Actor(id="admin-1", role=Role.SUPERVISOR, unit="county")
 OLD_LEDGER = paths.DATA / "schema1-ledger.db"
 

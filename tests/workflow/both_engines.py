@@ -17,37 +17,20 @@ from banshishi import (
     IssueStatus,
     IssueWorkflow,
     Ledger,
-    Person,
-    Role,
     Track,
     Urgency,
     WorkflowPolicy,
     replay,
 )
 from banshishi._workflow.policy import DEFAULT_POLICY
+from cast import CENTRE, CLERK, DISPATCHER, LEAD, handler
+from cast import ZHANG as REQUESTER
 from working_time import sh
 
 S = IssueStatus
 
 
 ISSUE_ID = "2026-dl-001"
-CENTRE = "city-12345"
-LEAD = "county-transport"
-
-
-REQUESTER = Person(id="p-zhang", name="张桂兰")
-
-DISPATCHER = Actor(id="wang.dispatch", role=Role.DISPATCHER, unit=CENTRE)
-
-
-CLERK = Actor(id="zhao.intake", role=Role.INTAKE_CLERK, unit=CENTRE)
-
-
-PLATFORM = Actor(id="platform", role=Role.SYSTEM)
-
-
-def handler(unit: str = LEAD) -> Actor:
-    return Actor(id=f"{unit}.handler", role=Role.HANDLER, unit=unit)
 
 
 def intake(received_at: DateTime, track: Track) -> Issue:

@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import pendulum
 import pytest
 from pendulum import DateTime
 
@@ -24,7 +23,6 @@ from banshishi import (
     IssueStatus,
     IssueWorkflow,
     Milestone,
-    Person,
     RaterKind,
     Rating,
     Role,
@@ -32,33 +30,21 @@ from banshishi import (
     Urgency,
     WorkflowPolicy,
 )
+from cast import (
+    CENTRE,
+    CO_UNITS,
+    DISPATCHER,
+    DUE,
+    LEAD,
+    REQUESTER,
+    SUPERVISING,
+    SUPERVISOR,
+    T0,
+    ZHANG,
+    handler,
+)
 
 S = IssueStatus
-
-T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai")  # a Monday morning
-DUE = pendulum.datetime(2026, 3, 12, 18, tz="Asia/Shanghai")  # ten days on, end of the day
-
-CENTRE = "city-12345"  # the hotline centre that takes issues in (received_by)
-LEAD = "county-transport"  # the usual responsible unit
-OTHER = "county-water"  # a unit with nothing to do with the issue
-CO_UNITS = ("county-finance", "agri-bank")  # the co-units of a 共办 item
-SUPERVISING = "county"  # the unit one level above LEAD
-
-
-DISPATCHER = Actor(id="wang.dispatch", role=Role.DISPATCHER, unit=CENTRE)
-
-
-LEADER = Actor(id="liu.leader", role=Role.LEADER, unit=SUPERVISING)
-REVIEWER = Actor(id="chen.review", role=Role.REVIEWER)
-
-
-SUPERVISOR = Actor(id="sun.supervise", role=Role.SUPERVISOR, unit=SUPERVISING)
-ZHANG = Person(id="p-zhang", name="张桂兰")
-REQUESTER = Actor(id=ZHANG.id, role=Role.REQUESTER)
-
-
-def handler(unit: str = LEAD) -> Actor:
-    return Actor(id=f"{unit}.handler", role=Role.HANDLER, unit=unit)
 
 
 TITLES = {

@@ -40,7 +40,6 @@ from both_engines import (
     DISPATCHER,
     ISSUE_ID,
     LEAD,
-    PLATFORM,
     S,
     assert_replays,
     both,
@@ -49,10 +48,8 @@ from both_engines import (
     refused,
     step,
 )
+from cast import CO_UNITS, PLATFORM
 from working_time import CALENDAR, DAYS, HOURS, HRS, at_time, sh
-
-CO_UNITS = ("county-finance", "agri-bank")
-
 
 # -- 7. WorkflowPolicy -----------------------------------------------------------------------
 

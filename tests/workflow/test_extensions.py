@@ -27,7 +27,6 @@ from banshishi import (
     IssueStatus,
     PreconditionError,
     Rating,
-    Role,
     RoleError,
     TransitionRefusedError,
     UnknownYearError,
@@ -42,7 +41,6 @@ from both_engines import (
     DISPATCHER,
     ISSUE_ID,
     LEAD,
-    PLATFORM,
     REQUESTER,
     Both,
     S,
@@ -54,17 +52,9 @@ from both_engines import (
     step,
     without_history,
 )
+from cast import LEADER, PLATFORM, REVIEWER, SUPERVISOR
+from cast import REQUESTER as CALLER
 from working_time import DAYS, HRS, at_time, sh
-
-SUPERVISOR = Actor(id="sun.supervise", role=Role.SUPERVISOR, unit="county")
-LEADER = Actor(id="liu.leader", role=Role.LEADER, unit="county")
-
-
-REVIEWER = Actor(id="chen.review", role=Role.REVIEWER)
-
-
-CALLER = Actor(id=REQUESTER.id, role=Role.REQUESTER)
-
 
 # -- 9. extend (延期) ------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from banshishi import (
     ProjectCharter,
     RoleError,
 )
+from cast import REQUESTER
 from pledge_steps import (
     CHARTER,
     DISPATCHER,
@@ -38,7 +39,6 @@ from pledge_steps import (
     OTHER_LEADER,
     OTHER_MEMBER,
     PLATFORM,
-    REQUESTER,
     REVIEWER,
     SCRIPT,
     SUPERVISOR,

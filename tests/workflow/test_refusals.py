@@ -18,15 +18,14 @@ from banshishi import (
     Track,
     TransitionRefusedError,
 )
+from cast import LEADER, REVIEWER
 from issue_cases import (
     CENTRE,
     CO_UNITS,
     DISPATCHER,
     DUE,
     LEAD,
-    LEADER,
     REQUESTER,
-    REVIEWER,
     SUPERVISING,
     T0,
     ZHANG,

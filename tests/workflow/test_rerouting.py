@@ -6,24 +6,20 @@ import pytest
 from banshishi import (
     Actor,
     DismissalReason,
-    Level,
     PreconditionError,
     Role,
     RoleError,
     Track,
     TransitionRefusedError,
-    Unit,
-    UnitTree,
     WorkflowPolicy,
 )
+from cast import CLERK as INTAKE_CLERK
+from cast import LEADER, OTHER, UNITS
 from issue_cases import (
-    CENTRE,
     CO_UNITS,
     DISPATCHER,
     DUE,
     LEAD,
-    LEADER,
-    OTHER,
     REQUESTER,
     SUPERVISING,
     SUPERVISOR,
@@ -35,22 +31,6 @@ from issue_cases import (
     refused,
     transfer,
 )
-
-UNITS = UnitTree(
-    [
-        Unit(id="city", name="某市", level=Level.CITY),
-        Unit(id=CENTRE, name="市12345热线", level=Level.CITY, parent="city"),
-        Unit(id=SUPERVISING, name="某旗", level=Level.COUNTY, parent="city"),
-        Unit(id=LEAD, name="旗交通运输局", level=Level.COUNTY, parent=SUPERVISING),
-        Unit(id=OTHER, name="旗水务局", level=Level.COUNTY, parent=SUPERVISING),
-        Unit(id="county-finance", name="旗财政局", level=Level.COUNTY, parent=SUPERVISING),
-        Unit(id="agri-bank", name="旗农商银行", level=Level.COUNTY, parent=SUPERVISING),
-    ]
-)
-
-
-INTAKE_CLERK = Actor(id="zhao.intake", role=Role.INTAKE_CLERK, unit=CENTRE)
-
 
 # -- 6. escalation and track changes -------------------------------------------------------
 

@@ -14,14 +14,12 @@ from banshishi import (
     Track,
     WorkflowError,
 )
+from cast import LEADER, OTHER, REVIEWER
 from issue_cases import (
     CENTRE,
     DISPATCHER,
     LEAD,
-    LEADER,
-    OTHER,
     REQUESTER,
-    REVIEWER,
     SUPERVISING,
     SUPERVISOR,
     ZHANG,

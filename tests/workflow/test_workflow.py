@@ -35,15 +35,14 @@ from banshishi import (
 )
 from banshishi._workflow.step import EVENT_ARGUMENTS
 from banshishi._workflow.transition_table import RULES
+from cast import OTHER, PLATFORM, REVIEWER
 from issue_cases import (
     CENTRE,
     CO_UNITS,
     DISPATCHER,
     DUE,
     LEAD,
-    OTHER,
     REQUESTER,
-    REVIEWER,
     SUPERVISING,
     SUPERVISOR,
     Case,
@@ -62,9 +61,6 @@ from issue_cases import (
     tracked_with_milestones,
     transfer,
 )
-
-PLATFORM = Actor(id="platform", role=Role.SYSTEM)
-
 
 # -- 1. the four tracks ----------------------------------------------------------------
 
