@@ -1,16 +1,15 @@
-"""The SLA sweep: green, yellow and red items, urging once per level and deadline,
-escalation to 督办 one level up, refusals that change nothing, and idempotency.
+"""The SLA sweep: green, yellow and red items, refusals that change nothing and
+what the sweep leaves alone, the clock, wrong input and the end of the calendar.
+
+Urging and escalation are in test_urging.py, properties over random ledgers in
+test_sweep_properties.py.
 
 Every threshold here is derived by hand from China's official 2026 calendar and
 the default working hours (09:00–12:00 and 13:30–17:30, Asia/Shanghai, cut-off at
 17:30 inclusive): 1 working day from a moment is the close (17:30) of the first
 working day after the day the moment counts from (its own day when that is a
-working day and the moment is not after 17:30, else the next working day).
-
-2026 days used: 2–6 and 9–13 March are plain working weeks (Mon–Fri); 7–8 March a
-weekend. 春节: Sat 14 Feb is a worked day (调休), 15–23 Feb are off, Tue 24 Feb is
-worked. 国庆/中秋: 1–7 Oct off, Thu 8 Oct worked. 元旦: Sun 4 Jan is a worked day.
-Thu 31 Dec is a working day and the last day the calendar knows.
+working day and the moment is not after 17:30, else the next working day). The
+2026 days used are listed in sweep_cases.py.
 """
 
 import datetime as dt
@@ -18,163 +17,61 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-import pendulum
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import event as note_event
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from pendulum import DateTime
 
 from banshishi import (
     Actor,
     BanshishiError,
-    Channel,
     ChronologyError,
     DismissalReason,
     Evaluation,
-    Event,
     Feedback,
     FeedbackMethod,
     FixedClock,
     InvalidTypeError,
     InvalidValueError,
-    Issue,
-    IssueStatus,
-    IssueWorkflow,
     Ledger,
-    Level,
     NaiveDatetimeError,
-    Person,
     Rating,
     Role,
     RoleError,
     SlaLevel,
-    SweepReport,
     SweepRules,
     TimeLimit,
     Track,
-    Unit,
-    UnitTree,
     UnknownYearError,
-    Urgency,
     WorkflowPolicy,
-    parse_instant,
     sla_level,
     sweep,
 )
+from cast import REQUESTER
+from sweep_cases import (
+    CLERK,
+    DISPATCHER,
+    ESCALATE,
+    MICRO,
+    MON_1400,
+    POLICY,
+    SWEEPER_ID,
+    T0,
+    TREE,
+    WED_CLOSE,
+    S,
+    assert_urged,
+    handler,
+    histories,
+    levels_of,
+    new_issue,
+    new_ledger,
+    open_item,
+    sh,
+    three_lights,
+    urges,
+)
 
-S = IssueStatus
-ZONE = "Asia/Shanghai"
-
-
-def sh(*parts: int) -> DateTime:
-    """A moment in Asia/Shanghai: sh(2026, 3, 2, 9) is Monday 2 March 2026, 09:00."""
-    return pendulum.datetime(*parts, tz=ZONE)
-
-
-MICRO = dt.timedelta(microseconds=1)
-T0 = sh(2026, 3, 2, 9)  # Monday 09:00, the start of a plain working week
-MON_1400 = sh(2026, 3, 2, 14)
 # From Monday 2 March before 17:30, one working day runs out at the close of Tuesday 3 March.
 TUE_CLOSE = sh(2026, 3, 3, 17, 30)
-WED_CLOSE = sh(2026, 3, 4, 17, 30)
-
-# -- the cast ------------------------------------------------------------------------------
-
-TREE = UnitTree(
-    [
-        Unit(id="up", name="县政府", level=Level.COUNTY),
-        *(Unit(id=u, name=u, level=Level.TOWNSHIP, parent="up") for u in ("u1", "u2", "centre")),
-    ]
-)
-POLICY = WorkflowPolicy(units=TREE)
-"""The ledgers below have a unit tree. With default rules (no escalation) the tree only
-makes transfers name known units (a ledger without one is swept in its own test)."""
-
-ZHANG = Person(id="p-zhang", name="张桂兰")
-REQUESTER = Actor(id=ZHANG.id, role=Role.REQUESTER)
-CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="disp", role=Role.DISPATCHER, unit="centre")
-REVIEWER = Actor(id="rev", role=Role.REVIEWER)
-SUPERVISOR = Actor(id="sup", role=Role.SUPERVISOR, unit="up")
-SWEEPER_ID = "sla-sweep"
-NOTES = {SlaLevel.DUE_SOON: "临期催办", SlaLevel.OVERDUE: "超期催办"}
-OPEN = frozenset({S.TRANSFERRED, S.IN_PROGRESS, S.RESOLVED})
-
-
-def handler(unit: str = "u1") -> Actor:
-    return Actor(id=f"h-{unit}", role=Role.HANDLER, unit=unit)
-
-
-def new_issue(issue_id: str, *, at: DateTime = T0, track: Track = Track.IMMEDIATE) -> Issue:
-    return Issue(
-        id=issue_id,
-        title="路灯不亮",
-        channel=Channel.HOTLINE,
-        urgency=Urgency.URGENT,
-        received_at=at,
-        track=track,
-        requester=ZHANG,
-        received_by="centre",
-    )
-
-
-def new_ledger(clock_at: DateTime = T0, policy: WorkflowPolicy = POLICY) -> Ledger:
-    return Ledger(policy=policy, clock=FixedClock(clock_at))
-
-
-def open_item(
-    ledger: Ledger,
-    issue_id: str,
-    deadline: DateTime,
-    *,
-    at: DateTime = T0,
-    status: IssueStatus = S.TRANSFERRED,
-    unit: str = "u1",
-    track: Track = Track.IMMEDIATE,
-) -> None:
-    """Receive an issue at ``at`` and transfer it with ``deadline``; then, one minute
-    apart, sign for it and resolve it as far as ``status`` asks."""
-    ledger.receive(new_issue(issue_id, at=at, track=track), actor=CLERK)
-    extra = {"supervising_unit": "up"} if track is Track.SUPERVISED else {}
-    ledger.apply(
-        issue_id, "transfer", actor=DISPATCHER, at=at, unit=unit, deadline=deadline, **extra
-    )
-    if status in (S.IN_PROGRESS, S.RESOLVED):
-        ledger.apply(issue_id, "sign_for", actor=handler(unit), at=at.add(minutes=1))
-    if status is S.RESOLVED:
-        ledger.apply(issue_id, "resolve", actor=handler(unit), at=at.add(minutes=2))
-    assert ledger.status(issue_id) is status, "the set-up itself went wrong"
-
-
-def histories(ledger: Ledger) -> dict[str, tuple[Event, ...]]:
-    return {issue_id: ledger.history(issue_id) for issue_id in ledger}
-
-
-def urges(ledger: Ledger, issue_id: str) -> list[Event]:
-    return [event for event in ledger.history(issue_id) if event.name == "urge"]
-
-
-def urge_levels(ledger: Ledger, issue_id: str) -> list[object]:
-    return [event.data.get("level") for event in urges(ledger, issue_id)]
-
-
-def levels_of(report: SweepReport) -> tuple[tuple[str, ...], ...]:
-    return (report.on_track, report.due_soon, report.overdue)
-
-
-def assert_urged(event: Event, level: SlaLevel, at: DateTime, status: IssueStatus) -> None:
-    """``event`` is the audit record of the sweep urging an item at ``level``."""
-    assert event.name == "urge"
-    assert event.actor == SWEEPER_ID
-    assert event.role is Role.SYSTEM
-    assert event.unit is None
-    assert event.at == at
-    assert event.from_status is status
-    assert event.to_status is status  # urging changes no status
-    assert event.note == NOTES[level]
-    assert dict(event.data) == {"level": level.value}
 
 
 # -- 1. sorting into green, yellow and red ---------------------------------------------------
@@ -350,351 +247,6 @@ def test_sweep_rules_defaults_and_checks() -> None:
     with pytest.raises(InvalidTypeError) as caught:
         SweepRules(actor="sla-sweep")  # type: ignore[arg-type]
     assert caught.value.field == "SweepRules.actor"
-
-
-# -- 2. urging -------------------------------------------------------------------------------
-
-
-def three_lights() -> Ledger:
-    """At Monday 14:00 (threshold Tuesday 17:30): one green, one yellow, two red."""
-    ledger = new_ledger()
-    open_item(ledger, "green", WED_CLOSE)
-    open_item(ledger, "yellow", sh(2026, 3, 3, 12))
-    open_item(ledger, "red", sh(2026, 3, 2, 12), status=S.IN_PROGRESS)
-    open_item(ledger, "red-resolved", sh(2026, 3, 2, 13), status=S.RESOLVED)
-    return ledger
-
-
-def test_yellow_and_red_items_are_urged_with_an_audit_event() -> None:
-    ledger = three_lights()
-    before = histories(ledger)
-    report = sweep(ledger, MON_1400)
-    assert levels_of(report) == (("green",), ("yellow",), ("red", "red-resolved"))
-    assert report.urged == ("yellow", "red", "red-resolved")
-    assert report.escalated == ()
-    assert dict(report.refused) == {}
-    assert report.changed
-    after = histories(ledger)
-    assert after["green"] == before["green"]
-    for issue_id, level, status in (
-        ("yellow", SlaLevel.DUE_SOON, S.TRANSFERRED),
-        ("red", SlaLevel.OVERDUE, S.IN_PROGRESS),
-        ("red-resolved", SlaLevel.OVERDUE, S.RESOLVED),
-    ):
-        assert after[issue_id][:-1] == before[issue_id]  # exactly one event added
-        assert_urged(after[issue_id][-1], level, MON_1400, status)
-        assert ledger.status(issue_id) is status
-
-
-def test_a_second_sweep_at_the_same_moment_changes_nothing() -> None:
-    ledger = three_lights()
-    first = sweep(ledger, MON_1400)
-    before = histories(ledger)
-    again = sweep(ledger, MON_1400)
-    assert not again.changed
-    assert again.urged == again.escalated == ()
-    assert levels_of(again) == levels_of(first)
-    assert histories(ledger) == before
-
-
-def test_urge_false_sorts_without_urging() -> None:
-    ledger = three_lights()
-    before = histories(ledger)
-    report = sweep(ledger, MON_1400, rules=SweepRules(urge=False))
-    assert levels_of(report) == (("green",), ("yellow",), ("red", "red-resolved"))
-    assert report.urged == ()
-    assert histories(ledger) == before
-
-
-def test_a_yellow_item_turning_red_is_urged_again_as_overdue() -> None:
-    ledger = new_ledger()
-    deadline = sh(2026, 3, 3, 12)  # Tuesday noon
-    open_item(ledger, "a", deadline)
-    assert sweep(ledger, MON_1400).urged == ("a",)  # yellow
-    assert not sweep(ledger, sh(2026, 3, 2, 16)).changed  # still yellow: not again
-    at_deadline = sweep(ledger, deadline)  # deadline == at: still yellow
-    assert at_deadline.due_soon == ("a",)
-    assert not at_deadline.changed
-    turned = sweep(ledger, deadline + MICRO)  # now red
-    assert turned.overdue == ("a",)
-    assert turned.urged == ("a",)
-    assert not sweep(ledger, sh(2026, 3, 4, 10)).changed  # red again later: not again
-    events = urges(ledger, "a")
-    assert [event.data["level"] for event in events] == ["due_soon", "overdue"]
-    assert_urged(events[1], SlaLevel.OVERDUE, deadline + MICRO, S.TRANSFERRED)
-
-
-def test_an_item_red_at_its_first_sweep_is_urged_once_as_overdue() -> None:
-    ledger = new_ledger()
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    sweep(ledger, MON_1400)
-    sweep(ledger, sh(2026, 3, 2, 15))
-    sweep(ledger, sh(2026, 3, 5, 10))
-    assert urge_levels(ledger, "a") == ["overdue"]
-
-
-def test_an_urge_without_a_level_does_not_stand_for_the_sweeps() -> None:
-    ledger = new_ledger()
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    ledger.apply("a", "urge", actor=SUPERVISOR, at=sh(2026, 3, 2, 13), note="电话催办")
-    assert sweep(ledger, MON_1400).urged == ("a",)
-    assert urge_levels(ledger, "a") == [None, "overdue"]
-
-
-def test_the_rules_actor_is_recorded() -> None:
-    ledger = new_ledger()
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    sweep(ledger, MON_1400, rules=SweepRules(actor=DISPATCHER))
-    [event] = urges(ledger, "a")
-    assert (event.actor, event.role, event.unit) == ("disp", Role.DISPATCHER, "centre")
-
-
-# -- 3. a new deadline starts urging afresh ----------------------------------------------------
-
-
-def extend(ledger: Ledger) -> DateTime:
-    """Red at Monday 14:00; extended by 2 working days from its deadline (Monday 12:00,
-    which counts from Monday) to Wednesday 17:30."""
-    ledger.apply(
-        "a",
-        "extend",
-        actor=DISPATCHER,
-        at=sh(2026, 3, 2, 14, 30),
-        note="需协调",
-        extension="2 working days",
-    )
-    assert ledger.issue("a").deadline == WED_CLOSE
-    # Monday 15:00: threshold Tuesday 17:30, so green now.
-    assert sweep(ledger, sh(2026, 3, 2, 15)).on_track == ("a",)
-    return WED_CLOSE
-
-
-def answered_late(ledger: Ledger) -> None:
-    """Signed for, resolved and answered after its deadline had passed."""
-    for minute, event, actor, args in (
-        (10, "sign_for", handler(), {}),
-        (20, "resolve", handler(), {}),
-    ):
-        ledger.apply("a", event, actor=actor, at=sh(2026, 3, 2, 14, minute), **args)
-    assert not sweep(ledger, sh(2026, 3, 2, 14, 25)).changed  # same deadline: not again
-    answered = sh(2026, 3, 2, 14, 30)
-    feedback = Feedback(at=answered, content="已修复", method=FeedbackMethod.PHONE)
-    ledger.apply("a", "answer", actor=handler(), at=answered, feedback=feedback)
-
-
-def rectify(ledger: Ledger) -> DateTime:
-    """Answered late, then rated dissatisfied: the bad rating sends it back for
-    整改 (rectification) with a new deadline."""
-    answered_late(ledger)
-    rated = sh(2026, 3, 2, 14, 40)
-    bad = Evaluation(
-        issue_id="a", rating=Rating.DISSATISFIED, resolved=False, at=rated, rater=ZHANG.id
-    )
-    new = sh(2026, 3, 2, 16)
-    ledger.apply("a", "rate", actor=REQUESTER, at=rated, evaluation=bad, deadline=new)
-    assert (ledger.issue("a").round, ledger.status("a")) == (2, S.IN_PROGRESS)
-    return new
-
-
-def redo(ledger: Ledger) -> DateTime:
-    """Answered late, then ordered redone (核查整改) with a new deadline."""
-    answered_late(ledger)
-    new = sh(2026, 3, 2, 16)
-    ledger.apply("a", "redo", actor=REVIEWER, at=sh(2026, 3, 2, 14, 50), note="整改", deadline=new)
-    assert ledger.issue("a").round == 2
-    return new
-
-
-def transfer_again(ledger: Ledger) -> DateTime:
-    """Sent back by the unit, then transferred to another with a new deadline."""
-    ledger.apply("a", "send_back", actor=handler(), at=sh(2026, 3, 2, 14, 10), note="不属于本单位")
-    returned = sweep(ledger, sh(2026, 3, 2, 14, 15))  # a returned item has no deadline
-    assert levels_of(returned) == ((), (), ())
-    new = sh(2026, 3, 2, 15)
-    ledger.apply(
-        "a", "transfer", actor=DISPATCHER, at=sh(2026, 3, 2, 14, 20), unit="u2", deadline=new
-    )
-    return new
-
-
-def sign_for_later(ledger: Ledger) -> DateTime:
-    """Signed for with a later deadline than the transfer gave."""
-    new = sh(2026, 3, 2, 16)
-    ledger.apply("a", "sign_for", actor=handler(), at=sh(2026, 3, 2, 14, 10), deadline=new)
-    return new
-
-
-@pytest.mark.parametrize("change", [extend, rectify, redo, transfer_again, sign_for_later])
-def test_a_changed_deadline_is_urged_again(change: Any) -> None:
-    ledger = new_ledger()
-    old = sh(2026, 3, 2, 12)
-    open_item(ledger, "a", old)
-    assert sweep(ledger, MON_1400).urged == ("a",)  # red: urged as overdue
-    new = change(ledger)
-    assert ledger.issue("a").deadline == new
-    # Once the new deadline has passed the item is red again, and urged again.
-    late = new + MICRO
-    report = sweep(ledger, late)
-    assert report.overdue == ("a",)
-    assert report.urged == ("a",)
-    assert not sweep(ledger, late).changed
-    events = urges(ledger, "a")
-    assert [event.data["level"] for event in events][-1] == "overdue"
-    assert events[0].at == MON_1400
-    assert_urged(events[-1], SlaLevel.OVERDUE, late, ledger.status("a"))
-
-
-def test_an_extension_is_urged_yellow_then_red_again() -> None:
-    ledger = new_ledger()
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    sweep(ledger, MON_1400)
-    extend(ledger)
-    # Tuesday 18:00 is after the cut-off: counts from Wednesday, threshold Thursday 17:30.
-    assert sweep(ledger, sh(2026, 3, 3, 18)).due_soon == ("a",)
-    assert sweep(ledger, WED_CLOSE + MICRO).overdue == ("a",)
-    assert urge_levels(ledger, "a") == ["overdue", "due_soon", "overdue"]
-
-
-def test_a_deadline_restated_unchanged_is_not_urged_again() -> None:
-    ledger = new_ledger()
-    deadline = sh(2026, 3, 2, 17)
-    open_item(ledger, "a", deadline)
-    assert sweep(ledger, sh(2026, 3, 2, 10)).urged == ("a",)  # due soon
-    ledger.apply("a", "sign_for", actor=handler(), at=sh(2026, 3, 2, 11), deadline=deadline)
-    assert ledger.issue("a").deadline == deadline  # nothing changed
-    assert not sweep(ledger, sh(2026, 3, 2, 12)).changed
-    assert urge_levels(ledger, "a") == ["due_soon"]
-
-
-def test_urges_in_an_added_history_count() -> None:
-    """An issue's audit history, carried to another ledger, keeps the sweep idempotent."""
-    ledger = new_ledger()
-    open_item(ledger, "yellow", sh(2026, 3, 3, 12))
-    open_item(ledger, "red", sh(2026, 3, 2, 12))
-    sweep(ledger, MON_1400, rules=SweepRules(escalate_overdue=True))
-    copy = new_ledger()
-    for issue_id in ledger:
-        copy.add(ledger.issue(issue_id))
-    before = histories(copy)
-    assert before == histories(ledger)
-    again = sweep(copy, MON_1400, rules=SweepRules(escalate_overdue=True))
-    assert not again.changed
-    assert histories(copy) == before
-    # A deadline set on the copy itself still starts afresh.
-    copy.apply(
-        "red",
-        "extend",
-        actor=DISPATCHER,
-        at=sh(2026, 3, 2, 15),
-        note="延期",
-        deadline=sh(2026, 3, 2, 16),
-    )
-    assert copy.issue("red").track is Track.SUPERVISED
-    assert sweep(copy, sh(2026, 3, 2, 16) + MICRO).urged == ("red",)
-
-
-def test_urges_recorded_by_the_workflow_count_on_the_ledger() -> None:
-    """An issue moved with IssueWorkflow (its events kept as they are) and urged there
-    at the overdue level is not urged again at that level once on a ledger."""
-    issue = new_issue("a")
-    workflow = IssueWorkflow(issue, policy=POLICY, clock=FixedClock(T0))
-    workflow.transfer(actor=DISPATCHER, at=T0, unit="u1", deadline=sh(2026, 3, 2, 12))
-    workflow.urge(
-        actor=Actor(id=SWEEPER_ID, role=Role.SYSTEM),
-        at=sh(2026, 3, 2, 13),
-        note="超期催办",
-        level="overdue",
-    )
-    ledger = new_ledger()
-    ledger.add(issue)
-    report = sweep(ledger, MON_1400)
-    assert report.overdue == ("a",)
-    assert not report.changed
-    assert urge_levels(ledger, "a") == ["overdue"]
-
-
-# -- 4. escalation ------------------------------------------------------------------------------
-
-
-def escalation_ledger() -> Ledger:
-    ledger = new_ledger()
-    red = sh(2026, 3, 2, 12)
-    open_item(ledger, "late", red)
-    open_item(ledger, "working", red, status=S.IN_PROGRESS, unit="u2")
-    open_item(ledger, "resolved", red, status=S.RESOLVED)
-    open_item(ledger, "soon", sh(2026, 3, 3, 12))
-    open_item(ledger, "supervised", red, track=Track.SUPERVISED)
-    open_item(ledger, "top", red, unit="up")  # "up" has no unit above it
-    return ledger
-
-
-ESCALATE = SweepRules(escalate_overdue=True)
-
-
-def test_red_items_are_escalated_to_the_parent_unit() -> None:
-    ledger = escalation_ledger()
-    before = histories(ledger)
-    report = sweep(ledger, MON_1400, rules=ESCALATE)
-    assert report.overdue == ("late", "working", "resolved", "supervised", "top")
-    assert report.due_soon == ("soon",)
-    assert report.urged == ("late", "working", "resolved", "soon", "supervised", "top")
-    # Only red items in 已转办/办理中 and not yet 督办 are raised; "top" has nowhere to go.
-    assert report.escalated == ("late", "working")
-    assert set(report.refused) == {"top"}
-    error = report.refused["top"]
-    assert isinstance(error, InvalidValueError)
-    assert error.field == "escalate.supervising_unit"
-    assert error.value == "up"
-    after = histories(ledger)
-    for issue_id, status in (("late", S.TRANSFERRED), ("working", S.IN_PROGRESS)):
-        *rest, urge, escalate = after[issue_id]
-        assert tuple(rest) == before[issue_id]
-        assert_urged(urge, SlaLevel.OVERDUE, MON_1400, status)
-        assert escalate.name == "escalate"
-        assert (escalate.actor, escalate.role) == (SWEEPER_ID, Role.SYSTEM)
-        assert escalate.at == MON_1400
-        assert escalate.note == "超期提级督办"
-        assert dict(escalate.data) == {"supervising_unit": "up"}
-        assert escalate.from_status is escalate.to_status is status
-        issue = ledger.issue(issue_id)
-        assert issue.track is Track.SUPERVISED
-        assert issue.supervising_unit == TREE[issue.responsible_unit].parent == "up"
-        assert issue.status is status
-    for issue_id in ("resolved", "soon", "supervised", "top"):
-        assert [event.name for event in after[issue_id][len(before[issue_id]) :]] == ["urge"]
-    assert ledger.issue("top").track is Track.IMMEDIATE
-    assert ledger.issue("resolved").track is Track.IMMEDIATE
-
-
-def test_a_second_escalating_sweep_changes_nothing() -> None:
-    ledger = escalation_ledger()
-    first = sweep(ledger, MON_1400, rules=ESCALATE)
-    before = histories(ledger)
-    again = sweep(ledger, MON_1400, rules=ESCALATE)
-    assert not again.changed
-    assert again.escalated == ()
-    assert levels_of(again) == levels_of(first)
-    assert set(again.refused) == {"top"}  # still nowhere to go, and still nothing done
-    assert histories(ledger) == before
-
-
-def test_escalation_without_urging() -> None:
-    ledger = escalation_ledger()
-    report = sweep(ledger, MON_1400, rules=SweepRules(escalate_overdue=True, urge=False))
-    assert report.urged == ()
-    assert report.escalated == ("late", "working")
-    assert all(not urges(ledger, issue_id) for issue_id in ledger)
-    assert ledger.history("late")[-1].name == "escalate"
-
-
-def test_escalation_needs_a_unit_tree_and_changes_nothing_without_one() -> None:
-    ledger = new_ledger(policy=WorkflowPolicy())
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    before = histories(ledger)
-    with pytest.raises(InvalidValueError) as caught:
-        sweep(ledger, MON_1400, rules=ESCALATE)
-    assert caught.value.field == "SweepRules.escalate_overdue"
-    assert histories(ledger) == before  # not even urged
 
 
 # -- 5. refusals and what the sweep leaves alone -------------------------------------------------
@@ -886,319 +438,3 @@ def test_by_default_the_sweep_counts_its_threshold_into_a_provisional_year() -> 
     assert sla_level(sh(2027, 1, 5, 9), at) is SlaLevel.ON_TRACK
     report = sweep(ledger, at)
     assert (report.due_soon, report.urged) == (("a",), ("a",))
-
-
-# -- 7. properties over random ledgers ----------------------------------------------------------
-
-BASE = sh(2026, 1, 5, 9)  # Monday 5 January; every moment below stays before mid-December
-PATHS = (
-    "received",
-    "transferred",
-    "in_progress",
-    "resolved",
-    "answered",
-    "closed",
-    "returned",
-    "dismissed",
-    "extended",
-    "self_signed",
-    "supervised",
-)
-LEAD_TIMES = (
-    TimeLimit.working_days(1),
-    TimeLimit.working_days(3),
-    TimeLimit.working_hours(2),
-    dt.timedelta(hours=5),
-)
-
-
-def build(
-    ledger: Ledger, issue_id: str, path: str, start: DateTime, deadline: DateTime, unit: str
-) -> None:
-    """Put one issue on ``ledger`` and move it along ``path``, a minute per step."""
-    track = Track.SUPERVISED if path == "supervised" else Track.IMMEDIATE
-    ledger.receive(new_issue(issue_id, at=start, track=track), actor=CLERK)
-    if path == "received":
-        return
-    if path == "self_signed":
-        ledger.apply(issue_id, "sign_for", actor=handler("centre"), at=start)
-        return
-    if path == "supervised":
-        unit = "u1"  # the supervising unit must be the handling unit's parent
-    extra = {"supervising_unit": "up"} if path == "supervised" else {}
-    ledger.apply(
-        issue_id, "transfer", actor=DISPATCHER, at=start, unit=unit, deadline=deadline, **extra
-    )
-    at = start.add(minutes=1)
-    if path == "returned":
-        ledger.apply(issue_id, "send_back", actor=handler(unit), at=at, note="不属于本单位")
-    elif path == "dismissed":
-        ledger.apply(
-            issue_id,
-            "dismiss",
-            actor=DISPATCHER,
-            at=at,
-            reason=DismissalReason.INVALID,
-            note="无效",
-        )
-    elif path == "extended":
-        ledger.apply(
-            issue_id, "extend", actor=DISPATCHER, at=at, note="延期", extension="2 working days"
-        )
-    elif path in ("in_progress", "resolved", "answered", "closed"):
-        ledger.apply(issue_id, "sign_for", actor=handler(unit), at=at)
-        if path == "in_progress":
-            return
-        ledger.apply(issue_id, "resolve", actor=handler(unit), at=start.add(minutes=2))
-        if path == "resolved":
-            return
-        at = start.add(minutes=3)
-        feedback = Feedback(at=at, content="已修复", method=FeedbackMethod.PHONE)
-        ledger.apply(issue_id, "answer", actor=handler(unit), at=at, feedback=feedback)
-        if path == "closed":
-            good = Evaluation(issue_id=issue_id, rating=Rating.SATISFIED, resolved=True, at=at)
-            ledger.apply(issue_id, "rate", actor=REQUESTER, at=at, evaluation=good)
-
-
-@st.composite
-def random_ledgers(draw: st.DrawFn) -> Ledger:
-    ledger = new_ledger(BASE)
-    for index in range(draw(st.integers(1, 6))):
-        start = BASE.add(minutes=draw(st.integers(0, 60 * 24 * 300)))  # to early November
-        deadline = start.add(minutes=draw(st.integers(1, 60 * 24 * 20)))
-        path = draw(st.sampled_from(PATHS))
-        unit = draw(st.sampled_from(("u1", "u2", "up")))
-        build(ledger, f"i-{index}", path, start, deadline, unit)
-    return ledger
-
-
-def moments_near(ledger: Ledger) -> st.SearchStrategy[DateTime]:
-    """Moments around the ledger's deadlines (some before its last events, too)."""
-    deadlines = [ledger.issue(i).deadline for i in ledger]
-    anchors = [d for d in deadlines if d is not None] or [BASE]
-    return st.builds(
-        lambda anchor, shift, micro: anchor.add(minutes=shift, microseconds=micro),
-        st.sampled_from(anchors),
-        st.integers(-60 * 24 * 3, 60 * 24 * 3),
-        st.sampled_from((0, 1, -1)),
-    )
-
-
-def check_sorting(ledger: Ledger, report: SweepReport, rules: SweepRules) -> None:
-    """Every open item with a deadline is in exactly the list its level says."""
-    expected: dict[SlaLevel, list[str]] = {level: [] for level in SlaLevel}
-    for issue_id in ledger:
-        issue = ledger.issue(issue_id)
-        if issue.status in OPEN and issue.deadline is not None:
-            level = sla_level(
-                issue.deadline, report.at, policy=POLICY, due_soon_within=rules.due_soon_within
-            )
-            # red is simply "past the deadline", whatever the lead time
-            assert (level is SlaLevel.OVERDUE) == (issue.deadline < report.at)
-            expected[level].append(issue_id)
-    assert report.on_track == tuple(expected[SlaLevel.ON_TRACK])
-    assert report.due_soon == tuple(expected[SlaLevel.DUE_SOON])
-    assert report.overdue == tuple(expected[SlaLevel.OVERDUE])
-    assert set(report.urged) <= set(report.due_soon) | set(report.overdue)
-    assert set(report.escalated) <= set(report.overdue)
-    assert not set(report.escalated) & set(report.refused)
-
-
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data())
-def test_sweeping_twice_at_the_same_moment_changes_nothing(data: st.DataObject) -> None:
-    ledger = data.draw(random_ledgers())
-    rules = SweepRules(
-        due_soon_within=data.draw(st.sampled_from(LEAD_TIMES)),
-        escalate_overdue=data.draw(st.booleans()),
-    )
-    first_at, second_at = sorted(data.draw(st.lists(moments_near(ledger), min_size=2, max_size=2)))
-    for at in (first_at, second_at):
-        before = histories(ledger)
-        first = sweep(ledger, at, rules=rules)
-        check_sorting(ledger, first, rules)
-        after = histories(ledger)
-        # What changed is exactly one urge (and maybe an escalation) per item reported so.
-        for issue_id, history in after.items():
-            added = [event.name for event in history[len(before[issue_id]) :]]
-            assert history[: len(before[issue_id])] == before[issue_id]
-            expected = ["urge"] if issue_id in first.urged else []
-            expected += ["escalate"] if issue_id in first.escalated else []
-            assert added == expected
-        again = sweep(ledger, at, rules=rules)
-        assert not again.changed
-        assert again.urged == again.escalated == ()
-        assert levels_of(again) == levels_of(first)
-        assert set(again.refused) == set(first.refused)
-        assert histories(ledger) == after
-        label(first)
-
-
-def label(report: SweepReport) -> None:
-    """Say what a sweep met, so the statistics show the cases are reached."""
-    for name in ("due_soon", "overdue", "urged", "escalated", "refused"):
-        if getattr(report, name):
-            note_event(f"a sweep had {name} items")
-
-
-# -- 8. a ledger swept on a timer, among other steps ---------------------------------------------
-
-LAST = sh(2026, 11, 30, 9)  # the clock stops moving on here, so every threshold stays in 2026
-GAPS = ({"minutes": 7}, {"minutes": 45}, {"hours": 3}, {"hours": 20}, {"days": 2})
-
-
-def deadline_of(event: Event) -> DateTime | None:
-    text = event.data.get("deadline")
-    return None if text is None else parse_instant(str(text))
-
-
-class SweepMachine(RuleBasedStateMachine):
-    """Items received and transferred, a clock that moves on, sweeps, extensions and
-    answers, in any order; the sweep's record must stay sound throughout."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.clock = FixedClock(T0)
-        self.ledger = Ledger(policy=POLICY, clock=self.clock)
-        self.ids: list[str] = []
-
-    def items_in(self, *statuses: IssueStatus) -> list[str]:
-        return [i for i in self.ids if self.ledger.status(i) in statuses]
-
-    @precondition(lambda self: len(self.ids) < 6)
-    @rule(minutes=st.integers(1, 60 * 24 * 6), unit=st.sampled_from(("u1", "u2")))
-    def receive_and_transfer(self, minutes: int, unit: str) -> None:
-        now = self.clock.now()
-        issue_id = f"i-{len(self.ids)}"
-        self.ledger.receive(new_issue(issue_id, at=now), actor=CLERK)
-        self.ledger.apply(
-            issue_id, "transfer", actor=DISPATCHER, unit=unit, deadline=now.add(minutes=minutes)
-        )
-        self.ids.append(issue_id)
-
-    @precondition(lambda self: self.clock.now() < LAST)
-    @rule(gap=st.sampled_from(GAPS))
-    def advance(self, gap: dict[str, int]) -> None:
-        self.clock.advance(**gap)
-
-    @rule(escalate=st.booleans(), urge=st.booleans())
-    def sweep_now(self, escalate: bool, urge: bool) -> None:
-        rules = SweepRules(escalate_overdue=escalate, urge=urge)
-        now = self.clock.now()
-        report = sweep(self.ledger, rules=rules)
-        assert report.at == now
-        check_sorting(self.ledger, report, rules)
-        assert dict(report.refused) == {}  # every step is dated now, the latest moment
-        if not urge:
-            assert report.urged == ()
-        for issue_id in report.urged:
-            level = SlaLevel.DUE_SOON if issue_id in report.due_soon else SlaLevel.OVERDUE
-            assert_urged(urges(self.ledger, issue_id)[-1], level, now, self.ledger.status(issue_id))
-        for issue_id in report.escalated:
-            assert self.ledger.issue(issue_id).track is Track.SUPERVISED
-        before = histories(self.ledger)
-        again = sweep(self.ledger, rules=rules)
-        assert not again.changed
-        assert levels_of(again) == levels_of(report)
-        assert histories(self.ledger) == before
-        label(report)
-
-    @precondition(lambda self: self.items_in(S.TRANSFERRED, S.IN_PROGRESS))
-    @rule(data=st.data(), days=st.integers(1, 3))
-    def extend(self, data: st.DataObject, days: int) -> None:
-        issue_id = data.draw(st.sampled_from(self.items_in(S.TRANSFERRED, S.IN_PROGRESS)))
-        before = self.ledger.issue(issue_id)
-        try:
-            self.ledger.apply(
-                issue_id,
-                "extend",
-                actor=DISPATCHER,
-                note="需协调",
-                extension=f"{days} working days",
-            )
-        except ChronologyError:
-            # Long overdue: the extended deadline would still be in the past.
-            assert self.ledger.issue(issue_id) == before
-            return
-        deadline = self.ledger.issue(issue_id).deadline
-        assert before.deadline is not None
-        assert deadline is not None
-        assert deadline > before.deadline
-        assert deadline > self.clock.now()
-
-    @precondition(lambda self: self.items_in(S.TRANSFERRED, S.IN_PROGRESS, S.RESOLVED))
-    @rule(data=st.data())
-    def answer(self, data: st.DataObject) -> None:
-        issue_id = data.draw(
-            st.sampled_from(self.items_in(S.TRANSFERRED, S.IN_PROGRESS, S.RESOLVED))
-        )
-        issue = self.ledger.issue(issue_id)
-        unit = issue.responsible_unit
-        assert unit is not None
-        if issue.status is S.TRANSFERRED:
-            self.ledger.apply(issue_id, "sign_for", actor=handler(unit))
-        if issue.status is not S.RESOLVED:
-            if issue.track is Track.SUPERVISED:  # escalated by a sweep: signed off first
-                self.ledger.apply(issue_id, "sign_off", actor=SUPERVISOR)
-            self.ledger.apply(issue_id, "resolve", actor=handler(unit))
-        if data.draw(st.booleans()):  # sometimes it stays resolved, still open
-            now = self.clock.now()
-            feedback = Feedback(at=now, content="已办理", method=FeedbackMethod.PHONE)
-            self.ledger.apply(issue_id, "answer", actor=handler(unit), feedback=feedback)
-            assert self.ledger.status(issue_id) is S.ANSWERED
-
-    @invariant()
-    def urged_once_per_level_and_deadline_at_that_level(self) -> None:
-        for issue_id in self.ids:
-            deadline: DateTime | None = None
-            seen: set[tuple[str, DateTime]] = set()
-            for event in self.ledger.history(issue_id):
-                if "deadline" in event.data:
-                    deadline = deadline_of(event)
-                if event.name != "urge":
-                    continue
-                assert deadline is not None
-                assert (event.actor, event.role) == (SWEEPER_ID, Role.SYSTEM)
-                level = SlaLevel(event.data["level"])
-                key = (level.value, deadline)
-                assert key not in seen, (issue_id, key)
-                seen.add(key)
-                # urged at a moment when the item stood at that level (default lead time)
-                assert sla_level(deadline, event.at, policy=POLICY) is level
-                assert event.note == NOTES[level]
-
-    @invariant()
-    def escalations_go_one_level_up_when_red(self) -> None:
-        for issue_id in self.ids:
-            deadline: DateTime | None = None
-            escalated = 0
-            for event in self.ledger.history(issue_id):
-                if "deadline" in event.data:
-                    deadline = deadline_of(event)
-                if event.name == "escalate":
-                    escalated += 1
-                    assert deadline is not None
-                    assert deadline < event.at  # only red items are raised
-                    assert (event.actor, event.role) == (SWEEPER_ID, Role.SYSTEM)
-            assert escalated <= 1
-            if escalated:
-                issue = self.ledger.issue(issue_id)
-                assert issue.track is Track.SUPERVISED
-                assert issue.responsible_unit is not None
-                assert issue.supervising_unit == TREE[issue.responsible_unit].parent
-
-
-SweepMachine.TestCase.settings = settings(
-    stateful_step_count=25,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-TestSweepMachine = SweepMachine.TestCase
-
-
-def test_events_carry_their_deadline_as_text_the_invariants_can_read() -> None:
-    """The stateful invariants read deadlines back from the audit data; make sure that
-    reading works, so they do not pass vacuously."""
-    ledger = new_ledger()
-    open_item(ledger, "a", sh(2026, 3, 2, 12))
-    [transfer] = [event for event in ledger.history("a") if event.name == "transfer"]
-    assert deadline_of(transfer) == sh(2026, 3, 2, 12)
