@@ -45,7 +45,6 @@ from banshishi import (
     disclosure_html,
     disclosure_json,
     disclosure_rows,
-    simulate_campaign,
     write_disclosure,
 )
 from leaks import id_numbers, leaks, mobiles, planted_texts
@@ -53,11 +52,6 @@ from strategies import issues, moments, pledges
 
 ZONE = "Asia/Shanghai"
 AT = pendulum.datetime(2026, 9, 30, 20, tz=ZONE)
-
-
-@pytest.fixture(scope="module")
-def campaign() -> Campaign:
-    return simulate_campaign(issues=200)
 
 
 # -- reading the outputs back ------------------------------------------------------------

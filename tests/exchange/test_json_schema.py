@@ -126,9 +126,7 @@ def test_every_schema_is_a_valid_draft_2020_12_schema(model):
 @pytest.mark.parametrize(("name", "model"), SCHEMA_FILES.items())
 def test_the_committed_schema_files_are_exactly_what_the_code_generates(name, model):
     path = SCHEMAS / f"{name}.schema.json"
-    assert path.read_text(encoding="utf-8") == render(model), (
-        "run: python3 tasks.py docs"
-    )
+    assert path.read_text(encoding="utf-8") == render(model), "run: python3 tasks.py docs"
     assert (
         json.loads(path.read_text(encoding="utf-8"))["$id"]
         == f"urn:banshishi:schemas:{name}.schema.json"
@@ -381,11 +379,6 @@ def test_every_generated_model_unstructures_to_json_its_schema_accepts(models, k
     written = json.loads(json.dumps(unstructure(data.draw(models))))
     errors = [error.message for error in validator_for(kind).iter_errors(written)]
     assert errors == []
-
-
-@pytest.fixture(scope="module")
-def campaign() -> b.Campaign:
-    return b.simulate_campaign(issues=200)
 
 
 def test_a_simulated_campaigns_issues_and_pledges_all_validate(campaign):

@@ -43,7 +43,6 @@ from banshishi import (
     Urgency,
     read_ledger_csv,
     read_ledger_file,
-    simulate_campaign,
     write_ledger_csv,
     write_ledger_file,
 )
@@ -243,8 +242,8 @@ def test_the_row_keeps_the_rating_that_counts_and_an_answer_given_by_the_closure
 
 
 @pytest.fixture(scope="module")
-def campaign():
-    return simulate_campaign(issues=150)
+def campaign(simulated):
+    return simulated(issues=150)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

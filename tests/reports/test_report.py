@@ -9,14 +9,13 @@ from banshishi import (
     completion_rate,
     issue_figures,
     report_rows,
-    simulate_campaign,
 )
 from banshishi._reports.report import GROUPINGS as REPORT_GROUPINGS
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    campaign = simulate_campaign(issues=400, seed=7)
+def store(tmp_path_factory, simulated):
+    campaign = simulated(issues=400, seed=7)
     path = tmp_path_factory.mktemp("report") / "ledger.db"
     with LedgerStore.open(path, create=True, policy=campaign.policy) as store:
         store.save_units(campaign.units)

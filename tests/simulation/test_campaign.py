@@ -3,7 +3,7 @@ every record is created and moved through the workflow, every kind of outcome
 occurs, the rates are plausible, and bad arguments are refused."""
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -34,8 +34,8 @@ OPEN = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}
 
 
 @pytest.fixture(scope="module")
-def campaign() -> Campaign:
-    return simulate_campaign(issues=ISSUES, seed=2026)
+def campaign(simulated: Callable[..., Campaign]) -> Campaign:
+    return simulated(issues=ISSUES, seed=2026)
 
 
 @pytest.fixture(scope="module")
