@@ -5,8 +5,9 @@ count and turns off deadlines, because CI shares a noisy 2-core machine; ``dev``
 is the default for local runs. Pick one explicitly with HYPOTHESIS_PROFILE.
 
 The fixtures here are built once per session and shared by every test that asks:
-simulated campaigns (``simulated``, ``campaign``). Tests read them and never
-change them; the campaigns are checked for that at the end of the session.
+simulated campaigns (``simulated``, ``campaign``) and the demo ledger the
+file-exchange commands read (``planted_demo``). Tests read them and never change
+them; the campaigns are checked for that at the end of the session.
 """
 
 import os
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from banshishi import Campaign, simulate_campaign
+from cli_demo import Demo, build_demo
 
 settings.register_profile(
     "ci",
@@ -68,3 +70,9 @@ def campaign(simulated: Callable[..., Campaign]) -> Campaign:
     """The simulated quarter most tests read: 200 issues, the default seed (2026).
     A module that needs another campaign defines its own ``campaign`` fixture."""
     return simulated(issues=200)
+
+
+@pytest.fixture(scope="session")
+def planted_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The 300-issue demo ledger with personal data planted in it (tests/cli_demo.py)."""
+    return build_demo(tmp_path_factory.mktemp("cli-files"))
