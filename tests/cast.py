@@ -72,6 +72,17 @@ CLERK_C1 = Actor(id="c-1", role=Role.INTAKE_CLERK, unit=DESK)
 DISPATCHER_D1 = Actor(id="d-1", role=Role.DISPATCHER, unit=DESK)
 
 
+TOWNS = UnitTree(
+    [
+        Unit(id="county", name="县政府", level=Level.COUNTY),
+        Unit(id="town-1", name="一镇", level=Level.TOWNSHIP, parent="county"),
+        Unit(id="town-2", name="二镇", level=Level.TOWNSHIP, parent="county"),
+        Unit(id="village-1", name="一村", level=Level.VILLAGE, parent="town-1"),
+    ]
+)
+"""A county of two towns and a village, the tree tests/data/schema1-ledger.db was written with."""
+
+
 def new_issue(issue_id: str = "i", **fields: Any) -> Issue:
     """The plainest issue: a street light out (路灯不亮), phoned in to the hotline,
     urgent, received at T0. Any field may be given, ``id`` included; a module with

@@ -21,13 +21,10 @@ from banshishi import (
     IssueSummary,
     Ledger,
     LedgerStore,
-    Level,
     Pledge,
     PledgeStatus,
     PledgeSummary,
     Rate,
-    Unit,
-    UnitTree,
     WorkflowPolicy,
     completion_rate,
     on_time_completion_rate,
@@ -182,16 +179,6 @@ def receive_issues(store: LedgerStore, *ids: str) -> None:
 
 def transfer_args(unit: str = "u1", days: int = 5) -> dict[str, Any]:
     return {"unit": unit, "deadline": T0.add(days=days)}
-
-
-QUERY_UNITS = UnitTree(
-    [
-        Unit(id="county", name="县政府", level=Level.COUNTY),
-        Unit(id="town-1", name="一镇", level=Level.TOWNSHIP, parent="county"),
-        Unit(id="town-2", name="二镇", level=Level.TOWNSHIP, parent="county"),
-        Unit(id="village-1", name="一村", level=Level.VILLAGE, parent="town-1"),
-    ]
-)
 
 
 def ids_of(lines: Iterable[IssueSummary]) -> set[str]:

@@ -30,6 +30,7 @@ from banshishi import (
     TransitionRefusedError,
 )
 from banshishi._workflow.policy import DEFAULT_POLICY
+from cast import TOWNS as QUERY_UNITS
 from issue_walks import (
     CLERK,
     PLATFORM,
@@ -40,7 +41,6 @@ from issue_walks import (
 )
 from store_helpers import (
     CENTRE,
-    QUERY_UNITS,
     U1,
     S,
     by_id,

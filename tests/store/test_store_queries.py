@@ -38,6 +38,7 @@ from banshishi import (
     redo_rate,
 )
 from banshishi._metrics.summary import micros
+from cast import TOWNS as QUERY_UNITS
 from issue_walks import (
     CLERK,
     DISPATCHER,
@@ -51,7 +52,6 @@ from issue_walks import (
 from store_helpers import (
     CENTRE,
     FEW,
-    QUERY_UNITS,
     P,
     S,
     by_id,

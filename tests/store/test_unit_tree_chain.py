@@ -22,20 +22,17 @@ import pytest
 import paths
 from banshishi import (
     Actor,
-    Channel,
     ConcurrencyError,
     FixedClock,
     InvalidTypeError,
     InvalidValueError,
     Issue,
     LedgerStore,
-    Level,
     Role,
     StoredUnitTree,
     StoreError,
     Unit,
     UnitTree,
-    Urgency,
     export_events,
     import_events,
     read_events,
@@ -47,30 +44,21 @@ from banshishi._store.schema_upgrade import UPGRADE_NOTE, upgrade
 from banshishi._store.sqlite_file import SCHEMA
 from cast import CLERK_C1 as CLERK
 from cast import DISPATCHER_D1 as DISPATCHER
+from cast import TOWNS as TREE
+from cast import new_issue
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 ADMIN = Actor(id="admin-1", role=Role.SUPERVISOR, unit="county")
 OLD_LEDGER = paths.DATA / "schema1-ledger.db"
 
-TREE = UnitTree(
-    [
-        Unit(id="county", name="县政府", level=Level.COUNTY),
-        Unit(id="town-1", name="一镇", level=Level.TOWNSHIP, parent="county"),
-        Unit(id="town-2", name="二镇", level=Level.TOWNSHIP, parent="county"),
-        Unit(id="village-1", name="一村", level=Level.VILLAGE, parent="town-1"),
-    ]
-)
-"""The tree of tests/data/schema1-ledger.db too, with the same issues (``ledger``)."""
 MOVED = UnitTree(
     [unit if unit.id != "village-1" else attrs.evolve(unit, parent="town-2") for unit in TREE]
 )
 
 
 def issue(number: int) -> Issue:
-    return Issue(
-        id=f"q{number}", title="路灯不亮", channel=Channel.HOTLINE, urgency=Urgency.URGENT,
-        received_at=T0.add(minutes=number), received_by="centre",
-    )  # fmt: skip
+    """q1, q2, …: the issues of tests/data/schema1-ledger.db, a minute apart."""
+    return new_issue(f"q{number}", received_at=T0.add(minutes=number), received_by="centre")
 
 
 def fill(store: LedgerStore) -> None:
