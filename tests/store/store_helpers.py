@@ -1,5 +1,5 @@
 """Helpers shared by the LedgerStore tests: outcomes of steps, summary lines read
-off records, random ledgers, snapshots of a store, and a small unit tree to query.
+off records, random ledgers and snapshots of a store.
 """
 
 import contextlib

@@ -1,5 +1,5 @@
-"""One issue on both engines (IssueWorkflow and Ledger): the deadline tests' cast,
-and steps that both must take, or refuse, alike.
+"""One issue on both engines (IssueWorkflow and Ledger), and steps that both must
+take, or refuse, alike. The people and units are the county of tests/cast.py.
 """
 
 import dataclasses

@@ -1,6 +1,6 @@
-"""The evaluation tests' cast and cases: an issue answered and ready to be rated,
-the IssueWorkflow bound to it and the clock it reads, and the ratings, appeals
-and decisions they take.
+"""The evaluation tests' cases: an issue answered and ready to be rated, the
+IssueWorkflow bound to it and the clock it reads, and the ratings, appeals and
+decisions they take. The people and units are the county of tests/cast.py.
 """
 
 import dataclasses

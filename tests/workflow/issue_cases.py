@@ -1,6 +1,6 @@
-"""The workflow machine's cast and cases: an issue, the IssueWorkflow bound to it
-and the clock it reads, driven the ordinary way to any status with the arguments
-a well-behaved caller gives.
+"""The workflow machine's cases: an issue, the IssueWorkflow bound to it and the
+clock it reads, driven the ordinary way to any status with the arguments a
+well-behaved caller gives. The people and units are the county of tests/cast.py.
 """
 
 import dataclasses
