@@ -2,6 +2,7 @@
 
     python3 tasks.py demo   # create .venv if needed, install, run the main job (banshishi demo)
     python3 tasks.py test   # create .venv if needed, install, run lint, types and tests
+    python3 tasks.py docs   # regenerate the generated parts of docs/ (tables, JSON Schemas)
 
 The virtual environment is rebuilt only when ``pyproject.toml`` changes, so the
 second run of either command starts at once.
@@ -62,7 +63,33 @@ def test() -> int:
     return 0
 
 
-TASKS = {"demo": demo, "test": test}
+# The test modules that write the generated parts of docs/ when run as scripts: the
+# vocabulary tables, the workflow diagrams and tables, the Open311 status table and
+# the JSON Schemas. Their tests fail while what is committed differs.
+GENERATORS = (
+    "tests/test_glossary.py",
+    "tests/workflow/test_workflow_docs.py",
+    "tests/exchange/test_open311.py",
+    "tests/exchange/test_json_schema.py",
+)
+
+
+def docs() -> int:
+    _ensure_venv()
+    # tests/ on the path, as pytest puts it, for the shared modules (strategies, paths).
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    failed = [
+        script
+        for script in GENERATORS
+        if subprocess.call([str(PYTHON), script], cwd=ROOT, env=env) != 0
+    ]
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+TASKS = {"demo": demo, "test": test, "docs": docs}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in TASKS:

@@ -3,6 +3,7 @@ that Python's reader would take on trust, tampered ledgers, holiday schedules
 and output paths. Each is refused with the library's own error, naming the
 field, and the command line answers with one line and exit code 2."""
 
+import functools
 import json
 import sqlite3
 import string
@@ -15,7 +16,6 @@ from hypothesis import strategies as st
 
 from banshishi import (
     Actor,
-    Channel,
     Event,
     InvalidValueError,
     Issue,
@@ -27,7 +27,6 @@ from banshishi import (
     StoreError,
     Unit,
     UnitTree,
-    Urgency,
     YearSchedule,
     import_requests,
     structure,
@@ -35,23 +34,15 @@ from banshishi import (
 )
 from banshishi._cli.main import main
 from banshishi._core.json_input import MAX_DEPTH, read_json
+from cast import CLERK_C1 as CLERK
+from cast import DISPATCHER_D1 as DISPATCHER
+from cast import new_issue
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
-CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 HALF = "\ud800"  # the first half of a UTF-16 pair, alone
 
 
-def issue(issue_id: str = "a", **fields: object) -> Issue:
-    values: dict[str, object] = {
-        "id": issue_id,
-        "title": "路灯不亮",
-        "channel": Channel.HOTLINE,
-        "urgency": Urgency.URGENT,
-        "received_at": T0,
-        "received_by": "centre",
-    }
-    return Issue(**{**values, **fields})
+issue = functools.partial(new_issue, received_at=T0, received_by="centre")
 
 
 @pytest.fixture

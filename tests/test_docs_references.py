@@ -36,7 +36,13 @@ _FOLDERS = {"docs": ROOT / "docs", "src": ROOT / "src", "tests": ROOT / "tests",
 _FOLDERS |= {wing.name: wing for wing in (ROOT / "src" / "banshishi").glob("_*") if wing.is_dir()}
 # Where a bare page or module name may be found.
 _PAGE_PLACES = (ROOT, DOCS)
-_MODULE_PLACES = (ROOT, ROOT / "src" / "banshishi", ROOT / "tests", ROOT / "benchmarks")
+_MODULE_PLACES = (
+    ROOT,
+    ROOT / "src" / "banshishi",
+    ROOT / "tests",
+    *sorted(folder for folder in (ROOT / "tests").iterdir() if folder.is_dir()),  # the wings' tests
+    ROOT / "benchmarks",
+)
 # Capitalised names before a dot that are not banshishi's: Python's own.
 _NOT_OURS = {"Path", "Decimal", "Fraction"} | {n for n in dir(builtins) if n[:1].isupper()}
 
@@ -112,20 +118,21 @@ def test_the_checks_find_what_went_stale_and_pass_what_is_fine() -> None:
     stale = (
         "DOMAIN.md's table; see [the store](nowhere.md), docs/gone.md, "
         "src/banshishi/_gone.py, `_gone.py`, `_model/gone.py`, `IssueWorkflow.MODEL_FIELDS`, "
-        "`banshishi.nothing_here`, `OldLedger.receive`."
+        "`banshishi.nothing_here`, `OldLedger.receive`, `test_gone.py`."
     )
     assert missing_files(stale, DOCS) == [
         "DOMAIN.md", "nowhere.md", "docs/gone.md", "src/banshishi/_gone.py", "_gone.py",
-        "_model/gone.py",
+        "_model/gone.py", "test_gone.py",
     ]  # fmt: skip
     assert missing_attributes(stale) == [
         "IssueWorkflow.MODEL_FIELDS", "banshishi.nothing_here", "OldLedger.receive",
     ]  # fmt: skip
     fine = (
         "[the store](store.md), docs/workflow.md, CHANGELOG.md, `_model/issue.py`, "
-        "src/banshishi/_model/issue.py, `ledger.db`, `banshishi.db`, `requests.json`, "
-        "`IssueWorkflow.model_fields`, `Rate.format(places=1)`, `IssueStatus.CLOSED`, "
-        "`banshishi.replay`, `calendar.with_schedule`, `str.strip`, `Path.read_text`."
+        "`test_sweep.py`, src/banshishi/_model/issue.py, `ledger.db`, `banshishi.db`, "
+        "`requests.json`, `IssueWorkflow.model_fields`, `Rate.format(places=1)`, "
+        "`IssueStatus.CLOSED`, `banshishi.replay`, `calendar.with_schedule`, `str.strip`, "
+        "`Path.read_text`."
     )
     assert missing_files(fine, DOCS) == []
     assert missing_attributes(fine) == []

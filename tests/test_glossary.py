@@ -1,6 +1,6 @@
 """docs/glossary.md's vocabulary tables are generated from the enums; this keeps them in step.
 
-Regenerate after changing a vocabulary with ``python tests/test_glossary.py``.
+Regenerate after changing a vocabulary with ``python3 tasks.py docs``.
 """
 
 import enum
@@ -45,7 +45,7 @@ def current_block() -> str:
 
 
 def test_the_glossary_lists_every_vocabulary_exactly_as_the_code_defines_it() -> None:
-    assert current_block() == render(), "run: python tests/test_glossary.py"
+    assert current_block() == render(), "run: python3 tasks.py docs"
 
 
 def test_every_exported_vocabulary_member_has_a_chinese_label_in_the_glossary() -> None:

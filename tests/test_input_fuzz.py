@@ -13,6 +13,7 @@ The number of examples comes from the Hypothesis profile (``ci`` is bounded).
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import tempfile
@@ -28,17 +29,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from banshishi import (
-    Actor,
     BanshishiError,
-    Channel,
     Evaluation,
     Issue,
     LedgerStore,
     Pledge,
     Rate,
-    Role,
     Unit,
-    Urgency,
     YearSchedule,
     check_ledger_file,
     import_requests,
@@ -49,6 +46,9 @@ from banshishi import (
     write_ledger_file,
 )
 from banshishi._exchange.open311 import load_requests
+from cast import CLERK_C1 as CLERK
+from cast import DISPATCHER_D1 as DISPATCHER
+from cast import new_issue
 from strategies import issues
 
 BOUND = 10.0
@@ -56,8 +56,6 @@ BOUND = 10.0
 
 FUZZ = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 T0 = pendulum.datetime(2026, 7, 1, 9, tz="Asia/Shanghai")
-CLERK = Actor(id="c-1", role=Role.INTAKE_CLERK, unit="centre")
-DISPATCHER = Actor(id="d-1", role=Role.DISPATCHER, unit="centre")
 
 
 def accepted(call: Callable[[], object]) -> None:
@@ -79,9 +77,7 @@ def in_file(data: bytes, name: str, read: Callable[[Path], object]) -> None:
 # -- seeds: one sound file of each kind ---------------------------------------------------
 
 
-def _issue(issue_id: str, **fields: Any) -> Issue:
-    return Issue(id=issue_id, title="路灯不亮", channel=Channel.HOTLINE, urgency=Urgency.URGENT,
-                 received_at=T0, received_by="centre", **fields)  # fmt: skip
+_issue = functools.partial(new_issue, received_at=T0, received_by="centre")
 
 
 def _seeds() -> dict[str, bytes]:

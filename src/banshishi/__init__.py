@@ -11,9 +11,7 @@ The ``_``-prefixed wings are implementation detail: every object exported here
 says ``banshishi`` is its module.
 """
 
-import importlib
 import typing
-import warnings
 
 # The exports, grouped by wing from the bottom up, each group naming its page in docs/.
 # isort: off
@@ -257,6 +255,7 @@ from ._store.unit_history import UnitTreeChange as UnitTreeChange
 # isort: on
 from . import store as store
 from ._core.exports import publish as _publish
+from ._core.exports import served as _served
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -480,34 +479,9 @@ _MOVED = {
 """Names that moved from here to a public submodule, still served with a warning."""
 
 
-def _version() -> str:
-    """The installed distribution's version, read when first asked for: importing
-    ``importlib.metadata`` would cost every ``import banshishi`` tens of milliseconds."""
-    metadata = importlib.import_module("importlib.metadata")
-    try:
-        found: str = metadata.version("banshishi")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        found = "0.0.0"
-    globals()["__version__"] = found
-    return found
-
-
 if typing.TYPE_CHECKING:
     __version__: str
 else:  # __getattr__ is hidden from type checkers: they point at a moved name's new home
 
     def __getattr__(name: str) -> object:
-        if name == "__version__":
-            return _version()
-        if name == "simulation":  # loaded on first use, like `import banshishi.simulation`
-            return importlib.import_module("banshishi.simulation")
-        module = _MOVED.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        warnings.warn(
-            f"banshishi.{name} has moved to {module}.{name}; import it from there"
-            " (the old name will be removed in a later release)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(importlib.import_module(module), name)
+        return _served(__name__, globals(), name, moved=_MOVED, lazy=("simulation",))

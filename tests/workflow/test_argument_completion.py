@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import test_engines as issues
-import test_pledge_workflow as pledges
+import issue_walks as issues
+import pledge_steps as pledges
 from banshishi import (
     Actor,
     Channel,

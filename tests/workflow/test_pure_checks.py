@@ -29,7 +29,7 @@ from banshishi._workflow.pledge_workflow import PLEDGE_RULES, PledgeWorkflow
 from banshishi._workflow.policy import DEFAULT_POLICY
 from banshishi._workflow.step import Step, make_step
 from banshishi._workflow.transition_table import RULES, Rule
-from test_engines import (
+from issue_walks import (
     CLERK,
     GAPS,
     ISSUE_ID,
@@ -39,7 +39,7 @@ from test_engines import (
     draw_intake,
     plan_step,
 )
-from test_pledge_workflow import KEEPERS, KINDS, claimed, draw_call, draw_claim_fields, new_pledge
+from pledge_steps import KEEPERS, KINDS, claimed, draw_call, draw_claim_fields, new_pledge
 
 WALKS = settings(
     max_examples=60,

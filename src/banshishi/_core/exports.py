@@ -8,7 +8,9 @@ under its fields) asks :func:`defined_in`: ``inspect.getsource`` looks in the fi
 ``__module__``, which is now the public module's.
 """
 
-from collections.abc import Iterable, Mapping
+import importlib
+import warnings
+from collections.abc import Iterable, Mapping, MutableMapping
 
 _PRIVATE = "banshishi._"
 _DEFINED_IN: dict[object, str] = {}
@@ -47,3 +49,39 @@ def defined_in(value: object) -> str:
     """The name of the module that defines ``value`` (its ``__module__`` unless published)."""
     found = _DEFINED_IN.get(value)
     return found if found is not None else str(getattr(value, "__module__", ""))
+
+
+def served(
+    module: str,
+    namespace: MutableMapping[str, object],
+    name: str,
+    *,
+    moved: Mapping[str, str],
+    lazy: Iterable[str] = (),
+) -> object:
+    """What a public module's ``__getattr__`` serves for ``name`` beyond its
+    namespace: ``__version__``, read from the installed metadata when first asked
+    for (``importlib.metadata`` would cost every import tens of milliseconds); a
+    public submodule named in ``lazy``, loaded on first use; or a name that
+    ``moved`` to another public module, with a :class:`DeprecationWarning`.
+    """
+    if name == "__version__":
+        metadata = importlib.import_module("importlib.metadata")
+        try:
+            found: str = metadata.version(module)
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+            found = "0.0.0"
+        namespace["__version__"] = found
+        return found
+    if name in lazy:
+        return importlib.import_module(f"{module}.{name}")
+    new_home = moved.get(name)
+    if new_home is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(
+        f"{module}.{name} has moved to {new_home}.{name}; import it from there"
+        " (the old name will be removed in a later release)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return getattr(importlib.import_module(new_home), name)
