@@ -12,7 +12,7 @@ from banshishi._core.errors import DuplicateError, StoreBusyError, StoreError
 from .chain_key import same, seal
 from .chained_record import Columns
 from .event_store import Append, encode, link, stale_version
-from .sqlite_file import EVENT_COLUMNS, failure, read_head, read_meta
+from .sqlite_file import INSERT_EVENTS, failure, marks, read_head, read_meta
 
 _IDS_PER_QUERY = 500
 
@@ -86,11 +86,7 @@ def link_versions(
 
 def write_events(db: sqlite3.Connection, rows: Rows) -> None:
     """Write the linked rows, inside the caller's transaction."""
-    db.executemany(
-        f"INSERT INTO events (seq, subject, record_id, version, at, "
-        f"{EVENT_COLUMNS}, hash) VALUES ({', '.join('?' * 14)})",
-        rows,
-    )
+    db.executemany(INSERT_EVENTS, rows)
 
 
 def write_head(db: sqlite3.Connection, seq: int, previous: str, key: bytes | None) -> None:
@@ -115,7 +111,7 @@ def stored_versions(
             chunk = ids[first : first + _IDS_PER_QUERY]
             query = (
                 "SELECT record_id, max(version) FROM events WHERE subject = ? AND record_id "
-                f"IN ({', '.join('?' * len(chunk))}) GROUP BY record_id"
+                f"IN ({marks(chunk)}) GROUP BY record_id"
             )
             for record_id, version in db.execute(query, (subject, *chunk)):
                 found[(subject, record_id)] = version

@@ -14,7 +14,7 @@ from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.vocabulary import IssueStatus, Track
 
-from .sqlite_file import ISSUE_COLUMNS, ISSUE_PLACEHOLDERS, PLEDGE_COLUMNS
+from .sqlite_file import ISSUE_ROW, PLEDGE_ROW, listed, marks
 from .sqlite_rows import (
     FACT_COLUMNS,
     GROUP_KEYS,
@@ -28,19 +28,20 @@ from .sqlite_rows import (
     pledge_row,
 )
 
+_WRITE_ISSUE = f"INSERT OR REPLACE INTO issues ({listed(ISSUE_ROW)}) VALUES ({marks(ISSUE_ROW)})"
+_WRITE_PLEDGE = (
+    f"INSERT OR REPLACE INTO pledges ({listed(PLEDGE_ROW)}) VALUES ({marks(PLEDGE_ROW)})"
+)
+_SELECT_ISSUES = f"SELECT {listed(ISSUE_ROW)} FROM issues"
+_SELECT_PLEDGES = f"SELECT {listed(PLEDGE_ROW)} FROM pledges"
+
 
 def write_lines(
     db: sqlite3.Connection, issues: Sequence[IssueSummary], pledges: Sequence[PledgeSummary]
 ) -> None:
     """Write (or replace) the summary lines, inside the caller's transaction."""
-    db.executemany(
-        f"INSERT OR REPLACE INTO issues ({ISSUE_COLUMNS}) VALUES ({ISSUE_PLACEHOLDERS})",
-        [issue_row(line) for line in issues],
-    )
-    db.executemany(
-        f"INSERT OR REPLACE INTO pledges ({PLEDGE_COLUMNS}) VALUES ({', '.join('?' * 10)})",
-        [pledge_row(line) for line in pledges],
-    )
+    db.executemany(_WRITE_ISSUE, [issue_row(line) for line in issues])
+    db.executemany(_WRITE_PLEDGE, [pledge_row(line) for line in pledges])
 
 
 def issue_lines(
@@ -60,7 +61,7 @@ def issue_lines(
     for column, wanted in ((HOME_UNIT_SQL, units), ("status", status), ("track", track)):
         if wanted is not None:
             values = [getattr(item, "value", item) for item in wanted]
-            where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
+            where.append(f"{column} IN ({marks(values)})" if values else "0")
             params += values
     if received_from is not None:
         where.append("received_us >= ?")
@@ -72,7 +73,7 @@ def issue_lines(
         where.append(OVERDUE_SQL)
         params.append(micros(as_datetime(overdue_at, field="overdue_at")))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    cursor = db.execute(f"SELECT {ISSUE_COLUMNS} FROM issues {clause}", params)
+    cursor = db.execute(f"{_SELECT_ISSUES} {clause}", params)
     cursor.arraysize = 10_000
     while rows := cursor.fetchmany():
         yield from map(issue_line, rows)
@@ -117,5 +118,5 @@ def _fact_counts(
 
 def pledge_lines(db: sqlite3.Connection) -> Iterator[PledgeSummary]:
     """Every pledge line, in the order written."""
-    for row in db.execute(f"SELECT {PLEDGE_COLUMNS} FROM pledges ORDER BY rowid"):
+    for row in db.execute(f"{_SELECT_PLEDGES} ORDER BY rowid"):
         yield pledge_line(row)

@@ -15,7 +15,16 @@ from banshishi._model.vocabulary import Subject
 
 from .event_store import StoredEvent
 from .policy_history import POLICY_SUBJECT
-from .sqlite_file import SELECT_EVENTS, failure
+from .sqlite_file import (
+    AT,
+    DATA,
+    EVENT,
+    RECORD_ID,
+    SELECT_EVENTS,
+    SEQ,
+    VERSION,
+    failure,
+)
 from .sqlite_rows import stored_event
 from .unit_history import TREE_SUBJECT
 
@@ -69,10 +78,10 @@ def read_records(
     events: list[StoredEvent] = []
     query = f"{SELECT_EVENTS} WHERE subject = ? ORDER BY record_id, version"
     for row in db.execute(query, (subject.value,)):
-        if row[2] != current:
+        if row[RECORD_ID] != current:
             if current is not None:
                 yield current, events
-            current, events = row[2], []
+            current, events = row[RECORD_ID], []
         events.append(stored_event(row))
     if current is not None:
         yield current, events
@@ -105,11 +114,11 @@ def kept_versions(
         raise failure(path, error, opening=False) from None
     for row in rows:
         try:
-            change = read(row[4], row[5:13])
+            change = read(row[AT], row[EVENT])
         except InvalidValueError as error:
             raise StoreError(
-                field=f"version {row[3]} of {what} (event {row[0]})",
-                value=row[12],
+                field=f"version {row[VERSION]} of {what} (event {row[SEQ]})",
+                value=row[EVENT][DATA],
                 problem=f"cannot be read: {error}",
                 hint="The file was changed outside banshishi; `banshishi verify` says where.",
             ) from None

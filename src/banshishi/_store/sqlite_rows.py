@@ -15,6 +15,7 @@ from banshishi._model.pledge import PledgeListKind, PledgerKind
 from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
 
 from .event_store import StoredEvent, decode
+from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION
 
 T = TypeVar("T")
 
@@ -95,11 +96,11 @@ def pledge_line(row: Sequence[Any]) -> PledgeSummary:
 def stored_event(row: Sequence[Any]) -> StoredEvent:
     """The event in a row of the ``events`` table."""
     return StoredEvent(
-        seq=row[0],
-        record_id=row[2],
-        version=row[3],
-        event=decoded("event", row, lambda r: decode(r[1], r[4], r[5:13])),
-        hash=row[13],
+        seq=row[SEQ],
+        record_id=row[RECORD_ID],
+        version=row[VERSION],
+        event=decoded("event", row, lambda r: decode(r[SUBJECT], r[AT], r[EVENT])),
+        hash=row[HASH],
     )
 
 
@@ -108,6 +109,7 @@ def _flag(value: bool | None) -> int | None:
 
 
 def issue_row(line: IssueSummary) -> tuple[Any, ...]:
+    """The row of the ``issues`` table that keeps ``line`` (columns as ``ISSUE_ROW``)."""
     return (
         line.id,
         line.version,
@@ -180,6 +182,7 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
 
 
 def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
+    """The row of the ``pledges`` table that keeps ``line`` (columns as ``PLEDGE_ROW``)."""
     return (
         line.id,
         line.version,
@@ -195,15 +198,16 @@ def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
 
 
 def _pledge_from(row: Sequence[Any]) -> PledgeSummary:
+    (record_id, version, status, pledger, pledger_kind, list_kind, unit, parent, public, done) = row
     return PledgeSummary(
-        id=row[0],
-        version=row[1],
-        status=PledgeStatus(row[2]),
-        pledger=row[3],
-        pledger_kind=PledgerKind(row[4]),
-        list_kind=PledgeListKind(row[5]),
-        unit=row[6],
-        parent=row[7],
-        public=bool(row[8]),
-        fulfilled=bool(row[9]),
+        id=record_id,
+        version=version,
+        status=PledgeStatus(status),
+        pledger=pledger,
+        pledger_kind=PledgerKind(pledger_kind),
+        list_kind=PledgeListKind(list_kind),
+        unit=unit,
+        parent=parent,
+        public=bool(public),
+        fulfilled=bool(done),
     )

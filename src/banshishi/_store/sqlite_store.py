@@ -56,7 +56,10 @@ from .sqlite_chain import (
     write_head,
 )
 from .sqlite_file import (
+    HASH,
     POLICY_KEPT,
+    SEQ,
+    VERSION,
     chain_kind,
     check_file,
     check_meta,
@@ -342,7 +345,7 @@ class SqliteEventStore:
     def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
         versions = kept_versions(self._db, self.path, where, params, tree_change, "the unit tree")
         for row, change in versions:
-            yield StoredUnitTree(seq=row[0], version=row[3], change=change, hash=row[13])
+            yield StoredUnitTree(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
 
     def policy_version(self) -> int:
         """How many versions of the policy the chain holds (0 if none)."""
@@ -352,7 +355,7 @@ class SqliteEventStore:
         where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
         versions = kept_versions(self._db, self.path, where, params, policy_change, "the policy")
         for row, change in versions:
-            yield StoredPolicy(seq=row[0], version=row[3], change=change, hash=row[13])
+            yield StoredPolicy(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
 
     def policy_kept(self) -> bool:
         return read_meta(self._db).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
