@@ -20,7 +20,7 @@ from pendulum import DateTime
 from banshishi._core.errors import ConcurrencyError
 from banshishi._core.json_input import read_json
 from banshishi._core.time import format_instant, parse_instant
-from banshishi._metrics.figures import Facts
+from banshishi._metrics.facts import Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
 from banshishi._model.people import Role

@@ -9,7 +9,7 @@ from pendulum import DateTime
 
 from banshishi._core.errors import InvalidValueError
 from banshishi._core.time import as_datetime
-from banshishi._metrics.figures import Facts
+from banshishi._metrics.facts import FACT_SQL, OVERDUE_SQL, Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.vocabulary import IssueStatus, Track
@@ -19,7 +19,6 @@ from .sqlite_rows import (
     FACT_COLUMNS,
     GROUP_KEYS,
     GROUP_VALUES,
-    OVERDUE_SQL,
     decoded,
     facts_of_row,
     issue_line,
@@ -34,6 +33,7 @@ _WRITE_PLEDGE = (
 )
 _SELECT_ISSUES = f"SELECT {listed(ISSUE_ROW)} FROM issues"
 _SELECT_PLEDGES = f"SELECT {listed(PLEDGE_ROW)} FROM pledges"
+_FACTS = len(FACT_SQL)
 
 
 def write_lines(
@@ -105,7 +105,7 @@ def _fact_counts(
     # figures_of_facts, as for lines read one by one.
     width = len(keys)
     selected = "".join(f"{GROUP_KEYS[key]}, " for key in keys)
-    positions = ", ".join(str(n) for n in range(1, width + 11))
+    positions = listed(str(n) for n in range(1, width + _FACTS + 1))
     query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM issues GROUP BY {positions}"
     readers = [GROUP_VALUES.get(key) for key in keys]
     for row in db.execute(query, (now,)):
@@ -113,7 +113,7 @@ def _fact_counts(
             row[n] if read is None else decoded("issue summary", row[n:], read)
             for n, read in enumerate(readers)
         )
-        yield values, facts_of_row(row[width : width + 10]), row[width + 10]
+        yield values, facts_of_row(row[width : width + _FACTS]), row[width + _FACTS]
 
 
 def pledge_lines(db: sqlite3.Connection) -> Iterator[PledgeSummary]:

@@ -8,21 +8,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from banshishi._core.errors import BanshishiError, StoreError
-from banshishi._metrics.figures import Facts
-from banshishi._metrics.summary import DUE_STATUSES, IssueSummary, PledgeSummary
+from banshishi._metrics.facts import FACT_SQL, Facts
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.pledge import PledgeListKind, PledgerKind
 from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
 
 from .event_store import StoredEvent, decode
-from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION
+from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION, listed
 
 T = TypeVar("T")
 
-DUE_SQL = ", ".join(f"'{status.value}'" for status in sorted(DUE_STATUSES))
-"""The statuses in which the unit's clock runs (:data:`DUE_STATUSES`), as an SQL list."""
-OVERDUE_SQL = f"status IN ({DUE_SQL}) AND deadline_us < ?"
-"""The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
 _HOUR = 3_600_000_000
 GROUP_KEYS = {
     "unit": HOME_UNIT_SQL,
@@ -40,12 +36,9 @@ GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
     "urgency": lambda row: Urgency(row[0]),
 }
 """How a group key read from a row becomes the library's value, where it is one."""
-FACT_COLUMNS = (
-    f"status, {OVERDUE_SQL}, signed_for, on_time, handed_over, "
-    "returned, answered, redone, rating, resolved"
-)
-"""The facts of :data:`Facts`, overdue judged against the moment bound to ``?``:
-the unit's clock running, with a deadline before it (as :meth:`IssueSummary.is_overdue`)."""
+FACT_COLUMNS = listed(FACT_SQL.values())
+"""The fields of :class:`Facts` as SQL over the ``issues`` table (:data:`FACT_SQL`),
+overdue judged against the moment bound to ``?``."""
 
 
 def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T]) -> T:
@@ -64,7 +57,7 @@ def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T
 
 def _facts(row: Sequence[Any]) -> Facts:
     (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row
-    return (
+    return Facts(
         IssueStatus(status),
         bool(late),
         bool(signed),

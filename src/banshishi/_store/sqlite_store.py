@@ -28,7 +28,7 @@ from banshishi._core.errors import (
     StoreError,
 )
 from banshishi._core.time import Clock, SystemClock, check_clock
-from banshishi._metrics.figures import Facts
+from banshishi._metrics.facts import Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
