@@ -165,15 +165,19 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     if not history:
         return None
     sources = history[5::width]
+    steps = list(zip(sources, history[6::width], strict=True))
     targets = frozenset(history[6::width])
     first = sources[0]
     status = row.status
-    closed = status is IssueStatus.CLOSED
+    closing = IssueStatus.CLOSED
+    # Judged only when the closure is on record, as Issue.closed_at_as_of says.
+    judged = status is closing and any(
+        target is closing and source is not closing for source, target in steps
+    )
     deadline = row.deadline
     voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
     live = [e for index, e in enumerate(row.evaluations) if index not in voided]
     latest = max(live, key=lambda e: (e.round, e.at)) if live else None
-    closed_at = row.closed_at if closed else None
 
     def reached(wanted: frozenset[IssueStatus]) -> bool:
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
@@ -192,14 +196,14 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         received_us=micros(row.received_at),
         deadline_us=None if deadline is None else micros(deadline),
         deadline_provisional=deadline_provisional_in(history, width),
-        on_time=None if closed_at is None else on_time(last_answer_in(row, width), deadline),
+        on_time=on_time(last_answer_in(row, width), deadline) if judged else None,
         signed_for=reached(SIGNED_FOR_STATUSES),
         handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
         returned=returned,
         answered=bool(row.feedback),
         redone=any(
             source in NEEDS_FEEDBACK and target is IssueStatus.IN_PROGRESS
-            for source, target in zip(sources, history[6::width], strict=True)
+            for source, target in steps
         ),
         rating=None if latest is None else latest.rating,
         resolved=None if latest is None else latest.resolved,
