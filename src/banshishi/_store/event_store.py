@@ -161,8 +161,9 @@ class EventStore(Protocol):
     def issue_fact_counts(
         self, *, at: DateTime, group: str | tuple[str, ...] | None = None
     ) -> Iterator[tuple[Any, Facts, int]]:
-        """Every issue line reduced to its group key and its :data:`Facts` (overdue
-        judged at ``at``), identical ones merged with how many there are.
+        """Every issue line reduced to its group key and its :class:`Facts` (overdue
+        judged at ``at``), identical ones merged with how many there are. A
+        backend that folds in SQL reads each fact as ``FACT_SQL`` gives it.
 
         ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit the issue
         counts under: responsible, else receiving; see ``_home_unit``),
