@@ -2,10 +2,11 @@
 
 Each takes the issues and an optional ``as_of`` moment (``None`` reads the
 records as they stand) and returns a :class:`Breakdown`, which is the rate plus
-the issues behind it. The exact definitions are in ``docs/metrics.md``; in
-short, every denominator leaves out issues not yet received at ``as_of`` and
-issues dismissed (不予受理) as duplicate, invalid or withdrawn, which are listed
-in ``excluded``.
+the issues behind it. The exact definitions are in ``docs/metrics.md``, and in
+code in the table of :mod:`banshishi._metrics.facts`, which the figures over
+summary lines follow too; in short, every denominator leaves out issues not yet
+received at ``as_of`` and issues dismissed (不予受理) as duplicate, invalid or
+withdrawn, which are listed in ``excluded``.
 
 Satisfaction (满意率) and resolution (解决率), from evaluations.
 
@@ -23,7 +24,7 @@ Rectification (整改率) and follow-up (回访率) rates.
 Pledge completion (践诺率): the rate DOMAIN.md's published table is made of.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from pendulum import DateTime
 
@@ -32,10 +33,29 @@ from banshishi._core.validators import flag, items_given
 from banshishi._model.evaluation import Evaluation, Rectification
 from banshishi._model.issue import Issue
 from banshishi._model.pledge import Pledge
-from banshishi._model.vocabulary import IssueStatus
 
 from .breakdown import Breakdown
-from .summary import on_time
+from .facts import (
+    CLOSED,
+    COMPLETION,
+    COUNTED,
+    ON_TIME,
+    REDOS,
+    RESOLUTION,
+    RESPONSE,
+    RETURNS,
+    SATISFACTION,
+    IssueAsOf,
+    IssueRate,
+)
+
+
+def _received(issues: Iterable[Issue], as_of: DateTime | None) -> Iterator[IssueAsOf]:
+    """The facts of each issue received by ``as_of``, as of then."""
+    for issue in items_given(issues, Issue, field="issues"):
+        status = issue.status_as_of(as_of)
+        if status is not None:
+            yield IssueAsOf(issue, as_of, status)
 
 
 def issues_in_scope(
@@ -45,13 +65,39 @@ def issues_in_scope(
     as_of = optional_moment(as_of, field="as_of")
     counted: list[Issue] = []
     dismissed: list[Issue] = []
-    for issue in items_given(issues, Issue, field="issues"):
-        status = issue.status_as_of(as_of)
-        if status is IssueStatus.DISMISSED:
-            dismissed.append(issue)
-        elif status is not None:
-            counted.append(issue)
+    for facts in _received(issues, as_of):
+        (counted if COUNTED.holds(facts) else dismissed).append(facts.issue)
     return counted, dismissed
+
+
+def _issue_rate(
+    rate: IssueRate,
+    issues: Iterable[Issue],
+    as_of: DateTime | None,
+    *,
+    basically_satisfied: bool = True,
+) -> Breakdown[Issue]:
+    """``rate`` over the issues received by ``as_of``, each one's facts read as of
+    then: the dismissed ones, then those the rate leaves out, are ``excluded``."""
+    as_of = optional_moment(as_of, field="as_of")
+    numerator: list[Issue] = []
+    denominator: list[Issue] = []
+    dismissed: list[Issue] = []
+    left_out: list[Issue] = []
+    for facts in _received(issues, as_of):
+        if not COUNTED.holds(facts):
+            dismissed.append(facts.issue)
+        elif rate.out_of.holds(facts):
+            denominator.append(facts.issue)
+            if rate.counts_in(facts, basically_satisfied=basically_satisfied):
+                numerator.append(facts.issue)
+        elif rate.left_out is not None and rate.left_out.holds(facts):
+            left_out.append(facts.issue)
+    return Breakdown(
+        numerator=tuple(numerator),
+        denominator=tuple(denominator),
+        excluded=(*dismissed, *left_out),
+    )
 
 
 def completion_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
@@ -66,11 +112,7 @@ def completion_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -
     >>> rate.format(), [i.title for i in rate.shortfall]
     ('0.0%', ['路灯不亮'])
     """
-    as_of = optional_moment(as_of, field="as_of")
-    counted, dismissed = issues_in_scope(issues, as_of)
-    return Breakdown.of(
-        counted, lambda issue: issue.status_as_of(as_of) is IssueStatus.CLOSED, dismissed
-    )
+    return _issue_rate(COMPLETION, issues, as_of)
 
 
 def on_time_completion_rate(
@@ -90,32 +132,12 @@ def on_time_completion_rate(
     and are listed in ``excluded`` with the dismissed ones. Open overdue issues
     are not in this rate; the SLA sweep lists them.
     """
-    as_of = optional_moment(as_of, field="as_of")
-    counted, excluded = issues_in_scope(issues, as_of)
-    judged: list[Issue] = []
-    outcome: dict[int, bool] = {}
-    for issue in counted:
-        if issue.status_as_of(as_of) is not IssueStatus.CLOSED:
-            continue
-        closed = issue.closed_at_as_of(as_of)
-        if closed is None:
-            excluded.append(issue)
-            continue
-        judgement = on_time(issue.answered_at_as_of(closed), issue.deadline_as_of(closed))
-        if judgement is None:
-            excluded.append(issue)
-            continue
-        judged.append(issue)
-        outcome[id(issue)] = judgement
-
-    return Breakdown.of(judged, lambda issue: outcome[id(issue)], excluded)
+    return _issue_rate(ON_TIME, issues, as_of)
 
 
 def response_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """响应率: issues a responsible unit has signed for (办理中 or later), out of all counted."""
-    as_of = optional_moment(as_of, field="as_of")
-    counted, dismissed = issues_in_scope(issues, as_of)
-    return Breakdown.of(counted, lambda issue: issue.signed_for_as_of(as_of), dismissed)
+    return _issue_rate(RESPONSE, issues, as_of)
 
 
 def return_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
@@ -124,25 +146,12 @@ def return_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Br
     An issue that was returned without a recorded transfer (a 即办 item the
     receiving unit signed for itself) is in the denominator too.
     """
-    as_of = optional_moment(as_of, field="as_of")
-    counted, dismissed = issues_in_scope(issues, as_of)
-    transferred = [
-        issue for issue in counted if issue.transferred_as_of(as_of) or issue.returned_as_of(as_of)
-    ]
-    return Breakdown.of(transferred, lambda issue: issue.returned_as_of(as_of), dismissed)
+    return _issue_rate(RETURNS, issues, as_of)
 
 
 def redo_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """重办率: answered issues sent back for a redo at least once after an answer."""
-    as_of = optional_moment(as_of, field="as_of")
-    counted, dismissed = issues_in_scope(issues, as_of)
-    answered = [issue for issue in counted if issue.answered_as_of(as_of)]
-    return Breakdown.of(answered, lambda issue: issue.redone_as_of(as_of), dismissed)
-
-
-def _rated(issues: Iterable[Issue], as_of: DateTime | None) -> tuple[list[Issue], list[Issue]]:
-    counted, dismissed = issues_in_scope(issues, as_of)
-    return [i for i in counted if i.latest_evaluation_as_of(as_of) is not None], dismissed
+    return _issue_rate(REDOS, issues, as_of)
 
 
 def satisfaction_rate(
@@ -151,27 +160,12 @@ def satisfaction_rate(
     """满意率: rated issues whose latest rating counts as satisfied, out of rated issues."""
     as_of = optional_moment(as_of, field="as_of")
     basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
-    rated, dismissed = _rated(issues, as_of)
-
-    def satisfied(issue: Issue) -> bool:
-        latest = issue.latest_evaluation_as_of(as_of)
-        return latest is not None and latest.rating.counts_as_satisfied(
-            basically_satisfied=basically_satisfied
-        )
-
-    return Breakdown.of(rated, satisfied, dismissed)
+    return _issue_rate(SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
 
 
 def resolution_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """解决率: rated issues whose latest rater said the problem is solved."""
-    as_of = optional_moment(as_of, field="as_of")
-    rated, dismissed = _rated(issues, as_of)
-
-    def solved(issue: Issue) -> bool:
-        latest = issue.latest_evaluation_as_of(as_of)
-        return latest is not None and latest.resolved
-
-    return Breakdown.of(rated, solved, dismissed)
+    return _issue_rate(RESOLUTION, issues, as_of)
 
 
 def evaluation_satisfaction_rate(
@@ -228,8 +222,13 @@ def follow_up_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) ->
     """回访率: issues closed at ``as_of`` that had at least one follow-up visit made
     by then, out of the issues closed at ``as_of``."""
     as_of = optional_moment(as_of, field="as_of")
-    counted, dismissed = issues_in_scope(issues, as_of)
-    closed = [issue for issue in counted if issue.status_as_of(as_of) is IssueStatus.CLOSED]
+    closed: list[Issue] = []
+    dismissed: list[Issue] = []
+    for facts in _received(issues, as_of):
+        if not COUNTED.holds(facts):
+            dismissed.append(facts.issue)
+        elif CLOSED.holds(facts):
+            closed.append(facts.issue)
     return Breakdown.of(
         closed, lambda issue: any(visit.done_by(as_of) for visit in issue.visits), dismissed
     )

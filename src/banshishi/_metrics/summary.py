@@ -2,10 +2,12 @@
 know about an issue or a pledge, without its history.
 
 The store keeps these lines beside the events, written in the same transaction,
-as the snapshot a ledger opens from. :meth:`IssueSummary.of` reads an issue
-through the :class:`Issue` methods the rates use, so the definitions stay
-there; :func:`issue_summary_of_row` is the fast path for a ledger row and is
-tested to give the same line.
+as the snapshot a ledger opens from. :meth:`IssueSummary.of` writes an issue's
+facts as the rate functions read them (:class:`IssueAsOf`), so the definitions
+stay in one place. :func:`issue_summary_of_row` is a second reading of the same
+facts, off a ledger's row in place, kept only because it is fast (no
+:class:`Issue` is built): ``tests/metrics/test_summary_paths.py`` proves it gives
+the line :meth:`IssueSummary.of` gives, over generated issues and steps.
 """
 
 import datetime as dt
@@ -19,35 +21,12 @@ from banshishi._core.errors import InvalidValueError
 from banshishi._core.time import DEFAULT_TIMEZONE
 from banshishi._model.event import Event
 from banshishi._model.home_unit import home_unit
-from banshishi._model.issue import Issue, sets_deadline
+from banshishi._model.issue import SIGNED_FOR_STATUSES, Issue, sets_deadline
 from banshishi._model.issue_rules import NEEDS_FEEDBACK
 from banshishi._model.pledge import Pledge, PledgeListKind, PledgerKind
 from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
 
-_SIGNED_FOR = frozenset(
-    {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
-)
-OPEN_STATUSES = frozenset(IssueStatus) - {IssueStatus.CLOSED, IssueStatus.DISMISSED}
-"""Statuses in which an issue still waits for someone: neither closed nor dismissed."""
-DUE_STATUSES = OPEN_STATUSES - {IssueStatus.ANSWERED}
-"""Statuses in which an item runs against its deadline: open and not yet answered
-in its current round. The handling unit's clock stops at its answer: an answered
-item (已反馈) waits for its rating and follow-up, which are not the unit's to hurry,
-so it is never overdue. (Every step that reopens an answered item starts a new
-round, so 已反馈 is exactly "answered in this round" among the open statuses.)"""
-
-
-def overdue(status: IssueStatus, deadline_us: int | None, now: int) -> bool:
-    """The one overdue rule: open and not answered in this round (see
-    :data:`DUE_STATUSES`), with the deadline in force before ``now`` (times as
-    :func:`micros`)."""
-    return status in DUE_STATUSES and deadline_us is not None and deadline_us < now
-
-
-def on_time(answered: dt.datetime | None, deadline: dt.datetime | None) -> bool | None:
-    """The one on-time rule for a closed issue: the answer that led to the closure
-    came by the deadline in force; ``None`` when either is unknown."""
-    return None if answered is None or deadline is None else answered <= deadline
+from .facts import OPEN_STATUSES, IssueAsOf, on_time, overdue
 
 
 def micros(moment: dt.datetime) -> int:
@@ -150,11 +129,8 @@ class IssueSummary:
             raise InvalidValueError(
                 field="as_of", value=as_of, problem=f"is before issue {issue.id!r} was received"
             )
-        closed = issue.closed_at_as_of(as_of)
-        judged_at = as_of if closed is None else closed
-        deadline = issue.deadline_as_of(judged_at)
-        answered_at = None if closed is None else issue.answered_at_as_of(closed)
-        latest = issue.latest_evaluation_as_of(as_of)
+        facts = IssueAsOf(issue, as_of, status)
+        deadline = facts.deadline
         return cls(
             id=issue.id,
             version=version,
@@ -167,15 +143,15 @@ class IssueSummary:
             category=issue.category,
             received_us=micros(issue.received_at),
             deadline_us=None if deadline is None else micros(deadline),
-            deadline_provisional=issue.deadline_provisional_as_of(judged_at),
-            on_time=on_time(answered_at, deadline),
-            signed_for=issue.signed_for_as_of(as_of),
-            handed_over=issue.transferred_as_of(as_of) or issue.returned_as_of(as_of),
-            returned=issue.returned_as_of(as_of),
-            answered=issue.answered_as_of(as_of),
-            redone=issue.redone_as_of(as_of),
-            rating=None if latest is None else latest.rating,
-            resolved=None if latest is None else latest.resolved,
+            deadline_provisional=facts.deadline_provisional,
+            on_time=facts.on_time,
+            signed_for=facts.signed_for,
+            handed_over=facts.handed_over,
+            returned=facts.returned,
+            answered=facts.answered,
+            redone=facts.redone,
+            rating=facts.rating,
+            resolved=facts.resolved,
         )
 
 
@@ -189,15 +165,19 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     if not history:
         return None
     sources = history[5::width]
+    steps = list(zip(sources, history[6::width], strict=True))
     targets = frozenset(history[6::width])
     first = sources[0]
     status = row.status
-    closed = status is IssueStatus.CLOSED
+    closing = IssueStatus.CLOSED
+    # Judged only when the closure is on record, as Issue.closed_at_as_of says.
+    judged = status is closing and any(
+        target is closing and source is not closing for source, target in steps
+    )
     deadline = row.deadline
     voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
     live = [e for index, e in enumerate(row.evaluations) if index not in voided]
     latest = max(live, key=lambda e: (e.round, e.at)) if live else None
-    closed_at = row.closed_at if closed else None
 
     def reached(wanted: frozenset[IssueStatus]) -> bool:
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
@@ -216,14 +196,14 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         received_us=micros(row.received_at),
         deadline_us=None if deadline is None else micros(deadline),
         deadline_provisional=deadline_provisional_in(history, width),
-        on_time=None if closed_at is None else on_time(last_answer_in(row, width), deadline),
-        signed_for=reached(_SIGNED_FOR),
+        on_time=on_time(last_answer_in(row, width), deadline) if judged else None,
+        signed_for=reached(SIGNED_FOR_STATUSES),
         handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
         returned=returned,
         answered=bool(row.feedback),
         redone=any(
             source in NEEDS_FEEDBACK and target is IssueStatus.IN_PROGRESS
-            for source, target in zip(sources, history[6::width], strict=True)
+            for source, target in steps
         ),
         rating=None if latest is None else latest.rating,
         resolved=None if latest is None else latest.resolved,

@@ -35,9 +35,10 @@ from .people import Person
 from .rate import Rate
 from .vocabulary import Channel, IssueStatus, TargetGroup, Track, Urgency
 
-_SIGNED_FOR = frozenset(
+SIGNED_FOR_STATUSES = frozenset(
     {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
 )
+"""The statuses of an issue a responsible unit has signed for (办理中 or later)."""
 
 
 def _at(event: Event) -> DateTime:
@@ -272,7 +273,7 @@ class Issue:
 
     def signed_for_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether a responsible unit had taken the issue on (办理中 or later) by ``moment``."""
-        return self._reached(_SIGNED_FOR, moment)
+        return self._reached(SIGNED_FOR_STATUSES, moment)
 
     def transferred_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the issue had been transferred to a unit by ``moment``."""

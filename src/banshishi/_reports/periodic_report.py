@@ -48,6 +48,7 @@ from banshishi._disclosure.masking import scrub_text
 from banshishi._metrics.figures import ISSUE_RATES, IssueFigures, facts_of
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE, Standing, rank_units
+from banshishi._metrics.rates import completion_rate
 from banshishi._metrics.summary import IssueSummary, micros
 from banshishi._model.home_unit import home_unit
 from banshishi._model.issue import Issue
@@ -195,7 +196,7 @@ def periodic_report(
     by_unit = _unit_rows(now_lines.values(), moment, units, members)
     before_previous = _marks_at(chosen, periods[-2].start.subtract(microseconds=1))
     marks_now, marks_before = _marks_at(chosen, moment), _marks_at(chosen, previous_end)
-    completions = [_completion_at(chosen, p.last_moment) for p in periods[:-2]]
+    completions = [completion_rate(chosen, as_of=p.last_moment).rate for p in periods[:-2]]
     completions += [figures_before.completion, figures_now.completion]
     return PeriodicReport(
         period=this,
@@ -225,19 +226,6 @@ def _trend(periods: tuple[ReportingPeriod, ...], completions: list[Rate]) -> tup
     while len(points) > 1 and not points[0].completion.has_data:
         del points[0]  # periods before anything was counted say nothing
     return tuple(points)
-
-
-def _completion_at(issues: list[Issue], moment: DateTime) -> Rate:
-    """The completion rate at ``moment``, read off each issue's status then (the
-    definition of :class:`IssueFigures`: closed over all but the dismissed)."""
-    closed = counted = 0
-    for issue in issues:
-        status = issue.status_as_of(moment)
-        if status is None or status is IssueStatus.DISMISSED:
-            continue
-        counted += 1
-        closed += status is IssueStatus.CLOSED
-    return Rate(closed, counted)
 
 
 def reported_span(

@@ -13,7 +13,8 @@ from pendulum import DateTime
 from banshishi._core.csv_text import CsvWriter
 from banshishi._core.errors import InvalidValueError
 from banshishi._core.time import as_datetime, format_instant
-from banshishi._metrics.figures import ISSUE_RATES, Facts, IssueFigures, facts_of, figures_of_facts
+from banshishi._metrics.facts import Facts
+from banshishi._metrics.figures import ISSUE_RATES, IssueFigures, facts_of, figures_of_facts
 from banshishi._metrics.summary import IssueSummary, from_micros, micros
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Channel, Track, Urgency

@@ -11,7 +11,22 @@ from banshishi._model.vocabulary import Subject
 from .chain_key import HeadReceipt, same, seal
 from .event_store import GENESIS, ChainReport, link
 from .policy_history import POLICY_ID, POLICY_SUBJECT
-from .sqlite_file import ISSUE_COLUMNS, PLEDGE_COLUMNS, SELECT_EVENTS, read_head, read_meta
+from .sqlite_file import (
+    AT,
+    EVENT,
+    HASH,
+    ISSUE_ROW,
+    PLEDGE_ROW,
+    RECORD_ID,
+    SELECT_EVENTS,
+    SEQ,
+    SUBJECT,
+    TO_STATUS,
+    VERSION,
+    listed,
+    read_head,
+    read_meta,
+)
 from .sqlite_rows import issue_line, pledge_line
 from .unit_history import TREE_ID, TREE_SUBJECT
 
@@ -30,8 +45,8 @@ def check_chain(
     statuses: dict[tuple[str, str], str] = {}
     count = 0
     for row in db.execute(f"{SELECT_EVENTS} ORDER BY seq"):
-        seq, subject, record_id, version, at = row[:5]
-        columns, stored = row[5:13], row[13]
+        seq, subject, record_id = row[SEQ], row[SUBJECT], row[RECORD_ID]
+        version, at, columns, stored = row[VERSION], row[AT], row[EVENT], row[HASH]
         where = f"event {seq} ({subject} {record_id!r}, version {version})"
         if seq != expected:
             missing = f"events {expected}–{seq - 1} are" if seq > expected + 1 else None
@@ -50,7 +65,7 @@ def check_chain(
         if expect is not None and seq == expect.events and stored != expect.head:
             return _unlike_receipt(count + 1, expect)
         versions[key_of] = version
-        statuses[key_of] = columns[5]
+        statuses[key_of] = columns[TO_STATUS]
         previous, expected, count = stored, expected + 1, count + 1
     broken = _head_problem(db, count, previous, key)
     if broken is not None:
@@ -119,8 +134,8 @@ def _summary_problem(
     event left it."""
     seen: set[tuple[str, str]] = set()
     tables = (
-        (Subject.ISSUE, f"SELECT {ISSUE_COLUMNS} FROM issues", issue_line),
-        (Subject.PLEDGE, f"SELECT {PLEDGE_COLUMNS} FROM pledges", pledge_line),
+        (Subject.ISSUE, f"SELECT {listed(ISSUE_ROW)} FROM issues", issue_line),
+        (Subject.PLEDGE, f"SELECT {listed(PLEDGE_ROW)} FROM pledges", pledge_line),
     )
     for subject, query, read in tables:
         for row in db.execute(query):

@@ -20,7 +20,7 @@ from pendulum import DateTime
 from banshishi._core.errors import ConcurrencyError
 from banshishi._core.json_input import read_json
 from banshishi._core.time import format_instant, parse_instant
-from banshishi._metrics.figures import Facts
+from banshishi._metrics.facts import Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
 from banshishi._model.people import Role
@@ -161,8 +161,9 @@ class EventStore(Protocol):
     def issue_fact_counts(
         self, *, at: DateTime, group: str | tuple[str, ...] | None = None
     ) -> Iterator[tuple[Any, Facts, int]]:
-        """Every issue line reduced to its group key and its :data:`Facts` (overdue
-        judged at ``at``), identical ones merged with how many there are.
+        """Every issue line reduced to its group key and its :class:`Facts` (overdue
+        judged at ``at``), identical ones merged with how many there are. A
+        backend that folds in SQL reads each fact as ``FACT_SQL`` gives it.
 
         ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit the issue
         counts under: responsible, else receiving; see ``_home_unit``),

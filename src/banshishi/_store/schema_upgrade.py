@@ -20,7 +20,7 @@ from banshishi._model.units import Unit, UnitTree
 
 from .chain_key import UNKEYED
 from .event_store import link
-from .sqlite_file import SCHEMA, read_head, read_meta
+from .sqlite_file import INSERT_EVENTS, SCHEMA, read_head, read_meta
 from .unit_history import TREE_ID, TREE_SUBJECT, UnitTreeChange, tree_columns
 
 UPGRADE_NOTE = "kept outside the hash chain by an earlier banshishi; chained on upgrade"
@@ -60,10 +60,7 @@ def _upgrade(db: sqlite3.Connection, now: Callable[[], DateTime]) -> str:
         at, columns = tree_columns(UnitTreeChange(tree=tree, at=now(), note=UPGRADE_NOTE))
         seq += 1
         previous = link(previous, seq, TREE_SUBJECT, TREE_ID, 1, at, columns)
-        db.execute(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, TREE_SUBJECT, TREE_ID, 1, at, *columns, previous),
-        )
+        db.execute(INSERT_EVENTS, (seq, TREE_SUBJECT, TREE_ID, 1, at, *columns, previous))
         db.executemany(
             "UPDATE meta SET value = ? WHERE key = ?",
             [(str(seq), "head_seq"), (previous, "head_hash")],

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 import sys
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from banshishi._core.errors import NotALedgerError, StoreBusyError, StoreError
@@ -22,18 +23,72 @@ the chain and has the column (a schema 1 ledger is brought up to date when
 opened: see ``_schema_upgrade``)."""
 _HEADER = b"SQLite format 3\x00"
 
-EVENT_COLUMNS = "name, actor, unit, role, from_status, to_status, note, data"
-SELECT_EVENTS = f"SELECT seq, subject, record_id, version, at, {EVENT_COLUMNS}, hash FROM events"
-ISSUE_COLUMNS = (
-    "id, version, status, track, channel, urgency, unit, received_by, category, received_us, "
-    "deadline_us, on_time, signed_for, handed_over, returned, answered, redone, rating, resolved, "
-    "deadline_provisional"
+EVENT_FIELDS = ("name", "actor", "unit", "role", "from_status", "to_status", "note", "data")
+"""An event's columns, in the order ``encode`` gives them (``at`` is kept apart)."""
+EVENT_ROW = ("seq", "subject", "record_id", "version", "at", *EVENT_FIELDS, "hash")
+"""The ``events`` table's columns, in the order its rows are written and read."""
+ISSUE_ROW = (
+    "id",
+    "version",
+    "status",
+    "track",
+    "channel",
+    "urgency",
+    "unit",
+    "received_by",
+    "category",
+    "received_us",
+    "deadline_us",
+    "on_time",
+    "signed_for",
+    "handed_over",
+    "returned",
+    "answered",
+    "redone",
+    "rating",
+    "resolved",
+    "deadline_provisional",
 )
-ISSUE_PLACEHOLDERS = ", ".join("?" * len(ISSUE_COLUMNS.split(",")))
-PLEDGE_COLUMNS = (
-    "id, version, status, pledger, pledger_kind, list_kind, unit, parent, public, fulfilled"
+"""The ``issues`` table's columns (an :class:`IssueSummary`'s fields), in the
+order ``issue_row`` writes them."""
+PLEDGE_ROW = (
+    "id",
+    "version",
+    "status",
+    "pledger",
+    "pledger_kind",
+    "list_kind",
+    "unit",
+    "parent",
+    "public",
+    "fulfilled",
 )
+"""The ``pledges`` table's columns (a :class:`PledgeSummary`'s fields), in the
+order ``pledge_row`` writes them."""
 
+
+def listed(columns: Iterable[str]) -> str:
+    """Columns (or SQL expressions) as a comma-separated list."""
+    return ", ".join(columns)
+
+
+def marks(columns: Collection[str]) -> str:
+    """One ``?`` placeholder per column, comma-separated."""
+    return ", ".join("?" * len(columns))
+
+
+SEQ, SUBJECT, RECORD_ID, VERSION, AT, HASH = map(
+    EVENT_ROW.index, ("seq", "subject", "record_id", "version", "at", "hash")
+)
+"""Where each of these lies in a row of :data:`EVENT_ROW`."""
+EVENT = slice(EVENT_ROW.index(EVENT_FIELDS[0]), EVENT_ROW.index(EVENT_FIELDS[-1]) + 1)
+"""Where an event's columns (:data:`EVENT_FIELDS`) lie in a row of :data:`EVENT_ROW`."""
+TO_STATUS, DATA = map(EVENT_FIELDS.index, ("to_status", "data"))
+"""Where these lie among an event's columns (:data:`EVENT_FIELDS`)."""
+SELECT_EVENTS = f"SELECT {listed(EVENT_ROW)} FROM events"
+INSERT_EVENTS = f"INSERT INTO events ({listed(EVENT_ROW)}) VALUES ({marks(EVENT_ROW)})"
+
+_PLEDGE_TABLE = listed("id TEXT PRIMARY KEY" if name == "id" else name for name in PLEDGE_ROW)
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE events (
@@ -57,7 +112,7 @@ CREATE TABLE issues (
 );
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
-CREATE TABLE pledges ({PLEDGE_COLUMNS.replace("id,", "id TEXT PRIMARY KEY,")});
+CREATE TABLE pledges ({_PLEDGE_TABLE});
 """
 
 
@@ -173,16 +228,16 @@ def check_meta(path: Path, db: sqlite3.Connection) -> None:
 
 
 TABLES = {
-    "meta": "key, value",
-    "events": f"seq, subject, record_id, version, at, {EVENT_COLUMNS}, hash",
-    "issues": ISSUE_COLUMNS,
-    "pledges": PLEDGE_COLUMNS,
+    "meta": ("key", "value"),
+    "events": EVENT_ROW,
+    "issues": ISSUE_ROW,
+    "pledges": PLEDGE_ROW,
 }
 """Every table a ledger has, with the columns the library reads from it."""
 
 SCHEMA_1_TABLES = {
     **TABLES,
-    "issues": ISSUE_COLUMNS.replace(", deadline_provisional", ""),
+    "issues": tuple(name for name in ISSUE_ROW if name != "deadline_provisional"),
 }
 """What a schema 1 ledger must have before it is brought up to date (its unit
 tree's ``units`` table is checked by the upgrade, which tells a missing one
@@ -203,7 +258,7 @@ def _check_tables(path: Path, db: sqlite3.Connection, schema: str) -> None:
     for table, columns in tables.items():
         if not found[table]:
             raise refuse(path, f"is a banshishi ledger without its {table} table", _EDITED)
-        missing = [name for name in columns.split(", ") if name not in found[table]]
+        missing = [name for name in columns if name not in found[table]]
         if missing:
             raise refuse(
                 path,

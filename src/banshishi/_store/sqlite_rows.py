@@ -8,20 +8,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from banshishi._core.errors import BanshishiError, StoreError
-from banshishi._metrics.figures import Facts
-from banshishi._metrics.summary import DUE_STATUSES, IssueSummary, PledgeSummary
+from banshishi._metrics.facts import FACT_SQL, Facts
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.pledge import PledgeListKind, PledgerKind
 from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
 
 from .event_store import StoredEvent, decode
+from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION, listed
 
 T = TypeVar("T")
 
-DUE_SQL = ", ".join(f"'{status.value}'" for status in sorted(DUE_STATUSES))
-"""The statuses in which the unit's clock runs (:data:`DUE_STATUSES`), as an SQL list."""
-OVERDUE_SQL = f"status IN ({DUE_SQL}) AND deadline_us < ?"
-"""The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
 _HOUR = 3_600_000_000
 GROUP_KEYS = {
     "unit": HOME_UNIT_SQL,
@@ -39,12 +36,9 @@ GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
     "urgency": lambda row: Urgency(row[0]),
 }
 """How a group key read from a row becomes the library's value, where it is one."""
-FACT_COLUMNS = (
-    f"status, {OVERDUE_SQL}, signed_for, on_time, handed_over, "
-    "returned, answered, redone, rating, resolved"
-)
-"""The facts of :data:`Facts`, overdue judged against the moment bound to ``?``:
-the unit's clock running, with a deadline before it (as :meth:`IssueSummary.is_overdue`)."""
+FACT_COLUMNS = listed(FACT_SQL.values())
+"""The fields of :class:`Facts` as SQL over the ``issues`` table (:data:`FACT_SQL`),
+overdue judged against the moment bound to ``?``."""
 
 
 def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T]) -> T:
@@ -63,7 +57,7 @@ def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T
 
 def _facts(row: Sequence[Any]) -> Facts:
     (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row
-    return (
+    return Facts(
         IssueStatus(status),
         bool(late),
         bool(signed),
@@ -95,11 +89,11 @@ def pledge_line(row: Sequence[Any]) -> PledgeSummary:
 def stored_event(row: Sequence[Any]) -> StoredEvent:
     """The event in a row of the ``events`` table."""
     return StoredEvent(
-        seq=row[0],
-        record_id=row[2],
-        version=row[3],
-        event=decoded("event", row, lambda r: decode(r[1], r[4], r[5:13])),
-        hash=row[13],
+        seq=row[SEQ],
+        record_id=row[RECORD_ID],
+        version=row[VERSION],
+        event=decoded("event", row, lambda r: decode(r[SUBJECT], r[AT], r[EVENT])),
+        hash=row[HASH],
     )
 
 
@@ -108,6 +102,7 @@ def _flag(value: bool | None) -> int | None:
 
 
 def issue_row(line: IssueSummary) -> tuple[Any, ...]:
+    """The row of the ``issues`` table that keeps ``line`` (columns as ``ISSUE_ROW``)."""
     return (
         line.id,
         line.version,
@@ -180,6 +175,7 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
 
 
 def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
+    """The row of the ``pledges`` table that keeps ``line`` (columns as ``PLEDGE_ROW``)."""
     return (
         line.id,
         line.version,
@@ -195,15 +191,16 @@ def pledge_row(line: PledgeSummary) -> tuple[Any, ...]:
 
 
 def _pledge_from(row: Sequence[Any]) -> PledgeSummary:
+    (record_id, version, status, pledger, pledger_kind, list_kind, unit, parent, public, done) = row
     return PledgeSummary(
-        id=row[0],
-        version=row[1],
-        status=PledgeStatus(row[2]),
-        pledger=row[3],
-        pledger_kind=PledgerKind(row[4]),
-        list_kind=PledgeListKind(row[5]),
-        unit=row[6],
-        parent=row[7],
-        public=bool(row[8]),
-        fulfilled=bool(row[9]),
+        id=record_id,
+        version=version,
+        status=PledgeStatus(status),
+        pledger=pledger,
+        pledger_kind=PledgerKind(pledger_kind),
+        list_kind=PledgeListKind(list_kind),
+        unit=unit,
+        parent=parent,
+        public=bool(public),
+        fulfilled=bool(done),
     )

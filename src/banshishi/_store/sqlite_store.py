@@ -6,43 +6,37 @@ write the events and summary lines, then commit: a batch lands whole or not
 at all, and a writer killed half-way leaves the last commit intact. Readers
 are never blocked. A file is opened only after its header and its ``meta``
 table say it is a banshishi ledger; anything else is refused untouched.
+
+This module opens the file and answers the :class:`EventStore` interface; the
+work is done beside it: the file and its tables in ``sqlite_file``, the chain
+extended in ``sqlite_chain``, read back in ``sqlite_reads``, the summary lines
+in ``sqlite_lines`` (their rows in ``sqlite_rows``).
 """
 
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, final
+from typing import Any, final
 
 from pendulum import DateTime
 
 from banshishi._core.errors import (
     ConcurrencyError,
-    DuplicateError,
     InvalidTypeError,
     InvalidValueError,
-    StoreBusyError,
     StoreError,
 )
-from banshishi._core.time import Clock, SystemClock, as_datetime, check_clock
-from banshishi._metrics.figures import Facts
-from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
-from banshishi._model.home_unit import HOME_UNIT_SQL
+from banshishi._core.time import Clock, SystemClock, check_clock
+from banshishi._metrics.facts import Facts
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._workflow.engine import collector_paused
 
 from .chain_check import check_chain
-from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem, same, seal
-from .chained_record import Columns
-from .event_store import (
-    Append,
-    ChainReport,
-    StoredEvent,
-    encode,
-    link,
-    stale_version,
-)
+from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
+from .event_store import Append, ChainReport, StoredEvent
 from .policy_history import (
     POLICY_ID,
     POLICY_SUBJECT,
@@ -52,13 +46,20 @@ from .policy_history import (
     policy_columns,
 )
 from .schema_upgrade import finish, legacy_units, provisional_column, upgrade
+from .sqlite_chain import (
+    Rows,
+    Transaction,
+    link_appends,
+    link_versions,
+    sealed_head,
+    write_events,
+    write_head,
+)
 from .sqlite_file import (
-    EVENT_COLUMNS,
-    ISSUE_COLUMNS,
-    ISSUE_PLACEHOLDERS,
-    PLEDGE_COLUMNS,
+    HASH,
     POLICY_KEPT,
-    SELECT_EVENTS,
+    SEQ,
+    VERSION,
     chain_kind,
     check_file,
     check_meta,
@@ -69,19 +70,8 @@ from .sqlite_file import (
     read_meta,
     refuse,
 )
-from .sqlite_rows import (
-    FACT_COLUMNS,
-    GROUP_KEYS,
-    GROUP_VALUES,
-    OVERDUE_SQL,
-    decoded,
-    facts_of_row,
-    issue_line,
-    issue_row,
-    pledge_line,
-    pledge_row,
-    stored_event,
-)
+from .sqlite_lines import fact_counts, issue_lines, pledge_lines, write_lines
+from .sqlite_reads import kept_version, kept_versions, read_events, read_records
 from .unit_history import (
     TREE_ID,
     TREE_SUBJECT,
@@ -90,9 +80,6 @@ from .unit_history import (
     tree_change,
     tree_columns,
 )
-
-_IDS_PER_QUERY = 500
-_C = TypeVar("_C")
 
 
 @final
@@ -203,7 +190,7 @@ class SqliteEventStore:
 
     # -- writing --------------------------------------------------------------------------
 
-    def _writing(self) -> "_Transaction":
+    def _writing(self) -> Transaction:
         if self.read_only:
             raise StoreError(
                 field="path",
@@ -211,7 +198,7 @@ class SqliteEventStore:
                 problem="is open for reading only",
                 hint="Open it without read_only=True to write.",
             )
-        return _Transaction(self._db, self.path)
+        return Transaction(self._db, self.path)
 
     def version(self, subject: Subject, record_id: str) -> int:
         if not isinstance(record_id, str):
@@ -220,11 +207,7 @@ class SqliteEventStore:
                 value=record_id,
                 problem="must be a string",
             )
-        row = self._db.execute(
-            "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
-            (subject.value, record_id),
-        ).fetchone()
-        return int(row[0] or 0)
+        return kept_version(self._db, subject.value, record_id)
 
     def append(
         self,
@@ -242,66 +225,22 @@ class SqliteEventStore:
         # triggering full collections over everything else the process holds.
         with collector_paused(), self._writing():
             self._db.execute("BEGIN IMMEDIATE")
-            seq, previous = self._head()
-            rows: list[tuple[Any, ...]] = []
+            seq, previous = sealed_head(self._db, key)
+            rows: Rows = []
             if policy is not None:
                 seq, previous = self._policy_rows(policy, seq, previous, rows)
             if units is not None:
                 seq, previous = self._tree_rows(units, seq, previous, rows)
-            versions = self._versions(appends)
-            for append in appends:
-                subject = append.subject.value
-                record_id = append.record_id
-                version = versions.get((subject, record_id), 0)
-                if version != append.expected_version:
-                    raise _stale(append, version)
-                versions[(subject, record_id)] = version + len(append.events)
-                for event in append.events:
-                    seq += 1
-                    version += 1
-                    at, columns = encode(event)
-                    previous = link(previous, seq, subject, record_id, version, at, columns, key)
-                    rows.append((seq, subject, record_id, version, at, *columns, previous))
-            self._db.executemany(
-                f"INSERT INTO events (seq, subject, record_id, version, at, "
-                f"{EVENT_COLUMNS}, hash) VALUES ({', '.join('?' * 14)})",
-                rows,
-            )
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO issues ({ISSUE_COLUMNS}) VALUES ({ISSUE_PLACEHOLDERS})",
-                [issue_row(line) for line in issues],
-            )
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO pledges ({PLEDGE_COLUMNS}) VALUES ({', '.join('?' * 10)})",
-                [pledge_row(line) for line in pledges],
-            )
-            head = [(str(seq), "head_seq"), (previous, "head_hash")]
-            if key is not None:
-                head.append((seal(key, seq, previous), "head_seal"))
-            self._db.executemany("UPDATE meta SET value = ? WHERE key = ?", head)
+            seq, previous = link_appends(self._db, appends, seq, previous, key, rows)
+            write_events(self._db, rows)
+            write_lines(self._db, issues, pledges)
+            write_head(self._db, seq, previous, key)
         if units is not None:
             self._old = ""  # a tree saved brought an old ledger up to date
         return seq
 
-    def _head(self) -> tuple[int, str]:
-        """The last event's sequence number and hash, as the ``meta`` table records
-        them; on a keyed chain, refused unless the key's seal is over them (so a
-        head cut back by someone without the key is never built on)."""
-        meta = read_meta(self._db)
-        seq, head = read_head(meta)
-        key = self._key
-        if key is not None and not same(meta.get("head_seal", ""), seal(key, seq, head)):
-            raise StoreError(
-                field="meta",
-                value=(seq, head),
-                problem="records a head that is not sealed with the chain's key",
-                hint="The ledger was changed by someone without the key: nothing was written. "
-                "Run verify.",
-            )
-        return seq, head
-
     def _tree_rows(
-        self, units: UnitTreeAppend, seq: int, previous: str, rows: list[tuple[Any, ...]]
+        self, units: UnitTreeAppend, seq: int, previous: str, rows: Rows
     ) -> tuple[int, str]:
         """Add the rows of new versions of the unit tree, checked against its version."""
         version = self.units_version()
@@ -316,10 +255,11 @@ class SqliteEventStore:
         if self._old:
             finish(self._db)  # a new tree replaces an old one that could not be chained
         columns = [tree_columns(change) for change in units.changes]
-        return self._link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, rows)
+        key = self._key
+        return link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, key, rows)
 
     def _policy_rows(
-        self, policy: PolicyAppend, seq: int, previous: str, rows: list[tuple[Any, ...]]
+        self, policy: PolicyAppend, seq: int, previous: str, rows: Rows
     ) -> tuple[int, str]:
         """Add the rows of new versions of the policy, checked against its version.
         A ledger written with a policy check keeps its policy from then on: one
@@ -335,42 +275,9 @@ class SqliteEventStore:
             )
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", POLICY_KEPT)
         columns = [policy_columns(change) for change in policy.changes]
-        return self._link_versions(POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, rows)
-
-    def _link_versions(
-        self,
-        subject: str,
-        record_id: str,
-        version: int,
-        versions: Sequence[tuple[str, Columns]],
-        seq: int,
-        previous: str,
-        rows: list[tuple[Any, ...]],
-    ) -> tuple[int, str]:
-        """Add the rows of a kept record's new ``versions`` (after ``version``), each
-        linked into the chain after ``seq`` and ``previous``; returns the new head."""
-        for at, columns in versions:
-            seq, version = seq + 1, version + 1
-            previous = link(previous, seq, subject, record_id, version, at, columns, self._key)
-            rows.append((seq, subject, record_id, version, at, *columns, previous))
-        return seq, previous
-
-    def _versions(self, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
-        """The stored version of every record ``appends`` name, in a few queries."""
-        wanted: dict[str, list[str]] = {}
-        for append in appends:
-            wanted.setdefault(append.subject.value, []).append(append.record_id)
-        found: dict[tuple[str, str], int] = {}
-        for subject, ids in wanted.items():
-            for first in range(0, len(ids), _IDS_PER_QUERY):
-                chunk = ids[first : first + _IDS_PER_QUERY]
-                query = (
-                    "SELECT record_id, max(version) FROM events WHERE subject = ? AND record_id "
-                    f"IN ({', '.join('?' * len(chunk))}) GROUP BY record_id"
-                )
-                for record_id, version in self._db.execute(query, (subject, *chunk)):
-                    found[(subject, record_id)] = version
-        return found
+        return link_versions(
+            POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, self._key, rows
+        )
 
     # -- reading --------------------------------------------------------------------------
 
@@ -381,46 +288,10 @@ class SqliteEventStore:
         *,
         until: DateTime | None = None,
     ) -> Iterator[StoredEvent]:
-        where: list[str] = []
-        params: list[Any] = []
-        if subject is not None:
-            where.append("subject = ?")
-            params.append(subject.value)
-        else:
-            where.append("subject NOT IN (?, ?)")  # the tree's and policy's versions are not
-            params += [TREE_SUBJECT, POLICY_SUBJECT]  # events
-        if record_id is not None:
-            where.append("record_id = ?")
-            params.append(record_id)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        order = "version" if record_id is not None else "seq"
-        query = f"{SELECT_EVENTS} {clause} ORDER BY {order}"
-        moment = None if until is None else as_datetime(until, field="until")
-        rows: Iterator[Any] | None = None
-        while True:
-            try:
-                rows = rows or self._db.execute(query, params)
-                row = next(rows, None)
-            except sqlite3.DatabaseError as error:  # a damaged file: verify says where
-                raise failure(self.path, error, opening=False) from None
-            if row is None:
-                return
-            stored = stored_event(row)
-            if moment is None or stored.event.at <= moment:
-                yield stored
+        return read_events(self._db, self.path, subject, record_id, until=until)
 
     def records(self, subject: Subject) -> Iterator[tuple[str, list[StoredEvent]]]:
-        current: str | None = None
-        events: list[StoredEvent] = []
-        query = f"{SELECT_EVENTS} WHERE subject = ? ORDER BY record_id, version"
-        for row in self._db.execute(query, (subject.value,)):
-            if row[2] != current:
-                if current is not None:
-                    yield current, events
-                current, events = row[2], []
-            events.append(stored_event(row))
-        if current is not None:
-            yield current, events
+        return read_records(self._db, subject)
 
     def issue_summaries(
         self,
@@ -432,62 +303,23 @@ class SqliteEventStore:
         received_before: DateTime | None = None,
         overdue_at: DateTime | None = None,
     ) -> Iterator[IssueSummary]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, wanted in ((HOME_UNIT_SQL, units), ("status", status), ("track", track)):
-            if wanted is not None:
-                values = [getattr(item, "value", item) for item in wanted]
-                where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
-                params += values
-        if received_from is not None:
-            where.append("received_us >= ?")
-            params.append(micros(as_datetime(received_from, field="received_from")))
-        if received_before is not None:
-            where.append("received_us < ?")
-            params.append(micros(as_datetime(received_before, field="received_before")))
-        if overdue_at is not None:
-            where.append(OVERDUE_SQL)
-            params.append(micros(as_datetime(overdue_at, field="overdue_at")))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        cursor = self._db.execute(f"SELECT {ISSUE_COLUMNS} FROM issues {clause}", params)
-        cursor.arraysize = 10_000
-        while rows := cursor.fetchmany():
-            yield from map(issue_line, rows)
+        return issue_lines(
+            self._db,
+            units=units,
+            status=status,
+            track=track,
+            received_from=received_from,
+            received_before=received_before,
+            overdue_at=overdue_at,
+        )
 
     def issue_fact_counts(
         self, *, at: DateTime, group: str | tuple[str, ...] | None = None
     ) -> Iterator[tuple[Any, Facts, int]]:
-        keys = () if group is None else (group,) if isinstance(group, str) else tuple(group)
-        for key in keys:
-            if key not in GROUP_KEYS:
-                raise InvalidValueError(
-                    field="group", value=key, problem=f"must be one of {', '.join(GROUP_KEYS)}"
-                )
-        counts = self._fact_counts(micros(as_datetime(at, field="at")), keys)
-        if isinstance(group, str):
-            return ((key[0], facts, n) for key, facts, n in counts)
-        if group is None:
-            return ((None, facts, n) for _, facts, n in counts)
-        return counts
-
-    def _fact_counts(self, now: int, keys: tuple[str, ...]) -> Iterator[tuple[Any, Facts, int]]:
-        # Only identical lines are merged here; what they count for is decided by
-        # figures_of_facts, as for lines read one by one.
-        width = len(keys)
-        selected = "".join(f"{GROUP_KEYS[key]}, " for key in keys)
-        positions = ", ".join(str(n) for n in range(1, width + 11))
-        query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM issues GROUP BY {positions}"
-        readers = [GROUP_VALUES.get(key) for key in keys]
-        for row in self._db.execute(query, (now,)):
-            values = tuple(
-                row[n] if read is None else decoded("issue summary", row[n:], read)
-                for n, read in enumerate(readers)
-            )
-            yield values, facts_of_row(row[width : width + 10]), row[width + 10]
+        return fact_counts(self._db, at=at, group=group)
 
     def pledge_summaries(self) -> Iterator[PledgeSummary]:
-        for row in self._db.execute(f"SELECT {PLEDGE_COLUMNS} FROM pledges ORDER BY rowid"):
-            yield pledge_line(row)
+        return pledge_lines(self._db)
 
     def units(self) -> UnitTree | None:
         if self._old:
@@ -505,53 +337,25 @@ class SqliteEventStore:
         return None if self._tree is None else self._tree[2]
 
     def units_version(self) -> int:
-        return self._kept_version(TREE_SUBJECT, TREE_ID)
+        return kept_version(self._db, TREE_SUBJECT, TREE_ID)
 
     def unit_history(self) -> Iterator[StoredUnitTree]:
         return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
 
     def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
-        for row, change in self._kept_versions(where, params, tree_change, "the unit tree"):
-            yield StoredUnitTree(seq=row[0], version=row[3], change=change, hash=row[13])
+        versions = kept_versions(self._db, self.path, where, params, tree_change, "the unit tree")
+        for row, change in versions:
+            yield StoredUnitTree(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
 
     def policy_version(self) -> int:
         """How many versions of the policy the chain holds (0 if none)."""
-        return self._kept_version(POLICY_SUBJECT, POLICY_ID)
+        return kept_version(self._db, POLICY_SUBJECT, POLICY_ID)
 
     def policy_history(self) -> Iterator[StoredPolicy]:
         where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
-        for row, change in self._kept_versions(where, params, policy_change, "the policy"):
-            yield StoredPolicy(seq=row[0], version=row[3], change=change, hash=row[13])
-
-    def _kept_version(self, subject: str, record_id: str) -> int:
-        """The last version of a record kept with the ledger (the tree, the policy)."""
-        row = self._db.execute(
-            "SELECT max(version) FROM events WHERE subject = ? AND record_id = ?",
-            (subject, record_id),
-        ).fetchone()
-        return int(row[0] or 0)
-
-    def _kept_versions(
-        self, where: str, params: Sequence[object], read: Callable[[str, Any], _C], what: str
-    ) -> Iterator[tuple[Any, _C]]:
-        """The rows of a kept record's versions that match ``where``, each with its
-        change as ``read`` rebuilds it; one that cannot be read is a StoreError."""
-        query = f"{SELECT_EVENTS} WHERE {where} ORDER BY version"
-        try:
-            rows = self._db.execute(query, params).fetchall()
-        except sqlite3.DatabaseError as error:  # a damaged file: verify says where
-            raise failure(self.path, error, opening=False) from None
-        for row in rows:
-            try:
-                change = read(row[4], row[5:13])
-            except InvalidValueError as error:
-                raise StoreError(
-                    field=f"version {row[3]} of {what} (event {row[0]})",
-                    value=row[12],
-                    problem=f"cannot be read: {error}",
-                    hint="The file was changed outside banshishi; `banshishi verify` says where.",
-                ) from None
-            yield row, change
+        versions = kept_versions(self._db, self.path, where, params, policy_change, "the policy")
+        for row, change in versions:
+            yield StoredPolicy(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
 
     def policy_kept(self) -> bool:
         return read_meta(self._db).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
@@ -586,48 +390,3 @@ class SqliteEventStore:
 
     def close(self) -> None:
         self._db.close()
-
-
-class _Transaction:
-    """Commit on success; roll back and translate SQLite's errors on failure."""
-
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self._db = db
-        self._path = path
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _: object
-    ) -> None:
-        if kind is None:
-            if not self._db.in_transaction:
-                return  # the work committed (or rolled back) itself
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as refused:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise failure(self._path, refused, "could not commit", opening=False) from refused
-            return
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
-        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-            raise StoreBusyError(
-                field="path",
-                value=str(self._path),
-                problem="is locked by another writer",
-                hint="Try again, or give a longer timeout.",
-            ) from error
-        if isinstance(error, sqlite3.Error):
-            raise failure(self._path, error, "could not be written", opening=False) from error
-
-
-def _stale(append: Append, actual: int) -> Exception:
-    subject = append.subject.value
-    if append.expected_version == 0:
-        return DuplicateError(
-            field=f"{subject}_id", value=append.record_id, problem="is already in the store"
-        )
-    return stale_version(append.subject, append.record_id, append.expected_version, actual)

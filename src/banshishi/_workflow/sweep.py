@@ -23,7 +23,7 @@ from banshishi._calendar.time_limit import TimeLimit, as_limit
 from banshishi._core.errors import BanshishiError, InvalidTypeError, InvalidValueError
 from banshishi._core.time import as_datetime, parse_instant
 from banshishi._core.validators import of_type
-from banshishi._metrics.summary import DUE_STATUSES
+from banshishi._metrics.facts import DUE_STATUSES
 from banshishi._model.event import Event
 from banshishi._model.people import Actor, Role
 from banshishi._model.vocabulary import IssueStatus, SlaLevel, Track

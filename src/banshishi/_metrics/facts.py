@@ -1,0 +1,289 @@
+"""What the issue rates count, each fact decided in one place.
+
+An issue's :class:`Facts` are what every issue rate needs to know of it: its
+status, whether it is overdue, and the flags and rating of its summary line.
+They are read three ways, each beside the others here: off an :class:`Issue` as
+of a moment (:class:`IssueAsOf`, which :meth:`IssueSummary.of` and the rate
+functions both read through), off a summary line (``facts_of``), and off the
+store's summary table in SQL (:data:`FACT_SQL`, folded by the database).
+
+The rates are then :data:`ISSUE_RATE_TABLE`: each counts the issues where one
+:class:`Fact` holds out of those where another does, among the issues counted
+(received and not dismissed). The rate functions over issues, the figures over
+summary lines and the store's fold all apply this table; none decides a fact
+itself.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import NamedTuple, Protocol, final
+
+import attrs
+from pendulum import DateTime
+
+from banshishi._model.evaluation import Evaluation
+from banshishi._model.issue import Issue
+from banshishi._model.vocabulary import IssueStatus, Rating
+
+OPEN_STATUSES = frozenset(status for status in IssueStatus if status.is_open)
+"""Statuses in which an issue still waits for someone: neither closed nor
+dismissed (:attr:`IssueStatus.is_open`)."""
+DUE_STATUSES = OPEN_STATUSES - {IssueStatus.ANSWERED}
+"""Statuses in which an item runs against its deadline: open and not yet answered
+in its current round. The handling unit's clock stops at its answer: an answered
+item (已反馈) waits for its rating and follow-up, which are not the unit's to hurry,
+so it is never overdue. (Every step that reopens an answered item starts a new
+round, so 已反馈 is exactly "answered in this round" among the open statuses.)"""
+
+
+def sql_list(statuses: frozenset[IssueStatus]) -> str:
+    """``statuses`` as the items of an SQL ``IN (...)`` list, in a fixed order."""
+    return ", ".join(f"'{status.value}'" for status in sorted(statuses))
+
+
+def overdue(status: IssueStatus, deadline_us: int | None, now: int) -> bool:
+    """The one overdue rule: open and not answered in this round (see
+    :data:`DUE_STATUSES`), with the deadline in force before ``now`` (times as
+    :func:`micros`). :data:`OVERDUE_SQL` is the same rule in SQL."""
+    return status in DUE_STATUSES and deadline_us is not None and deadline_us < now
+
+
+OVERDUE_SQL = f"status IN ({sql_list(DUE_STATUSES)}) AND deadline_us < ?"
+"""The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
+
+
+def on_time(answered: dt.datetime | None, deadline: dt.datetime | None) -> bool | None:
+    """The one on-time rule for a closed issue: the answer that led to the closure
+    came by the deadline in force; ``None`` when either is unknown."""
+    return None if answered is None or deadline is None else answered <= deadline
+
+
+class Facts(NamedTuple):
+    """What the rates count of one issue, named as the summary line's fields:
+    ``overdue`` is judged at a moment (the summary's rule at that moment), the
+    rest are the line's own. Issues alike in all of these count alike, so a
+    store can hand over each combination once with how many issues share it."""
+
+    status: IssueStatus
+    overdue: bool
+    signed_for: bool
+    on_time: bool | None
+    handed_over: bool
+    returned: bool
+    answered: bool
+    redone: bool
+    rating: Rating | None
+    resolved: bool | None
+
+
+FACT_SQL: Mapping[str, str] = MappingProxyType(
+    {name: OVERDUE_SQL if name == "overdue" else name for name in Facts._fields}
+)
+"""Each field of :class:`Facts` as SQL over the store's summary table, whose
+columns are named as the summary line's fields: the column itself, or for
+``overdue`` the rule at the moment bound to ``?``."""
+
+
+class FactsLike(Protocol):
+    """Anything the rates' facts can be asked of: :class:`Facts`, a summary line,
+    or an issue as of a moment (:class:`IssueAsOf`)."""
+
+    @property
+    def status(self) -> IssueStatus: ...
+    @property
+    def signed_for(self) -> bool: ...
+    @property
+    def on_time(self) -> bool | None: ...
+    @property
+    def handed_over(self) -> bool: ...
+    @property
+    def returned(self) -> bool: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def redone(self) -> bool: ...
+    @property
+    def rating(self) -> Rating | None: ...
+    @property
+    def resolved(self) -> bool | None: ...
+
+
+@final
+@attrs.frozen
+class Fact:
+    """One question the rates ask of an issue's facts; ``holds`` answers it."""
+
+    name: str
+    holds: Callable[[FactsLike], bool] = attrs.field(repr=False)
+
+
+COUNTED = Fact("counted", lambda f: f.status is not IssueStatus.DISMISSED)
+"""Received and not dismissed (不予受理): in the rates at all."""
+CLOSED = Fact("closed", lambda f: f.status is IssueStatus.CLOSED)
+"""Closed (已办结): done, for 办结率."""
+SIGNED_FOR = Fact("signed_for", lambda f: f.signed_for)
+"""A responsible unit had signed for it (办理中 or later): 响应."""
+JUDGED = Fact("judged", lambda f: f.on_time is not None)
+"""Closed, with a deadline and an answer to judge its timeliness by."""
+ANSWERED_ON_TIME = Fact("on_time", lambda f: f.on_time is True)
+"""Closed, the answer that led to the closure given by the deadline in force."""
+HANDED_OVER = Fact("handed_over", lambda f: f.handed_over)
+"""Transferred to a unit, or sent back by one."""
+RETURNED = Fact("returned", lambda f: f.returned)
+"""Sent back (已退回) by a unit at least once."""
+ANSWERED = Fact("answered", lambda f: f.answered)
+"""The requester had been answered (反馈), in any round."""
+REDONE = Fact("redone", lambda f: f.redone)
+"""Sent back for a redo (重办) after an answer at least once."""
+RATED = Fact("rated", lambda f: f.rating is not None)
+"""Has a live rating."""
+SATISFIED = Fact(
+    "satisfied",
+    lambda f: f.rating is not None and f.rating.counts_as_satisfied(basically_satisfied=False),
+)
+"""Its latest live rating is 非常满意 or 满意."""
+BASICALLY_SATISFIED = Fact("basically_satisfied", lambda f: f.rating is Rating.BASICALLY_SATISFIED)
+"""Its latest live rating is 基本满意, satisfied or not as a deployment chooses."""
+RESOLVED = Fact("resolved", lambda f: f.resolved is True)
+"""Its latest live rater said the problem is solved."""
+
+
+@final
+@attrs.frozen(kw_only=True)
+class IssueRate:
+    """One issue rate: among the issues counted (:data:`COUNTED`), those where
+    ``counts`` holds out of those where ``out_of`` holds.
+
+    ``lenient`` holds of issues in the numerator too unless
+    ``basically_satisfied=False`` (基本满意). ``left_out`` holds of counted
+    issues outside ``out_of`` that the rate leaves out by rule, which a
+    :class:`Breakdown` lists in ``excluded`` beside the dismissed ones.
+    """
+
+    name: str
+    """The attribute of :class:`IssueFigures` that holds it."""
+    label: str
+    counts: Fact
+    out_of: Fact
+    lenient: Fact | None = None
+    left_out: Fact | None = None
+
+    def counts_in(self, facts: FactsLike, *, basically_satisfied: bool = True) -> bool:
+        """Whether an issue in the denominator is in the numerator."""
+        lenient = self.lenient
+        return self.counts.holds(facts) or (
+            basically_satisfied and lenient is not None and lenient.holds(facts)
+        )
+
+
+RESPONSE = IssueRate(name="response", label="响应率", counts=SIGNED_FOR, out_of=COUNTED)
+COMPLETION = IssueRate(name="completion", label="办结率", counts=CLOSED, out_of=COUNTED)
+ON_TIME = IssueRate(
+    name="on_time", label="按期办结率", counts=ANSWERED_ON_TIME, out_of=JUDGED, left_out=CLOSED
+)
+SATISFACTION = IssueRate(
+    name="satisfaction",
+    label="满意率",
+    counts=SATISFIED,
+    out_of=RATED,
+    lenient=BASICALLY_SATISFIED,
+)
+RESOLUTION = IssueRate(name="resolution", label="解决率", counts=RESOLVED, out_of=RATED)
+RETURNS = IssueRate(name="returns", label="退回率", counts=RETURNED, out_of=HANDED_OVER)
+REDOS = IssueRate(name="redos", label="重办率", counts=REDONE, out_of=ANSWERED)
+
+ISSUE_RATE_TABLE = (RESPONSE, COMPLETION, ON_TIME, SATISFACTION, RESOLUTION, RETURNS, REDOS)
+"""Every issue rate, in the order reports show them; see docs/metrics.md."""
+
+
+@final
+class IssueAsOf:
+    """The facts of an issue as it stood at ``as_of`` (now if ``None``), each read
+    through the :class:`Issue` methods when first asked, for an issue received by
+    then (``status`` is its status then).
+
+    This is the one reading of an issue's facts: :meth:`IssueSummary.of` writes
+    them into its line, and the rate functions ask them of the issues they count.
+    """
+
+    __slots__ = ("_closed", "_deadline", "_latest", "as_of", "issue", "status")
+
+    def __init__(self, issue: Issue, as_of: DateTime | None, status: IssueStatus) -> None:
+        self.issue = issue
+        self.as_of = as_of
+        self.status = status
+        self._closed: tuple[DateTime | None] | None = None
+        self._deadline: tuple[DateTime | None] | None = None
+        self._latest: tuple[Evaluation | None] | None = None
+
+    @property
+    def closed_at(self) -> DateTime | None:
+        """When the issue was last closed, if it stood closed (and that is known)."""
+        if self._closed is None:
+            self._closed = (self.issue.closed_at_as_of(self.as_of),)
+        return self._closed[0]
+
+    @property
+    def judged_at(self) -> DateTime | None:
+        """The moment its deadline is read at: the closure if closed, else ``as_of``."""
+        closed = self.closed_at
+        return self.as_of if closed is None else closed
+
+    @property
+    def deadline(self) -> DateTime | None:
+        """The deadline in force at :attr:`judged_at`."""
+        if self._deadline is None:
+            self._deadline = (self.issue.deadline_as_of(self.judged_at),)
+        return self._deadline[0]
+
+    @property
+    def deadline_provisional(self) -> bool:
+        """Whether that deadline was counted through a provisional year."""
+        return self.issue.deadline_provisional_as_of(self.judged_at)
+
+    @property
+    def on_time(self) -> bool | None:
+        """Closed and answered by the deadline (:func:`on_time`); ``None`` if open,
+        or closed with no deadline or answer on record."""
+        closed = self.closed_at
+        if closed is None:
+            return None
+        return on_time(self.issue.answered_at_as_of(closed), self.deadline)
+
+    @property
+    def signed_for(self) -> bool:
+        return self.issue.signed_for_as_of(self.as_of)
+
+    @property
+    def handed_over(self) -> bool:
+        return self.issue.transferred_as_of(self.as_of) or self.returned
+
+    @property
+    def returned(self) -> bool:
+        return self.issue.returned_as_of(self.as_of)
+
+    @property
+    def answered(self) -> bool:
+        return self.issue.answered_as_of(self.as_of)
+
+    @property
+    def redone(self) -> bool:
+        return self.issue.redone_as_of(self.as_of)
+
+    @property
+    def latest(self) -> Evaluation | None:
+        """The latest live evaluation given by then: the one that counts."""
+        if self._latest is None:
+            self._latest = (self.issue.latest_evaluation_as_of(self.as_of),)
+        return self._latest[0]
+
+    @property
+    def rating(self) -> Rating | None:
+        latest = self.latest
+        return None if latest is None else latest.rating
+
+    @property
+    def resolved(self) -> bool | None:
+        latest = self.latest
+        return None if latest is None else latest.resolved
