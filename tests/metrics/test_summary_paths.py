@@ -17,6 +17,7 @@ from banshishi import Actor, Event, Issue, IssueStatus, Ledger, completion_rate,
 from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._simulation.campaign import Campaign, simulate_campaign
 from banshishi._workflow.engine import WIDTH
+from banshishi._workflow.issue_arguments import ISSUE_STEPS
 from banshishi._workflow.step import arguments_from_data
 
 STARTS = (None, dt.date(2026, 11, 1), dt.date(2027, 6, 1))
@@ -65,7 +66,7 @@ def take_again(ledger: Ledger, issue_id: str, events: tuple[Event, ...]) -> None
             actor=actor,
             at=event.at,
             note=event.note,
-            **arguments_from_data(event),
+            **arguments_from_data(event, ISSUE_STEPS),
         )
 
 
