@@ -413,4 +413,11 @@ def restatement_due(model: Any, step: Step) -> None:
             value=previous,
             problem=f"is not the deadline in force ({current.isoformat()})",
         )
+    received = model.received_at
+    if step.args["deadline"] < received:
+        raise ChronologyError(
+            field=f"{step.event}.deadline",
+            value=step.args["deadline"],
+            problem=f"is before the issue was received ({received.isoformat()})",
+        )
     provisional_counted(step)
