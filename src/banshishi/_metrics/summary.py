@@ -171,9 +171,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     status = row.status
     closing = IssueStatus.CLOSED
     # Judged only when the closure is on record, as Issue.closed_at_as_of says.
-    judged = status is closing and any(
-        target is closing and source is not closing for source, target in steps
-    )
+    closed_at = closure_in(history, width) if status is closing else None
     deadline = row.deadline
     voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
     live = [e for index, e in enumerate(row.evaluations) if index not in voided]
@@ -196,7 +194,9 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         received_us=micros(row.received_at),
         deadline_us=None if deadline is None else micros(deadline),
         deadline_provisional=deadline_provisional_in(history, width),
-        on_time=on_time(last_answer_in(row, width), deadline) if judged else None,
+        on_time=None
+        if closed_at is None
+        else on_time(last_answer_in(row, width, closed_at), deadline),
         signed_for=reached(SIGNED_FOR_STATUSES),
         handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
         returned=returned,
@@ -210,10 +210,24 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     )
 
 
-def last_answer_in(row: Any, width: int) -> dt.datetime | None:
-    """When the latest answer of a row counts from, read in place as
-    :meth:`Issue.answer_times` reads it: from its ``answer`` step, or from
-    ``Feedback.at`` for an answer given before the recorded history."""
+def closure_in(history: Any, width: int) -> dt.datetime | None:
+    """When a flat row history last closed the issue (as :meth:`Issue.closed_at_as_of`
+    finds it, read in place); ``None`` if no step on record closed it."""
+    for first in range(len(history) - width, -1, -width):
+        if (
+            history[first + 6] is IssueStatus.CLOSED
+            and history[first + 5] is not IssueStatus.CLOSED
+        ):
+            name = history[first]
+            at: dt.datetime = name.at if isinstance(name, Event) else history[first + 2]
+            return at
+    return None
+
+
+def last_answer_in(row: Any, width: int, by: dt.datetime | None = None) -> dt.datetime | None:
+    """When the latest answer of a row given by ``by`` (if given) counts from, read
+    in place as :meth:`Issue.answer_times` reads it: from its ``answer`` step, or
+    from ``Feedback.at`` for an answer given before the recorded history."""
     history = row.history
     steps: list[dt.datetime] = []
     for first in range(0, len(history), width):
@@ -228,7 +242,8 @@ def last_answer_in(row: Any, width: int) -> dt.datetime | None:
     if before < 0:
         steps = steps[-len(feedback) :] if feedback else []
         before = 0
-    return max((*(item.at for item in feedback[:before]), *steps), default=None)
+    given = (*(item.at for item in feedback[:before]), *steps)
+    return max((at for at in given if by is None or at <= by), default=None)
 
 
 def deadline_provisional_in(history: Any, width: int) -> bool:
