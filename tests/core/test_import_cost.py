@@ -3,10 +3,11 @@
 openpyxl loads when a workbook is first read or written, lunar_python when a
 statutory holiday is first computed, chinese_calendar (with China's calendar, built
 from its data) when a working day is first counted, tomllib when a schedule file in
-TOML is first read, rich with the command line, the simulated
-campaign when ``banshishi.simulation`` is imported, and importlib.metadata (with the
-email package it brings) when ``banshishi.__version__`` is first read. Each check runs a fresh
-interpreter, since this one has long imported everything.
+TOML is first read, cattrs when a model is first (un)structured, rich with the
+command line, the simulated campaign when ``banshishi.simulation`` is imported, and
+importlib.metadata (with the email package it brings) when ``banshishi.__version__``
+is first read. Each check runs a fresh interpreter, since this one has long imported
+everything.
 """
 
 import subprocess
@@ -20,6 +21,7 @@ LAZY = (
     "lunar_python",
     "chinese_calendar",
     "tomllib",
+    "cattrs",
     "banshishi._simulation",
     "banshishi.simulation",
     "importlib.metadata",
@@ -77,6 +79,7 @@ def test_importing_the_store_module_loads_none_either() -> None:
             "banshishi.YearSchedule.load(path)",
             {"tomllib"},
         ),
+        ("import banshishi; banshishi.unstructure(banshishi.Rate(1, 2))", {"cattrs"}),
         ("import banshishi._cli.main", {"rich"}),
         ("import banshishi; banshishi.__version__", {"importlib.metadata"}),
     ],
@@ -87,6 +90,7 @@ def test_importing_the_store_module_loads_none_either() -> None:
         "calendar",
         "json-schedule",
         "toml-schedule",
+        "converter",
         "cli",
         "version",
     ],
