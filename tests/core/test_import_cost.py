@@ -1,10 +1,13 @@
 """``import banshishi`` stays cheap: the costly dependencies load on first use.
 
 openpyxl loads when a workbook is first read or written, lunar_python when a
-statutory holiday is first computed, rich with the command line, the simulated
-campaign when ``banshishi.simulation`` is imported, and importlib.metadata (with the
-email package it brings) when ``banshishi.__version__`` is first read. Each check runs a fresh
-interpreter, since this one has long imported everything.
+statutory holiday is first computed, chinese_calendar (with China's calendar, built
+from its data) when a working day is first counted, tomllib when a schedule file in
+TOML is first read, cattrs when a model is first (un)structured, rich with the
+command line, the simulated campaign when ``banshishi.simulation`` is imported, and
+importlib.metadata (with the email package it brings) when ``banshishi.__version__``
+is first read. Each check runs a fresh interpreter, since this one has long imported
+everything.
 """
 
 import subprocess
@@ -16,6 +19,9 @@ LAZY = (
     "openpyxl",
     "rich",
     "lunar_python",
+    "chinese_calendar",
+    "tomllib",
+    "cattrs",
     "banshishi._simulation",
     "banshishi.simulation",
     "importlib.metadata",
@@ -54,10 +60,40 @@ def test_importing_the_store_module_loads_none_either() -> None:
             {"openpyxl"},
         ),
         ("import banshishi; banshishi.statutory_days(2030)", {"lunar_python"}),
+        (
+            "import banshishi, datetime\n"
+            "banshishi.china_calendar().is_workday(datetime.date(2026, 2, 14))",
+            {"chinese_calendar"},
+        ),
+        (
+            "import banshishi, tempfile, pathlib\n"
+            "path = pathlib.Path(tempfile.mkdtemp()) / '2030.json'\n"
+            'path.write_text(\'{"year": 2030, "holidays": {}, "workdays": {}}\')\n'
+            "banshishi.YearSchedule.load(path)",
+            set(),
+        ),
+        (
+            "import banshishi, tempfile, pathlib\n"
+            "path = pathlib.Path(tempfile.mkdtemp()) / '2030.toml'\n"
+            "path.write_text('year = 2030')\n"
+            "banshishi.YearSchedule.load(path)",
+            {"tomllib"},
+        ),
+        ("import banshishi; banshishi.unstructure(banshishi.Rate(1, 2))", {"cattrs"}),
         ("import banshishi._cli.main", {"rich"}),
         ("import banshishi; banshishi.__version__", {"importlib.metadata"}),
     ],
-    ids=["simulation", "xlsx", "lunar", "cli", "version"],
+    ids=[
+        "simulation",
+        "xlsx",
+        "lunar",
+        "calendar",
+        "json-schedule",
+        "toml-schedule",
+        "converter",
+        "cli",
+        "version",
+    ],
 )
 def test_each_costly_module_loads_when_first_used(code: str, loaded: set[str]) -> None:
     assert loaded_after(code) == loaded

@@ -22,7 +22,6 @@ must be weekend days, and no date may be both.
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -201,11 +200,22 @@ def _parse(raw: bytes, suffix: str, path: str) -> Any:
         text = raw.decode("utf-8")
         if suffix == ".json":
             return read_json(text, field="schedule")
-        return tomllib.loads(text)
     except InvalidValueError as error:  # from the JSON reader, naming where in the file
         problem = f"is not valid json: {error.field} {error.problem}"
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except UnicodeDecodeError as error:
         problem = f"is not valid {suffix[1:]}: {error}"
+    else:
+        return _parse_toml(text, path)
+    raise InvalidValueError(field="path", value=path, problem=problem)
+
+
+def _parse_toml(text: str, path: str) -> Any:
+    import tomllib  # loaded with the first TOML file: most processes never read one
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        problem = f"is not valid toml: {error}"
     except RecursionError:
         problem = "is not valid toml: it nests too deeply"
     except ValueError:  # a number of more digits than Python converts

@@ -17,10 +17,9 @@ may cover the next years with their statutory holidays only, marked as provision
 import datetime as dt
 import functools
 import itertools
-from collections.abc import Iterable
-from typing import Any, final
-
-from chinese_calendar import constants
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, final
 
 from banshishi._core.errors import (
     DuplicateError,
@@ -54,11 +53,15 @@ class WorkCalendar:
     2
     """
 
-    __slots__ = ("_before", "_first", "_flags", "_official", "_schedules", "_workdays")
+    __slots__ = ("_before", "_first", "_flags", "_official", "_pending", "_schedules", "_workdays")
 
     def __init__(
         self, schedules: Iterable[YearSchedule], *, provisional: Iterable[YearSchedule] = ()
     ) -> None:
+        self._pending: _Later | None = None
+        if isinstance(schedules, _Later) and provisional == ():
+            self._pending = schedules  # built when first asked anything
+            return
         official = _listed(schedules)
         stand_ins = _listed(provisional, field="provisional")
         by_year: dict[int, YearSchedule] = {}
@@ -112,6 +115,22 @@ class WorkCalendar:
             before[index + 1] = count
         self._before = before
         self._workdays = workdays
+
+    if not TYPE_CHECKING:  # mypy would otherwise take any attribute name as valid
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for a slot not filled yet: a deferred calendar builds now.
+            if name not in _TABLES:
+                message = f"'WorkCalendar' object has no attribute {name!r}"
+                raise AttributeError(message, name=name, obj=self)
+            with _BUILDING:
+                schedules = self._pending
+                if schedules is not None:
+                    built = WorkCalendar(list(schedules))
+                    for table in _TABLES:
+                        setattr(self, table, getattr(built, table))
+                    self._pending = None
+            return object.__getattribute__(self, name)
 
     # -- what the calendar covers ---------------------------------------------------------
 
@@ -302,6 +321,23 @@ class WorkCalendar:
         )
 
 
+@final
+class _Later(Iterable[YearSchedule]):
+    """Schedules made by ``make`` when first read; a calendar given them waits as long."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Iterable[YearSchedule]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[YearSchedule]:
+        return iter(self.make())
+
+
+_TABLES = frozenset(WorkCalendar.__slots__) - {"_pending"}
+_BUILDING = threading.Lock()
+
+
 def _listed(schedules: object, field: str = "schedules") -> list[Any]:
     if isinstance(schedules, str | bytes) or not isinstance(schedules, Iterable):
         raise InvalidTypeError(
@@ -346,9 +382,16 @@ CORRECTIONS: dict[dt.date, str] = {
 def china_calendar() -> WorkCalendar:
     """The official calendar for every year the ``chinesecalendar`` package covers.
 
-    Built once and shared, with the :data:`CORRECTIONS` applied. Extend it with
+    Built once and shared, with the :data:`CORRECTIONS` applied, when it is first
+    asked anything (not when ``banshishi`` is imported). Extend it with
     :meth:`WorkCalendar.with_schedule`.
     """
+    return WorkCalendar(_Later(_china_schedules))
+
+
+def _china_schedules() -> list[YearSchedule]:
+    from chinese_calendar import constants
+
     chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
     years = sorted({day.year for day in constants.holidays})
     holidays: dict[int, dict[dt.date, str]] = {year: {} for year in years}
@@ -358,6 +401,6 @@ def china_calendar() -> WorkCalendar:
             target[day.year][day] = chinese.get(name, name)
     for day, name in CORRECTIONS.items():
         workdays[day.year][day] = name
-    return WorkCalendar(
+    return [
         YearSchedule(year=year, holidays=holidays[year], workdays=workdays[year]) for year in years
-    )
+    ]

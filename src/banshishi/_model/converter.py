@@ -17,21 +17,13 @@ Choices, and why:
   to the bad value, such as ``Issue.requester.mobile`` or ``Issue.history[2].at``.
 """
 
+import functools
 from collections.abc import Mapping, Sequence, Set
 from fractions import Fraction
 from types import UnionType
-from typing import Any, TypeVar, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast, get_args, get_origin
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    BaseValidationError,
-    ForbiddenExtraKeysError,
-    IterableValidationNote,
-    StructureHandlerNotFoundError,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from pendulum import DateTime
 
 from banshishi._calendar.time_limit import TimeLimit
@@ -45,6 +37,9 @@ from .pledge import Pledge
 from .rate import Rate
 from .units import Unit
 from .vocabulary import STATUSES, Status, Subject
+
+if TYPE_CHECKING:
+    import cattrs
 
 Model = TypeVar("Model")
 
@@ -133,13 +128,17 @@ def _structure_enum(value: object, kind: type[LabelledEnum]) -> LabelledEnum:
     return kind(value)
 
 
-def make_converter() -> cattrs.Converter:
+def make_converter() -> "cattrs.Converter":
     """A new converter set up for banshishi's models; extend it for your own types.
 
     This is the plain cattrs converter: its ``structure`` raises cattrs' own
     errors. :func:`structure` wraps the library's converter and turns those into
     ``BanshishiError`` naming the path.
     """
+    # cattrs loads with the first converter: its import is a cost ``import banshishi`` avoids.
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
     converter = cattrs.Converter(
         forbid_extra_keys=True,
         unstruct_collection_overrides={Set: sorted, Sequence: list},
@@ -190,7 +189,7 @@ MODELS = (Issue, Pledge, Unit, Rate)
 """The top-level models; the records nested in them are found by walking their fields."""
 
 
-def _check_shape(converter: cattrs.Converter, kind: Any, done: set[object]) -> None:
+def _check_shape(converter: "cattrs.Converter", kind: Any, done: set[object]) -> None:
     """Make ``kind`` (and whatever it nests) refuse data of the wrong JSON shape.
 
     cattrs would otherwise read the string "abc" as the tuple ('a', 'b', 'c') and a
@@ -229,7 +228,10 @@ def _check_shape(converter: cattrs.Converter, kind: Any, done: set[object]) -> N
         converter.register_structure_hook_func(lambda target: target == kind, structure)
 
 
-_CONVERTER = make_converter()
+@functools.cache
+def _converter() -> "cattrs.Converter":
+    """The library's own converter, built on first use: its hooks cost ~15 ms to make."""
+    return make_converter()
 
 
 def unstructure(model: object) -> Any:
@@ -239,7 +241,7 @@ def unstructure(model: object) -> Any:
     >>> unstructure(Rate(432, 1248))
     {'numerator': 432, 'denominator': 1248}
     """
-    return _CONVERTER.unstructure(model)
+    return _converter().unstructure(model)
 
 
 def structure(data: Any, model: type[Model]) -> Model:
@@ -260,17 +262,25 @@ def structure(data: Any, model: type[Model]) -> Model:
     if not isinstance(data, Mapping):
         raise InvalidTypeError(field=model.__name__, value=data, problem="must be a JSON object")
     try:
-        return cast(Model, _CONVERTER.structure(data, model))
-    except (BanshishiError, BaseValidationError) as error:
+        return cast(Model, _converter().structure(data, model))
+    except BanshishiError as error:
         raise _translate(error, model.__name__) from error
-    except StructureHandlerNotFoundError:
-        raise InvalidTypeError(
-            field="model", value=model, problem="cannot be read back from JSON"
-        ) from None
+    except Exception as error:
+        from cattrs.errors import BaseValidationError, StructureHandlerNotFoundError
+
+        if isinstance(error, BaseValidationError):
+            raise _translate(error, model.__name__) from error
+        if isinstance(error, StructureHandlerNotFoundError):
+            raise InvalidTypeError(
+                field="model", value=model, problem="cannot be read back from JSON"
+            ) from None
+        raise
 
 
 def _translate(error: BaseException, path: str) -> BanshishiError:
     """Turn what cattrs raised at ``path`` into one library error naming the bad value."""
+    from cattrs.errors import BaseValidationError, ForbiddenExtraKeysError
+
     if isinstance(error, ForbiddenExtraKeysError):
         return InvalidValueError(
             field=path, value=sorted(error.extra_fields), problem="has unknown keys"
@@ -287,6 +297,8 @@ def _translate(error: BaseException, path: str) -> BanshishiError:
 
 
 def _step(error: BaseException) -> str:
+    from cattrs.errors import AttributeValidationNote, IterableValidationNote
+
     for note in getattr(error, "__notes__", ()):
         if isinstance(note, AttributeValidationNote):
             return f".{note.name}"
