@@ -207,15 +207,17 @@ class IssueAsOf:
     them into its line, and the rate functions ask them of the issues they count.
     """
 
-    __slots__ = ("_closed", "_deadline", "_latest", "as_of", "issue", "status")
+    __slots__ = ("_closed", "_deadline", "_latest", "_on_time", "as_of", "issue", "status")
 
     def __init__(self, issue: Issue, as_of: DateTime | None, status: IssueStatus) -> None:
         self.issue = issue
         self.as_of = as_of
         self.status = status
+        # The facts read more than once, kept once read (in a 1-tuple: they may be None).
         self._closed: tuple[DateTime | None] | None = None
         self._deadline: tuple[DateTime | None] | None = None
         self._latest: tuple[Evaluation | None] | None = None
+        self._on_time: tuple[bool | None] | None = None
 
     @property
     def closed_at(self) -> DateTime | None:
@@ -246,10 +248,11 @@ class IssueAsOf:
     def on_time(self) -> bool | None:
         """Closed and answered by the deadline (:func:`on_time`); ``None`` if open,
         or closed with no deadline or answer on record."""
-        closed = self.closed_at
-        if closed is None:
-            return None
-        return on_time(self.issue.answered_at_as_of(closed), self.deadline)
+        if self._on_time is None:
+            closed = self.closed_at
+            answered = None if closed is None else self.issue.answered_at_as_of(closed)
+            self._on_time = (None if closed is None else on_time(answered, self.deadline),)
+        return self._on_time[0]
 
     @property
     def signed_for(self) -> bool:

@@ -79,19 +79,26 @@ class IssueFigures:
         )
 
 
+_new_tuple = tuple.__new__
+
+
 def facts_of(line: IssueSummary, now: int) -> Facts:
     """The facts of one summary line, with overdue judged at ``now`` (see :func:`micros`)."""
-    return Facts(
-        line.status,
-        line.overdue_at_micros(now),
-        line.signed_for,
-        line.on_time,
-        line.handed_over,
-        line.returned,
-        line.answered,
-        line.redone,
-        line.rating,
-        line.resolved,
+    # tuple.__new__ as Facts._make uses it: half the cost of Facts(...), once per line.
+    return _new_tuple(
+        Facts,
+        (
+            line.status,
+            line.overdue_at_micros(now),
+            line.signed_for,
+            line.on_time,
+            line.handed_over,
+            line.returned,
+            line.answered,
+            line.redone,
+            line.rating,
+            line.resolved,
+        ),
     )
 
 

@@ -84,15 +84,22 @@ def _issue_rate(
     denominator: list[Issue] = []
     dismissed: list[Issue] = []
     left_out: list[Issue] = []
+    # The rate's facts as plain functions, asked of every issue: keep the loop light.
+    is_counted = COUNTED.holds
+    is_over = None if rate.out_of is COUNTED else rate.out_of.holds
+    counts = rate.counts.holds
+    lenient = rate.lenient.holds if basically_satisfied and rate.lenient is not None else None
+    leaves_out = None if rate.left_out is None else rate.left_out.holds
     for facts in _received(issues, as_of):
-        if not COUNTED.holds(facts):
-            dismissed.append(facts.issue)
-        elif rate.out_of.holds(facts):
-            denominator.append(facts.issue)
-            if rate.counts_in(facts, basically_satisfied=basically_satisfied):
-                numerator.append(facts.issue)
-        elif rate.left_out is not None and rate.left_out.holds(facts):
-            left_out.append(facts.issue)
+        issue = facts.issue
+        if not is_counted(facts):
+            dismissed.append(issue)
+        elif is_over is None or is_over(facts):
+            denominator.append(issue)
+            if counts(facts) or (lenient is not None and lenient(facts)):
+                numerator.append(issue)
+        elif leaves_out is not None and leaves_out(facts):
+            left_out.append(issue)
     return Breakdown(
         numerator=tuple(numerator),
         denominator=tuple(denominator),
