@@ -75,13 +75,6 @@ def _check_cutoff(instance: object, attribute: "attrs.Attribute[Any]", value: ob
         )
 
 
-def _check_timezone(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
-    # The default zone is known good: the look-up of every zone on the machine (some
-    # 10 ms) waits for another one, and so stays out of ``import banshishi``.
-    if type(value) is not str or value != DEFAULT_TIMEZONE:
-        check_zone_field(instance, attribute, value)
-
-
 @final
 @attrs.frozen(kw_only=True)
 class WorkingHours:
@@ -107,7 +100,7 @@ class WorkingHours:
         default=DEFAULT_SPANS, converter=_as_spans, validator=_check_spans
     )
     cutoff: dt.time | None = attrs.field(default=None, validator=_check_cutoff)
-    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=_check_timezone)
+    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=check_zone_field)
     _bounds: tuple[tuple[dt.timedelta, dt.timedelta], ...] = attrs.field(
         init=False, repr=False, eq=False
     )
