@@ -183,3 +183,48 @@ def transfer_args(unit: str = "u1", days: int = 5) -> dict[str, Any]:
 
 def ids_of(lines: Iterable[IssueSummary]) -> set[str]:
     return {line.id for line in lines}
+
+
+def reseal_lines(db: Any) -> None:
+    """Do to the summary lines what someone rewriting an unkeyed chain would: keep
+    each issue's lines up to its last event (the last one open, and copied to
+    ``issues``), and compute every line's digest again from the events' hashes
+    with the unkeyed function, which anyone can."""
+    from banshishi._store.line_seal import line_digest
+    from banshishi._store.sqlite_file import ISSUE_ROW, PLEDGE_ROW
+
+    width = len(ISSUE_ROW)
+    db.execute(
+        "DELETE FROM issue_lines WHERE NOT EXISTS (SELECT 1 FROM events e WHERE "
+        "e.subject = 'issue' AND e.record_id = issue_lines.id AND e.version = issue_lines.version)"
+    )
+    db.execute(
+        "UPDATE issue_lines SET until_us = NULL WHERE version = "
+        "(SELECT max(version) FROM issue_lines l WHERE l.id = issue_lines.id)"
+    )
+    db.execute("DELETE FROM issues")
+    hashes = {
+        (subject, record, version): hash_
+        for subject, record, version, hash_ in db.execute(
+            "SELECT subject, record_id, version, hash FROM events"
+        )
+    }
+    columns = ", ".join(ISSUE_ROW)
+    for row in db.execute(f"SELECT {columns}, from_us, until_us FROM issue_lines").fetchall():
+        values, start, until = row[:width], row[width], row[width + 1]
+        digest = line_digest(hashes[("issue", row[0], row[1])], (*values, start), None)
+        db.execute(
+            "UPDATE issue_lines SET digest = ? WHERE id = ? AND version = ?",
+            (digest, row[0], row[1]),
+        )
+        if until is None:
+            marks = ", ".join("?" * (width + 1))
+            db.execute(
+                f"INSERT INTO issues ({columns}, digest) VALUES ({marks})", (*values, digest)
+            )
+    pledge_columns = ", ".join(PLEDGE_ROW)
+    for row in db.execute(f"SELECT {pledge_columns} FROM pledges").fetchall():
+        event = hashes.get(("pledge", row[0], row[1]))
+        if event is not None:
+            digest = line_digest(event, row, None)
+            db.execute("UPDATE pledges SET digest = ? WHERE id = ?", (digest, row[0]))

@@ -43,6 +43,7 @@ from banshishi._cli.key import chain_key_from_environment
 from banshishi._cli.main import main
 from banshishi._store.event_store import GENESIS, link
 from cast import CLERK_C1 as CLERK
+from store_helpers import reseal_lines
 from cast import DISPATCHER_D1 as DISPATCHER
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
@@ -106,6 +107,7 @@ def cut(path: Path, events: int = 2) -> None:
         db.execute(
             "UPDATE meta SET value = ? WHERE key = 'head_hash'", (head[0] if head else GENESIS,)
         )
+        reseal_lines(db)
 
 
 def rewrite(path: Path, seq: int) -> None:
@@ -118,6 +120,7 @@ def rewrite(path: Path, seq: int) -> None:
             previous = link(previous, *row[:5], row[5:13])
             db.execute("UPDATE events SET hash = ? WHERE seq = ?", (previous, row[0]))
         db.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (previous,))
+        reseal_lines(db)
 
 
 def verify(path: Path, key: bytes | None = None, **options: Any) -> ChainReport:

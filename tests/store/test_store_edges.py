@@ -122,17 +122,19 @@ def test_two_appends_for_one_record_in_one_write_chain_their_versions(tmp_path: 
         source.receive(issue("a"), actor=CLERK)
         source.apply("a", "transfer", actor=DISPATCHER, at=T0.add(hours=1), unit="u1")
         events = source.history("a")
-        line = source.summaries()[0]
+        lines = list(source.store.issue_summaries(as_of=events[0].at))
+        lines += source.summaries()
     with LedgerStore.open(tmp_path / "b.db", create=True) as target:
         target.store.append(
             [
                 Append(record_id="a", events=events[:1], expected_version=0),
                 Append(record_id="a", events=events[1:], expected_version=1),
             ],
-            issues=[line],
+            issues=lines,
         )
         assert target.version("a") == 2
         assert target.verify()
+        assert list(target.store.issue_summaries(as_of=events[0].at)) == lines[:1]
 
 
 @pytest.mark.parametrize(

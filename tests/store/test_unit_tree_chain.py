@@ -20,6 +20,7 @@ import pendulum
 import pytest
 
 import paths
+from store_helpers import reseal_lines
 from banshishi import (
     Actor,
     ConcurrencyError,
@@ -177,6 +178,7 @@ def test_a_tree_rewritten_with_fresh_hashes_is_no_tree_and_verify_deep_says_so(
             previous = link(previous, *row[:5], row[5:13])
             db.execute("UPDATE events SET hash = ? WHERE seq = ?", (previous, row[0]))
         db.execute("UPDATE meta SET value = ? WHERE key = 'head_hash'", (previous,))
+        reseal_lines(db)
     with LedgerStore.open(ledger) as store:
         assert store.verify()
         deep = store.verify(deep=True)

@@ -259,8 +259,18 @@ class IssueAsOf:
         return self.issue.signed_for_as_of(self.as_of)
 
     @property
+    def transferred(self) -> bool:
+        return self.issue.transferred_as_of(self.as_of)
+
+    @property
     def handed_over(self) -> bool:
-        return self.issue.transferred_as_of(self.as_of) or self.returned
+        return self.transferred or self.returned
+
+    @property
+    def answered_at(self) -> DateTime | None:
+        """When the answer of the round standing was given; ``None`` unless it
+        stood answered or closed (:meth:`Issue.answered_at_as_of`)."""
+        return self.issue.answered_at_as_of(self.as_of)
 
     @property
     def returned(self) -> bool:

@@ -84,6 +84,13 @@ class IssueSummary:
     redone: bool
     rating: Rating | None
     resolved: bool | None
+    transferred: bool = False
+    """Transferred (转办) to a unit at least once: what a period's flow counts
+    (a send-back is not a transfer)."""
+    answered_us: int | None = None
+    """When the answer of the round standing was given, if the issue stands
+    answered (已反馈) or closed (:meth:`Issue.answered_at_as_of`): where the
+    handling unit's clock stopped."""
 
     @property
     def received_at(self) -> DateTime:
@@ -131,6 +138,7 @@ class IssueSummary:
             )
         facts = IssueAsOf(issue, as_of, status)
         deadline = facts.deadline
+        answered = facts.answered_at
         return cls(
             id=issue.id,
             version=version,
@@ -152,6 +160,8 @@ class IssueSummary:
             redone=facts.redone,
             rating=facts.rating,
             resolved=facts.resolved,
+            transferred=facts.transferred,
+            answered_us=None if answered is None else micros(answered),
         )
 
 
@@ -181,6 +191,8 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
 
     returned = reached(frozenset({IssueStatus.RETURNED}))
+    transferred = reached(frozenset({IssueStatus.TRANSFERRED}))
+    answered_at = last_answer_in(row, width) if status in NEEDS_FEEDBACK else None
     return IssueSummary(
         id=issue_id,
         version=len(history) // width,
@@ -198,7 +210,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         if closed_at is None
         else on_time(last_answer_in(row, width, closed_at), deadline),
         signed_for=reached(SIGNED_FOR_STATUSES),
-        handed_over=returned or reached(frozenset({IssueStatus.TRANSFERRED})),
+        handed_over=returned or transferred,
         returned=returned,
         answered=bool(row.feedback),
         redone=any(
@@ -207,6 +219,8 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         ),
         rating=None if latest is None else latest.rating,
         resolved=None if latest is None else latest.resolved,
+        transferred=transferred,
+        answered_us=None if answered_at is None else micros(answered_at),
     )
 
 

@@ -2,7 +2,7 @@
 events and summary lines gathered record by record (and versions of the unit
 tree), then appended at once."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, final
 
 import attrs
@@ -19,7 +19,6 @@ from banshishi._core.errors import (
 from banshishi._core.validators import items_given, iterable_given, whole_given
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
-from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Subject
@@ -28,9 +27,10 @@ from banshishi._workflow.engine import Book, collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy
-from banshishi._workflow.replay import replay, replay_pledge
+from banshishi._workflow.replay import replay_pledge
 
 from .event_store import Append, ChainReport, EventStore
+from .line_history import issue_versions
 from .policy_history import PolicyAppend, PolicyChange
 from .rebuild import recorded
 from .unit_history import UnitTreeAppend, UnitTreeChange
@@ -55,16 +55,19 @@ class Batch:
         record_id: str,
         events: Sequence[Event],
         start: int,
-        line: IssueSummary | PledgeSummary,
+        lines: Sequence[IssueSummary | PledgeSummary],
     ) -> None:
-        """Add ``events`` of one record, written against version ``start``."""
+        """Add ``events`` of one record, written against version ``start``, with
+        its summary lines: an issue's after each event, a pledge's last."""
         self.appends.append(
             Append(record_id=record_id, events=tuple(events), expected_version=start)
         )
-        if isinstance(line, IssueSummary):
-            self.issues.append(line)
-        else:
-            self.pledges.append(line)
+        for line in lines:
+            if isinstance(line, IssueSummary):
+                self.issues.append(line)
+        last = lines[-1]
+        if isinstance(last, PledgeSummary):
+            self.pledges.append(last)
 
     def write(self, store: EventStore) -> int:
         """Append everything in one transaction; returns the events written (the
@@ -141,19 +144,21 @@ def commit(
     store: EventStore,
     touched: dict[tuple[Subject, str], int],
     book_of: Callable[[Subject], Book],
-    policy_version: int | None = None,
+    policy_version: int | None,
+    lines: Mapping[str, Sequence[IssueSummary]],
 ) -> int:
     """Write what the cached records ``touched`` recorded since their version
     there, in one transaction, only if the ledger's policy still stands at
-    ``policy_version`` (if given); returns the events written."""
+    ``policy_version`` (if given); ``lines`` holds each issue's summary line
+    after each of its steps. Returns the events written."""
     batch = Batch(policy=PolicyAppend(expected_version=policy_version))
     for (subject, record_id), start in touched.items():
         book = book_of(subject)
         if book.version(record_id) > start:
-            line = book.summary(record_id)
+            taken = lines[record_id] if subject is Subject.ISSUE else [book.summary(record_id)]
             # The events are kept in the cached record as built, so they are not
             # built again (if the write fails, the store drops what it touched).
-            batch.add(record_id, book.events(record_id, start, keep=True), start, line)
+            batch.add(record_id, book.events(record_id, start, keep=True), start, taken)
     return batch.write(store)
 
 
@@ -184,7 +189,7 @@ def histories_batch(
                     field=f"{subject.value}_id", value=record_id, problem="is already stored"
                 )
             seen.add((subject, record_id))
-            batch.add(record_id, recorded, 0, replayed_line(record_id, recorded, policy))
+            batch.add(record_id, recorded, 0, replayed_lines(record_id, recorded, policy))
     return batch
 
 
@@ -202,7 +207,7 @@ def deep_check(store: EventStore, report: ChainReport, policy: WorkflowPolicy) -
         return ChainReport(intact=False, events=report.events, problem=str(error))
     for subject in Subject:
         for record_id, events in recorded(store, subject):
-            rebuilt = replayed_line(record_id, events, policy)
+            rebuilt = replayed_lines(record_id, events, policy)[-1]
             if lines.get((subject, record_id)) != rebuilt:
                 return mismatch(
                     report, subject, record_id, lines.get((subject, record_id)), rebuilt
@@ -216,7 +221,10 @@ def records_batch(book: Book, ids: Iterable[str]) -> Batch:
     for record_id in ids:
         events = book.events(record_id)
         check_created(book, record_id, events)
-        batch.add(record_id, events, 0, book.summary(record_id))
+        if book.machine.steps.subject is Subject.ISSUE:
+            batch.add(record_id, events, 0, issue_versions(events, book.policy))
+        else:
+            batch.add(record_id, events, 0, [book.summary(record_id)])
     return batch
 
 
@@ -234,25 +242,28 @@ def check_created(book: Book, record_id: str, events: Sequence[Event]) -> None:
         )
 
 
-def replayed_line(
+def replayed_lines(
     record_id: str, events: tuple[Event, ...], policy: WorkflowPolicy
-) -> IssueSummary | PledgeSummary:
-    """The summary line of the record ``events`` rebuild, step by step checked;
-    refused if it is not the record named."""
-    record: Any
+) -> list[IssueSummary] | list[PledgeSummary]:
+    """The summary lines of the record ``events`` rebuild, step by step checked
+    (an issue's after each event, a pledge's last); refused if it is not the
+    record named."""
     if events and events[0].subject is Subject.PLEDGE:
-        record = replay_pledge(events, policy=policy)
-    else:
-        record = replay(events, policy=policy)
-    if record.id != record_id:
+        pledge = replay_pledge(events, policy=policy)
+        _named(record_id, pledge.id)
+        return [PledgeSummary.of(pledge, version=len(events))]
+    lines = issue_versions(events, policy)
+    _named(record_id, lines[-1].id if lines else record_id)
+    return lines
+
+
+def _named(record_id: str, rebuilt: str) -> None:
+    if rebuilt != record_id:
         raise InconsistentRecordError(
             field="record_id",
             value=record_id,
-            problem=f"differs from the id its events record ({record.id!r})",
+            problem=f"differs from the id its events record ({rebuilt!r})",
         )
-    if isinstance(record, Issue):
-        return IssueSummary.of(record, version=len(events))
-    return PledgeSummary.of(record, version=len(events))
 
 
 class refused_item:

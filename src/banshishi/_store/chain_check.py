@@ -10,6 +10,7 @@ from banshishi._model.vocabulary import Subject
 
 from .chain_key import HeadReceipt, same, seal
 from .event_store import GENESIS, ChainReport, link
+from .line_check import line_problem
 from .policy_history import POLICY_ID, POLICY_SUBJECT
 from .sqlite_file import (
     AT,
@@ -36,10 +37,11 @@ _KEPT = frozenset({(TREE_SUBJECT, TREE_ID), (POLICY_SUBJECT, POLICY_ID)})
 
 
 def check_chain(
-    db: sqlite3.Connection, *, key: bytes | None, expect: HeadReceipt | None
+    db: sqlite3.Connection, *, key: bytes | None, expect: HeadReceipt | None, sealed: bool = True
 ) -> ChainReport:
     """The report on the chain in ``db``, its links computed with ``key`` (``None``
-    for an unkeyed chain) and its head checked against ``expect`` if given."""
+    for an unkeyed chain) and its head checked against ``expect`` if given; with
+    ``sealed``, every summary line against the digest binding it to its event."""
     previous, expected = GENESIS, 1
     versions: dict[tuple[str, str], int] = {}
     statuses: dict[tuple[str, str], str] = {}
@@ -81,6 +83,8 @@ def check_chain(
     for kept in _KEPT:
         versions.pop(kept, None)
     problem = _summary_problem(db, versions, statuses)
+    if not problem and sealed:
+        problem = line_problem(db, key)
     if problem:
         return ChainReport(intact=False, events=count, problem=problem)
     return ChainReport(intact=True, events=count, head=HeadReceipt(events=count, head=previous))

@@ -119,7 +119,10 @@ class EventStore(Protocol):
         """Write every append, summary line and version of the unit tree and of
         the policy in one transaction, or nothing.
 
-        Every record appended to needs its summary line, at its new version.
+        ``issues`` holds the summary line after every issue event appended, in
+        the order of the appends and their events (the store keeps every version
+        of an issue's line, with the span it held); ``pledges`` holds each
+        pledge's line at its new version.
 
         Raises :class:`ConcurrencyError` (or :class:`DuplicateError` for a new
         record that exists) when a record, the unit tree or the policy does not
@@ -152,18 +155,26 @@ class EventStore(Protocol):
         received_from: DateTime | None = None,
         received_before: DateTime | None = None,
         overdue_at: DateTime | None = None,
+        as_of: DateTime | None = None,
     ) -> Iterator[IssueSummary]:
         """The issue lines that match every filter given (``units`` by the unit
         each issue counts under, as ``_home_unit`` says; ``overdue_at`` by the
-        overdue rule of ``IssueSummary.is_overdue``)."""
+        overdue rule of ``IssueSummary.is_overdue``); with ``as_of``, each line
+        as it stood then (what the events up to then made it), of the issues
+        recorded by then."""
         ...
 
     def issue_fact_counts(
-        self, *, at: DateTime, group: str | tuple[str, ...] | None = None
+        self,
+        *,
+        at: DateTime,
+        group: str | tuple[str, ...] | None = None,
+        as_of: DateTime | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
         """Every issue line reduced to its group key and its :class:`Facts` (overdue
-        judged at ``at``), identical ones merged with how many there are. A
-        backend that folds in SQL reads each fact as ``FACT_SQL`` gives it.
+        judged at ``at``), identical ones merged with how many there are; with
+        ``as_of``, the lines as they stood then. A backend that folds in SQL
+        reads each fact as ``FACT_SQL`` gives it.
 
         ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit the issue
         counts under: responsible, else receiving; see ``_home_unit``),

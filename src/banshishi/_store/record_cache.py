@@ -17,6 +17,7 @@ from pendulum import DateTime
 from banshishi._core.errors import DuplicateError, InvalidTypeError
 from banshishi._core.time import Clock
 from banshishi._core.validators import whole_given
+from banshishi._metrics.summary import IssueSummary
 from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.pledge import Pledge
@@ -44,6 +45,8 @@ class RecordCache:
     def __init__(self, store: EventStore, policy: WorkflowPolicy, clock: Clock | None) -> None:
         self._store = store
         self._clock = clock
+        self._lines: dict[str, list[IssueSummary]] = {}
+        """Each issue's summary line after each step of the write under way."""
         self.use(policy)
 
     def use(self, policy: WorkflowPolicy) -> None:
@@ -61,13 +64,17 @@ class RecordCache:
         on any failure, drop every record it touched from the cache. Returns the
         events written."""
         touched: Touched = {}
+        self._lines = {}
         try:
             with collector_paused():
                 work(touched)
-                return store_batch.commit(self._store, touched, self.book, policy_version)
+                lines = self._lines
+                return store_batch.commit(self._store, touched, self.book, policy_version, lines)
         except BaseException:
             self._forget(touched)
             raise
+        finally:
+            self._lines = {}
 
     # -- the work of a write ----------------------------------------------------------------
 
@@ -75,6 +82,7 @@ class RecordCache:
         """Receive a new issue."""
         self._new(Subject.ISSUE, getattr(issue, "id", None), touched)
         self.issues.receive(issue, actor=actor, note=note)
+        self._taken(Subject.ISSUE, issue.id)
 
     def receive_each(self, items: list[Any], actor: Actor | None, touched: Touched) -> None:
         """Receive every item (an issue, or an ``(issue, receiver)`` pair); the first
@@ -105,6 +113,7 @@ class RecordCache:
         at ``expected`` (if given)."""
         self._touch(subject, record_id, touched, expected)
         self.book(subject).take_step(record_id, event, actor, at, note, args)
+        self._taken(subject, record_id)
 
     def command_each(self, commands: list[Any], touched: Touched) -> None:
         """Take every command's step in turn; the first refused raises
@@ -116,8 +125,14 @@ class RecordCache:
                 self.book(subject).take_step(
                     record_id, command.event, command.actor, command.at, command.note, command.args
                 )
+                self._taken(subject, record_id)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _taken(self, subject: Subject, record_id: str) -> None:
+        """Note an issue's summary line as a step left it: the store keeps every version."""
+        if subject is Subject.ISSUE:
+            self._lines.setdefault(record_id, []).append(self.issues.summary(record_id))
 
     def _new(self, subject: Subject, record_id: object, touched: Touched) -> None:
         if isinstance(record_id, str):

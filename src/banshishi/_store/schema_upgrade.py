@@ -28,11 +28,11 @@ UPGRADE_NOTE = "kept outside the hash chain by an earlier banshishi; chained on 
 
 
 def upgrade(db: sqlite3.Connection, now: Callable[[], DateTime]) -> str:
-    """Bring the ledger open on ``db`` to the current schema, dating the chained
+    """Bring a schema 1 ledger open on ``db`` to schema 2, dating the chained
     tree by ``now()``. Returns ``""`` when the ledger is current, or why it could
     not be brought up to date (then it is left exactly as it was, and read as an
     old ledger whose tree no check covers)."""
-    if read_meta(db).get("schema") == str(SCHEMA):
+    if read_meta(db).get("schema") != "1":
         return ""
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -49,7 +49,7 @@ def upgrade(db: sqlite3.Connection, now: Callable[[], DateTime]) -> str:
 
 def _upgrade(db: sqlite3.Connection, now: Callable[[], DateTime]) -> str:
     meta = read_meta(db)
-    if meta.get("schema") == str(SCHEMA):
+    if meta.get("schema") != "1":
         return ""  # another process brought it up to date while this one waited
     try:
         tree = legacy_units(db)
@@ -88,11 +88,15 @@ def provisional_column(db: sqlite3.Connection) -> None:
 
 
 def finish(db: sqlite3.Connection) -> None:
-    """The last step of an upgrade, inside the caller's transaction: the old
-    table goes and the schema is recorded (also taken when a new tree is saved
-    over an old one that could not be read)."""
+    """The last step of the tree's upgrade, inside the caller's transaction: the
+    old table goes and schema 2 is recorded (also taken when a new tree is saved
+    over an old one that could not be read); ``line_upgrade`` takes it on to
+    the current schema."""
     db.execute("DROP TABLE IF EXISTS units")
-    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema' AND value = '1'")
+    lines = "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'issue_lines'"
+    if db.execute(lines).fetchone():  # its lines were kept through time already
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
     db.execute("INSERT OR IGNORE INTO meta VALUES ('chain', ?)", (UNKEYED,))
 
 

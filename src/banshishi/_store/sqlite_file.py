@@ -16,11 +16,14 @@ from .chain_key import KEYED, UNKEYED, key_check, seal
 from .event_store import GENESIS
 
 FORMAT = "banshishi-ledger"
-SCHEMA = 2
+SCHEMA = 3
 """Schema 1 kept the unit tree in a table of its own, outside the hash chain,
 and had no ``issues.deadline_provisional``; schema 2 keeps the tree's versions in
-the chain and has the column (a schema 1 ledger is brought up to date when
-opened: see ``_schema_upgrade``)."""
+the chain and has the column; schema 3 keeps every version of each issue's
+summary line with the span it held (``issue_lines``), the two facts a period's
+flow needs (``transferred``, ``answered_us``), and binds each line to the event
+that produced it (``digest``). An older ledger is brought up to date when
+opened: see ``schema_upgrade`` and ``line_upgrade``."""
 _HEADER = b"SQLite format 3\x00"
 
 EVENT_FIELDS = ("name", "actor", "unit", "role", "from_status", "to_status", "note", "data")
@@ -48,9 +51,18 @@ ISSUE_ROW = (
     "rating",
     "resolved",
     "deadline_provisional",
+    "transferred",
+    "answered_us",
 )
 """The ``issues`` table's columns (an :class:`IssueSummary`'s fields), in the
 order ``issue_row`` writes them."""
+SPAN = ("from_us", "until_us")
+"""The span a line of ``issue_lines`` held: from the moment of the event that
+opened it (that version's) to that of the next (``NULL`` while it holds)."""
+DIGEST = "digest"
+"""The column binding a summary line to the event that produced it (see ``line_seal``)."""
+LINE_ROW = (*ISSUE_ROW, *SPAN, DIGEST)
+"""The ``issue_lines`` table's columns, in the order they are written."""
 PLEDGE_ROW = (
     "id",
     "version",
@@ -88,6 +100,20 @@ TO_STATUS, DATA = map(EVENT_FIELDS.index, ("to_status", "data"))
 SELECT_EVENTS = f"SELECT {listed(EVENT_ROW)} FROM events"
 INSERT_EVENTS = f"INSERT INTO events ({listed(EVENT_ROW)}) VALUES ({marks(EVENT_ROW)})"
 
+LINE_COLUMNS = "transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER"
+"""The columns schema 3 added to the ``issues`` table, besides ``digest``."""
+LINES_TABLE = """CREATE TABLE issue_lines (
+    id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, track TEXT NOT NULL,
+    channel TEXT NOT NULL, urgency TEXT NOT NULL, unit TEXT, received_by TEXT,
+    category TEXT NOT NULL, received_us INTEGER NOT NULL, deadline_us INTEGER,
+    on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
+    returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
+    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL,
+    transferred INTEGER NOT NULL, answered_us INTEGER,
+    from_us INTEGER NOT NULL, until_us INTEGER, digest TEXT,
+    PRIMARY KEY (id, version)
+) WITHOUT ROWID;"""
+"""Every version of each issue's summary line, with the span it held."""
 _PLEDGE_TABLE = listed("id TEXT PRIMARY KEY" if name == "id" else name for name in PLEDGE_ROW)
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -108,11 +134,13 @@ CREATE TABLE issues (
     category TEXT NOT NULL, received_us INTEGER NOT NULL, deadline_us INTEGER,
     on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
     returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
-    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0
+    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0,
+    {LINE_COLUMNS}, digest TEXT
 );
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
-CREATE TABLE pledges ({_PLEDGE_TABLE});
+CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
+{LINES_TABLE}
 """
 
 
@@ -230,14 +258,23 @@ def check_meta(path: Path, db: sqlite3.Connection) -> None:
 TABLES = {
     "meta": ("key", "value"),
     "events": EVENT_ROW,
-    "issues": ISSUE_ROW,
-    "pledges": PLEDGE_ROW,
+    "issues": (*ISSUE_ROW, DIGEST),
+    "pledges": (*PLEDGE_ROW, DIGEST),
+    "issue_lines": LINE_ROW,
 }
 """Every table a ledger has, with the columns the library reads from it."""
 
+_BEFORE_3 = ("transferred", "answered_us", DIGEST)
+SCHEMA_2_TABLES = {
+    "meta": ("key", "value"),
+    "events": EVENT_ROW,
+    "issues": tuple(name for name in ISSUE_ROW if name not in _BEFORE_3),
+    "pledges": PLEDGE_ROW,
+}
+"""What a schema 2 ledger must have before it is brought up to date."""
 SCHEMA_1_TABLES = {
-    **TABLES,
-    "issues": tuple(name for name in ISSUE_ROW if name != "deadline_provisional"),
+    **SCHEMA_2_TABLES,
+    "issues": tuple(n for n in SCHEMA_2_TABLES["issues"] if n != "deadline_provisional"),
 }
 """What a schema 1 ledger must have before it is brought up to date (its unit
 tree's ``units`` table is checked by the upgrade, which tells a missing one
@@ -247,7 +284,7 @@ from a damaged one)."""
 def _check_tables(path: Path, db: sqlite3.Connection, schema: str) -> None:
     """Refuse a ledger with a table or a column dropped (or renamed) outside
     banshishi, before any query meets it."""
-    tables = SCHEMA_1_TABLES if schema == "1" else TABLES
+    tables = {"1": SCHEMA_1_TABLES, "2": SCHEMA_2_TABLES}.get(schema, TABLES)
     try:
         found = {
             table: {row[1] for row in db.execute(f"PRAGMA main.table_info({table})")}

@@ -1,5 +1,7 @@
 """The summary lines in a ledger's SQLite file: written beside the events, read
-back filtered, and folded into facts and counts in the database."""
+back filtered, and folded into facts and counts in the database, as things
+stand (``issues``) or at any past moment (``issue_lines``, every version of
+each line with the span it held)."""
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
@@ -7,14 +9,27 @@ from typing import Any
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidValueError
+from banshishi._core.errors import InconsistentRecordError, InvalidValueError
 from banshishi._core.time import as_datetime
 from banshishi._metrics.facts import FACT_SQL, OVERDUE_SQL, Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.home_unit import HOME_UNIT_SQL
-from banshishi._model.vocabulary import IssueStatus, Track
+from banshishi._model.vocabulary import IssueStatus, Subject, Track
 
-from .sqlite_file import ISSUE_ROW, PLEDGE_ROW, listed, marks
+from .event_store import Append
+from .line_seal import line_digest
+from .sqlite_file import (
+    DIGEST,
+    HASH,
+    ISSUE_ROW,
+    LINE_ROW,
+    PLEDGE_ROW,
+    RECORD_ID,
+    SUBJECT,
+    VERSION,
+    listed,
+    marks,
+)
 from .sqlite_rows import (
     FACT_COLUMNS,
     GROUP_KEYS,
@@ -27,21 +42,84 @@ from .sqlite_rows import (
     pledge_row,
 )
 
-_WRITE_ISSUE = f"INSERT OR REPLACE INTO issues ({listed(ISSUE_ROW)}) VALUES ({marks(ISSUE_ROW)})"
+_CURRENT = (*ISSUE_ROW, DIGEST)
+_WRITE_ISSUE = f"INSERT OR REPLACE INTO issues ({listed(_CURRENT)}) VALUES ({marks(_CURRENT)})"
+_WRITE_LINE = f"INSERT INTO issue_lines ({listed(LINE_ROW)}) VALUES ({marks(LINE_ROW)})"
+_CLOSE_LINE = "UPDATE issue_lines SET until_us = ? WHERE id = ? AND version = ?"
+_PLEDGE_COLUMNS = (*PLEDGE_ROW, DIGEST)
 _WRITE_PLEDGE = (
-    f"INSERT OR REPLACE INTO pledges ({listed(PLEDGE_ROW)}) VALUES ({marks(PLEDGE_ROW)})"
+    f"INSERT OR REPLACE INTO pledges ({listed(_PLEDGE_COLUMNS)}) VALUES ({marks(_PLEDGE_COLUMNS)})"
 )
 _SELECT_ISSUES = f"SELECT {listed(ISSUE_ROW)} FROM issues"
 _SELECT_PLEDGES = f"SELECT {listed(PLEDGE_ROW)} FROM pledges"
 _FACTS = len(FACT_SQL)
+_HELD = "from_us <= ? AND (until_us IS NULL OR until_us > ?)"
+"""The lines of ``issue_lines`` that held at the moment bound to both ``?``:
+opened by an event at or before it, and not yet closed by a later one."""
 
 
 def write_lines(
-    db: sqlite3.Connection, issues: Sequence[IssueSummary], pledges: Sequence[PledgeSummary]
+    db: sqlite3.Connection,
+    appends: Sequence[Append],
+    rows: Sequence[Sequence[Any]],
+    issues: Sequence[IssueSummary],
+    pledges: Sequence[PledgeSummary],
+    key: bytes | None,
 ) -> None:
-    """Write (or replace) the summary lines, inside the caller's transaction."""
-    db.executemany(_WRITE_ISSUE, [issue_row(line) for line in issues])
-    db.executemany(_WRITE_PLEDGE, [pledge_row(line) for line in pledges])
+    """Write the summary lines of what ``appends`` add (whose linked event rows
+    are ``rows``), inside the caller's transaction: ``issues`` holds the line
+    after every issue event appended, in order; ``pledges`` each pledge's line at
+    its new version. Each line is bound to its event (:func:`line_digest`);
+    every issue line goes into ``issue_lines`` with its span, closing the span of
+    the version before, and the last of each record is its current line."""
+    hashes = {(row[SUBJECT], row[RECORD_ID], row[VERSION]): row[HASH] for row in rows}
+    lines = iter(issues)
+    written: list[tuple[Any, ...]] = []
+    closing: list[tuple[int, str, int]] = []
+    current: dict[str, tuple[Any, ...]] = {}
+    subject = Subject.ISSUE.value
+    for append in appends:
+        if append.subject is not Subject.ISSUE:
+            continue
+        record_id, version, events = append.record_id, append.expected_version, append.events
+        starts = [micros(event.at) for event in events]
+        if version:
+            closing.append((starts[0], record_id, version))
+        for index, start in enumerate(starts):
+            version += 1
+            line = next(lines, None)
+            if line is None or line.id != record_id or line.version != version:
+                raise _unmatched(record_id, version, line)
+            values = issue_row(line)
+            digest = line_digest(hashes[(subject, record_id, version)], (*values, start), key)
+            until = starts[index + 1] if index + 1 < len(starts) else None
+            written.append((*values, start, until, digest))
+            current[record_id] = (*values, digest)
+    extra = next(lines, None)
+    if extra is not None:
+        raise _unmatched(extra.id, extra.version, extra)
+    db.executemany(_WRITE_LINE, written)
+    db.executemany(_CLOSE_LINE, closing)
+    db.executemany(_WRITE_ISSUE, current.values())
+    kept = []
+    for pledge in pledges:
+        event_hash = hashes.get((Subject.PLEDGE.value, pledge.id, pledge.version))
+        if event_hash is None:
+            raise _unmatched(pledge.id, pledge.version, pledge)
+        values = pledge_row(pledge)
+        kept.append((*values, line_digest(event_hash, values, key)))
+    db.executemany(_WRITE_PLEDGE, kept)
+
+
+def _unmatched(record_id: str, version: int, line: object) -> InconsistentRecordError:
+    return InconsistentRecordError(
+        field="issues" if not isinstance(line, PledgeSummary) else "pledges",
+        value=line,
+        problem=f"does not match the event appended: expected the line of {record_id!r} "
+        f"at version {version}",
+        hint="Give the summary line after every issue event appended, in order, and each "
+        "pledge's line at its new version.",
+    )
 
 
 def issue_lines(
@@ -53,11 +131,19 @@ def issue_lines(
     received_from: DateTime | None = None,
     received_before: DateTime | None = None,
     overdue_at: DateTime | None = None,
+    as_of: DateTime | None = None,
 ) -> Iterator[IssueSummary]:
     """The issue lines that match every filter given (see
-    :meth:`EventStore.issue_summaries`)."""
+    :meth:`EventStore.issue_summaries`); with ``as_of``, the lines as they stood
+    then, of the issues received by then."""
     where: list[str] = []
     params: list[Any] = []
+    table = "issues"
+    if as_of is not None:
+        moment = micros(as_datetime(as_of, field="as_of"))
+        table = "issue_lines"
+        where.append(_HELD)
+        params += [moment, moment]
     for column, wanted in ((HOME_UNIT_SQL, units), ("status", status), ("track", track)):
         if wanted is not None:
             values = [getattr(item, "value", item) for item in wanted]
@@ -73,24 +159,30 @@ def issue_lines(
         where.append(OVERDUE_SQL)
         params.append(micros(as_datetime(overdue_at, field="overdue_at")))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    cursor = db.execute(f"{_SELECT_ISSUES} {clause}", params)
+    cursor = db.execute(f"SELECT {listed(ISSUE_ROW)} FROM {table} {clause}", params)
     cursor.arraysize = 10_000
     while rows := cursor.fetchmany():
         yield from map(issue_line, rows)
 
 
 def fact_counts(
-    db: sqlite3.Connection, *, at: DateTime, group: str | tuple[str, ...] | None = None
+    db: sqlite3.Connection,
+    *,
+    at: DateTime,
+    group: str | tuple[str, ...] | None = None,
+    as_of: DateTime | None = None,
 ) -> Iterator[tuple[Any, Facts, int]]:
     """Every issue line reduced to its group key and its facts, identical ones
-    merged with how many there are (see :meth:`EventStore.issue_fact_counts`)."""
+    merged with how many there are (see :meth:`EventStore.issue_fact_counts`);
+    with ``as_of``, the lines as they stood then."""
     keys = () if group is None else (group,) if isinstance(group, str) else tuple(group)
     for key in keys:
         if key not in GROUP_KEYS:
             raise InvalidValueError(
                 field="group", value=key, problem=f"must be one of {', '.join(GROUP_KEYS)}"
             )
-    counts = _fact_counts(db, micros(as_datetime(at, field="at")), keys)
+    held = None if as_of is None else micros(as_datetime(as_of, field="as_of"))
+    counts = _fact_counts(db, micros(as_datetime(at, field="at")), keys, held)
     if isinstance(group, str):
         return ((key[0], facts, n) for key, facts, n in counts)
     if group is None:
@@ -99,16 +191,19 @@ def fact_counts(
 
 
 def _fact_counts(
-    db: sqlite3.Connection, now: int, keys: tuple[str, ...]
+    db: sqlite3.Connection, now: int, keys: tuple[str, ...], held: int | None
 ) -> Iterator[tuple[Any, Facts, int]]:
     # Only identical lines are merged here; what they count for is decided by
     # figures_of_facts, as for lines read one by one.
     width = len(keys)
     selected = "".join(f"{GROUP_KEYS[key]}, " for key in keys)
     positions = listed(str(n) for n in range(1, width + _FACTS + 1))
-    query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM issues GROUP BY {positions}"
+    source, params = (
+        ("issues", (now,)) if held is None else (f"issue_lines WHERE {_HELD}", (now, held, held))
+    )
+    query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM {source} GROUP BY {positions}"
     readers = [GROUP_VALUES.get(key) for key in keys]
-    for row in db.execute(query, (now,)):
+    for row in db.execute(query, params):
         values = tuple(
             row[n] if read is None else decoded("issue summary", row[n:], read)
             for n, read in enumerate(readers)

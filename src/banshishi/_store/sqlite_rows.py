@@ -124,6 +124,8 @@ def issue_row(line: IssueSummary) -> tuple[Any, ...]:
         None if line.rating is None else line.rating.value,
         _flag(line.resolved),
         int(line.deadline_provisional),
+        int(line.transferred),
+        line.answered_us,
     )
 
 
@@ -149,6 +151,8 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         rating,
         resolved,
         deadline_provisional,
+        transferred,
+        answered_us,
     ) = row
     return IssueSummary(
         id=record_id,
@@ -171,6 +175,8 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         redone=bool(redone),
         rating=None if rating is None else Rating(rating),
         resolved=None if resolved is None else bool(resolved),
+        transferred=bool(transferred),
+        answered_us=answered_us,
     )
 
 

@@ -33,10 +33,12 @@ from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._workflow.engine import collector_paused
+from banshishi._workflow.policy import DEFAULT_POLICY
 
 from .chain_check import check_chain
 from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
 from .event_store import Append, ChainReport, StoredEvent
+from .line_upgrade import lines_kept, read_lines_here, upgrade_lines
 from .policy_history import (
     POLICY_ID,
     POLICY_SUBJECT,
@@ -147,6 +149,7 @@ class SqliteEventStore:
             self._key = key
             self._tree: tuple[int, str, UnitTree] | None = None
             self._old = self._bring_up_to_date(clock or SystemClock())
+            self._sealed = self._lines_up_to_date(key)
         except BaseException:
             self._db.close()
             raise
@@ -164,6 +167,25 @@ class SqliteEventStore:
             return upgrade(self._db, clock.now)
         except sqlite3.Error as error:
             raise failure(self.path, error) from None
+
+    def _lines_up_to_date(self, key: bytes | None) -> bool:
+        """Keep every issue's lines through time, as schema 3 does (see
+        ``line_upgrade``); returns whether they are bound to their events (a
+        ledger that cannot be upgraded here is read through lines built for this
+        connection only)."""
+        if lines_kept(self._db):
+            return True
+        stored = list(self.policy_history())
+        policy = stored[-1].change.policy if stored else DEFAULT_POLICY
+        if self.read_only or (self._keyed and key is None):
+            try:
+                read_lines_here(self._db, policy)
+            except sqlite3.Error as error:
+                raise failure(self.path, error) from None
+            return False
+        with self._writing():
+            upgrade_lines(self._db, policy, key)
+        return True
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         if self.read_only:
@@ -233,7 +255,7 @@ class SqliteEventStore:
                 seq, previous = self._tree_rows(units, seq, previous, rows)
             seq, previous = link_appends(self._db, appends, seq, previous, key, rows)
             write_events(self._db, rows)
-            write_lines(self._db, issues, pledges)
+            write_lines(self._db, appends, rows, issues, pledges, key)
             write_head(self._db, seq, previous, key)
         if units is not None:
             self._old = ""  # a tree saved brought an old ledger up to date
@@ -302,9 +324,11 @@ class SqliteEventStore:
         received_from: DateTime | None = None,
         received_before: DateTime | None = None,
         overdue_at: DateTime | None = None,
+        as_of: DateTime | None = None,
     ) -> Iterator[IssueSummary]:
         return issue_lines(
             self._db,
+            as_of=as_of,
             units=units,
             status=status,
             track=track,
@@ -314,9 +338,13 @@ class SqliteEventStore:
         )
 
     def issue_fact_counts(
-        self, *, at: DateTime, group: str | tuple[str, ...] | None = None
+        self,
+        *,
+        at: DateTime,
+        group: str | tuple[str, ...] | None = None,
+        as_of: DateTime | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
-        return fact_counts(self._db, at=at, group=group)
+        return fact_counts(self._db, at=at, group=group, as_of=as_of)
 
     def pledge_summaries(self) -> Iterator[PledgeSummary]:
         return pledge_lines(self._db)
@@ -379,7 +407,7 @@ class SqliteEventStore:
         if expect_head is not None:
             expect = HeadReceipt.parse(expect_head, field="expect_head")
         try:
-            report = check_chain(self._db, key=self._key, expect=expect)
+            report = check_chain(self._db, key=self._key, expect=expect, sealed=self._sealed)
         except sqlite3.Error as error:
             problem = f"cannot be read as a ledger ({error}): it was changed outside banshishi"
             return ChainReport(intact=False, events=0, problem=f"the file {problem}")

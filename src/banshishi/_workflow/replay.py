@@ -1,6 +1,6 @@
 """Rebuilding an issue or a pledge from its audit events."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from banshishi._core.errors import InconsistentRecordError, InvalidValueError
@@ -24,6 +24,7 @@ def replay(
     *,
     start: Issue | None = None,
     policy: WorkflowPolicy = DEFAULT_POLICY,
+    each: Callable[[Ledger, str], None] | None = None,
 ) -> Issue:
     """The issue that ``events`` describe, rebuilt by taking every step again.
 
@@ -34,6 +35,8 @@ def replay(
     have happened raises instead of rebuilding something else.
 
     The rebuilt issue carries exactly the events given as its history.
+    ``each(ledger, issue_id)``, if given, is called after every event is taken
+    again (a store reads the issue's summary line at each version so).
     """
     recorded = items_given(events, Event, field="events")
     ledger = Ledger(policy=policy)
@@ -48,10 +51,12 @@ def replay(
         )
         _same(ledger.events(issue.id)[0], first, 0)
         skip = 1
+        if each is not None:
+            each(ledger, issue.id)
     else:
         issue = _start(recorded, start)
         ledger.add(issue)
-    _take_again(ledger, issue.id, recorded, skip, ISSUE_STEPS)
+    _take_again(ledger, issue.id, recorded, skip, ISSUE_STEPS, each)
     return ledger.issue(issue.id)
 
 
@@ -80,7 +85,7 @@ def replay_pledge(
     else:
         pledge = _start(recorded, start)
         ledger.add(pledge)
-    _take_again(ledger, pledge.id, recorded, skip, PLEDGE_STEPS)
+    _take_again(ledger, pledge.id, recorded, skip, PLEDGE_STEPS, None)
     return ledger.pledge(pledge.id)
 
 
@@ -101,7 +106,14 @@ def _start(recorded: list[Event], start: Any) -> Any:
     return start
 
 
-def _take_again(ledger: Any, record_id: str, recorded: list[Event], skip: int, steps: Any) -> None:
+def _take_again(
+    ledger: Any,
+    record_id: str,
+    recorded: list[Event],
+    skip: int,
+    steps: Any,
+    each: Callable[[Any, str], None] | None,
+) -> None:
     for index in range(skip, len(recorded)):
         event = recorded[index]
         actor = Actor(id=event.actor, role=event.role, unit=event.unit)
@@ -116,6 +128,8 @@ def _take_again(ledger: Any, record_id: str, recorded: list[Event], skip: int, s
         # Only the event this step built: building the whole history again at
         # every step made a rebuild cost the square of the history's length.
         _same(ledger.events(record_id, index)[0], event, index)
+        if each is not None:
+            each(ledger, record_id)
 
 
 def _same(rebuilt: Event, recorded: Event, index: int) -> None:
