@@ -43,8 +43,8 @@ from banshishi._cli.key import chain_key_from_environment
 from banshishi._cli.main import main
 from banshishi._store.event_store import GENESIS, link
 from cast import CLERK_C1 as CLERK
-from store_helpers import reseal_lines
 from cast import DISPATCHER_D1 as DISPATCHER
+from store_helpers import reseal_lines
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 KEY = bytes.fromhex("8f1c2b7a9e4d3f6a0b5c8d7e2f1a4b3c6d9e0f8a7b2c5d4e3f1a0b9c8d7e6f5a")

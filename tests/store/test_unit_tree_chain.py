@@ -20,7 +20,6 @@ import pendulum
 import pytest
 
 import paths
-from store_helpers import reseal_lines
 from banshishi import (
     Actor,
     ConcurrencyError,
@@ -47,6 +46,7 @@ from cast import CLERK_C1 as CLERK
 from cast import DISPATCHER_D1 as DISPATCHER
 from cast import TOWNS as TREE
 from cast import new_issue
+from store_helpers import reseal_lines
 
 T0 = pendulum.datetime(2026, 5, 11, 9, tz="Asia/Shanghai")
 ADMIN = Actor(id="admin-1", role=Role.SUPERVISOR, unit="county")
