@@ -63,6 +63,7 @@ from banshishi import (
 )
 from banshishi._cli.main import main
 from banshishi._store.schema_upgrade import provisional_column
+from banshishi._store.sqlite_file import SCHEMA
 from banshishi.simulation import simulate_campaign
 from cast import DESK_CLERK as CLERK
 from cast import DESK_DISPATCHER as DISPATCHER
@@ -474,7 +475,7 @@ def test_a_ledger_of_schema_1_is_brought_up_to_date_on_open(tmp_path: Path) -> N
     schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     db.close()
     assert "deadline_provisional" in columns
-    assert schema == ("2",)
+    assert schema == (str(SCHEMA),)
 
 
 def test_a_read_only_ledger_of_schema_1_is_read_with_the_column_as_0(tmp_path: Path) -> None:

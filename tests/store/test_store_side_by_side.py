@@ -32,6 +32,7 @@ from banshishi import (
     Command,
     ConcurrencyError,
     DuplicateError,
+    IssueSummary,
     Ledger,
     LedgerStore,
     PledgeCommand,
@@ -39,6 +40,7 @@ from banshishi import (
     WorkflowPolicy,
 )
 from banshishi._workflow.policy import DEFAULT_POLICY
+from banshishi._workflow.replay import replay
 from issue_walks import (
     CLERK,
     GAPS,
@@ -345,6 +347,21 @@ class StoreMachine(RuleBasedStateMachine):
             pledge.id: pledge_summary_of(pledge) for pledge in self.pledges.pledges()
         }
         assert self.store.figures(at=self.now).rates() == rates_of(issues)
+
+    @invariant()
+    def lines_through_time_are_the_issues_as_they_stood(self) -> None:
+        # At the moment of each issue's last event, and just before it, the store's
+        # lines are those of every issue rebuilt from its events up to then.
+        moments = {self.ledger.history(i)[-1].at for i in self.ledger}
+        for moment in sorted(moments)[-2:]:
+            for at in (moment, moment.subtract(microseconds=1)):
+                expected = {}
+                for issue_id in self.ledger:
+                    events = [e for e in self.ledger.history(issue_id) if e.at <= at]
+                    if events:
+                        issue = replay(events, policy=self.policy)
+                        expected[issue_id] = IssueSummary.of(issue, version=len(events))
+                assert by_id(self.store.summaries_as_of(at)) == expected
 
     @invariant()
     def the_chain_is_intact(self) -> None:

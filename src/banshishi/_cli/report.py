@@ -15,7 +15,7 @@ from banshishi._reports.periodic_output import (
     write_periodic_json,
 )
 from banshishi._reports.periodic_report import RATE_NAMES
-from banshishi._reports.report import GROUPINGS, report_rows, write_csv, write_json
+from banshishi._reports.report import GROUPINGS, write_csv, write_json
 from banshishi._reports.report_html import write_periodic_html
 
 from .common import (
@@ -29,7 +29,7 @@ from .common import (
     output_option,
     refuse_ledger_output,
 )
-from .terminal import periodic_tables, progress_bar, rates_table, trend_line
+from .terminal import periodic_tables, rates_table, trend_line
 from .terminal_text import plain
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
@@ -93,14 +93,9 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
         return _periodic(options, out, err)
     as_of = moment(options.as_of)
     with existing(options.db) as store:
-        if as_of is None:
-            at = pendulum.now(DEFAULT_TIMEZONE)
-            rows = store.report(at=at, by=options.by)
-        else:
-            at = as_of
-            with progress_bar(err, "rebuilding the ledger as of then", 1) as update:
-                lines = store.summaries_as_of(as_of, progress=update)
-            rows = report_rows(lines, at=at, by=options.by, units=store.units)
+        # As of a past moment, the lines that held then: the database counts them.
+        at = pendulum.now(DEFAULT_TIMEZONE) if as_of is None else as_of
+        rows = store.report(at=at, by=options.by, as_of=as_of)
     if options.format == "table":
         grouping = f" by {options.by}" if options.by else ""
         out.print(rates_table(rows, title=f"Rates{grouping} as of {at.format('YYYY-MM-DD HH:mm')}"))
@@ -135,7 +130,7 @@ def _check_report_options(options: argparse.Namespace) -> None:
 
 def _periodic(options: argparse.Namespace, out: Console, err: Console) -> int:
     at = now_or(options.as_of)
-    with existing(options.db) as store, err.status("rebuilding the ledger as of then"):
+    with existing(options.db) as store, err.status("counting the period"):
         report = store.periodic_report(
             period=options.period.replace("-", "_"),
             at=at,

@@ -31,10 +31,15 @@ _HOUR_US = 3_600_000_000
 
 class FactCounts(Protocol):
     """What the store-side reports need of a store: the summary lines folded
-    into facts and counts per group (:meth:`EventStore.issue_fact_counts`)."""
+    into facts and counts per group (:meth:`EventStore.issue_fact_counts`),
+    as things stand or as they stood at ``as_of``."""
 
     def issue_fact_counts(
-        self, *, at: DateTime, group: str | tuple[str, ...] | None = None
+        self,
+        *,
+        at: DateTime,
+        group: str | tuple[str, ...] | None = None,
+        as_of: DateTime | None = None,
     ) -> Iterable[tuple[Any, Facts, int]]: ...
 
 
@@ -73,16 +78,22 @@ def report_rows(
 
 
 def store_report_rows(
-    store: FactCounts, *, at: DateTime, by: str | None = None, units: UnitTree | None = None
+    store: FactCounts,
+    *,
+    at: DateTime,
+    by: str | None = None,
+    units: UnitTree | None = None,
+    as_of: DateTime | None = None,
 ) -> list[ReportRow]:
-    """:func:`report_rows` over every issue in ``store`` as it stands, with the
-    lines folded by the store (:meth:`EventStore.issue_fact_counts`)."""
+    """:func:`report_rows` over every issue in ``store`` as it stands (or stood at
+    ``as_of``), with the lines folded by the store
+    (:meth:`EventStore.issue_fact_counts`)."""
     _check_by(by)
     group = "hour" if by == "period" else by
     convert = _STORED_KEYS.get(by, lambda value: value)
     counted = (
         (convert(value), facts, n)
-        for value, facts, n in store.issue_fact_counts(at=at, group=group)
+        for value, facts, n in store.issue_fact_counts(at=at, group=group, as_of=as_of)
     )
     return rows_of_counts(counted, by=by, units=units)
 
@@ -98,9 +109,12 @@ class Dashboard:
     by_unit: list[ReportRow]
 
 
-def store_dashboard(store: FactCounts, *, at: DateTime, units: UnitTree | None) -> Dashboard:
-    """The dashboard of every issue in ``store``, from one fold by unit and track."""
-    counts = list(store.issue_fact_counts(at=at, group=("unit", "track")))
+def store_dashboard(
+    store: FactCounts, *, at: DateTime, units: UnitTree | None, as_of: DateTime | None = None
+) -> Dashboard:
+    """The dashboard of every issue in ``store`` (as it stood at ``as_of``, if
+    given), from one fold by unit and track."""
+    counts = list(store.issue_fact_counts(at=at, group=("unit", "track"), as_of=as_of))
     by_track = rows_of_counts(((t, f, n) for (_, t), f, n in counts), by="track", units=None)
     by_unit = rows_of_counts(((u, f, n) for (u, _), f, n in counts), by="unit", units=units)
     return Dashboard(everything=by_track[-1].figures, by_track=by_track, by_unit=by_unit)
@@ -181,10 +195,12 @@ def _by_unit(figures: dict[Any, IssueFigures], units: UnitTree | None) -> list[R
                     figures=rolled,
                 )
             )
-    for unit, unit_figures in figures.items():
+    # Units outside the tree by id, then the issues no unit holds: the same order
+    # whichever way the lines were read.
+    for unit in sorted(figures, key=lambda unit: (unit is None, unit or "")):
         if unit not in known:
             name = UNASSIGNED if unit is None else unit
-            rows.append(ReportRow(group=name, label=name, depth=0, figures=unit_figures))
+            rows.append(ReportRow(group=name, label=name, depth=0, figures=figures[unit]))
     return rows
 
 

@@ -17,7 +17,7 @@ from typing import Any, final
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.errors import InvalidTypeError
 from banshishi._core.time import Clock, as_datetime, check_clock
 from banshishi._core.validators import iterable_given, whole_given
 from banshishi._metrics.figures import IssueFigures, figures_of_facts
@@ -384,20 +384,31 @@ class LedgerStore:
         """The summary line of every pledge."""
         return list(self._store.pledge_summaries())
 
-    def figures(self, *, at: DateTime) -> IssueFigures:
-        """Every issue rate as things stand, with overdue items counted at ``at``."""
-        return figures_of_facts((facts, n) for _, facts, n in self._store.issue_fact_counts(at=at))
+    def figures(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> IssueFigures:
+        """Every issue rate as things stand, with overdue items counted at ``at``;
+        with ``as_of``, as things stood then (and overdue counted then, unless
+        ``at`` says otherwise), from the lines that held: no record is rebuilt."""
+        at, as_of = store_reading.moments(at, as_of)
+        counts = self._store.issue_fact_counts(at=at, as_of=as_of)
+        return figures_of_facts((facts, n) for _, facts, n in counts)
 
-    def dashboard(self, *, at: DateTime) -> Dashboard:
-        """Every rate for all issues, by track and by unit, as things stand: one
-        pass over the store, with overdue items counted at ``at``."""
-        return store_dashboard(self._store, at=at, units=self.units)
+    def dashboard(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> Dashboard:
+        """Every rate for all issues, by track and by unit, as things stand (or
+        stood at ``as_of``): one pass over the store, with overdue items counted
+        at ``at`` (``as_of`` if not given)."""
+        at, as_of = store_reading.moments(at, as_of)
+        return store_dashboard(self._store, at=at, units=self.units, as_of=as_of)
 
-    def report(self, *, at: DateTime, by: str | None = None) -> list[ReportRow]:
-        """Every rate with its counts as things stand, one row per group (``by``:
-        unit, track, channel, urgency or period, the month of receipt), then the
-        total. By unit, each unit of the saved tree counts everything under it."""
-        return store_report_rows(self._store, at=at, by=by, units=self.units)
+    def report(
+        self, *, at: DateTime | None = None, by: str | None = None, as_of: DateTime | None = None
+    ) -> list[ReportRow]:
+        """Every rate with its counts as things stand (or stood at ``as_of``), one
+        row per group (``by``: unit, track, channel, urgency or period, the month
+        of receipt), then the total. By unit, each unit of the saved tree counts
+        everything under it. Overdue items are counted at ``at`` (``as_of`` if
+        not given)."""
+        at, as_of = store_reading.moments(at, as_of)
+        return store_report_rows(self._store, at=at, by=by, units=self.units, as_of=as_of)
 
     def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
         """Every issue rebuilt from its events; with ``as_of``, from the events up
@@ -411,9 +422,9 @@ class LedgerStore:
     def summaries_as_of(
         self, as_of: DateTime, *, progress: Progress | None = None
     ) -> list[IssueSummary]:
-        """Every issue's summary line as it stood at ``as_of``, rebuilt from the
-        events; ``progress(done, total)`` is told as issues are rebuilt."""
-        return rebuild.summaries_as_of(self._store, self.policy, as_of, progress)
+        """Every issue's summary line as it stood at ``as_of``, read off the lines
+        through time (none rebuilt); ``progress(done, total)`` is told at the end."""
+        return store_reading.summaries_as_of(self._store, as_of, progress)
 
     def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
         """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
@@ -476,18 +487,9 @@ class LedgerStore:
         ``policy`` (with ``dry_run`` only) counts on another policy than the
         ledger's: what a change of policy to it would restate. To restate for
         real, change the ledger's policy first (:meth:`change_policy`)."""
-        at = as_datetime(at, field="at")
-        if policy is not None and not dry_run:
-            raise InvalidValueError(
-                field="policy",
-                value=policy,
-                problem="is for a dry run only",
-                hint="Change the ledger's policy with change_policy, then restate under it.",
-            )
-        counted = self.policy if policy is None else check_policy(policy, field="policy")
-        found = store_reading.provisional_restatements(self._store, self.policy, counted)
+        found = store_reading.restatements(self._store, self.policy, at, dry_run, policy)
         if found and not dry_run:
-            self.apply_many(r.command(at=at, actor=actor) for r in found)
+            self.apply_many(r.command(at=as_datetime(at, field="at"), actor=actor) for r in found)
         return found
 
     # -- internals ------------------------------------------------------------------------

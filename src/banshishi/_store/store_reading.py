@@ -2,19 +2,19 @@
 by filter, the periodic report as recorded, and the provisional deadlines that a
 policy's calendar would count again."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidTypeError
-from banshishi._core.time import optional_moment
+from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.time import as_datetime, optional_moment
 from banshishi._core.validators import members_given
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.summary import IssueSummary
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
-from banshishi._workflow.policy import WorkflowPolicy
+from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.replay import replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
 
@@ -89,3 +89,52 @@ def provisional_restatements(
         if line.deadline_provisional
     )
     return tuple(r for r in (restatement_of(i, counted) for i in issues) if r)
+
+
+def moments(at: DateTime | None, as_of: DateTime | None) -> tuple[DateTime, DateTime | None]:
+    """The moment overdue items are counted at (``at``, else ``as_of``) and the
+    moment the lines are read as of (``None``: as things stand)."""
+    as_of = optional_moment(as_of, field="as_of")
+    if at is None:
+        if as_of is None:
+            raise InvalidValueError(
+                field="at",
+                value=None,
+                problem="is needed to count overdue items as things stand",
+                hint="Pass at= (now), or as_of= for figures as they stood then.",
+            )
+        return as_of, as_of
+    return as_datetime(at, field="at"), as_of
+
+
+def summaries_as_of(
+    store: EventStore, as_of: DateTime, progress: Callable[[int, int], None] | None
+) -> list[IssueSummary]:
+    """Every issue's summary line as it stood at ``as_of``, read off the store's
+    lines through time."""
+    lines = list(store.issue_summaries(as_of=as_datetime(as_of, field="as_of")))
+    if progress is not None:
+        progress(len(lines), len(lines))
+    return lines
+
+
+def restatements(
+    store: EventStore,
+    policy: WorkflowPolicy,
+    at: DateTime,
+    dry_run: bool,
+    counted: WorkflowPolicy | None,
+) -> tuple[Restatement, ...]:
+    """What :meth:`LedgerStore.restate_deadlines` would write at ``at``: its
+    arguments checked, the deadlines counted on ``counted`` (a dry run's other
+    policy) or the ledger's ``policy``."""
+    as_datetime(at, field="at")
+    if counted is not None and not dry_run:
+        raise InvalidValueError(
+            field="policy",
+            value=counted,
+            problem="is for a dry run only",
+            hint="Change the ledger's policy with change_policy, then restate under it.",
+        )
+    chosen = policy if counted is None else check_policy(counted, field="policy")
+    return provisional_restatements(store, policy, chosen)
