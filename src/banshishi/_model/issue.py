@@ -346,14 +346,28 @@ class Issue:
         return max(given, key=lambda e: (e.round, e.at)) if given else None
 
     def live_evaluations_as_of(self, moment: DateTime | None = None) -> tuple[Evaluation, ...]:
-        """The evaluations given by ``moment`` and not voided on appeal by then."""
+        """The evaluations given by ``moment`` and not voided on appeal by then,
+        each counted from its step (see :meth:`evaluation_times`)."""
         moment = optional_moment(moment, field="Issue.live_evaluations_as_of.moment")
         voided = self.voided_ratings_as_of(moment)
+        times = self.evaluation_times() if moment is not None else ()
         return tuple(
             e
             for index, e in enumerate(self.evaluations)
-            if (moment is None or e.at <= moment) and index not in voided
+            if (moment is None or times[index] <= moment) and index not in voided
         )
+
+    def evaluation_times(self) -> tuple[DateTime, ...]:
+        """When each rating in ``evaluations`` counts from, in the same order: the
+        ``rate`` step that recorded it (as an answer counts from its ``answer``
+        step, see :meth:`answer_times`), or ``Evaluation.at`` for a rating given
+        before the recorded history begins."""
+        steps = [event.at for event in self.history if event.name == "rate"]
+        before = len(self.evaluations) - len(steps)
+        if before < 0:  # more rate steps than ratings: a hand-edited history
+            steps = steps[-len(self.evaluations) :] if self.evaluations else []
+            before = 0
+        return (*(item.at for item in self.evaluations[:before]), *steps)
 
     def voided_ratings_as_of(self, moment: DateTime | None = None) -> frozenset[int]:
         """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""

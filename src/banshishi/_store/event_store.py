@@ -170,11 +170,14 @@ class EventStore(Protocol):
         at: DateTime,
         group: str | tuple[str, ...] | None = None,
         as_of: DateTime | None = None,
+        within: tuple[DateTime, Collection[str]] | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
         """Every issue line reduced to its group key and its :class:`Facts` (overdue
         judged at ``at``), identical ones merged with how many there are; with
-        ``as_of``, the lines as they stood then. A backend that folds in SQL
-        reads each fact as ``FACT_SQL`` gives it.
+        ``as_of``, the lines as they stood then; with ``within`` (a moment and
+        units), only the issues whose line at that moment counts under one of
+        the units. A backend that folds in SQL reads each fact as ``FACT_SQL``
+        gives it.
 
         ``group`` is ``None`` (the key is ``None``), ``unit`` (the unit the issue
         counts under: responsible, else receiving; see ``_home_unit``),
@@ -183,6 +186,27 @@ class EventStore(Protocol):
         groups by all of them at once, and the key is the tuple of values. A backend may answer this
         in the database: a million lines fold into a few thousand.
         """
+        ...
+
+    def period_flow(
+        self,
+        *,
+        start: DateTime,
+        end: DateTime,
+        since: DateTime,
+        within: tuple[DateTime, Collection[str]] | None = None,
+    ) -> tuple[int, int, int]:
+        """Of the issues recorded by ``end`` (and ``within``, as for
+        :meth:`issue_fact_counts`), how many were collected (not recorded at
+        ``start``, received at or after ``since``), transferred for the first time
+        and closed between ``start`` and ``end``: what a periodic report's flow says."""
+        ...
+
+    def overdue_lines(
+        self, *, at: DateTime, within: tuple[DateTime, Collection[str]] | None = None
+    ) -> Iterator[tuple[IssueSummary, str, str | None]]:
+        """Each issue overdue at ``at`` (its line as it stood then), with the title
+        and the requester's name it was received with."""
         ...
 
     def pledge_summaries(self) -> Iterator[PledgeSummary]:

@@ -58,6 +58,12 @@ _HELD = "from_us <= ? AND (until_us IS NULL OR until_us > ?)"
 opened by an event at or before it, and not yet closed by a later one."""
 
 
+Within = tuple[DateTime, Collection[str]]
+"""The issues a periodic report of a unit counts: those whose line at the moment
+given counts under one of the units given (its responsible unit, else the unit
+that received it)."""
+
+
 def write_lines(
     db: sqlite3.Connection,
     appends: Sequence[Append],
@@ -171,10 +177,12 @@ def fact_counts(
     at: DateTime,
     group: str | tuple[str, ...] | None = None,
     as_of: DateTime | None = None,
+    within: Within | None = None,
 ) -> Iterator[tuple[Any, Facts, int]]:
     """Every issue line reduced to its group key and its facts, identical ones
     merged with how many there are (see :meth:`EventStore.issue_fact_counts`);
-    with ``as_of``, the lines as they stood then."""
+    with ``as_of``, the lines as they stood then; with ``within``, only the
+    issues it takes (see :func:`within_sql`)."""
     keys = () if group is None else (group,) if isinstance(group, str) else tuple(group)
     for key in keys:
         if key not in GROUP_KEYS:
@@ -182,7 +190,7 @@ def fact_counts(
                 field="group", value=key, problem=f"must be one of {', '.join(GROUP_KEYS)}"
             )
     held = None if as_of is None else micros(as_datetime(as_of, field="as_of"))
-    counts = _fact_counts(db, micros(as_datetime(at, field="at")), keys, held)
+    counts = _fact_counts(db, micros(as_datetime(at, field="at")), keys, held, within)
     if isinstance(group, str):
         return ((key[0], facts, n) for key, facts, n in counts)
     if group is None:
@@ -191,7 +199,11 @@ def fact_counts(
 
 
 def _fact_counts(
-    db: sqlite3.Connection, now: int, keys: tuple[str, ...], held: int | None
+    db: sqlite3.Connection,
+    now: int,
+    keys: tuple[str, ...],
+    held: int | None,
+    within: Within | None,
 ) -> Iterator[tuple[Any, Facts, int]]:
     # Only identical lines are merged here; what they count for is decided by
     # figures_of_facts, as for lines read one by one.
@@ -199,9 +211,13 @@ def _fact_counts(
     selected = "".join(f"{GROUP_KEYS[key]}, " for key in keys)
     positions = listed(str(n) for n in range(1, width + _FACTS + 1))
     source, params = (
-        ("issues", (now,)) if held is None else (f"issue_lines WHERE {_HELD}", (now, held, held))
+        ("issues WHERE 1", [now])
+        if held is None
+        else (f"issue_lines WHERE {_HELD}", [now, held, held])
     )
-    query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM {source} GROUP BY {positions}"
+    chosen, chosen_params = within_sql(within)
+    query = f"SELECT {selected}{FACT_COLUMNS}, count(*) FROM {source}{chosen} GROUP BY {positions}"
+    params += chosen_params
     readers = [GROUP_VALUES.get(key) for key in keys]
     for row in db.execute(query, params):
         values = tuple(
@@ -209,6 +225,26 @@ def _fact_counts(
             for n, read in enumerate(readers)
         )
         yield values, facts_of_row(row[width : width + _FACTS]), row[width + _FACTS]
+
+
+def within_sql(within: Within | None, column: str = "id") -> tuple[str, list[Any]]:
+    """``within`` as a condition on ``column`` (an issue id) to add to a WHERE
+    clause, with its parameters; nothing if ``None``."""
+    if within is None:
+        return "", []
+    moment = micros(as_datetime(within[0], field="within"))
+    units = list(within[1])
+    return (
+        f" AND {column} IN (SELECT id FROM issue_lines WHERE {_HELD} "
+        f"AND {HOME_UNIT_SQL} IN ({marks(units)}))",
+        [moment, moment, *units],
+    )
+
+
+def held_sql(alias: str) -> str:
+    """The lines of ``issue_lines`` (named ``alias``) that held at the moment bound
+    to both ``?``."""
+    return _HELD.replace("from_us", f"{alias}.from_us").replace("until_us", f"{alias}.until_us")
 
 
 def pledge_lines(db: sqlite3.Connection) -> Iterator[PledgeSummary]:

@@ -72,7 +72,8 @@ from .sqlite_file import (
     read_meta,
     refuse,
 )
-from .sqlite_lines import fact_counts, issue_lines, pledge_lines, write_lines
+from .sqlite_lines import Within, fact_counts, issue_lines, pledge_lines, write_lines
+from .sqlite_period import overdue_lines, period_flow
 from .sqlite_reads import kept_version, kept_versions, read_events, read_records
 from .unit_history import (
     TREE_ID,
@@ -343,8 +344,19 @@ class SqliteEventStore:
         at: DateTime,
         group: str | tuple[str, ...] | None = None,
         as_of: DateTime | None = None,
+        within: Within | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
-        return fact_counts(self._db, at=at, group=group, as_of=as_of)
+        return fact_counts(self._db, at=at, group=group, as_of=as_of, within=within)
+
+    def period_flow(
+        self, *, start: DateTime, end: DateTime, since: DateTime, within: Within | None = None
+    ) -> tuple[int, int, int]:
+        return period_flow(self._db, start=start, end=end, since=since, within=within)
+
+    def overdue_lines(
+        self, *, at: DateTime, within: Within | None = None
+    ) -> Iterator[tuple[IssueSummary, str, str | None]]:
+        return overdue_lines(self._db, at=at, within=within)
 
     def pledge_summaries(self) -> Iterator[PledgeSummary]:
         return pledge_lines(self._db)

@@ -14,6 +14,7 @@ from banshishi._metrics.summary import IssueSummary
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
+from banshishi._reports.periodic_store import stored_periodic_report
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.replay import replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
@@ -62,8 +63,33 @@ def recorded_periodic_report(
     min_sample: int,
     trend: int,
 ) -> PeriodicReport:
-    """:func:`periodic_report` over the saved unit tree, the issues rebuilt as
-    recorded at the report's moment (``at``, or the end of a past period)."""
+    """:func:`periodic_report` over the saved unit tree, of the issues as the
+    store recorded them at the report's moment (``at``, or the end of a past
+    period): every part counted by the database over the lines that held."""
+    return stored_periodic_report(
+        store,
+        period=period,
+        at=at,
+        units=store.units(),
+        unit=unit,
+        rank_by=rank_by,
+        min_sample=min_sample,
+        trend=trend,
+    )
+
+
+def rebuilt_periodic_report(
+    store: EventStore,
+    policy: WorkflowPolicy,
+    period: Period | str | ReportingPeriod,
+    at: DateTime,
+    unit: str | None,
+    rank_by: str,
+    min_sample: int,
+    trend: int,
+) -> PeriodicReport:
+    """The same report from the issues rebuilt from their events: the Python path
+    :func:`recorded_periodic_report` is proven against."""
     _, moment = reported_span(period, at)
     return periodic_report(
         rebuilt_issues(store, policy, moment),

@@ -1,0 +1,155 @@
+"""The periodic report of a store, counted by its database.
+
+:func:`periodic_report` reads issues; :func:`stored_periodic_report` asks a store
+for the same parts, each an aggregate over the summary lines that held at a
+moment (:meth:`EventStore.issue_fact_counts` with ``as_of``,
+:meth:`EventStore.period_flow`, :meth:`EventStore.overdue_lines`), so no issue
+is rebuilt and memory does not grow with the ledger. Both assemble the report
+from the same pieces; a differential test proves them equal.
+"""
+
+from collections.abc import Collection, Iterable
+from typing import Any, Protocol
+
+from pendulum import DateTime
+
+from banshishi._core.validators import whole_given
+from banshishi._disclosure.masking import scrub_text
+from banshishi._metrics.facts import Facts
+from banshishi._metrics.figures import IssueFigures, figures_of_facts
+from banshishi._metrics.grouping import Period
+from banshishi._metrics.summary import IssueSummary
+from banshishi._model.units import UnitTree
+
+from .period import ReportingPeriod, trailing_periods
+from .periodic_report import (
+    OverdueItem,
+    PeriodFlow,
+    PeriodicReport,
+    _members,
+    _names,
+    _ranking,
+    _rate_name,
+    _trend,
+    _unit_name,
+    reported_span,
+)
+from .report import ReportRow, rows_of_counts
+
+Within = tuple[DateTime, Collection[str]] | None
+
+
+class PeriodCounts(Protocol):
+    """What a store answers for its periodic report (see :class:`EventStore`)."""
+
+    def issue_fact_counts(
+        self,
+        *,
+        at: DateTime,
+        group: str | tuple[str, ...] | None = None,
+        as_of: DateTime | None = None,
+        within: Within = None,
+    ) -> Iterable[tuple[Any, Facts, int]]: ...
+
+    def period_flow(
+        self, *, start: DateTime, end: DateTime, since: DateTime, within: Within = None
+    ) -> tuple[int, int, int]: ...
+
+    def overdue_lines(
+        self, *, at: DateTime, within: Within = None
+    ) -> Iterable[tuple[IssueSummary, str, str | None]]: ...
+
+
+def stored_periodic_report(
+    store: PeriodCounts,
+    *,
+    period: Period | str | ReportingPeriod,
+    at: DateTime,
+    units: UnitTree | None,
+    unit: str | None,
+    rank_by: str,
+    min_sample: int,
+    trend: int,
+) -> PeriodicReport:
+    """:func:`periodic_report` of every issue the store records, as it stood at
+    the report's moment (``at``, or the end of a past period)."""
+    this, moment = reported_span(period, at)
+    rank_by = _rate_name(rank_by)
+    min_sample = whole_given(min_sample, field="min_sample", minimum=1)
+    trend = whole_given(trend, field="trend", minimum=2)
+    members = _members(units, unit)
+    within: Within = None if members is None else (moment, members)
+    periods = trailing_periods(this, trend)
+    previous, previous_end = periods[-2], periods[-2].last_moment
+
+    def figures(when: DateTime) -> IssueFigures:
+        counts = store.issue_fact_counts(at=when, as_of=when, within=within)
+        return figures_of_facts((facts, n) for _, facts, n in counts)
+
+    def flow(kind: ReportingPeriod, start: DateTime, end: DateTime) -> PeriodFlow:
+        counted = store.period_flow(start=start, end=end, since=kind.start, within=within)
+        return PeriodFlow(collected=counted[0], transferred=counted[1], closed=counted[2])
+
+    figures_now, figures_before = figures(moment), figures(previous_end)
+    by_unit = _unit_rows(store, moment, units, members, within)
+    completions = [figures(p.last_moment).completion for p in periods[:-2]]
+    completions += [figures_before.completion, figures_now.completion]
+    by_track = store.issue_fact_counts(at=moment, group="track", as_of=moment, within=within)
+    return PeriodicReport(
+        period=this,
+        previous=previous,
+        at=moment,
+        unit=unit,
+        unit_name=_unit_name(units, unit),
+        flow=flow(this, previous_end, moment),
+        previous_flow=flow(previous, previous.start.subtract(microseconds=1), previous_end),
+        figures=figures_now,
+        previous_figures=figures_before,
+        by_unit=by_unit,
+        by_track=tuple(rows_of_counts(by_track, by="track", units=None)),
+        rank_by=rank_by,
+        min_sample=min_sample,
+        ranking=_ranking(by_unit, units, unit, rank_by, min_sample),
+        overdue=_overdue(store, moment, units, within),
+        trend=_trend(periods, completions),
+        unit_names=_names(units, members),
+    )
+
+
+def _unit_rows(
+    store: PeriodCounts,
+    moment: DateTime,
+    units: UnitTree | None,
+    members: frozenset[str] | None,
+    within: Within,
+) -> tuple[ReportRow, ...]:
+    counted = store.issue_fact_counts(at=moment, group="unit", as_of=moment, within=within)
+    rows = rows_of_counts(counted, by="unit", units=units)[:-1]
+    if members is None:
+        return tuple(rows)
+    return tuple(row for row in rows if row.group in members or row.group not in (units or ()))
+
+
+def _overdue(
+    store: PeriodCounts, moment: DateTime, units: UnitTree | None, within: Within
+) -> tuple[OverdueItem, ...]:
+    items = []
+    for line, title, requester in store.overdue_lines(at=moment, within=within):
+        deadline = line.deadline
+        if deadline is None:
+            continue
+        items.append(
+            OverdueItem(
+                id=line.id,
+                title=scrub_text(title, names=() if requester is None else (requester,)),
+                unit=line.unit,
+                unit_name=_unit_name(units, line.unit),
+                track=line.track,
+                status=line.status,
+                deadline=deadline,
+                days_overdue=int((moment - deadline).total_seconds() // 86_400),
+                provisional=line.deadline_provisional,
+            )
+        )
+    items.sort(key=lambda item: (item.deadline, item.id))
+    return tuple(items)
