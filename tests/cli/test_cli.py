@@ -489,7 +489,7 @@ def test_verify_finds_an_edited_note(capsys: pytest.CaptureFixture[str], ledger:
     assert code == 1
 
 
-def test_verify_deep_finds_an_edited_summary_line(
+def test_plain_verify_finds_an_edited_summary_line(
     capsys: pytest.CaptureFixture[str], ledger: Path
 ) -> None:
     assert run(capsys, "verify", "--db", ledger, "--deep")[0] == 0
@@ -501,13 +501,11 @@ def test_verify_deep_finds_an_edited_summary_line(
         other = "jiaoyu" if unit != "jiaoyu" else "reli"
         raw.execute("UPDATE issues SET unit = ? WHERE id = ?", (other, issue_id))
     raw.close()
-    code, out, _ = run(capsys, "verify", "--db", ledger)
-    assert code == 0
-    assert "intact" in out
-    code, out, err = run(capsys, "verify", "--db", ledger, "--deep")
+    # Each line is bound to its event: plain verify sees the edit without a rebuild.
+    code, out, err = run(capsys, "verify", "--db", ledger)
     assert code == 1
     assert issue_id in err
-    assert "unit" in err
+    assert "does not match its digest" in err
     assert "intact" not in out
 
 

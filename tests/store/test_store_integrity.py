@@ -284,7 +284,7 @@ ERRORS: list[tuple[str, Use, type[BanshishiError], str]] = [
     ("pledges-as-of", lambda s: list(s.pledges(as_of=1)), InvalidTypeError, "as_of"),
     ("ledger-as-of", lambda s: s.ledger(as_of=T0.naive()), NaiveDatetimeError, "as_of"),
     ("summaries-as-of", lambda s: s.summaries_as_of("now"), InvalidTypeError, "as_of"),
-    ("figures-at", lambda s: s.figures(at=None), InvalidTypeError, "at"),
+    ("figures-at", lambda s: s.figures(at=None), InvalidValueError, "at"),
     (
         "policy",
         lambda s: LedgerStore(s.store, policy="strict"),
