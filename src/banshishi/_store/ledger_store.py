@@ -17,7 +17,7 @@ from typing import Any, final
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.errors import InvalidTypeError
 from banshishi._core.time import Clock, as_datetime, check_clock
 from banshishi._core.validators import iterable_given, whole_given
 from banshishi._metrics.figures import IssueFigures, figures_of_facts
@@ -477,15 +477,7 @@ class LedgerStore:
         ledger's: what a change of policy to it would restate. To restate for
         real, change the ledger's policy first (:meth:`change_policy`)."""
         at = as_datetime(at, field="at")
-        if policy is not None and not dry_run:
-            raise InvalidValueError(
-                field="policy",
-                value=policy,
-                problem="is for a dry run only",
-                hint="Change the ledger's policy with change_policy, then restate under it.",
-            )
-        counted = self.policy if policy is None else check_policy(policy, field="policy")
-        found = store_reading.provisional_restatements(self._store, self.policy, counted)
+        found = store_reading.provisional_restatements(self._store, self.policy, policy, dry_run)
         if found and not dry_run:
             self.apply_many(r.command(at=at, actor=actor) for r in found)
         return found

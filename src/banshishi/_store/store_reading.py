@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidTypeError
+from banshishi._core.errors import InvalidTypeError, InvalidValueError
 from banshishi._core.time import optional_moment
 from banshishi._core.validators import members_given
 from banshishi._metrics.grouping import Period
@@ -14,7 +14,7 @@ from banshishi._metrics.summary import IssueSummary
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
-from banshishi._workflow.policy import WorkflowPolicy
+from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.replay import replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
 
@@ -78,10 +78,19 @@ def recorded_periodic_report(
 
 
 def provisional_restatements(
-    store: EventStore, policy: WorkflowPolicy, counted: WorkflowPolicy
+    store: EventStore, policy: WorkflowPolicy, other: WorkflowPolicy | None, dry_run: bool
 ) -> tuple[Restatement, ...]:
     """Every open provisional deadline, of the issues rebuilt under ``policy``,
-    that ``counted``'s calendar counts otherwise (see :func:`restatement_of`)."""
+    that the calendar of ``other`` (``policy`` if ``None``; for a dry run only)
+    counts otherwise (see :func:`restatement_of`)."""
+    if other is not None and not dry_run:
+        raise InvalidValueError(
+            field="policy",
+            value=other,
+            problem="is for a dry run only",
+            hint="Change the ledger's policy with change_policy, then restate under it.",
+        )
+    counted = policy if other is None else check_policy(other, field="policy")
     lines = issue_summaries(store, None, RESTATABLE, None, None, None, None)
     issues = (
         replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
