@@ -40,20 +40,20 @@ from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.receipt import check_receiver
 from banshishi._workflow.replay import replay, replay_pledge
 from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
+from banshishi._workflow.sweep import DEFAULT_SWEEP_RULES, SweepReport, SweepRules
 
 from . import batch as store_batch
 from . import kept_policy as kept_policy
 from . import rebuild as rebuild
 from . import store_reading as store_reading
+from . import store_sweep as store_sweep
 from .chain_key import HeadReceipt
 from .event_store import ChainReport, EventStore
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from .record_cache import RecordCache, Touched
 from .sqlite_store import SqliteEventStore
+from .store_sweep import Progress
 from .unit_history import StoredUnitTree, UnitTreeChange
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` while long work goes on."""
 
 
 @final
@@ -476,11 +476,20 @@ class LedgerStore:
         ``policy`` (with ``dry_run`` only) counts on another policy than the
         ledger's: what a change of policy to it would restate. To restate for
         real, change the ledger's policy first (:meth:`change_policy`)."""
-        at = as_datetime(at, field="at")
-        found = store_reading.provisional_restatements(self._store, self.policy, policy, dry_run)
-        if found and not dry_run:
-            self.apply_many(r.command(at=at, actor=actor) for r in found)
-        return found
+        return store_reading.restate(self, as_datetime(at, field="at"), dry_run, actor, policy)
+
+    def sweep(
+        self,
+        *,
+        at: DateTime,
+        rules: SweepRules = DEFAULT_SWEEP_RULES,
+        dry_run: bool = False,
+        batch_size: int = 1_000,
+        progress: Progress | None = None,
+    ) -> SweepReport:
+        """:func:`sweep` over the ledger kept here, reading only the items due soon or
+        overdue; see :func:`sweep_store` (and docs/store.md, "The daily sweep")."""
+        return store_sweep.sweep_store(self, at, rules, dry_run, batch_size, progress)
 
     # -- internals ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from banshishi._core.time import optional_moment
 from banshishi._core.validators import members_given
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.summary import IssueSummary
+from banshishi._model.people import Actor
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
@@ -20,6 +21,7 @@ from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement
 
 from .event_store import EventStore
 from .rebuild import rebuilt_issues, stored_history
+from .store_sweep import SweptLedger
 
 
 def issue_summaries(
@@ -98,3 +100,18 @@ def provisional_restatements(
         if line.deadline_provisional
     )
     return tuple(r for r in (restatement_of(i, counted) for i in issues) if r)
+
+
+def restate(
+    ledger: SweptLedger,
+    at: DateTime,
+    dry_run: bool,
+    actor: Actor,
+    policy: WorkflowPolicy | None,
+) -> tuple[Restatement, ...]:
+    """Restate every provisional deadline that moves (see
+    :meth:`LedgerStore.restate_deadlines`), all in one transaction unless ``dry_run``."""
+    found = provisional_restatements(ledger.store, ledger.policy, policy, dry_run)
+    if found and not dry_run:
+        ledger.apply_many(r.command(at=at, actor=actor) for r in found)
+    return found

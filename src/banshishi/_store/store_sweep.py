@@ -1,0 +1,172 @@
+"""The SLA sweep over a ledger kept in a store (:meth:`LedgerStore.sweep`).
+
+The in-memory :func:`sweep` looks at every open item. A store holds too many for
+that, so it asks its summary lines instead: one query finds the items due by the
+end of the due-soon window (yellow and red), and only those are looked at
+further. Green items are counted by their ids and never read.
+
+Each yellow or red item is then decided by the same :class:`SweepPlan` as in
+memory: its level, whether it was urged at that level for its deadline already
+(read off its recorded events), whether to escalate it. The steps are taken by
+:meth:`LedgerStore.apply_many`, so every check of the workflow applies, in
+batches of one transaction each: a sweep stopped half-way leaves whole batches,
+and the next sweep finds the items done and does the rest.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from typing import Protocol
+
+from pendulum import DateTime
+
+from banshishi._core.errors import BanshishiError, BatchRefusedError, InvalidTypeError
+from banshishi._core.time import as_datetime
+from banshishi._core.validators import whole_given
+from banshishi._metrics.facts import DUE_STATUSES, sql_list
+from banshishi._metrics.summary import micros
+from banshishi._model.event import Event
+from banshishi._model.vocabulary import SlaLevel, Subject
+from banshishi._workflow.command import Command, PledgeCommand
+from banshishi._workflow.policy import WorkflowPolicy
+from banshishi._workflow.sweep import SweepPlan, SweepReport, SweepRules
+
+from .event_store import EventStore
+from .sqlite_file import connect_read_only
+from .sqlite_store import SqliteEventStore
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while long work goes on."""
+ApplyMany = Callable[[list[Command]], int]
+"""Writes a batch of steps in one transaction, all or nothing (:meth:`LedgerStore.apply_many`)."""
+
+_ON_TRACK = (
+    f"SELECT id FROM issues WHERE status IN ({sql_list(DUE_STATUSES)}) "
+    "AND deadline_us > ? ORDER BY id"
+)
+
+
+class SweptLedger(Protocol):
+    """What the sweep and the restatement of deadlines need of a :class:`LedgerStore`."""
+
+    @property
+    def store(self) -> EventStore: ...
+    @property
+    def policy(self) -> WorkflowPolicy: ...
+    def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int: ...
+
+
+def sweep_store(
+    ledger: SweptLedger,
+    at: DateTime,
+    rules: SweepRules,
+    dry_run: bool,
+    batch_size: int,
+    progress: Progress | None,
+) -> SweepReport:
+    """Sort the items of ``ledger`` that run against a deadline at ``at`` (as
+    :func:`sweep` does), and urge and escalate them as ``rules`` say.
+
+    One query finds the items due by the end of the due-soon window; green ones
+    are listed by id and never read. The steps are taken by ``apply_many``,
+    ``batch_size`` a transaction, each batch all or nothing, with
+    ``progress(done, total)`` told after each; a step the workflow refuses is
+    left out of its batch and listed in ``refused``. ``dry_run`` writes nothing
+    and lists the steps it would take (a refusal by the workflow shows only in
+    a real run). Items are listed by id.
+    """
+    store, apply_many = ledger.store, ledger.apply_many
+    moment = as_datetime(at, field="at")
+    if not isinstance(dry_run, bool):
+        raise InvalidTypeError(field="dry_run", value=dry_run, problem="must be True or False")
+    batch_size = whole_given(batch_size, field="batch_size", minimum=1)
+    if progress is not None and not callable(progress):
+        raise InvalidTypeError(field="progress", value=progress, problem="must be callable")
+    plan = SweepPlan.start(moment, rules, ledger.policy)
+    plan.levels[SlaLevel.ON_TRACK] = list(on_track_ids(store, plan.soon))
+    # Due by the end of the window: the overdue rule at one microsecond past it.
+    due = store.issue_summaries(overdue_at=plan.soon.add(microseconds=1))
+    for line in sorted(due, key=lambda line: line.id):
+        deadline = line.deadline
+        if deadline is None:  # never: the query compares it
+            continue
+        plan.add(
+            line.id,
+            status=line.status,
+            track=line.track,
+            deadline=deadline,
+            unit=line.unit,
+            history=partial(_recorded, store, line.id),
+        )
+    if dry_run:
+        return plan.report(urged=_ids(plan.urges), escalated=_ids(plan.escalations))
+    steps = _Steps(apply_many, plan.refused, len(plan.urges) + len(plan.escalations), progress)
+    urged = steps.take(plan.urges, batch_size)
+    escalated = steps.take(plan.escalations, batch_size)
+    return plan.report(urged=urged, escalated=escalated)
+
+
+def on_track_ids(store: EventStore, soon: DateTime) -> Iterator[str]:
+    """The ids of the items running against a deadline that falls after ``soon``
+    (green), in order; a SQLite store reads only their ids."""
+    after = micros(soon)
+    if isinstance(store, SqliteEventStore):
+        db = connect_read_only(store.path)
+        try:
+            yield from (row[0] for row in db.execute(_ON_TRACK, (after,)))
+        finally:
+            db.close()
+        return
+    lines = store.issue_summaries(status=DUE_STATUSES)
+    yield from sorted(
+        line.id for line in lines if line.deadline_us is not None and line.deadline_us > after
+    )
+
+
+def _recorded(store: EventStore, issue_id: str) -> Iterator[tuple[Event, dict[str, object]]]:
+    """The issue's history as :class:`SweepPlan` reads it: its recorded events."""
+    return ((stored.event, {}) for stored in store.events(Subject.ISSUE, issue_id))
+
+
+def _ids(commands: Sequence[Command]) -> tuple[str, ...]:
+    return tuple(command.issue_id for command in commands)
+
+
+class _Steps:
+    """The sweep's steps, written a batch at a time; a step the workflow refuses is
+    noted in ``refused`` and its batch written without it."""
+
+    def __init__(
+        self,
+        apply_many: ApplyMany,
+        refused: dict[str, BanshishiError],
+        total: int,
+        progress: Progress | None,
+    ) -> None:
+        self._apply_many = apply_many
+        self._refused = refused
+        self._total = total
+        self._progress = progress
+        self._done = 0
+
+    def take(self, commands: Sequence[Command], batch_size: int) -> tuple[str, ...]:
+        """Take ``commands`` in batches; the ids of those taken."""
+        taken: list[str] = []
+        for first in range(0, len(commands), batch_size):
+            batch = list(commands[first : first + batch_size])
+            self._done += len(batch)
+            taken += _ids(self._write(batch))
+            if self._progress is not None:
+                self._progress(self._done, self._total)
+        return tuple(taken)
+
+    def _write(self, batch: list[Command]) -> list[Command]:
+        while batch:
+            try:
+                self._apply_many(batch)
+                return batch
+            except BatchRefusedError as refusal:
+                if refusal.error is None:
+                    raise
+                self._refused[batch[refusal.index].issue_id] = refusal.error
+                del batch[refusal.index]
+        return batch
