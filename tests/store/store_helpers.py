@@ -25,6 +25,7 @@ from banshishi import (
     PledgeStatus,
     PledgeSummary,
     Rate,
+    SweepReport,
     WorkflowPolicy,
     completion_rate,
     on_time_completion_rate,
@@ -183,3 +184,11 @@ def transfer_args(unit: str = "u1", days: int = 5) -> dict[str, Any]:
 
 def ids_of(lines: Iterable[IssueSummary]) -> set[str]:
     return {line.id for line in lines}
+
+
+def sweep_outcome(report: SweepReport) -> tuple[Any, ...]:
+    """What a sweep found and did, order aside (a store lists items by id, a ledger
+    in its own order), each refusal as its kind of error and the field it names."""
+    refused = {issue_id: (type(e), e.field) for issue_id, e in report.refused.items()}
+    lists = (report.on_track, report.due_soon, report.overdue, report.urged, report.escalated)
+    return (report.at, *(sorted(ids) for ids in lists), refused)

@@ -19,7 +19,12 @@ from typing import Protocol
 
 from pendulum import DateTime
 
-from banshishi._core.errors import BanshishiError, BatchRefusedError, InvalidTypeError
+from banshishi._core.errors import (
+    BanshishiError,
+    BatchRefusedError,
+    ConcurrencyError,
+    InvalidTypeError,
+)
 from banshishi._core.time import as_datetime
 from banshishi._core.validators import whole_given
 from banshishi._metrics.facts import DUE_STATUSES, sql_list
@@ -160,13 +165,21 @@ class _Steps:
         return tuple(taken)
 
     def _write(self, batch: list[Command]) -> list[Command]:
+        """Write ``batch``, leaving out each step refused; the steps written. A step
+        on a copy of the item older than the store's is tried again, once: the
+        store reads the item afresh (another process wrote to it)."""
+        retried: set[str] = set()
         while batch:
             try:
                 self._apply_many(batch)
                 return batch
             except BatchRefusedError as refusal:
-                if refusal.error is None:
+                error, issue_id = refusal.error, batch[refusal.index].issue_id
+                if error is None:
                     raise
-                self._refused[batch[refusal.index].issue_id] = refusal.error
+                if isinstance(error, ConcurrencyError) and issue_id not in retried:
+                    retried.add(issue_id)
+                    continue
+                self._refused[issue_id] = error
                 del batch[refusal.index]
         return batch
