@@ -24,6 +24,7 @@ from banshishi._core.errors import (
     BatchRefusedError,
     ConcurrencyError,
     InvalidTypeError,
+    StoreError,
 )
 from banshishi._core.time import as_datetime
 from banshishi._core.validators import whole_given
@@ -175,7 +176,7 @@ class _Steps:
                 return batch
             except BatchRefusedError as refusal:
                 error, issue_id = refusal.error, batch[refusal.index].issue_id
-                if error is None:
+                if error is None or type(error) is StoreError:  # a damaged ledger
                     raise
                 if isinstance(error, ConcurrencyError) and issue_id not in retried:
                     retried.add(issue_id)
