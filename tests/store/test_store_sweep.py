@@ -2,7 +2,8 @@
 as the in-memory sweep on the same ledger, nothing done twice, nothing written by a
 dry run, and green items never read."""
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ from banshishi import (
     WorkflowPolicy,
     sweep,
 )
-from banshishi.store import SqliteEventStore, StoredEvent
-from issue_walks import DISPATCHER, POLICIES, T0, HypothesisDraw
+from banshishi._store import store_sweep
+from banshishi.store import SqliteEventStore
+from issue_walks import DISPATCHER, POLICIES, T0, TREE, HypothesisDraw
 from store_helpers import (
     FEW,
     by_id,
@@ -112,14 +114,9 @@ def _transferred(store: LedgerStore, *days: int) -> list[str]:
 
 
 class _Watched(SqliteEventStore):
-    """A store that notes which issues' events and summary lines it hands out."""
+    """A store that notes which issues' summary lines it hands out."""
 
     seen: set[str]
-
-    def events(self, *args: Any, **kwargs: Any) -> Iterator[StoredEvent]:
-        for stored in super().events(*args, **kwargs):
-            self.seen.add(stored.record_id)
-            yield stored
 
     def issue_summaries(self, **filters: Any) -> Iterator[IssueSummary]:
         for line in super().issue_summaries(**filters):
@@ -127,10 +124,28 @@ class _Watched(SqliteEventStore):
             yield line
 
 
-def test_green_items_are_never_read(tmp_path: Path) -> None:
+class _Reads:
+    """A read-only connection noting the values bound to each query."""
+
+    def __init__(self, db: sqlite3.Connection, bound: list[tuple[Any, ...]]) -> None:
+        self._db, self._bound = db, bound
+
+    def execute(self, sql: str, values: Sequence[Any] = ()) -> sqlite3.Cursor:
+        self._bound.append(tuple(values))
+        return self._db.execute(sql, values)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def test_green_items_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither their summary lines nor their events: only their ids."""
     path = tmp_path / "ledger.db"
     with open_new(path) as store:
         ids = _transferred(store, 2, 30, 30, 1)
+    bound: list[tuple[Any, ...]] = []
+    connect = store_sweep.connect_read_only
+    monkeypatch.setattr(store_sweep, "connect_read_only", lambda p: _Reads(connect(p), bound))
     watched = _Watched(path)
     watched.seen = set()
     with LedgerStore(watched) as store:
@@ -140,6 +155,37 @@ def test_green_items_are_never_read(tmp_path: Path) -> None:
     assert report.on_track == (ids[1], ids[2])
     assert sorted(report.urged) == sorted([ids[0], ids[3]])
     assert watched.seen == {ids[0], ids[3]}
+    assert len(bound) == 2  # the green ids, then the others' events
+    assert set(bound[1]) == {ids[0], ids[3]}
+
+
+class _Elsewhere:
+    """Another backend: the SQLite one behind the protocol, nothing more."""
+
+    def __init__(self, store: SqliteEventStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_another_backend_sweeps_alike(tmp_path: Path) -> None:
+    """Through the EventStore protocol alone: the same report and the same events."""
+    reports, histories = [], []
+    for name in ("sqlite", "other"):
+        path = tmp_path / f"{name}.db"
+        with open_new(path, policy=WorkflowPolicy(units=TREE)) as store:
+            ids = _transferred(store, 2, 30, 1, 4)
+        backend = SqliteEventStore(path)
+        with LedgerStore(backend if name == "sqlite" else _Elsewhere(backend)) as store:
+            rules = SweepRules(escalate_overdue=True)
+            store.sweep(at=T0.add(days=1, hours=5), rules=rules)
+            reports.append(store.sweep(at=T0.add(days=3, hours=5), rules=rules))
+            histories.append([store.history(issue_id) for issue_id in ids])
+    assert reports[0] == reports[1]
+    assert histories[0] == histories[1]
+    assert reports[0].urged == (ids[0], ids[3])
+    assert reports[0].escalated == (ids[0],)  # the third was escalated the day before
 
 
 def test_progress_is_told_after_each_batch(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ batches of one transaction each: a sweep stopped half-way leaves whole batches,
 and the next sweep finds the items done and does the rest.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from pendulum import DateTime
 
@@ -26,6 +26,7 @@ from banshishi._core.errors import (
     InvalidTypeError,
     StoreError,
 )
+from banshishi._core.json_input import read_json
 from banshishi._core.time import as_datetime
 from banshishi._core.validators import whole_given
 from banshishi._metrics.facts import DUE_STATUSES, sql_list
@@ -34,10 +35,10 @@ from banshishi._model.event import Event
 from banshishi._model.vocabulary import SlaLevel, Subject
 from banshishi._workflow.command import Command, PledgeCommand
 from banshishi._workflow.policy import WorkflowPolicy
-from banshishi._workflow.sweep import SweepPlan, SweepReport, SweepRules
+from banshishi._workflow.sweep import SweepPlan, SweepReport, SweepRules, recorded_args
 
 from .event_store import EventStore
-from .sqlite_file import connect_read_only
+from .sqlite_file import connect_read_only, marks
 from .sqlite_store import SqliteEventStore
 
 Progress = Callable[[int, int], None]
@@ -45,6 +46,14 @@ Progress = Callable[[int, int], None]
 ApplyMany = Callable[[list[Command]], int]
 """Writes a batch of steps in one transaction, all or nothing (:meth:`LedgerStore.apply_many`)."""
 
+_CHUNK = 500
+_URGE_STEPS = (
+    "SELECT record_id, name, data FROM events WHERE subject = 'issue' AND record_id IN ({}) "
+    "AND (name IN ('urge', 'send_back') OR instr(data, '\"deadline\"')) ORDER BY seq"
+)
+"""Of the items asked, the events the sweep reads: a superset of those that urge,
+send back or set a deadline (a deadline inside another value matches too, and is
+passed over by ``recorded_args``)."""
 _ON_TRACK = (
     f"SELECT id FROM issues WHERE status IN ({sql_list(DUE_STATUSES)}) "
     "AND deadline_us > ? ORDER BY id"
@@ -88,10 +97,12 @@ def sweep_store(
     if progress is not None and not callable(progress):
         raise InvalidTypeError(field="progress", value=progress, problem="must be callable")
     plan = SweepPlan.start(moment, rules, ledger.policy)
-    plan.levels[SlaLevel.ON_TRACK] = list(on_track_ids(store, plan.soon))
     # Due by the end of the window: the overdue rule at one microsecond past it.
     due = store.issue_summaries(overdue_at=plan.soon.add(microseconds=1))
-    for line in sorted(due, key=lambda line: line.id):
+    lines = sorted(due, key=lambda line: line.id)
+    asked = [line.id for line in lines] if rules.urge else []
+    plan.levels[SlaLevel.ON_TRACK], histories = _read(store, plan.soon, asked)
+    for line in lines:
         deadline = line.deadline
         if deadline is None:  # never: the query compares it
             continue
@@ -101,7 +112,7 @@ def sweep_store(
             track=line.track,
             deadline=deadline,
             unit=line.unit,
-            history=partial(_recorded, store, line.id),
+            history=partial(_history, histories, line.id),
         )
     if dry_run:
         return plan.report(urged=_ids(plan.urges), escalated=_ids(plan.escalations))
@@ -111,26 +122,43 @@ def sweep_store(
     return plan.report(urged=urged, escalated=escalated)
 
 
-def on_track_ids(store: EventStore, soon: DateTime) -> Iterator[str]:
-    """The ids of the items running against a deadline that falls after ``soon``
-    (green), in order; a SQLite store reads only their ids."""
+Steps = list[tuple[str | Event, dict[str, Any]]]
+"""An item's history as the sweep reads it (see :data:`History`)."""
+
+
+def _read(
+    store: EventStore, soon: DateTime, asked: list[str]
+) -> tuple[list[str], dict[str, Steps]]:
+    """The ids of the green items (due after ``soon``), in order, and the history of
+    each item ``asked`` as far as the sweep reads it. A SQLite store reads the green
+    items' ids only, and of the others only the events that urge, send back or set
+    a deadline, without decoding them whole."""
     after = micros(soon)
-    if isinstance(store, SqliteEventStore):
-        db = connect_read_only(store.path)
-        try:
-            yield from (row[0] for row in db.execute(_ON_TRACK, (after,)))
-        finally:
-            db.close()
-        return
-    lines = store.issue_summaries(status=DUE_STATUSES)
-    yield from sorted(
-        line.id for line in lines if line.deadline_us is not None and line.deadline_us > after
-    )
+    if not isinstance(store, SqliteEventStore):
+        lines = store.issue_summaries(status=DUE_STATUSES)
+        green = [
+            line.id for line in lines if line.deadline_us is not None and line.deadline_us > after
+        ]
+        recorded: dict[str, Steps] = {issue_id: [] for issue_id in asked}
+        for issue_id in asked:
+            recorded[issue_id] += ((s.event, {}) for s in store.events(Subject.ISSUE, issue_id))
+        return sorted(green), recorded
+    db = connect_read_only(store.path)
+    try:
+        green = [row[0] for row in db.execute(_ON_TRACK, (after,))]
+        histories: dict[str, Steps] = {issue_id: [] for issue_id in asked}
+        for first in range(0, len(asked), _CHUNK):
+            chunk = asked[first : first + _CHUNK]
+            for issue_id, name, data in db.execute(_URGE_STEPS.format(marks(chunk)), chunk):
+                args = recorded_args(read_json(data, field="event.data"))
+                histories[issue_id].append((name, args))
+        return green, histories
+    finally:
+        db.close()
 
 
-def _recorded(store: EventStore, issue_id: str) -> Iterator[tuple[Event, dict[str, object]]]:
-    """The issue's history as :class:`SweepPlan` reads it: its recorded events."""
-    return ((stored.event, {}) for stored in store.events(Subject.ISSUE, issue_id))
+def _history(histories: dict[str, Steps], issue_id: str) -> Steps:
+    return histories.get(issue_id, [])
 
 
 def _ids(commands: Sequence[Command]) -> tuple[str, ...]:

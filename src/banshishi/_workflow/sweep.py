@@ -325,9 +325,15 @@ _UNKNOWN = object()
 
 
 def _args_of(event: Event) -> dict[str, Any]:
+    return recorded_args(event.data)
+
+
+def recorded_args(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the sweep reads of an event's recorded data: the deadline it set and the
+    level it urged at, as the step's arguments held them."""
     args: dict[str, Any] = {}
-    if "deadline" in event.data:
-        args["deadline"] = parse_instant(str(event.data["deadline"]), field="Event.data.deadline")
-    if "level" in event.data:
-        args["level"] = SlaLevel(str(event.data["level"]))
+    if "deadline" in data:
+        args["deadline"] = parse_instant(str(data["deadline"]), field="Event.data.deadline")
+    if "level" in data:
+        args["level"] = SlaLevel(str(data["level"]))
     return args
