@@ -25,6 +25,7 @@ from banshishi import (
     PledgeStatus,
     PledgeSummary,
     Rate,
+    SweepReport,
     WorkflowPolicy,
     completion_rate,
     on_time_completion_rate,
@@ -228,3 +229,11 @@ def reseal_lines(db: Any) -> None:
         if event is not None:
             digest = line_digest(event, row, None)
             db.execute("UPDATE pledges SET digest = ? WHERE id = ?", (digest, row[0]))
+
+
+def sweep_outcome(report: SweepReport) -> tuple[Any, ...]:
+    """What a sweep found and did, order aside (a store lists items by id, a ledger
+    in its own order), each refusal as its kind of error and the field it names."""
+    refused = {issue_id: (type(e), e.field) for issue_id, e in report.refused.items()}
+    lists = (report.on_track, report.due_soon, report.overdue, report.urged, report.escalated)
+    return (report.at, *(sorted(ids) for ids in lists), refused)

@@ -37,7 +37,9 @@ from banshishi import (
     LedgerStore,
     PledgeCommand,
     PledgeLedger,
+    SweepRules,
     WorkflowPolicy,
+    sweep,
 )
 from banshishi._workflow.policy import DEFAULT_POLICY
 from banshishi._workflow.replay import replay
@@ -65,6 +67,7 @@ from store_helpers import (
     rates_of,
     snapshot,
     summary_of,
+    sweep_outcome,
 )
 
 
@@ -85,7 +88,8 @@ def command_of(issue_id: str, call: Call) -> Command:
 class StoreMachine(RuleBasedStateMachine):
     """A LedgerStore and an in-memory Ledger and PledgeLedger (the mirror) taking the same
     random steps: single steps, small batches (some with refused steps), a second writer
-    on the same file, stale versions, and reopenings of the store in a new instance."""
+    on the same file, stale versions, SLA sweeps, and reopenings of the store in a new
+    instance."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
@@ -302,6 +306,26 @@ class StoreMachine(RuleBasedStateMachine):
         assert (error.index, type(error.error), error.error.field) == refused
         assert error.__cause__ is error.error
         assert self.contents() == before
+
+    @rule(data=st.data())
+    def sweep(self, data: st.DataObject) -> None:
+        """The SLA sweep, now or later, on the store and on the mirror: the same findings
+        and steps (the store's invariants check its events), in batches of any size,
+        after a dry run that writes nothing; escalating only under a unit tree."""
+        draw = HypothesisDraw(data)
+        self.now = self.now.add(**draw.choice(({"hours": 0}, *GAPS, {"days": 30})))
+        escalate = self.policy.units is not None and draw.chance(50)
+        rules = SweepRules(escalate_overdue=escalate)
+        before = self.contents()
+        dry = self.store.sweep(at=self.now, rules=rules, dry_run=True)
+        assert self.contents() == before
+        got = self.store.sweep(at=self.now, rules=rules, batch_size=draw.choice((1, 3, 100)))
+        expected = sweep(self.ledger, self.now, rules=rules)
+        assert sweep_outcome(got) == sweep_outcome(expected)
+        assert dry.counts() == got.counts()
+        for issue_id in (*got.urged, *got.escalated):
+            self.stale.pop(issue_id, None)  # read afresh to be swept
+        note_event(f"sweep urged {min(len(got.urged), 2)}+, escalated {bool(got.escalated)}")
 
     def twins(self) -> tuple[Ledger, PledgeLedger]:
         """Copies of the mirror, to plan on or to try a batch on."""

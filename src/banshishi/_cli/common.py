@@ -23,7 +23,9 @@ from banshishi._store.ledger_store import LedgerStore
 from .key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environment
 
 DEFAULT_DB = "banshishi.db"
-OK, BROKEN, BAD_INPUT = 0, 1, 2
+OK, BROKEN, BAD_INPUT, BUSY = 0, 1, 2, 3
+"""Exit codes: done; the ledger found broken; bad input; the ledger locked by
+another writer for longer than the command would wait (try again later)."""
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -53,10 +55,15 @@ def output_option(parser: argparse.ArgumentParser, *, help: str = TO_STANDARD_OU
 
 
 def as_of_option(
-    parser: argparse.ArgumentParser, *, metavar: str = "DATE", help: str = AS_OF_THE_LEDGER
+    parser: argparse.ArgumentParser,
+    *,
+    metavar: str = "DATE",
+    help: str = AS_OF_THE_LEDGER,
+    flag: str = "--as-of",
 ) -> None:
-    """``--as-of``, ``None`` unless given; read with :func:`moment` or :func:`now_or`."""
-    parser.add_argument("--as-of", metavar=metavar, help=help)
+    """``--as-of`` (or ``flag``), ``None`` unless given; read with :func:`moment` or
+    :func:`now_or`."""
+    parser.add_argument(flag, metavar=metavar, help=help)
 
 
 @contextmanager
@@ -105,10 +112,10 @@ def refuse_ledger_output(name: str, ledger: str) -> None:
         )
 
 
-def existing(path: str, *, read_only: bool = True) -> LedgerStore:
+def existing(path: str, *, read_only: bool = True, timeout: float = 30.0) -> LedgerStore:
     """The ledger at ``path``, which must exist (commands that read never create
     one), opened under the policy it keeps, for reading only unless
-    ``read_only=False``."""
+    ``read_only=False``; a write waits ``timeout`` seconds for another writer."""
     if not Path(path).exists():
         raise InvalidValueError(
             field="--db",
@@ -116,12 +123,13 @@ def existing(path: str, *, read_only: bool = True) -> LedgerStore:
             problem="does not exist",
             hint="Make a ledger with `banshishi demo` or `banshishi import`.",
         )
-    return LedgerStore.open(path, read_only=read_only, chain_key=chain_key_from_environment())
+    key = chain_key_from_environment()
+    return LedgerStore.open(path, read_only=read_only, chain_key=key, timeout=timeout)
 
 
-def moment(text: str | None) -> DateTime | None:
-    """``--as-of``: the end of a day given as YYYY-MM-DD (Asia/Shanghai), or an
-    RFC 3339 moment; ``None`` when not given."""
+def moment(text: str | None, *, field: str = "--as-of") -> DateTime | None:
+    """``--as-of`` (or the option ``field``): the end of a day given as YYYY-MM-DD
+    (Asia/Shanghai), or an RFC 3339 moment; ``None`` when not given."""
     if text is None:
         return None
     if _DATE.fullmatch(text):
@@ -130,12 +138,13 @@ def moment(text: str | None) -> DateTime | None:
             day = pendulum.datetime(year, month, day_of_month, tz=DEFAULT_TIMEZONE)
         except ValueError:
             raise InvalidValueError(
-                field="--as-of", value=text, problem="is not a date on the calendar"
+                field=field, value=text, problem="is not a date on the calendar"
             ) from None
         return day.end_of("day")
-    return parse_instant(text, field="--as-of")
+    return parse_instant(text, field=field)
 
 
-def now_or(text: str | None) -> DateTime:
-    """``--as-of`` read by :func:`moment`, or the real now when it is not given."""
-    return moment(text) or pendulum.now(DEFAULT_TIMEZONE)
+def now_or(text: str | None, *, field: str = "--as-of") -> DateTime:
+    """``--as-of`` (or ``field``) read by :func:`moment`, or the real now when it is
+    not given."""
+    return moment(text, field=field) or pendulum.now(DEFAULT_TIMEZONE)

@@ -1,11 +1,13 @@
 """The ``banshishi`` command: the chain check and CSV import and export of the
 ledger's events here; the demo campaign (in ``demo``), reports (in ``report``),
 ledger files, disclosure lists, Open311 requests and JSON Schemas (in
-``files``) and the holiday calendar (in ``calendar``).
+``files``), the holiday calendar (in ``calendar``) and the SLA sweep (in
+``sweep``).
 
 Exit codes: 0 when the command did what was asked; 1 when ``verify`` found the
-chain broken; 2 for bad input (an unknown option, a file that is not a ledger,
-a refused import), with the reason on standard error.
+chain broken (or ``sweep`` could not read the ledger); 2 for bad input (an
+unknown option, a file that is not a ledger, a refused import), with the reason
+on standard error; 3 when ``sweep`` found the ledger locked by another writer.
 """
 
 import argparse
@@ -45,6 +47,7 @@ from .demo import add_demo_command
 from .files import add_file_commands
 from .key import chain_key_from_environment
 from .report import add_report_command
+from .sweep import add_sweep_command
 from .terminal_text import error_line, plain
 
 
@@ -78,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_demo_command(commands)
     add_report_command(commands)
+    add_sweep_command(commands)
 
     verify = commands.add_parser(
         "verify",

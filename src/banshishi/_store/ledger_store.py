@@ -20,7 +20,7 @@ from pendulum import DateTime
 from banshishi._core.errors import InvalidTypeError
 from banshishi._core.time import Clock, as_datetime, check_clock
 from banshishi._core.validators import iterable_given, whole_given
-from banshishi._metrics.figures import IssueFigures, figures_of_facts
+from banshishi._metrics.figures import IssueFigures
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
@@ -40,20 +40,20 @@ from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.receipt import check_receiver
 from banshishi._workflow.replay import replay, replay_pledge
 from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
+from banshishi._workflow.sweep import DEFAULT_SWEEP_RULES, SweepReport, SweepRules
 
 from . import batch as store_batch
 from . import kept_policy as kept_policy
 from . import rebuild as rebuild
 from . import store_reading as store_reading
+from . import store_sweep as store_sweep
 from .chain_key import HeadReceipt
 from .event_store import ChainReport, EventStore
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from .record_cache import RecordCache, Touched
 from .sqlite_store import SqliteEventStore
+from .store_sweep import Progress
 from .unit_history import StoredUnitTree, UnitTreeChange
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` while long work goes on."""
 
 
 @final
@@ -278,15 +278,12 @@ class LedgerStore:
         """Write whole histories of new records, each rebuilt (and so checked)
         step by step first, all in one transaction; returns the events written.
 
-        Each history is ``(record_id, events)``, the events of one issue or one
-        pledge, beginning with its ``receive`` or ``claim``. If any record cannot
-        be rebuilt or is already stored, nothing is written. ``units`` are
-        versions of the unit tree, written in the same transaction after the
-        tree's own (and counted among the events written). ``policies`` are
-        versions of the policy (an export's), written likewise after the
-        ledger's own: the last becomes the ledger's policy, and the histories
-        are rebuilt under it.
-        """
+        Each history is ``(record_id, events)``, one record's events from its
+        ``receive`` or ``claim``. If any cannot be rebuilt or is already stored,
+        nothing is written. ``units`` (versions of the unit tree) and
+        ``policies`` (of the policy: the last becomes the ledger's, and the
+        histories are rebuilt under it) are written in the same transaction,
+        after the ledger's own, and counted among the events written."""
         changes = store_batch.policy_changes(policies, field="policies")
         policy = changes[-1].policy if changes else self.policy
         batch = store_batch.histories_batch(histories, self._store, policy)
@@ -367,15 +364,12 @@ class LedgerStore:
         received_before: DateTime | None = None,
         overdue_at: DateTime | None = None,
     ) -> list[IssueSummary]:
-        """The summary lines of the issues that match every filter given.
-
-        ``unit`` takes the issues that count under the unit or anything under it
-        in the saved unit tree (each issue's responsible unit, else the unit that
-        received it); ``received_from``/``received_before`` bound the moment of
-        receipt (the second excluded); ``overdue_at`` keeps the issues overdue
-        then (:meth:`IssueSummary.is_overdue`: not yet answered in their round,
-        with the deadline passed).
-        """
+        """The summary lines of the issues that match every filter given:
+        ``unit`` takes those counted under it or anything under it in the saved
+        tree (each issue's responsible unit, else the unit that received it);
+        ``received_from``/``received_before`` bound the receipt (the second
+        excluded); ``overdue_at`` keeps those overdue then
+        (:meth:`IssueSummary.is_overdue`)."""
         return store_reading.issue_summaries(
             self._store, unit, status, track, received_from, received_before, overdue_at
         )
@@ -388,9 +382,7 @@ class LedgerStore:
         """Every issue rate as things stand, with overdue items counted at ``at``;
         with ``as_of``, as things stood then (and overdue counted then, unless
         ``at`` says otherwise), from the lines that held: no record is rebuilt."""
-        at, as_of = store_reading.moments(at, as_of)
-        counts = self._store.issue_fact_counts(at=at, as_of=as_of)
-        return figures_of_facts((facts, n) for _, facts, n in counts)
+        return store_reading.figures(self._store, *store_reading.moments(at, as_of))
 
     def dashboard(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> Dashboard:
         """Every rate for all issues, by track and by unit, as things stand (or
@@ -454,22 +446,20 @@ class LedgerStore:
     def verify(
         self, *, deep: bool = False, expect_head: HeadReceipt | str | None = None
     ) -> ChainReport:
-        """Check the hash chain over every event, and the summary lines against
-        them: one per record, at its version and status. What each check shows,
-        and what it cannot, is set out in docs/store.md.
-
-        ``deep`` also rebuilds every record, and every version of the unit tree,
-        from its events and compares each record's whole summary line (slower:
-        about a millisecond per record). ``expect_head`` is a receipt kept from
-        before (:attr:`ChainReport.head`, or its text): the chain must still hold
-        its events, unchanged.
-        """
-        if expect_head is not None:
-            expect_head = HeadReceipt.parse(expect_head, field="expect_head")
-        report = self._store.verify(expect_head=expect_head)
-        if report and deep:
-            return store_batch.deep_check(self._store, report, self.policy)
-        return report
+        """Check the hash chain over every event, and every summary line against
+        the digest binding it to its event (see docs/store.md for what each check
+        shows, and what it cannot). ``deep`` also rebuilds every record, and every
+        version of the unit tree, from its events and compares its whole summary
+        line (about a millisecond per record). ``expect_head`` is a receipt kept
+        from before (:attr:`ChainReport.head`, or its text): the chain must still
+        hold its events, unchanged."""
+        receipt = (
+            None if expect_head is None else HeadReceipt.parse(expect_head, field="expect_head")
+        )
+        report = self._store.verify(expect_head=receipt)
+        return (
+            store_batch.deep_check(self._store, report, self.policy) if report and deep else report
+        )
 
     def restate_deadlines(
         self,
@@ -487,10 +477,20 @@ class LedgerStore:
         ``policy`` (with ``dry_run`` only) counts on another policy than the
         ledger's: what a change of policy to it would restate. To restate for
         real, change the ledger's policy first (:meth:`change_policy`)."""
-        found = store_reading.restatements(self._store, self.policy, at, dry_run, policy)
-        if found and not dry_run:
-            self.apply_many(r.command(at=as_datetime(at, field="at"), actor=actor) for r in found)
-        return found
+        return store_reading.restate(self, as_datetime(at, field="at"), dry_run, actor, policy)
+
+    def sweep(
+        self,
+        *,
+        at: DateTime,
+        rules: SweepRules = DEFAULT_SWEEP_RULES,
+        dry_run: bool = False,
+        batch_size: int = 1_000,
+        progress: Progress | None = None,
+    ) -> SweepReport:
+        """:func:`sweep` over the ledger kept here, reading only the items due soon or
+        overdue; see :func:`sweep_store` (and docs/store.md, "The daily sweep")."""
+        return store_sweep.sweep_store(self, at, rules, dry_run, batch_size, progress)
 
     # -- internals ------------------------------------------------------------------------
 

@@ -9,8 +9,10 @@ from pendulum import DateTime
 from banshishi._core.errors import InvalidTypeError, InvalidValueError
 from banshishi._core.time import as_datetime, optional_moment
 from banshishi._core.validators import members_given
+from banshishi._metrics.figures import IssueFigures, figures_of_facts
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.summary import IssueSummary
+from banshishi._model.people import Actor
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
@@ -21,6 +23,7 @@ from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement
 
 from .event_store import EventStore
 from .rebuild import rebuilt_issues, stored_history
+from .store_sweep import SweptLedger
 
 
 def issue_summaries(
@@ -104,10 +107,19 @@ def rebuilt_periodic_report(
 
 
 def provisional_restatements(
-    store: EventStore, policy: WorkflowPolicy, counted: WorkflowPolicy
+    store: EventStore, policy: WorkflowPolicy, other: WorkflowPolicy | None, dry_run: bool
 ) -> tuple[Restatement, ...]:
     """Every open provisional deadline, of the issues rebuilt under ``policy``,
-    that ``counted``'s calendar counts otherwise (see :func:`restatement_of`)."""
+    that the calendar of ``other`` (``policy`` if ``None``; for a dry run only)
+    counts otherwise (see :func:`restatement_of`)."""
+    if other is not None and not dry_run:
+        raise InvalidValueError(
+            field="policy",
+            value=other,
+            problem="is for a dry run only",
+            hint="Change the ledger's policy with change_policy, then restate under it.",
+        )
+    counted = policy if other is None else check_policy(other, field="policy")
     lines = issue_summaries(store, None, RESTATABLE, None, None, None, None)
     issues = (
         replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
@@ -133,6 +145,13 @@ def moments(at: DateTime | None, as_of: DateTime | None) -> tuple[DateTime, Date
     return as_datetime(at, field="at"), as_of
 
 
+def figures(store: EventStore, at: DateTime, as_of: DateTime | None) -> IssueFigures:
+    """Every issue rate as things stand (or stood at ``as_of``), overdue items
+    counted at ``at``, from the lines the store folds."""
+    counts = store.issue_fact_counts(at=at, as_of=as_of)
+    return figures_of_facts((facts, n) for _, facts, n in counts)
+
+
 def summaries_as_of(
     store: EventStore, as_of: DateTime, progress: Callable[[int, int], None] | None
 ) -> list[IssueSummary]:
@@ -144,23 +163,16 @@ def summaries_as_of(
     return lines
 
 
-def restatements(
-    store: EventStore,
-    policy: WorkflowPolicy,
+def restate(
+    ledger: SweptLedger,
     at: DateTime,
     dry_run: bool,
-    counted: WorkflowPolicy | None,
+    actor: Actor,
+    policy: WorkflowPolicy | None,
 ) -> tuple[Restatement, ...]:
-    """What :meth:`LedgerStore.restate_deadlines` would write at ``at``: its
-    arguments checked, the deadlines counted on ``counted`` (a dry run's other
-    policy) or the ledger's ``policy``."""
-    as_datetime(at, field="at")
-    if counted is not None and not dry_run:
-        raise InvalidValueError(
-            field="policy",
-            value=counted,
-            problem="is for a dry run only",
-            hint="Change the ledger's policy with change_policy, then restate under it.",
-        )
-    chosen = policy if counted is None else check_policy(counted, field="policy")
-    return provisional_restatements(store, policy, chosen)
+    """Restate every provisional deadline that moves (see
+    :meth:`LedgerStore.restate_deadlines`), all in one transaction unless ``dry_run``."""
+    found = provisional_restatements(ledger.store, ledger.policy, policy, dry_run)
+    if found and not dry_run:
+        ledger.apply_many(r.command(at=at, actor=actor) for r in found)
+    return found

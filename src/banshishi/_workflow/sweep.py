@@ -12,7 +12,8 @@ deadline it has, and an escalated item is 督办 already, so a second sweep at
 the same moment changes nothing.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any, cast, final
 
@@ -26,6 +27,7 @@ from banshishi._core.validators import of_type
 from banshishi._metrics.facts import DUE_STATUSES
 from banshishi._model.event import Event
 from banshishi._model.people import Actor, Role
+from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, SlaLevel, Track
 
 from .command import Command
@@ -146,83 +148,140 @@ def sweep(
     clock's now if not given), and urge and escalate as ``rules`` say."""
     if not isinstance(ledger, Ledger):
         raise InvalidTypeError(field="ledger", value=ledger, problem="must be a Ledger")
-    if not isinstance(rules, SweepRules):
-        raise InvalidTypeError(field="rules", value=rules, problem="must be SweepRules")
     moment = ledger.clock.now() if at is None else as_datetime(at, field="at")
-    policy = ledger.policy
-    tree = policy.units
-    if rules.escalate_overdue and tree is None:
-        raise InvalidValueError(
-            field="SweepRules.escalate_overdue",
-            value=True,
-            problem="needs the policy's unit tree to find the unit one level up",
-            hint="Give the ledger a WorkflowPolicy with units=UnitTree(...).",
-        )
-    soon = policy.after(moment, rules.due_soon_within)
-    levels: dict[SlaLevel, list[str]] = {level: [] for level in SlaLevel}
-    to_urge: list[tuple[str, SlaLevel]] = []
-    to_escalate: list[tuple[str, Any]] = []
+    plan = SweepPlan.start(moment, rules, ledger.policy)
     for issue_id, row in ledger.rows_in(DUE_STATUSES):
         deadline = row.deadline
-        if deadline is None:
-            continue
-        level = _level(deadline, moment, soon)
-        levels[level].append(issue_id)
+        if deadline is not None:
+            plan.add(
+                issue_id,
+                status=row.status,
+                track=row.track,
+                deadline=deadline,
+                unit=row.responsible_unit,
+                history=partial(steps_of, row),
+            )
+    refused = plan.refused
+    urged = _run(ledger, plan.urges, refused)
+    escalated = _run(ledger, plan.escalations, refused)
+    return plan.report(urged=urged, escalated=escalated)
+
+
+History = Callable[[], Iterable[tuple[str | Event, dict[str, Any]]]]
+"""An item's history, oldest first, as :func:`steps_of` gives it: each step's name
+and arguments, or an event as it was recorded (with no arguments). Read only when
+the sweep must know whether the item was urged already."""
+
+
+@final
+@attrs.define
+class SweepPlan:
+    """What a sweep at ``moment`` decides, item by item: the level of each, and the
+    steps to take. The in-memory sweep and the store's both fill one through
+    :meth:`add`, so both decide alike; each then takes the steps its own way."""
+
+    moment: DateTime
+    soon: DateTime
+    """The end of the due-soon window: an item due by then, and not overdue, is yellow."""
+    rules: SweepRules
+    tree: UnitTree | None
+    levels: dict[SlaLevel, list[str]] = attrs.field(
+        factory=lambda: {level: [] for level in SlaLevel}
+    )
+    urges: list[Command] = attrs.field(factory=list)
+    escalations: list[Command] = attrs.field(factory=list)
+    refused: dict[str, BanshishiError] = attrs.field(factory=dict)
+
+    @classmethod
+    def start(cls, moment: DateTime, rules: SweepRules, policy: WorkflowPolicy) -> "SweepPlan":
+        """An empty plan for a sweep at ``moment`` under ``rules`` and ``policy``;
+        refuses escalation without the policy's unit tree."""
+        if not isinstance(rules, SweepRules):
+            raise InvalidTypeError(field="rules", value=rules, problem="must be SweepRules")
+        tree = policy.units
+        if rules.escalate_overdue and tree is None:
+            raise InvalidValueError(
+                field="SweepRules.escalate_overdue",
+                value=True,
+                problem="needs the policy's unit tree to find the unit one level up",
+                hint="Give the ledger a WorkflowPolicy with units=UnitTree(...).",
+            )
+        soon = policy.after(moment, rules.due_soon_within)
+        return cls(moment=moment, soon=soon, rules=rules, tree=tree)
+
+    def add(
+        self,
+        issue_id: str,
+        *,
+        status: IssueStatus,
+        track: Track,
+        deadline: DateTime,
+        unit: str | None,
+        history: History,
+    ) -> SlaLevel:
+        """Sort one item running against ``deadline`` and plan its steps: urge it if
+        it is yellow or red, held by a unit and not yet urged at that level for this
+        deadline; escalate it if it is red, not 督办 and the rules say so."""
+        level = _level(deadline, self.moment, self.soon)
+        self.levels[level].append(issue_id)
         if level is SlaLevel.ON_TRACK:
-            continue
-        if rules.urge and row.status in _URGEABLE and not _urged(row, level, deadline):
-            to_urge.append((issue_id, level))
+            return level
+        rules = self.rules
+        if rules.urge and status in _URGEABLE and not _urged(history(), level, deadline):
+            self.urges.append(self._urge(issue_id, level))
         if (
             level is SlaLevel.OVERDUE
             and rules.escalate_overdue
-            and row.track is not Track.SUPERVISED
-            and row.status in _ESCALABLE
+            and track is not Track.SUPERVISED
+            and status in _ESCALABLE
         ):
-            to_escalate.append((issue_id, row.responsible_unit))
-    refused: dict[str, BanshishiError] = {}
-    actor = rules.actor
-    urges = [
-        Command(
+            self._escalate(issue_id, unit)
+        return level
+
+    def report(self, *, urged: tuple[str, ...], escalated: tuple[str, ...]) -> SweepReport:
+        """The report of the sweep, once the steps ``urged`` and ``escalated`` are taken."""
+        return SweepReport(
+            at=self.moment,
+            on_track=tuple(self.levels[SlaLevel.ON_TRACK]),
+            due_soon=tuple(self.levels[SlaLevel.DUE_SOON]),
+            overdue=tuple(self.levels[SlaLevel.OVERDUE]),
+            urged=urged,
+            escalated=escalated,
+            refused=MappingProxyType(self.refused),
+        )
+
+    def _urge(self, issue_id: str, level: SlaLevel) -> Command:
+        return Command(
             issue_id=issue_id,
             event="urge",
-            actor=actor,
-            at=moment,
+            actor=self.rules.actor,
+            at=self.moment,
             note="临期催办" if level is SlaLevel.DUE_SOON else "超期催办",
             args={"level": level},
         )
-        for issue_id, level in to_urge
-    ]
-    urged = _run(ledger, urges, refused)
-    escalations = []
-    for issue_id, unit in to_escalate:
-        parent = tree[unit].parent if tree is not None and unit in tree else None
+
+    def _escalate(self, issue_id: str, unit: str | None) -> None:
+        tree = self.tree
+        parent = None
+        if tree is not None and unit is not None and unit in tree:
+            parent = tree[unit].parent
         if parent is None:
-            refused[issue_id] = InvalidValueError(
+            self.refused[issue_id] = InvalidValueError(
                 field="escalate.supervising_unit",
                 value=unit,
                 problem="has no unit above it to supervise the item",
             )
-            continue
-        escalations.append(
+            return
+        self.escalations.append(
             Command(
                 issue_id=issue_id,
                 event="escalate",
-                actor=actor,
-                at=moment,
+                actor=self.rules.actor,
+                at=self.moment,
                 note="超期提级督办",
                 args={"supervising_unit": parent},
             )
         )
-    escalated = _run(ledger, escalations, refused)
-    return SweepReport(
-        at=moment,
-        on_track=tuple(levels[SlaLevel.ON_TRACK]),
-        due_soon=tuple(levels[SlaLevel.DUE_SOON]),
-        overdue=tuple(levels[SlaLevel.OVERDUE]),
-        urged=urged,
-        escalated=escalated,
-        refused=MappingProxyType(refused),
-    )
 
 
 def _run(
@@ -235,7 +294,9 @@ def _run(
     return tuple(c.issue_id for index, c in enumerate(commands) if index not in failed)
 
 
-def _urged(row: Any, level: SlaLevel, deadline: DateTime) -> bool:
+def _urged(
+    history: Iterable[tuple[str | Event, dict[str, Any]]], level: SlaLevel, deadline: DateTime
+) -> bool:
     """Whether the item was urged at ``level`` since its deadline became ``deadline``.
 
     Reads the history in order, forgetting earlier urges whenever a step sets
@@ -244,7 +305,7 @@ def _urged(row: Any, level: SlaLevel, deadline: DateTime) -> bool:
     """
     urged: set[SlaLevel] = set()
     current: object = _UNKNOWN  # an issue added as it stood may have no deadline on record
-    for step, args in steps_of(row):
+    for step, args in history:
         if isinstance(step, Event):  # an event that came with an added issue
             name, args = step.name, _args_of(step)
         else:
@@ -264,9 +325,15 @@ _UNKNOWN = object()
 
 
 def _args_of(event: Event) -> dict[str, Any]:
+    return recorded_args(event.data)
+
+
+def recorded_args(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the sweep reads of an event's recorded data: the deadline it set and the
+    level it urged at, as the step's arguments held them."""
     args: dict[str, Any] = {}
-    if "deadline" in event.data:
-        args["deadline"] = parse_instant(str(event.data["deadline"]), field="Event.data.deadline")
-    if "level" in event.data:
-        args["level"] = SlaLevel(str(event.data["level"]))
+    if "deadline" in data:
+        args["deadline"] = parse_instant(str(data["deadline"]), field="Event.data.deadline")
+    if "level" in data:
+        args["level"] = SlaLevel(str(data["level"]))
     return args
