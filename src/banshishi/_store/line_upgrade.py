@@ -27,6 +27,7 @@ from .line_history import issue_versions
 from .line_seal import line_digest
 from .sqlite_file import (
     DIGEST,
+    DUE_INDEX,
     ISSUE_ROW,
     LINE_COLUMNS,
     LINE_ROW,
@@ -64,6 +65,7 @@ def upgrade_lines(db: sqlite3.Connection, policy: WorkflowPolicy, key: bytes | N
             db.execute(f"ALTER TABLE issues ADD COLUMN {column}")
         db.execute("ALTER TABLE pledges ADD COLUMN digest TEXT")
         db.execute(LINES_TABLE)
+        db.execute(DUE_INDEX)
         _fill(db, "main", policy, key, seal=True)
         _seal_pledges(db, key)
         # A schema 1 ledger whose old tree could not be chained stays at 1 until it is.

@@ -102,6 +102,8 @@ INSERT_EVENTS = f"INSERT INTO events ({listed(EVENT_ROW)}) VALUES ({marks(EVENT_
 
 LINE_COLUMNS = "transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER"
 """The columns schema 3 added to the ``issues`` table, besides ``digest``."""
+DUE_INDEX = "CREATE INDEX IF NOT EXISTS issues_by_deadline ON issues (status, deadline_us);"
+"""What the sweep's query for items due soon or overdue reads: a range, not a scan."""
 LINES_TABLE = """CREATE TABLE issue_lines (
     id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, track TEXT NOT NULL,
     channel TEXT NOT NULL, urgency TEXT NOT NULL, unit TEXT, received_by TEXT,
@@ -139,6 +141,7 @@ CREATE TABLE issues (
 );
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
+{DUE_INDEX}
 CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
 {LINES_TABLE}
 """
