@@ -378,16 +378,29 @@ def _overdue(
     moment: DateTime,
     units: UnitTree | None,
 ) -> tuple[OverdueItem, ...]:
+    return overdue_items(
+        ((lines[i.id], i.title, _requester(i)) for i in issues if lines[i.id].is_overdue(moment)),
+        moment,
+        units,
+    )
+
+
+def overdue_items(
+    found: Iterable[tuple[IssueSummary, str, tuple[str, ...]]],
+    moment: DateTime,
+    units: UnitTree | None,
+) -> tuple[OverdueItem, ...]:
+    """The overdue list: each overdue line (with its issue's title and the
+    requester's name to mask in it) as an item, longest overdue first."""
     items = []
-    for issue in issues:
-        line = lines[issue.id]
+    for line, title, names in found:
         deadline = line.deadline
-        if deadline is None or not line.is_overdue(moment):
+        if deadline is None:
             continue
         items.append(
             OverdueItem(
-                id=issue.id,
-                title=scrub_text(issue.title, names=_requester(issue)),
+                id=line.id,
+                title=scrub_text(title, names=names),
                 unit=line.unit,
                 unit_name=_unit_name(units, line.unit),
                 track=line.track,

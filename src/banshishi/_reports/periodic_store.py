@@ -14,7 +14,6 @@ from typing import Any, Protocol
 from pendulum import DateTime
 
 from banshishi._core.validators import whole_given
-from banshishi._disclosure.masking import scrub_text
 from banshishi._metrics.facts import Facts
 from banshishi._metrics.figures import IssueFigures, figures_of_facts
 from banshishi._metrics.grouping import Period
@@ -32,6 +31,7 @@ from .periodic_report import (
     _rate_name,
     _trend,
     _unit_name,
+    overdue_items,
     reported_span,
 )
 from .report import ReportRow, rows_of_counts
@@ -133,23 +133,6 @@ def _unit_rows(
 def _overdue(
     store: PeriodCounts, moment: DateTime, units: UnitTree | None, within: Within
 ) -> tuple[OverdueItem, ...]:
-    items = []
-    for line, title, requester in store.overdue_lines(at=moment, within=within):
-        deadline = line.deadline
-        if deadline is None:
-            continue
-        items.append(
-            OverdueItem(
-                id=line.id,
-                title=scrub_text(title, names=() if requester is None else (requester,)),
-                unit=line.unit,
-                unit_name=_unit_name(units, line.unit),
-                track=line.track,
-                status=line.status,
-                deadline=deadline,
-                days_overdue=int((moment - deadline).total_seconds() // 86_400),
-                provisional=line.deadline_provisional,
-            )
-        )
-    items.sort(key=lambda item: (item.deadline, item.id))
-    return tuple(items)
+    found = store.overdue_lines(at=moment, within=within)
+    named = ((line, title, () if name is None else (name,)) for line, title, name in found)
+    return overdue_items(named, moment, units)
