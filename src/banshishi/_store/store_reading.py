@@ -15,7 +15,7 @@ from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
 from banshishi._workflow.policy import WorkflowPolicy
-from banshishi._workflow.replay import replay
+from banshishi._workflow.trusted_replay import trusted_replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
 
 from .event_store import EventStore
@@ -84,7 +84,7 @@ def provisional_restatements(
     that ``counted``'s calendar counts otherwise (see :func:`restatement_of`)."""
     lines = issue_summaries(store, None, RESTATABLE, None, None, None, None)
     issues = (
-        replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
+        trusted_replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
         for line in lines
         if line.deadline_provisional
     )
