@@ -163,13 +163,13 @@ def add_file_commands(commands: Any) -> None:
 
 def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
-    with existing(options.db) as store:
-        issues = list(store.issues(as_of=moment(options.as_of)))
     language: Literal["zh", "en"] = "en" if options.english else "zh"
-    if options.output == "-":
-        count = write_ledger_csv(issues, sys.stdout, language=language)
-    else:
-        count = write_ledger_file(issues, options.output, language=language)
+    with existing(options.db) as store:
+        issues = store.issues(as_of=moment(options.as_of))  # read as they are written
+        if options.output == "-":
+            count = write_ledger_csv(issues, sys.stdout, language=language)
+        else:
+            count = write_ledger_file(issues, options.output, language=language)
     err.print(f"{count:,} issues written.")
     return OK
 

@@ -38,8 +38,8 @@ from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.receipt import check_receiver
-from banshishi._workflow.trusted_replay import trusted_replay, trusted_replay_pledge
 from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
+from banshishi._workflow.trusted_replay import trusted_replay, trusted_replay_pledge
 
 from . import batch as store_batch
 from . import kept_policy as kept_policy

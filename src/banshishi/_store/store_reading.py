@@ -15,8 +15,8 @@ from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
 from banshishi._workflow.policy import WorkflowPolicy
-from banshishi._workflow.trusted_replay import trusted_replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
+from banshishi._workflow.trusted_replay import trusted_replay
 
 from .event_store import EventStore
 from .rebuild import rebuilt_issues, stored_history
