@@ -7,9 +7,9 @@ import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -27,7 +27,7 @@ from banshishi._disclosure.pledges import disclose_pledges
 from banshishi._exchange.json_schema import json_schema
 from banshishi._exchange.ledger_check import SHOWN_PROBLEMS, LedgerCheck, check_ledger_file
 from banshishi._exchange.ledger_file import write_ledger_csv, write_ledger_file
-from banshishi._exchange.open311 import dump_requests, export_requests, read_requests
+from banshishi._exchange.open311 import read_requests, request_stream, request_text
 from banshishi._exchange.open311_import import import_requests
 from banshishi._model.evaluation import Evaluation
 from banshishi._model.issue import Issue
@@ -47,6 +47,8 @@ from .common import (
     refuse_ledger_output,
 )
 from .terminal_text import plain
+
+T = TypeVar("T")
 
 SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
 """The records ``banshishi schema`` describes, by the name given on the command line."""
@@ -254,17 +256,35 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
 def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
     at = now_or(options.as_of)
-    with existing(options.db) as store:
-        requests = export_requests(store.issues(as_of=at), at=at, extended=options.extended)
     # Not masked: a new file is readable by its owner only.
     xml = options.format == "xml" or (
         options.format is None and str(options.output).lower().endswith(".xml")
     )
-    with output(options.output, ledger=options.db, private=True) as file:
-        file.write(dump_requests(requests, format="xml" if xml else "json"))
+    with (
+        existing(options.db) as store,
+        output(options.output, ledger=options.db, private=True, whole=True) as file,
+    ):
+        # Each issue read, made a request and written in turn: memory does not
+        # grow with the ledger, and the file is still written whole or not at all.
+        made = Counted(request_stream(store.issues(as_of=at), at=at, extended=options.extended))
+        for part in request_text(made, format="xml" if xml else "json"):
+            file.write(part)
         file.write("" if xml else "\n")
-    err.print(f"{len(requests):,} service requests written.")
+    err.print(f"{made.count:,} service requests written.")
     return OK
+
+
+class Counted(Generic[T]):
+    """The items of an iterable, counted as they are read (once)."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> int:
