@@ -15,13 +15,14 @@ from rich.console import Console
 from rich.table import Table
 
 from banshishi._core.errors import InvalidValueError, LedgerFileError, RowProblem, _shown
-from banshishi._disclosure.issues import disclose_issues
-from banshishi._disclosure.output import (
-    disclosure_csv,
-    disclosure_html,
-    disclosure_json,
-    write_disclosure,
+from banshishi._core.whole_file import text_written_whole
+from banshishi._disclosure.issues import (
+    DisclosedIssue,
+    IssueDisclosure,
+    PledgeDisclosure,
+    disclosed_issues,
 )
+from banshishi._disclosure.output import disclosure_parts
 from banshishi._disclosure.pledger_names import read_pledger_names
 from banshishi._disclosure.pledges import disclose_pledges
 from banshishi._exchange.json_schema import json_schema
@@ -240,17 +241,32 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
     names = None if options.names is None else read_pledger_names(options.names)
     with existing(options.db) as store:
         units = store.units
-        if options.what == "issues":
-            listing: Any = disclose_issues(store.issues(as_of=at), at=at, units=units)
-        else:
+        if options.what == "pledges":  # the roll-up of progress reads them all
             pledges = store.pledges(as_of=at)
             listing = disclose_pledges(pledges, at=at, units=units, names=names)
-    if options.output != "-":  # a file: CSV with the byte-order mark Excel needs
-        write_disclosure(listing, options.output, format=options.format)
-        return OK
-    writers = {"csv": disclosure_csv, "json": disclosure_json, "html": disclosure_html}
-    sys.stdout.write(writers[options.format](listing))
+            _write_listing(listing, None, options)
+            return OK
+        # Each issue read, made its line and written in turn: memory does not
+        # grow with the ledger, and the output is still written whole or not at all.
+        lines = disclosed_issues(store.issues(as_of=at), at=at, units=units)
+        _write_listing(IssueDisclosure(at=at, masked=True, items=()), lines, options)
     return OK
+
+
+def _write_listing(
+    listing: IssueDisclosure | PledgeDisclosure,
+    items: Iterable[DisclosedIssue] | None,
+    options: argparse.Namespace,
+) -> None:
+    parts = disclosure_parts(listing, format=options.format, items=items)
+    if options.output == "-":
+        with output("-", whole=True) as file:
+            file.writelines(parts)
+        return
+    # A file: CSV with the byte-order mark Excel needs.
+    encoding = "utf-8-sig" if options.format == "csv" else "utf-8"
+    with text_written_whole(options.output, field="--output", encoding=encoding) as file:
+        file.writelines(parts)
 
 
 def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> int:
