@@ -171,9 +171,7 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     if os.path.lexists(path):
         count, head = _import_into(path, export, key)
     else:
-        records = len(export.histories)
-        with progress_bar(err, f"importing into {path}", records) as update:
-            count, head = _import_new(path, export, key, update)
+        count, head = _import_new(path, export, key, err)
     out.print(plain(f"{count:,} events imported into {path}."))
     out.print(f"head receipt: {head}", markup=False)
     return OK
@@ -194,7 +192,14 @@ IMPORT_BATCH = 5_000
 """How many records a new ledger takes per transaction on import."""
 
 
-def _write_batches(store: LedgerStore, export: Export, progress: Progress) -> int:
+def _write_batches(store: LedgerStore, export: Export, err: Console) -> int:
+    """Write the export to a new ledger in batches, with a progress bar on ``err``."""
+    total = len(export.histories)
+    with progress_bar(err, f"importing {total:,} records", total) as update:
+        return _batches(store, export, update)
+
+
+def _batches(store: LedgerStore, export: Export, progress: Progress) -> int:
     """Write the export to a new ledger ``IMPORT_BATCH`` records a transaction,
     telling ``progress`` as it goes: each batch rebuilt (and so checked) before
     it is written, the unit tree's and the policy's versions with the first."""
@@ -211,7 +216,7 @@ def _write_batches(store: LedgerStore, export: Export, progress: Progress) -> in
 
 
 def _import_new(
-    path: Path, export: Export, key: bytes | None, progress: Progress
+    path: Path, export: Export, key: bytes | None, err: Console
 ) -> tuple[int, HeadReceipt]:
     """Build a new ledger under a private name, in batches (a batch refused
     leaves the private file, which is removed: the ledger is still made whole or
@@ -228,7 +233,7 @@ def _import_new(
         with said_of(path, staged, field="--db"):
             build_ledger(staged, key)
             with LedgerStore.open(staged, chain_key=key) as store:
-                count = _write_batches(store, export, progress), store.head()
+                count = _write_batches(store, export, err), store.head()
         if link_into_place(staged, path):
             return count
     finally:
