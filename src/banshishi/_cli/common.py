@@ -5,11 +5,13 @@ reading ``--as-of``, and writing output whole, never onto the ledger."""
 import argparse
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pendulum
 from pendulum import DateTime
@@ -67,10 +69,22 @@ def as_of_option(
 
 
 @contextmanager
-def output(name: str, *, ledger: str | None = None, private: bool = False) -> Iterator[IO[str]]:
+def output(
+    name: str, *, ledger: str | None = None, private: bool = False, whole: bool = False
+) -> Iterator[IO[str]]:
     """Standard output for ``-``; else a file written whole or not at all (see
     ``_whole_file``), which must not be ``ledger`` or one of its files.
-    ``private``: a new file is made readable by its owner only."""
+    ``private``: a new file is made readable by its owner only. ``whole``:
+    standard output gets everything or nothing too (what is written waits in a
+    private temporary file, so memory does not grow with it)."""
+    if name == "-" and whole:
+        with tempfile.SpooledTemporaryFile(
+            max_size=8 << 20, mode="w+", encoding="utf-8", newline=""
+        ) as spool:
+            yield cast(IO[str], spool)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
+        return
     if name == "-":
         yield sys.stdout
         return

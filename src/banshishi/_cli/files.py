@@ -7,27 +7,28 @@ import contextlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 
 from banshishi._core.errors import InvalidValueError, LedgerFileError, RowProblem, _shown
-from banshishi._disclosure.issues import disclose_issues
-from banshishi._disclosure.output import (
-    disclosure_csv,
-    disclosure_html,
-    disclosure_json,
-    write_disclosure,
+from banshishi._core.whole_file import text_written_whole
+from banshishi._disclosure.issues import (
+    DisclosedIssue,
+    IssueDisclosure,
+    PledgeDisclosure,
+    disclosed_issues,
 )
+from banshishi._disclosure.output import disclosure_parts
 from banshishi._disclosure.pledger_names import read_pledger_names
 from banshishi._disclosure.pledges import disclose_pledges
 from banshishi._exchange.json_schema import json_schema
 from banshishi._exchange.ledger_check import SHOWN_PROBLEMS, LedgerCheck, check_ledger_file
 from banshishi._exchange.ledger_file import write_ledger_csv, write_ledger_file
-from banshishi._exchange.open311 import dump_requests, export_requests, read_requests
+from banshishi._exchange.open311 import read_requests, request_stream, request_text
 from banshishi._exchange.open311_import import import_requests
 from banshishi._model.evaluation import Evaluation
 from banshishi._model.issue import Issue
@@ -47,6 +48,8 @@ from .common import (
     refuse_ledger_output,
 )
 from .terminal_text import plain
+
+T = TypeVar("T")
 
 SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Evaluation}
 """The records ``banshishi schema`` describes, by the name given on the command line."""
@@ -163,13 +166,13 @@ def add_file_commands(commands: Any) -> None:
 
 def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
-    with existing(options.db) as store:
-        issues = list(store.issues(as_of=moment(options.as_of)))
     language: Literal["zh", "en"] = "en" if options.english else "zh"
-    if options.output == "-":
-        count = write_ledger_csv(issues, sys.stdout, language=language)
-    else:
-        count = write_ledger_file(issues, options.output, language=language)
+    with existing(options.db) as store:
+        issues = store.issues(as_of=moment(options.as_of))  # read as they are written
+        if options.output == "-":
+            count = write_ledger_csv(issues, sys.stdout, language=language)
+        else:
+            count = write_ledger_file(issues, options.output, language=language)
     err.print(f"{count:,} issues written.")
     return OK
 
@@ -238,33 +241,66 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
     names = None if options.names is None else read_pledger_names(options.names)
     with existing(options.db) as store:
         units = store.units
-        if options.what == "issues":
-            listing: Any = disclose_issues(store.issues(as_of=at), at=at, units=units)
-        else:
+        if options.what == "pledges":  # the roll-up of progress reads them all
             pledges = store.pledges(as_of=at)
             listing = disclose_pledges(pledges, at=at, units=units, names=names)
-    if options.output != "-":  # a file: CSV with the byte-order mark Excel needs
-        write_disclosure(listing, options.output, format=options.format)
-        return OK
-    writers = {"csv": disclosure_csv, "json": disclosure_json, "html": disclosure_html}
-    sys.stdout.write(writers[options.format](listing))
+            _write_listing(listing, None, options)
+            return OK
+        # Each issue read, made its line and written in turn: memory does not
+        # grow with the ledger, and the output is still written whole or not at all.
+        lines = disclosed_issues(store.issues(as_of=at), at=at, units=units)
+        _write_listing(IssueDisclosure(at=at, masked=True, items=()), lines, options)
     return OK
+
+
+def _write_listing(
+    listing: IssueDisclosure | PledgeDisclosure,
+    items: Iterable[DisclosedIssue] | None,
+    options: argparse.Namespace,
+) -> None:
+    parts = disclosure_parts(listing, format=options.format, items=items)
+    if options.output == "-":
+        with output("-", whole=True) as file:
+            file.writelines(parts)
+        return
+    # A file: CSV with the byte-order mark Excel needs.
+    encoding = "utf-8-sig" if options.format == "csv" else "utf-8"
+    with text_written_whole(options.output, field="--output", encoding=encoding) as file:
+        file.writelines(parts)
 
 
 def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
     at = now_or(options.as_of)
-    with existing(options.db) as store:
-        requests = export_requests(store.issues(as_of=at), at=at, extended=options.extended)
     # Not masked: a new file is readable by its owner only.
     xml = options.format == "xml" or (
         options.format is None and str(options.output).lower().endswith(".xml")
     )
-    with output(options.output, ledger=options.db, private=True) as file:
-        file.write(dump_requests(requests, format="xml" if xml else "json"))
+    with (
+        existing(options.db) as store,
+        output(options.output, ledger=options.db, private=True, whole=True) as file,
+    ):
+        # Each issue read, made a request and written in turn: memory does not
+        # grow with the ledger, and the file is still written whole or not at all.
+        made = Counted(request_stream(store.issues(as_of=at), at=at, extended=options.extended))
+        for part in request_text(made, format="xml" if xml else "json"):
+            file.write(part)
         file.write("" if xml else "\n")
-    err.print(f"{len(requests):,} service requests written.")
+    err.print(f"{made.count:,} service requests written.")
     return OK
+
+
+class Counted(Generic[T]):
+    """The items of an iterable, counted as they are read (once)."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[T]:
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def _open311_check(options: argparse.Namespace, out: Console, err: Console) -> int:

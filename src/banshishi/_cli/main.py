@@ -31,6 +31,7 @@ from banshishi._store.chain_key import HeadReceipt
 from banshishi._store.event_csv import Export, export_events, read_export
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._store.sqlite_file import build_ledger
+from banshishi._store.store_sweep import Progress
 
 from .calendar import add_calendar_commands
 from .common import (
@@ -48,6 +49,7 @@ from .files import add_file_commands
 from .key import chain_key_from_environment
 from .report import add_report_command
 from .sweep import add_sweep_command
+from .terminal import progress_bar
 from .terminal_text import error_line, plain
 
 
@@ -171,15 +173,18 @@ def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
     with Path(options.file).open(encoding="utf-8", newline="") as file:
         # Every row checked before the ledger is touched.
         export = read_export(file, chain_key=key)
-    write = _import_into if os.path.lexists(path) else _import_new
-    count, head = write(path, export, key)
+    if os.path.lexists(path):
+        count, head = _import_into(path, export, key)
+    else:
+        count, head = _import_new(path, export, key, err)
     out.print(plain(f"{count:,} events imported into {path}."))
     out.print(f"head receipt: {head}", markup=False)
     return OK
 
 
 def _import_into(path: Path, export: Export, key: bytes | None) -> tuple[int, HeadReceipt]:
-    """Add to the ledger at ``path`` (all or nothing)."""
+    """Add to the ledger at ``path`` in one transaction (all or nothing: a ledger
+    in use never holds part of an import)."""
     with LedgerStore.open(path, chain_key=key) as store:
         return _write_export(store, export), store.head()
 
@@ -188,10 +193,41 @@ def _write_export(store: LedgerStore, export: Export) -> int:
     return store.write_histories(export.histories, units=export.units, policies=export.policies)
 
 
-def _import_new(path: Path, export: Export, key: bytes | None) -> tuple[int, HeadReceipt]:
-    """Build a new ledger under a private name and link it into place whole; if
-    another process made a ledger at ``path`` meanwhile, add to that one as to
-    any existing ledger. Only the private file is ever removed."""
+IMPORT_BATCH = 5_000
+"""How many records a new ledger takes per transaction on import."""
+
+
+def _write_batches(store: LedgerStore, export: Export, err: Console) -> int:
+    """Write the export to a new ledger in batches, with a progress bar on ``err``."""
+    total = len(export.histories)
+    with progress_bar(err, f"importing {total:,} records", total) as update:
+        return _batches(store, export, update)
+
+
+def _batches(store: LedgerStore, export: Export, progress: Progress) -> int:
+    """Write the export to a new ledger ``IMPORT_BATCH`` records a transaction,
+    telling ``progress`` as it goes: each batch rebuilt (and so checked) before
+    it is written, the unit tree's and the policy's versions with the first."""
+    histories = export.histories
+    total = len(histories)
+    written = store.write_histories(
+        histories[:IMPORT_BATCH], units=export.units, policies=export.policies
+    )
+    for start in range(IMPORT_BATCH, total, IMPORT_BATCH):
+        progress(start, total)
+        written += store.write_histories(histories[start : start + IMPORT_BATCH])
+    progress(total, total)
+    return written
+
+
+def _import_new(
+    path: Path, export: Export, key: bytes | None, err: Console
+) -> tuple[int, HeadReceipt]:
+    """Build a new ledger under a private name, in batches (a batch refused
+    leaves the private file, which is removed: the ledger is still made whole or
+    not at all), and link it into place whole; if another process made a ledger
+    at ``path`` meanwhile, add to that one as to any existing ledger (in one
+    transaction). Only the private file is ever removed."""
     if not path.parent.is_dir():
         raise InvalidValueError(
             field="--db", value=str(path), problem="is in a folder that does not exist"
@@ -202,7 +238,7 @@ def _import_new(path: Path, export: Export, key: bytes | None) -> tuple[int, Hea
         with said_of(path, staged, field="--db"):
             build_ledger(staged, key)
             with LedgerStore.open(staged, chain_key=key) as store:
-                count = _write_export(store, export), store.head()
+                count = _write_batches(store, export, err), store.head()
         if link_into_place(staged, path):
             return count
     finally:

@@ -222,6 +222,22 @@ def parse_instant(text: str, *, field: str = "moment") -> DateTime:
     >>> parse_instant("2026-02-14T09:30:00+08:00[Asia/Shanghai]").timezone_name
     'Asia/Shanghai'
     """
+    if isinstance(text, str):
+        try:
+            return _known(text)
+        except BanshishiError:
+            pass  # read it again below, to name the field in the error
+    return _parse(text, field)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _known(text: str) -> DateTime:
+    """:func:`parse_instant` of recent texts, kept: a ledger read back holds the
+    same moments (a day's 17:30 deadline) many times, and a DateTime is immutable."""
+    return _parse(text, "moment")
+
+
+def _parse(text: str, field: str) -> DateTime:
     if not isinstance(text, str):
         raise InvalidTypeError(field=field, value=text, problem="must be RFC 3339 text")
     match = _RFC3339.fullmatch(text)

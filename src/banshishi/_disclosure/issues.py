@@ -18,7 +18,14 @@ from pendulum import DateTime
 
 from banshishi._core.errors import InvalidTypeError
 from banshishi._core.time import as_datetime, check_aware, check_optional_aware
-from banshishi._core.validators import flag, items_given, items_of, member_of, of_type
+from banshishi._core.validators import (
+    flag,
+    items_given,
+    items_of,
+    iterable_given,
+    member_of,
+    of_type,
+)
 from banshishi._metrics.summary import IssueSummary
 from banshishi._model.issue import Issue
 from banshishi._model.milestone import Milestone
@@ -192,12 +199,32 @@ def disclose_issues(
     description and other free text, where people write what no rule can find.
     """
     given = items_given(issues, Issue, field="issues")
+    lines = disclosed_issues(given, at=at, units=units, mask=mask)  # checks what it is given
+    return IssueDisclosure(
+        at=as_datetime(at, field="at"), masked=flag(mask, field="mask"), items=tuple(lines)
+    )
+
+
+def disclosed_issues(
+    issues: Iterable[Issue], *, at: DateTime, units: UnitTree | None = None, mask: bool = True
+) -> Iterator[DisclosedIssue]:
+    """The lines of :func:`disclose_issues`, one at a time as ``issues`` are read
+    (an issue that is not an :class:`Issue` is refused when reached): for a list
+    written as it is made, in memory that does not grow with the ledger."""
+    given = iterable_given(issues, field="issues", of="Issue")
     at = as_datetime(at, field="at")
     unit_name = unit_names(units)
     masked = flag(mask, field="mask")
+    return _lines(given, at, unit_name, masked)
+
+
+def _lines(
+    issues: Iterable[object], at: DateTime, unit_name: Callable[[str | None], str], masked: bool
+) -> Iterator[DisclosedIssue]:
     scrub = scrubber(()) if masked else keep_text  # ids and unit names: numbers only
-    lines: list[DisclosedIssue] = []
-    for issue in given:
+    for index, issue in enumerate(issues):
+        if not isinstance(issue, Issue):
+            raise InvalidTypeError(field=f"issues[{index}]", value=issue, problem="must be a Issue")
         status = issue.status_as_of(at)
         if status is None or status is IssueStatus.DISMISSED:
             continue
@@ -209,22 +236,19 @@ def disclose_issues(
         if masked and issue.requester is not None:
             requester = mask_person(issue.requester)["name"] or ""
         place = "" if issue.location is None else issue.location.address
-        lines.append(
-            DisclosedIssue(
-                id=scrub(issue.id),
-                title=clean(issue.title),
-                category=clean(issue.category),
-                urgency=issue.urgency,
-                track=issue.track,
-                unit=scrub(unit_name(issue.responsible_unit)),
-                status=status,
-                received_at=issue.received_at,
-                deadline=summary.deadline,
-                overdue=summary.is_overdue(at),
-                progress=_done_share(milestones, issue.milestones),
-                milestones=milestones,
-                requester=clean(requester),
-                place=clean(mask_address(place)) if masked else place,
-            )
+        yield DisclosedIssue(
+            id=scrub(issue.id),
+            title=clean(issue.title),
+            category=clean(issue.category),
+            urgency=issue.urgency,
+            track=issue.track,
+            unit=scrub(unit_name(issue.responsible_unit)),
+            status=status,
+            received_at=issue.received_at,
+            deadline=summary.deadline,
+            overdue=summary.is_overdue(at),
+            progress=_done_share(milestones, issue.milestones),
+            milestones=milestones,
+            requester=clean(requester),
+            place=clean(mask_address(place)) if masked else place,
         )
-    return IssueDisclosure(at=at, masked=masked, items=tuple(lines))

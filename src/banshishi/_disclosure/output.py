@@ -10,8 +10,9 @@ shown in the zone of the list's ``at``.
 import io
 import json
 import os
+import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from .masking import scrub_text
 
 Disclosure = IssueDisclosure | PledgeDisclosure
 """Either kind of list."""
+Item = DisclosedIssue | DisclosedPledge
+"""A line of either."""
 
 ISSUE_COLUMNS = {
     "id": "编号",
@@ -159,9 +162,12 @@ def _columns(disclosure: Disclosure) -> dict[str, str]:
 def disclosure_rows(disclosure: Disclosure) -> list[dict[str, str]]:
     """The list as rows of text keyed by Chinese header, as the CSV and HTML show it."""
     disclosure = _checked(disclosure)
+    return list(_rows(disclosure, disclosure.items))
+
+
+def _rows(disclosure: Disclosure, items: Iterable[Item]) -> Iterator[dict[str, str]]:
     guard, zone, columns = _guard(disclosure), _zone(disclosure), _columns(disclosure)
-    rows: list[dict[str, str]] = []
-    for item in disclosure.items:
+    for item in items:
         values = _values(item, zone)
         cells = {
             **values,
@@ -170,8 +176,7 @@ def disclosure_rows(disclosure: Disclosure) -> list[dict[str, str]]:
             "overdue": "是" if values["overdue"] else "否",
             "milestones": _milestone_text(values["milestones"]),
         }
-        rows.append({header: guard(cells[key]) for key, header in columns.items()})
-    return rows
+        yield {header: guard(cells[key]) for key, header in columns.items()}
 
 
 def disclosure_csv(disclosure: Disclosure) -> str:
@@ -179,13 +184,25 @@ def disclosure_csv(disclosure: Disclosure) -> str:
     per item, CRLF line ends, a cell with a line break in it quoted. A cell that
     a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return) is prefixed with ``'``."""
-    rows = disclosure_rows(disclosure)
+    disclosure = _checked(disclosure)
+    return "".join(_csv_parts(disclosure, disclosure.items))
+
+
+def _csv_parts(disclosure: Disclosure, items: Iterable[Item]) -> Iterator[str]:
     buffer = io.StringIO(newline="")
     writer = CsvWriter(buffer)
     writer.row(_columns(disclosure).values())
-    for row in rows:
+    for row in _rows(disclosure, items):
         writer.row(row.values())
-    return buffer.getvalue()
+        if buffer.tell() > _CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+_CHUNK = 1 << 16
+"""About how much text a list written in parts gives at a time."""
 
 
 def disclosure_json(disclosure: Disclosure) -> str:
@@ -194,23 +211,34 @@ def disclosure_json(disclosure: Disclosure) -> str:
     an object keyed as ``columns``, with times in ISO 8601, ``overdue`` a
     boolean and ``milestones`` a list of ``{name, done, due}``."""
     disclosure = _checked(disclosure)
+    return "".join(_json_parts(disclosure, disclosure.items))
+
+
+def _json_parts(disclosure: Disclosure, items: Iterable[Item]) -> Iterator[str]:
+    """The JSON text in parts, an item at a time, as ``json.dumps`` writes the
+    whole document with ``indent=2`` (``items`` comes last in it)."""
     guard, zone = _guard(disclosure), _zone(disclosure)
-    items = []
-    for item in disclosure.items:
-        values = _values(item, zone)
-        values["milestones"] = [
-            {"name": m.name, "done": m.done, "due": _iso(m.due, zone)} for m in values["milestones"]
-        ]
-        items.append({key: _json_value(values[key], guard) for key in _columns(disclosure)})
-    document = {
+    document: dict[str, Any] = {
         "list": "issues" if isinstance(disclosure, IssueDisclosure) else "pledges",
         "title": _TITLES[type(disclosure)],
         "as_of": _iso(disclosure.at, zone),
         "masked": disclosure.masked,
         "columns": _columns(disclosure),
-        "items": items,
+        "items": [],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    empty = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    head, _, _ = empty.rpartition("[]")
+    opening = "[\n    "
+    for item in items:
+        values = _values(item, zone)
+        values["milestones"] = [
+            {"name": m.name, "done": m.done, "due": _iso(m.due, zone)} for m in values["milestones"]
+        ]
+        line = {key: _json_value(values[key], guard) for key in _columns(disclosure)}
+        text = json.dumps(line, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield (head if opening.startswith("[") else "") + opening + text
+        opening = ",\n    "
+    yield (head + "[]" if opening.startswith("[") else "\n  ]") + "\n}\n"
 
 
 def _iso(moment: DateTime | None, zone: Any) -> str | None:
@@ -254,41 +282,58 @@ def disclosure_html(disclosure: Disclosure, *, title: str | None = None) -> str:
     every printed page. Every cell is HTML-escaped; ``title`` defaults to
     群众诉求办理情况公示 or 承诺事项践诺情况公示."""
     disclosure = _checked(disclosure)
+    return "".join(_html_parts(disclosure, disclosure.items, title=title))
+
+
+def _html_parts(
+    disclosure: Disclosure, items: Iterable[Item], *, title: str | None = None
+) -> Iterator[str]:
+    """The page in parts. The count the page opens with is known only once every
+    row is made: the rows wait in a private temporary file meanwhile."""
     if title is not None and not isinstance(title, str):
         raise InvalidTypeError(field="title", value=title, problem="must be text or None")
     guard = _guard(disclosure)
     heading = escape(guard(title if title is not None else _TITLES[type(disclosure)]))
     as_of = _when(disclosure.at, _zone(disclosure), "%Y年%m月%d日 %H:%M")
     headers = list(_columns(disclosure).values())
-    lines = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{heading}</title>",
-        f"<style>\n{_STYLE}\n</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{heading}</h1>",
-        f'<p class="meta">截至 {escape(as_of)}，共 {len(disclosure.items)} 项</p>',
-        "<table>",
-        "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead>",
-        "<tbody>",
-    ]
-    for row in disclosure_rows(disclosure):
-        cells = []
-        for header, cell in row.items():
-            opening = '<td class="overdue">' if header == "是否逾期" and cell == "是" else "<td>"
-            cells.append(f"{opening}{escape(cell)}</td>")
-        lines.append("<tr>" + "".join(cells) + "</tr>")
-    lines += ["</tbody>", "</table>"]
+    with tempfile.SpooledTemporaryFile(
+        max_size=8 << 20, mode="w+", encoding="utf-8", newline=""
+    ) as spool:
+        count = 0
+        for row in _rows(disclosure, items):
+            cells = []
+            for header, cell in row.items():
+                opening = (
+                    '<td class="overdue">' if header == "是否逾期" and cell == "是" else "<td>"
+                )
+                cells.append(f"{opening}{escape(cell)}</td>")
+            spool.write("<tr>" + "".join(cells) + "</tr>\n")
+            count += 1
+        head = [
+            "<!DOCTYPE html>",
+            '<html lang="zh-CN">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{heading}</title>",
+            f"<style>\n{_STYLE}\n</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{heading}</h1>",
+            f'<p class="meta">截至 {escape(as_of)}，共 {count} 项</p>',
+            "<table>",
+            "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead>",
+            "<tbody>",
+        ]
+        yield "\n".join(head) + "\n"
+        spool.seek(0)
+        while chunk := spool.read(_CHUNK):
+            yield chunk
+    tail = ["</tbody>", "</table>"]
     if disclosure.masked:
-        lines.append(
-            '<p class="notes">为保护个人信息，姓名、地址、电话和证件号码已作脱敏处理。</p>'
-        )
-    lines += ["</body>", "</html>", ""]
-    return "\n".join(lines)
+        tail.append('<p class="notes">为保护个人信息，姓名、地址、电话和证件号码已作脱敏处理。</p>')
+    tail += ["</body>", "</html>", ""]
+    yield "\n".join(tail)
 
 
 _WRITERS: dict[str, tuple[Callable[[Disclosure], str], str]] = {
@@ -296,6 +341,31 @@ _WRITERS: dict[str, tuple[Callable[[Disclosure], str], str]] = {
     "json": (disclosure_json, "utf-8"),
     "html": (disclosure_html, "utf-8"),
 }
+
+
+_PARTS: dict[str, Callable[[Disclosure, Iterable[Item]], Iterator[str]]] = {
+    "csv": _csv_parts,
+    "json": _json_parts,
+    "html": _html_parts,
+}
+
+
+def disclosure_parts(
+    disclosure: Disclosure, *, format: str, items: Iterable[Item] | None = None
+) -> Iterator[str]:
+    """The list as ``format`` (``csv``, ``json`` or ``html``) in parts, made as
+    they are read: ``items`` (e.g. :func:`disclosed_issues` over a store's
+    issues) in place of ``disclosure.items`` if given, so a long list is written
+    in memory that does not grow with it. The same text as the whole list's."""
+    if not isinstance(format, str) or format not in _PARTS:
+        raise UnknownValueError(
+            field="format",
+            value=format,
+            problem="is not a disclosure format",
+            hint="Use 'csv', 'json' or 'html'.",
+        )
+    checked = _checked(disclosure)
+    return _PARTS[format](checked, checked.items if items is None else items)
 
 
 def write_disclosure(disclosure: Disclosure, path: str | os.PathLike[str], *, format: str) -> Path:

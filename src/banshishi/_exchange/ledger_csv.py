@@ -12,7 +12,7 @@ import codecs
 import contextlib
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -27,7 +27,7 @@ WIDTH = len(COLUMNS)
 """The cells kept of each record: a ledger has no more columns."""
 
 
-def write_csv(file: IO[str], header: list[str], rows: list[list[Cell]]) -> None:
+def write_csv(file: IO[str], header: list[str], rows: Iterable[list[Cell]]) -> None:
     """Write the header and the rows, text guarded, with Excel's CRLF line ends."""
     writer = CsvWriter(file)
     writer.row(header)

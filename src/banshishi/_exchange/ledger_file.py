@@ -13,17 +13,20 @@ raises :class:`LedgerFileError` listing them. With ``on_bad_rows="skip"`` the
 good rows come back with the problems beside them. A bad header (an unknown,
 missing or repeated column, or headers in two languages) is refused either way.
 
-Writing is all or nothing too: every issue is turned into its row before a byte
-is written, and a file is written under a temporary name and renamed over the
-target, so a refusal or a crash never leaves half a ledger behind.
+Writing is all or nothing too, in memory that does not grow with the ledger:
+each issue is turned into its row as the rows are written, under a temporary
+name that is renamed over the target only once every row is written (a stream
+gets the rows from a temporary file once all are made), so a refusal or a crash
+never leaves half a ledger behind.
 """
 
 import os
-from collections.abc import Callable, Iterable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-import attrs
 import pendulum
 from pendulum import DateTime
 
@@ -34,7 +37,7 @@ from banshishi._core.errors import (
     InvalidValueError,
     LedgerFileError,
 )
-from banshishi._core.validators import encodable, id_key, items_given
+from banshishi._core.validators import encodable, id_key, iterable_given
 from banshishi._core.whole_file import named_file, written_whole
 from banshishi._model.issue import Issue
 
@@ -71,32 +74,43 @@ def write_ledger_file(
     """
     target = file_path(path)
     kind = file_format(target, format)
-    rows = _rows(issues, _language(language), xlsx=kind == "xlsx")
+    rows = _Rows(issues, _language(language), xlsx=kind == "xlsx")
     header = [column.header(language) for column in COLUMNS]
     if kind == "xlsx":
-        latest = max((_latest(issue) for issue in rows.issues), default=_NO_DATE)
-        _replace(target, lambda temp: write_xlsx(temp, header, rows.cells, modified=latest))
+        _replace(target, lambda temp: write_xlsx(temp, header, rows, modified=rows.latest))
     else:
 
         def write(temp: Path) -> None:
             with temp.open("w", encoding="utf-8-sig", newline="") as file:
-                write_csv(file, header, rows.cells)
+                write_csv(file, header, rows)
 
         _replace(target, write)
-    return len(rows.cells)
+    return rows.count
 
 
 def write_ledger_csv(issues: Iterable[Issue], file: IO[str], *, language: Language = "zh") -> int:
     """Write ``issues`` as a CSV ledger to the text stream ``file``; returns the
-    rows written. Nothing is written if any issue is refused.
+    rows written. Nothing is written if any issue is refused: the rows go to a
+    private temporary file as they are made (so memory does not grow with the
+    ledger), and are copied to ``file`` once all are made.
 
     The stream's encoding is the caller's: open a file with
     ``encoding="utf-8-sig", newline=""`` for one Excel opens correctly.
     """
     _stream(file, "write")
-    rows = _rows(issues, _language(language), xlsx=False)
-    write_csv(file, [column.header(language) for column in COLUMNS], rows.cells)
-    return len(rows.cells)
+    rows = _Rows(issues, _language(language), xlsx=False)
+    with tempfile.SpooledTemporaryFile(
+        max_size=SPOOLED, mode="w+", encoding="utf-8", newline=""
+    ) as spool:
+        write_csv(spool, [column.header(language) for column in COLUMNS], rows)
+        spool.seek(0)
+        shutil.copyfileobj(spool, file)
+    return rows.count
+
+
+SPOOLED = 8 << 20
+"""How much of a CSV ledger written to a stream is held in memory before the rest
+waits in a temporary file."""
 
 
 def read_ledger_file(
@@ -142,26 +156,43 @@ def read_ledger_csv(file: IO[str], *, on_bad_rows: BadRows = "refuse") -> Ledger
 _NO_DATE = pendulum.datetime(1980, 1, 1, tz="UTC")
 
 
-@attrs.frozen
 class _Rows:
-    issues: list[Issue]
-    cells: list[list[Cell]]
+    """Each issue as its row, checked to read back as written, made as the rows
+    are read (once): how many were made, and the latest moment they record."""
 
+    def __init__(self, issues: Iterable[Issue], language: Language, *, xlsx: bool) -> None:
+        self._issues = iterable_given(issues, field="issues", of="Issue")
+        self._language = language
+        self._xlsx = xlsx
+        self.count = 0
+        self._latest: DateTime | None = None
 
-def _rows(issues: Iterable[Issue], language: Language, *, xlsx: bool) -> _Rows:
-    """Every issue as its row, checked to read back as written."""
-    given = items_given(issues, Issue, field="issues")
-    seen: dict[str, int] = {}
-    cells = []
-    for index, issue in enumerate(given):
-        earlier = seen.setdefault(id_key(issue.id), index)
-        if earlier != index:
-            raise DuplicateError(
-                field=f"issues[{index}].id",
-                value=issue.id,
-                problem=f"is the id of issues[{earlier}] too",
-                hint="A ledger holds each issue once (ids differing only in case are one).",
-            )
+    def latest(self) -> DateTime:
+        """The latest moment the rows made so far record (a fixed date if none)."""
+        return _NO_DATE if self._latest is None else self._latest
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        seen: dict[str, int] = {}
+        for index, issue in enumerate(self._issues):
+            if not isinstance(issue, Issue):
+                raise InvalidTypeError(
+                    field=f"issues[{index}]", value=issue, problem="must be a Issue"
+                )
+            earlier = seen.setdefault(id_key(issue.id), index)
+            if earlier != index:
+                raise DuplicateError(
+                    field=f"issues[{index}].id",
+                    value=issue.id,
+                    problem=f"is the id of issues[{earlier}] too",
+                    hint="A ledger holds each issue once (ids differing only in case are one).",
+                )
+            yield self._row(index, issue)
+            self.count += 1
+            latest = _latest(issue)
+            if self._latest is None or latest > self._latest:
+                self._latest = latest
+
+    def _row(self, index: int, issue: Issue) -> list[Cell]:
         for position, unit in enumerate(issue.co_units):
             if not joinable(unit):
                 raise InvalidValueError(
@@ -171,14 +202,13 @@ def _rows(issues: Iterable[Issue], language: Language, *, xlsx: bool) -> _Rows:
                     "or a separator (、 ; ； , ， or a line break)",
                 )
         try:
-            row = row_cells(issue, language)
+            row = row_cells(issue, self._language)
         except BanshishiError as error:
             raise error.at(f"issues[{index}].{error.field}") from None
         for column, value in zip(COLUMNS, row, strict=True):
             if isinstance(value, str):
-                _check_text(value, field=f"issues[{index}].{column.key}", xlsx=xlsx)
-        cells.append(row)
-    return _Rows(given, cells)
+                _check_text(value, field=f"issues[{index}].{column.key}", xlsx=self._xlsx)
+        return row
 
 
 def _check_text(text: str, *, field: str, xlsx: bool) -> None:

@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,13 +39,13 @@ from banshishi._core.errors import (
 )
 from banshishi._core.json_input import read_json
 from banshishi._core.time import as_datetime
-from banshishi._core.validators import encodable, flag, items_given
+from banshishi._core.validators import encodable, flag, iterable_given
 from banshishi._core.whole_file import write_text_whole
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import DismissalReason, IssueStatus
 
 from .open311_status import dismissal_reason, open311_status
-from .open311_xml import MAX_FEED_SIZE, dump_requests_xml, looks_like_xml, parse_requests_xml
+from .open311_xml import MAX_FEED_SIZE, looks_like_xml, parse_requests_xml, xml_parts
 
 SPEC_KEYS = (
     "service_request_id",
@@ -103,12 +103,26 @@ def export_requests(
     carries the issue's administrative-division code, the one identifier of a
     place we keep; ``zipcode`` and ``media_url`` are always ``None``.
     """
+    return list(request_stream(issues, at=at, extended=extended))
+
+
+def request_stream(
+    issues: Iterable[Issue], *, at: DateTime, extended: bool = False
+) -> Iterator[dict[str, Any]]:
+    """:func:`export_requests`, one request at a time, as ``issues`` are read:
+    for an export in memory that does not grow with the ledger. The arguments
+    are checked at once; each issue as it comes."""
     at = as_datetime(at, field="at")
     extended = flag(extended, field="extended")
-    given = items_given(issues, Issue, field="issues")
+    given = iterable_given(issues, field="issues", of="Issue")
+    return _requests(given, at, extended)
+
+
+def _requests(issues: Iterable[Any], at: DateTime, extended: bool) -> Iterator[dict[str, Any]]:
     seen: dict[str, int] = {}
-    requests = []
-    for index, issue in enumerate(given):
+    for index, issue in enumerate(issues):
+        if not isinstance(issue, Issue):
+            raise InvalidTypeError(field=f"issues[{index}]", value=issue, problem="must be a Issue")
         if issue.id in seen:
             raise DuplicateError(
                 field=f"issues[{index}].id",
@@ -116,8 +130,7 @@ def export_requests(
                 problem=f"is also the id of issues[{seen[issue.id]}]",
             )
         seen[issue.id] = index
-        requests.append(_request(issue, at=at, extended=extended, path=f"issues[{index}]"))
-    return requests
+        yield _request(issue, at=at, extended=extended, path=f"issues[{index}]")
 
 
 def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[str, Any]:
@@ -228,10 +241,21 @@ def dump_requests(requests: Sequence[Mapping[str, Any]], *, format: Format = "js
             raise InvalidTypeError(
                 field=f"requests[{index}]", value=request, problem="must be a mapping"
             )
+    return "".join(request_text(requests, format=kind))
+
+
+def request_text(
+    requests: Iterable[Mapping[str, Any]], *, format: Format = "json"
+) -> Iterator[str]:
+    """The text of :func:`dump_requests`, in parts, one request's at a time, made
+    as ``requests`` are read: for writing them as they are made."""
+    kind = _format(format)
     if kind == "xml":
-        return encodable(dump_requests_xml(requests), field="requests")
-    parts = []
-    for index, request in enumerate(requests):
+        for part in xml_parts(_mappings(requests)):
+            yield encodable(part, field="requests")
+        return
+    opening = "[\n  "
+    for index, request in enumerate(_mappings(requests)):
         try:
             part = json.dumps(dict(request), ensure_ascii=False, indent=2, allow_nan=False)
         except (TypeError, ValueError, RecursionError) as error:
@@ -240,9 +264,18 @@ def dump_requests(requests: Sequence[Mapping[str, Any]], *, format: Format = "js
                 value=request,
                 problem=f"cannot be written as JSON ({error})",
             ) from None
-        parts.append(encodable(part, field=f"requests[{index}]"))
-    body = ",\n".join("  " + part.replace("\n", "\n  ") for part in parts)
-    return f"[\n{body}\n]\n" if parts else "[]\n"
+        yield opening + encodable(part, field=f"requests[{index}]").replace("\n", "\n  ")
+        opening = ",\n  "
+    yield "[]\n" if opening.startswith("[") else "\n]\n"
+
+
+def _mappings(requests: Iterable[object]) -> Iterator[Mapping[str, Any]]:
+    for index, request in enumerate(requests):
+        if not isinstance(request, Mapping):
+            raise InvalidTypeError(
+                field=f"requests[{index}]", value=request, problem="must be a mapping"
+            )
+        yield request
 
 
 def load_requests(text: str) -> list[dict[str, Any]]:

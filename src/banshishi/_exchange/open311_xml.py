@@ -22,7 +22,7 @@ expansion and external entities), an undeclared entity, nesting deeper than
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 from xml.parsers import expat
 
@@ -191,9 +191,15 @@ def _refuse(field: str, value: object, problem: str) -> NoReturn:
 def dump_requests_xml(requests: Sequence[Mapping[str, Any]]) -> str:
     """``requests`` as GeoReport v2 XML text: ``None`` as an empty element, numbers
     as JSON writes them. Only text, numbers and ``None`` can be written."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<{ROOT}>"]
+    return "".join(xml_parts(requests))
+
+
+def xml_parts(requests: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """The text of :func:`dump_requests_xml`, in parts, one request's at a time:
+    for writing requests as they are made."""
+    yield f'<?xml version="1.0" encoding="UTF-8"?>\n<{ROOT}>\n'
     for index, request in enumerate(requests):
-        lines.append(f"  <{REQUEST}>")
+        lines = [f"  <{REQUEST}>"]
         for key, value in request.items():
             path = f"requests[{index}].{key}"
             if not isinstance(key, str) or not _NAME.match(key) or key.lower().startswith("xml"):
@@ -203,8 +209,8 @@ def dump_requests_xml(requests: Sequence[Mapping[str, Any]]) -> str:
             text = _text(value, path)
             lines.append(f"    <{key}/>" if text == "" else f"    <{key}>{text}</{key}>")
         lines.append(f"  </{REQUEST}>")
-    lines.append(f"</{ROOT}>")
-    return "\n".join(lines) + "\n"
+        yield "\n".join(lines) + "\n"
+    yield f"</{ROOT}>\n"
 
 
 def _text(value: object, path: str) -> str:

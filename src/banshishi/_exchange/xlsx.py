@@ -14,11 +14,12 @@ programs never write one, and it is the costliest import the package has.
 """
 
 import datetime as dt
+import itertools
 import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,9 +92,16 @@ def _width(cells: Sequence[Cell]) -> float:
 
 
 def write_xlsx(
-    path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]], *, modified: dt.datetime
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    modified: Callable[[], dt.datetime],
 ) -> None:
-    """Write a one-sheet workbook to ``path`` (the caller chose a temporary name)."""
+    """Write a one-sheet workbook to ``path`` (the caller chose a temporary name),
+    each row as it comes: only the first ``WIDTH_SAMPLE`` rows, which the
+    column widths are fitted to, are held at once. The workbook is dated
+    ``modified()``, asked once every row is written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -103,25 +111,28 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     sheet: Any = workbook.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
-    sample = rows[:WIDTH_SAMPLE]
+    given = iter(rows)
+    sample = list(itertools.islice(given, WIDTH_SAMPLE))
     for index in range(len(header)):
         column = [header[index], *(row[index] for row in sample)]
         sheet.column_dimensions[get_column_letter(index + 1)].width = _width(column)
-    last = get_column_letter(max(len(header), 1))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
     bold = Font(bold=True)
     titles = []
     for text in header:
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = bold
         titles.append(cell)
-    sheet.append(titles)
-    for row in rows:
-        sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
-    stamp = modified.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
     with _SteadyZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        sheet.append(titles)
+        count = 0
+        for row in itertools.chain(sample, given):
+            sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
+            count += 1
+        last = get_column_letter(max(len(header), 1))
+        sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+        stamp = modified().astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        workbook.properties.created = stamp
+        workbook.properties.modified = stamp
         ExcelWriter(workbook, archive).save()
 
 

@@ -18,7 +18,7 @@ Choices, and why:
 """
 
 import functools
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from fractions import Fraction
 from types import UnionType
 from typing import TYPE_CHECKING, Any, TypeVar, Union, cast, get_args, get_origin
@@ -275,6 +275,23 @@ def structure(data: Any, model: type[Model]) -> Model:
                 field="model", value=model, problem="cannot be read back from JSON"
             ) from None
         raise
+
+
+@functools.cache
+def field_reader(model: type, name: str) -> "Callable[[Any], Any]":
+    """A function reading the JSON of ``model``'s field ``name`` back as
+    :func:`structure` reads it into a ``model``: the same hook and converter,
+    without ``model``'s validators (a value inside, such as a ``Feedback``, is
+    still built and checked whole). For data the library wrote and checked
+    already: a trusted rebuild reads a step's arguments so. It raises whatever
+    the hook raises; :func:`structure` is the one that names a bad value."""
+    field = attrs.fields_dict(model)[name]
+    hook = _converter().get_structure_hook(field.type)
+    kind = field.type
+    convert = field.converter
+    if convert is None:
+        return lambda value: None if value is None else hook(value, kind)
+    return lambda value: cast(Any, convert)(None if value is None else hook(value, kind))
 
 
 def _translate(error: BaseException, path: str) -> BanshishiError:

@@ -222,7 +222,7 @@ def records_batch(book: Book, ids: Iterable[str]) -> Batch:
         events = book.events(record_id)
         check_created(book, record_id, events)
         if book.machine.steps.subject is Subject.ISSUE:
-            batch.add(record_id, events, 0, issue_versions(events, book.policy))
+            batch.add(record_id, events, 0, issue_versions(events, book.policy, checked=False))
         else:
             batch.add(record_id, events, 0, [book.summary(record_id)])
     return batch
@@ -252,7 +252,7 @@ def replayed_lines(
         pledge = replay_pledge(events, policy=policy)
         _named(record_id, pledge.id)
         return [PledgeSummary.of(pledge, version=len(events))]
-    lines = issue_versions(events, policy)
+    lines = issue_versions(events, policy, checked=True)
     _named(record_id, lines[-1].id if lines else record_id)
     return lines
 

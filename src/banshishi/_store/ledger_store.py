@@ -38,9 +38,9 @@ from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
 from banshishi._workflow.receipt import check_receiver
-from banshishi._workflow.replay import replay, replay_pledge
 from banshishi._workflow.restatement import HOLIDAY_SCHEDULE, Restatement
 from banshishi._workflow.sweep import DEFAULT_SWEEP_RULES, SweepReport, SweepRules
+from banshishi._workflow.trusted_replay import trusted_replay, trusted_replay_pledge
 
 from . import batch as store_batch
 from . import kept_policy as kept_policy
@@ -339,8 +339,8 @@ class LedgerStore:
         return self._store.version(Subject.PLEDGE, pledge_id)
 
     def issue(self, issue_id: str) -> Issue:
-        """The issue as it stands, rebuilt from its events."""
-        return replay(self.history(issue_id), policy=self.policy)
+        """The issue as it stands, rebuilt from its events (trusted: see docs/store.md)."""
+        return trusted_replay(self.history(issue_id), policy=self.policy)
 
     def history(self, issue_id: str) -> tuple[Event, ...]:
         """The issue's events in the store, oldest first."""
@@ -348,7 +348,7 @@ class LedgerStore:
 
     def pledge(self, pledge_id: str) -> Pledge:
         """The pledge as it stands, rebuilt from its events."""
-        return replay_pledge(self.pledge_history(pledge_id), policy=self.policy)
+        return trusted_replay_pledge(self.pledge_history(pledge_id), policy=self.policy)
 
     def pledge_history(self, pledge_id: str) -> tuple[Event, ...]:
         """The pledge's events in the store, oldest first."""

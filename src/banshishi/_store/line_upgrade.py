@@ -1,8 +1,9 @@
 """Bringing a ledger written before schema 3 up to date: every version of each
 issue's summary line, with the span it held, built from the events.
 
-Each issue's events are taken again (see ``line_history``) and the line after
-each is written into ``issue_lines``, its span running from that event's moment
+Each issue's events are restored by their recorded effects (the trusted
+rebuild: they were checked when written; see ``line_history``) and the line
+after each is written into ``issue_lines``, its span running from that event's moment
 to the next one's; the current lines gain the facts schema 3 added, and every
 line is bound to its event (``line_seal``). The events are left exactly as they
 were, so the chain and any head receipt still hold. All of it is one
@@ -120,7 +121,7 @@ def _lines_of_records(
     record by record. The events are read as the rows are written: the writes
     go to tables the reading cursor does not read."""
     for _, stored in read_records(db, Subject.ISSUE):
-        versions = issue_versions([s.event for s in stored], policy)
+        versions = issue_versions([s.event for s in stored], policy, checked=False)
         starts = [micros(s.event.at) for s in stored]
         rows = []
         for index, (line, event) in enumerate(zip(versions, stored, strict=True)):

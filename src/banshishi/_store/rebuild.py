@@ -1,6 +1,10 @@
 """Records rebuilt from the events a store keeps, as they stand or as they stood
-at a past moment (every step taken again, so a history that could not have
-happened is refused)."""
+at a past moment.
+
+The rebuild is trusted (``trusted_replay``): each stored step's recorded effects
+are applied again without taking the step through its checks, which it passed
+when the store wrote it; the hash chain shows any change since (``verify``).
+``verify --deep`` and the import of outside histories take every step again."""
 
 from collections.abc import Callable, Iterator
 
@@ -16,7 +20,7 @@ from banshishi._model.vocabulary import Subject
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy
-from banshishi._workflow.replay import replay, replay_pledge
+from banshishi._workflow.trusted_replay import restore, trusted_replay, trusted_replay_pledge
 
 from .event_store import EventStore
 
@@ -48,7 +52,7 @@ def rebuilt_issues(
 ) -> Iterator[Issue]:
     """Every issue rebuilt from its events (up to ``as_of`` if given)."""
     for _, events in recorded(store, Subject.ISSUE, as_of):
-        yield replay(events, policy=policy)
+        yield trusted_replay(events, policy=policy)
 
 
 def rebuilt_pledges(
@@ -56,14 +60,14 @@ def rebuilt_pledges(
 ) -> Iterator[Pledge]:
     """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
     for _, events in recorded(store, Subject.PLEDGE, as_of):
-        yield replay_pledge(events, policy=policy)
+        yield trusted_replay_pledge(events, policy=policy)
 
 
 def rebuilt_ledger(store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None) -> Ledger:
     """A new in-memory :class:`Ledger` of every issue rebuilt (up to ``as_of``)."""
     ledger = Ledger(policy=policy)
-    for issue in rebuilt_issues(store, policy, as_of):
-        ledger.add(issue)
+    for _, events in recorded(store, Subject.ISSUE, as_of):
+        restore(events, policy=policy, into=ledger)
     return ledger
 
 
@@ -72,8 +76,8 @@ def rebuilt_pledge_ledger(
 ) -> PledgeLedger:
     """A new in-memory :class:`PledgeLedger` of every pledge rebuilt (up to ``as_of``)."""
     ledger = PledgeLedger(policy=policy)
-    for pledge in rebuilt_pledges(store, policy, as_of):
-        ledger.add(pledge)
+    for _, events in recorded(store, Subject.PLEDGE, as_of):
+        restore(events, policy=policy, into=ledger)
     return ledger
 
 

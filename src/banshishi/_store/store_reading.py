@@ -18,8 +18,8 @@ from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import PeriodicReport, periodic_report, reported_span
 from banshishi._reports.periodic_store import stored_periodic_report
 from banshishi._workflow.policy import WorkflowPolicy, check_policy
-from banshishi._workflow.replay import replay
 from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement_of
+from banshishi._workflow.trusted_replay import trusted_replay
 
 from .event_store import EventStore
 from .rebuild import rebuilt_issues, stored_history
@@ -122,7 +122,7 @@ def provisional_restatements(
     counted = policy if other is None else check_policy(other, field="policy")
     lines = issue_summaries(store, None, RESTATABLE, None, None, None, None)
     issues = (
-        replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
+        trusted_replay(stored_history(store, Subject.ISSUE, line.id), policy=policy)
         for line in lines
         if line.deadline_provisional
     )

@@ -11,15 +11,24 @@ by the bulk engine through its workflow's table, and read back as records.
 Library-internal base; the ledgers are the public classes.
 """
 
+import functools
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar, cast
 
+import attrs
 from pendulum import DateTime
 
-from banshishi._core.errors import BanshishiError, DuplicateError, InvalidTypeError, NotFoundError
+from banshishi._core.errors import (
+    BanshishiError,
+    DuplicateError,
+    InconsistentRecordError,
+    InvalidTypeError,
+    NotFoundError,
+)
 from banshishi._core.time import Clock, SystemClock, check_clock
 from banshishi._core.validators import whole_given
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
@@ -81,6 +90,36 @@ def advance(
     return target
 
 
+def restore_step(
+    row: Any,
+    event: Event,
+    args: Mapping[str, Any],
+    actor: Actor,
+    *,
+    machine: type[RecordMachine],
+    policy: WorkflowPolicy,
+) -> None:
+    """Apply a recorded step to ``row`` without checking it again: the trusted
+    twin of :func:`advance` (see ``trusted_replay``). The step's recorded
+    arguments (``args``, completed when it was taken) go through the workflow's
+    own effects, to the status the event records; the event itself becomes the
+    history entry. Only that the event starts where the row stands is checked."""
+    source = row.status
+    if event.from_status is not source:
+        raise InconsistentRecordError(
+            field=f"{event.name}.from_status",
+            value=event.from_status,
+            problem=f"does not follow on from {source.value!r}, where the record stands",
+        )
+    step = Step(event.name, actor, event.at, event.note, args, source, policy, machine.steps)
+    target = event.to_status
+    changes = machine.settle(row, step, target)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.status = target
+    row.history += entry_of(event)
+
+
 def entry_of(event: Event) -> tuple[Any, ...]:
     """The flat history entry of an event that came with a record."""
     return (event, None, event.at, None, None, event.from_status, event.to_status)
@@ -124,6 +163,24 @@ def steps_of(row: Any) -> Iterator[tuple[str | Event, dict[str, Any]]]:
             # the creating step keeps something else in their place (a track, a claim).
             args = history[first + 4]
             yield name, dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else {}
+
+
+@functools.cache
+def defaults(record_type: type) -> Mapping[str, Callable[[], Any]]:
+    """For each field of ``record_type``, what gives its default value (a
+    required field's gives ``None``: the caller has its value)."""
+    found: dict[str, Callable[[], Any]] = {}
+    for field in attrs.fields(record_type):
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            found[field.name] = default.factory
+        else:
+            found[field.name] = _constant(None if default is attrs.NOTHING else default)
+    return MappingProxyType(found)
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 @contextmanager
@@ -253,6 +310,32 @@ class Book:
         if not isinstance(args, Mapping):
             raise InvalidTypeError(field="args", value=args, problem="must be a mapping")
         return self._apply(record_id, event, actor, at, note, args)
+
+    def put_created(self, record_id: str, fields: Mapping[str, Any], event: Event) -> None:
+        """Put a record on the book as ``event``, the event that created it, left
+        it: ``fields`` as that event recorded them, every other field at its
+        default, and the event as its history. Nothing is checked (a trusted
+        rebuild starts so; see ``trusted_replay``)."""
+        if record_id in self._rows:
+            raise DuplicateError(
+                field=f"{self.machine.record_type.__name__}.id",
+                value=record_id,
+                problem="is already on the ledger",
+            )
+        row = type(self).row_type()
+        for name, default in defaults(cast(type, self.machine.record_type)).items():
+            setattr(row, name, fields[name] if name in fields else default())
+        row.history = list(entry_of(event))
+        row.status = event.to_status
+        self._rows[record_id] = row
+
+    def restore_step(
+        self, record_id: str, event: Event, args: Mapping[str, Any], actor: Actor
+    ) -> None:
+        """Apply one recorded step to one record without checking it again (see
+        :func:`restore_step`)."""
+        row = self._row(record_id)
+        restore_step(row, event, args, actor, machine=self.machine, policy=self.policy)
 
     def version(self, record_id: str) -> int:
         """How many events one record has: the version a store holds it at once

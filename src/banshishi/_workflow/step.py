@@ -25,7 +25,7 @@ from banshishi._core.errors import (
     InvalidValueError,
 )
 from banshishi._core.time import PENDULUM_ZONES, as_datetime
-from banshishi._model.converter import structure, unstructure
+from banshishi._model.converter import field_reader, structure, unstructure
 from banshishi._model.event import Event, thaw_data
 from banshishi._model.people import Actor
 from banshishi._model.vocabulary import Status, Subject
@@ -216,6 +216,26 @@ def arguments_data(args: Mapping[str, Any], steps: Steps) -> dict[str, Any]:
         return {}
     written = unstructure(steps.arguments(**args))
     return {name: written[name] for name in args}
+
+
+def recorded_arguments(event: Event, steps: Steps) -> dict[str, Any]:
+    """The arguments an audit event recorded, read back field by field without
+    the arguments' checks: for events checked when they were written (a trusted
+    rebuild). Data that cannot be read so is read by :func:`arguments_from_data`,
+    which names what is wrong with it."""
+    data = event.data
+    if not data:
+        return {}
+    arguments = steps.arguments
+    try:
+        return {
+            name: field_reader(arguments, name)(
+                thaw_data(value) if isinstance(value, tuple | Mapping) else value
+            )
+            for name, value in data.items()
+        }
+    except Exception:  # anything the hooks raise: read it the checked way
+        return arguments_from_data(event, steps)
 
 
 def arguments_from_data(event: Event, steps: Steps) -> dict[str, Any]:
