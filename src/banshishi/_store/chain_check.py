@@ -22,7 +22,6 @@ from .sqlite_file import (
     SELECT_EVENTS,
     SEQ,
     SUBJECT,
-    TO_STATUS,
     VERSION,
     listed,
     read_head,
@@ -43,8 +42,9 @@ def check_chain(
     for an unkeyed chain) and its head checked against ``expect`` if given; with
     ``sealed``, every summary line against the digest binding it to its event."""
     previous, expected = GENESIS, 1
-    versions: dict[tuple[str, str], int] = {}
-    statuses: dict[tuple[str, str], str] = {}
+    # Which event first breaks its record's run of versions is asked of the
+    # database, so memory does not grow with the ledger's records.
+    out_of_step = _first_out_of_step(db)
     count = 0
     for row in db.execute(f"{SELECT_EVENTS} ORDER BY seq"):
         seq, subject, record_id = row[SEQ], row[SUBJECT], row[RECORD_ID]
@@ -58,16 +58,15 @@ def check_chain(
         if subject not in _RECORDS and key_of not in _KEPT:
             problem = f"{where} belongs to no record a ledger keeps"
             return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
-        if version != versions.get(key_of, 0) + 1:
-            problem = f"{where} does not follow version {versions.get(key_of, 0)} of its record"
+        if seq == out_of_step:
+            before = _events_before(db, subject, record_id, seq)
+            problem = f"{where} does not follow version {before} of its record"
             return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
         if link(previous, seq, subject, record_id, version, at, columns, key) != stored:
             problem = f"{where} does not match its hash: it was changed, or inserted"
             return ChainReport(intact=False, events=count, first_bad=seq, problem=problem)
         if expect is not None and seq == expect.events and stored != expect.head:
             return _unlike_receipt(count + 1, expect)
-        versions[key_of] = version
-        statuses[key_of] = columns[TO_STATUS]
         previous, expected, count = stored, expected + 1, count + 1
     broken = _head_problem(db, count, previous, key)
     if broken is not None:
@@ -80,9 +79,7 @@ def check_chain(
         return ChainReport(intact=False, events=count, first_bad=count + 1, problem=problem)
     if expect is not None and expect.events == 0 and expect.head != GENESIS:
         return _unlike_receipt(count, expect)  # no chain ever had that receipt
-    for kept in _KEPT:
-        versions.pop(kept, None)
-    problem = _summary_problem(db, versions, statuses)
+    problem = _summary_problem(db)
     if not problem and sealed:
         problem = line_problem(db, key)
     if problem:
@@ -128,37 +125,64 @@ def _head_problem(
     return None
 
 
-def _summary_problem(
-    db: sqlite3.Connection,
-    versions: dict[tuple[str, str], int],
-    statuses: dict[tuple[str, str], str],
-) -> str:
-    """What is wrong with the summary lines, judged by the events: each record
-    has one line that can be read, at its version and in the status its last
-    event left it."""
-    seen: set[tuple[str, str]] = set()
-    tables = (
-        (Subject.ISSUE, f"SELECT {listed(ISSUE_ROW)} FROM issues", issue_line),
-        (Subject.PLEDGE, f"SELECT {listed(PLEDGE_ROW)} FROM pledges", pledge_line),
+def _first_out_of_step(db: sqlite3.Connection) -> int | None:
+    """The first event (by sequence number) whose version is not one more than
+    that of its record's event before it (1 for its first), if any."""
+    row = db.execute(
+        "SELECT seq FROM (SELECT seq, version, row_number() OVER "
+        "(PARTITION BY subject, record_id ORDER BY seq) AS place FROM events) "
+        "WHERE version IS NOT place ORDER BY seq LIMIT 1"
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _events_before(db: sqlite3.Connection, subject: str, record_id: str, seq: int) -> int:
+    """How many events of the record come before event ``seq``."""
+    query = "SELECT count(*) FROM events WHERE subject = ? AND record_id = ? AND seq < ?"
+    return int(db.execute(query, (subject, record_id, seq)).fetchone()[0])
+
+
+def _summary_problem(db: sqlite3.Connection) -> str:
+    """What is wrong with the summary lines, judged by the events (a chain whose
+    every record's versions run 1, 2, 3 ... in order): each record has one line
+    that can be read, at its version and in the status its last event left it."""
+    last = "(SELECT max(e.version) FROM events e WHERE e.subject = ? AND e.record_id = t.id)"
+    status = (
+        f"(SELECT e.to_status FROM events e WHERE e.subject = ? AND e.record_id = t.id "
+        f"AND e.version = {last})"
     )
-    for subject, query, read in tables:
-        for row in db.execute(query):
-            try:
-                line: IssueSummary | PledgeSummary = read(row)
-            except StoreError as error:
-                return str(error)
-            key = (subject.value, line.id)
-            seen.add(key)
-            if versions.get(key) != line.version:
-                return (
-                    f"the summary of {subject.value} {line.id!r} is at version {line.version}, "
-                    f"the events at {versions.get(key, 0)}"
-                )
-            if statuses[key] != line.status.value:
-                return (
-                    f"the summary of {subject.value} {line.id!r} says {line.status.value!r}, "
-                    f"its events {statuses[key]!r}"
-                )
-    for kind, record_id in sorted(versions.keys() - seen):
-        return f"{kind} {record_id!r} has events but no summary line"
+    tables = (
+        (Subject.ISSUE, "issues", ISSUE_ROW, issue_line),
+        (Subject.PLEDGE, "pledges", PLEDGE_ROW, pledge_line),
+    )
+    for subject, table, columns, read in tables:
+        query = f"SELECT {listed('t.' + name for name in columns)}, {last}, {status} FROM {table} t"
+        cursor = db.execute(query, (subject.value,) * 3)
+        cursor.arraysize = 10_000
+        width = len(columns)
+        while rows := cursor.fetchmany():
+            for row in rows:
+                try:
+                    line: IssueSummary | PledgeSummary = read(row[:width])
+                except StoreError as error:
+                    return str(error)
+                version, to_status = row[width] or 0, row[width + 1]
+                if version != line.version:
+                    return (
+                        f"the summary of {subject.value} {line.id!r} is at version "
+                        f"{line.version}, the events at {version}"
+                    )
+                if to_status != line.status.value:
+                    return (
+                        f"the summary of {subject.value} {line.id!r} says {line.status.value!r}, "
+                        f"its events {to_status!r}"
+                    )
+    for subject, table, _, _ in tables:
+        missing = db.execute(
+            f"SELECT record_id FROM events e WHERE subject = ? AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} t WHERE t.id = e.record_id) ORDER BY record_id LIMIT 1",
+            (subject.value,),
+        ).fetchone()
+        if missing is not None:
+            return f"{subject.value} {missing[0]!r} has events but no summary line"
     return ""
