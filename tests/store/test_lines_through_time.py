@@ -96,3 +96,19 @@ def test_figures_need_a_moment(tmp_path: Path) -> None:
         with pytest.raises(InvalidValueError) as refused:
             store.figures()
         assert refused.value.field == "at"
+
+
+def test_several_moments_in_one_pass_count_as_each_moment_alone(tmp_path: Path) -> None:
+    ledger, last = random_ledger(RandomDraw(5), DEFAULT_POLICY, issues=8, steps=70)
+    with LedgerStore.open(tmp_path / "moments.db", create=True) as store:
+        store.write_ledgers(ledger)
+        moments = [T0.add(hours=h) for h in range(0, (last - T0).days * 24 + 48, 7)]
+        together: dict[int, list[tuple[object, int]]] = {k: [] for k in range(len(moments))}
+        for k, facts, n in store.store.issue_facts_at(moments=moments):
+            together[k].append((facts, n))
+        assert any(together.values())
+        for k, moment in enumerate(moments):
+            alone = sorted(
+                (f, n) for _, f, n in store.store.issue_fact_counts(at=moment, as_of=moment)
+            )
+            assert sorted(together[k]) == alone  # type: ignore[type-var]

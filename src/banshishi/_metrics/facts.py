@@ -49,7 +49,13 @@ def overdue(status: IssueStatus, deadline_us: int | None, now: int) -> bool:
     return status in DUE_STATUSES and deadline_us is not None and deadline_us < now
 
 
-OVERDUE_SQL = f"status IN ({sql_list(DUE_STATUSES)}) AND deadline_us < ?"
+def overdue_sql(moment: str = "?") -> str:
+    """The overdue rule (:func:`overdue`) over the summary lines' columns, at the
+    moment the SQL expression ``moment`` gives (a parameter by default)."""
+    return f"status IN ({sql_list(DUE_STATUSES)}) AND deadline_us < {moment}"
+
+
+OVERDUE_SQL = overdue_sql()
 """The overdue rule (:func:`overdue`) over the ``issues`` table, at the moment bound to ``?``."""
 
 

@@ -8,14 +8,14 @@ is rebuilt and memory does not grow with the ledger. Both assemble the report
 from the same pieces; a differential test proves them equal.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from pendulum import DateTime
 
 from banshishi._core.validators import whole_given
 from banshishi._metrics.facts import Facts
-from banshishi._metrics.figures import IssueFigures, figures_of_facts
+from banshishi._metrics.figures import figures_of_facts
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.summary import IssueSummary
 from banshishi._model.units import UnitTree
@@ -51,6 +51,10 @@ class PeriodCounts(Protocol):
         within: Within = None,
     ) -> Iterable[tuple[Any, Facts, int]]: ...
 
+    def issue_facts_at(
+        self, *, moments: Sequence[DateTime], within: Within = None
+    ) -> Iterable[tuple[int, Facts, int]]: ...
+
     def period_flow(
         self, *, start: DateTime, end: DateTime, since: DateTime, within: Within = None
     ) -> tuple[int, int, int]: ...
@@ -82,19 +86,25 @@ def stored_periodic_report(
     periods = trailing_periods(this, trend)
     previous, previous_end = periods[-2], periods[-2].last_moment
 
-    def figures(when: DateTime) -> IssueFigures:
-        counts = store.issue_fact_counts(at=when, as_of=when, within=within)
-        return figures_of_facts((facts, n) for _, facts, n in counts)
-
     def flow(kind: ReportingPeriod, start: DateTime, end: DateTime) -> PeriodFlow:
         counted = store.period_flow(start=start, end=end, since=kind.start, within=within)
         return PeriodFlow(collected=counted[0], transferred=counted[1], closed=counted[2])
 
-    figures_now, figures_before = figures(moment), figures(previous_end)
-    by_unit = _unit_rows(store, moment, units, members, within)
-    completions = [figures(p.last_moment).completion for p in periods[:-2]]
+    # The report's moment in one pass, by unit and track (the total, by_unit and
+    # by_track all come of it); every earlier moment in another.
+    now = list(
+        store.issue_fact_counts(at=moment, group=("unit", "track"), as_of=moment, within=within)
+    )
+    figures_now = figures_of_facts((facts, n) for _, facts, n in now)
+    earlier = [p.last_moment for p in periods[:-1]]
+    counted: dict[int, list[tuple[Facts, int]]] = {k: [] for k in range(len(earlier))}
+    for k, facts, n in store.issue_facts_at(moments=earlier, within=within):
+        counted[k].append((facts, n))
+    figures_before = figures_of_facts(counted[len(earlier) - 1])
+    by_unit = _unit_rows(((u, f, n) for (u, _), f, n in now), units, members)
+    completions = [figures_of_facts(counted[k]).completion for k in range(len(earlier) - 1)]
     completions += [figures_before.completion, figures_now.completion]
-    by_track = store.issue_fact_counts(at=moment, group="track", as_of=moment, within=within)
+    by_track = ((t, f, n) for (_, t), f, n in now)
     return PeriodicReport(
         period=this,
         previous=previous,
@@ -117,13 +127,10 @@ def stored_periodic_report(
 
 
 def _unit_rows(
-    store: PeriodCounts,
-    moment: DateTime,
+    counted: Iterable[tuple[Any, Facts, int]],
     units: UnitTree | None,
     members: frozenset[str] | None,
-    within: Within,
 ) -> tuple[ReportRow, ...]:
-    counted = store.issue_fact_counts(at=moment, group="unit", as_of=moment, within=within)
     rows = rows_of_counts(counted, by="unit", units=units)[:-1]
     if members is None:
         return tuple(rows)

@@ -188,6 +188,18 @@ class EventStore(Protocol):
         """
         ...
 
+    def issue_facts_at(
+        self,
+        *,
+        moments: Sequence[DateTime],
+        within: tuple[DateTime, Collection[str]] | None = None,
+    ) -> Iterator[tuple[int, Facts, int]]:
+        """The fact counts of the issue lines that held at each of ``moments``
+        (overdue judged at that moment; ``within`` as for
+        :meth:`issue_fact_counts`), each keyed by the moment's position: several
+        moments in one pass over the lines."""
+        ...
+
     def period_flow(
         self,
         *,

@@ -11,7 +11,7 @@ from pendulum import DateTime
 
 from banshishi._core.errors import InconsistentRecordError, InvalidValueError
 from banshishi._core.time import as_datetime
-from banshishi._metrics.facts import FACT_SQL, OVERDUE_SQL, Facts
+from banshishi._metrics.facts import FACT_SQL, OVERDUE_SQL, Facts, overdue_sql
 from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
@@ -245,6 +245,29 @@ def held_sql(alias: str) -> str:
     """The lines of ``issue_lines`` (named ``alias``) that held at the moment bound
     to both ``?``."""
     return _HELD.replace("from_us", f"{alias}.from_us").replace("until_us", f"{alias}.until_us")
+
+
+def facts_at(
+    db: sqlite3.Connection, moments: Sequence[DateTime], within: Within | None = None
+) -> Iterator[tuple[int, Facts, int]]:
+    """The fact counts of the lines that held at each of ``moments`` (overdue
+    judged at that moment), in one pass: each keyed by the moment's position."""
+    if not moments:
+        return iter(())
+    at = [micros(as_datetime(moment, field="moments")) for moment in moments]
+    values = ", ".join("(?, ?)" for _ in at)
+    facts = listed(overdue_sql("m.t") if name == "overdue" else name for name in FACT_SQL)
+    chosen, chosen_params = within_sql(within, "l.id")
+    query = (
+        f"WITH m(k, t) AS (VALUES {values}) SELECT m.k, {facts}, count(*) "
+        "FROM issue_lines l JOIN m ON l.from_us <= m.t AND (l.until_us IS NULL OR "
+        f"l.until_us > m.t){chosen} GROUP BY {listed(str(n) for n in range(1, _FACTS + 2))}"
+    )
+    params = [value for pair in enumerate(at) for value in pair] + chosen_params
+    return (
+        (row[0], facts_of_row(row[1 : 1 + _FACTS]), row[1 + _FACTS])
+        for row in db.execute(query, params)
+    )
 
 
 def pledge_lines(db: sqlite3.Connection) -> Iterator[PledgeSummary]:

@@ -72,7 +72,7 @@ from .sqlite_file import (
     read_meta,
     refuse,
 )
-from .sqlite_lines import Within, fact_counts, issue_lines, pledge_lines, write_lines
+from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
 from .sqlite_period import overdue_lines, period_flow
 from .sqlite_reads import kept_version, kept_versions, read_events, read_records
 from .unit_history import (
@@ -347,6 +347,11 @@ class SqliteEventStore:
         within: Within | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
         return fact_counts(self._db, at=at, group=group, as_of=as_of, within=within)
+
+    def issue_facts_at(
+        self, *, moments: Sequence[DateTime], within: Within | None = None
+    ) -> Iterator[tuple[int, Facts, int]]:
+        return facts_at(self._db, moments, within)
 
     def period_flow(
         self, *, start: DateTime, end: DateTime, since: DateTime, within: Within | None = None
