@@ -3,7 +3,7 @@
 :func:`periodic_report` reads issues; :func:`stored_periodic_report` asks a store
 for the same parts, each an aggregate over the summary lines that held at a
 moment (:meth:`EventStore.issue_fact_counts` with ``as_of``,
-:meth:`EventStore.period_flow`, :meth:`EventStore.overdue_lines`), so no issue
+:meth:`EventStore.period_flows`, :meth:`EventStore.overdue_lines`), so no issue
 is rebuilt and memory does not grow with the ledger. Both assemble the report
 from the same pieces; a differential test proves them equal.
 """
@@ -55,9 +55,9 @@ class PeriodCounts(Protocol):
         self, *, moments: Sequence[DateTime], within: Within = None
     ) -> Iterable[tuple[int, Facts, int]]: ...
 
-    def period_flow(
-        self, *, start: DateTime, end: DateTime, since: DateTime, within: Within = None
-    ) -> tuple[int, int, int]: ...
+    def period_flows(
+        self, *, moments: Sequence[DateTime], sinces: Sequence[DateTime], within: Within = None
+    ) -> Sequence[tuple[int, int, int]]: ...
 
     def overdue_lines(
         self, *, at: DateTime, within: Within = None
@@ -86,9 +86,15 @@ def stored_periodic_report(
     periods = trailing_periods(this, trend)
     previous, previous_end = periods[-2], periods[-2].last_moment
 
-    def flow(kind: ReportingPeriod, start: DateTime, end: DateTime) -> PeriodFlow:
-        counted = store.period_flow(start=start, end=end, since=kind.start, within=within)
-        return PeriodFlow(collected=counted[0], transferred=counted[1], closed=counted[2])
+    # Both flows in one pass: the previous period's, then this one's.
+    flows = [
+        PeriodFlow(collected=c, transferred=t, closed=n)
+        for c, t, n in store.period_flows(
+            moments=(previous.start.subtract(microseconds=1), previous_end, moment),
+            sinces=(previous.start, this.start),
+            within=within,
+        )
+    ]
 
     # The report's moment in one pass, by unit and track (the total, by_unit and
     # by_track all come of it); every earlier moment in another.
@@ -111,8 +117,8 @@ def stored_periodic_report(
         at=moment,
         unit=unit,
         unit_name=_unit_name(units, unit),
-        flow=flow(this, previous_end, moment),
-        previous_flow=flow(previous, previous.start.subtract(microseconds=1), previous_end),
+        flow=flows[1],
+        previous_flow=flows[0],
         figures=figures_now,
         previous_figures=figures_before,
         by_unit=by_unit,

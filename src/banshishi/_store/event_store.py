@@ -200,18 +200,19 @@ class EventStore(Protocol):
         moments in one pass over the lines."""
         ...
 
-    def period_flow(
+    def period_flows(
         self,
         *,
-        start: DateTime,
-        end: DateTime,
-        since: DateTime,
+        moments: Sequence[DateTime],
+        sinces: Sequence[DateTime],
         within: tuple[DateTime, Collection[str]] | None = None,
-    ) -> tuple[int, int, int]:
-        """Of the issues recorded by ``end`` (and ``within``, as for
-        :meth:`issue_fact_counts`), how many were collected (not recorded at
-        ``start``, received at or after ``since``), transferred for the first time
-        and closed between ``start`` and ``end``: what a periodic report's flow says."""
+    ) -> list[tuple[int, int, int]]:
+        """The flow of each span between consecutive ``moments`` (what a periodic
+        report's flow says): of the issues recorded by the span's end, how many
+        were collected (not recorded at its start, received at or after its
+        ``sinces`` entry), transferred for the first time and closed in it. The
+        issues counted are those recorded by the last moment (and ``within``, as
+        for :meth:`issue_fact_counts`)."""
         ...
 
     def overdue_lines(

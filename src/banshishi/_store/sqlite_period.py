@@ -5,7 +5,7 @@ title and requester as it was received."""
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pendulum import DateTime
@@ -22,29 +22,46 @@ from .sqlite_rows import decoded, issue_line
 _CLOSED = IssueStatus.CLOSED.value
 
 
-def period_flow(
+def period_flows(
     db: sqlite3.Connection,
     *,
-    start: DateTime,
-    end: DateTime,
-    since: DateTime,
+    moments: Sequence[DateTime],
+    sinces: Sequence[DateTime],
     within: Within | None = None,
-) -> tuple[int, int, int]:
-    """How many issues, of those recorded by ``end``, were collected (not yet
-    recorded at ``start``, and received at or after ``since``), transferred for
-    the first time (transferred at ``end``, not at ``start``) and closed (closed at
-    ``end``, not at ``start``) between the two moments."""
-    first, last = (micros(as_datetime(m, field=f)) for m, f in ((start, "start"), (end, "end")))
-    chosen, params = within_sql(within, "e.id")
-    row = db.execute(
-        "SELECT coalesce(sum(s.id IS NULL AND e.received_us >= ?), 0), "
-        "coalesce(sum(e.transferred AND (s.id IS NULL OR NOT s.transferred)), 0), "
-        f"coalesce(sum(e.status = '{_CLOSED}' AND (s.id IS NULL OR s.status != '{_CLOSED}')), 0) "
-        f"FROM issue_lines e LEFT JOIN issue_lines s ON s.id = e.id AND {held_sql('s')} "
-        f"WHERE {held_sql('e')}{chosen}",
-        [micros(as_datetime(since, field="since")), first, first, last, last, *params],
-    ).fetchone()
-    return int(row[0]), int(row[1]), int(row[2])
+) -> list[tuple[int, int, int]]:
+    """The flow of each span between consecutive ``moments``, in one pass: of the
+    issues recorded by the span's end, how many were collected (not yet recorded
+    at its start, and received at or after its ``sinces`` entry), transferred for
+    the first time (transferred at its end, not at its start) and closed (closed
+    at its end, not at its start). The issues counted are those recorded by the
+    last moment (and ``within``, if given)."""
+    at = [micros(as_datetime(moment, field="moments")) for moment in moments]
+    last = len(at) - 1
+    joins, params = "", []
+    for index in range(last):
+        alias = f"l{index}"
+        joins += f" LEFT JOIN issue_lines {alias} ON {alias}.id = l{last}.id AND {held_sql(alias)}"
+        params += [at[index], at[index]]
+    sums: list[str] = []
+    since_params: list[int] = []
+    for index, since in enumerate(sinces):
+        start, end = f"l{index}", f"l{index + 1}"
+        sums += [
+            f"coalesce(sum({end}.id IS NOT NULL AND {start}.id IS NULL "
+            f"AND {end}.received_us >= ?), 0)",
+            f"coalesce(sum({end}.id IS NOT NULL AND {end}.transferred "
+            f"AND ({start}.id IS NULL OR NOT {start}.transferred)), 0)",
+            f"coalesce(sum({end}.id IS NOT NULL AND {end}.status = '{_CLOSED}' "
+            f"AND ({start}.id IS NULL OR {start}.status != '{_CLOSED}')), 0)",
+        ]
+        since_params.append(micros(as_datetime(since, field="sinces")))
+    chosen, chosen_params = within_sql(within, f"l{last}.id")
+    query = (
+        f"SELECT {', '.join(sums)} FROM issue_lines l{last}{joins} "
+        f"WHERE {held_sql(f'l{last}')}{chosen}"
+    )
+    row = db.execute(query, [*since_params, *params, at[last], at[last], *chosen_params]).fetchone()
+    return [(int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2])) for i in range(len(sinces))]
 
 
 def overdue_lines(

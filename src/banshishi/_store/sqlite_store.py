@@ -73,7 +73,7 @@ from .sqlite_file import (
     refuse,
 )
 from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
-from .sqlite_period import overdue_lines, period_flow
+from .sqlite_period import overdue_lines, period_flows
 from .sqlite_reads import kept_version, kept_versions, read_events, read_records
 from .unit_history import (
     TREE_ID,
@@ -353,10 +353,14 @@ class SqliteEventStore:
     ) -> Iterator[tuple[int, Facts, int]]:
         return facts_at(self._db, moments, within)
 
-    def period_flow(
-        self, *, start: DateTime, end: DateTime, since: DateTime, within: Within | None = None
-    ) -> tuple[int, int, int]:
-        return period_flow(self._db, start=start, end=end, since=since, within=within)
+    def period_flows(
+        self,
+        *,
+        moments: Sequence[DateTime],
+        sinces: Sequence[DateTime],
+        within: Within | None = None,
+    ) -> list[tuple[int, int, int]]:
+        return period_flows(self._db, moments=moments, sinces=sinces, within=within)
 
     def overdue_lines(
         self, *, at: DateTime, within: Within | None = None
