@@ -347,7 +347,7 @@ def test_the_store_as_of_a_moment_holds_the_issues_as_they_stood(
                 expected = IssueSummary.of(
                     issues[issue_id], version=len(then.history), as_of=moment
                 )
-                # The track and unit are those the issue had then (see the xfail test below).
+                # The track and unit are those the issue had then (see the test below).
                 assert line == attrs.evolve(expected, track=then.track, unit=then.responsible_unit)
             as_of = rates_of(full, as_of=moment)
             assert issue_figures(lines.values(), at=moment).rates() == as_of

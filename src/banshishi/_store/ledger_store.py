@@ -440,7 +440,7 @@ class LedgerStore:
         """:func:`periodic_report` over the saved unit tree, the issues as
         recorded at the report's moment (``at``, or the end of a past period)."""
         return store_reading.recorded_periodic_report(
-            self._store, self.policy, period, at, unit, rank_by, min_sample, trend
+            self._store, period, at, unit, rank_by, min_sample, trend
         )
 
     def verify(

@@ -27,10 +27,11 @@ from banshishi._workflow.policy import WorkflowPolicy
 from .line_history import issue_versions
 from .line_seal import line_digest
 from .sqlite_file import (
+    ADDED_IN_3,
+    CURRENT_TABLE,
     DIGEST,
     DUE_INDEX,
     ISSUE_ROW,
-    LINE_COLUMNS,
     LINE_ROW,
     LINES_TABLE,
     PLEDGE_ROW,
@@ -62,7 +63,7 @@ def upgrade_lines(db: sqlite3.Connection, policy: WorkflowPolicy, key: bytes | N
         if lines_kept(db):  # another process brought it up to date while this one waited
             db.execute("ROLLBACK")
             return
-        for column in (*LINE_COLUMNS.split(", "), "digest TEXT"):
+        for column in ADDED_IN_3:
             db.execute(f"ALTER TABLE issues ADD COLUMN {column}")
         db.execute("ALTER TABLE pledges ADD COLUMN digest TEXT")
         db.execute(LINES_TABLE)
@@ -82,15 +83,10 @@ def read_lines_here(db: sqlite3.Connection, policy: WorkflowPolicy) -> None:
     """Give a ledger that cannot be upgraded here its lines through time in this
     connection only (``temp`` tables shadowing its own), unbound."""
     db.execute("DROP VIEW IF EXISTS temp.issues")
-    db.execute(f"CREATE TEMP TABLE issues ({_current_table()})")
+    db.execute(f"CREATE TEMP TABLE issues ({CURRENT_TABLE})")
     db.execute(LINES_TABLE.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
     db.execute("CREATE TEMP VIEW pledges AS SELECT *, NULL AS digest FROM main.pledges")
     _fill(db, "temp", policy, None, seal=False)
-
-
-def _current_table() -> str:
-    columns = LINES_TABLE[LINES_TABLE.index("(") + 1 : LINES_TABLE.index("from_us")]
-    return f"{columns}digest TEXT, PRIMARY KEY (id)"
 
 
 def _fill(

@@ -100,18 +100,22 @@ TO_STATUS, DATA = map(EVENT_FIELDS.index, ("to_status", "data"))
 SELECT_EVENTS = f"SELECT {listed(EVENT_ROW)} FROM events"
 INSERT_EVENTS = f"INSERT INTO events ({listed(EVENT_ROW)}) VALUES ({marks(EVENT_ROW)})"
 
-LINE_COLUMNS = "transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER"
-"""The columns schema 3 added to the ``issues`` table, besides ``digest``."""
-DUE_INDEX = "CREATE INDEX IF NOT EXISTS issues_by_deadline ON issues (status, deadline_us);"
-"""What the sweep's query for items due soon or overdue reads: a range, not a scan."""
-LINES_TABLE = """CREATE TABLE issue_lines (
-    id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL, track TEXT NOT NULL,
+_LINE_FIELDS = """status TEXT NOT NULL, track TEXT NOT NULL,
     channel TEXT NOT NULL, urgency TEXT NOT NULL, unit TEXT, received_by TEXT,
     category TEXT NOT NULL, received_us INTEGER NOT NULL, deadline_us INTEGER,
     on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
     returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
-    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL,
-    transferred INTEGER NOT NULL, answered_us INTEGER,
+    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0,
+    transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER"""
+"""A summary line's columns after its id and version, as both line tables hold them."""
+ADDED_IN_3 = ("transferred INTEGER NOT NULL DEFAULT 0", "answered_us INTEGER", "digest TEXT")
+"""The columns schema 3 added to the ``issues`` table."""
+CURRENT_TABLE = f"id TEXT PRIMARY KEY, version INTEGER NOT NULL, {_LINE_FIELDS}, digest TEXT"
+"""The ``issues`` table's columns: each issue's current line."""
+DUE_INDEX = "CREATE INDEX IF NOT EXISTS issues_by_deadline ON issues (status, deadline_us);"
+"""What the sweep's query for items due soon or overdue reads: a range, not a scan."""
+LINES_TABLE = f"""CREATE TABLE issue_lines (
+    id TEXT NOT NULL, version INTEGER NOT NULL, {_LINE_FIELDS},
     from_us INTEGER NOT NULL, until_us INTEGER, digest TEXT,
     PRIMARY KEY (id, version)
 ) WITHOUT ROWID;"""
@@ -130,15 +134,7 @@ CREATE TABLE events (
     hash TEXT NOT NULL,
     UNIQUE (subject, record_id, version)
 );
-CREATE TABLE issues (
-    id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL, track TEXT NOT NULL,
-    channel TEXT NOT NULL, urgency TEXT NOT NULL, unit TEXT, received_by TEXT,
-    category TEXT NOT NULL, received_us INTEGER NOT NULL, deadline_us INTEGER,
-    on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
-    returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
-    rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0,
-    {LINE_COLUMNS}, digest TEXT
-);
+CREATE TABLE issues ({CURRENT_TABLE});
 CREATE INDEX issues_by_unit ON issues (unit);
 CREATE INDEX issues_by_received ON issues (received_us);
 {DUE_INDEX}

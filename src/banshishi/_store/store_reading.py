@@ -58,7 +58,6 @@ def issue_summaries(
 
 def recorded_periodic_report(
     store: EventStore,
-    policy: WorkflowPolicy,
     period: Period | str | ReportingPeriod,
     at: DateTime,
     unit: str | None,

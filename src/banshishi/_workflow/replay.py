@@ -54,7 +54,7 @@ def replay(
         if each is not None:
             each(ledger, issue.id)
     else:
-        issue = _start(recorded, start)
+        issue = starting_record(recorded, start)
         ledger.add(issue)
     _take_again(ledger, issue.id, recorded, skip, ISSUE_STEPS, each)
     return ledger.issue(issue.id)
@@ -83,13 +83,15 @@ def replay_pledge(
         _same(ledger.events(pledge.id)[0], first, 0)
         skip = 1
     else:
-        pledge = _start(recorded, start)
+        pledge = starting_record(recorded, start)
         ledger.add(pledge)
     _take_again(ledger, pledge.id, recorded, skip, PLEDGE_STEPS, None)
     return ledger.pledge(pledge.id)
 
 
-def _start(recorded: list[Event], start: Any) -> Any:
+def starting_record(recorded: list[Event], start: Any) -> Any:
+    """``start``, the record as it stood before ``recorded`` (which do not begin
+    with the event creating it): refused if missing, or if it has a history."""
     if start is None:
         raise InvalidValueError(
             field="events",

@@ -38,6 +38,7 @@ from .engine import Book
 from .ledger import INTAKE_FIELDS, Ledger
 from .pledge_ledger import CLAIM_FIELDS, PledgeLedger
 from .policy import DEFAULT_POLICY, WorkflowPolicy
+from .replay import starting_record
 from .step import recorded_arguments
 
 Each = Callable[[Book, str, int], None]
@@ -157,21 +158,8 @@ def _put_created(book: Book, first: Event) -> str:
 
 
 def _start(recorded: list[Event], start: Any, book: Book) -> Any:
-    if start is None:
-        raise InvalidValueError(
-            field="events",
-            value=recorded[:1],
-            problem="do not begin with the event that creates the record",
-            hint="Pass start=, the record as it stood before the first event.",
-        )
-    if not isinstance(start, book.machine.record_type):
+    if start is not None and not isinstance(start, book.machine.record_type):
         raise InvalidTypeError(
             field="start", value=start, problem=f"must be a {book.machine.record_type.__name__}"
         )
-    if start.history:
-        raise InconsistentRecordError(
-            field="start.history",
-            value=start.history,
-            problem="must be empty: the events given are the history",
-        )
-    return start
+    return starting_record(recorded, start)
