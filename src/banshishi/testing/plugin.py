@@ -1,0 +1,1 @@
+"""The pytest plugin banshishi installs (entry point ``banshishi``)."""
