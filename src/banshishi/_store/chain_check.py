@@ -2,8 +2,6 @@
 head the ``meta`` table records (and, on a keyed chain, its seal), a kept head
 receipt if given, and the summary lines against the events."""
 
-import sqlite3
-
 from banshishi._core.errors import StoreError
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.vocabulary import Subject
@@ -12,6 +10,7 @@ from .chain_key import HeadReceipt, same, seal
 from .event_store import GENESIS, ChainReport, link
 from .line_check import line_problem
 from .policy_history import POLICY_ID, POLICY_SUBJECT
+from .sql_dialect import Db, dialect_of
 from .sqlite_file import (
     AT,
     EVENT,
@@ -36,7 +35,7 @@ _KEPT = frozenset({(TREE_SUBJECT, TREE_ID), (POLICY_SUBJECT, POLICY_ID)})
 
 
 def check_chain(
-    db: sqlite3.Connection, *, key: bytes | None, expect: HeadReceipt | None, sealed: bool = True
+    db: Db, *, key: bytes | None, expect: HeadReceipt | None, sealed: bool = True
 ) -> ChainReport:
     """The report on the chain in ``db``, its links computed with ``key`` (``None``
     for an unkeyed chain) and its head checked against ``expect`` if given; with
@@ -95,9 +94,7 @@ def _unlike_receipt(count: int, expect: HeadReceipt) -> ChainReport:
     return ChainReport(intact=False, events=count, problem=problem)
 
 
-def _head_problem(
-    db: sqlite3.Connection, count: int, last: str, key: bytes | None
-) -> ChainReport | None:
+def _head_problem(db: Db, count: int, last: str, key: bytes | None) -> ChainReport | None:
     """What is wrong with the head ``meta`` records, for a chain of ``count``
     sound events ending in ``last``; on a keyed chain, with its seal too."""
     try:
@@ -125,24 +122,25 @@ def _head_problem(
     return None
 
 
-def _first_out_of_step(db: sqlite3.Connection) -> int | None:
+def _first_out_of_step(db: Db) -> int | None:
     """The first event (by sequence number) whose version is not one more than
     that of its record's event before it (1 for its first), if any."""
+    differs = dialect_of(db).distinct("version", "place")
     row = db.execute(
         "SELECT seq FROM (SELECT seq, version, row_number() OVER "
-        "(PARTITION BY subject, record_id ORDER BY seq) AS place FROM events) "
-        "WHERE version IS NOT place ORDER BY seq LIMIT 1"
+        "(PARTITION BY subject, record_id ORDER BY seq) AS place FROM events) AS placed "
+        f"WHERE {differs} ORDER BY seq LIMIT 1"
     ).fetchone()
     return None if row is None else int(row[0])
 
 
-def _events_before(db: sqlite3.Connection, subject: str, record_id: str, seq: int) -> int:
+def _events_before(db: Db, subject: str, record_id: str, seq: int) -> int:
     """How many events of the record come before event ``seq``."""
     query = "SELECT count(*) FROM events WHERE subject = ? AND record_id = ? AND seq < ?"
     return int(db.execute(query, (subject, record_id, seq)).fetchone()[0])
 
 
-def _summary_problem(db: sqlite3.Connection) -> str:
+def _summary_problem(db: Db) -> str:
     """What is wrong with the summary lines, judged by the events (a chain whose
     every record's versions run 1, 2, 3 ... in order): each record has one line
     that can be read, at its version and in the status its last event left it."""

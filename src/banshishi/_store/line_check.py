@@ -2,18 +2,17 @@
 rebuilding a record: each line's digest (``line_seal``) over its values and
 its event's hash, and the spans of each issue's versions laid end to end."""
 
-import sqlite3
-
 from banshishi._model.vocabulary import Subject
 
 from .line_seal import line_digest
+from .sql_dialect import Db, dialect_of
 from .sqlite_file import ISSUE_ROW, PLEDGE_ROW, listed
 
 _WIDTH = len(ISSUE_ROW)
 _ISSUE = Subject.ISSUE.value
 
 
-def line_problem(db: sqlite3.Connection, key: bytes | None) -> str:
+def line_problem(db: Db, key: bytes | None) -> str:
     """What is wrong with the lines (``""`` if nothing): a line whose digest does
     not match its values and its event, spans that do not follow each other, a
     version missing, or a current line that is not its record's last version."""
@@ -25,7 +24,7 @@ def line_problem(db: sqlite3.Connection, key: bytes | None) -> str:
     )
 
 
-def _history_problem(db: sqlite3.Connection, key: bytes | None) -> str:
+def _history_problem(db: Db, key: bytes | None) -> str:
     query = (
         f"SELECT {listed('l.' + name for name in ISSUE_ROW)}, l.from_us, l.digest, e.hash "
         "FROM issue_lines l LEFT JOIN events e "
@@ -44,18 +43,19 @@ def _history_problem(db: sqlite3.Connection, key: bytes | None) -> str:
     return ""
 
 
-def _span_problem(db: sqlite3.Connection) -> str:
+def _span_problem(db: Db) -> str:
     gap = db.execute(
         "SELECT id, min(version), max(version), count(*) FROM issue_lines GROUP BY id "
         "HAVING min(version) != 1 OR max(version) != count(*) LIMIT 1"
     ).fetchone()
     if gap is not None:
         return f"the lines of issue {gap[0]!r} miss a version between 1 and {gap[2]}"
+    differs = dialect_of(db).distinct("n.from_us", "l.until_us")
     broken = db.execute(
         "SELECT l.id, l.version FROM issue_lines l LEFT JOIN issue_lines n "
         "ON n.id = l.id AND n.version = l.version + 1 "
         "WHERE (n.id IS NULL AND l.until_us IS NOT NULL) "
-        "OR (n.id IS NOT NULL AND n.from_us IS NOT l.until_us) LIMIT 1"
+        f"OR (n.id IS NOT NULL AND {differs}) LIMIT 1"
     ).fetchone()
     if broken is not None:
         return (
@@ -65,7 +65,7 @@ def _span_problem(db: sqlite3.Connection) -> str:
     return ""
 
 
-def _current_problem(db: sqlite3.Connection, key: bytes | None) -> str:
+def _current_problem(db: Db, key: bytes | None) -> str:
     query = (
         f"SELECT {listed('i.' + name for name in ISSUE_ROW)}, i.digest, l.digest, l.until_us, "
         "l.from_us, e.hash FROM issues i LEFT JOIN issue_lines l "
@@ -92,7 +92,7 @@ def _current_problem(db: sqlite3.Connection, key: bytes | None) -> str:
     return ""
 
 
-def _pledge_problem(db: sqlite3.Connection, key: bytes | None) -> str:
+def _pledge_problem(db: Db, key: bytes | None) -> str:
     query = (
         f"SELECT {listed('p.' + name for name in PLEDGE_ROW)}, p.digest, e.hash FROM pledges p "
         "LEFT JOIN events e ON e.subject = ? AND e.record_id = p.id AND e.version = p.version"

@@ -12,6 +12,7 @@ from banshishi._core.errors import DuplicateError, StoreBusyError, StoreError
 from .chain_key import same, seal
 from .chained_record import Columns
 from .event_store import Append, encode, link, stale_version
+from .sql_dialect import Db
 from .sqlite_file import INSERT_EVENTS, failure, marks, read_head, read_meta
 
 _IDS_PER_QUERY = 500
@@ -20,7 +21,7 @@ Rows = list[tuple[Any, ...]]
 """Rows of the ``events`` table, as a write gathers them."""
 
 
-def sealed_head(db: sqlite3.Connection, key: bytes | None) -> tuple[int, str]:
+def sealed_head(db: Db, key: bytes | None) -> tuple[int, str]:
     """The last event's sequence number and hash, as the ``meta`` table records
     them; on a keyed chain, refused unless the key's seal is over them (so a
     head cut back by someone without the key is never built on)."""
@@ -38,7 +39,7 @@ def sealed_head(db: sqlite3.Connection, key: bytes | None) -> tuple[int, str]:
 
 
 def link_appends(
-    db: sqlite3.Connection,
+    db: Db,
     appends: Sequence[Append],
     seq: int,
     previous: str,
@@ -84,23 +85,21 @@ def link_versions(
     return seq, previous
 
 
-def write_events(db: sqlite3.Connection, rows: Rows) -> None:
+def write_events(db: Db, rows: Rows) -> None:
     """Write the linked rows, inside the caller's transaction."""
     db.executemany(INSERT_EVENTS, rows)
 
 
-def write_head(db: sqlite3.Connection, seq: int, previous: str, key: bytes | None) -> None:
+def write_head(db: Db, seq: int, previous: str, key: bytes | None) -> None:
     """Record the chain's new head (sealed, on a keyed chain), inside the caller's
     transaction."""
     head = [(str(seq), "head_seq"), (previous, "head_hash")]
     if key is not None:
         head.append((seal(key, seq, previous), "head_seal"))
-    db.executemany("UPDATE meta SET value = ? WHERE key = ?", head)
+    db.executemany('UPDATE meta SET value = ? WHERE "key" = ?', head)
 
 
-def stored_versions(
-    db: sqlite3.Connection, appends: Sequence[Append]
-) -> dict[tuple[str, str], int]:
+def stored_versions(db: Db, appends: Sequence[Append]) -> dict[tuple[str, str], int]:
     """The stored version of every record ``appends`` name, in a few queries."""
     wanted: dict[str, list[str]] = {}
     for append in appends:

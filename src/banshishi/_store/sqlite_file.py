@@ -14,6 +14,7 @@ from banshishi._core.staging import clean_stale, private_name, remove_with_side_
 
 from .chain_key import KEYED, UNKEYED, key_check, seal
 from .event_store import GENESIS
+from .sql_dialect import Db
 
 FORMAT = "banshishi-ledger"
 SCHEMA = 3
@@ -410,9 +411,9 @@ POLICY_KEPT = ("policy", "chained")
 this banshishi, or an older one whose policy has since been recorded."""
 
 
-def read_meta(db: sqlite3.Connection) -> dict[str, str]:
+def read_meta(db: Db) -> dict[str, str]:
     """The ``meta`` table, as a mapping."""
-    return {str(key): str(value) for key, value in db.execute("SELECT key, value FROM meta")}
+    return {str(key): str(value) for key, value in db.execute('SELECT "key", value FROM meta')}
 
 
 def read_head(meta: dict[str, str]) -> tuple[int, str]:

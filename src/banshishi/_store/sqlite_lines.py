@@ -3,7 +3,6 @@ back filtered, and folded into facts and counts in the database, as things
 stand (``issues``) or at any past moment (``issue_lines``, every version of
 each line with the span it held)."""
 
-import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from banshishi._model.vocabulary import IssueStatus, Subject, Track
 
 from .event_store import Append
 from .line_seal import line_digest
+from .sql_dialect import Db, dialect_of
 from .sqlite_file import (
     DIGEST,
     HASH,
@@ -36,6 +36,7 @@ from .sqlite_rows import (
     GROUP_VALUES,
     decoded,
     facts_of_row,
+    group_column,
     issue_line,
     issue_row,
     pledge_line,
@@ -43,13 +44,9 @@ from .sqlite_rows import (
 )
 
 _CURRENT = (*ISSUE_ROW, DIGEST)
-_WRITE_ISSUE = f"INSERT OR REPLACE INTO issues ({listed(_CURRENT)}) VALUES ({marks(_CURRENT)})"
 _WRITE_LINE = f"INSERT INTO issue_lines ({listed(LINE_ROW)}) VALUES ({marks(LINE_ROW)})"
 _CLOSE_LINE = "UPDATE issue_lines SET until_us = ? WHERE id = ? AND version = ?"
 _PLEDGE_COLUMNS = (*PLEDGE_ROW, DIGEST)
-_WRITE_PLEDGE = (
-    f"INSERT OR REPLACE INTO pledges ({listed(_PLEDGE_COLUMNS)}) VALUES ({marks(_PLEDGE_COLUMNS)})"
-)
 _SELECT_ISSUES = f"SELECT {listed(ISSUE_ROW)} FROM issues"
 _SELECT_PLEDGES = f"SELECT {listed(PLEDGE_ROW)} FROM pledges"
 _FACTS = len(FACT_SQL)
@@ -65,7 +62,7 @@ that received it)."""
 
 
 def write_lines(
-    db: sqlite3.Connection,
+    db: Db,
     appends: Sequence[Append],
     rows: Sequence[Sequence[Any]],
     issues: Sequence[IssueSummary],
@@ -106,7 +103,8 @@ def write_lines(
         raise _unmatched(extra.id, extra.version, extra)
     db.executemany(_WRITE_LINE, written)
     db.executemany(_CLOSE_LINE, closing)
-    db.executemany(_WRITE_ISSUE, current.values())
+    dialect = dialect_of(db)
+    db.executemany(dialect.upsert("issues", _CURRENT, "id"), current.values())
     kept = []
     for pledge in pledges:
         event_hash = hashes.get((Subject.PLEDGE.value, pledge.id, pledge.version))
@@ -114,7 +112,7 @@ def write_lines(
             raise _unmatched(pledge.id, pledge.version, pledge)
         values = pledge_row(pledge)
         kept.append((*values, line_digest(event_hash, values, key)))
-    db.executemany(_WRITE_PLEDGE, kept)
+    db.executemany(dialect.upsert("pledges", _PLEDGE_COLUMNS, "id"), kept)
 
 
 def _unmatched(record_id: str, version: int, line: object) -> InconsistentRecordError:
@@ -129,7 +127,7 @@ def _unmatched(record_id: str, version: int, line: object) -> InconsistentRecord
 
 
 def issue_lines(
-    db: sqlite3.Connection,
+    db: Db,
     *,
     units: Collection[str] | None = None,
     status: Collection[IssueStatus] | None = None,
@@ -153,7 +151,7 @@ def issue_lines(
     for column, wanted in ((HOME_UNIT_SQL, units), ("status", status), ("track", track)):
         if wanted is not None:
             values = [getattr(item, "value", item) for item in wanted]
-            where.append(f"{column} IN ({marks(values)})" if values else "0")
+            where.append(f"{column} IN ({marks(values)})" if values else "1 = 0")
             params += values
     if received_from is not None:
         where.append("received_us >= ?")
@@ -172,7 +170,7 @@ def issue_lines(
 
 
 def fact_counts(
-    db: sqlite3.Connection,
+    db: Db,
     *,
     at: DateTime,
     group: str | tuple[str, ...] | None = None,
@@ -199,7 +197,7 @@ def fact_counts(
 
 
 def _fact_counts(
-    db: sqlite3.Connection,
+    db: Db,
     now: int,
     keys: tuple[str, ...],
     held: int | None,
@@ -208,10 +206,11 @@ def _fact_counts(
     # Only identical lines are merged here; what they count for is decided by
     # figures_of_facts, as for lines read one by one.
     width = len(keys)
-    selected = "".join(f"{GROUP_KEYS[key]}, " for key in keys)
+    dialect = dialect_of(db)
+    selected = "".join(f"{group_column(key, dialect)}, " for key in keys)
     positions = listed(str(n) for n in range(1, width + _FACTS + 1))
     source, params = (
-        ("issues WHERE 1", [now])
+        ("issues WHERE 1 = 1", [now])
         if held is None
         else (f"issue_lines WHERE {_HELD}", [now, held, held])
     )
@@ -234,6 +233,8 @@ def within_sql(within: Within | None, column: str = "id") -> tuple[str, list[Any
         return "", []
     moment = micros(as_datetime(within[0], field="within"))
     units = list(within[1])
+    if not units:
+        return " AND 1 = 0", []
     return (
         f" AND {column} IN (SELECT id FROM issue_lines WHERE {_HELD} "
         f"AND {HOME_UNIT_SQL} IN ({marks(units)}))",
@@ -248,18 +249,18 @@ def held_sql(alias: str) -> str:
 
 
 def facts_at(
-    db: sqlite3.Connection, moments: Sequence[DateTime], within: Within | None = None
+    db: Db, moments: Sequence[DateTime], within: Within | None = None
 ) -> Iterator[tuple[int, Facts, int]]:
     """The fact counts of the lines that held at each of ``moments`` (overdue
     judged at that moment), in one pass: each keyed by the moment's position."""
     if not moments:
         return iter(())
     at = [micros(as_datetime(moment, field="moments")) for moment in moments]
-    values = ", ".join("(?, ?)" for _ in at)
+    values = " UNION ALL ".join("SELECT ? AS k, ? AS t" for _ in at)
     facts = listed(overdue_sql("m.t") if name == "overdue" else name for name in FACT_SQL)
     chosen, chosen_params = within_sql(within, "l.id")
     query = (
-        f"WITH m(k, t) AS (VALUES {values}) SELECT m.k, {facts}, count(*) "
+        f"WITH m AS ({values}) SELECT m.k, {facts}, count(*) "
         "FROM issue_lines l JOIN m ON l.from_us <= m.t AND (l.until_us IS NULL OR "
         f"l.until_us > m.t){chosen} GROUP BY {listed(str(n) for n in range(1, _FACTS + 2))}"
     )
@@ -270,7 +271,7 @@ def facts_at(
     )
 
 
-def pledge_lines(db: sqlite3.Connection) -> Iterator[PledgeSummary]:
-    """Every pledge line, in the order written."""
-    for row in db.execute(f"{_SELECT_PLEDGES} ORDER BY rowid"):
+def pledge_lines(db: Db) -> Iterator[PledgeSummary]:
+    """Every pledge line, by id."""
+    for row in db.execute(f"{_SELECT_PLEDGES} ORDER BY id"):
         yield pledge_line(row)

@@ -4,7 +4,6 @@ flow (collected, transferred, closed) and the overdue list with each issue's
 title and requester as it was received."""
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from banshishi._metrics.facts import OVERDUE_SQL
 from banshishi._metrics.summary import IssueSummary, micros
 from banshishi._model.vocabulary import IssueStatus, Subject
 
+from .sql_dialect import Db, count_if
 from .sqlite_file import ISSUE_ROW, listed
 from .sqlite_lines import Within, held_sql, within_sql
 from .sqlite_rows import decoded, issue_line
@@ -23,7 +23,7 @@ _CLOSED = IssueStatus.CLOSED.value
 
 
 def period_flows(
-    db: sqlite3.Connection,
+    db: Db,
     *,
     moments: Sequence[DateTime],
     sinces: Sequence[DateTime],
@@ -47,12 +47,15 @@ def period_flows(
     for index, since in enumerate(sinces):
         start, end = f"l{index}", f"l{index + 1}"
         sums += [
-            f"coalesce(sum({end}.id IS NOT NULL AND {start}.id IS NULL "
-            f"AND {end}.received_us >= ?), 0)",
-            f"coalesce(sum({end}.id IS NOT NULL AND {end}.transferred "
-            f"AND ({start}.id IS NULL OR NOT {start}.transferred)), 0)",
-            f"coalesce(sum({end}.id IS NOT NULL AND {end}.status = '{_CLOSED}' "
-            f"AND ({start}.id IS NULL OR {start}.status != '{_CLOSED}')), 0)",
+            count_if(f"{end}.id IS NOT NULL AND {start}.id IS NULL AND {end}.received_us >= ?"),
+            count_if(
+                f"{end}.id IS NOT NULL AND {end}.transferred = 1 "
+                f"AND ({start}.id IS NULL OR {start}.transferred = 0)"
+            ),
+            count_if(
+                f"{end}.id IS NOT NULL AND {end}.status = '{_CLOSED}' "
+                f"AND ({start}.id IS NULL OR {start}.status != '{_CLOSED}')"
+            ),
         ]
         since_params.append(micros(as_datetime(since, field="sinces")))
     chosen, chosen_params = within_sql(within, f"l{last}.id")
@@ -65,7 +68,7 @@ def period_flows(
 
 
 def overdue_lines(
-    db: sqlite3.Connection, *, at: DateTime, within: Within | None = None
+    db: Db, *, at: DateTime, within: Within | None = None
 ) -> Iterator[tuple[IssueSummary, str, str | None]]:
     """Each issue overdue at ``at`` (its line then, by the overdue rule), with the
     title and the requester's name its ``receive`` event recorded."""

@@ -15,6 +15,7 @@ from banshishi._model.vocabulary import Subject
 
 from .event_store import StoredEvent
 from .policy_history import POLICY_SUBJECT
+from .sql_dialect import Db
 from .sqlite_file import (
     AT,
     DATA,
@@ -32,7 +33,7 @@ _C = TypeVar("_C")
 
 
 def read_events(
-    db: sqlite3.Connection,
+    db: Db,
     path: Path,
     subject: Subject | None = None,
     record_id: str | None = None,
@@ -70,9 +71,7 @@ def read_events(
             yield stored
 
 
-def read_records(
-    db: sqlite3.Connection, subject: Subject
-) -> Iterator[tuple[str, list[StoredEvent]]]:
+def read_records(db: Db, subject: Subject) -> Iterator[tuple[str, list[StoredEvent]]]:
     """Each record's events together, record by record."""
     current: str | None = None
     events: list[StoredEvent] = []
@@ -87,7 +86,7 @@ def read_records(
         yield current, events
 
 
-def kept_version(db: sqlite3.Connection, subject: str, record_id: str) -> int:
+def kept_version(db: Db, subject: str, record_id: str) -> int:
     """The last version of a record in the chain: an issue, a pledge, or a record
     kept with the ledger (the tree, the policy); 0 if it has none."""
     row = db.execute(
@@ -98,7 +97,7 @@ def kept_version(db: sqlite3.Connection, subject: str, record_id: str) -> int:
 
 
 def kept_versions(
-    db: sqlite3.Connection,
+    db: Db,
     path: Path,
     where: str,
     params: Sequence[object],

@@ -15,6 +15,7 @@ from banshishi._model.pledge import PledgeListKind, PledgerKind
 from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
 
 from .event_store import StoredEvent, decode
+from .sql_dialect import SQLITE, Dialect
 from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION, listed
 
 T = TypeVar("T")
@@ -26,10 +27,19 @@ GROUP_KEYS = {
     "channel": "channel",
     "urgency": "urgency",
     # Rounded down, as Python's // does (SQLite's / rounds toward zero).
-    "hour": f"(received_us - ((received_us % {_HOUR}) + {_HOUR}) % {_HOUR}) / {_HOUR}",
+    "hour": SQLITE.floor_div("received_us", str(_HOUR)),
 }
 """What the fact counts may group by: a column, or the hour of receipt (hours
 since 1970 UTC)."""
+
+
+def group_column(key: str, dialect: Dialect) -> str:
+    """The SQL of the group ``key`` (one of :data:`GROUP_KEYS`) in ``dialect``."""
+    if key == "hour":
+        return dialect.floor_div("received_us", str(_HOUR))
+    return GROUP_KEYS[key]
+
+
 GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
     "track": lambda row: Track(row[0]),
     "channel": lambda row: Channel(row[0]),
