@@ -1,0 +1,486 @@
+"""The server backend: a ledger in a PostgreSQL or MariaDB/MySQL database,
+through SQLAlchemy 2 Core, on the caller's engine or one made from a URL.
+
+It keeps the guarantees of the SQLite file (``sqlite_store``): each call is one
+transaction; an append locks the chain's head (``SELECT ... FOR UPDATE`` on its
+``meta`` row) for its whole length, so appends are serialised and the chain is
+extended one writer at a time, while readers are never blocked; records are
+checked against their versions inside that lock; a batch lands whole or not at
+all. The queries are the SQLite backend's own, read through ``sql_connection``;
+the tables are made and checked by ``sql_schema``.
+"""
+
+import contextlib
+import re
+from collections.abc import Callable, Collection, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, final
+
+from pendulum import DateTime
+
+from banshishi._core.errors import (
+    ConcurrencyError,
+    InvalidTypeError,
+    InvalidValueError,
+    StoreError,
+)
+from banshishi._core.time import Clock, check_clock
+from banshishi._metrics.facts import Facts
+from banshishi._metrics.summary import IssueSummary, PledgeSummary
+from banshishi._model.units import UnitTree
+from banshishi._model.vocabulary import IssueStatus, Subject, Track
+from banshishi._workflow.engine import collector_paused
+
+from .chain_check import check_chain
+from .chain_key import (
+    KEYED,
+    UNKEYED,
+    HeadReceipt,
+    chain_key_given,
+    key_check,
+    key_needed,
+    key_problem,
+    seal,
+)
+from .event_store import GENESIS, Append, ChainReport, StoredEvent
+from .policy_history import (
+    POLICY_ID,
+    POLICY_SUBJECT,
+    PolicyAppend,
+    StoredPolicy,
+    policy_change,
+    policy_columns,
+)
+from .sql_connection import SqlDb, database_error, engine_for, shown
+from .sql_dialect import Dialect
+from .sql_schema import (
+    KEY_LENGTH,
+    TABLES,
+    check_columns,
+    check_meta,
+    define,
+    lock_creation,
+    not_a_ledger,
+    present,
+    table_of,
+)
+from .sqlite_chain import Rows, link_appends, link_versions, sealed_head, write_events, write_head
+from .sqlite_file import FORMAT, HASH, POLICY_KEPT, SCHEMA, SEQ, VERSION, read_head, read_meta
+from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
+from .sqlite_period import overdue_lines, period_flows
+from .sqlite_reads import kept_version, kept_versions, read_events, read_records
+from .unit_history import (
+    TREE_ID,
+    TREE_SUBJECT,
+    StoredUnitTree,
+    UnitTreeAppend,
+    tree_change,
+    tree_columns,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+T = TypeVar("T")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+_PREFIX = re.compile(r"[A-Za-z0-9_]{0,20}")
+_HEAD_LOCK = 'SELECT value FROM meta WHERE "key" = ? FOR UPDATE'
+
+
+@final
+class SqlEventStore:
+    """A ledger kept in a server database: PostgreSQL (through psycopg 3) or
+    MariaDB/MySQL (through PyMySQL), by SQLAlchemy 2 Core.
+
+    ``database`` is a database URL (``postgresql+psycopg://user@host/db``,
+    ``mysql+pymysql://user@host/db``) or an SQLAlchemy :class:`~sqlalchemy.Engine`
+    the system already has, whose pool and dialect are then used (and not
+    disposed of by :meth:`close`). A URL without a password takes it from the
+    environment variable ``BANSHISHI_DB_PASSWORD`` if set; no message ever
+    shows it.
+
+    The ledger's tables are named ``prefix`` followed by ``events``, ``issues``,
+    ``issue_lines``, ``pledges`` and ``meta``, in ``schema`` if given (a schema on
+    PostgreSQL, a database on MariaDB and MySQL, which must exist), so a ledger
+    can live beside the system's own tables, and several ledgers in one database.
+    ``create=True`` makes the tables where there are none; tables that are there
+    are opened only if they hold a banshishi ledger. ``read_only``, ``timeout``
+    (how long a writer waits for another's lock, in seconds), ``chain_key`` and
+    ``clock`` are as for :class:`SqliteEventStore`.
+    """
+
+    def __init__(
+        self,
+        database: "str | Engine",
+        *,
+        schema: str | None = None,
+        prefix: str = "",
+        create: bool = False,
+        read_only: bool = False,
+        timeout: float = 30.0,
+        chain_key: bytes | str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if schema is not None and (not isinstance(schema, str) or not _NAME.fullmatch(schema)):
+            raise InvalidValueError(
+                field="schema", value=schema, problem="must be a plain name (letters, digits, _)"
+            )
+        if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+            raise InvalidValueError(
+                field="prefix", value=prefix, problem="must be letters, digits and _ (at most 20)"
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+            raise InvalidTypeError(
+                field="timeout", value=timeout, problem="must be a number of seconds"
+            )
+        for name, flag in (("create", create), ("read_only", read_only)):
+            if not isinstance(flag, bool):
+                raise InvalidTypeError(field=name, value=flag, problem="must be True or False")
+        if read_only and create:
+            raise InvalidValueError(
+                field="create", value=create, problem="cannot be True with read_only=True"
+            )
+        check_clock(clock, field="clock")
+        key = chain_key_given(chain_key)
+        self._engine, self._owned = engine_for(database)
+        self.read_only = read_only
+        self._timeout = timeout
+        name = self._engine.dialect.name
+        self._dialect = Dialect("postgresql" if name == "postgresql" else "mysql")
+        where = shown(self._engine.url)
+        self.where = (
+            where
+            + (f" (schema {schema})" if schema else "")
+            + (f" (tables {prefix}*)" if prefix else "")
+        )
+        self._path = Path(self.where)  # what the shared readers name in their messages
+        self._metadata = define(self._engine.dialect, schema, prefix)
+        self._prefix = prefix
+        quote = self._engine.dialect.identifier_preparer.format_table
+        self._tables = {name: quote(table_of(self._metadata, prefix, name)) for name in TABLES}
+        self._tree: tuple[int, str, UnitTree] | None = None
+        try:
+            meta = self._open(create, key)
+            self._keyed = meta.get("chain", UNKEYED) == KEYED
+            problem = key_problem(self._keyed, key, meta.get("key_check"), self.where)
+            if problem is not None:
+                raise problem
+        except BaseException:
+            self.close()
+            raise
+        self._key = key
+
+    # -- the transaction every call runs in ----------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[SqlDb]:
+        if write and self.read_only:
+            raise StoreError(
+                field="database",
+                value=self.where,
+                problem="is open for reading only",
+                hint="Open it without read_only=True to write.",
+            )
+        try:
+            with self._engine.connect() as connection:
+                if self._dialect.name == "mysql":
+                    connection = connection.execution_options(isolation_level="READ COMMITTED")
+                elif not write:
+                    connection = connection.execution_options(stream_results=True)
+                with connection.begin():
+                    db = SqlDb(connection, self._dialect, self._tables, self.where)
+                    if write:
+                        self._wait_at_most(connection)
+                    yield db
+        except StoreError:
+            raise
+        except (ConcurrencyError, InvalidValueError, InvalidTypeError):
+            raise
+        except Exception as error:
+            if type(error).__module__.startswith(("sqlalchemy", "psycopg", "pymysql")):
+                raise database_error(error, self.where) from error
+            raise
+
+    def _wait_at_most(self, connection: "Connection") -> None:
+        """Make the transaction wait for another writer's lock at most ``timeout``."""
+        if self._dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self._timeout * 1000)}")
+        else:
+            connection.exec_driver_sql(
+                f"SET SESSION innodb_lock_wait_timeout = {max(1, round(self._timeout))}"
+            )
+
+    def _reading(self, read: Callable[[SqlDb], Iterator[T]]) -> Iterator[T]:
+        with self._transaction() as db:
+            yield from read(db)
+
+    def _read(self, read: Callable[[SqlDb], T]) -> T:
+        with self._transaction() as db:
+            return read(db)
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open(self, create: bool, key: bytes | None) -> dict[str, str]:
+        """Make the tables if asked and there are none; check the ledger's ``meta``."""
+        with self._transaction(write=create) as db:
+            connection = db.connection
+            if create:
+                lock_creation(connection, f"banshishi:{self.where}", self._timeout)
+            found = present(connection, self._metadata, self._prefix)
+            if not found:
+                if not create:
+                    raise not_a_ledger(
+                        self.where, "holds no banshishi ledger", "Create one with create=True."
+                    )
+                self._metadata.create_all(connection)
+                rows = [
+                    ("format", FORMAT),
+                    ("schema", str(SCHEMA)),
+                    ("head_seq", "0"),
+                    ("head_hash", GENESIS),
+                    ("chain", UNKEYED if key is None else KEYED),
+                    POLICY_KEPT,
+                ]
+                if key is not None:
+                    rows += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
+                db.executemany('INSERT INTO meta ("key", value) VALUES (?, ?)', rows)
+            elif found != set(TABLES):
+                missing = sorted(set(TABLES) - found)[0]
+                raise not_a_ledger(
+                    self.where,
+                    f"holds a banshishi ledger without its {self._prefix}{missing} table",
+                    "It was changed outside banshishi; restore it from a copy or an export.",
+                )
+            check_columns(connection, self._metadata, self._prefix, self.where)
+            meta = read_meta(db)
+            check_meta(self.where, meta)
+            return meta
+
+    # -- writing --------------------------------------------------------------------------
+
+    def version(self, subject: Subject, record_id: str) -> int:
+        if not isinstance(record_id, str):
+            raise InvalidTypeError(
+                field=f"{getattr(subject, 'value', subject)}_id",
+                value=record_id,
+                problem="must be a string",
+            )
+        return self._read(lambda db: kept_version(db, subject.value, record_id))
+
+    def append(
+        self,
+        appends: Sequence[Append],
+        *,
+        issues: Sequence[IssueSummary] = (),
+        pledges: Sequence[PledgeSummary] = (),
+        units: UnitTreeAppend | None = None,
+        policy: PolicyAppend | None = None,
+    ) -> int:
+        key = self._key
+        if self._keyed and key is None:
+            raise key_needed(self.where, "write to")
+        _check_keys(appends)
+        with collector_paused(), self._transaction(write=True) as db:
+            db.execute(_HEAD_LOCK, ("head_seq",)).fetchone()
+            seq, previous = sealed_head(db, key)
+            rows: Rows = []
+            if policy is not None:
+                seq, previous = self._policy_rows(db, policy, seq, previous, rows)
+            if units is not None:
+                seq, previous = self._tree_rows(db, units, seq, previous, rows)
+            seq, previous = link_appends(db, appends, seq, previous, key, rows)
+            write_events(db, rows)
+            write_lines(db, appends, rows, issues, pledges, key)
+            write_head(db, seq, previous, key)
+        return seq
+
+    def _tree_rows(
+        self, db: SqlDb, units: UnitTreeAppend, seq: int, previous: str, rows: Rows
+    ) -> tuple[int, str]:
+        version = kept_version(db, TREE_SUBJECT, TREE_ID)
+        expected = units.expected_version
+        if expected is not None and expected != version:
+            raise ConcurrencyError(
+                field="unit tree version",
+                value=expected,
+                problem=f"is stale: the store holds version {version}",
+                hint="Someone else saved a tree first; read it again and retry.",
+            )
+        columns = [tree_columns(change) for change in units.changes]
+        key = self._key
+        return link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, key, rows)
+
+    def _policy_rows(
+        self, db: SqlDb, policy: PolicyAppend, seq: int, previous: str, rows: Rows
+    ) -> tuple[int, str]:
+        version = kept_version(db, POLICY_SUBJECT, POLICY_ID)
+        expected = policy.expected_version
+        if expected is not None and expected != version:
+            raise ConcurrencyError(
+                field="policy version",
+                value=expected,
+                problem=f"is stale: the ledger's policy is at version {version}",
+                hint="Someone else changed the ledger's policy; open it again and retry.",
+            )
+        columns = [policy_columns(change) for change in policy.changes]
+        return link_versions(
+            POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, self._key, rows
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def events(
+        self,
+        subject: Subject | None = None,
+        record_id: str | None = None,
+        *,
+        until: DateTime | None = None,
+    ) -> Iterator[StoredEvent]:
+        return self._reading(
+            lambda db: read_events(db, self._path, subject, record_id, until=until)
+        )
+
+    def records(self, subject: Subject) -> Iterator[tuple[str, list[StoredEvent]]]:
+        return self._reading(lambda db: read_records(db, subject))
+
+    def issue_summaries(
+        self,
+        *,
+        units: Collection[str] | None = None,
+        status: Collection[IssueStatus] | None = None,
+        track: Collection[Track] | None = None,
+        received_from: DateTime | None = None,
+        received_before: DateTime | None = None,
+        overdue_at: DateTime | None = None,
+        as_of: DateTime | None = None,
+    ) -> Iterator[IssueSummary]:
+        return self._reading(
+            lambda db: issue_lines(
+                db,
+                as_of=as_of,
+                units=units,
+                status=status,
+                track=track,
+                received_from=received_from,
+                received_before=received_before,
+                overdue_at=overdue_at,
+            )
+        )
+
+    def issue_fact_counts(
+        self,
+        *,
+        at: DateTime,
+        group: str | tuple[str, ...] | None = None,
+        as_of: DateTime | None = None,
+        within: Within | None = None,
+    ) -> Iterator[tuple[Any, Facts, int]]:
+        return self._reading(
+            lambda db: fact_counts(db, at=at, group=group, as_of=as_of, within=within)
+        )
+
+    def issue_facts_at(
+        self, *, moments: Sequence[DateTime], within: Within | None = None
+    ) -> Iterator[tuple[int, Facts, int]]:
+        return self._reading(lambda db: facts_at(db, moments, within))
+
+    def period_flows(
+        self,
+        *,
+        moments: Sequence[DateTime],
+        sinces: Sequence[DateTime],
+        within: Within | None = None,
+    ) -> list[tuple[int, int, int]]:
+        return self._read(
+            lambda db: period_flows(db, moments=moments, sinces=sinces, within=within)
+        )
+
+    def overdue_lines(
+        self, *, at: DateTime, within: Within | None = None
+    ) -> Iterator[tuple[IssueSummary, str, str | None]]:
+        return self._reading(lambda db: overdue_lines(db, at=at, within=within))
+
+    def pledge_summaries(self) -> Iterator[PledgeSummary]:
+        return self._reading(pledge_lines)
+
+    def units(self) -> UnitTree | None:
+        row = self._read(
+            lambda db: db.execute(
+                "SELECT seq, hash FROM events WHERE subject = ? AND record_id = ? "
+                "ORDER BY version DESC LIMIT 1",
+                (TREE_SUBJECT, TREE_ID),
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        if self._tree is None or self._tree[:2] != tuple(row):
+            for stored in self._stored_trees("seq = ?", row[0]):
+                self._tree = (stored.seq, stored.hash, stored.tree)
+        return None if self._tree is None else self._tree[2]
+
+    def units_version(self) -> int:
+        return self._read(lambda db: kept_version(db, TREE_SUBJECT, TREE_ID))
+
+    def unit_history(self) -> Iterator[StoredUnitTree]:
+        return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
+
+    def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
+        versions = self._read(
+            lambda db: list(
+                kept_versions(db, self._path, where, params, tree_change, "the unit tree")
+            )
+        )
+        for row, change in versions:
+            yield StoredUnitTree(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+
+    def policy_version(self) -> int:
+        """How many versions of the policy the chain holds (0 if none)."""
+        return self._read(lambda db: kept_version(db, POLICY_SUBJECT, POLICY_ID))
+
+    def policy_history(self) -> Iterator[StoredPolicy]:
+        where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
+        versions = self._read(
+            lambda db: list(
+                kept_versions(db, self._path, where, params, policy_change, "the policy")
+            )
+        )
+        for row, change in versions:
+            yield StoredPolicy(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+
+    def policy_kept(self) -> bool:
+        return self._read(read_meta).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
+
+    def head(self) -> HeadReceipt:
+        seq, head = read_head(self._read(read_meta))
+        try:
+            return HeadReceipt(events=seq, head=head)
+        except InvalidValueError:
+            raise StoreError(
+                field="meta",
+                value=(seq, head),
+                problem="does not record the chain's head",
+                hint="The database was changed outside banshishi.",
+            ) from None
+
+    def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
+        if self._keyed and self._key is None:
+            raise key_needed(self.where, "verify")
+        expect = None
+        if expect_head is not None:
+            expect = HeadReceipt.parse(expect_head, field="expect_head")
+        return self._read(lambda db: check_chain(db, key=self._key, expect=expect))
+
+    def close(self) -> None:
+        if self._owned:
+            self._engine.dispose()
+
+
+def _check_keys(appends: Sequence[Append]) -> None:
+    """Refuse a record id longer than a server ledger keeps, before anything is written."""
+    for append in appends:
+        if len(append.record_id) > KEY_LENGTH:
+            raise InvalidValueError(
+                field=f"{append.subject.value}_id",
+                value=append.record_id[:40] + "…",
+                problem=f"is longer than the {KEY_LENGTH} characters a server ledger keeps",
+            )
