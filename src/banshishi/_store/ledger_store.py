@@ -1,6 +1,5 @@
 """The ledger kept in a store (台账): every step written as an audit event, the
-current state read back from summary lines, and any past state rebuilt from
-the events.
+current state read from summary lines, any past state rebuilt from the events.
 
 A :class:`LedgerStore` takes the same steps as the in-memory :class:`Ledger`
 and :class:`PledgeLedger` (it uses them, record by record, as a cache) and
@@ -51,7 +50,7 @@ from .chain_key import HeadReceipt
 from .event_store import ChainReport, EventStore
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from .record_cache import RecordCache, Touched
-from .sqlite_store import SqliteEventStore
+from .store_location import open_backend
 from .store_sweep import Progress
 from .unit_history import StoredUnitTree, UnitTreeChange
 
@@ -94,30 +93,31 @@ class LedgerStore:
         clock: Clock | None = None,
         timeout: float = 30.0,
         chain_key: bytes | str | None = None,
+        schema: str | None = None,
+        prefix: str = "",
     ) -> "LedgerStore":
-        """The ledger in the SQLite file at ``path`` (a new one if ``create`` and
-        there is no file). A file that is not a banshishi ledger raises
-        :class:`NotALedgerError` and is left untouched. ``read_only`` opens it
-        for reading only (every write raises :class:`StoreError`), which also
-        reads a ledger in a read-only folder or another user's. ``chain_key``
-        keys the hash chain (see :class:`SqliteEventStore`); it is never written
-        to the file.
+        """The ledger at ``path``: an SQLite file (:class:`SqliteEventStore`), or a
+        database URL such as ``postgresql+psycopg://user@host/db`` (:class:`SqlEventStore`,
+        tables in ``schema``, named with ``prefix``). ``create`` makes one where there
+        is none; what is not a banshishi ledger raises :class:`NotALedgerError`,
+        untouched. ``read_only`` refuses every write (:class:`StoreError`);
+        ``chain_key`` keys the hash chain and is never written to the ledger.
 
-        The ledger keeps its :class:`WorkflowPolicy` in the chain. Without
-        ``policy`` it is opened under the policy it keeps; a ``policy`` that
-        differs from it is refused with :class:`StoreError` (change it with
-        :meth:`change_policy`). A new ledger, or one made by an earlier
-        banshishi, takes ``policy`` (the default if ``None``) and records it."""
+        The ledger keeps its :class:`WorkflowPolicy` in the chain and opens under
+        it; a ``policy`` that differs is refused (:class:`StoreError`; see
+        :meth:`change_policy`). A new ledger takes ``policy`` (default if ``None``)."""
         if policy is not None:
             check_policy(policy, field="LedgerStore.policy")
         check_clock(clock, field="LedgerStore.clock")
-        store = SqliteEventStore(
+        store = open_backend(
             path,
             create=create,
             read_only=read_only,
             timeout=timeout,
             chain_key=chain_key,
             clock=clock,
+            schema=schema,
+            prefix=prefix,
         )
         return cls(store, policy=policy, clock=clock)
 
