@@ -82,7 +82,8 @@ EXPECTED_EXPORTS = {
 }  # fmt: skip
 
 EXPECTED_STORE_EXPORTS = {
-    "Append", "EventStore", "PolicyAppend", "SqlEventStore", "SqliteEventStore", "StoredEvent", "UnitTreeAppend",
+    "Append", "EventStore", "PolicyAppend", "SqlEventStore", "SqliteEventStore", "StoredEvent",
+    "UnitTreeAppend",
 }  # fmt: skip
 
 EXPECTED_SIMULATION_EXPORTS = {"Campaign", "simulate_campaign"}

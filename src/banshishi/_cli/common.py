@@ -21,6 +21,7 @@ from banshishi._core.staging import with_side_files
 from banshishi._core.time import DEFAULT_TIMEZONE, parse_instant
 from banshishi._core.whole_file import text_written_whole
 from banshishi._store.ledger_store import LedgerStore
+from banshishi._store.store_location import is_url, shown_location
 
 from .key import KEY_FILE_VARIABLE, KEY_VARIABLE, chain_key_from_environment
 
@@ -35,8 +36,11 @@ def db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         default=DEFAULT_DB,
-        metavar="PATH",
-        help=f"the ledger file (default {DEFAULT_DB}); a keyed ledger's key is "
+        metavar="PATH|URL",
+        help=f"the ledger file (default {DEFAULT_DB}) or a database URL such as "
+        "postgresql+psycopg://user@host/db (the password from $BANSHISHI_DB_PASSWORD, "
+        "the schema and table prefix as ?banshishi_schema=…&banshishi_prefix=…); a keyed "
+        "ledger's key is "
         f"read from the file ${KEY_FILE_VARIABLE} names, or from "
         f"${KEY_VARIABLE}",
     )
@@ -98,7 +102,7 @@ def refuse_ledger_output(name: str, ledger: str) -> None:
     """Refuse an output path that is the ledger ``ledger`` or one of its SQLite
     side files: by name, through symbolic links, or as the same file under
     another name (a hard link)."""
-    if name == "-":
+    if name == "-" or is_url(ledger):
         return
     ledger_files = [
         *with_side_files(Path(ledger).absolute()),
@@ -126,11 +130,16 @@ def refuse_ledger_output(name: str, ledger: str) -> None:
         )
 
 
+def ledger_name(db: str) -> str:
+    """The ``--db`` given, as it may be printed (a URL without its password)."""
+    return shown_location(db)
+
+
 def existing(path: str, *, read_only: bool = True, timeout: float = 30.0) -> LedgerStore:
     """The ledger at ``path``, which must exist (commands that read never create
     one), opened under the policy it keeps, for reading only unless
     ``read_only=False``; a write waits ``timeout`` seconds for another writer."""
-    if not Path(path).exists():
+    if not is_url(path) and not Path(path).exists():
         raise InvalidValueError(
             field="--db",
             value=path,

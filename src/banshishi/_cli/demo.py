@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pendulum import DateTime
 from rich.console import Console
 
-from banshishi._core.errors import InvalidValueError
+from banshishi._core.errors import InvalidValueError, NotALedgerError
 from banshishi._core.staging import (
     clean_stale,
     link_into_place,
@@ -23,8 +23,9 @@ from banshishi._metrics.figures import PledgeFigures, pledge_figures
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._store.sqlite_file import build_ledger
 from banshishi._store.sqlite_store import SqliteEventStore
+from banshishi._store.store_location import is_url
 
-from .common import BROKEN, OK, db_option
+from .common import BROKEN, OK, db_option, ledger_name
 from .key import chain_key_from_environment
 from .terminal import overview_table, pledge_table, progress_bar, rates_table, status_line
 from .terminal_text import plain
@@ -68,12 +69,16 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
     # `import banshishi` does not (issue 16, item 7); ruff bans it at module level.
     from banshishi._simulation.campaign import simulate_campaign
 
-    path = Path(options.db)
     key = chain_key_from_environment()
-    place = Path(os.path.realpath(path))  # a link to a ledger: the ledger is replaced
-    replacing = os.path.lexists(path)
-    if replacing:
-        _refuse_all_but_a_ledger(path, replace=options.replace, key=key)
+    url = is_url(options.db)
+    if url:
+        _refuse_a_kept_ledger(options.db, key)
+    else:
+        path = Path(options.db)
+        place = Path(os.path.realpath(path))  # a link to a ledger: the ledger is replaced
+        replacing = os.path.lexists(path)
+        if replacing:
+            _refuse_all_but_a_ledger(path, replace=options.replace, key=key)
     with progress_bar(err, "simulating the quarter", 1) as update:
         campaign = simulate_campaign(
             issues=options.issues,
@@ -81,7 +86,10 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
             progress=update,
             start=_start_day(options.start),
         )
-    total = len(campaign.ledger) + len(campaign.pledges)
+    if url:
+        with LedgerStore.open(options.db, create=True, chain_key=key) as store:
+            written = _fill(store, campaign, ledger_name(options.db), err)
+        return _show(options.db, campaign, key, written, out)
     # Built under a private name and moved into place only when complete, so a
     # failure leaves the old ledger (or nothing) where --db points.
     clean_stale(place)
@@ -90,13 +98,7 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
         with said_of(path, building, field="--db"):
             build_ledger(building, key)
             with LedgerStore.open(building, chain_key=key) as store:
-                store.change_policy(
-                    campaign.policy, at=campaign.start, note="the simulated county's policy"
-                )
-                store.save_units(campaign.units, at=campaign.start)
-                with progress_bar(err, f"writing {path}", total) as update:
-                    store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
-                written = store.head().events  # the policy, the tree and every record's events
+                written = _fill(store, campaign, str(path), err)
         if not replacing:
             if not link_into_place(building, place):
                 raise InvalidValueError(
@@ -110,15 +112,50 @@ def _demo(options: argparse.Namespace, out: Console, err: Console) -> int:
             replace_with(building, place)
     finally:
         remove_with_side_files(building)
-    with LedgerStore.open(path, policy=campaign.policy, read_only=True, chain_key=key) as store:
+    return _show(str(path), campaign, key, written, out)
+
+
+def _fill(store: LedgerStore, campaign: "Campaign", name: str, err: Console) -> int:
+    """Write the campaign into the new, empty ledger ``store``; returns how many
+    events the chain then holds (the policy, the tree and every record's events)."""
+    store.change_policy(campaign.policy, at=campaign.start, note="the simulated county's policy")
+    store.save_units(campaign.units, at=campaign.start)
+    total = len(campaign.ledger) + len(campaign.pledges)
+    with progress_bar(err, f"writing {name}", total) as update:
+        store.write_ledgers(campaign.ledger, campaign.pledges, progress=update)
+    return store.head().events
+
+
+def _show(
+    location: str, campaign: "Campaign", key: bytes | None, written: int, out: Console
+) -> int:
+    """The dashboard of the ledger just written, and its chain checked."""
+    with LedgerStore.open(location, policy=campaign.policy, read_only=True, chain_key=key) as store:
         _dashboard(store, campaign.end, out, title=_campaign_title(campaign))
         report = store.verify()
     state = "intact" if report else f"BROKEN: {report.problem}"
     out.print()
-    out.print(plain(f"{written:,} events written to {path}; hash chain {state}."))
+    out.print(plain(f"{written:,} events written to {ledger_name(location)}; hash chain {state}."))
     if report:
         out.print(f"head receipt: {report.head}", markup=False)
     return OK if report else BROKEN
+
+
+def _refuse_a_kept_ledger(location: str, key: bytes | None) -> None:
+    """Refuse a database that holds a ledger where --db points (a demo never
+    replaces one there: a ledger in a database is dropped by its owner only)."""
+    try:
+        LedgerStore.open(location, read_only=True, chain_key=key).close()
+    except NotALedgerError as error:
+        if "holds no banshishi ledger" in error.problem:
+            return
+        raise
+    raise InvalidValueError(
+        field="--db",
+        value=ledger_name(location),
+        problem="already holds a ledger",
+        hint="Choose another ?banshishi_schema= or ?banshishi_prefix=, or drop its tables.",
+    )
 
 
 def _start_day(text: str | None) -> dt.date | None:

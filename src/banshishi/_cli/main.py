@@ -31,6 +31,7 @@ from banshishi._store.chain_key import HeadReceipt
 from banshishi._store.event_csv import Export, export_events, read_export
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._store.sqlite_file import build_ledger
+from banshishi._store.store_location import is_url
 from banshishi._store.store_sweep import Progress
 
 from .calendar import add_calendar_commands
@@ -40,6 +41,7 @@ from .common import (
     OK,
     db_option,
     existing,
+    ledger_name,
     output,
     output_option,
     refuse_ledger_output,
@@ -146,13 +148,13 @@ def _verify(options: argparse.Namespace, out: Console, err: Console) -> int:
         report = store.verify(deep=options.deep, expect_head=expect)
     if report:
         chain = "keyed chain, checked with the key" if keyed else "unkeyed chain"
-        out.print(plain(f"{options.db}: intact, {report.events:,} events ({chain})."))
+        out.print(plain(f"{ledger_name(options.db)}: intact, {report.events:,} events ({chain})."))
         if expect is not None:
             out.print(f"holds the kept receipt's {expect.events:,} events unchanged.")
         out.print(f"head receipt: {report.head}", markup=False)
         return OK
     where = f" (first bad event: {report.first_bad})" if report.first_bad is not None else ""
-    err.print(plain(f"{options.db}: BROKEN{where}: {report.problem}"), soft_wrap=True)
+    err.print(plain(f"{ledger_name(options.db)}: BROKEN{where}: {report.problem}"), soft_wrap=True)
     return BROKEN
 
 
@@ -168,11 +170,19 @@ def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _import(options: argparse.Namespace, out: Console, err: Console) -> int:
-    path = Path(options.db)
     key = chain_key_from_environment()
     with Path(options.file).open(encoding="utf-8", newline="") as file:
         # Every row checked before the ledger is touched.
         export = read_export(file, chain_key=key)
+    if is_url(options.db):
+        # In a database, all in one transaction: a new ledger's tables are made
+        # and filled whole, or hold nothing.
+        with LedgerStore.open(options.db, create=True, chain_key=key) as store:
+            count, head = _write_export(store, export), store.head()
+        out.print(plain(f"{count:,} events imported into {ledger_name(options.db)}."))
+        out.print(f"head receipt: {head}", markup=False)
+        return OK
+    path = Path(options.db)
     if os.path.lexists(path):
         count, head = _import_into(path, export, key)
     else:

@@ -24,7 +24,7 @@ from banshishi._core.time import format_instant
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._workflow.sweep import SweepReport, SweepRules
 
-from .common import BROKEN, BUSY, OK, as_of_option, db_option, existing, now_or
+from .common import BROKEN, BUSY, OK, as_of_option, db_option, existing, ledger_name, now_or
 from .terminal_text import error_line, plain
 
 _AT = "--at"
@@ -108,10 +108,13 @@ def _sweep(options: argparse.Namespace, out: Console, err: Console) -> int:
         err.print(error_line(f"the ledger cannot be read ({error})"), soft_wrap=True)
         return BROKEN
     if options.format == "json":
-        record = _record(report, options.db, options.dry_run, batches[0])
+        record = _record(report, ledger_name(options.db), options.dry_run, batches[0])
         out.print(json.dumps(record, ensure_ascii=False), markup=False, soft_wrap=True)
     else:
-        out.print(plain(_summary(report, options.db, options.dry_run, batches[0])), soft_wrap=True)
+        out.print(
+            plain(_summary(report, ledger_name(options.db), options.dry_run, batches[0])),
+            soft_wrap=True,
+        )
     return OK
 
 

@@ -154,6 +154,7 @@ class SqlEventStore:
             + (f" (tables {prefix}*)" if prefix else "")
         )
         self._path = Path(self.where)  # what the shared readers name in their messages
+        _first_connection(self._engine, self.where)
         self._metadata = define(self._engine.dialect, schema, prefix)
         self._prefix = prefix
         quote = self._engine.dialect.identifier_preparer.format_table
@@ -473,6 +474,17 @@ class SqlEventStore:
     def close(self) -> None:
         if self._owned:
             self._engine.dispose()
+
+
+def _first_connection(engine: "Engine", where: str) -> None:
+    """Connect once: the first connection tells MariaDB from MySQL (and a server
+    that cannot be reached is told at once); the engine is disposed of on failure."""
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        engine.dispose()
+        raise database_error(error, where) from error
 
 
 def _check_keys(appends: Sequence[Append]) -> None:
