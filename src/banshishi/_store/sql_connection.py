@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, CursorResult, Engine
 
 _TABLE = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)\s+(events|issues|issue_lines|pledges|meta)\b")
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \([?, ]+\)")
+_COPY_FROM = 32
+"""How many rows an insert must have to go by ``COPY`` on PostgreSQL."""
 _BUSY_STATES = {"55P03", "40P01", "40001", "57014"}
 """PostgreSQL's lock not available, deadlock, serialisation failure, statement
 cancelled (a lock or statement timeout)."""
@@ -53,11 +56,24 @@ class SqlDb:
         rows = [tuple(row) for row in parameters]
         if not rows:
             return
-        statement = translate(sql, self.dialect.name, self._tables, True)
+        insert = _INSERT.fullmatch(sql)
         try:
-            self._connection.exec_driver_sql(statement, rows)
+            if insert and self.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
+                self._copy(insert.group(1), insert.group(2), rows)
+            else:
+                statement = translate(sql, self.dialect.name, self._tables, True)
+                self._connection.exec_driver_sql(statement, rows)
         except Exception as error:
             raise database_error(error, self._where) from error
+
+    def _copy(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` by PostgreSQL's ``COPY``, in the caller's transaction: the
+        fast path for a large batch (psycopg streams the rows)."""
+        raw: Any = self._connection.connection.driver_connection
+        name = dict(self._tables)[table]
+        with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     @property
     def connection(self) -> "Connection":
