@@ -39,10 +39,13 @@ class SqlDb:
         self._connection = connection
         self._tables = tuple(sorted(tables.items()))
         self._where = where
+        self._last: Rows | None = None
+        self._opened: list[Rows] = []
 
     def execute(self, sql: str, parameters: Any = (), /) -> "Rows":
         values = tuple(parameters)
         statement = translate(sql, self.dialect.name, self._tables, bool(values))
+        self._finish_last()
         try:
             if values:
                 result = self._connection.exec_driver_sql(statement, values)
@@ -50,13 +53,31 @@ class SqlDb:
                 result = self._connection.exec_driver_sql(statement)
         except Exception as error:
             raise database_error(error, self._where) from error
-        return Rows(result, self._where)
+        self._last = Rows(result, self._where)
+        self._opened.append(self._last)
+        return self._last
+
+    def finish(self) -> None:
+        """Close every query's rows still open (before the transaction ends)."""
+        for rows in self._opened:
+            rows.close()
+        self._opened.clear()
+        self._last = None
+
+    def _finish_last(self) -> None:
+        """Close the rows of the query before, if left unread: MariaDB and MySQL
+        stream a query's rows over the connection, which must be drained before
+        the next query (PostgreSQL's server-side cursors need no such care)."""
+        if self._last is not None and self.dialect.name == "mysql":
+            self._last.close()
+        self._last = None
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
         rows = [tuple(row) for row in parameters]
         if not rows:
             return
         insert = _INSERT.fullmatch(sql)
+        self._finish_last()
         try:
             if insert and self.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
                 self._copy(insert.group(1), insert.group(2), rows)
@@ -91,6 +112,10 @@ class Rows:
 
     def fetchone(self) -> Any:
         return self._guarded(self._result.fetchone)
+
+    def close(self) -> None:
+        """Let go of the rows not read."""
+        self._guarded(self._result.close)
 
     def fetchmany(self, size: int | None = None, /) -> list[Any]:
         return list(self._guarded(lambda: self._result.fetchmany(size or self.arraysize)))

@@ -186,13 +186,16 @@ class SqlEventStore:
             with self._engine.connect() as connection:
                 if self._dialect.name == "mysql":
                     connection = connection.execution_options(isolation_level="READ COMMITTED")
-                elif not write:
+                if not write:  # rows streamed: a million lines never sit in memory at once
                     connection = connection.execution_options(stream_results=True)
                 with connection.begin():
                     db = SqlDb(connection, self._dialect, self._tables, self.where)
                     if write:
                         self._wait_at_most(connection)
-                    yield db
+                    try:
+                        yield db
+                    finally:
+                        db.finish()
         except StoreError:
             raise
         except (ConcurrencyError, InvalidValueError, InvalidTypeError):
