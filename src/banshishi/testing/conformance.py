@@ -1,0 +1,91 @@
+"""The conformance suite: what every :class:`~banshishi.store.EventStore` backend
+must pass, as pytest tests to import into a test module of your own.
+
+The same tests run on SQLite, PostgreSQL and MariaDB in banshishi's own CI; run
+them on a backend of yours, or on ``SqlEventStore`` over your system's database,
+to know that :class:`~banshishi.LedgerStore` keeps its promises there. They cover
+records written and read back, versions and :class:`~banshishi.ConcurrencyError`,
+all-or-nothing batches, writers racing in several processes, the hash chain and
+tampering behind the store's back, keyed chains and kept receipts, the versions
+of the unit tree and of the policy, reads as of a past moment, every figure and
+report compared with the Python path on simulated ledgers, the SLA sweep, and a
+writer killed with SIGKILL in the middle of a batch.
+
+Import the tests, and define a fixture ``store_backend`` that returns a
+:class:`StoreBackend` for a fresh, empty store of the backend under test (the
+suite closes what it opens)::
+
+    # tests/test_ledger_backend.py
+    import pytest
+
+    from banshishi.testing.conformance import *  # noqa: F403
+    from banshishi.testing.conformance import StoreBackend, sql_backend, sqlite_backend
+
+
+    @pytest.fixture(params=["sqlite", "postgresql"])
+    def store_backend(request, tmp_path) -> StoreBackend:
+        if request.param == "sqlite":
+            return sqlite_backend(tmp_path / "ledger.db")
+        # A table prefix of the test's own, so that each test starts empty.
+        return sql_backend(os.environ["LEDGER_TEST_URL"], prefix=f"t{tmp_path.name[-6:]}_")
+
+``pytest tests/test_ledger_backend.py`` then shows each test once per backend.
+A backend of your own gets a :class:`BackendSpec`: a module-level function that
+opens it (a child process opens the same store from the spec) and one that runs
+SQL on its tables (the tampering tests). The suite takes a few seconds on SQLite;
+it starts child processes with ``fork``.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+
+from .backend import BackendSpec, StoreBackend, open_backend, sql_backend, sqlite_backend
+from .conformance_chain import (
+    test_a_change_behind_the_stores_back_is_found,
+    test_a_healthy_chain_verifies_with_its_receipt,
+    test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change,
+    test_a_keyed_chain_opens_only_with_its_key,
+    test_an_unkeyed_chain_refuses_a_key,
+)
+from .conformance_records import (
+    test_a_batch_with_a_refused_step_writes_nothing,
+    test_a_campaign_written_reads_back_whole,
+    test_a_stale_version_is_refused_and_writes_nothing,
+    test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries,
+    test_receiving_an_issue_already_stored_is_a_duplicate,
+    test_steps_through_the_store_take_and_refuse_what_the_ledger_does,
+    test_the_backend_writes_a_batch_whole_or_not_at_all,
+    test_the_policy_is_kept_in_versions,
+    test_the_unit_tree_is_kept_in_versions,
+)
+
+__all__ = [
+    "BackendSpec",
+    "StoreBackend",
+    "conformance_backend",
+    "open_backend",
+    "sql_backend",
+    "sqlite_backend",
+    "test_a_batch_with_a_refused_step_writes_nothing",
+    "test_a_campaign_written_reads_back_whole",
+    "test_a_change_behind_the_stores_back_is_found",
+    "test_a_healthy_chain_verifies_with_its_receipt",
+    "test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change",
+    "test_a_keyed_chain_opens_only_with_its_key",
+    "test_a_stale_version_is_refused_and_writes_nothing",
+    "test_an_unkeyed_chain_refuses_a_key",
+    "test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries",
+    "test_receiving_an_issue_already_stored_is_a_duplicate",
+    "test_steps_through_the_store_take_and_refuse_what_the_ledger_does",
+    "test_the_backend_writes_a_batch_whole_or_not_at_all",
+    "test_the_policy_is_kept_in_versions",
+    "test_the_unit_tree_is_kept_in_versions",
+]
+
+
+@pytest.fixture
+def conformance_backend(store_backend: StoreBackend) -> Iterator[StoreBackend]:
+    """The ``store_backend`` you define, closed at the end of each test."""
+    yield store_backend
+    store_backend.close()
