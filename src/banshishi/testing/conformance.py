@@ -48,6 +48,14 @@ from .conformance_chain import (
     test_a_keyed_chain_opens_only_with_its_key,
     test_an_unkeyed_chain_refuses_a_key,
 )
+from .conformance_figures import (
+    test_every_figure_as_of_any_moment_is_the_python_paths,
+    test_several_moments_in_one_pass_count_as_each_moment_alone,
+    test_the_overdue_lines_of_a_moment_are_the_python_paths,
+    test_the_periodic_report_is_the_python_paths,
+    test_the_store_sweeps_as_the_ledger_does,
+    test_the_summary_filters_are_the_python_paths,
+)
 from .conformance_records import (
     test_a_batch_with_a_refused_step_writes_nothing,
     test_a_campaign_written_reads_back_whole,
@@ -75,11 +83,17 @@ __all__ = [
     "test_a_keyed_chain_opens_only_with_its_key",
     "test_a_stale_version_is_refused_and_writes_nothing",
     "test_an_unkeyed_chain_refuses_a_key",
+    "test_every_figure_as_of_any_moment_is_the_python_paths",
     "test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries",
     "test_receiving_an_issue_already_stored_is_a_duplicate",
+    "test_several_moments_in_one_pass_count_as_each_moment_alone",
     "test_steps_through_the_store_take_and_refuse_what_the_ledger_does",
     "test_the_backend_writes_a_batch_whole_or_not_at_all",
+    "test_the_overdue_lines_of_a_moment_are_the_python_paths",
+    "test_the_periodic_report_is_the_python_paths",
     "test_the_policy_is_kept_in_versions",
+    "test_the_store_sweeps_as_the_ledger_does",
+    "test_the_summary_filters_are_the_python_paths",
     "test_the_unit_tree_is_kept_in_versions",
 ]
 

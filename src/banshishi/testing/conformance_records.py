@@ -5,7 +5,6 @@ Each test takes the ``conformance_backend`` fixture (see
 :mod:`banshishi.testing.conformance`) and starts from its empty store.
 """
 
-import datetime as dt
 from functools import partial
 from typing import Any
 
