@@ -56,6 +56,13 @@ from .conformance_figures import (
     test_the_store_sweeps_as_the_ledger_does,
     test_the_summary_filters_are_the_python_paths,
 )
+from .conformance_processes import (
+    test_a_sweep_killed_half_way_leaves_whole_batches,
+    test_a_writer_killed_in_a_batch_leaves_the_batches_before_it,
+    test_two_processes_naming_one_version_one_wins_the_other_retries,
+    test_two_processes_on_one_issue_read_alike_one_wins_the_other_retries,
+    test_writers_in_several_processes_lose_nothing,
+)
 from .conformance_records import (
     test_a_batch_with_a_refused_step_writes_nothing,
     test_a_campaign_written_reads_back_whole,
@@ -82,6 +89,8 @@ __all__ = [
     "test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change",
     "test_a_keyed_chain_opens_only_with_its_key",
     "test_a_stale_version_is_refused_and_writes_nothing",
+    "test_a_sweep_killed_half_way_leaves_whole_batches",
+    "test_a_writer_killed_in_a_batch_leaves_the_batches_before_it",
     "test_an_unkeyed_chain_refuses_a_key",
     "test_every_figure_as_of_any_moment_is_the_python_paths",
     "test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries",
@@ -95,6 +104,9 @@ __all__ = [
     "test_the_store_sweeps_as_the_ledger_does",
     "test_the_summary_filters_are_the_python_paths",
     "test_the_unit_tree_is_kept_in_versions",
+    "test_two_processes_naming_one_version_one_wins_the_other_retries",
+    "test_two_processes_on_one_issue_read_alike_one_wins_the_other_retries",
+    "test_writers_in_several_processes_lose_nothing",
 ]
 
 
