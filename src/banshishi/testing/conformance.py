@@ -16,6 +16,8 @@ Import the tests, and define a fixture ``store_backend`` that returns a
 suite closes what it opens)::
 
     # tests/test_ledger_backend.py
+    import os
+
     import pytest
 
     from banshishi.testing.conformance import *  # noqa: F403
