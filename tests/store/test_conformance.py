@@ -12,6 +12,8 @@ from banshishi.testing.conformance import *  # noqa: F403
 from banshishi.testing.conformance import StoreBackend, sqlite_backend
 
 BACKENDS = ["sqlite"]
+"""The backends the suite runs on; a server backend joins with a branch below that
+returns ``sql_backend(url, prefix=<one of the test's own>)`` for the server's URL."""
 
 
 @pytest.fixture(params=BACKENDS)

@@ -17,6 +17,7 @@ suite closes what it opens)::
 
     # tests/test_ledger_backend.py
     import os
+    import uuid
 
     import pytest
 
@@ -29,7 +30,7 @@ suite closes what it opens)::
         if request.param == "sqlite":
             return sqlite_backend(tmp_path / "ledger.db")
         # A table prefix of the test's own, so that each test starts empty.
-        return sql_backend(os.environ["LEDGER_TEST_URL"], prefix=f"t{tmp_path.name[-6:]}_")
+        return sql_backend(os.environ["LEDGER_TEST_URL"], prefix=f"t{uuid.uuid4().hex[:12]}_")
 
 ``pytest tests/test_ledger_backend.py`` then shows each test once per backend.
 A backend of your own gets a :class:`BackendSpec`: a module-level function that
