@@ -76,7 +76,7 @@ def overdue_lines(
     chosen, params = within_sql(within)
     query = (
         f"SELECT {listed('x.' + name for name in ISSUE_ROW)}, e.data FROM "
-        f"(SELECT {listed(ISSUE_ROW)} FROM issue_lines WHERE {held_sql('issue_lines')} "
+        f"(SELECT {listed(ISSUE_ROW)} FROM issue_lines l WHERE {held_sql('l')} "
         f"AND {OVERDUE_SQL}{chosen}) x "
         "JOIN events e ON e.subject = ? AND e.record_id = x.id AND e.version = 1"
     )
