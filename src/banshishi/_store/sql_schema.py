@@ -13,7 +13,8 @@ is brought up to date on opening by the steps in :data:`MIGRATIONS` (none yet:
 server ledgers start at schema 3).
 """
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from banshishi._core.errors import NotALedgerError
@@ -207,14 +208,21 @@ def check_meta(where: str, meta: dict[str, str]) -> None:
         raise not_a_ledger(where, f"holds a ledger of schema {schema!r}, which no step upgrades")
 
 
-def lock_creation(connection: "Connection", name: str, timeout: float) -> None:
+@contextlib.contextmanager
+def creation_lock(connection: "Connection", name: str, timeout: float) -> Iterator[None]:
     """Keep two processes from making the same ledger's tables at once: a lock
-    named ``name``, held to the end of the transaction (PostgreSQL) or of the
-    connection's use (MariaDB, MySQL: DDL commits by itself there)."""
+    named ``name``, held to the end of the transaction on PostgreSQL, and until
+    the block ends on MariaDB and MySQL (where DDL commits by itself)."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
-    else:
-        connection.exec_driver_sql("SELECT GET_LOCK(%s, %s)", (name[-64:], timeout))
+        yield
+        return
+    name = name[-64:]
+    connection.exec_driver_sql("SELECT GET_LOCK(%s, %s)", (name, timeout))
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (name,))
 
 
 def check_columns(connection: "Connection", metadata: "MetaData", prefix: str, where: str) -> None:

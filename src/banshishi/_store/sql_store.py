@@ -58,8 +58,8 @@ from .sql_schema import (
     TABLES,
     check_columns,
     check_meta,
+    creation_lock,
     define,
-    lock_creation,
     not_a_ledger,
     present,
     table_of,
@@ -227,38 +227,42 @@ class SqlEventStore:
     def _open(self, create: bool, key: bytes | None) -> dict[str, str]:
         """Make the tables if asked and there are none; check the ledger's ``meta``."""
         with self._transaction(write=create) as db:
-            connection = db.connection
-            if create:
-                lock_creation(connection, f"banshishi:{self.where}", self._timeout)
-            found = present(connection, self._metadata, self._prefix)
-            if not found:
-                if not create:
-                    raise not_a_ledger(
-                        self.where, "holds no banshishi ledger", "Create one with create=True."
-                    )
-                self._metadata.create_all(connection)
-                rows = [
-                    ("format", FORMAT),
-                    ("schema", str(SCHEMA)),
-                    ("head_seq", "0"),
-                    ("head_hash", GENESIS),
-                    ("chain", UNKEYED if key is None else KEYED),
-                    POLICY_KEPT,
-                ]
-                if key is not None:
-                    rows += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
-                db.executemany('INSERT INTO meta ("key", value) VALUES (?, ?)', rows)
-            elif found != set(TABLES):
-                missing = sorted(set(TABLES) - found)[0]
+            if not create:
+                return self._check(db, create, key)
+            with creation_lock(db.connection, f"banshishi:{self.where}", self._timeout):
+                return self._check(db, create, key)
+
+    def _check(self, db: SqlDb, create: bool, key: bytes | None) -> dict[str, str]:
+        connection = db.connection
+        found = present(connection, self._metadata, self._prefix)
+        if not found:
+            if not create:
                 raise not_a_ledger(
-                    self.where,
-                    f"holds a banshishi ledger without its {self._prefix}{missing} table",
-                    "It was changed outside banshishi; restore it from a copy or an export.",
+                    self.where, "holds no banshishi ledger", "Create one with create=True."
                 )
-            check_columns(connection, self._metadata, self._prefix, self.where)
-            meta = read_meta(db)
-            check_meta(self.where, meta)
-            return meta
+            self._metadata.create_all(connection)
+            rows = [
+                ("format", FORMAT),
+                ("schema", str(SCHEMA)),
+                ("head_seq", "0"),
+                ("head_hash", GENESIS),
+                ("chain", UNKEYED if key is None else KEYED),
+                POLICY_KEPT,
+            ]
+            if key is not None:
+                rows += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
+            db.executemany('INSERT INTO meta ("key", value) VALUES (?, ?)', rows)
+        elif found != set(TABLES):
+            missing = sorted(set(TABLES) - found)[0]
+            raise not_a_ledger(
+                self.where,
+                f"holds a banshishi ledger without its {self._prefix}{missing} table",
+                "It was changed outside banshishi; restore it from a copy or an export.",
+            )
+        check_columns(connection, self._metadata, self._prefix, self.where)
+        meta = read_meta(db)
+        check_meta(self.where, meta)
+        return meta
 
     # -- writing --------------------------------------------------------------------------
 
