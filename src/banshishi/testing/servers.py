@@ -31,22 +31,33 @@ MariaDB runs as root with ``--user=root``. Otherwise both run as the current use
 import atexit
 import contextlib
 import getpass
-import importlib.util
 import os
-import pwd
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Final, final
+from typing import final
 from urllib.parse import quote
 
 from banshishi._core.errors import UnknownValueError
+
+from .host import (
+    KINDS,
+    find_program,
+    is_root,
+    log_tail,
+    new_folder,
+    postgres_account,
+    postgresql_program,
+    process_gone,
+    run_logged,
+    wait_gone,
+    why_unavailable,
+)
 
 __all__ = [
     "KINDS",
@@ -57,13 +68,6 @@ __all__ = [
     "throwaway_server",
     "why_unavailable",
 ]
-
-KINDS: Final = ("postgresql", "mariadb")
-"""The kinds of server this module starts, by the backend names the plugin uses."""
-
-_SYSTEM_FOLDERS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
-_SOCKET_ROOM = 100  # a Unix socket's path must fit in 108 bytes, with the name of the socket
-_LOG_TAIL = 20  # lines of a server's log shown when it fails
 
 
 @final
@@ -85,152 +89,6 @@ class ServerError(RuntimeError):
         if log:
             text += f"; the end of its log:\n{log}"
         super().__init__(text)
-
-
-# -- what this machine has ----------------------------------------------------------------------
-
-
-def _find(name: str, *folders: str) -> str | None:
-    """The program ``name``: on PATH, else in one of ``folders`` or the system's sbin folders."""
-    found = shutil.which(name)
-    if found is not None:
-        return found
-    for folder in (*folders, *_SYSTEM_FOLDERS):
-        candidate = Path(folder) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
-
-
-def _postgresql_folders() -> tuple[str, ...]:
-    """Debian's versioned PostgreSQL folders, newest first (their programs are not on PATH)."""
-    folders = Path("/usr/lib/postgresql").glob("*/bin")
-    numbered = [f for f in folders if f.parent.name.isdigit()]
-    return tuple(str(f) for f in sorted(numbered, key=lambda f: -int(f.parent.name)))
-
-
-def _postgresql_program(name: str) -> str | None:
-    return _find(name, *_postgresql_folders())
-
-
-def _is_root() -> bool:
-    return os.geteuid() == 0
-
-
-def _postgres_account() -> pwd.struct_passwd | None:
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        return None
-
-
-def _missing_driver(*modules: str) -> str | None:
-    for module in modules:
-        if importlib.util.find_spec(module) is None:
-            return f"the Python package {module} is not installed (pip install 'banshishi[test]')"
-    return None
-
-
-def why_unavailable(kind: str) -> str | None:
-    """Why a throwaway server of ``kind`` (one of :data:`KINDS`) cannot be started
-    here, or ``None`` when it can. Nothing is started: only programs, the account
-    to run them as and the Python drivers are looked for.
-
-    >>> why_unavailable("oracle")
-    "unknown kind of server 'oracle'; the kinds are 'postgresql' and 'mariadb'"
-    """
-    if kind == "postgresql":
-        return _postgresql_unavailable()
-    if kind == "mariadb":
-        return _mariadb_unavailable()
-    return f"unknown kind of server {kind!r}; the kinds are 'postgresql' and 'mariadb'"
-
-
-def _postgresql_unavailable() -> str | None:
-    for program in ("initdb", "pg_ctl"):
-        if _postgresql_program(program) is None:
-            return f"{program} not found on PATH (nor in /usr/lib/postgresql/*/bin)"
-    if _is_root():
-        if _postgres_account() is None:
-            return "PostgreSQL refuses to run as root, and there is no 'postgres' user to run it as"
-        if _find("setpriv") is None and _find("runuser") is None:
-            return "PostgreSQL refuses to run as root, and neither setpriv nor runuser is found"
-    return _missing_driver("sqlalchemy", "psycopg")
-
-
-def _mariadb_unavailable() -> str | None:
-    for program in ("mariadbd", "mariadb-install-db"):
-        if _find(program) is None:
-            return f"{program} not found on PATH (nor in /usr/sbin)"
-    return _missing_driver("sqlalchemy", "pymysql")
-
-
-# -- folders, logs and commands ----------------------------------------------------------------
-
-
-def _new_folder(prefix: str) -> Path:
-    """A new private folder whose socket paths stay short enough, in the temporary
-    folder if it is short and (as root, for the ``postgres`` user) open to others."""
-    base = Path(tempfile.gettempdir())
-    usable = len(str(base)) < _SOCKET_ROOM - 40 and (not _is_root() or _open_to_others(base))
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=base if usable else "/tmp"))
-
-
-def _open_to_others(folder: Path) -> bool:
-    return all(p.stat().st_mode & 0o001 for p in (folder, *folder.parents))
-
-
-def _tail(*logs: Path) -> str:
-    lines: list[str] = []
-    for log in logs:
-        with contextlib.suppress(OSError):
-            lines += log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return "\n".join(lines[-_LOG_TAIL:])
-
-
-def _run(command: list[str], *, log: Path, cwd: Path, timeout: float) -> bool:
-    """Run ``command`` to its end, its output appended to ``log``; whether it succeeded."""
-    with log.open("ab") as out:
-        try:
-            done = subprocess.run(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-                timeout=timeout,
-                start_new_session=True,  # Ctrl-C in the terminal is ours to handle, not theirs
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            out.write(f"\n(gave up after {timeout:g} s)\n".encode())
-            return False
-    return done.returncode == 0
-
-
-def process_gone(pid: int) -> bool:
-    """Whether the process ``pid`` has ended: it no longer exists, or it is a zombie
-    waiting for a parent that is not this process (a daemon's parent is init)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # pragma: no cover - a process of another user took the number
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False  # no /proc here: a zombie counts as running
-    return stat.rpartition(")")[2].split()[0] == "Z"
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not process_gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 # -- what is running, stopped at exit at the latest --------------------------------------------
@@ -288,7 +146,7 @@ class _PostgreSQL:
     def __init__(self, *, database: str, timeout: float) -> None:
         self.database = database
         self.timeout = timeout
-        self.folder = _new_folder("banshishi-pg-")
+        self.folder = new_folder("banshishi-pg-")
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
         self.stopped = False
@@ -296,13 +154,13 @@ class _PostgreSQL:
 
     def _as_postgres(self) -> list[str]:
         """The words before a command that run it as the ``postgres`` user, as root."""
-        if not _is_root():
+        if not is_root():
             return []
-        account = _postgres_account()
+        account = postgres_account()
         if account is None:
             raise ServerError(kind="postgresql", problem="needs a 'postgres' user when run as root")
         os.chown(self.folder, account.pw_uid, account.pw_gid)
-        setpriv = _find("setpriv")
+        setpriv = find_program("setpriv")
         if setpriv is not None:
             return [
                 setpriv,
@@ -310,18 +168,22 @@ class _PostgreSQL:
                 f"--regid={account.pw_gid}",
                 "--clear-groups",
             ]
-        return [_find("runuser") or "runuser", "-u", "postgres", "--"]
+        return [find_program("runuser") or "runuser", "-u", "postgres", "--"]
 
     def _command(self, program: str, *arguments: str) -> list[str]:
-        path = _postgresql_program(program)
+        path = postgresql_program(program)
         if path is None:
             raise ServerError(kind="postgresql", problem=f"cannot start: {program} not found")
         return [*self.as_user, path, *arguments]
 
     def _fail(self, problem: str) -> ServerError:
-        log = _tail(self.folder / "initdb.log", self.log)
+        log = log_tail(self.folder / "initdb.log", self.log)
         self.stop()
         return ServerError(kind="postgresql", problem=problem, folder=self.folder, log=log)
+
+    def _step(self, command: list[str], log: str, timeout: float | None = None) -> bool:
+        folder = self.folder
+        return run_logged(command, log=folder / log, cwd=folder, timeout=timeout or self.timeout)
 
     def start(self) -> str:
         self.as_user = self._as_postgres()
@@ -329,7 +191,7 @@ class _PostgreSQL:
             "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
             "--no-locale", "--no-sync", "--no-instructions",
         )  # fmt: skip
-        if not _run(initdb, log=self.folder / "initdb.log", cwd=self.folder, timeout=self.timeout):
+        if not self._step(initdb, "initdb.log"):
             raise self._fail("could not be made by initdb")
         settings = {
             "listen_addresses": "''",
@@ -344,7 +206,7 @@ class _PostgreSQL:
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
             "-w", "-t", str(int(self.timeout)), "-s", "start",
         )  # fmt: skip
-        if not _run(start, log=self.folder / "pg_ctl.log", cwd=self.folder, timeout=self.timeout):
+        if not self._step(start, "pg_ctl.log"):
             raise self._fail("did not start")
         try:
             _execute(
@@ -368,11 +230,11 @@ class _PostgreSQL:
         pid = self._pid()
         if pid is not None:
             stop = self._command("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-s", "stop")
-            stopped = _run(stop, log=self.folder / "pg_ctl.log", cwd=self.folder, timeout=30)
-            if not stopped or not _wait_gone(pid, 5):
+            stopped = self._step(stop, "pg_ctl.log", timeout=30)
+            if not stopped or not wait_gone(pid, 5):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                _wait_gone(pid, 5)
+                wait_gone(pid, 5)
         shutil.rmtree(self.folder, ignore_errors=True)
         self.stopped = True
         with _running_lock:
@@ -413,24 +275,28 @@ class _MariaDB:
     def __init__(self, *, database: str, timeout: float) -> None:
         self.database = database
         self.timeout = timeout
-        self.folder = _new_folder("banshishi-mariadb-")
+        self.folder = new_folder("banshishi-mariadb-")
         self.data = self.folder / "data"
         self.socket = self.folder / "mariadbd.sock"
         self.log = self.folder / "server.log"
         self.stopped = False
         self.process: subprocess.Popen[bytes] | None = None
-        self.user = [f"--user={getpass.getuser()}"] if _is_root() else []
+        self.user = [f"--user={getpass.getuser()}"] if is_root() else []
 
     def _program(self, name: str) -> str:
-        path = _find(name)
+        path = find_program(name)
         if path is None:
             raise ServerError(kind="mariadb", problem=f"cannot start: {name} not found")
         return path
 
     def _fail(self, problem: str) -> ServerError:
-        log = _tail(self.folder / "install.log", self.log)
+        log = log_tail(self.folder / "install.log", self.log)
         self.stop()
         return ServerError(kind="mariadb", problem=problem, folder=self.folder, log=log)
+
+    def _step(self, command: list[str], log: str) -> bool:
+        folder = self.folder
+        return run_logged(command, log=folder / log, cwd=folder, timeout=self.timeout)
 
     def start(self) -> str:
         install = [
@@ -438,9 +304,7 @@ class _MariaDB:
             "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
             *self.user, *_MARIADB_SETTINGS,
         ]  # fmt: skip
-        if not _run(
-            install, log=self.folder / "install.log", cwd=self.folder, timeout=self.timeout
-        ):
+        if not self._step(install, "install.log"):
             raise self._fail("could not be made by mariadb-install-db")
         server = [
             self._program("mariadbd"), "--no-defaults", f"--datadir={self.data}",
