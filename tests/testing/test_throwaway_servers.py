@@ -120,26 +120,28 @@ def test_two_servers_of_a_kind_run_at_once_and_each_is_gone_when_its_block_ends(
 def test_a_server_left_running_is_stopped_when_the_interpreter_exits() -> None:
     _needs("postgresql")
     code = (
-        "from banshishi.testing.servers import throwaway_postgresql\n"
+        "from banshishi.testing import servers\n"
         "import pathlib, urllib.parse\n"
-        "block = throwaway_postgresql()\n"
+        "block = servers.throwaway_postgresql()\n"
         "url = block.__enter__()  # and never left\n"
         "folder = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)['host'][0]\n"
         "pid = (pathlib.Path(folder) / 'data/postmaster.pid').read_text().split()[0]\n"
-        "print(folder, pid)\n"
+        "print(folder, pid, servers._pristine['postgresql'])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
-    folder, pid = done.stdout.split()
+    folder, pid, pristine = done.stdout.split()
     assert process_gone(int(pid))
     assert not Path(folder).exists()
+    assert not Path(pristine).exists()
 
 
 def test_a_server_that_cannot_be_made_says_why_and_leaves_no_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _needs("mariadb")
+    monkeypatch.setattr(servers, "_pristine", {})  # so that this one installs
     monkeypatch.setattr(servers, "_MARIADB_SETTINGS", ("--no-such-setting=1",))
     with pytest.raises(ServerError) as caught, throwaway_mariadb():
         pytest.fail("the block must not run")  # pragma: no cover
@@ -150,6 +152,7 @@ def test_a_server_that_cannot_be_made_says_why_and_leaves_no_folder(
     assert error.log in str(error)
     assert error.folder is not None
     assert not error.folder.exists()
+    assert servers._pristine == {}
 
 
 def test_a_server_that_starts_but_fails_to_make_its_database_is_stopped() -> None:
