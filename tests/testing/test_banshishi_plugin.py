@@ -5,13 +5,20 @@ The plugin is installed (entry point ``banshishi``), so this session has its fix
 and so has every inner session that ``pytester`` runs.
 """
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pendulum
 import pytest
+import sqlalchemy
 from hypothesis import given
 from hypothesis import strategies as st
 
+import banshishi.store
 from banshishi import Actor, Channel, FixedClock, Issue, IssueStatus, LedgerStore, Role, Urgency
-from banshishi.testing.plugin import DEFAULT_MOMENT, kind_of_url, under_ci
+from banshishi.store import SqliteEventStore
+from banshishi.testing.plugin import DEFAULT_MOMENT, _fresh_schema, kind_of_url, under_ci
 
 pytest_plugins = ["pytester"]
 
@@ -219,3 +226,59 @@ def test_the_ledger_store_is_an_sqlite_file_in_the_test_s_folder(inner: pytest.P
         """
     )
     inner.runpytest(NO_SERVERS).assert_outcomes(passed=2)
+
+
+# -- the ledger store on a given database ------------------------------------------------------
+
+
+def _count(url: str, name: str) -> int:
+    """How many schemas (databases, on MariaDB) named ``name`` the server has."""
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
+    query = "SELECT count(*) FROM information_schema.schemata WHERE schema_name = :name"
+    try:
+        with engine.connect() as db:
+            return int(db.execute(sqlalchemy.text(query), {"name": name}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_a_store_on_a_server_gets_a_schema_of_its_own_dropped_afterwards(
+    banshishi_database_url: Callable[[str], str], kind: str
+) -> None:
+    url = banshishi_database_url(kind)
+    with _fresh_schema(url) as first, _fresh_schema(url) as second:
+        assert first is not None
+        assert second is not None
+        assert first != second
+        assert first.startswith("banshishi_test_")
+        assert _count(url, first) == _count(url, second) == 1
+    assert _count(url, first) == _count(url, second) == 0
+
+
+def test_on_another_dialect_no_schema_is_made() -> None:
+    with _fresh_schema("sqlite:///ignored.db") as schema:
+        assert schema is None
+
+
+def test_given_a_url_the_ledger_store_hands_it_and_a_new_schema_to_the_server_backend(
+    inner: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    banshishi_database_url: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    """Until SqlEventStore exists, a stand-in records its arguments and keeps the
+    ledger in SQLite; the schema it is given must exist while the test runs."""
+    url = banshishi_database_url("postgresql")
+    calls: list[dict[str, Any]] = []
+
+    def stand_in(given: str, *, schema: str, create: bool) -> SqliteEventStore:
+        made = _count(url, schema)
+        calls.append({"url": given, "schema": schema, "create": create, "made": made})
+        return SqliteEventStore(tmp_path / "stand-in.db", create=True)
+
+    monkeypatch.setattr(banshishi.store, "SqlEventStore", stand_in, raising=False)
+    inner.makepyfile("def test_uses(ledger_store):\n    assert list(ledger_store.issues()) == []\n")
+    inner.runpytest(f"--banshishi-db={url}").assert_outcomes(passed=1)
+    assert calls == [{"url": url, "schema": calls[0]["schema"], "create": True, "made": 1}]
+    assert _count(url, calls[0]["schema"]) == 0
