@@ -40,7 +40,7 @@ from banshishi import FixedClock, LedgerStore, parse_instant
 from banshishi._core.time import as_datetime
 from banshishi.testing.servers import KINDS, ServerError, throwaway_server, why_unavailable
 
-__all__ = ["DEFAULT_MOMENT", "ServerPool", "under_ci"]
+__all__ = ["DEFAULT_MOMENT", "ServerPool", "kind_of_url", "under_ci"]
 
 DB_ENV: Final = "BANSHISHI_TEST_DB"
 SERVERS_ENV: Final = "BANSHISHI_TEST_SERVERS"
