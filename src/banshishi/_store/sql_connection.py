@@ -220,3 +220,14 @@ def engine_for(database: object) -> "tuple[Engine, bool]":
             hint="Keep a ledger in SQLite with SqliteEventStore (a file path).",
         )
     return engine, owned
+
+
+def first_connection(engine: "Engine", where: str) -> None:
+    """Connect once: the first connection tells MariaDB from MySQL (and a server
+    that cannot be reached is told at once); the engine is disposed of on failure."""
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        engine.dispose()
+        raise database_error(error, where) from error

@@ -14,11 +14,12 @@ server ledgers start at schema 3).
 """
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from banshishi._core.errors import NotALedgerError
+from banshishi._core.errors import InvalidValueError, NotALedgerError
 
+from .event_store import Append
 from .sqlite_file import EVENT_ROW, FORMAT, ISSUE_ROW, PLEDGE_ROW, SCHEMA
 
 if TYPE_CHECKING:
@@ -242,4 +243,15 @@ def check_columns(connection: "Connection", metadata: "MetaData", prefix: str, w
                 where,
                 f"holds a banshishi ledger whose {table.name} table lacks the column {missing[0]}",
                 "It was changed outside banshishi; restore it from a copy or an export.",
+            )
+
+
+def check_keys(appends: Sequence[Append]) -> None:
+    """Refuse a record id longer than a server ledger keeps, before anything is written."""
+    for append in appends:
+        if len(append.record_id) > KEY_LENGTH:
+            raise InvalidValueError(
+                field=f"{append.subject.value}_id",
+                value=append.record_id[:40] + "…",
+                problem=f"is longer than the {KEY_LENGTH} characters a server ledger keeps",
             )

@@ -51,12 +51,12 @@ from .policy_history import (
     policy_change,
     policy_columns,
 )
-from .sql_connection import SqlDb, database_error, engine_for, shown
+from .sql_connection import SqlDb, database_error, engine_for, first_connection, shown
 from .sql_dialect import Dialect
 from .sql_schema import (
-    KEY_LENGTH,
     TABLES,
     check_columns,
+    check_keys,
     check_meta,
     creation_lock,
     define,
@@ -154,7 +154,7 @@ class SqlEventStore:
             + (f" (tables {prefix}*)" if prefix else "")
         )
         self._path = Path(self.where)  # what the shared readers name in their messages
-        _first_connection(self._engine, self.where)
+        first_connection(self._engine, self.where)
         self._metadata = define(self._engine.dialect, schema, prefix)
         self._prefix = prefix
         quote = self._engine.dialect.identifier_preparer.format_table
@@ -287,7 +287,7 @@ class SqlEventStore:
         key = self._key
         if self._keyed and key is None:
             raise key_needed(self.where, "write to")
-        _check_keys(appends)
+        check_keys(appends)
         with collector_paused(), self._transaction(write=True) as db:
             db.execute(_HEAD_LOCK, ("head_seq",)).fetchone()
             seq, previous = sealed_head(db, key)
@@ -481,25 +481,3 @@ class SqlEventStore:
     def close(self) -> None:
         if self._owned:
             self._engine.dispose()
-
-
-def _first_connection(engine: "Engine", where: str) -> None:
-    """Connect once: the first connection tells MariaDB from MySQL (and a server
-    that cannot be reached is told at once); the engine is disposed of on failure."""
-    try:
-        with engine.connect():
-            pass
-    except Exception as error:
-        engine.dispose()
-        raise database_error(error, where) from error
-
-
-def _check_keys(appends: Sequence[Append]) -> None:
-    """Refuse a record id longer than a server ledger keeps, before anything is written."""
-    for append in appends:
-        if len(append.record_id) > KEY_LENGTH:
-            raise InvalidValueError(
-                field=f"{append.subject.value}_id",
-                value=append.record_id[:40] + "…",
-                problem=f"is longer than the {KEY_LENGTH} characters a server ledger keeps",
-            )

@@ -157,7 +157,7 @@ def _kept(make: "Callable[[], _PostgreSQL | _MariaDB]") -> Iterator[str]:
 def _execute(url: str, statement: str) -> None:
     """Run ``statement`` outside a transaction on a new connection to ``url``.
     Raises ``ConnectionRefusedError`` when the server does not answer (yet)."""
-    import sqlalchemy  # noqa: PLC0415 - SQLAlchemy loads only when a server is started
+    import sqlalchemy
 
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
     try:
