@@ -6,8 +6,6 @@ and so has every inner session that ``pytester`` runs.
 """
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pendulum
 import pytest
@@ -15,9 +13,7 @@ import sqlalchemy
 from hypothesis import given
 from hypothesis import strategies as st
 
-import banshishi.store
 from banshishi import Actor, Channel, FixedClock, Issue, IssueStatus, LedgerStore, Role, Urgency
-from banshishi.store import SqliteEventStore
 from banshishi.testing.plugin import DEFAULT_MOMENT, _fresh_schema, kind_of_url, under_ci
 
 pytest_plugins = ["pytester"]
@@ -256,29 +252,40 @@ def test_a_store_on_a_server_gets_a_schema_of_its_own_dropped_afterwards(
     assert _count(url, first) == _count(url, second) == 0
 
 
+def _schemas(url: str) -> set[str]:
+    """The schemas (databases, on MariaDB) the plugin made that are still there."""
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
+    try:
+        with engine.connect() as db:
+            names = sqlalchemy.inspect(db).get_schema_names()
+        return {name for name in names if name.startswith("banshishi_test_")}
+    finally:
+        engine.dispose()
+
+
 def test_on_another_dialect_no_schema_is_made() -> None:
     with _fresh_schema("sqlite:///ignored.db") as schema:
         assert schema is None
 
 
-def test_given_a_url_the_ledger_store_hands_it_and_a_new_schema_to_the_server_backend(
-    inner: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-    banshishi_database_url: Callable[[str], str],
-    tmp_path: Path,
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_given_a_url_the_ledger_store_is_kept_there_in_a_schema_dropped_afterwards(
+    inner: pytest.Pytester, banshishi_database_url: Callable[[str], str], kind: str
 ) -> None:
-    """Until SqlEventStore exists, a stand-in records its arguments and keeps the
-    ledger in SQLite; the schema it is given must exist while the test runs."""
-    url = banshishi_database_url("postgresql")
-    calls: list[dict[str, Any]] = []
+    url = banshishi_database_url(kind)
+    inner.makepyfile(
+        f"""
+from banshishi.store import SqlEventStore
+from banshishi.testing.plugin import kind_of_url
 
-    def stand_in(given: str, *, schema: str, create: bool) -> SqliteEventStore:
-        made = _count(url, schema)
-        calls.append({"url": given, "schema": schema, "create": create, "made": made})
-        return SqliteEventStore(tmp_path / "stand-in.db", create=True)
-
-    monkeypatch.setattr(banshishi.store, "SqlEventStore", stand_in, raising=False)
-    inner.makepyfile("def test_uses(ledger_store):\n    assert list(ledger_store.issues()) == []\n")
+def test_uses(ledger_store):
+    assert isinstance(ledger_store.store, SqlEventStore)
+    assert kind_of_url(ledger_store.store.where) == {kind!r}
+    assert "(schema banshishi_test_" in ledger_store.store.where
+    assert list(ledger_store.issues()) == []
+    assert ledger_store.verify()
+"""
+    )
+    before = _schemas(url)
     inner.runpytest(f"--banshishi-db={url}").assert_outcomes(passed=1)
-    assert calls == [{"url": url, "schema": calls[0]["schema"], "create": True, "made": 1}]
-    assert _count(url, calls[0]["schema"]) == 0
+    assert _schemas(url) == before
