@@ -54,7 +54,8 @@ def test() -> int:
         (BIN / "ruff", "check", *code),
         (BIN / "ruff", "format", "--check", *code),
         (PYTHON, "-m", "mypy", "--strict", "src"),
-        (PYTHON, "-m", "pytest"),
+        # Both cores: the tests run in two worker processes (pytest-xdist).
+        (PYTHON, "-m", "pytest", "-n", "2"),
     ]
     failed = [step for step in steps if _run(*step) != 0]
     if failed:

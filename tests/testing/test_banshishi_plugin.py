@@ -289,3 +289,14 @@ def test_uses(ledger_store):
     before = _schemas(url)
     inner.runpytest(f"--banshishi-db={url}").assert_outcomes(passed=1)
     assert _schemas(url) == before
+
+
+def test_under_pytest_xdist_the_controller_says_which_server_suites_ran(
+    inner: pytest.Pytester,
+) -> None:
+    inner.makepyfile(ASKS_FOR_POSTGRESQL)
+    result = inner.runpytest("-p", "xdist", "-n", "2", NO_SERVERS)
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*postgresql: SKIPPED, no postgresql URL given*", "server suites not run: postgresql"]
+    )

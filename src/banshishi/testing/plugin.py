@@ -138,6 +138,26 @@ class ServerPool(Mapping[str, str | None]):
     def close(self) -> None:
         self._stack.close()
 
+    def outcomes(self) -> dict[str, tuple[str, str | None, str | None]]:
+        """Each kind asked for, with its outcome, reason and source: what a worker
+        of pytest-xdist hands to the controller, which prints the summary."""
+        return {
+            kind: (outcome, self._reasons.get(kind), self._sources.get(kind))
+            for kind, outcome in self.asked.items()
+        }
+
+    def take(self, outcomes: Mapping[str, tuple[str, str | None, str | None]]) -> None:
+        """Count a worker's :meth:`outcomes` as this session's (the worst outcome wins)."""
+        worst = {"ran": 0, "skipped": 1, "failed": 2}
+        for kind, (outcome, reason, source) in outcomes.items():
+            if worst.get(outcome, 0) >= worst.get(self.asked.get(kind, "ran"), 0):
+                self.asked[kind] = outcome
+            self._urls.setdefault(kind, None)  # known: never started here
+            if reason is not None:
+                self._reasons[kind] = reason
+            if source is not None:
+                self._sources[kind] = source
+
     def summary(self) -> list[str]:
         """The terminal summary's lines: one per kind a test asked for, then the verdict."""
         lines = []
@@ -158,6 +178,7 @@ class ServerPool(Mapping[str, str | None]):
 
 
 _POOL = pytest.StashKey[ServerPool]()
+_OUTCOMES = "banshishi_servers"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -218,6 +239,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     pool = config.stash.get(_POOL, None)
     if pool is not None:
         pool.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand what the server suites did to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    pool = session.config.stash.get(_POOL, None)
+    if output is not None and pool is not None:
+        output[_OUTCOMES] = pool.outcomes()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller, take what a worker's server suites did."""
+    pool = node.config.stash.get(_POOL, None)
+    outcomes = getattr(node, "workeroutput", {}).get(_OUTCOMES)
+    if pool is not None and outcomes:
+        pool.take(outcomes)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
