@@ -43,13 +43,19 @@ from .chain_key import (
     seal,
 )
 from .event_store import GENESIS, Append, ChainReport, StoredEvent
+from .kept_records import (
+    head_receipt,
+    last_tree,
+    policy_rows,
+    stored_policies,
+    stored_trees,
+    tree_rows,
+)
 from .policy_history import (
     POLICY_ID,
     POLICY_SUBJECT,
     PolicyAppend,
     StoredPolicy,
-    policy_change,
-    policy_columns,
 )
 from .sql_connection import SqlDb, database_error, engine_for, first_connection, shown
 from .sql_dialect import Dialect
@@ -64,18 +70,16 @@ from .sql_schema import (
     present,
     table_of,
 )
-from .sqlite_chain import Rows, link_appends, link_versions, sealed_head, write_events, write_head
-from .sqlite_file import FORMAT, HASH, POLICY_KEPT, SCHEMA, SEQ, VERSION, read_head, read_meta
+from .sqlite_chain import Rows, link_appends, sealed_head, write_events, write_head
+from .sqlite_file import FORMAT, POLICY_KEPT, SCHEMA, read_meta
 from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
 from .sqlite_period import overdue_lines, period_flows
-from .sqlite_reads import kept_version, kept_versions, read_events, read_records
+from .sqlite_reads import kept_version, read_events, read_records
 from .unit_history import (
     TREE_ID,
     TREE_SUBJECT,
     StoredUnitTree,
     UnitTreeAppend,
-    tree_change,
-    tree_columns,
 )
 
 if TYPE_CHECKING:
@@ -293,47 +297,14 @@ class SqlEventStore:
             seq, previous = sealed_head(db, key)
             rows: Rows = []
             if policy is not None:
-                seq, previous = self._policy_rows(db, policy, seq, previous, rows)
+                seq, previous = policy_rows(db, policy, seq, previous, key, rows)
             if units is not None:
-                seq, previous = self._tree_rows(db, units, seq, previous, rows)
+                seq, previous = tree_rows(db, units, seq, previous, key, rows)
             seq, previous = link_appends(db, appends, seq, previous, key, rows)
             write_events(db, rows)
             write_lines(db, appends, rows, issues, pledges, key)
             write_head(db, seq, previous, key)
         return seq
-
-    def _tree_rows(
-        self, db: SqlDb, units: UnitTreeAppend, seq: int, previous: str, rows: Rows
-    ) -> tuple[int, str]:
-        version = kept_version(db, TREE_SUBJECT, TREE_ID)
-        expected = units.expected_version
-        if expected is not None and expected != version:
-            raise ConcurrencyError(
-                field="unit tree version",
-                value=expected,
-                problem=f"is stale: the store holds version {version}",
-                hint="Someone else saved a tree first; read it again and retry.",
-            )
-        columns = [tree_columns(change) for change in units.changes]
-        key = self._key
-        return link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, key, rows)
-
-    def _policy_rows(
-        self, db: SqlDb, policy: PolicyAppend, seq: int, previous: str, rows: Rows
-    ) -> tuple[int, str]:
-        version = kept_version(db, POLICY_SUBJECT, POLICY_ID)
-        expected = policy.expected_version
-        if expected is not None and expected != version:
-            raise ConcurrencyError(
-                field="policy version",
-                value=expected,
-                problem=f"is stale: the ledger's policy is at version {version}",
-                hint="Someone else changed the ledger's policy; open it again and retry.",
-            )
-        columns = [policy_columns(change) for change in policy.changes]
-        return link_versions(
-            POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, self._key, rows
-        )
 
     # -- reading --------------------------------------------------------------------------
 
@@ -412,17 +383,11 @@ class SqlEventStore:
         return self._reading(pledge_lines)
 
     def units(self) -> UnitTree | None:
-        row = self._read(
-            lambda db: db.execute(
-                "SELECT seq, hash FROM events WHERE subject = ? AND record_id = ? "
-                "ORDER BY version DESC LIMIT 1",
-                (TREE_SUBJECT, TREE_ID),
-            ).fetchone()
-        )
-        if row is None:
+        last = self._read(last_tree)
+        if last is None:
             return None
-        if self._tree is None or self._tree[:2] != tuple(row):
-            for stored in self._stored_trees("seq = ?", row[0]):
+        if self._tree is None or self._tree[:2] != last:
+            for stored in self._read(lambda db: stored_trees(db, self._path, last[0])):
                 self._tree = (stored.seq, stored.hash, stored.tree)
         return None if self._tree is None else self._tree[2]
 
@@ -430,45 +395,20 @@ class SqlEventStore:
         return self._read(lambda db: kept_version(db, TREE_SUBJECT, TREE_ID))
 
     def unit_history(self) -> Iterator[StoredUnitTree]:
-        return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
-
-    def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
-        versions = self._read(
-            lambda db: list(
-                kept_versions(db, self._path, where, params, tree_change, "the unit tree")
-            )
-        )
-        for row, change in versions:
-            yield StoredUnitTree(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+        return iter(self._read(lambda db: stored_trees(db, self._path)))
 
     def policy_version(self) -> int:
         """How many versions of the policy the chain holds (0 if none)."""
         return self._read(lambda db: kept_version(db, POLICY_SUBJECT, POLICY_ID))
 
     def policy_history(self) -> Iterator[StoredPolicy]:
-        where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
-        versions = self._read(
-            lambda db: list(
-                kept_versions(db, self._path, where, params, policy_change, "the policy")
-            )
-        )
-        for row, change in versions:
-            yield StoredPolicy(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+        return iter(self._read(lambda db: list(stored_policies(db, self._path))))
 
     def policy_kept(self) -> bool:
         return self._read(read_meta).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
 
     def head(self) -> HeadReceipt:
-        seq, head = read_head(self._read(read_meta))
-        try:
-            return HeadReceipt(events=seq, head=head)
-        except InvalidValueError:
-            raise StoreError(
-                field="meta",
-                value=(seq, head),
-                problem="does not record the chain's head",
-                hint="The database was changed outside banshishi.",
-            ) from None
+        return head_receipt(self._read(read_meta), "database")
 
     def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
         if self._keyed and self._key is None:

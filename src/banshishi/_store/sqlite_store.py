@@ -22,7 +22,6 @@ from typing import Any, final
 from pendulum import DateTime
 
 from banshishi._core.errors import (
-    ConcurrencyError,
     InvalidTypeError,
     InvalidValueError,
     StoreError,
@@ -38,50 +37,49 @@ from banshishi._workflow.policy import DEFAULT_POLICY
 from .chain_check import check_chain
 from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
 from .event_store import Append, ChainReport, StoredEvent
+from .kept_records import (
+    head_receipt,
+    last_tree,
+    policy_rows,
+    stored_policies,
+    stored_trees,
+    tree_rows,
+)
 from .line_upgrade import lines_kept, read_lines_here, upgrade_lines
 from .policy_history import (
     POLICY_ID,
     POLICY_SUBJECT,
     PolicyAppend,
     StoredPolicy,
-    policy_change,
-    policy_columns,
 )
 from .schema_upgrade import finish, legacy_units, provisional_column, upgrade
 from .sqlite_chain import (
     Rows,
     Transaction,
     link_appends,
-    link_versions,
     sealed_head,
     write_events,
     write_head,
 )
 from .sqlite_file import (
-    HASH,
     POLICY_KEPT,
-    SEQ,
-    VERSION,
     chain_kind,
     check_file,
     check_meta,
     connect_read_only,
     create_ledger,
     failure,
-    read_head,
     read_meta,
     refuse,
 )
 from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
 from .sqlite_period import overdue_lines, period_flows
-from .sqlite_reads import kept_version, kept_versions, read_events, read_records
+from .sqlite_reads import kept_version, read_events, read_records
 from .unit_history import (
     TREE_ID,
     TREE_SUBJECT,
     StoredUnitTree,
     UnitTreeAppend,
-    tree_change,
-    tree_columns,
 )
 
 
@@ -251,7 +249,7 @@ class SqliteEventStore:
             seq, previous = sealed_head(self._db, key)
             rows: Rows = []
             if policy is not None:
-                seq, previous = self._policy_rows(policy, seq, previous, rows)
+                seq, previous = policy_rows(self._db, policy, seq, previous, key, rows)
             if units is not None:
                 seq, previous = self._tree_rows(units, seq, previous, rows)
             seq, previous = link_appends(self._db, appends, seq, previous, key, rows)
@@ -266,41 +264,9 @@ class SqliteEventStore:
         self, units: UnitTreeAppend, seq: int, previous: str, rows: Rows
     ) -> tuple[int, str]:
         """Add the rows of new versions of the unit tree, checked against its version."""
-        version = self.units_version()
-        expected = units.expected_version
-        if expected is not None and expected != version:
-            raise ConcurrencyError(
-                field="unit tree version",
-                value=expected,
-                problem=f"is stale: the store holds version {version}",
-                hint="Someone else saved a tree first; read it again and retry.",
-            )
-        if self._old:
+        if self._old:  # (rolled back with the rest if the tree is stale)
             finish(self._db)  # a new tree replaces an old one that could not be chained
-        columns = [tree_columns(change) for change in units.changes]
-        key = self._key
-        return link_versions(TREE_SUBJECT, TREE_ID, version, columns, seq, previous, key, rows)
-
-    def _policy_rows(
-        self, policy: PolicyAppend, seq: int, previous: str, rows: Rows
-    ) -> tuple[int, str]:
-        """Add the rows of new versions of the policy, checked against its version.
-        A ledger written with a policy check keeps its policy from then on: one
-        made before this banshishi is marked so on its first such write."""
-        version = self.policy_version()
-        expected = policy.expected_version
-        if expected is not None and expected != version:
-            raise ConcurrencyError(
-                field="policy version",
-                value=expected,
-                problem=f"is stale: the ledger's policy is at version {version}",
-                hint="Someone else changed the ledger's policy; open it again and retry.",
-            )
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", POLICY_KEPT)
-        columns = [policy_columns(change) for change in policy.changes]
-        return link_versions(
-            POLICY_SUBJECT, POLICY_ID, version, columns, seq, previous, self._key, rows
-        )
+        return tree_rows(self._db, units, seq, previous, self._key, rows)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -373,15 +339,11 @@ class SqliteEventStore:
     def units(self) -> UnitTree | None:
         if self._old:
             return legacy_units(self._db)
-        row = self._db.execute(
-            "SELECT seq, hash FROM events WHERE subject = ? AND record_id = ? "
-            "ORDER BY version DESC LIMIT 1",
-            (TREE_SUBJECT, TREE_ID),
-        ).fetchone()
-        if row is None:
+        last = last_tree(self._db)
+        if last is None:
             return None
-        if self._tree is None or self._tree[:2] != tuple(row):
-            for stored in self._stored_trees("seq = ?", row[0]):  # the one version
+        if self._tree is None or self._tree[:2] != last:
+            for stored in stored_trees(self._db, self.path, last[0]):  # the one version
                 self._tree = (stored.seq, stored.hash, stored.tree)
         return None if self._tree is None else self._tree[2]
 
@@ -389,37 +351,20 @@ class SqliteEventStore:
         return kept_version(self._db, TREE_SUBJECT, TREE_ID)
 
     def unit_history(self) -> Iterator[StoredUnitTree]:
-        return self._stored_trees("subject = ? AND record_id = ?", TREE_SUBJECT, TREE_ID)
-
-    def _stored_trees(self, where: str, *params: object) -> Iterator[StoredUnitTree]:
-        versions = kept_versions(self._db, self.path, where, params, tree_change, "the unit tree")
-        for row, change in versions:
-            yield StoredUnitTree(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+        return iter(stored_trees(self._db, self.path))
 
     def policy_version(self) -> int:
         """How many versions of the policy the chain holds (0 if none)."""
         return kept_version(self._db, POLICY_SUBJECT, POLICY_ID)
 
     def policy_history(self) -> Iterator[StoredPolicy]:
-        where, params = "subject = ? AND record_id = ?", (POLICY_SUBJECT, POLICY_ID)
-        versions = kept_versions(self._db, self.path, where, params, policy_change, "the policy")
-        for row, change in versions:
-            yield StoredPolicy(seq=row[SEQ], version=row[VERSION], change=change, hash=row[HASH])
+        return stored_policies(self._db, self.path)
 
     def policy_kept(self) -> bool:
         return read_meta(self._db).get(POLICY_KEPT[0]) == POLICY_KEPT[1]
 
     def head(self) -> HeadReceipt:
-        seq, head = read_head(read_meta(self._db))
-        try:
-            return HeadReceipt(events=seq, head=head)
-        except InvalidValueError:
-            raise StoreError(
-                field="meta",
-                value=(seq, head),
-                problem="does not record the chain's head",
-                hint="The file was changed outside banshishi.",
-            ) from None
+        return head_receipt(read_meta(self._db), "file")
 
     def verify(self, *, expect_head: HeadReceipt | None = None) -> ChainReport:
         if self._keyed and self._key is None:
