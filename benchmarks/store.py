@@ -46,6 +46,7 @@ from pathlib import Path
 # benchmarks/calendar.py shadows the standard library's calendar module, which
 # pendulum imports: take this folder off the import path before anything else.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+sys.path.append(str(Path(__file__).parent))  # last: its siblings, after the standard library
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -62,6 +63,8 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pendulum  # noqa: E402
+import server_figures  # noqa: E402
+import server_ledger  # noqa: E402
 
 from banshishi import (  # noqa: E402
     Actor,
@@ -270,7 +273,9 @@ def events_in(path: Path) -> int:
 
 def run_child(kind: str, path: str, moment: str) -> None:
     """What ``--child`` runs, in its own process."""
-    if kind == "count":
+    if "://" in path and kind in ("count", "pass"):
+        server_ledger.scan(kind, path)
+    elif kind == "count":
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         db.execute("SELECT count(*) FROM events").fetchone()
     elif kind == "pass":
@@ -460,6 +465,24 @@ def main() -> None:
     parser.add_argument("--append-chunks", type=int, default=3)
     parser.add_argument("--only", default=None, help="measure only these: export,verify,append")
     parser.add_argument("--dir", default=None, help="where to put scratch files")
+    parser.add_argument(
+        "--db",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="measure this server ledger too (filled from the SQLite one)",
+    )
+    parser.add_argument(
+        "--fill-events",
+        type=int,
+        default=100_000,
+        help="events a server ledger's fill appends at a time",
+    )
+    parser.add_argument(
+        "--skip-sqlite",
+        action="store_true",
+        help="measure only the --db servers (the SQLite ledger is their source)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -481,8 +504,19 @@ def main() -> None:
               f"in {built['build_seconds']} s ({built['how']})")  # fmt: skip
         figures: dict[str, Any] = {"build": built}
         if not options.build_only:
-            figures.update(measure(path, folder, options, built["issues"]))
-            table(figures)
+            if not options.skip_sqlite:
+                figures.update(measure(path, folder, options, built["issues"]))
+                table(figures)
+            servers = figures.setdefault("servers", {})
+            here = sys.modules[__name__]
+            for url in options.db:
+                name = server_ledger.kind(url)
+                servers[name] = server_figures.measure(
+                    url, path, folder, options, built["issues"], here
+                )
+                servers[name]["url"] = server_ledger.shown(url)
+            if options.db:
+                server_figures.side_by_side(figures)
     print(json.dumps(figures))
 
 
