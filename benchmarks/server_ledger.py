@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from banshishi import IssueSummary, LedgerStore
 from banshishi._store.event_store import decode
@@ -56,8 +57,10 @@ def kind(url: str) -> str:
 
 
 def engine(url: str) -> Any:
-    """An SQLAlchemy engine on ``url`` (without the ledger's own query parameters)."""
-    return create_engine(split_url(url)[0])
+    """An SQLAlchemy engine on ``url`` (without the ledger's own query parameters),
+    holding no connection open once it is let go (a database being copied as a
+    template must have none)."""
+    return create_engine(split_url(url)[0], poolclass=NullPool)
 
 
 def tables(url: str) -> tuple[str | None, str]:
@@ -273,7 +276,7 @@ def drop_copy(url: str) -> None:
 
 
 def create_engine_autocommit(url: Any) -> Any:
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
 def scratch(url: str, prefix: str) -> str:
