@@ -300,7 +300,8 @@ def bare_rates(url: str, batches: list[list[tuple[Any, ...]]]) -> list[float]:
     rates = []
     with engine(url).connect() as connection:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-        connection.exec_driver_sql(f"CREATE TABLE {name} ({columns})")
+        charset = "" if kind(url) == "postgresql" else " DEFAULT CHARSET=utf8mb4"
+        connection.exec_driver_sql(f"CREATE TABLE {name} ({columns}){charset}")
         connection.commit()
         raw: Any = connection.connection.driver_connection
         for rows in batches:
