@@ -37,7 +37,19 @@ count(*) FROM events``, and one Python pass reading every row of ``events``.
   fresh store (the version checks, the hash chain, the lines, the commit), beside
   the same rows inserted into a bare table (no checks, no chain): the median rate.
 
-The last line is one JSON object with every figure.
+**Server ledgers** (``--db URL``, repeatable: a PostgreSQL and a MariaDB URL,
+say): each is filled from the SQLite ledger (``server_ledger``: the same events
+and lines through ``SqlEventStore.append``, its head receipt checked equal to
+the SQLite ledger's; reused with ``--reuse`` when its head still is) and
+measured by the same commands, beside its own baseline on the same server
+(``server_figures``); the sweep writes to a copy, the append to scratch tables
+beside the ledger. ``--skip-sqlite`` measures the servers only.
+
+    .venv/bin/python benchmarks/store.py --ledger /tmp/bench.db --reuse \
+        --db "postgresql+psycopg://user@/db?host=/run/pg" \
+        --db "mysql+pymysql://user@localhost/db?unix_socket=/run/my.sock"
+
+The last line is one JSON object with every figure (the servers' under ``servers``).
 """
 
 import sys
