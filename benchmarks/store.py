@@ -45,8 +45,8 @@ measured by the same commands, beside its own baseline on the same server
 (``server_figures``); the sweep writes to a copy, the append to scratch tables
 beside the ledger. ``--skip-sqlite`` measures the servers only.
 
-    .venv/bin/python benchmarks/store.py --ledger /tmp/bench.db --reuse \
-        --db "postgresql+psycopg://user@/db?host=/run/pg" \
+    .venv/bin/python benchmarks/store.py --ledger /tmp/bench.db --reuse
+        --db "postgresql+psycopg://user@/db?host=/run/pg"
         --db "mysql+pymysql://user@localhost/db?unix_socket=/run/my.sock"
 
 The last line is one JSON object with every figure (the servers' under ``servers``).
