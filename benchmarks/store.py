@@ -37,7 +37,19 @@ count(*) FROM events``, and one Python pass reading every row of ``events``.
   fresh store (the version checks, the hash chain, the lines, the commit), beside
   the same rows inserted into a bare table (no checks, no chain): the median rate.
 
-The last line is one JSON object with every figure.
+**Server ledgers** (``--db URL``, repeatable: a PostgreSQL and a MariaDB URL,
+say): each is filled from the SQLite ledger (``server_ledger``: the same events
+and lines through ``SqlEventStore.append``, its head receipt checked equal to
+the SQLite ledger's; reused with ``--reuse`` when its head still is) and
+measured by the same commands, beside its own baseline on the same server
+(``server_figures``); the sweep writes to a copy, the append to scratch tables
+beside the ledger. ``--skip-sqlite`` measures the servers only.
+
+    .venv/bin/python benchmarks/store.py --ledger /tmp/bench.db --reuse
+        --db "postgresql+psycopg://user@/db?host=/run/pg"
+        --db "mysql+pymysql://user@localhost/db?unix_socket=/run/my.sock"
+
+The last line is one JSON object with every figure (the servers' under ``servers``).
 """
 
 import sys
@@ -46,6 +58,7 @@ from pathlib import Path
 # benchmarks/calendar.py shadows the standard library's calendar module, which
 # pendulum imports: take this folder off the import path before anything else.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+sys.path.append(str(Path(__file__).parent))  # last: its siblings, after the standard library
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -62,6 +75,8 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pendulum  # noqa: E402
+import server_figures  # noqa: E402
+import server_ledger  # noqa: E402
 
 from banshishi import (  # noqa: E402
     Actor,
@@ -224,12 +239,18 @@ def moments(count: int) -> tuple[pendulum.DateTime, pendulum.DateTime]:
 
 def run(argv: list[str], timeout: float | None = None) -> tuple[float, float, bool]:
     """Run ``argv`` to its end (or ``timeout``): its wall seconds, peak memory
-    (MB) and whether it finished."""
+    (MB) and whether it finished.
+
+    The peak is the child's own high-water mark (``VmHWM``, read every 10 ms
+    while it runs): the kernel's ``ru_maxrss`` of a forked child counts the
+    parent's memory before the child's ``exec``, and this process grows."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     finished = True
     deadline = None if timeout is None else started + timeout
+    peak = 0
     while True:
+        peak = max(peak, high_water(child.pid))
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
@@ -244,7 +265,19 @@ def run(argv: list[str], timeout: float | None = None) -> tuple[float, float, bo
     error = child.stderr.read().decode() if child.stderr else ""
     if finished and child.returncode not in (0,):
         raise SystemExit(f"{argv} exited {child.returncode}: {error[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, finished
+    return seconds, (peak or usage.ru_maxrss) / 1024, finished
+
+
+def high_water(pid: int) -> int:
+    """The peak resident memory (kB) of the running process ``pid``, 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def cli(*args: str) -> list[str]:
@@ -270,7 +303,9 @@ def events_in(path: Path) -> int:
 
 def run_child(kind: str, path: str, moment: str) -> None:
     """What ``--child`` runs, in its own process."""
-    if kind == "count":
+    if "://" in path and kind in ("count", "pass"):
+        server_ledger.scan(kind, path)
+    elif kind == "count":
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         db.execute("SELECT count(*) FROM events").fetchone()
     elif kind == "pass":
@@ -460,6 +495,24 @@ def main() -> None:
     parser.add_argument("--append-chunks", type=int, default=3)
     parser.add_argument("--only", default=None, help="measure only these: export,verify,append")
     parser.add_argument("--dir", default=None, help="where to put scratch files")
+    parser.add_argument(
+        "--db",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="measure this server ledger too (filled from the SQLite one)",
+    )
+    parser.add_argument(
+        "--fill-events",
+        type=int,
+        default=100_000,
+        help="events a server ledger's fill appends at a time",
+    )
+    parser.add_argument(
+        "--skip-sqlite",
+        action="store_true",
+        help="measure only the --db servers (the SQLite ledger is their source)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -481,8 +534,19 @@ def main() -> None:
               f"in {built['build_seconds']} s ({built['how']})")  # fmt: skip
         figures: dict[str, Any] = {"build": built}
         if not options.build_only:
-            figures.update(measure(path, folder, options, built["issues"]))
-            table(figures)
+            if not options.skip_sqlite:
+                figures.update(measure(path, folder, options, built["issues"]))
+                table(figures)
+            servers = figures.setdefault("servers", {})
+            here = sys.modules[__name__]
+            for url in options.db:
+                name = server_ledger.kind(url)
+                servers[name] = server_figures.measure(
+                    url, path, folder, options, built["issues"], here
+                )
+                servers[name]["url"] = server_ledger.shown(url)
+            if options.db:
+                server_figures.side_by_side(figures)
     print(json.dumps(figures))
 
 
