@@ -116,7 +116,8 @@ def define(dialect: Any, schema: str | None, prefix: str) -> "MetaData":
             kind = mysql.LONGTEXT()
         else:
             kind = Text(collation=None if mysql_family else collate)
-        return Column(name, kind, nullable=not required)
+        # No column takes its value from the database: ``seq`` is the chain's own count.
+        return Column(name, kind, nullable=not required, autoincrement=False)
 
     metadata = MetaData(schema=schema)
     options: dict[str, Any] = (

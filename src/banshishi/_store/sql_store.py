@@ -213,6 +213,9 @@ class SqlEventStore:
         """Make the transaction wait for another writer's lock at most ``timeout``."""
         if self._dialect.name == "postgresql":
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self._timeout * 1000)}")
+            # The version check asks for hundreds of ids at once; a generic plan,
+            # once psycopg prepares the query, may scan every event for them.
+            connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
         else:
             connection.exec_driver_sql(
                 f"SET SESSION innodb_lock_wait_timeout = {max(1, round(self._timeout))}"
