@@ -37,6 +37,7 @@ from banshishi import (
     Person,
     RaterKind,
     Rating,
+    RequestType,
     Role,
     Track,
     Unit,
@@ -122,6 +123,18 @@ POLICIES = (
         rater_kinds=frozenset({RaterKind.REQUESTER, RaterKind.DEPUTY, RaterKind.PARTY_MEMBER}),
         rectification_limit="15 working days",
     ),
+    WorkflowPolicy(  # limits by request type (诉求类型), Guangdong's, emergencies in hours
+        time_limits={Track.IMMEDIATE: "1 working day", Track.JOINT: "15 working days"},
+        type_limits={
+            RequestType.CONSULTATION: "2 working days",
+            RequestType.HELP: "10 working days",
+            RequestType.SUGGESTION: "10 working days",
+            RequestType.COMPLAINT: "15 working days",
+            RequestType.REPORT: "15 working days",
+            (RequestType.HELP, Track.IMMEDIATE): pendulum.duration(hours=2),
+            (RequestType.COMPLAINT, Track.IMMEDIATE): "24 working hours",
+        },
+    ),
 )
 
 
@@ -132,12 +145,14 @@ def new_issue(
     anonymous: bool = False,
     received_by: str | None = "centre",
     received_at: DateTime = T0,
+    request_type: RequestType | None = None,
 ) -> Issue:
     """A freshly received issue, as intake leaves it."""
     return cast.new_issue(
         issue_id,
         received_at=received_at,
         track=track,
+        request_type=request_type,
         requester=None if anonymous else REQUESTER,
         received_by=received_by,
     )
@@ -211,6 +226,7 @@ class Intake:
     track: Track
     anonymous: bool
     received_by: str | None
+    request_type: RequestType | None = None
 
     def issue(self, issue_id: str = ISSUE_ID, received_at: DateTime = T0) -> Issue:
         return new_issue(
@@ -219,6 +235,7 @@ class Intake:
             anonymous=self.anonymous,
             received_by=self.received_by,
             received_at=received_at,
+            request_type=self.request_type,
         )
 
 
@@ -227,6 +244,7 @@ def draw_intake(draw: Draw) -> Intake:
         track=draw.choice(list(Track)),
         anonymous=draw.chance(15),
         received_by=draw.choice(("centre", "centre", "u1", None)),
+        request_type=draw.choice((None, None, *RequestType)),
     )
 
 

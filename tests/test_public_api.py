@@ -37,7 +37,8 @@ EXPECTED_EXPORTS = {
     "WorkCalendar", "china_calendar", "WorkingHours",
     # _model
     "Actor", "Person", "Role", "personal_fields", "Location", "Level", "Unit", "UnitTree",
-    "Channel", "DismissalReason", "IssueStatus", "PledgeStatus", "Rating", "SlaLevel",
+    "Channel", "DismissalReason", "IssueStatus", "PledgeStatus", "Rating", "RequestType",
+    "SlaLevel",
     "Subject", "TargetGroup", "Track", "Urgency", "Issue", "Event", "JsonValue", "Rate",
     "Appeal", "AppealGrounds", "AppealOutcome", "Evaluation", "Feedback", "FeedbackMethod",
     "RaterKind", "Rectification", "RectificationCause", "Visit", "VisitOutcome",

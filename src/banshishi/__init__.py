@@ -77,6 +77,7 @@ from ._model.vocabulary import DismissalReason as DismissalReason
 from ._model.vocabulary import IssueStatus as IssueStatus
 from ._model.vocabulary import PledgeStatus as PledgeStatus
 from ._model.vocabulary import Rating as Rating
+from ._model.vocabulary import RequestType as RequestType
 from ._model.vocabulary import SlaLevel as SlaLevel
 from ._model.vocabulary import Subject as Subject
 from ._model.vocabulary import TargetGroup as TargetGroup
@@ -348,6 +349,7 @@ __all__ = [
     "ReportRow",
     "ReportingPeriod",
     "RequestProblem",
+    "RequestType",
     "Restatement",
     "Role",
     "RoleError",

@@ -17,6 +17,7 @@ from banshishi import (
     IssueStatus,
     IssueWorkflow,
     Ledger,
+    RequestType,
     Track,
     Urgency,
     WorkflowPolicy,
@@ -33,7 +34,7 @@ S = IssueStatus
 ISSUE_ID = "2026-dl-001"
 
 
-def intake(received_at: DateTime, track: Track) -> Issue:
+def intake(received_at: DateTime, track: Track, request_type: RequestType | None = None) -> Issue:
     return Issue(
         id=ISSUE_ID,
         title="路灯不亮",
@@ -41,6 +42,7 @@ def intake(received_at: DateTime, track: Track) -> Issue:
         urgency=Urgency.URGENT,
         received_at=received_at,
         track=track,
+        request_type=request_type,
         requester=REQUESTER,
         received_by=CENTRE,
     )
@@ -55,18 +57,23 @@ class Both:
     ledger: Ledger
     received_at: DateTime
     track: Track
+    request_type: RequestType | None = None
 
     def fresh(self) -> Issue:
-        return intake(self.received_at, self.track)
+        return intake(self.received_at, self.track, self.request_type)
 
 
 def both(
-    received_at: DateTime, track: Track = Track.IMMEDIATE, policy: WorkflowPolicy = DEFAULT_POLICY
+    received_at: DateTime,
+    track: Track = Track.IMMEDIATE,
+    policy: WorkflowPolicy = DEFAULT_POLICY,
+    request_type: RequestType | None = None,
 ) -> Both:
-    issue = intake(received_at, track)
+    issue = intake(received_at, track, request_type)
     ledger = Ledger(policy=policy)
-    ledger.receive(intake(received_at, track), actor=CLERK)
-    return Both(issue, IssueWorkflow(issue, policy=policy), ledger, received_at, track)
+    ledger.receive(intake(received_at, track, request_type), actor=CLERK)
+    workflow = IssueWorkflow(issue, policy=policy)
+    return Both(issue, workflow, ledger, received_at, track, request_type)
 
 
 def without_history(issue: Issue) -> dict[str, Any]:

@@ -41,7 +41,8 @@ def test_the_default_policy_round_trips_with_every_setting_written() -> None:
     data = WorkflowPolicy().to_dict()
     assert data["format"] == 1
     assert set(data) == {
-        "format", "self_sign_tracks", "time_limits", "working_hours", "evaluation_window",
+        "format", "self_sign_tracks", "time_limits", "type_limits", "working_hours",
+        "evaluation_window",
         "close_on_satisfied_rating", "rater_kinds", "rectification_limit", "units",
         "provisional_years",
     }  # fmt: skip

@@ -19,7 +19,15 @@ import attrs
 
 from banshishi._model.evaluation import Evaluation, Feedback, FeedbackMethod, RaterKind
 from banshishi._model.issue import Issue
-from banshishi._model.vocabulary import Channel, IssueStatus, Rating, TargetGroup, Track, Urgency
+from banshishi._model.vocabulary import (
+    Channel,
+    IssueStatus,
+    Rating,
+    RequestType,
+    TargetGroup,
+    Track,
+    Urgency,
+)
 
 from .ledger_cells import (
     Choice,
@@ -106,6 +114,7 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     _issue_field("channel", "渠道", Choice(Channel, required=True), required=True),
     _issue_field("urgency", "急难愁盼", Choice(Urgency, required=True), required=True),
     _issue_field("track", "办理方式", Choice(Track)),
+    _issue_field("request_type", "诉求类型", Choice(RequestType)),
     _issue_field("category", "问题领域", Text()),
     _issue_field("description", "诉求内容", Text()),
     _issue_field("target_groups", "重点群体", Choices(TargetGroup)),

@@ -283,6 +283,7 @@ def _build(
             "title",
             "channel",
             "urgency",
+            "request_type",
             "category",
             "description",
             "target_groups",

@@ -68,7 +68,13 @@ SPEC_KEYS = (
 )
 """The keys of a service request in GeoReport v2's ``GET requests``, in its order."""
 
-EXTENDED_KEYS = ("extended_status", "external_status_code", "closed_datetime", "answered_datetime")
+EXTENDED_KEYS = (
+    "extended_status",
+    "external_status_code",
+    "closed_datetime",
+    "answered_datetime",
+    "request_type",
+)
 """The keys ``extended=True`` adds after :data:`SPEC_KEYS`."""
 
 
@@ -165,6 +171,8 @@ def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[s
         # The answer that led to the closure, or the answer of the round standing.
         answered = issue.answered_at_as_of(at if closed is None else closed)
         request["answered_datetime"] = None if answered is None else answered.isoformat()
+        kind = issue.request_type
+        request["request_type"] = None if kind is None else kind.value
     return request
 
 

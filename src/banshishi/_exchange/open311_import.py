@@ -35,7 +35,7 @@ from banshishi._model.evaluation import Feedback, FeedbackMethod
 from banshishi._model.issue import Issue
 from banshishi._model.issue_rules import NEEDS_FEEDBACK
 from banshishi._model.location import Location
-from banshishi._model.vocabulary import Channel, IssueStatus, Urgency
+from banshishi._model.vocabulary import Channel, IssueStatus, RequestType, Urgency
 
 from .open311 import load_requests
 from .open311_reader import Reader
@@ -51,6 +51,7 @@ _KEY_OF_FIELD = {
     "title": "description",
     "description": "description",
     "category": "service_name",
+    "request_type": "request_type",
     "responsible_unit": "agency_responsible",
     "requirements": "service_notice",
     "received_at": "requested_datetime",
@@ -326,6 +327,7 @@ def _issue(raw: object, path: str, options: _Options) -> tuple[Issue, Note | Non
         "urgency": options.urgency,
         "received_at": received,
         "category": read.text("service_name") or service_code or "",
+        "request_type": read.member("request_type", RequestType),  # ours, with extended=True
         "location": _location(read, options),
         "responsible_unit": read.text("agency_responsible"),
         "requirements": read.text("service_notice") or "",

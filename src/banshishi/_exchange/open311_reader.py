@@ -7,6 +7,7 @@ from typing import Any, cast, final
 from pendulum import DateTime
 
 from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.labels import LabelledEnum
 from banshishi._core.time import DEFAULT_TIMEZONE, parse_instant
 
 
@@ -43,6 +44,18 @@ class Reader:
                 field=f"{self.path}.{key}", value=value, problem="must be text or null"
             )
         return value
+
+    def member(self, key: str, kind: type[LabelledEnum]) -> Any:
+        """A word of the vocabulary ``kind`` (its value or its label), or ``None``."""
+        value = self.text(key)
+        if value is None:
+            return None
+        try:
+            return kind(value)
+        except ValueError:
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value=value, problem=f"is not a {kind.__name__}"
+            ) from None
 
     def required_identifier(self, key: str) -> str:
         found = self.identifier(key)

@@ -33,7 +33,7 @@ from .location import Location
 from .milestone import Milestone, milestone_progress
 from .people import Person
 from .rate import Rate
-from .vocabulary import Channel, IssueStatus, TargetGroup, Track, Urgency
+from .vocabulary import Channel, IssueStatus, RequestType, TargetGroup, Track, Urgency
 
 SIGNED_FOR_STATUSES = frozenset(
     {IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED, IssueStatus.ANSWERED, IssueStatus.CLOSED}
@@ -104,6 +104,11 @@ class Issue:
     description: str = attrs.field(default="", validator=text(required=False))
     category: str = attrs.field(default="", validator=text(required=False))
     """The field the problem belongs to: roads, heating, water, schools, elderly care, …"""
+    request_type: RequestType | None = attrs.field(
+        default=None, validator=member_of(RequestType, optional=True)
+    )
+    """What the requester asks for (诉求类型: 咨询, 求助, 建议, 投诉, 举报, 表扬), which
+    may set the time limit (``WorkflowPolicy.type_limits``); ``None``: not classified."""
     target_groups: frozenset[TargetGroup] = attrs.field(
         default=frozenset(), validator=items_of(member_of(TargetGroup), container=frozenset)
     )

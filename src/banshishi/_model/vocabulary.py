@@ -2,8 +2,8 @@
 pledge stands in the closed loop (闭环), how an issue is handled (四办) and how
 pressing it is (急难愁盼), where it came in (渠道), how an open item stands against
 its deadline (the traffic light of a 12345 board), why an issue was dismissed
-(不予受理), the groups of people the campaign singles out, and the five levels of
-the 好差评 (good/bad) rating."""
+(不予受理), what kind of request it is (诉求类型), the groups of people the campaign
+singles out, and the five levels of the 好差评 (good/bad) rating."""
 
 from typing import Self, final
 
@@ -113,6 +113,22 @@ class Channel(LabelledEnum):
     RESIDENTS_COUNCIL = "residents_council", "议事会"  # a residents' council meeting
     MICRO_WISH = "micro_wish", "微心愿"  # a resident's micro-wish that a cadre takes on
     OTHER = "other", "其他"  # anything else; record the detail in the description
+
+
+@final
+class RequestType(LabelledEnum):
+    """What a requester asks for (诉求类型), as 12345 platforms classify it at intake.
+
+    The type sets the time limit on many platforms (Guangdong's: 咨询 2 working
+    days; 求助 and 建议 10; 投诉 and 举报 15): see ``WorkflowPolicy.type_limits``.
+    """
+
+    CONSULTATION = "consultation", "咨询"  # a question about a policy, a procedure, a service
+    HELP = "help", "求助"  # asks for help with a difficulty in daily life or work
+    SUGGESTION = "suggestion", "建议"  # an opinion or proposal on public affairs
+    COMPLAINT = "complaint", "投诉"  # a complaint about a service, an office or a business
+    REPORT = "report", "举报"  # a report of wrongdoing (a violation, an offence) to be dealt with
+    PRAISE = "praise", "表扬"  # praise for a unit or a member of staff
 
 
 @final

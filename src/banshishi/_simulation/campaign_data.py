@@ -11,7 +11,7 @@ from banshishi._model.milestone import Milestone
 from banshishi._model.people import Actor, Role
 from banshishi._model.pledge import PledgeListKind, PledgerKind
 from banshishi._model.units import Level, Unit, UnitTree
-from banshishi._model.vocabulary import Channel, TargetGroup, Track, Urgency
+from banshishi._model.vocabulary import Channel, RequestType, TargetGroup, Track, Urgency
 from banshishi._workflow.sweep import SweepRules
 
 ZONE = "Asia/Shanghai"
@@ -55,46 +55,50 @@ _VILLAGES = tuple(  # id, township id, the place's statistical division code, it
 )
 
 
-def _kind(line: str) -> tuple[str, str, Urgency, str, TargetGroup | None]:
+def _kind(line: str) -> tuple[str, str, Urgency, RequestType, str, TargetGroup | None]:
     """One line of the catalogue below, read."""
-    title, field, label, owner, *group = line.split()
+    title, field, label, kind, owner, *group = line.split()
     urgency = next(urgency for urgency in Urgency if urgency.label == label)
-    return title, field, urgency, owner.strip("-"), TargetGroup(group[0]) if group else None
+    request_type = next(request for request in RequestType if request.label == kind)
+    group_of = TargetGroup(group[0]) if group else None
+    return title, field, urgency, request_type, owner.strip("-"), group_of
 
 
-# One kind of issue a line: title, field, 急/难/愁/盼, the department that owns it ("-":
-# the village or township where it happens) and the target group it concerns, if any.
+# One kind of issue a line: title, field, 急/难/愁/盼, the request type (诉求类型), the
+# department that owns it ("-": the village or township where it happens) and the target
+# group it concerns, if any. The county's policy keeps its limits by track, so the types
+# change no deadline here.
 _CATALOGUE = tuple(
     _kind(line)
     for line in """
-小区路灯不亮，夜间出行不便 市政设施 急 chengguan
-楼道漏水，墙皮脱落 物业管理 急 -
-突发停水，居民生活受影响 供水 急 shuiwu
-频繁停电，电压不稳 供电 急 gongdian
-下水道堵塞，污水外溢 市政设施 急 chengguan
-窨井盖缺失，存在安全隐患 市政设施 急 chengguan
-夜间施工噪音扰民 环境 急 chengguan
-电梯故障，老人出行困难 物业管理 急 zhujian elderly
-独居老人家中漏雨需要帮助 养老服务 急 - elderly
-流浪犬聚集，存在伤人隐患 社区治理 急 -
-拖欠农民工工资 劳动保障 难 renshe flexible_workers
-外卖骑手工伤认定难 劳动保障 难 renshe flexible_workers
-道路破损，坑洼不平 道路交通 难 jiaotong
-农村饮用水水质浑浊 供水 难 shuiwu
-物业与业主纠纷长期未解决 物业管理 难 zhujian
-牧民扩大养殖缺少资金 农牧业 难 -
-小区停车难，车辆乱停乱放 停车 愁 chengguan
-供暖管网试压漏水，担心冬季供暖 供暖 愁 reli
-老旧小区没有电梯，老人上下楼难 住房 愁 zhujian elderly
-异地就医医保报销慢 医疗保障 愁 yibao
-孩子入学学位紧张 教育 愁 jiaoyu children
-餐馆油烟扰民长期未解决 环境 愁 chengguan
-盼望增开公交线路 道路交通 盼 jiaotong
-建议建设社区老年食堂 养老服务 盼 minzheng elderly
-希望增设口袋公园和健身器材 公共服务 盼 -
-村组道路硬化 道路交通 盼 jiaotong
-盼建快递小哥爱心驿站 公共服务 盼 - flexible_workers
-希望开设暑期托管班 教育 盼 jiaoyu children
+小区路灯不亮，夜间出行不便 市政设施 急 求助 chengguan
+楼道漏水，墙皮脱落 物业管理 急 求助 -
+突发停水，居民生活受影响 供水 急 求助 shuiwu
+频繁停电，电压不稳 供电 急 投诉 gongdian
+下水道堵塞，污水外溢 市政设施 急 求助 chengguan
+窨井盖缺失，存在安全隐患 市政设施 急 求助 chengguan
+夜间施工噪音扰民 环境 急 举报 chengguan
+电梯故障，老人出行困难 物业管理 急 求助 zhujian elderly
+独居老人家中漏雨需要帮助 养老服务 急 求助 - elderly
+流浪犬聚集，存在伤人隐患 社区治理 急 投诉 -
+拖欠农民工工资 劳动保障 难 举报 renshe flexible_workers
+外卖骑手工伤认定难 劳动保障 难 咨询 renshe flexible_workers
+道路破损，坑洼不平 道路交通 难 投诉 jiaotong
+农村饮用水水质浑浊 供水 难 投诉 shuiwu
+物业与业主纠纷长期未解决 物业管理 难 投诉 zhujian
+牧民扩大养殖缺少资金 农牧业 难 求助 -
+小区停车难，车辆乱停乱放 停车 愁 投诉 chengguan
+供暖管网试压漏水，担心冬季供暖 供暖 愁 求助 reli
+老旧小区没有电梯，老人上下楼难 住房 愁 建议 zhujian elderly
+异地就医医保报销慢 医疗保障 愁 咨询 yibao
+孩子入学学位紧张 教育 愁 咨询 jiaoyu children
+餐馆油烟扰民长期未解决 环境 愁 投诉 chengguan
+盼望增开公交线路 道路交通 盼 建议 jiaotong
+建议建设社区老年食堂 养老服务 盼 建议 minzheng elderly
+希望增设口袋公园和健身器材 公共服务 盼 建议 -
+村组道路硬化 道路交通 盼 建议 jiaotong
+盼建快递小哥爱心驿站 公共服务 盼 建议 - flexible_workers
+希望开设暑期托管班 教育 盼 建议 jiaoyu children
 """.strip().splitlines()
 )
 # Hotline, portal, new media, service centre, suggestion box, mailbox, 随手拍, field

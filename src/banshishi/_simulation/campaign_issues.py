@@ -159,7 +159,7 @@ class IssueCampaign:
     def _new_case(self, at: DateTime, issue_id: str) -> Case:
         """What comes in at ``at``, where, through which channel, from whom."""
         rng = self.rng
-        title, field, urgency, owner, group = rng.choice(_CATALOGUE)
+        title, field, urgency, request_type, owner, group = rng.choice(_CATALOGUE)
         home, town, code, place = rng.choice(_VILLAGES)
         offered = list(_CHANNEL_WEIGHTS) if self.hours.is_working_moment(at) else _AFTER_HOURS
         channel = rng.choices(offered, [_CHANNEL_WEIGHTS[c] for c in offered])[0]
@@ -179,6 +179,7 @@ class IssueCampaign:
             received_at=at,
             description=f"群众通过{channel.label}反映{place}{title}，请核实处理。",
             category=field,
+            request_type=request_type,
             target_groups=frozenset(groups),
             location=Location(division_code=code, address=f"{place}{rng.randint(1, 60)}号"),
             requester=None if anonymous else self._person(len(self.cases) + 1, town),

@@ -44,12 +44,18 @@ INTAKE_FIELDS = (
     "track",
     "description",
     "category",
+    "request_type",
     "target_groups",
     "location",
     "requester",
     "received_by",
 )
 """What an issue holds when it is received; the receive event records these."""
+
+_OMITTED_AT_DEFAULT = {"request_type": None}
+"""Intake fields added after ledgers were first written: the receive event records
+them only when set, so the events of an issue without them are as they always
+were (and a ledger written before them reads the same)."""
 
 _FRESH = {
     field.name: field.default
@@ -102,7 +108,11 @@ def receive_data(row: Any, track: Track) -> dict[str, Any]:
     intake = {name: getattr(row, name) for name in INTAKE_FIELDS}
     intake["track"] = track
     written = unstructure(Issue(**intake))
-    return {name: written[name] for name in INTAKE_FIELDS}
+    return {
+        name: written[name]
+        for name in INTAKE_FIELDS
+        if name not in _OMITTED_AT_DEFAULT or intake[name] != _OMITTED_AT_DEFAULT[name]
+    }
 
 
 @final

@@ -16,9 +16,9 @@ from banshishi._core.time import add_elapsed
 from banshishi._core.validators import field_name, items_of, member_of, of_type, whole_number
 from banshishi._model.evaluation import RaterKind
 from banshishi._model.units import UnitTree
-from banshishi._model.vocabulary import Track
+from banshishi._model.vocabulary import RequestType, Track
 
-from .policy_data import policy_from_dict, policy_to_dict
+from .policy_data import policy_from_dict, policy_to_dict, type_key_text
 
 Limit = TimeLimit | dt.timedelta
 """A time limit: working days or hours (:class:`TimeLimit`), or elapsed time."""
@@ -27,6 +27,9 @@ DEFAULT_TIME_LIMITS: Mapping[Track, Limit] = MappingProxyType(
     {Track.IMMEDIATE: TimeLimit.working_days(1)}
 )
 """Only 即办 has a limit out of the box: one working day, the track's short limit."""
+
+TypeKey = RequestType | tuple[RequestType, Track]
+"""A key of ``WorkflowPolicy.type_limits``: a request type, or a request type on one track."""
 
 DEFAULT_PROVISIONAL_YEARS = 2
 """Deadlines may run two years past the last official schedule, provisionally:
@@ -47,6 +50,34 @@ def _check_limits(instance: object, attribute: "attrs.Attribute[Any]", value: ob
         if not isinstance(track, Track):
             raise InvalidTypeError(field=name, value=track, problem="must have Track keys")
         check_limit(f"{name}[{track.value}]", limit)
+
+
+def _freeze_type_limits(value: object) -> object:
+    if not isinstance(value, Mapping):
+        return value
+    return MappingProxyType({key: as_limit(limit) for key, limit in value.items()})
+
+
+def _check_type_limits(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
+    name = field_name(instance, attribute)
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(
+            field=name, value=value, problem="must be a mapping of request types"
+        )
+    for key, limit in value.items():
+        pair = isinstance(key, tuple) and len(key) == 2
+        if not (
+            isinstance(key, RequestType)
+            or (pair and isinstance(key[0], RequestType) and isinstance(key[1], Track))
+        ):
+            raise InvalidTypeError(
+                field=name,
+                value=key,
+                problem="must have RequestType keys, or (RequestType, Track) pairs",
+                hint="For example {RequestType.COMPLAINT: '15 working days', "
+                "(RequestType.HELP, Track.IMMEDIATE): '2 working hours'}.",
+            )
+        check_limit(f"{name}[{type_key_text(key)}]", limit)
 
 
 def check_limit(name: str, value: object) -> None:
@@ -82,6 +113,13 @@ class WorkflowPolicy:
       (or its text, "15 working days") counted on ``working_hours``, or a
       ``timedelta`` of elapsed time. A track missing here needs an explicit
       deadline. Only 即办 has one by default: 1 working day.
+    - ``type_limits``: the time allowed per request type (诉求类型), which
+      replaces the track's for an item of that type: keyed by a
+      :class:`RequestType`, or by a ``(RequestType, Track)`` pair for the type
+      on one track (an emergency on 即办 may get hours where the type gets
+      days). The most specific limit wins: the pair's, else the type's, else
+      the track's in ``time_limits``. None by default, so an item's type
+      changes nothing until a deployment sets limits for it.
     - ``working_hours``: the calendar, office hours, daily cut-off and zone
       that working-day limits are counted on (China's official calendar,
       Asia/Shanghai, by default).
@@ -121,6 +159,9 @@ class WorkflowPolicy:
     )
     time_limits: Mapping[Track, Limit] = attrs.field(
         default=DEFAULT_TIME_LIMITS, converter=_freeze_limits, validator=_check_limits
+    )
+    type_limits: Mapping[TypeKey, Limit] = attrs.field(
+        default=MappingProxyType({}), converter=_freeze_type_limits, validator=_check_type_limits
     )
     working_hours: WorkingHours = attrs.field(
         default=DEFAULT_WORKING_HOURS, validator=of_type(WorkingHours)
@@ -187,10 +228,33 @@ class WorkflowPolicy:
         takes its default. Anything else raises an error naming the key."""
         return cls(**policy_from_dict(data))
 
-    def deadline_for(self, track: Track, start: DateTime) -> DateTime:
-        """The deadline of an item on ``track`` that starts at ``start``, from
-        ``time_limits``; a track without a limit raises ``NotFoundError``."""
-        limit = self.time_limits.get(track)
+    def limit_for(self, track: Track, request_type: RequestType | None = None) -> Limit | None:
+        """The time limit of an item on ``track`` of ``request_type``: the most
+        specific in the policy (see ``type_limits``), ``None`` if it sets none.
+
+        >>> policy = WorkflowPolicy(type_limits={RequestType.COMPLAINT: "15 working days",
+        ...     (RequestType.COMPLAINT, Track.IMMEDIATE): "24 working hours"})
+        >>> [str(policy.limit_for(Track.JOINT, RequestType.COMPLAINT)),
+        ...  str(policy.limit_for(Track.IMMEDIATE, RequestType.COMPLAINT)),
+        ...  str(policy.limit_for(Track.IMMEDIATE, RequestType.HELP)),
+        ...  policy.limit_for(Track.JOINT)]
+        ['15 working days', '24 working hours', '1 working day', None]
+        """
+        if request_type is not None and self.type_limits:
+            limit = self.type_limits.get((request_type, track))
+            if limit is None:
+                limit = self.type_limits.get(request_type)
+            if limit is not None:
+                return limit
+        return self.time_limits.get(track)
+
+    def deadline_for(
+        self, track: Track, start: DateTime, *, request_type: RequestType | None = None
+    ) -> DateTime:
+        """The deadline of an item on ``track`` (of ``request_type``, if given)
+        that starts at ``start``, from :meth:`limit_for`; an item the policy sets
+        no limit for raises ``NotFoundError``."""
+        limit = self.limit_for(track, request_type)
         if limit is None:
             raise NotFoundError(
                 field="WorkflowPolicy.time_limits",

@@ -23,7 +23,7 @@ from banshishi._core.errors import BanshishiError, InvalidTypeError, InvalidValu
 from banshishi._model.converter import structure, unstructure
 from banshishi._model.evaluation import RaterKind
 from banshishi._model.units import Unit, UnitTree
-from banshishi._model.vocabulary import Track
+from banshishi._model.vocabulary import RequestType, Track
 
 POLICY_FORMAT = 1
 """The version of the plain-data form this banshishi writes and reads."""
@@ -32,6 +32,7 @@ _KEYS = (
     "format",
     "self_sign_tracks",
     "time_limits",
+    "type_limits",
     "working_hours",
     "evaluation_window",
     "close_on_satisfied_rating",
@@ -53,6 +54,10 @@ def policy_to_dict(policy: Any) -> dict[str, Any]:
         "time_limits": {
             track.value: _limit_data(limit)
             for track, limit in sorted(policy.time_limits.items(), key=lambda i: i[0].value)
+        },
+        "type_limits": {
+            type_key_text(key): _limit_data(limit)
+            for key, limit in sorted(policy.type_limits.items(), key=lambda i: type_key_text(i[0]))
         },
         "working_hours": {
             "calendar": _calendar_data(hours.calendar),
@@ -84,6 +89,7 @@ def policy_from_dict(data: Mapping[str, Any]) -> dict[str, Any]:
     readers: dict[str, Callable[[Any, str], Any]] = {
         "self_sign_tracks": lambda v, f: frozenset(_members(Track, v, f)),
         "time_limits": _limits,
+        "type_limits": _type_limits,
         "working_hours": _hours,
         "evaluation_window": _limit,
         "close_on_satisfied_rating": lambda v, f: v,
@@ -138,6 +144,28 @@ def _limit(value: Any, field: str) -> Any:
 def _limits(value: Any, field: str) -> dict[Track, Any]:
     limits = _check_keys(value, tuple(track.value for track in Track), field)
     return {Track(track): _limit(limit, f"{field}.{track}") for track, limit in limits.items()}
+
+
+def type_key_text(key: object) -> str:
+    """A key of ``type_limits`` as text: ``"complaint"``, or ``"complaint.immediate"``
+    for a request type on one track (how the plain data writes it, and how errors
+    name it)."""
+    if isinstance(key, tuple) and len(key) == 2:
+        return f"{getattr(key[0], 'value', key[0])}.{getattr(key[1], 'value', key[1])}"
+    return str(getattr(key, "value", key))
+
+
+def _type_limits(value: Any, field: str) -> dict[Any, Any]:
+    keys = tuple(kind.value for kind in RequestType) + tuple(
+        f"{kind.value}.{track.value}" for kind in RequestType for track in Track
+    )
+    limits = _check_keys(value, keys, field)
+    read: dict[Any, Any] = {}
+    for text, limit in limits.items():
+        kind, _, track = text.partition(".")
+        key = (RequestType(kind), Track(track)) if track else RequestType(kind)
+        read[key] = _limit(limit, f"{field}.{text}")
+    return read
 
 
 def _members(kind: Any, value: Any, field: str) -> list[Any]:
