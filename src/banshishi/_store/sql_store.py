@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, final
 from pendulum import DateTime
 
 from banshishi._core.errors import (
-    ConcurrencyError,
     InvalidTypeError,
     InvalidValueError,
     StoreError,
@@ -200,11 +199,9 @@ class SqlEventStore:
                         yield db
                     finally:
                         db.finish()
-        except StoreError:
-            raise
-        except (ConcurrencyError, InvalidValueError, InvalidTypeError):
-            raise
         except Exception as error:
+            # The driver's errors (connecting, committing) told as the library's;
+            # the library's own (a stale version, a bad value) pass as they are.
             if type(error).__module__.startswith(("sqlalchemy", "psycopg", "pymysql")):
                 raise database_error(error, self.where) from error
             raise
