@@ -127,17 +127,26 @@ def _new_cluster(
     ``install`` makes the first time, into the folder it is given); whether it worked.
     ``as_user`` are the words that run a command as the server's user."""
     with _lock:
-        if kind not in _pristine:
+        # Tried twice: on a loaded machine an installer now and then fails once
+        # (seen with several test sessions making MariaDB clusters at once).
+        for _ in range(2):
+            if kind in _pristine:
+                break
             folder = new_folder(f"banshishi-{kind}-pristine-")
             shutil.copystat(data.parent, folder)
             owner = data.parent.stat()
             os.chown(folder, owner.st_uid, owner.st_gid)
-            if not install(folder / "data"):
+            if install(folder / "data"):
+                _pristine[kind] = folder / "data"
+            else:
                 shutil.rmtree(folder, ignore_errors=True)
-                return False
-            _pristine[kind] = folder / "data"
+        if kind not in _pristine:
+            return False
         pristine = _pristine[kind]
     copy = [*as_user, find_program("cp") or "cp", "-a", str(pristine), str(data)]
+    if run_logged(copy, log=log, cwd=data.parent, timeout=60):
+        return True
+    shutil.rmtree(data, ignore_errors=True)
     return run_logged(copy, log=log, cwd=data.parent, timeout=60)
 
 
