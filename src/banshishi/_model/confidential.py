@@ -11,7 +11,8 @@ Withheld means: what the matter is about, who raised it and where is replaced by
 the marker :data:`WITHHELD` or left out, and everything the figures are made of is
 kept, so counts, rates and deadlines add up the same with or without the flag:
 
-- replaced by ``保密``: the title, every milestone's name, every answer's content;
+- replaced by ``保密``: the title and every answer's content; milestones are named
+  ``保密1``, ``保密2``, … (their names must differ);
 - emptied: the description, the work requirements, rating comments, appeal
   explanations and reasons, and the notes and step data of the history;
 - left out: the requester (shown as anonymous) and the place's address and
@@ -59,7 +60,9 @@ def withheld(issue: Issue) -> Issue:
         requirements="",
         requester=None,
         location=place,
-        milestones=tuple(attrs.evolve(m, name=WITHHELD) for m in issue.milestones),
+        milestones=tuple(
+            attrs.evolve(m, name=f"{WITHHELD}{n}") for n, m in enumerate(issue.milestones, 1)
+        ),
         feedback=tuple(attrs.evolve(f, content=WITHHELD) for f in issue.feedback),
         evaluations=tuple(attrs.evolve(e, comment="") for e in issue.evaluations),
         appeals=tuple(attrs.evolve(a, explanation="", reason="") for a in issue.appeals),
