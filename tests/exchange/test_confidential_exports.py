@@ -63,15 +63,27 @@ def test_figures_are_the_same_with_the_flag_and_through_withheld_exports(flags) 
     read_back = list(read_ledger_csv(io.StringIO(buffer.getvalue())).issues)
     plain = io.StringIO()
     write_ledger_csv(list(ISSUES), plain)
-    assert figures(read_back) == figures(list(read_ledger_csv(io.StringIO(plain.getvalue())).issues))
+    assert figures(read_back) == figures(
+        list(read_ledger_csv(io.StringIO(plain.getvalue())).issues)
+    )
 
 
 def _withheld_request(request: dict, original: dict) -> None:
     assert request["description"] == "保密"
-    assert request["address"] is None and request["lat"] is None and request["long"] is None
+    assert request["address"] is None
+    assert request["lat"] is None
+    assert request["long"] is None
     assert request["service_notice"] is None
-    for key in ("service_request_id", "status", "agency_responsible", "requested_datetime",
-                "updated_datetime", "expected_datetime", "address_id", "service_code"):
+    for key in (
+        "service_request_id",
+        "status",
+        "agency_responsible",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address_id",
+        "service_code",
+    ):
         assert request[key] == original[key], key
 
 
@@ -100,9 +112,7 @@ def test_open311_withholds_confidential_issues_unless_asked(flags, extended) -> 
 def test_an_unmasked_open311_export_reads_back_the_flag(flags) -> None:
     issues = marked(flags)
     requests = export_requests(issues, at=AT, extended=True, include_confidential=True)
-    found = import_requests(
-        requests, urgency=ISSUES[0].urgency, division_code_from_address_id=True
-    )
+    found = import_requests(requests, urgency=ISSUES[0].urgency, division_code_from_address_id=True)
     assert secret_ids(list(found)) == secret_ids(issues)
 
 
@@ -121,7 +131,9 @@ def test_the_ledger_file_withholds_confidential_issues_unless_asked(flags) -> No
     for issue in issues:
         if issue.id in secret:
             line = shown[issue.id]
-            assert line.title == "保密" and line.description == "" and line.requester is None
+            assert line.title == "保密"
+            assert line.description == ""
+            assert line.requester is None
             assert line.location is None or line.location.address == ""
             assert [f.content for f in line.feedback] == ["保密"] * len(line.feedback)
             assert line.status is kept[issue.id].status

@@ -11,7 +11,7 @@ chain of a keyed ledger's export is checked with its key.
 
 import csv
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, NamedTuple, final
 
 import attrs
@@ -105,7 +105,7 @@ def _withheld(event: Event) -> Event:
         return attrs.evolve(event, note="", data={WITHHELD_KEY: True})
     data = dict(event.data)
     place = data.get("location")
-    if isinstance(place, dict):
+    if isinstance(place, Mapping):
         data["location"] = {**place, "address": "", "latitude": None, "longitude": None}
     data.update(title=WITHHELD, description="", requester=None, withheld=True)
     return attrs.evolve(event, note="", data=data)
