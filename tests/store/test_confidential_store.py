@@ -6,9 +6,12 @@ withheld file is refused on import by name."""
 import io
 from pathlib import Path
 
+import attrs
 import pytest
 
 from banshishi import InvalidValueError, LedgerStore, Location, Person, export_events, import_events
+from banshishi._store.event_csv import WITHHELD_ARGUMENTS
+from banshishi._workflow.issue_arguments import Arguments
 from cast import CLERK_C1, DISPATCHER_D1, T0, new_issue
 
 SECRET = "举报某店售假"
@@ -38,6 +41,7 @@ def filled(path: Path) -> None:
                 at=T0.add(hours=1),
                 unit="water",
                 note=f"联系 {MOBILE}",
+                requirements=f"{SECRET}，回电 {MOBILE}",
             )
 
 
@@ -74,6 +78,7 @@ def test_the_event_csv_withholds_a_confidential_issue_unless_asked(tmp_path: Pat
         assert "文化社区" not in row
     assert '""withheld"":true' in rows[1]  # CSV doubles the quotes
     assert ",transfer,d-1,centre,dispatcher,received,transferred," in rows[1]  # kept
+    assert '""unit"":""water""' in rows[1]  # and so are the step's ids
     # the other issue is exported as it always was
     assert [line for line in masked.splitlines() if ",open," in line] == [
         line for line in exported(path, include_confidential=True).splitlines() if ",open," in line
@@ -96,3 +101,16 @@ def test_an_unmasked_event_csv_round_trips_and_a_withheld_one_is_refused(tmp_pat
         import_events(target, io.StringIO(exported(path)))
     assert "column data" in caught.value.field
     assert "include-confidential" in str(caught.value)
+
+
+IDS = frozenset({"unit", "person", "co_units", "supervising_unit", "supervisor", "original"})
+"""The step arguments that are ids of units, people or issues: shown withheld or not."""
+
+
+def test_every_step_argument_that_carries_text_is_withheld() -> None:
+    textual = {
+        field.name
+        for field in attrs.fields(Arguments)
+        if any(word in str(field.type) for word in ("str", "Milestone", "Feedback", "Evaluation"))
+    }
+    assert textual - IDS == WITHHELD_ARGUMENTS

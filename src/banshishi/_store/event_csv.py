@@ -59,9 +59,11 @@ def export_events(store: LedgerStore, file: IO[str], *, include_confidential: bo
     The events of a confidential issue (保密件) are written withheld unless
     ``include_confidential`` asks for an unmasked exchange: their notes are
     emptied, the receive event's intake has its title replaced by ``保密`` and its
-    description, requester and address left out, and every later step's data is
-    replaced by ``{"withheld": true}``; seq, record, version, moment, step, actor,
-    unit, role and statuses are kept. Such a file cannot be loaded back: its rows
+    description, requester and address left out, and the steps' texts (work
+    requirements, milestone names, an answer's content, a rating's comment, see
+    :data:`WITHHELD_ARGUMENTS`) are withheld as ``withheld`` withholds them from
+    an issue; the data of each such event says ``"withheld": true``. Ids, units,
+    moments, deadlines, ratings and statuses are kept. Such a file cannot be loaded back: its rows
     no longer match their hashes, and :func:`read_events` refuses it by name.
     """
     unmasked = flag(include_confidential, field="include_confidential")
@@ -100,15 +102,37 @@ def _event_rows(store: EventStore, *, unmasked: bool) -> Iterator[tuple[Any, ...
         )
 
 
+WITHHELD_ARGUMENTS = frozenset(
+    {"requirements", "milestones", "milestone", "feedback", "evaluation"}
+)
+"""The step arguments that carry text (``Arguments``): withheld from a confidential
+issue's events. Every other argument is an id, a word of the vocabulary, a number
+or a moment (a test checks that each ``Arguments`` field is one or the other)."""
+
+
 def _withheld(event: Event) -> Event:
-    if event.from_status is not None:
-        return attrs.evolve(event, note="", data={WITHHELD_KEY: True})
     data = dict(event.data)
-    place = data.get("location")
-    if isinstance(place, Mapping):
-        data["location"] = {**place, "address": "", "latitude": None, "longitude": None}
-    data.update(title=WITHHELD, description="", requester=None, withheld=True)
+    if event.from_status is None:  # the receive event: the issue as taken in
+        place = data.get("location")
+        if isinstance(place, Mapping):
+            data["location"] = {**place, "address": "", "latitude": None, "longitude": None}
+        data.update(title=WITHHELD, description="", requester=None)
+    for name in WITHHELD_ARGUMENTS & data.keys():
+        data[name] = _withheld_argument(name, data[name])
+    data[WITHHELD_KEY] = True
     return attrs.evolve(event, note="", data=data)
+
+
+def _withheld_argument(name: str, value: Any) -> Any:
+    if isinstance(value, Mapping):  # an answer or a rating
+        key = "content" if name == "feedback" else "comment"
+        return {**value, key: WITHHELD if name == "feedback" else ""}
+    if isinstance(value, list | tuple):  # a plan of milestones
+        return [
+            {**item, "name": f"{WITHHELD}{n}"} if isinstance(item, Mapping) else WITHHELD
+            for n, item in enumerate(value, 1)
+        ]
+    return None if value is None else ("" if name == "requirements" else WITHHELD)
 
 
 def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
