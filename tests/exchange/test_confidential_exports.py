@@ -12,15 +12,18 @@ from hypothesis import strategies as st
 
 from banshishi import (
     InvalidTypeError,
+    InvalidValueError,
     Issue,
     IssueSummary,
     disclose_issues,
+    dump_requests,
     export_requests,
     import_requests,
     issue_figures,
     read_ledger_csv,
     structure,
     unstructure,
+    withheld,
     write_ledger_csv,
 )
 from banshishi.simulation import simulate_campaign
@@ -166,3 +169,24 @@ def test_an_include_confidential_that_is_not_a_bool_is_refused(value) -> None:
     assert caught.value.field == "include_confidential"
     with pytest.raises(InvalidTypeError):
         write_ledger_csv(list(ISSUES), io.StringIO(), include_confidential=value)
+
+
+def test_the_flag_reads_back_from_an_xml_feed_and_a_bad_one_is_refused() -> None:
+    secret = attrs.evolve(ISSUES[0], confidential=True)
+    requests = export_requests([secret], at=AT, extended=True, include_confidential=True)
+    text = dump_requests(requests, format="xml")
+    assert "<confidential>true</confidential>" in text
+    [found] = import_requests(text, urgency=secret.urgency, division_code_from_address_id=True)
+    assert found.confidential is True
+    assert found.title == secret.title
+    requests[0]["confidential"] = "perhaps"
+    with pytest.raises(InvalidValueError) as caught:
+        import_requests(requests, urgency=secret.urgency, division_code_from_address_id=True)
+    assert caught.value.field.endswith(".confidential")
+
+
+def test_withheld_leaves_an_issue_that_is_not_confidential_as_it_is() -> None:
+    assert all(withheld(issue) is issue for issue in ISSUES)
+    secret = withheld(attrs.evolve(ISSUES[0], confidential=True))
+    assert secret.title == "保密"
+    assert secret.confidential is True
