@@ -67,7 +67,7 @@ EXPECTED_EXPORTS = {
     "json_schema",
     # _disclosure
     "mask_name", "mask_mobile", "mask_id_number", "mask_address", "scrub_text",
-    "mask_person", "disclose_issues", "IssueDisclosure", "DisclosedIssue",
+    "mask_person", "withheld", "disclose_issues", "IssueDisclosure", "DisclosedIssue",
     "DisclosedMilestone", "disclose_pledges", "PledgeDisclosure", "DisclosedPledge",
     "disclosure_rows", "disclosure_csv", "disclosure_json", "disclosure_html",
     "write_disclosure",

@@ -78,6 +78,7 @@ from ._model.vocabulary import IssueStatus as IssueStatus
 from ._model.vocabulary import PledgeStatus as PledgeStatus
 from ._model.vocabulary import Rating as Rating
 from ._model.vocabulary import RequestType as RequestType
+from ._model.confidential import withheld as withheld
 from ._model.vocabulary import SlaLevel as SlaLevel
 from ._model.vocabulary import Subject as Subject
 from ._model.vocabulary import TargetGroup as TargetGroup
@@ -455,6 +456,7 @@ __all__ = [
     "three_rates_score",
     "three_review_results",
     "unstructure",
+    "withheld",
     "workflow_diagram",
     "workflow_table",
     "write_disclosure",

@@ -55,6 +55,18 @@ SCHEMAS: dict[str, type] = {"issue": Issue, "pledge": Pledge, "evaluation": Eval
 """The records ``banshishi schema`` describes, by the name given on the command line."""
 
 
+INCLUDE_CONFIDENTIAL = (
+    "an unmasked exchange: write confidential issues (保密件) whole "
+    "(default: their texts, requester and address withheld)"
+)
+"""The help of ``--include-confidential``, the same on every export."""
+
+
+def include_confidential_option(parser: Any) -> None:
+    """Add ``--include-confidential`` to an export's ``parser``."""
+    parser.add_argument("--include-confidential", action="store_true", help=INCLUDE_CONFIDENTIAL)
+
+
 def add_file_commands(commands: Any) -> None:
     """Add ``ledger-file``, ``disclose``, ``open311`` and ``schema`` to the parser."""
     ledger_file = commands.add_parser(
@@ -74,6 +86,7 @@ def add_file_commands(commands: Any) -> None:
         help="English column headers and values instead of Chinese",
     )
     as_of_option(write)
+    include_confidential_option(write)
     write.set_defaults(run=_ledger_export)
     check = actions.add_parser(
         "check",
@@ -92,7 +105,8 @@ def add_file_commands(commands: Any) -> None:
         "disclose",
         help="public disclosure (公示) lists of issues or pledges, personal data masked",
         description="The list of issues or of public pledges with their progress, ready to "
-        "publish: names, mobile numbers, ID numbers and addresses are always masked here.",
+        "publish: names, mobile numbers, ID numbers and addresses are always masked here, "
+        "and confidential issues (保密件) are never listed.",
     )
     disclose.add_argument("what", choices=("issues", "pledges"), help="which list")
     db_option(disclose)
@@ -117,7 +131,8 @@ def add_file_commands(commands: Any) -> None:
         help="issues as Open311 GeoReport v2 service requests (JSON, not masked)",
         description="Export the ledger's issues as GeoReport v2 service requests, or check "
         "that a file of service requests can be imported. An export is for exchange between "
-        "systems and is not masked; publish with `banshishi disclose` instead.",
+        "systems and is not masked, but for confidential issues (保密件), withheld unless "
+        "--include-confidential; publish with `banshishi disclose` instead.",
     )
     actions = open311.add_subparsers(dest="action", required=True, metavar="ACTION")
     send = actions.add_parser("export", help="write service requests as JSON or XML")
@@ -132,6 +147,7 @@ def add_file_commands(commands: Any) -> None:
         choices=("json", "xml"),
         help="json or xml (default: xml for a .xml FILE, else json)",
     )
+    include_confidential_option(send)
     send.set_defaults(run=_open311_export)
     take = actions.add_parser("check", help="read service requests; exit 2 if any is bad")
     take.add_argument("file", metavar="FILE", help="a JSON or XML file of service requests")
@@ -167,12 +183,17 @@ def add_file_commands(commands: Any) -> None:
 def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> int:
     refuse_ledger_output(options.output, options.db)
     language: Literal["zh", "en"] = "en" if options.english else "zh"
+    whole = options.include_confidential
     with existing(options.db) as store:
         issues = store.issues(as_of=moment(options.as_of))  # read as they are written
         if options.output == "-":
-            count = write_ledger_csv(issues, sys.stdout, language=language)
+            count = write_ledger_csv(
+                issues, sys.stdout, language=language, include_confidential=whole
+            )
         else:
-            count = write_ledger_file(issues, options.output, language=language)
+            count = write_ledger_file(
+                issues, options.output, language=language, include_confidential=whole
+            )
     err.print(f"{count:,} issues written.")
     return OK
 
@@ -282,7 +303,14 @@ def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> 
     ):
         # Each issue read, made a request and written in turn: memory does not
         # grow with the ledger, and the file is still written whole or not at all.
-        made = Counted(request_stream(store.issues(as_of=at), at=at, extended=options.extended))
+        made = Counted(
+            request_stream(
+                store.issues(as_of=at),
+                at=at,
+                extended=options.extended,
+                include_confidential=options.include_confidential,
+            )
+        )
         for part in request_text(made, format="xml" if xml else "json"):
             file.write(part)
         file.write("" if xml else "\n")

@@ -47,7 +47,7 @@ from .common import (
     refuse_ledger_output,
 )
 from .demo import add_demo_command
-from .files import add_file_commands
+from .files import add_file_commands, include_confidential_option
 from .key import chain_key_from_environment
 from .report import add_report_command
 from .sweep import add_sweep_command
@@ -113,10 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         help="write the ledger's events as CSV",
-        description="Write every event, in chain order with its hash, as CSV.",
+        description="Write every event, in chain order with its hash, as CSV. A confidential "
+        "issue's (保密件) events are withheld, and the file cannot be imported, unless "
+        "--include-confidential.",
     )
     db_option(export)
     output_option(export)
+    include_confidential_option(export)
     export.set_defaults(run=_export)
 
     load = commands.add_parser(
@@ -164,7 +167,8 @@ def _export(options: argparse.Namespace, out: Console, err: Console) -> int:
         existing(options.db) as store,
         output(options.output, ledger=options.db, private=True) as file,  # notes unmasked
     ):
-        count = export_events(store, file)  # a file is written whole, or not at all
+        # A file is written whole, or not at all.
+        count = export_events(store, file, include_confidential=options.include_confidential)
     err.print(f"{count:,} events exported.")
     return OK
 

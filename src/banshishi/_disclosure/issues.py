@@ -5,7 +5,8 @@ form they may be published for public supervision.
 ``_disclosure_pledges``) return frozen records with everything a published
 list shows and nothing it must not: the requester's name is masked, the place
 is cut to its community, and every text is scrubbed of mobile and ID numbers
-and of the name of the person the line is about (see ``_masking``). Masking is
+and of the name of the person the line is about (see ``_masking``); a
+confidential issue (保密件) is never listed. Masking is
 on unless the caller passes ``mask=False``, for an internal copy. The writers
 in ``_disclosure_output`` turn the records into CSV, JSON or a printable page.
 """
@@ -188,15 +189,16 @@ def disclose_issues(
 ) -> IssueDisclosure:
     """The issues as they stood at ``at``, ready to publish, in the order given.
 
-    Issues not yet received at ``at`` are left out, and so are dismissed ones
-    (不予受理): they were never taken on, may have been withdrawn by the person
-    who raised them, and count in no rate. Unit names come from ``units`` when
-    given (else the unit ids are shown). With ``mask`` (the default) the
-    requester's name is masked, the problem's address cut to its community,
-    and every text scrubbed of mobile and ID numbers and of the requester's
-    name (张三丰反映… → 张**反映…, see :func:`scrub_text`); the requester's own
-    address, mobile and ID number are never part of a line, nor are the
-    description and other free text, where people write what no rule can find.
+    Issues not yet received at ``at`` are left out, and so are dismissed ones (不予受理):
+    they were never taken on, may have been withdrawn by the person who raised them,
+    and count in no rate. Confidential ones (保密件, ``Issue.confidential``) are left out
+    too, with or without ``mask``: a list made to be published never holds them (they
+    still count in every figure). Unit names come from ``units`` when given (else the
+    unit ids are shown). With ``mask`` (the default) the requester's name is masked,
+    the problem's address cut to its community, and every text scrubbed of mobile and
+    ID numbers and of the requester's name (张三丰反映… → 张**反映…, see :func:`scrub_text`);
+    the requester's own address, mobile and ID number are never part of a line, nor
+    are the description and other free text, where people write what no rule can find.
     """
     given = items_given(issues, Issue, field="issues")
     lines = disclosed_issues(given, at=at, units=units, mask=mask)  # checks what it is given
@@ -226,7 +228,7 @@ def _lines(
         if not isinstance(issue, Issue):
             raise InvalidTypeError(field=f"issues[{index}]", value=issue, problem="must be a Issue")
         status = issue.status_as_of(at)
-        if status is None or status is IssueStatus.DISMISSED:
+        if status is None or status is IssueStatus.DISMISSED or issue.confidential:
             continue
         known = () if issue.requester is None else (issue.requester.name,)
         clean = scrubber(known) if masked else keep_text  # texts that may mention the requester

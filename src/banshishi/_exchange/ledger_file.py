@@ -39,6 +39,7 @@ from banshishi._core.errors import (
 )
 from banshishi._core.validators import encodable, id_key, iterable_given
 from banshishi._core.whole_file import named_file, written_whole
+from banshishi._model.confidential import exported
 from banshishi._model.issue import Issue
 
 from .ledger_cells import MAX_CELL_TEXT, Cell, Language, joinable
@@ -62,8 +63,13 @@ def write_ledger_file(
     *,
     language: Language = "zh",
     format: Format | None = None,
+    include_confidential: bool = False,
 ) -> int:
     """Write ``issues`` to ``path`` as a ledger; returns the rows written.
+
+    A confidential issue (保密件) is written withheld (its texts, requester and
+    address replaced or left out, see ``withheld``) unless ``include_confidential``
+    asks for an unmasked exchange; its 保密 column says 是 either way.
 
     ``format`` is taken from the suffix (``.csv`` or ``.xlsx``) unless given.
     Times are written ``YYYY-MM-DD HH:mm:ss`` in China Standard Time (UTC+8).
@@ -74,7 +80,7 @@ def write_ledger_file(
     """
     target = file_path(path)
     kind = file_format(target, format)
-    rows = _Rows(issues, _language(language), xlsx=kind == "xlsx")
+    rows = _Rows(issues, _language(language), xlsx=kind == "xlsx", whole=include_confidential)
     header = [column.header(language) for column in COLUMNS]
     if kind == "xlsx":
         _replace(target, lambda temp: write_xlsx(temp, header, rows, modified=rows.latest))
@@ -88,9 +94,16 @@ def write_ledger_file(
     return rows.count
 
 
-def write_ledger_csv(issues: Iterable[Issue], file: IO[str], *, language: Language = "zh") -> int:
+def write_ledger_csv(
+    issues: Iterable[Issue],
+    file: IO[str],
+    *,
+    language: Language = "zh",
+    include_confidential: bool = False,
+) -> int:
     """Write ``issues`` as a CSV ledger to the text stream ``file``; returns the
-    rows written. Nothing is written if any issue is refused: the rows go to a
+    rows written. A confidential issue is withheld unless ``include_confidential``
+    (as for :func:`write_ledger_file`). Nothing is written if any issue is refused: the rows go to a
     private temporary file as they are made (so memory does not grow with the
     ledger), and are copied to ``file`` once all are made.
 
@@ -98,7 +111,7 @@ def write_ledger_csv(issues: Iterable[Issue], file: IO[str], *, language: Langua
     ``encoding="utf-8-sig", newline=""`` for one Excel opens correctly.
     """
     _stream(file, "write")
-    rows = _Rows(issues, _language(language), xlsx=False)
+    rows = _Rows(issues, _language(language), xlsx=False, whole=include_confidential)
     with tempfile.SpooledTemporaryFile(
         max_size=SPOOLED, mode="w+", encoding="utf-8", newline=""
     ) as spool:
@@ -160,8 +173,11 @@ class _Rows:
     """Each issue as its row, checked to read back as written, made as the rows
     are read (once): how many were made, and the latest moment they record."""
 
-    def __init__(self, issues: Iterable[Issue], language: Language, *, xlsx: bool) -> None:
+    def __init__(
+        self, issues: Iterable[Issue], language: Language, *, xlsx: bool, whole: object
+    ) -> None:
         self._issues = iterable_given(issues, field="issues", of="Issue")
+        self._shown = exported(whole)
         self._language = language
         self._xlsx = xlsx
         self.count = 0
@@ -186,7 +202,7 @@ class _Rows:
                     problem=f"is the id of issues[{earlier}] too",
                     hint="A ledger holds each issue once (ids differing only in case are one).",
                 )
-            yield self._row(index, issue)
+            yield self._row(index, self._shown(issue))
             self.count += 1
             latest = _latest(issue)
             if self._latest is None or latest > self._latest:

@@ -302,6 +302,8 @@ def _build(
     }
     if v["track"] is not None:
         fields["track"] = v["track"]
+    if v["confidential"] is not None:  # blank, or no 保密 column: not confidential
+        fields["confidential"] = v["confidential"]
     issue = attempt(
         lambda: Issue(
             **fields,

@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +41,7 @@ from banshishi._core.json_input import read_json
 from banshishi._core.time import as_datetime
 from banshishi._core.validators import encodable, flag, iterable_given
 from banshishi._core.whole_file import write_text_whole
+from banshishi._model.confidential import exported
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import DismissalReason, IssueStatus
 
@@ -74,6 +75,7 @@ EXTENDED_KEYS = (
     "closed_datetime",
     "answered_datetime",
     "request_type",
+    "confidential",
 )
 """The keys ``extended=True`` adds after :data:`SPEC_KEYS`."""
 
@@ -98,7 +100,11 @@ def service_code(category: str) -> str | None:
 
 
 def export_requests(
-    issues: Iterable[Issue], *, at: DateTime, extended: bool = False
+    issues: Iterable[Issue],
+    *,
+    at: DateTime,
+    extended: bool = False,
+    include_confidential: bool = False,
 ) -> list[dict[str, Any]]:
     """The issues as GeoReport v2 service requests, as they stand at ``at``.
 
@@ -108,12 +114,24 @@ def export_requests(
     (``ChronologyError``), as are two issues with one id. ``address_id``
     carries the issue's administrative-division code, the one identifier of a
     place we keep; ``zipcode`` and ``media_url`` are always ``None``.
+
+    A confidential issue (保密件) is exported withheld: ``description`` reads
+    ``保密``, ``address``, ``lat`` and ``long`` are ``None``, and status notes give
+    no answer's text (see ``withheld``), unless ``include_confidential`` asks for
+    an unmasked exchange. With ``extended``, ``confidential`` (``"true"`` or
+    ``"false"``) says which are.
     """
-    return list(request_stream(issues, at=at, extended=extended))
+    return list(
+        request_stream(issues, at=at, extended=extended, include_confidential=include_confidential)
+    )
 
 
 def request_stream(
-    issues: Iterable[Issue], *, at: DateTime, extended: bool = False
+    issues: Iterable[Issue],
+    *,
+    at: DateTime,
+    extended: bool = False,
+    include_confidential: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """:func:`export_requests`, one request at a time, as ``issues`` are read:
     for an export in memory that does not grow with the ledger. The arguments
@@ -121,10 +139,12 @@ def request_stream(
     at = as_datetime(at, field="at")
     extended = flag(extended, field="extended")
     given = iterable_given(issues, field="issues", of="Issue")
-    return _requests(given, at, extended)
+    return _requests(given, at, extended, exported(include_confidential))
 
 
-def _requests(issues: Iterable[Any], at: DateTime, extended: bool) -> Iterator[dict[str, Any]]:
+def _requests(
+    issues: Iterable[Any], at: DateTime, extended: bool, shown: Callable[[Issue], Issue]
+) -> Iterator[dict[str, Any]]:
     seen: dict[str, int] = {}
     for index, issue in enumerate(issues):
         if not isinstance(issue, Issue):
@@ -136,7 +156,7 @@ def _requests(issues: Iterable[Any], at: DateTime, extended: bool) -> Iterator[d
                 problem=f"is also the id of issues[{seen[issue.id]}]",
             )
         seen[issue.id] = index
-        yield _request(issue, at=at, extended=extended, path=f"issues[{index}]")
+        yield _request(shown(issue), at=at, extended=extended, path=f"issues[{index}]")
 
 
 def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[str, Any]:
@@ -173,6 +193,8 @@ def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[s
         request["answered_datetime"] = None if answered is None else answered.isoformat()
         kind = issue.request_type
         request["request_type"] = None if kind is None else kind.value
+        # Text, as XML has no other way to say it: "true" or "false".
+        request["confidential"] = "true" if issue.confidential else "false"
     return request
 
 

@@ -52,6 +52,7 @@ _KEY_OF_FIELD = {
     "description": "description",
     "category": "service_name",
     "request_type": "request_type",
+    "confidential": "confidential",
     "responsible_unit": "agency_responsible",
     "requirements": "service_notice",
     "received_at": "requested_datetime",
@@ -328,6 +329,7 @@ def _issue(raw: object, path: str, options: _Options) -> tuple[Issue, Note | Non
         "received_at": received,
         "category": read.text("service_name") or service_code or "",
         "request_type": read.member("request_type", RequestType),  # ours, with extended=True
+        "confidential": read.yes_no("confidential"),  # ours, with extended=True
         "location": _location(read, options),
         "responsible_unit": read.text("agency_responsible"),
         "requirements": read.text("service_notice") or "",

@@ -57,6 +57,18 @@ class Reader:
                 field=f"{self.path}.{key}", value=value, problem=f"is not a {kind.__name__}"
             ) from None
 
+    def yes_no(self, key: str) -> bool:
+        """``true`` or ``false`` (JSON's, or as text); a missing one is ``false``."""
+        value = self.optional(key)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        answer = {"true": True, "false": False}.get(str(value).strip().lower())
+        if answer is None:
+            raise InvalidValueError(
+                field=f"{self.path}.{key}", value=value, problem="is not true or false"
+            )
+        return answer
+
     def required_identifier(self, key: str) -> str:
         found = self.identifier(key)
         if found is None:

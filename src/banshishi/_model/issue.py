@@ -109,6 +109,10 @@ class Issue:
     )
     """What the requester asks for (诉求类型: 咨询, 求助, 建议, 投诉, 举报, 表扬), which
     may set the time limit (``WorkflowPolicy.type_limits``); ``None``: not classified."""
+    confidential: bool = attrs.field(default=False, validator=of_type(bool))
+    """A confidential matter (保密件), marked at intake: never in a disclosure list, and
+    its content withheld from every export unless an unmasked exchange is asked for
+    (see ``withheld``). It counts in every figure like any other issue."""
     target_groups: frozenset[TargetGroup] = attrs.field(
         default=frozenset(), validator=items_of(member_of(TargetGroup), container=frozenset)
     )

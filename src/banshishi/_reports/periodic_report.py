@@ -50,6 +50,7 @@ from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE, Standing, rank_units
 from banshishi._metrics.rates import completion_rate
 from banshishi._metrics.summary import IssueSummary, micros
+from banshishi._model.confidential import withheld
 from banshishi._model.home_unit import home_unit
 from banshishi._model.issue import Issue
 from banshishi._model.rate import Rate
@@ -379,7 +380,11 @@ def _overdue(
     units: UnitTree | None,
 ) -> tuple[OverdueItem, ...]:
     return overdue_items(
-        ((lines[i.id], i.title, _requester(i)) for i in issues if lines[i.id].is_overdue(moment)),
+        (
+            (lines[i.id], withheld(i).title, _requester(i))
+            for i in issues
+            if lines[i.id].is_overdue(moment)
+        ),
         moment,
         units,
     )

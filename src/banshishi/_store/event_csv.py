@@ -11,12 +11,15 @@ chain of a keyed ledger's export is checked with its key.
 
 import csv
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any, NamedTuple, final
+
+import attrs
 
 from banshishi._core.csv_text import CsvWriter, unguard
 from banshishi._core.errors import BanshishiError, InvalidValueError
-from banshishi._core.validators import encodable
+from banshishi._core.validators import encodable, flag
+from banshishi._model.confidential import WITHHELD
 from banshishi._model.event import Event
 from banshishi._model.vocabulary import Subject
 
@@ -47,24 +50,46 @@ COLUMNS = (
 """The CSV header, in order."""
 
 
-def export_events(store: LedgerStore, file: IO[str]) -> int:
+def export_events(store: LedgerStore, file: IO[str], *, include_confidential: bool = False) -> int:
     """Write every event of ``store``, and every version of its unit tree, to
     ``file`` as CSV, in chain order (see ``_csv_text``: a cell a spreadsheet
     would run is guarded, and :func:`read_events` unguards it before checking
-    the hash); returns the rows written."""
+    the hash); returns the rows written.
+
+    The events of a confidential issue (保密件) are written withheld unless
+    ``include_confidential`` asks for an unmasked exchange: their notes are
+    emptied, the receive event's intake has its title replaced by ``保密`` and its
+    description, requester and address left out, and the steps' texts (work
+    requirements, milestone names, an answer's content, a rating's comment, see
+    :data:`WITHHELD_ARGUMENTS`) are withheld as ``withheld`` withholds them from
+    an issue; the data of each such event says ``"withheld": true``. Ids, units,
+    moments, deadlines, ratings and statuses are kept. Such a file cannot be loaded back: its rows
+    no longer match their hashes, and :func:`read_events` refuses it by name.
+    """
+    unmasked = flag(include_confidential, field="include_confidential")
     writer = CsvWriter(file)
     writer.row(COLUMNS)
     count = 0
-    kept = (_event_rows(store.store), _tree_rows(store.store), _policy_rows(store.store))
+    events = _event_rows(store.store, unmasked=unmasked)
+    kept = (events, _tree_rows(store.store), _policy_rows(store.store))
     for row in heapq.merge(*kept):
         writer.row(row)
         count += 1
     return count
 
 
-def _event_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
+WITHHELD_KEY = "withheld"
+"""The key a withheld event's data carries (see :func:`export_events`)."""
+
+
+def _event_rows(store: EventStore, *, unmasked: bool) -> Iterator[tuple[Any, ...]]:
+    confidential: set[str] = set()  # the receive event comes first in a record's history
     for stored in store.events():
         event = stored.event
+        if event.from_status is None and event.data.get("confidential") is True:
+            confidential.add(stored.record_id)
+        if not unmasked and stored.record_id in confidential:
+            event = _withheld(event)
         at, columns = encode(event)
         yield _row(
             stored.seq,
@@ -75,6 +100,39 @@ def _event_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
             columns,
             stored.hash,
         )
+
+
+WITHHELD_ARGUMENTS = frozenset(
+    {"requirements", "milestones", "milestone", "feedback", "evaluation"}
+)
+"""The step arguments that carry text (``Arguments``): withheld from a confidential
+issue's events. Every other argument is an id, a word of the vocabulary, a number
+or a moment (a test checks that each ``Arguments`` field is one or the other)."""
+
+
+def _withheld(event: Event) -> Event:
+    data = dict(event.data)
+    if event.from_status is None:  # the receive event: the issue as taken in
+        place = data.get("location")
+        if isinstance(place, Mapping):
+            data["location"] = {**place, "address": "", "latitude": None, "longitude": None}
+        data.update(title=WITHHELD, description="", requester=None)
+    for name in WITHHELD_ARGUMENTS & data.keys():
+        data[name] = _withheld_argument(name, data[name])
+    data[WITHHELD_KEY] = True
+    return attrs.evolve(event, note="", data=data)
+
+
+def _withheld_argument(name: str, value: Any) -> Any:
+    if isinstance(value, Mapping):  # an answer or a rating
+        key = "content" if name == "feedback" else "comment"
+        return {**value, key: WITHHELD if name == "feedback" else ""}
+    if isinstance(value, list | tuple):  # a plan of milestones
+        return [
+            {**item, "name": f"{WITHHELD}{n}"} if isinstance(item, Mapping) else WITHHELD
+            for n, item in enumerate(value, 1)
+        ]
+    return None if value is None else ("" if name == "requirements" else WITHHELD)
 
 
 def _tree_rows(store: EventStore) -> Iterator[tuple[Any, ...]]:
@@ -195,6 +253,14 @@ def _read(reader: Iterator[list[str]], key: bytes | None) -> Export:
         )
         subject, record_id, at = cells["subject"], cells["record_id"], cells["at"]
         expected = link(previous, seq, subject, record_id, version, at, columns, key)
+        if cells["hash"] != expected and f'"{WITHHELD_KEY}":true' in cells["data"]:
+            raise InvalidValueError(
+                field=f"line {line}, column data",
+                value=cells["data"],
+                problem="is a confidential issue's event, withheld by the export",
+                hint="Export with include_confidential=True (banshishi export "
+                "--include-confidential) to move a ledger.",
+            )
         if cells["hash"] != expected:
             raise InvalidValueError(
                 field=f"line {line}, column hash",

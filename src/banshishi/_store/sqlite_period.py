@@ -12,6 +12,7 @@ from pendulum import DateTime
 from banshishi._core.time import as_datetime
 from banshishi._metrics.facts import OVERDUE_SQL
 from banshishi._metrics.summary import IssueSummary, micros
+from banshishi._model.confidential import WITHHELD
 from banshishi._model.vocabulary import IssueStatus, Subject
 
 from .sql_dialect import Db, count_if
@@ -91,4 +92,6 @@ def _intake(data: Any) -> tuple[str, str | None]:
     recorded = json.loads(data)
     person = recorded.get("requester")
     name = person.get("name") if isinstance(person, dict) else None
+    if recorded.get("confidential") is True:  # 保密件: the title withheld from every list
+        return WITHHELD, None
     return str(recorded["title"]), None if name is None else str(name)

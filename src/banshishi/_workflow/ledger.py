@@ -45,6 +45,7 @@ INTAKE_FIELDS = (
     "description",
     "category",
     "request_type",
+    "confidential",
     "target_groups",
     "location",
     "requester",
@@ -52,7 +53,7 @@ INTAKE_FIELDS = (
 )
 """What an issue holds when it is received; the receive event records these."""
 
-_OMITTED_AT_DEFAULT = {"request_type": None}
+_OMITTED_AT_DEFAULT = {"request_type": None, "confidential": False}
 """Intake fields added after ledgers were first written: the receive event records
 them only when set, so the events of an issue without them are as they always
 were (and a ledger written before them reads the same)."""

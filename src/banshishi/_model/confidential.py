@@ -1,0 +1,81 @@
+"""Confidential matters (保密件): what an export shows of one.
+
+A 12345 work order can be flagged 保密 at intake (``Issue.confidential``): a report
+of wrongdoing, a matter of someone's health or family. Such an issue is never
+published (the disclosure lists leave it out), and every export that leaves the
+system (Open311 requests, the ledger file, the event CSV) shows it *withheld*,
+unless the caller asks for an unmasked exchange (``include_confidential=True``,
+``--include-confidential`` on the command line).
+
+Withheld means: what the matter is about, who raised it and where is replaced by
+the marker :data:`WITHHELD` or left out, and everything the figures are made of is
+kept, so counts, rates and deadlines add up the same with or without the flag:
+
+- replaced by ``保密``: the title and every answer's content; milestones are named
+  ``保密1``, ``保密2``, … (their names must differ);
+- emptied: the description, the work requirements, rating comments, appeal
+  explanations and reasons, and the notes and step data of the history;
+- left out: the requester (shown as anonymous) and the place's address and
+  coordinates (its administrative-division code is kept: figures by place use it);
+- kept: the id, channel, urgency, track, category, request type, target groups,
+  units and staff ids, every status and moment, deadlines, ratings, visits and
+  rectifications, and the flag itself, so the receiver knows the line is withheld.
+
+>>> import pendulum
+>>> from banshishi import Channel, Issue, Urgency
+>>> issue = Issue(id="c1", title="举报某店售假", description="张三 13812345678",
+...     channel=Channel.HOTLINE, urgency=Urgency.WORRYING, confidential=True,
+...     received_at=pendulum.datetime(2026, 3, 2, 9, tz="Asia/Shanghai"))
+>>> shown = withheld(issue)
+>>> shown.title, shown.description, shown.requester, shown.confidential
+('保密', '', None, True)
+>>> withheld(attrs.evolve(issue, confidential=False)).title
+'举报某店售假'
+"""
+
+from collections.abc import Callable
+
+import attrs
+
+from banshishi._core.validators import flag
+
+from .issue import Issue
+
+WITHHELD = "保密"
+"""The marker that stands for a confidential issue's withheld texts."""
+
+
+def withheld(issue: Issue) -> Issue:
+    """``issue`` as an export shows it: a copy with its content withheld when it is
+    confidential (see the module's docstring), the issue itself otherwise."""
+    if not issue.confidential:
+        return issue
+    place = issue.location
+    if place is not None:
+        place = attrs.evolve(place, address="", latitude=None, longitude=None)
+    return attrs.evolve(
+        issue,
+        title=WITHHELD,
+        description="",
+        requirements="",
+        requester=None,
+        location=place,
+        milestones=tuple(
+            attrs.evolve(m, name=f"{WITHHELD}{n}") for n, m in enumerate(issue.milestones, 1)
+        ),
+        feedback=tuple(attrs.evolve(f, content=WITHHELD) for f in issue.feedback),
+        evaluations=tuple(attrs.evolve(e, comment="") for e in issue.evaluations),
+        appeals=tuple(attrs.evolve(a, explanation="", reason="") for a in issue.appeals),
+        history=tuple(attrs.evolve(e, note="", data={}) for e in issue.history),
+    )
+
+
+def _whole(issue: Issue) -> Issue:
+    return issue
+
+
+def exported(include_confidential: object) -> Callable[[Issue], Issue]:
+    """How an export shows each issue: :func:`withheld`, or each issue whole when
+    ``include_confidential`` (checked to be a bool) asks for an unmasked exchange."""
+    unmasked = flag(include_confidential, field="include_confidential")
+    return _whole if unmasked else withheld
