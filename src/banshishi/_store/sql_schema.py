@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from banshishi._core.errors import InvalidValueError, NotALedgerError
 
 from .event_store import Append
-from .sqlite_file import EVENT_ROW, FORMAT, ISSUE_ROW, PLEDGE_ROW, SCHEMA
+from .sqlite_file import EVENT_ROW, FORMAT, ISSUE_ROW, PLEDGE_ROW, SCHEMA, too_new
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, MetaData, Table
@@ -200,12 +200,8 @@ def check_meta(where: str, meta: dict[str, str]) -> None:
     if meta.get("format") != FORMAT:
         raise not_a_ledger(where, "holds tables named as a ledger's, but not a banshishi ledger")
     schema = meta.get("schema", "")
-    if not (schema.isascii() and schema.isdigit()) or int(schema) > SCHEMA:
-        raise not_a_ledger(
-            where,
-            f"holds a ledger of schema {schema!r}, newer than this banshishi reads ({SCHEMA})",
-            "Upgrade banshishi.",
-        )
+    if too_new(schema):
+        raise not_a_ledger(where, f"holds a {too_new(schema)}", "Upgrade banshishi.")
     if int(schema) < SCHEMA and any(n not in MIGRATIONS for n in range(int(schema), SCHEMA)):
         raise not_a_ledger(where, f"holds a ledger of schema {schema!r}, which no step upgrades")
 

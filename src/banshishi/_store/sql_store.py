@@ -36,12 +36,10 @@ from .chain_key import (
     UNKEYED,
     HeadReceipt,
     chain_key_given,
-    key_check,
     key_needed,
     key_problem,
-    seal,
 )
-from .event_store import GENESIS, Append, ChainReport, StoredEvent
+from .event_store import Append, ChainReport, StoredEvent
 from .kept_records import (
     head_receipt,
     last_tree,
@@ -70,7 +68,7 @@ from .sql_schema import (
     table_of,
 )
 from .sqlite_chain import Rows, link_appends, sealed_head, write_events, write_head
-from .sqlite_file import FORMAT, POLICY_KEPT, SCHEMA, read_meta
+from .sqlite_file import POLICY_KEPT, first_meta, read_meta
 from .sqlite_lines import Within, fact_counts, facts_at, issue_lines, pledge_lines, write_lines
 from .sqlite_period import overdue_lines, period_flows
 from .sqlite_reads import kept_version, read_events, read_records
@@ -245,16 +243,7 @@ class SqlEventStore:
                     self.where, "holds no banshishi ledger", "Create one with create=True."
                 )
             self._metadata.create_all(connection)
-            rows = [
-                ("format", FORMAT),
-                ("schema", str(SCHEMA)),
-                ("head_seq", "0"),
-                ("head_hash", GENESIS),
-                ("chain", UNKEYED if key is None else KEYED),
-                POLICY_KEPT,
-            ]
-            if key is not None:
-                rows += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
+            rows = first_meta(key)
             db.executemany('INSERT INTO meta ("key", value) VALUES (?, ?)', rows)
         elif found != set(TABLES):
             missing = sorted(set(TABLES) - found)[0]

@@ -246,13 +246,17 @@ def check_meta(path: Path, db: sqlite3.Connection) -> None:
     if rows.get("format") != FORMAT:
         raise refuse(path, "is an SQLite database but not a banshishi ledger")
     schema = rows.get("schema", "")
-    if not (schema.isascii() and schema.isdigit()) or int(schema) > SCHEMA:
-        raise refuse(
-            path,
-            f"is a ledger of schema {schema!r}, newer than this banshishi reads ({SCHEMA})",
-            "Upgrade banshishi.",
-        )
+    if too_new(schema):
+        raise refuse(path, f"is a {too_new(schema)}", "Upgrade banshishi.")
     _check_tables(path, db, schema)
+
+
+def too_new(schema: str) -> str:
+    """What is wrong with a ledger recording ``schema`` as its schema: one newer
+    than this banshishi reads (or no schema at all); ``""`` if nothing."""
+    if schema.isascii() and schema.isdigit() and int(schema) <= SCHEMA:
+        return ""
+    return f"ledger of schema {schema!r}, newer than this banshishi reads ({SCHEMA})"
 
 
 TABLES = {
@@ -380,16 +384,7 @@ def build_ledger(path: Path, key: bytes | None = None) -> None:
     """Make a new, empty ledger at ``path``, a private name nothing else uses
     (see ``_staging``); refused if a file is there already. With ``key``, its
     chain is keyed (the key itself is not written)."""
-    meta = [
-        ("format", FORMAT),
-        ("schema", str(SCHEMA)),
-        ("head_seq", "0"),
-        ("head_hash", GENESIS),
-        ("chain", UNKEYED if key is None else KEYED),
-        POLICY_KEPT,
-    ]
-    if key is not None:
-        meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
+    meta = first_meta(key)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         db = sqlite3.connect(path, isolation_level=None)
@@ -404,6 +399,22 @@ def build_ledger(path: Path, key: bytes | None = None) -> None:
         raise refuse(path, f"cannot be created ({error.strerror or error})") from None
     except sqlite3.Error as error:
         raise failure(path, error, "cannot be created", opening=False) from None
+
+
+def first_meta(key: bytes | None) -> list[tuple[str, str]]:
+    """The ``meta`` rows of a new, empty ledger (keyed with ``key`` if given: its
+    check and the head's seal, never the key itself)."""
+    meta = [
+        ("format", FORMAT),
+        ("schema", str(SCHEMA)),
+        ("head_seq", "0"),
+        ("head_hash", GENESIS),
+        ("chain", UNKEYED if key is None else KEYED),
+        POLICY_KEPT,
+    ]
+    if key is not None:
+        meta += [("key_check", key_check(key)), ("head_seal", seal(key, 0, GENESIS))]
+    return meta
 
 
 POLICY_KEPT = ("policy", "chained")
