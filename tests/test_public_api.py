@@ -59,6 +59,8 @@ EXPECTED_EXPORTS = {
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",
     "replay_pledge", "workflow_diagram", "workflow_table", "Restatement",
     "restate_deadlines", "restatement_of", "SweepReport", "SweepRules", "sla_level", "sweep",
+    "RoutingRule", "RoutingCatalogue", "RoutingDecision", "read_routing_catalogue",
+    "write_routing_catalogue",
     # _exchange
     "write_ledger_file", "read_ledger_file", "write_ledger_csv", "read_ledger_csv",
     "check_ledger_file", "LedgerCheck", "LedgerImport", "export_requests", "dump_requests",

@@ -169,10 +169,15 @@ from ._workflow.policy import WorkflowPolicy as WorkflowPolicy
 from ._workflow.replay import replay as replay
 from ._workflow.replay import replay_pledge as replay_pledge
 
-# _workflow: restated deadlines and the SLA sweep (docs/deadlines.md)
+# _workflow: restated deadlines, the SLA sweep (docs/deadlines.md) and routing (docs/routing.md)
 from ._workflow.restatement import Restatement as Restatement
 from ._workflow.restatement import restate_deadlines as restate_deadlines
 from ._workflow.restatement import restatement_of as restatement_of
+from ._workflow.routing import RoutingCatalogue as RoutingCatalogue
+from ._workflow.routing import RoutingDecision as RoutingDecision
+from ._workflow.routing import RoutingRule as RoutingRule
+from ._workflow.routing_files import read_routing_catalogue as read_routing_catalogue
+from ._workflow.routing_files import write_routing_catalogue as write_routing_catalogue
 from ._workflow.sweep import SweepReport as SweepReport
 from ._workflow.sweep import SweepRules as SweepRules
 from ._workflow.sweep import sla_level as sla_level
@@ -354,6 +359,9 @@ __all__ = [
     "Restatement",
     "Role",
     "RoleError",
+    "RoutingCatalogue",
+    "RoutingDecision",
+    "RoutingRule",
     "RowProblem",
     "SlaLevel",
     "Standing",
@@ -437,6 +445,7 @@ __all__ = [
     "read_ledger_csv",
     "read_ledger_file",
     "read_requests",
+    "read_routing_catalogue",
     "rectification_rate",
     "redo_rate",
     "replay",
@@ -466,6 +475,7 @@ __all__ = [
     "write_periodic_html",
     "write_periodic_json",
     "write_requests",
+    "write_routing_catalogue",
 ]
 
 _publish(__name__, globals(), __all__)
@@ -481,7 +491,6 @@ _MOVED = {
     "simulate_campaign": "banshishi.simulation",
 }
 """Names that moved from here to a public submodule, still served with a warning."""
-
 
 if typing.TYPE_CHECKING:
     __version__: str
