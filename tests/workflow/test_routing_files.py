@@ -90,6 +90,20 @@ def test_every_bad_csv_row_is_reported_with_its_row_column_and_value() -> None:
     ]
 
 
+def test_a_tie_in_a_file_names_the_earlier_row() -> None:
+    text = "category,place,unit\n03,44,a\n03,4401,b\n03,44,c\n"
+    with pytest.raises(LedgerFileError) as caught:
+        catalogue_from_csv(text, source="routing.csv")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.reason) == (4, "has the same category and place prefixes as row 2")
+    assert caught.value.value == "routing.csv"
+
+
+def test_toml_without_an_array_of_rules_is_refused() -> None:
+    assert problems_of('title = "x"\n', toml=True) == [(0, "title", ["title"])]
+    assert problems_of('rule = "x"\n', toml=True) == [(0, "rule", [])]
+
+
 def test_unit_ids_are_checked_against_a_unit_tree_when_one_is_given() -> None:
     text = "category,unit,co_units\n01,county-transport,county-finance；nowhere\n02,somewhere,\n"
     assert problems_of(text, units=UNITS) == [(2, "co_units", "nowhere"), (3, "unit", "somewhere")]

@@ -35,8 +35,8 @@ MAX_PLACE_DIGITS = 12
 
 def _check_place(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
     of_type(str)(instance, attribute, value)
-    assert isinstance(value, str)
-    if not ((value.isascii() and value.isdigit()) or value == "") or len(value) > MAX_PLACE_DIGITS:
+    digits = isinstance(value, str) and (value == "" or (value.isascii() and value.isdigit()))
+    if not digits or len(str(value)) > MAX_PLACE_DIGITS:
         raise InvalidValueError(
             field=field_name(instance, attribute),
             value=value,
@@ -47,8 +47,7 @@ def _check_place(instance: object, attribute: "attrs.Attribute[Any]", value: obj
 
 def _check_category(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
     of_type(str)(instance, attribute, value)
-    assert isinstance(value, str)
-    if value != value.strip():
+    if isinstance(value, str) and value != value.strip():
         raise InvalidValueError(
             field=field_name(instance, attribute),
             value=value,
