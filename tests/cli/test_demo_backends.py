@@ -8,23 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
+from banshishi.testing.conformance import sql_backend
 from cli_demo import cli
 
 ISSUES = "120"
 SEED = "7"
 AS_OF = "2026-02-15"
-
-
-def _drop(url: str, prefix: str) -> None:
-    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
-    try:
-        with engine.begin() as db:
-            for table in ("events", "issues", "issue_lines", "pledges", "meta"):
-                db.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {prefix}{table}"))
-    finally:
-        engine.dispose()
 
 
 def _written(location: str, folder: Path) -> tuple[str, bytes, str]:
@@ -62,4 +52,4 @@ def test_the_demo_reads_the_same_from_a_file_and_from_a_server(
         assert "already holds a ledger" in again.err
         assert in_server[2] in cli("verify", "--db", located).out  # untouched
     finally:
-        _drop(url, prefix)
+        sql_backend(url, prefix=prefix).close()  # drops the ledger's tables

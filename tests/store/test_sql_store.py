@@ -22,6 +22,7 @@ from banshishi import (
 )
 from banshishi._store.store_location import shown_location, split_url
 from banshishi.store import SqlEventStore
+from banshishi.testing.conformance import sql_backend
 from reliability_cases import CLERK, make_issue
 
 SERVERS = ["postgresql", "mariadb"]
@@ -37,13 +38,7 @@ def prefix(url: str) -> Iterator[str]:
     """A table prefix of this test's own; its tables dropped at the end."""
     name = f"t{uuid.uuid4().hex[:10]}_"
     yield name
-    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
-    try:
-        with engine.begin() as db:
-            for table in ("events", "issues", "issue_lines", "pledges", "meta", "other"):
-                db.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {name}{table}"))
-    finally:
-        engine.dispose()
+    sql_backend(url, prefix=name).close()  # drops the ledger's tables
 
 
 def raw(url: str, *statements: str) -> list[Any]:
@@ -93,8 +88,7 @@ def test_two_ledgers_live_side_by_side_by_prefix(url: str, prefix: str) -> None:
             ]
             assert second.verify()
     finally:
-        raw(url, *(f"DROP TABLE IF EXISTS {other}{t}" for t in ("events", "issues",
-            "issue_lines", "pledges", "meta")))  # fmt: skip
+        sql_backend(url, prefix=other).close()
 
 
 def test_without_create_an_empty_database_holds_no_ledger(url: str, prefix: str) -> None:

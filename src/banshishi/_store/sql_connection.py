@@ -39,7 +39,6 @@ class SqlDb:
         self._connection = connection
         self._tables = tuple(sorted(tables.items()))
         self._where = where
-        self._last: Rows | None = None
         self._opened: list[Rows] = []
 
     def execute(self, sql: str, parameters: Any = (), /) -> "Rows":
@@ -53,24 +52,22 @@ class SqlDb:
                 result = self._connection.exec_driver_sql(statement)
         except Exception as error:
             raise database_error(error, self._where) from error
-        self._last = Rows(result, self._where)
-        self._opened.append(self._last)
-        return self._last
+        rows = Rows(result, self._where)
+        self._opened.append(rows)
+        return rows
 
     def finish(self) -> None:
         """Close every query's rows still open (before the transaction ends)."""
         for rows in self._opened:
             rows.close()
         self._opened.clear()
-        self._last = None
 
     def _finish_last(self) -> None:
         """Close the rows of the query before, if left unread: MariaDB and MySQL
         stream a query's rows over the connection, which must be drained before
         the next query (PostgreSQL's server-side cursors need no such care)."""
-        if self._last is not None and self.dialect.name == "mysql":
-            self._last.close()
-        self._last = None
+        if self._opened and self.dialect.name == "mysql":
+            self._opened[-1].close()
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> None:
         rows = [tuple(row) for row in parameters]

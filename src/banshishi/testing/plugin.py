@@ -31,7 +31,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final, final
+from typing import Any, Final, NoReturn, final
 
 import pendulum
 import pytest
@@ -40,7 +40,7 @@ from banshishi import FixedClock, LedgerStore, parse_instant
 from banshishi._core.time import as_datetime
 from banshishi.testing.servers import KINDS, ServerError, throwaway_server, why_unavailable
 
-__all__ = ["DEFAULT_MOMENT", "ServerPool", "kind_of_url", "under_ci"]
+__all__ = ["DEFAULT_MOMENT", "ServerPool", "kind_of_url", "under_ci", "without_server"]
 
 DB_ENV: Final = "BANSHISHI_TEST_DB"
 SERVERS_ENV: Final = "BANSHISHI_TEST_SERVERS"
@@ -59,6 +59,14 @@ _DIALECTS: Final = {
 def under_ci() -> bool:
     """Whether the ``CI`` variable is set to something other than ``0`` or ``false``."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+def without_server(reason: str) -> NoReturn:
+    """End a test whose server is not here (``reason`` says why): skipped, or
+    failed when ``CI`` is set, since a server suite must run there."""
+    if under_ci():
+        pytest.fail(f"{reason} (CI is set: a server suite must run, not be skipped)")
+    pytest.skip(reason)
 
 
 def kind_of_url(url: str) -> str | None:
@@ -286,12 +294,8 @@ def banshishi_database_url(banshishi_servers: ServerPool) -> Callable[[str], str
         if found is not None:
             banshishi_servers.asked[kind] = "ran"
             return found
-        reason = banshishi_servers.reason(kind)
-        if under_ci():
-            banshishi_servers.asked[kind] = "failed"
-            pytest.fail(f"{reason} (CI is set: a server suite must run, not be skipped)")
-        banshishi_servers.asked.setdefault(kind, "skipped")
-        pytest.skip(str(reason))
+        banshishi_servers.asked[kind] = "failed" if under_ci() else "skipped"
+        without_server(str(banshishi_servers.reason(kind)))
 
     return url
 
