@@ -25,6 +25,7 @@ from banshishi import (
     BanshishiError,
     DismissalReason,
     Evaluation,
+    ExclusionGrounds,
     Feedback,
     FeedbackMethod,
     FixedClock,
@@ -282,8 +283,12 @@ def appeal_events(issue: Issue, *, detour: IssueStatus | None) -> list[str]:
     pending there, sending it back (and transferring it again), so that appeals
     are decided in every status the class allows, not only where they are filed
     (where a unit is responsible for the item)."""
+    # A request for exclusion from the assessment is decided where appeals are.
+    deciding = ["approve_exclusion", "reject_exclusion"]
+    if not any(asked.is_pending for asked in issue.exclusions):
+        deciding = []
     if any(appeal.is_pending for appeal in issue.appeals):
-        events = ["void_rating", "reject_appeal"]
+        events = ["void_rating", "reject_appeal", *deciding]
     else:
         appealed = {appeal.rating for appeal in issue.appeals}
         open_to_appeal = [
@@ -292,7 +297,9 @@ def appeal_events(issue: Issue, *, detour: IssueStatus | None) -> list[str]:
             if index not in appealed
             and not given.rating.counts_as_satisfied(basically_satisfied=False)
         ]
-        return ["appeal"] if open_to_appeal else []
+        if not deciding:
+            return ["appeal"] if open_to_appeal else []
+        events = deciding + (["appeal"] if open_to_appeal else [])
     if detour is not None and issue.status is S.IN_PROGRESS:
         return ["send_back"]
     if detour is S.TRANSFERRED and issue.status is S.RETURNED:
@@ -341,6 +348,12 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
         return [DISPATCHER, REVIEWER, CLERK, PLATFORM]
     if event == "revisit":
         return [REVIEWER, CLERK, DISPATCHER, PLATFORM]
+    if event == "request_exclusion":
+        return [*responsible, DISPATCHER, REVIEWER]
+    if event in ("approve_exclusion", "reject_exclusion"):
+        return [REVIEWER, REVIEWER, DISPATCHER]
+    if event in ("mark_confidential", "unmark_confidential"):
+        return [DISPATCHER, CLERK, LEADER, *responsible]
     assert event == "redo", event
     return [DISPATCHER, REVIEWER, SUPERVISOR]
 
@@ -480,6 +493,9 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
     elif event == "revisit":
         if draw.chance(95):
             args["outcome"] = draw.choice(list(VisitOutcome))
+        for name in ("contacted", "satisfied"):
+            if draw.chance(40):
+                args[name] = draw.choice((True, False))
         if draw.chance(25):
             deadline_arg(draw, args, at, usually=True)
     elif event == "urge" and draw.chance(50):
@@ -494,6 +510,8 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
                 deadline_arg(draw, args, at, usually=True)
     elif event == "restate_deadline":
         restate_args(draw, args, issue, at)
+    elif event == "request_exclusion" and draw.chance(95):
+        args["exclusion_grounds"] = draw.choice((*ExclusionGrounds, "not-grounds"))
     if draw.chance(3):  # an argument the step does not take
         args["milestone" if event == "dismiss" else "original"] = "x"
     return args
@@ -515,6 +533,17 @@ def restate_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -
             args["limit"] = draw.choice(("5 working days", "2 working hours"))
 
 
+SIDE_STEPS = frozenset(
+    {
+        "request_exclusion",
+        "approve_exclusion",
+        "reject_exclusion",
+        "mark_confidential",
+        "unmark_confidential",
+    }
+)
+"""Steps beside the loop: rarer in walks, so the loop's own steps are all reached."""
+
 GAPS = ({"minutes": 1}, {"hours": 3}, {"days": 1}, {"days": 8})
 ZONES = ("Asia/Shanghai", "Asia/Shanghai", "UTC", "America/New_York")
 
@@ -523,6 +552,8 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
     """The next request: usually an event the status allows, by someone plausible."""
     allowed = allowed_events(issue.status)
     going_on = [event for event in allowed if event != "dismiss"]  # or most walks end there
+    if draw.chance(50):  # the side steps, less often than the loop's own
+        going_on = [event for event in going_on if event not in SIDE_STEPS] or going_on
     forward = forward_events(issue)
     appeals = appeal_events(issue, detour=detour)
     if draw.chance(4):
@@ -552,6 +583,11 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
         "appeal",
         "void_rating",
         "reject_appeal",
+        "request_exclusion",
+        "approve_exclusion",
+        "reject_exclusion",
+        "mark_confidential",
+        "unmark_confidential",
     )
     if wants_note and draw.chance(90):
         note = "核实情况，说明理由"

@@ -85,7 +85,7 @@ from ._model.vocabulary import TargetGroup as TargetGroup
 from ._model.vocabulary import Track as Track
 from ._model.vocabulary import Urgency as Urgency
 
-# _model: ratings, rectifications, appeals and visits (docs/evaluations.md)
+# _model: ratings, rectifications, appeals, visits and exclusions (docs/evaluations.md)
 from ._model.evaluation import Appeal as Appeal
 from ._model.evaluation import AppealGrounds as AppealGrounds
 from ._model.evaluation import AppealOutcome as AppealOutcome
@@ -97,6 +97,9 @@ from ._model.evaluation import Rectification as Rectification
 from ._model.evaluation import RectificationCause as RectificationCause
 from ._model.evaluation import Visit as Visit
 from ._model.evaluation import VisitOutcome as VisitOutcome
+from ._model.assessment import Exclusion as Exclusion
+from ._model.assessment import ExclusionGrounds as ExclusionGrounds
+from ._model.assessment import ExclusionOutcome as ExclusionOutcome
 
 # _model: pledges, their milestones and projects (docs/pledges.md)
 from ._model.milestone import Milestone as Milestone
@@ -271,15 +274,16 @@ __all__ = [
     "BatchRefusedError", "Breakdown", "ChainKeyError", "ChainReport", "Channel", "ChronologyError",
     "Clock", "Command", "CompositeScore", "ConcurrencyError", "Dashboard", "DisclosedIssue",
     "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "DuplicateError", "Evaluation",
-    "Event", "Feedback", "FeedbackMethod", "FixedClock", "Grade", "GradeScale", "HeadReceipt",
-    "HierarchyError", "InconsistentRecordError", "InvalidCountError", "InvalidTypeError",
-    "InvalidValueError", "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary",
-    "IssueWorkflow", "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport",
-    "LedgerStore", "Level", "LimitUnit", "Location", "Milestone", "NaiveDatetimeError",
-    "NotALedgerError", "NotFoundError", "Open311Import", "Open311Status", "Open311StatusRow",
-    "OverdueItem", "Period", "PeriodFlow", "PeriodicReport", "Person", "Pledge", "PledgeArguments",
-    "PledgeCommand", "PledgeDisclosure", "PledgeFigures", "PledgeLedger", "PledgeListKind",
-    "PledgeStatus", "PledgeSummary", "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange",
+    "Event", "Exclusion", "ExclusionGrounds", "ExclusionOutcome", "Feedback", "FeedbackMethod",
+    "FixedClock", "Grade", "GradeScale", "HeadReceipt", "HierarchyError",
+    "InconsistentRecordError", "InvalidCountError", "InvalidTypeError", "InvalidValueError",
+    "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary", "IssueWorkflow",
+    "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport", "LedgerStore",
+    "Level", "LimitUnit", "Location", "Milestone", "NaiveDatetimeError", "NotALedgerError",
+    "NotFoundError", "Open311Import", "Open311Status", "Open311StatusRow", "OverdueItem", "Period",
+    "PeriodFlow", "PeriodicReport", "Person", "Pledge", "PledgeArguments", "PledgeCommand",
+    "PledgeDisclosure", "PledgeFigures", "PledgeLedger", "PledgeListKind", "PledgeStatus",
+    "PledgeSummary", "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange",
     "PreconditionError", "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification",
     "RectificationCause", "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem",
     "RequestType", "Restatement", "Role", "RoleError", "RoutingCatalogue", "RoutingDecision",

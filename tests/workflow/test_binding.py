@@ -77,6 +77,8 @@ def plain_record(**overrides: Any) -> SimpleNamespace:
         "rectifications": (),
         "appeals": (),
         "visits": (),
+        "exclusions": (),
+        "confidential": False,
         "state": S.RECEIVED,
         "history": (),
     }

@@ -189,7 +189,9 @@ class Visit:
     A visit scheduled ahead has ``due`` and no ``done_at`` yet; a visit made
     without being scheduled has ``done_at`` and no ``due``. ``outcome`` and
     ``visitor`` are set exactly when it is done. ``round`` is the handling round
-    the visit followed up.
+    the visit followed up. A visit that reached the requester may record their
+    answers to the assessment's questions (``contacted``, ``satisfied``; the
+    ``outcome`` answers whether the problem is solved), which the 回访 rates count.
     """
 
     round: int = attrs.field(validator=whole_number(1))
@@ -203,6 +205,13 @@ class Visit:
         default=None, validator=member_of(VisitOutcome, optional=True)
     )
     visitor: str | None = attrs.field(default=None, validator=optional_text)
+    contacted: bool | None = attrs.field(default=None, validator=of_type(bool, optional=True))
+    """是否联系: the requester says the handling unit contacted them about the
+    matter; ``None`` when not asked (or the requester was not reached)."""
+    satisfied: bool | None = attrs.field(default=None, validator=of_type(bool, optional=True))
+    """是否满意: the requester says they are satisfied with the handling; ``None``
+    when not asked (or not reached). Whether the problem is solved (是否解决) is
+    the ``outcome``."""
 
     def __attrs_post_init__(self) -> None:
         done = self.done_at is not None
@@ -212,6 +221,14 @@ class Visit:
                 value=self.outcome,
                 problem="and visitor must be set exactly when the visit is done",
             )
+        reached = done and self.outcome is not VisitOutcome.UNREACHABLE
+        for name in ("contacted", "satisfied"):
+            if getattr(self, name) is not None and not reached:
+                raise InconsistentRecordError(
+                    field=f"Visit.{name}",
+                    value=getattr(self, name),
+                    problem="is the requester's answer: only for a visit made that reached them",
+                )
         if self.due is None and not done:
             raise InconsistentRecordError(
                 field="Visit.due", value=None, problem="is needed for a visit not yet made"

@@ -26,7 +26,8 @@ from banshishi._core.validators import (
     whole_number,
 )
 
-from .evaluation import Appeal, Evaluation, Feedback, Rectification, Visit
+from .assessment import Exclusion
+from .evaluation import Appeal, Evaluation, Feedback, Rectification, Visit, VisitOutcome
 from .event import Event
 from .issue_rules import NEEDS_FEEDBACK, check_issue, is_closure
 from .location import Location
@@ -166,6 +167,10 @@ class Issue:
     """The handling unit's appeals against ratings (申诉), with their decisions."""
     visits: tuple[Visit, ...] = attrs.field(default=(), validator=items_of(of_type(Visit)))
     """Follow-up visits (回访), scheduled and made."""
+    exclusions: tuple[Exclusion, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Exclusion))
+    )
+    """Requests to leave the issue out of the assessment (不纳入考核), with their decisions."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -377,6 +382,24 @@ class Issue:
             steps = steps[-len(self.evaluations) :] if self.evaluations else []
             before = 0
         return (*(item.at for item in self.evaluations[:before]), *steps)
+
+    def excluded_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether a reviewer had approved leaving the issue out of the assessment
+        by ``moment`` (ever, if ``None``): it then counts in every count but in
+        no assessed rate's denominator."""
+        moment = optional_moment(moment, field="Issue.excluded_as_of.moment")
+        return any(item.approved_by(moment) for item in self.exclusions)
+
+    def visit_answers_as_of(self, moment: DateTime | None = None) -> "Visit | None":
+        """The latest follow-up visit made by ``moment`` that reached the
+        requester: the one whose answers the 回访 rates count; ``None`` if none."""
+        moment = optional_moment(moment, field="Issue.visit_answers_as_of.moment")
+        reached = [
+            visit
+            for visit in self.visits
+            if visit.done_by(moment) and visit.outcome is not VisitOutcome.UNREACHABLE
+        ]
+        return max(reached, key=lambda visit: visit.done_at or self.received_at, default=None)
 
     def voided_ratings_as_of(self, moment: DateTime | None = None) -> frozenset[int]:
         """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""

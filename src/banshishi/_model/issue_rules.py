@@ -84,6 +84,7 @@ _FOLLOW_UP_TIMES = (
     ("rectifications", "opened_at"),
     ("appeals", "filed_at"),
     ("visits", "done_at"),
+    ("exclusions", "requested_at"),
 )
 
 
@@ -106,13 +107,14 @@ def _check_follow_up(record: Mapping[str, Any]) -> None:
                     value=item.round,
                     problem=f"is later than the issue's round {record['round']}",
                 )
-    pending = [i for i, appeal in enumerate(record["appeals"]) if appeal.is_pending]
-    if len(pending) > 1:
-        raise InconsistentRecordError(
-            field=f"Issue.appeals[{pending[1]}].outcome",
-            value=None,
-            problem="leaves a second appeal pending: decide one before the next is filed",
-        )
+    for name, what in (("appeals", "appeal"), ("exclusions", "request for exclusion")):
+        pending = [i for i, item in enumerate(record[name]) if item.is_pending]
+        if len(pending) > 1:
+            raise InconsistentRecordError(
+                field=f"Issue.{name}[{pending[1]}].outcome",
+                value=None,
+                problem=f"leaves a second {what} pending: decide one before the next is filed",
+            )
 
 
 def _check_history(record: Mapping[str, Any]) -> None:

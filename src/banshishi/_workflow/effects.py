@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from banshishi._model.assessment import Exclusion, ExclusionOutcome
 from banshishi._model.evaluation import (
     Appeal,
     AppealOutcome,
@@ -198,6 +199,7 @@ def schedule_visit(model: Any, step: Any) -> dict[str, Any]:
 def revisit(model: Any, step: Any) -> dict[str, Any]:
     outcome = step.args["outcome"]
     made = {"done_at": step.at, "outcome": outcome, "visitor": step.actor.id}
+    made |= {name: step.args[name] for name in ("contacted", "satisfied") if name in step.args}
     visits = list(model.visits)
     # A visit planned in this round is the one made; one planned in an earlier
     # round and never made stays on record as missed.
@@ -218,6 +220,44 @@ def revisit(model: Any, step: Any) -> dict[str, Any]:
 def new_deadline(model: Any, step: Any) -> dict[str, Any]:
     """延期 and 重算时限: the deadline given, or counted by the checks."""
     return {"deadline": step.args["deadline"]}
+
+
+def request_exclusion(model: Any, step: Any) -> dict[str, Any]:
+    asked = Exclusion(
+        grounds=step.args["exclusion_grounds"],
+        requested_at=step.at,
+        requested_by=step.actor.id,
+        explanation=step.note,
+    )
+    return {"exclusions": (*model.exclusions, asked)}
+
+
+def _decide_exclusion(model: Any, step: Any, outcome: ExclusionOutcome) -> dict[str, Any]:
+    decided = tuple(
+        attrs.evolve(
+            item, outcome=outcome, decided_at=step.at, decided_by=step.actor.id, reason=step.note
+        )
+        if item.is_pending
+        else item
+        for item in model.exclusions
+    )
+    return {"exclusions": decided}
+
+
+def approve_exclusion(model: Any, step: Any) -> dict[str, Any]:
+    return _decide_exclusion(model, step, ExclusionOutcome.APPROVED)
+
+
+def reject_exclusion(model: Any, step: Any) -> dict[str, Any]:
+    return _decide_exclusion(model, step, ExclusionOutcome.REJECTED)
+
+
+def mark_confidential(model: Any, step: Any) -> dict[str, Any]:
+    return {"confidential": True}
+
+
+def unmark_confidential(model: Any, step: Any) -> dict[str, Any]:
+    return {"confidential": False}
 
 
 EFFECTS: Mapping[str, Effect] = MappingProxyType(
@@ -245,6 +285,11 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "reject_appeal": reject_appeal,
         "schedule_visit": schedule_visit,
         "revisit": revisit,
+        "request_exclusion": request_exclusion,
+        "approve_exclusion": approve_exclusion,
+        "reject_exclusion": reject_exclusion,
+        "mark_confidential": mark_confidential,
+        "unmark_confidential": unmark_confidential,
     }
 )
 """The effect of each workflow event, by event name."""

@@ -155,7 +155,14 @@ def visit_schedulable(model: Any, step: Step) -> None:
 
 
 def visit_recorded(model: Any, step: Step) -> None:
-    """A visit that finds the problem unresolved opens a rectification."""
+    """A visit that finds the problem unresolved opens a rectification; the
+    requester's answers (是否联系, 是否满意) come only from a visit that reached them."""
+    if step.args["outcome"] is VisitOutcome.UNREACHABLE:
+        for name in ("contacted", "satisfied"):
+            if name in step.args:
+                raise refuse(
+                    step, name, step.args[name], "is the requester's answer: the visit missed them"
+                )
     unresolved = step.args["outcome"] is VisitOutcome.UNRESOLVED
     _rectification_deadline(model, step, unresolved, "a visit that found the problem unresolved")
 

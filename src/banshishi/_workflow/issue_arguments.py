@@ -26,6 +26,7 @@ from banshishi._core.validators import (
     text,
     whole_number,
 )
+from banshishi._model.assessment import ExclusionGrounds
 from banshishi._model.evaluation import AppealGrounds, Evaluation, Feedback, VisitOutcome
 from banshishi._model.milestone import Milestone
 from banshishi._model.vocabulary import DismissalReason, SlaLevel, Subject, Track
@@ -60,6 +61,10 @@ def _as_grounds(value: object) -> object:
 
 def _as_outcome(value: object) -> object:
     return _as_member(VisitOutcome, value)
+
+
+def _as_exclusion(value: object) -> object:
+    return _as_member(ExclusionGrounds, value)
 
 
 def _check_limit(instance: object, attribute: "attrs.Attribute[Any]", value: object) -> None:
@@ -161,6 +166,14 @@ class Arguments:
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
     """restate_deadline: the deadline in force before it was restated."""
+    contacted: bool | None = attrs.field(default=None, validator=of_type(bool, optional=True))
+    """revisit: the requester says the handling unit contacted them (是否联系)."""
+    satisfied: bool | None = attrs.field(default=None, validator=of_type(bool, optional=True))
+    """revisit: the requester says they are satisfied with the handling (是否满意)."""
+    exclusion_grounds: ExclusionGrounds | None = attrs.field(
+        default=None, converter=_as_exclusion, validator=member_of(ExclusionGrounds, optional=True)
+    )
+    """request_exclusion: why the issue should not count in the assessment."""
 
 
 _COUNTED = frozenset({"deadline", "provisional", "limit"})
@@ -210,8 +223,16 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "void_rating": (frozenset(), frozenset()),
         "reject_appeal": (frozenset(), frozenset()),
         "schedule_visit": (frozenset({"due"}), frozenset({"due"})),
-        "revisit": (frozenset({"outcome"}) | _COUNTED, frozenset({"outcome"})),
+        "revisit": (
+            frozenset({"outcome", "contacted", "satisfied"}) | _COUNTED,
+            frozenset({"outcome"}),
+        ),
         "restate_deadline": (_COUNTED | {"previous"}, frozenset({"deadline", "previous"})),
+        "request_exclusion": (frozenset({"exclusion_grounds"}), frozenset({"exclusion_grounds"})),
+        "approve_exclusion": (frozenset(), frozenset()),
+        "reject_exclusion": (frozenset(), frozenset()),
+        "mark_confidential": (frozenset(), frozenset()),
+        "unmark_confidential": (frozenset(), frozenset()),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""
@@ -227,11 +248,17 @@ NEEDS_NOTE = frozenset(
         "appeal",
         "void_rating",
         "reject_appeal",
+        "request_exclusion",
+        "approve_exclusion",
+        "reject_exclusion",
+        "mark_confidential",
+        "unmark_confidential",
     }
 )
 """Events that must say why in their note: a return, a dismissal, a track change,
 a redo (the rectification note), an extension (the reason for 延期), an appeal
-and the reviewer's decision on it."""
+and the reviewer's decision on it, a request for exclusion from the assessment
+and its decision, and a change to the confidential flag."""
 
 RECEIVE = "receive"
 """The name of the event that puts an issue on the record; it has no source status."""

@@ -14,6 +14,7 @@ from banshishi._core.errors import TransitionRefusedError
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, Track
 
+from . import assessment_checks as a
 from . import completion as fill
 from . import evaluation_checks as e
 from . import guards as g
@@ -47,6 +48,8 @@ MODEL_FIELDS = (
     "rectifications",
     "appeals",
     "visits",
+    "exclusions",
+    "confidential",
 )
 """The fields a model must have for the workflow to read and change it."""
 
@@ -89,6 +92,7 @@ class IssueWorkflow(RecordMachine):
     # responsible for the item, by that unit.
     _RATED = (transferred, in_progress, resolved, answered, closed, returned)
     _HANDLED = (in_progress, resolved, answered, closed)
+    _LIVE = (received, transferred, in_progress, resolved, answered, closed, returned)
 
     transfer = received.to(
         transferred, validators=[who.by_dispatcher, g.transfer_complete, g.transfer_milestones]
@@ -169,6 +173,11 @@ class IssueWorkflow(RecordMachine):
         )
         | closed.to.itself(validators=[who.by_visitor, e.visit_recorded])
     )
+    request_exclusion = loops(_RATED, [who.by_exclusion_requester, a.exclusion_requestable])
+    approve_exclusion = loops(_RATED, [who.by_reviewer, a.exclusion_pending])
+    reject_exclusion = loops(_RATED, [who.by_reviewer, a.exclusion_pending])
+    mark_confidential = loops(_LIVE, [who.by_marker, a.marking_changes])
+    unmark_confidential = loops(_LIVE, [who.by_marker, a.marking_changes])
 
     # Completing the arguments, before any check of the step (see ``completion``).
     completions = MappingProxyType(

@@ -8,7 +8,7 @@ rebuilds the full, validated :class:`Issue` whenever one is wanted.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any, final
 
@@ -90,7 +90,12 @@ class _Row:
     history: list[Any]
 
 
-def _receive_event(row: Any, actor: Actor, at: DateTime, note: str, track: Any) -> Event:
+CHANGED_AFTER_INTAKE = ("track", "confidential")
+"""Intake fields a later step may change (``change_track``, ``mark_confidential``):
+the receive entry keeps them as they came in, since the row holds them as they are."""
+
+
+def _receive_event(row: Any, actor: Actor, at: DateTime, note: str, kept: Any) -> Event:
     return Event(
         name=RECEIVE,
         actor=actor.id,
@@ -100,14 +105,15 @@ def _receive_event(row: Any, actor: Actor, at: DateTime, note: str, track: Any) 
         from_status=None,
         to_status=IssueStatus.RECEIVED,
         note=note,
-        data=receive_data(row, track),
+        data=receive_data(row, kept),
     )
 
 
-def receive_data(row: Any, track: Track) -> dict[str, Any]:
-    """The JSON the receive event records: the issue as it was taken in."""
+def receive_data(row: Any, kept: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON the receive event records: the issue as it was taken in, the
+    fields changed since as ``kept`` holds them (see :data:`CHANGED_AFTER_INTAKE`)."""
     intake = {name: getattr(row, name) for name in INTAKE_FIELDS}
-    intake["track"] = track
+    intake |= kept
     written = unstructure(Issue(**intake))
     return {
         name: written[name]
@@ -169,10 +175,11 @@ class Ledger(Book):
             steps=ISSUE_STEPS,
         )
         by_receiver(issue, step)
-        # The receive entry keeps the track the issue came in on, in the arguments' place.
+        # The receive entry keeps the fields a later step may change, as they came in,
+        # in the arguments' place.
+        kept = {name: getattr(issue, name) for name in CHANGED_AFTER_INTAKE}
         self._insert(
-            issue,
-            [RECEIVE, step.actor, step.at, step.note, issue.track, None, IssueStatus.RECEIVED],
+            issue, [RECEIVE, step.actor, step.at, step.note, kept, None, IssueStatus.RECEIVED]
         )
 
     def add(self, issue: Issue) -> None:

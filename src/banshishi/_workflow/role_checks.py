@@ -216,3 +216,15 @@ by_visitor = role_check(
     {Role.REVIEWER, Role.INTAKE_CLERK, Role.DISPATCHER},
     "a reviewer, an intake clerk or a dispatcher (who make follow-up visits)",
 )
+by_exclusion_requester = role_check(
+    "by_exclusion_requester",
+    {Role.HANDLER, Role.DISPATCHER},
+    "a handler of the responsible unit, or a dispatcher (who may ask to leave it out of the"
+    " assessment)",
+    _of_responsible_unit,
+)
+by_marker = role_check(
+    "by_marker",
+    {Role.DISPATCHER, Role.INTAKE_CLERK, Role.LEADER},
+    "a dispatcher, an intake clerk or a leader (who may mark a matter confidential)",
+)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pendulum import DateTime
 
 from banshishi._core.errors import BanshishiError
+from banshishi._model.assessment import ExclusionGrounds
 from banshishi._model.evaluation import (
     AppealGrounds,
     Evaluation,
@@ -211,6 +212,11 @@ def _actor(draw: st.DrawFn, event: str, issue: Issue, cast: _Cast) -> Actor:
         "schedule_visit": [cast.dispatcher, REVIEWER, cast.clerk, PLATFORM],
         "revisit": [REVIEWER, cast.clerk, cast.dispatcher],
         "restate_deadline": [PLATFORM],
+        "request_exclusion": [responsible, cast.dispatcher],
+        "approve_exclusion": [REVIEWER],
+        "reject_exclusion": [REVIEWER],
+        "mark_confidential": [cast.dispatcher, cast.clerk, LEADER],
+        "unmark_confidential": [cast.dispatcher, LEADER],
     }
     return draw(st.sampled_from(choices.get(event) or [responsible]))
 
@@ -306,6 +312,12 @@ def _arguments(
         args["due"] = at.add(days=draw(st.sampled_from((1, 3))))
     elif event == "revisit":
         args["outcome"] = draw(st.sampled_from(list(VisitOutcome)))
+        if args["outcome"] is not VisitOutcome.UNREACHABLE:
+            for name in ("contacted", "satisfied"):
+                if draw(st.integers(0, 3)) > 0:
+                    args[name] = draw(st.booleans())
+    elif event == "request_exclusion":
+        args["exclusion_grounds"] = draw(st.sampled_from(list(ExclusionGrounds)))
     elif event == "urge" and draw(st.booleans()):
         args["level"] = draw(st.sampled_from((SlaLevel.DUE_SOON, SlaLevel.OVERDUE)))
     elif event == "extend":
