@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol, final
 import attrs
 from pendulum import DateTime
 
-from banshishi._model.evaluation import Evaluation
+from banshishi._model.evaluation import Evaluation, Visit, VisitOutcome
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, Rating
 
@@ -81,6 +81,11 @@ class Facts(NamedTuple):
     redone: bool
     rating: Rating | None
     resolved: bool | None
+    excluded: bool
+    first_rating: Rating | None
+    visit_contacted: bool | None
+    visit_solved: bool | None
+    visit_satisfied: bool | None
 
 
 FACT_SQL: Mapping[str, str] = MappingProxyType(
@@ -113,6 +118,16 @@ class FactsLike(Protocol):
     def rating(self) -> Rating | None: ...
     @property
     def resolved(self) -> bool | None: ...
+    @property
+    def excluded(self) -> bool: ...
+    @property
+    def first_rating(self) -> Rating | None: ...
+    @property
+    def visit_contacted(self) -> bool | None: ...
+    @property
+    def visit_solved(self) -> bool | None: ...
+    @property
+    def visit_satisfied(self) -> bool | None: ...
 
 
 @final
@@ -125,7 +140,11 @@ class Fact:
 
 
 COUNTED = Fact("counted", lambda f: f.status is not IssueStatus.DISMISSED)
-"""Received and not dismissed (不予受理): in the rates at all."""
+"""Received and not dismissed (不予受理): in the counts of issues handled."""
+EXCLUDED = Fact("excluded", lambda f: f.excluded)
+"""A reviewer approved leaving it out of the assessment (不纳入考核)."""
+ASSESSED = Fact("assessed", lambda f: f.status is not IssueStatus.DISMISSED and not f.excluded)
+"""Counted, and not excluded from the assessment: in the rates' denominators."""
 CLOSED = Fact("closed", lambda f: f.status is IssueStatus.CLOSED)
 """Closed (已办结): done, for 办结率."""
 SIGNED_FOR = Fact("signed_for", lambda f: f.signed_for)
@@ -153,13 +172,39 @@ BASICALLY_SATISFIED = Fact("basically_satisfied", lambda f: f.rating is Rating.B
 """Its latest live rating is 基本满意, satisfied or not as a deployment chooses."""
 RESOLVED = Fact("resolved", lambda f: f.resolved is True)
 """Its latest live rater said the problem is solved."""
+FIRST_RATED = Fact("first_rated", lambda f: f.first_rating is not None)
+"""Has a live rating (its first live one is :data:`FIRST_SATISFIED`'s)."""
+FIRST_SATISFIED = Fact(
+    "first_satisfied",
+    lambda f: (
+        f.first_rating is not None and f.first_rating.counts_as_satisfied(basically_satisfied=False)
+    ),
+)
+"""Its first live rating (of the earliest round rated) is 非常满意 or 满意."""
+FIRST_BASICALLY_SATISFIED = Fact(
+    "first_basically_satisfied", lambda f: f.first_rating is Rating.BASICALLY_SATISFIED
+)
+"""Its first live rating is 基本满意."""
+ASKED_CONTACT = Fact("asked_contact", lambda f: f.visit_contacted is not None)
+"""A follow-up visit reached the requester and asked whether the unit contacted them."""
+CONTACTED = Fact("contacted", lambda f: f.visit_contacted is True)
+"""The requester told the latest visit that reached them the unit contacted them (是否联系)."""
+ASKED_SOLVED = Fact("asked_solved", lambda f: f.visit_solved is not None)
+"""A follow-up visit reached the requester (and so recorded whether it is solved)."""
+VISIT_SOLVED = Fact("visit_solved", lambda f: f.visit_solved is True)
+"""The latest visit that reached the requester found the problem solved (是否解决)."""
+ASKED_SATISFIED = Fact("asked_satisfied", lambda f: f.visit_satisfied is not None)
+"""A follow-up visit reached the requester and asked whether they are satisfied."""
+VISIT_SATISFIED = Fact("visit_satisfied", lambda f: f.visit_satisfied is True)
+"""The requester told the latest visit that reached them they are satisfied (是否满意)."""
 
 
 @final
 @attrs.frozen(kw_only=True)
 class IssueRate:
-    """One issue rate: among the issues counted (:data:`COUNTED`), those where
-    ``counts`` holds out of those where ``out_of`` holds.
+    """One issue rate: among the issues assessed (:data:`ASSESSED`: counted and
+    not excluded from the assessment), those where ``counts`` holds out of those
+    where ``out_of`` holds.
 
     ``lenient`` holds of issues in the numerator too unless
     ``basically_satisfied=False`` (基本满意). ``left_out`` holds of counted
@@ -198,8 +243,36 @@ SATISFACTION = IssueRate(
 RESOLUTION = IssueRate(name="resolution", label="解决率", counts=RESOLVED, out_of=RATED)
 RETURNS = IssueRate(name="returns", label="退回率", counts=RETURNED, out_of=HANDED_OVER)
 REDOS = IssueRate(name="redos", label="重办率", counts=REDONE, out_of=ANSWERED)
+FIRST_SATISFACTION = IssueRate(
+    name="first_satisfaction",
+    label="首次满意率",
+    counts=FIRST_SATISFIED,
+    out_of=FIRST_RATED,
+    lenient=FIRST_BASICALLY_SATISFIED,
+)
+VISIT_RESPONSE = IssueRate(
+    name="visit_response", label="回访响应率", counts=CONTACTED, out_of=ASKED_CONTACT
+)
+VISIT_RESOLUTION = IssueRate(
+    name="visit_resolution", label="回访解决率", counts=VISIT_SOLVED, out_of=ASKED_SOLVED
+)
+VISIT_SATISFACTION = IssueRate(
+    name="visit_satisfaction", label="回访满意率", counts=VISIT_SATISFIED, out_of=ASKED_SATISFIED
+)
 
-ISSUE_RATE_TABLE = (RESPONSE, COMPLETION, ON_TIME, SATISFACTION, RESOLUTION, RETURNS, REDOS)
+ISSUE_RATE_TABLE = (
+    RESPONSE,
+    COMPLETION,
+    ON_TIME,
+    SATISFACTION,
+    RESOLUTION,
+    RETURNS,
+    REDOS,
+    FIRST_SATISFACTION,
+    VISIT_RESPONSE,
+    VISIT_RESOLUTION,
+    VISIT_SATISFACTION,
+)
 """Every issue rate, in the order reports show them; see docs/metrics.md."""
 
 
@@ -213,7 +286,16 @@ class IssueAsOf:
     them into its line, and the rate functions ask them of the issues they count.
     """
 
-    __slots__ = ("_closed", "_deadline", "_latest", "_on_time", "as_of", "issue", "status")
+    __slots__ = (
+        "_closed",
+        "_deadline",
+        "_latest",
+        "_on_time",
+        "_visit",
+        "as_of",
+        "issue",
+        "status",
+    )
 
     def __init__(self, issue: Issue, as_of: DateTime | None, status: IssueStatus) -> None:
         self.issue = issue
@@ -224,6 +306,7 @@ class IssueAsOf:
         self._deadline: tuple[DateTime | None] | None = None
         self._latest: tuple[Evaluation | None] | None = None
         self._on_time: tuple[bool | None] | None = None
+        self._visit: tuple[Visit | None] | None = None
 
     @property
     def closed_at(self) -> DateTime | None:
@@ -306,3 +389,36 @@ class IssueAsOf:
     def resolved(self) -> bool | None:
         latest = self.latest
         return None if latest is None else latest.resolved
+
+    @property
+    def excluded(self) -> bool:
+        """Left out of the assessment by then (:meth:`Issue.excluded_as_of`)."""
+        return self.issue.excluded_as_of(self.as_of)
+
+    @property
+    def first_rating(self) -> Rating | None:
+        """The rating of the earliest round with a live rating by then (首次满意度)."""
+        given = self.issue.live_evaluations_as_of(self.as_of)
+        return min(given, key=lambda e: (e.round, e.at)).rating if given else None
+
+    @property
+    def visit(self) -> Visit | None:
+        """The latest follow-up visit made by then that reached the requester."""
+        if self._visit is None:
+            self._visit = (self.issue.visit_answers_as_of(self.as_of),)
+        return self._visit[0]
+
+    @property
+    def visit_contacted(self) -> bool | None:
+        visit = self.visit
+        return None if visit is None else visit.contacted
+
+    @property
+    def visit_solved(self) -> bool | None:
+        visit = self.visit
+        return None if visit is None else visit.outcome is VisitOutcome.RESOLVED
+
+    @property
+    def visit_satisfied(self) -> bool | None:
+        visit = self.visit
+        return None if visit is None else visit.satisfied

@@ -20,7 +20,7 @@ from banshishi._core.validators import flag
 from banshishi._model.rate import Rate
 from banshishi._model.vocabulary import IssueStatus, PledgeStatus
 
-from .facts import COUNTED, ISSUE_RATE_TABLE, OPEN_STATUSES, Facts
+from .facts import ASSESSED, COUNTED, ISSUE_RATE_TABLE, OPEN_STATUSES, Facts
 from .summary import IssueSummary, PledgeSummary, micros
 
 K = TypeVar("K", bound=Hashable)
@@ -44,6 +44,8 @@ class IssueFigures:
     ``received`` counts every issue, ``dismissed`` those dismissed (不予受理),
     which no rate counts; ``statuses`` counts issues per status and ``overdue``
     the open ones past their deadline at the moment the figures were taken.
+    ``excluded`` counts the issues left out of the assessment (不纳入考核): they
+    are in every count, and in no rate's denominator.
     """
 
     received: int
@@ -57,6 +59,11 @@ class IssueFigures:
     resolution: Rate
     returns: Rate
     redos: Rate
+    first_satisfaction: Rate
+    visit_response: Rate
+    visit_resolution: Rate
+    visit_satisfaction: Rate
+    excluded: int = 0
 
     @property
     def open(self) -> int:
@@ -75,6 +82,7 @@ class IssueFigures:
             dismissed=self.dismissed + other.dismissed,
             overdue=self.overdue + other.overdue,
             statuses=_add_counts(self.statuses, other.statuses),
+            excluded=self.excluded + other.excluded,
             **{name: getattr(self, name) + getattr(other, name) for name, _ in ISSUE_RATES},
         )
 
@@ -98,6 +106,11 @@ def facts_of(line: IssueSummary, now: int) -> Facts:
             line.redone,
             line.rating,
             line.resolved,
+            line.excluded,
+            line.first_rating,
+            line.visit_contacted,
+            line.visit_solved,
+            line.visit_satisfied,
         ),
     )
 
@@ -127,13 +140,16 @@ def figures_of_facts(
     for facts, n in counted:  # issues alike count alike: decide each kind once
         alike[facts] = alike.get(facts, 0) + n
     statuses: Counter[IssueStatus] = Counter()
-    overdue = 0
+    overdue = excluded = 0
     tallies = {rate.name: [0, 0] for rate in ISSUE_RATE_TABLE}
     for facts, n in alike.items():
         statuses[facts.status] += n
         if not COUNTED.holds(facts):
             continue
         overdue += facts.overdue * n
+        if not ASSESSED.holds(facts):
+            excluded += n
+            continue
         for rate in ISSUE_RATE_TABLE:
             if rate.out_of.holds(facts):
                 tally = tallies[rate.name]
@@ -146,6 +162,7 @@ def figures_of_facts(
         dismissed=dismissed,
         overdue=overdue,
         statuses=MappingProxyType(dict(statuses)),
+        excluded=excluded,
         **{name: Rate(*tally) for name, tally in tallies.items()},
     )
 

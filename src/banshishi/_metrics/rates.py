@@ -36,15 +36,20 @@ from banshishi._model.pledge import Pledge
 
 from .breakdown import Breakdown
 from .facts import (
+    ASSESSED,
     CLOSED,
     COMPLETION,
     COUNTED,
+    FIRST_SATISFACTION,
     ON_TIME,
     REDOS,
     RESOLUTION,
     RESPONSE,
     RETURNS,
     SATISFACTION,
+    VISIT_RESOLUTION,
+    VISIT_RESPONSE,
+    VISIT_SATISFACTION,
     IssueAsOf,
     IssueRate,
 )
@@ -78,14 +83,15 @@ def _issue_rate(
     basically_satisfied: bool = True,
 ) -> Breakdown[Issue]:
     """``rate`` over the issues received by ``as_of``, each one's facts read as of
-    then: the dismissed ones, then those the rate leaves out, are ``excluded``."""
+    then: the dismissed ones and those left out of the assessment, then those the
+    rate leaves out, are ``excluded``."""
     as_of = optional_moment(as_of, field="as_of")
     numerator: list[Issue] = []
     denominator: list[Issue] = []
     dismissed: list[Issue] = []
     left_out: list[Issue] = []
     # The rate's facts as plain functions, asked of every issue: keep the loop light.
-    is_counted = COUNTED.holds
+    is_counted = ASSESSED.holds
     is_over = None if rate.out_of is COUNTED else rate.out_of.holds
     counts = rate.counts.holds
     lenient = rate.lenient.holds if basically_satisfied and rate.lenient is not None else None
@@ -173,6 +179,41 @@ def satisfaction_rate(
 def resolution_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """解决率: rated issues whose latest rater said the problem is solved."""
     return _issue_rate(RESOLUTION, issues, as_of)
+
+
+def first_satisfaction_rate(
+    issues: Iterable[Issue], *, as_of: DateTime | None = None, basically_satisfied: bool = True
+) -> Breakdown[Issue]:
+    """首次满意率: rated issues whose first live rating (of the earliest round rated)
+    counts as satisfied, out of rated issues. 满意率 reads the latest rating: the
+    final satisfaction (最终满意率)."""
+    as_of = optional_moment(as_of, field="as_of")
+    basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
+    return _issue_rate(FIRST_SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
+
+
+def visit_response_rate(
+    issues: Iterable[Issue], *, as_of: DateTime | None = None
+) -> Breakdown[Issue]:
+    """回访响应率: issues whose requester told the latest follow-up visit that reached
+    them that the unit contacted them, out of those a visit asked."""
+    return _issue_rate(VISIT_RESPONSE, issues, as_of)
+
+
+def visit_resolution_rate(
+    issues: Iterable[Issue], *, as_of: DateTime | None = None
+) -> Breakdown[Issue]:
+    """回访解决率: issues whose latest follow-up visit that reached the requester
+    found the problem solved, out of those a visit reached."""
+    return _issue_rate(VISIT_RESOLUTION, issues, as_of)
+
+
+def visit_satisfaction_rate(
+    issues: Iterable[Issue], *, as_of: DateTime | None = None
+) -> Breakdown[Issue]:
+    """回访满意率: issues whose requester told the latest follow-up visit that reached
+    them they are satisfied, out of those a visit asked."""
+    return _issue_rate(VISIT_SATISFACTION, issues, as_of)
 
 
 def evaluation_satisfaction_rate(

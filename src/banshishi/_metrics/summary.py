@@ -19,12 +19,21 @@ from pendulum import DateTime
 
 from banshishi._core.errors import InvalidValueError
 from banshishi._core.time import DEFAULT_TIMEZONE
+from banshishi._model.evaluation import VisitOutcome
 from banshishi._model.event import Event
 from banshishi._model.home_unit import home_unit
 from banshishi._model.issue import SIGNED_FOR_STATUSES, Issue, sets_deadline
 from banshishi._model.issue_rules import NEEDS_FEEDBACK
 from banshishi._model.pledge import Pledge, PledgeListKind, PledgerKind
-from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
+from banshishi._model.vocabulary import (
+    Channel,
+    IssueStatus,
+    PledgeStatus,
+    Rating,
+    RequestType,
+    Track,
+    Urgency,
+)
 
 from .facts import OPEN_STATUSES, IssueAsOf, on_time, overdue
 
@@ -91,6 +100,19 @@ class IssueSummary:
     """When the answer of the round standing was given, if the issue stands
     answered (已反馈) or closed (:meth:`Issue.answered_at_as_of`): where the
     handling unit's clock stopped."""
+    request_type: RequestType | None = None
+    """What the requester asked for (诉求类型); ``None``: not classified."""
+    confidential: bool = False
+    """A confidential matter (保密件), as marked at this version."""
+    excluded: bool = False
+    """Left out of the assessment (不纳入考核) by a reviewer's approval."""
+    first_rating: Rating | None = None
+    """The live rating of the earliest round rated (首次满意度)."""
+    visit_contacted: bool | None = None
+    """The answers given to the latest follow-up visit that reached the requester
+    (是否联系, 是否解决, 是否满意); ``None`` where not asked or no visit reached them."""
+    visit_solved: bool | None = None
+    visit_satisfied: bool | None = None
 
     @property
     def received_at(self) -> DateTime:
@@ -162,6 +184,13 @@ class IssueSummary:
             resolved=facts.resolved,
             transferred=facts.transferred,
             answered_us=None if answered is None else micros(answered),
+            request_type=issue.request_type,
+            confidential=confidential_as_of(issue, as_of),
+            excluded=facts.excluded,
+            first_rating=facts.first_rating,
+            visit_contacted=facts.visit_contacted,
+            visit_solved=facts.visit_solved,
+            visit_satisfied=facts.visit_satisfied,
         )
 
 
@@ -186,6 +215,9 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
     live = [e for index, e in enumerate(row.evaluations) if index not in voided]
     latest = max(live, key=lambda e: (e.round, e.at)) if live else None
+    first = min(live, key=lambda e: (e.round, e.at)) if live else None
+    visited = [v for v in row.visits if v.is_done and v.outcome is not VisitOutcome.UNREACHABLE]
+    visit = max(visited, key=lambda v: v.done_at, default=None)
 
     def reached(wanted: frozenset[IssueStatus]) -> bool:
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
@@ -221,7 +253,28 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         resolved=None if latest is None else latest.resolved,
         transferred=transferred,
         answered_us=None if answered_at is None else micros(answered_at),
+        request_type=row.request_type,
+        confidential=row.confidential,
+        excluded=any(item.approved_by(None) for item in row.exclusions),
+        first_rating=None if first is None else first.rating,
+        visit_contacted=None if visit is None else visit.contacted,
+        visit_solved=None if visit is None else visit.outcome is VisitOutcome.RESOLVED,
+        visit_satisfied=None if visit is None else visit.satisfied,
     )
+
+
+def confidential_as_of(issue: Issue, as_of: DateTime | None) -> bool:
+    """Whether ``issue`` stood marked confidential at ``as_of``: its mark as of the
+    last marking step by then, or as it came in."""
+    if as_of is None or not issue.history:
+        return issue.confidential
+    marked = issue.confidential
+    for event in reversed(issue.history):
+        if event.name in ("mark_confidential", "unmark_confidential"):
+            if event.at <= as_of:
+                return event.name == "mark_confidential"
+            marked = event.name == "unmark_confidential"  # as it was before this step
+    return marked
 
 
 def closure_in(history: Any, width: int) -> dt.datetime | None:

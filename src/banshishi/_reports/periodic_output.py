@@ -34,6 +34,7 @@ COUNT_LABELS = (
     ("dismissed", "不予受理"),
     ("open", "未办结"),
     ("overdue", "超期"),
+    ("excluded", "不纳入考核"),
 )
 """The running counts taken at the report's moment."""
 

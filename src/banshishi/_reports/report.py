@@ -17,10 +17,13 @@ from banshishi._metrics.facts import Facts
 from banshishi._metrics.figures import ISSUE_RATES, IssueFigures, facts_of, figures_of_facts
 from banshishi._metrics.summary import IssueSummary, from_micros, micros
 from banshishi._model.units import UnitTree
-from banshishi._model.vocabulary import Channel, Track, Urgency
+from banshishi._model.vocabulary import Channel, RequestType, Track, Urgency
 
-GROUPINGS = ("unit", "track", "channel", "urgency", "period")
+GROUPINGS = ("unit", "track", "channel", "urgency", "request_type", "period")
 """What ``by`` may name; ``period`` is the month of receipt."""
+
+UNCLASSIFIED = "unclassified"
+"""The group of issues with no request type on record (诉求类型 not classified)."""
 
 UNASSIGNED = "(no unit)"
 """The group of issues with no unit to count under: neither a responsible unit
@@ -138,9 +141,11 @@ def rows_of_counts(
     if by == "period":
         rows = [ReportRow(group=k, label=k, depth=0, figures=f) for k, f in figures.items()]
         return [*sorted(rows, key=lambda row: row.group), total]
-    members = sorted(figures, key=_ORDER.__getitem__)
+    members = sorted(figures, key=lambda m: len(_ORDER) if m is None else _ORDER[m])
     rows = [
         ReportRow(group=m.value, label=f"{m.label} {m.value}", depth=0, figures=figures[m])
+        if m is not None
+        else ReportRow(group=UNCLASSIFIED, label="未分类 unclassified", depth=0, figures=figures[m])
         for m in members
     ]
     return [*rows, total]
@@ -177,9 +182,14 @@ def _month_of_hour() -> Callable[[int], str]:
     return month
 
 
-_ORDER = {member: n for kind in (Track, Channel, Urgency) for n, member in enumerate(kind)}
+_ORDER = {
+    member: n for kind in (Track, Channel, Urgency, RequestType) for n, member in enumerate(kind)
+}
 
-_STORED_KEYS: dict[str | None, Callable[[Any], Any]] = {"period": _month_of_hour()}
+_STORED_KEYS: dict[str | None, Callable[[Any], Any]] = {
+    "period": _month_of_hour(),
+    "request_type": lambda value: None if value is None else RequestType(value),
+}
 
 
 def _by_unit(figures: dict[Any, IssueFigures], units: UnitTree | None) -> list[ReportRow]:
@@ -218,6 +228,7 @@ def row_record(row: ReportRow) -> dict[str, Any]:
         "dismissed": figures.dismissed,
         "open": figures.open,
         "overdue": figures.overdue,
+        "excluded": figures.excluded,
     }
     for name, _ in ISSUE_RATES:
         rate = getattr(figures, name)
@@ -244,13 +255,13 @@ def write_csv(rows: Sequence[ReportRow], file: IO[str]) -> None:
     """The report as CSV: one line per group, three columns per rate (written by
     the one CSV writer, so a unit named like a formula is guarded)."""
     writer = CsvWriter(file)
-    header = ["group", "label", "received", "dismissed", "open", "overdue"]
+    header = ["group", "label", "received", "dismissed", "open", "overdue", "excluded"]
     for name, _ in ISSUE_RATES:
         header += [f"{name}_numerator", f"{name}_denominator", f"{name}_percent"]
     writer.row(header)
     for row in rows:
         record = row_record(row)
-        cells = [record[column] for column in header[:6]]
+        cells = [record[column] for column in header[:7]]
         for name, _ in ISSUE_RATES:
             rate = record[name]
             cells += [rate["numerator"], rate["denominator"], rate["percent"] or ""]

@@ -27,10 +27,10 @@ from banshishi._workflow.policy import WorkflowPolicy
 from .line_history import issue_versions
 from .line_seal import line_digest
 from .sqlite_file import (
-    ADDED_IN_3,
+    ADDED_IN_4,
     CURRENT_TABLE,
     DIGEST,
-    DUE_INDEX,
+    ISSUE_INDEXES,
     ISSUE_ROW,
     LINE_ROW,
     LINES_TABLE,
@@ -47,31 +47,38 @@ _CURRENT = (*ISSUE_ROW, DIGEST)
 
 
 def lines_kept(db: sqlite3.Connection) -> bool:
-    """Whether the ledger keeps its lines through time in its file (schema 3, or
-    a schema 1 ledger whose old unit tree still waits to be chained)."""
-    found = db.execute(
-        "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'issue_lines'"
-    ).fetchone()
-    return bool(found[0])
+    """Whether the ledger keeps its lines through time in its file, with every
+    column of the current schema (schema 4, or a schema 1 ledger whose old unit
+    tree still waits to be chained)."""
+    columns = {row[1] for row in db.execute("PRAGMA main.table_info(issue_lines)")}
+    return set(ADDED_IN_4) <= columns
 
 
 def upgrade_lines(db: sqlite3.Connection, policy: WorkflowPolicy, key: bytes | None) -> None:
     """Build and keep every issue's lines through time, bound to their events,
-    in one transaction (see the module's documentation)."""
+    in one transaction (see the module's documentation). The line tables hold
+    nothing but what the events give, so a ledger of schema 3 has them made
+    again with the columns schema 4 added."""
     db.execute("BEGIN IMMEDIATE")
     try:
         if lines_kept(db):  # another process brought it up to date while this one waited
             db.execute("ROLLBACK")
             return
-        for column in ADDED_IN_3:
-            db.execute(f"ALTER TABLE issues ADD COLUMN {column}")
-        db.execute("ALTER TABLE pledges ADD COLUMN digest TEXT")
+        pledge_columns = {row[1] for row in db.execute("PRAGMA main.table_info(pledges)")}
+        db.execute("DROP TABLE IF EXISTS main.issue_lines")
+        db.execute("DROP TABLE main.issues")
+        db.execute(f"CREATE TABLE main.issues ({CURRENT_TABLE})")
+        for index in ISSUE_INDEXES:
+            db.execute(index)
         db.execute(LINES_TABLE)
-        db.execute(DUE_INDEX)
         _fill(db, "main", policy, key, seal=True)
-        _seal_pledges(db, key)
+        if DIGEST not in pledge_columns:
+            db.execute("ALTER TABLE pledges ADD COLUMN digest TEXT")
+            _seal_pledges(db, key)
         # A schema 1 ledger whose old tree could not be chained stays at 1 until it is.
-        db.execute("UPDATE meta SET value = ? WHERE key = 'schema' AND value = '2'", (str(SCHEMA),))
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema' AND value IN ('2', '3')", (str(SCHEMA),)
+        )
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -85,7 +92,9 @@ def read_lines_here(db: sqlite3.Connection, policy: WorkflowPolicy) -> None:
     db.execute("DROP VIEW IF EXISTS temp.issues")
     db.execute(f"CREATE TEMP TABLE issues ({CURRENT_TABLE})")
     db.execute(LINES_TABLE.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
-    db.execute("CREATE TEMP VIEW pledges AS SELECT *, NULL AS digest FROM main.pledges")
+    pledge_columns = {row[1] for row in db.execute("PRAGMA main.table_info(pledges)")}
+    if DIGEST not in pledge_columns:
+        db.execute("CREATE TEMP VIEW pledges AS SELECT *, NULL AS digest FROM main.pledges")
     _fill(db, "temp", policy, None, seal=False)
 
 

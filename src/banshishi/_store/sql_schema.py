@@ -10,7 +10,8 @@ in SQLite and in Python. Ids, units and other keys are ``VARCHAR(255)``.
 Versions: the ``meta`` table records the schema a ledger was made with. A ledger
 of a newer schema than this banshishi knows is refused; one of an older schema
 is brought up to date on opening by the steps in :data:`MIGRATIONS` (none yet:
-server ledgers start at schema 3).
+server ledgers start at schema 4; the development builds that wrote schema 3
+were never released, and their ledgers are refused, naming the way across).
 """
 
 import contextlib
@@ -32,7 +33,17 @@ TABLES = ("meta", "events", "issues", "issue_lines", "pledges")
 MIGRATIONS: dict[int, Callable[["Connection", dict[str, str]], None]] = {}
 """The step that brings a server ledger of schema ``n`` to ``n + 1``, by ``n``."""
 
-_KEYS = {"id", "record_id", "subject", "unit", "received_by", "status", "track", "key"}
+_KEYS = {
+    "id",
+    "record_id",
+    "subject",
+    "unit",
+    "received_by",
+    "status",
+    "track",
+    "key",
+    "request_type",
+}
 """Text columns that are compared, grouped or indexed: bounded in length."""
 _LONG = {"data", "note", "value", "actor"}
 """Text columns that may hold long text."""
@@ -57,6 +68,11 @@ _FLAGS = {
     "transferred",
     "public",
     "fulfilled",
+    "confidential",
+    "excluded",
+    "visit_contacted",
+    "visit_solved",
+    "visit_satisfied",
 }
 _REQUIRED_ISSUE = {
     "id",
@@ -74,6 +90,8 @@ _REQUIRED_ISSUE = {
     "redone",
     "deadline_provisional",
     "transferred",
+    "confidential",
+    "excluded",
 }
 
 
@@ -203,7 +221,12 @@ def check_meta(where: str, meta: dict[str, str]) -> None:
     if too_new(schema):
         raise not_a_ledger(where, f"holds a {too_new(schema)}", "Upgrade banshishi.")
     if int(schema) < SCHEMA and any(n not in MIGRATIONS for n in range(int(schema), SCHEMA)):
-        raise not_a_ledger(where, f"holds a ledger of schema {schema!r}, which no step upgrades")
+        raise not_a_ledger(
+            where,
+            f"holds a ledger of schema {schema!r}, which no step upgrades",
+            "Export its events with the banshishi that wrote it (`banshishi export`) and"
+            " import them into a new ledger (`banshishi import`).",
+        )
 
 
 @contextlib.contextmanager

@@ -17,14 +17,15 @@ from .event_store import GENESIS
 from .sql_dialect import Db
 
 FORMAT = "banshishi-ledger"
-SCHEMA = 3
+SCHEMA = 4
 """Schema 1 kept the unit tree in a table of its own, outside the hash chain,
 and had no ``issues.deadline_provisional``; schema 2 keeps the tree's versions in
 the chain and has the column; schema 3 keeps every version of each issue's
 summary line with the span it held (``issue_lines``), the two facts a period's
 flow needs (``transferred``, ``answered_us``), and binds each line to the event
-that produced it (``digest``). An older ledger is brought up to date when
-opened: see ``schema_upgrade`` and ``line_upgrade``."""
+that produced it (``digest``); schema 4 adds to each line the facts of a 12345
+platform's assessment (``ADDED_IN_4``). An older ledger is brought up to date
+when opened: see ``schema_upgrade`` and ``line_upgrade``."""
 _HEADER = b"SQLite format 3\x00"
 
 EVENT_FIELDS = ("name", "actor", "unit", "role", "from_status", "to_status", "note", "data")
@@ -54,6 +55,13 @@ ISSUE_ROW = (
     "deadline_provisional",
     "transferred",
     "answered_us",
+    "request_type",
+    "confidential",
+    "excluded",
+    "first_rating",
+    "visit_contacted",
+    "visit_solved",
+    "visit_satisfied",
 )
 """The ``issues`` table's columns (an :class:`IssueSummary`'s fields), in the
 order ``issue_row`` writes them."""
@@ -107,14 +115,24 @@ _LINE_FIELDS = """status TEXT NOT NULL, track TEXT NOT NULL,
     on_time INTEGER, signed_for INTEGER NOT NULL, handed_over INTEGER NOT NULL,
     returned INTEGER NOT NULL, answered INTEGER NOT NULL, redone INTEGER NOT NULL,
     rating TEXT, resolved INTEGER, deadline_provisional INTEGER NOT NULL DEFAULT 0,
-    transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER"""
+    transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER,
+    request_type TEXT, confidential INTEGER NOT NULL DEFAULT 0,
+    excluded INTEGER NOT NULL DEFAULT 0, first_rating TEXT, visit_contacted INTEGER,
+    visit_solved INTEGER, visit_satisfied INTEGER"""
 """A summary line's columns after its id and version, as both line tables hold them."""
-ADDED_IN_3 = ("transferred INTEGER NOT NULL DEFAULT 0", "answered_us INTEGER", "digest TEXT")
-"""The columns schema 3 added to the ``issues`` table."""
+ADDED_IN_4 = ISSUE_ROW[ISSUE_ROW.index("request_type") :]
+"""The columns schema 4 added to both line tables: a ledger of schema 3 has its
+lines built again, since each line's digest binds all of its values."""
 CURRENT_TABLE = f"id TEXT PRIMARY KEY, version INTEGER NOT NULL, {_LINE_FIELDS}, digest TEXT"
 """The ``issues`` table's columns: each issue's current line."""
 DUE_INDEX = "CREATE INDEX IF NOT EXISTS issues_by_deadline ON issues (status, deadline_us);"
 """What the sweep's query for items due soon or overdue reads: a range, not a scan."""
+ISSUE_INDEXES = (
+    "CREATE INDEX issues_by_unit ON issues (unit);",
+    "CREATE INDEX issues_by_received ON issues (received_us);",
+    DUE_INDEX,
+)
+"""The indexes of the ``issues`` table."""
 LINES_TABLE = f"""CREATE TABLE issue_lines (
     id TEXT NOT NULL, version INTEGER NOT NULL, {_LINE_FIELDS},
     from_us INTEGER NOT NULL, until_us INTEGER, digest TEXT,
@@ -136,9 +154,7 @@ CREATE TABLE events (
     UNIQUE (subject, record_id, version)
 );
 CREATE TABLE issues ({CURRENT_TABLE});
-CREATE INDEX issues_by_unit ON issues (unit);
-CREATE INDEX issues_by_received ON issues (received_us);
-{DUE_INDEX}
+{chr(10).join(ISSUE_INDEXES)}
 CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
 {LINES_TABLE}
 """
@@ -268,7 +284,14 @@ TABLES = {
 }
 """Every table a ledger has, with the columns the library reads from it."""
 
-_BEFORE_3 = ("transferred", "answered_us", DIGEST)
+_BEFORE_4 = ADDED_IN_4
+SCHEMA_3_TABLES = {
+    **TABLES,
+    "issues": tuple(name for name in TABLES["issues"] if name not in _BEFORE_4),
+    "issue_lines": tuple(name for name in LINE_ROW if name not in _BEFORE_4),
+}
+"""What a schema 3 ledger must have before it is brought up to date."""
+_BEFORE_3 = ("transferred", "answered_us", DIGEST, *ADDED_IN_4)
 SCHEMA_2_TABLES = {
     "meta": ("key", "value"),
     "events": EVENT_ROW,
@@ -288,7 +311,7 @@ from a damaged one)."""
 def _check_tables(path: Path, db: sqlite3.Connection, schema: str) -> None:
     """Refuse a ledger with a table or a column dropped (or renamed) outside
     banshishi, before any query meets it."""
-    tables = {"1": SCHEMA_1_TABLES, "2": SCHEMA_2_TABLES}.get(schema, TABLES)
+    tables = {"1": SCHEMA_1_TABLES, "2": SCHEMA_2_TABLES, "3": SCHEMA_3_TABLES}.get(schema, TABLES)
     try:
         found = {
             table: {row[1] for row in db.execute(f"PRAGMA main.table_info({table})")}

@@ -12,7 +12,15 @@ from banshishi._metrics.facts import FACT_SQL, Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.pledge import PledgeListKind, PledgerKind
-from banshishi._model.vocabulary import Channel, IssueStatus, PledgeStatus, Rating, Track, Urgency
+from banshishi._model.vocabulary import (
+    Channel,
+    IssueStatus,
+    PledgeStatus,
+    Rating,
+    RequestType,
+    Track,
+    Urgency,
+)
 
 from .event_store import StoredEvent, decode
 from .sql_dialect import SQLITE, Dialect
@@ -26,6 +34,7 @@ GROUP_KEYS = {
     "track": "track",
     "channel": "channel",
     "urgency": "urgency",
+    "request_type": "request_type",
     # Rounded down, as Python's // does (SQLite's / rounds toward zero).
     "hour": SQLITE.floor_div("received_us", str(_HOUR)),
 }
@@ -44,6 +53,7 @@ GROUP_VALUES: dict[str | None, Callable[[Sequence[Any]], Any]] = {
     "track": lambda row: Track(row[0]),
     "channel": lambda row: Channel(row[0]),
     "urgency": lambda row: Urgency(row[0]),
+    "request_type": lambda row: None if row[0] is None else RequestType(row[0]),
 }
 """How a group key read from a row becomes the library's value, where it is one."""
 FACT_COLUMNS = listed(FACT_SQL.values())
@@ -66,7 +76,8 @@ def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T
 
 
 def _facts(row: Sequence[Any]) -> Facts:
-    (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row
+    (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row[:10]
+    (excluded, first_rating, contacted, solved, satisfied) = row[10:]
     return Facts(
         IssueStatus(status),
         bool(late),
@@ -78,6 +89,11 @@ def _facts(row: Sequence[Any]) -> Facts:
         bool(redone),
         None if rating is None else Rating(rating),
         None if resolved is None else bool(resolved),
+        bool(excluded),
+        None if first_rating is None else Rating(first_rating),
+        None if contacted is None else bool(contacted),
+        None if solved is None else bool(solved),
+        None if satisfied is None else bool(satisfied),
     )
 
 
@@ -136,6 +152,13 @@ def issue_row(line: IssueSummary) -> tuple[Any, ...]:
         int(line.deadline_provisional),
         int(line.transferred),
         line.answered_us,
+        None if line.request_type is None else line.request_type.value,
+        int(line.confidential),
+        int(line.excluded),
+        None if line.first_rating is None else line.first_rating.value,
+        _flag(line.visit_contacted),
+        _flag(line.visit_solved),
+        _flag(line.visit_satisfied),
     )
 
 
@@ -163,6 +186,13 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         deadline_provisional,
         transferred,
         answered_us,
+        request_type,
+        confidential,
+        excluded,
+        first_rating,
+        visit_contacted,
+        visit_solved,
+        visit_satisfied,
     ) = row
     return IssueSummary(
         id=record_id,
@@ -187,6 +217,13 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         resolved=None if resolved is None else bool(resolved),
         transferred=bool(transferred),
         answered_us=answered_us,
+        request_type=None if request_type is None else RequestType(request_type),
+        confidential=bool(confidential),
+        excluded=bool(excluded),
+        first_rating=None if first_rating is None else Rating(first_rating),
+        visit_contacted=None if visit_contacted is None else bool(visit_contacted),
+        visit_solved=None if visit_solved is None else bool(visit_solved),
+        visit_satisfied=None if visit_satisfied is None else bool(visit_satisfied),
     )
 
 

@@ -42,7 +42,7 @@ from .conformance_cases import (
 )
 
 SEEDS = (3, 11)
-GROUPINGS = (None, "unit", "track", "channel", "urgency", "period")
+GROUPINGS = (None, "unit", "track", "channel", "urgency", "request_type", "period")
 PERIODS = ("week", "half_month", "month", "quarter")
 
 
