@@ -552,8 +552,8 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
     """The next request: usually an event the status allows, by someone plausible."""
     allowed = allowed_events(issue.status)
     going_on = [event for event in allowed if event != "dismiss"]  # or most walks end there
-    if draw.chance(50):  # the side steps, less often than the loop's own
-        going_on = [event for event in going_on if event not in SIDE_STEPS] or going_on
+    side = [event for event in going_on if event in SIDE_STEPS]
+    going_on = [event for event in going_on if event not in SIDE_STEPS] or going_on
     forward = forward_events(issue)
     appeals = appeal_events(issue, detour=detour)
     if draw.chance(4):
@@ -562,6 +562,8 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
         event = draw.choice(appeals)
     elif forward and draw.chance(40):
         event = draw.choice(forward)
+    elif side and draw.chance(25):  # the side steps, less often than the loop's own
+        event = draw.choice(side)
     elif going_on and draw.chance(90):
         event = draw.choice(going_on)
     else:

@@ -130,6 +130,10 @@ from ._metrics.grouping import grouped as grouped
 from ._metrics.grouping import period_start as period_start
 from ._metrics.rates import completion_rate as completion_rate
 from ._metrics.rates import evaluation_satisfaction_rate as evaluation_satisfaction_rate
+from ._metrics.rates import first_satisfaction_rate as first_satisfaction_rate
+from ._metrics.rates import visit_resolution_rate as visit_resolution_rate
+from ._metrics.rates import visit_response_rate as visit_response_rate
+from ._metrics.rates import visit_satisfaction_rate as visit_satisfaction_rate
 from ._metrics.rates import follow_up_rate as follow_up_rate
 from ._metrics.rates import on_time_completion_rate as on_time_completion_rate
 from ._metrics.rates import pledge_completion_rate as pledge_completion_rate
@@ -296,10 +300,10 @@ __all__ = [
     "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
     "completion_rate", "composite_score", "disclose_issues", "disclose_pledges", "disclosure_csv",
     "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
-    "evaluation_satisfaction_rate", "export_events", "export_requests", "follow_up_rate",
-    "format_instant", "format_points", "grouped", "import_events", "import_requests",
-    "issue_figures", "issue_figures_by", "json_schema", "load_requests", "make_converter",
-    "mask_address", "mask_id_number", "mask_mobile", "mask_name", "mask_person",
+    "evaluation_satisfaction_rate", "export_events", "export_requests", "first_satisfaction_rate",
+    "follow_up_rate", "format_instant", "format_points", "grouped", "import_events",
+    "import_requests", "issue_figures", "issue_figures_by", "json_schema", "load_requests",
+    "make_converter", "mask_address", "mask_id_number", "mask_mobile", "mask_name", "mask_person",
     "milestone_progress", "on_time_completion_rate", "parse_instant", "period_start",
     "periodic_csv_rows", "periodic_html", "periodic_record", "periodic_report", "personal_fields",
     "pledge_completion_rate", "pledge_figures", "provisional_schedule", "rank_units",
@@ -307,10 +311,11 @@ __all__ = [
     "read_routing_catalogue", "rectification_rate", "redo_rate", "replay", "replay_pledge",
     "report_rows", "resolution_rate", "response_rate", "restate_deadlines", "restatement_of",
     "return_rate", "satisfaction_rate", "scrub_text", "sla_level", "statutory_days", "structure",
-    "sweep", "three_rates_score", "three_review_results", "unstructure", "withheld",
-    "workflow_diagram", "workflow_table", "write_disclosure", "write_ledger_csv",
-    "write_ledger_file", "write_periodic_csv", "write_periodic_html", "write_periodic_json",
-    "write_requests", "write_routing_catalogue",
+    "sweep", "three_rates_score", "three_review_results", "unstructure", "visit_resolution_rate",
+    "visit_response_rate", "visit_satisfaction_rate", "withheld", "workflow_diagram",
+    "workflow_table", "write_disclosure", "write_ledger_csv", "write_ledger_file",
+    "write_periodic_csv", "write_periodic_html", "write_periodic_json", "write_requests",
+    "write_routing_catalogue",
 ]
 # fmt: on
 

@@ -12,7 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pendulum import DateTime
 
-from banshishi import Issue, IssueFigures, IssueStatus, Rate, Rating
+from banshishi import (
+    ExclusionOutcome,
+    Issue,
+    IssueFigures,
+    IssueStatus,
+    Rate,
+    Rating,
+    Visit,
+    VisitOutcome,
+)
 from banshishi._metrics import rates as rate_functions
 from banshishi._metrics.facts import (
     DUE_STATUSES,
@@ -55,6 +64,30 @@ def _latest_rating(issue: Issue, as_of: DateTime | None) -> Rating | None:
     return None if latest is None else latest.rating
 
 
+def _first_rating(issue: Issue, as_of: DateTime | None) -> Rating | None:
+    """The live rating of the earliest round rated by ``as_of``."""
+    live = issue.live_evaluations_as_of(as_of)
+    return min(live, key=lambda e: (e.round, e.at)).rating if live else None
+
+
+def _reached_visit(issue: Issue, as_of: DateTime | None) -> Visit | None:
+    """The latest visit made by ``as_of`` that reached the requester."""
+    made = [
+        v
+        for v in issue.visits
+        if v.done_at is not None
+        and (as_of is None or v.done_at <= as_of)
+        and v.outcome is not VisitOutcome.UNREACHABLE
+    ]
+    made.sort(key=lambda v: v.done_at or issue.received_at)
+    return made[-1] if made else None
+
+
+def _answer(issue: Issue, as_of: DateTime | None, name: str) -> bool | None:
+    visit = _reached_visit(issue, as_of)
+    return None if visit is None else getattr(visit, name)
+
+
 ORACLE: dict[str, tuple[Oracle, Oracle]] = {
     # rate: (in the denominator, of those in the numerator), among counted issues
     "response": (
@@ -79,6 +112,22 @@ ORACLE: dict[str, tuple[Oracle, Oracle]] = {
         lambda i, t, b: i.returned_as_of(t),
     ),
     "redos": (lambda i, t, b: i.answered_as_of(t), lambda i, t, b: i.redone_as_of(t)),
+    "first_satisfaction": (
+        lambda i, t, b: _first_rating(i, t) is not None,
+        lambda i, t, b: _first_rating(i, t) in (SATISFIED | BASICALLY if b else SATISFIED),
+    ),
+    "visit_response": (
+        lambda i, t, b: _answer(i, t, "contacted") is not None,
+        lambda i, t, b: _answer(i, t, "contacted") is True,
+    ),
+    "visit_resolution": (
+        lambda i, t, b: _reached_visit(i, t) is not None,
+        lambda i, t, b: _answer(i, t, "outcome") is VisitOutcome.RESOLVED,
+    ),
+    "visit_satisfaction": (
+        lambda i, t, b: _answer(i, t, "satisfied") is not None,
+        lambda i, t, b: _answer(i, t, "satisfied") is True,
+    ),
 }
 FUNCTIONS = {
     "response": rate_functions.response_rate,
@@ -88,15 +137,42 @@ FUNCTIONS = {
     "resolution": rate_functions.resolution_rate,
     "returns": rate_functions.return_rate,
     "redos": rate_functions.redo_rate,
+    "first_satisfaction": rate_functions.first_satisfaction_rate,
+    "visit_response": rate_functions.visit_response_rate,
+    "visit_resolution": rate_functions.visit_resolution_rate,
+    "visit_satisfaction": rate_functions.visit_satisfaction_rate,
 }
+LENIENT = {"satisfaction", "first_satisfaction"}
+"""The rates that take ``basically_satisfied``."""
+
+
+def _excluded(issue: Issue, as_of: DateTime | None) -> bool:
+    """A reviewer had approved leaving it out of the assessment by ``as_of``."""
+    return any(
+        x.outcome is ExclusionOutcome.APPROVED
+        and x.decided_at is not None
+        and (as_of is None or x.decided_at <= as_of)
+        for x in issue.exclusions
+    )
 
 
 def counted(items: list[Issue], as_of: DateTime | None) -> list[Issue]:
-    return [i for i in items if i.status_as_of(as_of) not in (None, S.DISMISSED)]
+    """The issues in the rates' scope: received, not dismissed, not excluded."""
+    return [
+        i
+        for i in items
+        if i.status_as_of(as_of) not in (None, S.DISMISSED) and not _excluded(i, as_of)
+    ]
 
 
 def dismissed(items: list[Issue], as_of: DateTime | None) -> list[Issue]:
     return [i for i in items if i.status_as_of(as_of) is S.DISMISSED]
+
+
+def out_of_scope(items: list[Issue], as_of: DateTime | None) -> list[Issue]:
+    """Received by ``as_of`` and dismissed or left out of the assessment by then."""
+    scope = counted(items, as_of)
+    return [i for i in items if i.status_as_of(as_of) is not None and i not in scope]
 
 
 # -- the table's shape ------------------------------------------------------------------------
@@ -149,8 +225,19 @@ def possible_facts() -> list[Facts]:
                             redone,
                             rating,
                             resolved,
+                            False,
+                            None,
+                            None,
+                            None,
+                            None,
                         )
                     )
+    for base in found[:: max(1, len(found) // 200)]:  # and the assessment's facts on some
+        for first in (None, *Rating):
+            for answer in (None, False, True):
+                found.append(base._replace(first_rating=first, visit_contacted=answer))
+                found.append(base._replace(visit_solved=answer, visit_satisfied=answer))
+                found.append(base._replace(excluded=True, visit_satisfied=answer))
     return found
 
 
@@ -191,7 +278,7 @@ def test_the_rate_functions_follow_the_documented_definitions(
 ) -> None:
     scope = counted(items, as_of)
     for name, (in_denominator, in_numerator) in ORACLE.items():
-        extra = {"basically_satisfied": basically} if name == "satisfaction" else {}
+        extra = {"basically_satisfied": basically} if name in LENIENT else {}
         got = FUNCTIONS[name](items, as_of=as_of, **extra)
         denominator = [i for i in scope if in_denominator(i, as_of, basically)]
         numerator = [i for i in denominator if in_numerator(i, as_of, basically)]
@@ -199,7 +286,7 @@ def test_the_rate_functions_follow_the_documented_definitions(
         assert list(got.numerator) == numerator, name
         unjudged = [i for i in scope if _closed(i, as_of) and _judged_on_time(i, as_of) is None]
         left_out = unjudged if name == "on_time" else []
-        assert list(got.excluded) == dismissed(items, as_of) + left_out, name
+        assert list(got.excluded) == out_of_scope(items, as_of) + left_out, name
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -214,10 +301,11 @@ def test_the_figures_over_summary_lines_count_what_the_rate_functions_count(
         ((facts_of(line, now), 1) for line in lines), basically_satisfied=basically
     )
     for name, function in FUNCTIONS.items():
-        extra = {"basically_satisfied": basically} if name == "satisfaction" else {}
+        extra = {"basically_satisfied": basically} if name in LENIENT else {}
         assert getattr(figures, name) == function(items, as_of=as_of, **extra).rate, name
     assert figures.received == len(received)
     assert figures.dismissed == len(dismissed(items, as_of))
+    assert figures.excluded == len(out_of_scope(items, as_of)) - figures.dismissed
     assert figures.open == sum(line.status.is_open for line in lines)
     assert figures.overdue == sum(line.overdue_at_micros(now) for line in lines)
 
@@ -237,7 +325,10 @@ def test_the_facts_of_an_issue_are_read_once_and_kept() -> None:
 
 
 def test_figures_take_facts_alike_together() -> None:
-    facts = Facts(S.CLOSED, False, True, True, True, False, True, False, Rating.SATISFIED, True)
+    facts = Facts(
+        S.CLOSED, False, True, True, True, False, True, False, Rating.SATISFIED, True,
+        False, Rating.SATISFIED, True, True, None,
+    )  # fmt: skip
     apart = figures_of_facts([(facts, 2), (facts, 3)])
     together = figures_of_facts([(facts, 5)])
     assert apart == together

@@ -161,7 +161,7 @@ def test_the_csv_has_one_line_per_figure_under_its_header(report):
     for record in records:
         sections.setdefault(record["section"], []).append(record)
     assert {name: len(lines) for name, lines in sections.items()} == {
-        "flow": 3, "count": 4, "rate": len(RATE_NAMES), "unit": len(report.by_unit),
+        "flow": 3, "count": 5, "rate": len(RATE_NAMES), "unit": len(report.by_unit),
         "track": len(report.by_track), "rank": len(report.ranking),
         "overdue": len(report.overdue), "trend": len(report.trend),
     }  # fmt: skip

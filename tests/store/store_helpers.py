@@ -28,12 +28,16 @@ from banshishi import (
     SweepReport,
     WorkflowPolicy,
     completion_rate,
+    first_satisfaction_rate,
     on_time_completion_rate,
     redo_rate,
     resolution_rate,
     response_rate,
     return_rate,
     satisfaction_rate,
+    visit_resolution_rate,
+    visit_response_rate,
+    visit_satisfaction_rate,
 )
 from issue_walks import (
     CLERK,
@@ -101,6 +105,12 @@ def rates_of(
         "resolution": resolution_rate(issues, as_of=as_of).rate,
         "returns": return_rate(issues, as_of=as_of).rate,
         "redos": redo_rate(issues, as_of=as_of).rate,
+        "first_satisfaction": first_satisfaction_rate(
+            issues, as_of=as_of, basically_satisfied=basically_satisfied
+        ).rate,
+        "visit_response": visit_response_rate(issues, as_of=as_of).rate,
+        "visit_resolution": visit_resolution_rate(issues, as_of=as_of).rate,
+        "visit_satisfaction": visit_satisfaction_rate(issues, as_of=as_of).rate,
     }
 
 

@@ -73,7 +73,9 @@ EDITS: dict[str, tuple[tuple[str, ...], str]] = {
             "INSERT INTO issue_lines SELECT id, version + 1, status, track, channel, urgency, "
             "unit, received_by, category, received_us, deadline_us, on_time, signed_for, "
             "handed_over, returned, answered, redone, rating, resolved, deadline_provisional, "
-            "transferred, answered_us, from_us, until_us, digest FROM issue_lines "
+            "transferred, answered_us, request_type, confidential, excluded, first_rating, "
+            "visit_contacted, visit_solved, visit_satisfied, from_us, until_us, digest "
+            "FROM issue_lines "
             "WHERE until_us IS NULL LIMIT 1",
         ),
         "has no event",

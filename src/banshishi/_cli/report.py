@@ -29,7 +29,7 @@ from .common import (
     output_option,
     refuse_ledger_output,
 )
-from .terminal import periodic_tables, rates_table, trend_line
+from .terminal import ASSESSMENT, periodic_tables, rates_table, trend_line
 from .terminal_text import plain
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
@@ -98,7 +98,10 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
         rows = store.report(at=at, by=options.by, as_of=as_of)
     if options.format == "table":
         grouping = f" by {options.by}" if options.by else ""
-        out.print(rates_table(rows, title=f"Rates{grouping} as of {at.format('YYYY-MM-DD HH:mm')}"))
+        when = at.format("YYYY-MM-DD HH:mm")
+        out.print(rates_table(rows, title=f"Rates{grouping} as of {when}"))
+        title = f"Assessment (考核){grouping} as of {when}"
+        out.print(rates_table(rows, title=title, rates=ASSESSMENT, counts=False))
         return OK
     with output(options.output, ledger=options.db) as file:
         if options.format == "json":

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from banshishi._metrics.facts import ASSESSMENT_RATES, LOOP_RATES
 from banshishi._metrics.figures import ISSUE_RATES, IssueFigures, PledgeFigures
 from banshishi._model.rate import Rate
 from banshishi._model.vocabulary import IssueStatus
@@ -40,23 +41,31 @@ def rate_cell(rate: Rate) -> str:
     return f"{rate.format()} [dim]({rate.numerator:,}/{rate.denominator:,})[/dim]"
 
 
-def rates_table(rows: Sequence[ReportRow], *, title: str, rates: Sequence[str] = ()) -> Table:
-    """One line per group: counts, then each rate (all of them unless ``rates``)."""
-    names = list(rates) or [name for name, _ in ISSUE_RATES]
+LOOP = tuple(rate.name for rate in LOOP_RATES)
+"""The loop's rates: a table of them, then one of the assessment's, fit a terminal."""
+ASSESSMENT = tuple(rate.name for rate in ASSESSMENT_RATES)
+
+
+def rates_table(
+    rows: Sequence[ReportRow], *, title: str, rates: Sequence[str] = (), counts: bool = True
+) -> Table:
+    """One line per group: counts (the issues left out of the assessment instead,
+    unless ``counts``), then each rate (the loop's unless ``rates``)."""
+    names = list(rates) or list(LOOP)
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("group")
-    for header in ("received", "open", "overdue"):
+    headers = ("received", "open", "overdue") if counts else ("excluded",)
+    for header in headers:
         table.add_column(header, justify="right")
     for name in names:
         table.add_column(f"{_RATE_NAMES[name]}\n{name}", justify="right")
     for row in rows:
         figures = row.figures
         style = "bold" if row.group == "all" else ""
+        shown = (figures.received, figures.open, figures.overdue) if counts else (figures.excluded,)
         table.add_row(
             plain("  " * row.depth + row.label, style),
-            _count(figures.received),
-            _count(figures.open),
-            _count(figures.overdue),
+            *(_count(value) for value in shown),
             *(rate_cell(getattr(figures, name)) for name in names),
         )
     return table

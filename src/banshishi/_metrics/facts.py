@@ -260,19 +260,13 @@ VISIT_SATISFACTION = IssueRate(
     name="visit_satisfaction", label="回访满意率", counts=VISIT_SATISFIED, out_of=ASKED_SATISFIED
 )
 
-ISSUE_RATE_TABLE = (
-    RESPONSE,
-    COMPLETION,
-    ON_TIME,
-    SATISFACTION,
-    RESOLUTION,
-    RETURNS,
-    REDOS,
-    FIRST_SATISFACTION,
-    VISIT_RESPONSE,
-    VISIT_RESOLUTION,
-    VISIT_SATISFACTION,
-)
+LOOP_RATES = (RESPONSE, COMPLETION, ON_TIME, SATISFACTION, RESOLUTION, RETURNS, REDOS)
+"""The rates of the closed loop itself, as a campaign reports them."""
+ASSESSMENT_RATES = (FIRST_SATISFACTION, VISIT_RESPONSE, VISIT_RESOLUTION, VISIT_SATISFACTION)
+"""The rates a 12345 platform's assessment adds: first satisfaction and the three
+rates of the 回访 (the final satisfaction is 满意率)."""
+
+ISSUE_RATE_TABLE = (*LOOP_RATES, *ASSESSMENT_RATES)
 """Every issue rate, in the order reports show them; see docs/metrics.md."""
 
 

@@ -215,7 +215,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     voided = {appeal.rating for appeal in row.appeals if appeal.voided_by(None)}
     live = [e for index, e in enumerate(row.evaluations) if index not in voided]
     latest = max(live, key=lambda e: (e.round, e.at)) if live else None
-    first = min(live, key=lambda e: (e.round, e.at)) if live else None
+    earliest = min(live, key=lambda e: (e.round, e.at)) if live else None
     visited = [v for v in row.visits if v.is_done and v.outcome is not VisitOutcome.UNREACHABLE]
     visit = max(visited, key=lambda v: v.done_at, default=None)
 
@@ -256,7 +256,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         request_type=row.request_type,
         confidential=row.confidential,
         excluded=any(item.approved_by(None) for item in row.exclusions),
-        first_rating=None if first is None else first.rating,
+        first_rating=None if earliest is None else earliest.rating,
         visit_contacted=None if visit is None else visit.contacted,
         visit_solved=None if visit is None else visit.outcome is VisitOutcome.RESOLVED,
         visit_satisfied=None if visit is None else visit.satisfied,

@@ -72,7 +72,8 @@ def overdue_lines(
     db: Db, *, at: DateTime, within: Within | None = None
 ) -> Iterator[tuple[IssueSummary, str, str | None]]:
     """Each issue overdue at ``at`` (its line then, by the overdue rule), with the
-    title and the requester's name its ``receive`` event recorded."""
+    title and the requester's name its ``receive`` event recorded (the title
+    withheld for an issue marked confidential then)."""
     now = micros(as_datetime(at, field="at"))
     chosen, params = within_sql(within)
     query = (
@@ -85,6 +86,8 @@ def overdue_lines(
     for row in db.execute(query, [now, now, now, *params, Subject.ISSUE.value]):
         line = issue_line(row[:width])
         title, requester = decoded("issue summary", row, lambda r: _intake(r[width]))
+        if line.confidential:  # 保密件: the title withheld from every list
+            title, requester = WITHHELD, None
         yield line, title, requester
 
 
@@ -92,6 +95,4 @@ def _intake(data: Any) -> tuple[str, str | None]:
     recorded = json.loads(data)
     person = recorded.get("requester")
     name = person.get("name") if isinstance(person, dict) else None
-    if recorded.get("confidential") is True:  # 保密件: the title withheld from every list
-        return WITHHELD, None
     return str(recorded["title"]), None if name is None else str(name)
