@@ -14,6 +14,7 @@ from banshishi._core.staging import clean_stale, private_name, remove_with_side_
 
 from .chain_key import KEYED, UNKEYED, key_check, seal
 from .event_store import GENESIS
+from .outbox_rows import SQLITE_OUTBOX
 from .sql_dialect import Db
 
 FORMAT = "banshishi-ledger"
@@ -141,6 +142,7 @@ CREATE INDEX issues_by_received ON issues (received_us);
 {DUE_INDEX}
 CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
 {LINES_TABLE}
+{SQLITE_OUTBOX}
 """
 
 
