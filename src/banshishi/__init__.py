@@ -16,30 +16,21 @@ import typing
 # The exports, grouped by wing from the bottom up, each group naming its page in docs/.
 # isort: off
 # _core: the errors, one tree under BanshishiError (docs/getting-started.md)
-from ._core.errors import BanshishiError as BanshishiError
-from ._core.errors import BatchRefusedError as BatchRefusedError
-from ._core.errors import ChainKeyError as ChainKeyError
-from ._core.errors import ChronologyError as ChronologyError
-from ._core.errors import ConcurrencyError as ConcurrencyError
-from ._core.errors import DuplicateError as DuplicateError
+from ._core.errors import BanshishiError as BanshishiError, BatchRefusedError as BatchRefusedError
+from ._core.errors import ChainKeyError as ChainKeyError, ChronologyError as ChronologyError
+from ._core.errors import ConcurrencyError as ConcurrencyError, DuplicateError as DuplicateError
 from ._core.errors import HierarchyError as HierarchyError
 from ._core.errors import InconsistentRecordError as InconsistentRecordError
 from ._core.errors import InvalidCountError as InvalidCountError
 from ._core.errors import InvalidTypeError as InvalidTypeError
-from ._core.errors import InvalidValueError as InvalidValueError
-from ._core.errors import LedgerFileError as LedgerFileError
+from ._core.errors import InvalidValueError as InvalidValueError, LedgerFileError as LedgerFileError
 from ._core.errors import NaiveDatetimeError as NaiveDatetimeError
-from ._core.errors import NotALedgerError as NotALedgerError
-from ._core.errors import NotFoundError as NotFoundError
-from ._core.errors import PreconditionError as PreconditionError
-from ._core.errors import RoleError as RoleError
-from ._core.errors import RowProblem as RowProblem
-from ._core.errors import StoreBusyError as StoreBusyError
-from ._core.errors import StoreError as StoreError
-from ._core.errors import TransitionRefusedError as TransitionRefusedError
+from ._core.errors import NotALedgerError as NotALedgerError, NotFoundError as NotFoundError
+from ._core.errors import PreconditionError as PreconditionError, RoleError as RoleError
+from ._core.errors import RowProblem as RowProblem, StoreBusyError as StoreBusyError
+from ._core.errors import StoreError as StoreError, TransitionRefusedError as TransitionRefusedError
 from ._core.errors import UnknownValueError as UnknownValueError
-from ._core.errors import UnknownYearError as UnknownYearError
-from ._core.errors import WorkflowError as WorkflowError
+from ._core.errors import UnknownYearError as UnknownYearError, WorkflowError as WorkflowError
 
 # _core: instants and clocks (docs/workflow.md)
 from ._core.time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
@@ -259,6 +250,11 @@ from ._store.policy_history import StoredPolicy as StoredPolicy
 from ._store.unit_history import StoredUnitTree as StoredUnitTree
 from ._store.unit_history import UnitTreeChange as UnitTreeChange
 
+# _notify: the messages each step owes, for the host to deliver (docs/notifications.md)
+from ._notify.message import Message as Message, MessageKind as MessageKind
+from ._notify.owed import messages_for as messages_for
+from ._notify.templates import MessageTemplates as MessageTemplates
+
 # isort: on
 from . import store as store
 from ._core.exports import publish as _publish
@@ -319,6 +315,9 @@ __all__ = [
     "Level",
     "LimitUnit",
     "Location",
+    "Message",
+    "MessageKind",
+    "MessageTemplates",
     "Milestone",
     "NaiveDatetimeError",
     "NotALedgerError",
@@ -428,6 +427,7 @@ __all__ = [
     "mask_mobile",
     "mask_name",
     "mask_person",
+    "messages_for",
     "milestone_progress",
     "on_time_completion_rate",
     "parse_instant",
