@@ -62,6 +62,7 @@ from .conformance_figures import (
 )
 from .conformance_outbox import (
     test_a_host_that_stops_before_marking_reads_the_messages_again,
+    test_a_ledger_made_before_the_outbox_gets_one_when_opened,
     test_a_refused_batch_writes_no_messages,
     test_a_writer_killed_writing_messages_leaves_neither_steps_nor_messages,
     test_each_step_writes_the_messages_it_owes,
@@ -102,6 +103,7 @@ __all__ = [
     "test_a_host_that_stops_before_marking_reads_the_messages_again",
     "test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change",
     "test_a_keyed_chain_opens_only_with_its_key",
+    "test_a_ledger_made_before_the_outbox_gets_one_when_opened",
     "test_a_refused_batch_writes_no_messages",
     "test_a_stale_version_is_refused_and_writes_nothing",
     "test_a_sweep_killed_half_way_leaves_whole_batches",

@@ -152,6 +152,21 @@ def test_the_answer_of_an_original_reaches_its_duplicates_requesters(
         assert original.id not in told.text
 
 
+def test_a_ledger_made_before_the_outbox_gets_one_when_opened(
+    conformance_backend: StoreBackend,
+) -> None:
+    with open_ledger(conformance_backend) as store:
+        transferred(store, range(1))
+        head = store.head()
+    conformance_backend.execute(f"DROP TABLE {conformance_backend.table('outbox')}")
+    with open_ledger(conformance_backend) as store:
+        assert store.head() == head  # the chain untouched
+        assert store.pending_messages() == []
+        store.sweep(at=URGE_AT)
+        assert [m.kind for m in store.pending_messages()] == [MessageKind.OVERDUE]
+        assert store.verify()
+
+
 # -- a writer killed while the backend writes a batch's messages -------------------------
 
 
