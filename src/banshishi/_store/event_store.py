@@ -3,7 +3,9 @@
 A backend keeps two things: the audit events, append-only, each with its
 record's version and a link in one hash chain (the unit tree's versions are
 links of the same chain); and one summary line per record, written in the same
-transaction as the record's events (the snapshot a ledger opens from). SQLite
+transaction as the record's events (the snapshot a ledger opens from). Beside
+them, outside the chain, it keeps the outbox: the messages each step owes,
+written in the step's transaction and marked sent by the host. SQLite
 is the one backend the library ships (:class:`SqliteEventStore`); another
 (PostgreSQL, say) implements :class:`EventStore` and passes the same tests.
 """
