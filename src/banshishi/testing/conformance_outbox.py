@@ -115,6 +115,27 @@ def test_a_host_that_stops_before_marking_reads_the_messages_again(
         assert not {m.id for m in delivered} & {m.id for m in host.pending_messages()}
 
 
+def _dying_host(spec: BackendSpec, say: Connection) -> None:
+    store = LedgerStore(open_backend(spec))
+    for message in store.pending_messages(limit=2):
+        say.send(message.id)  # delivered: the parent is the SMS gateway
+    say.send("dying")
+    os.kill(os.getpid(), signal.SIGKILL)  # before mark_sent
+
+
+def test_a_host_killed_after_delivering_and_before_marking_reads_them_again(
+    conformance_backend: StoreBackend,
+) -> None:
+    with open_ledger(conformance_backend) as store:
+        transferred(store, range(2))
+    said, code = said_by_child(_dying_host, conformance_backend.spec)
+    assert code == -signal.SIGKILL, said
+    with open_ledger(conformance_backend) as host:
+        again = [message.id for message in host.pending_messages(limit=2)]
+        assert [*again, "dying"] == said
+        assert host.mark_sent(again, at=URGE_AT) == 2
+
+
 def test_the_sweep_owes_each_reminder_once_per_deadline(conformance_backend: StoreBackend) -> None:
     with open_ledger(conformance_backend) as store:
         issues = transferred(store, range(3))
