@@ -31,6 +31,7 @@ WINGS = (
     "_exchange",
     "_disclosure",
     "_reports",
+    "_notify",
     "_store",
     "_simulation",
     "_cli",

@@ -81,6 +81,8 @@ EXPECTED_EXPORTS = {
     "PeriodicReport", "PeriodFlow", "OverdueItem", "TrendPoint", "periodic_report",
     "periodic_record", "write_periodic_json", "write_periodic_csv", "periodic_csv_rows",
     "format_points", "periodic_html", "write_periodic_html",
+    # _notify
+    "Message", "MessageKind", "MessageTemplates", "messages_for",
     # _store: what LedgerStore takes and returns
     "LedgerStore", "ChainReport", "HeadReceipt", "StoredUnitTree", "UnitTreeChange",
     "StoredPolicy", "PolicyChange", "export_events", "import_events", "read_events",

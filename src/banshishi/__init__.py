@@ -16,30 +16,21 @@ import typing
 # The exports, grouped by wing from the bottom up, each group naming its page in docs/.
 # isort: off
 # _core: the errors, one tree under BanshishiError (docs/getting-started.md)
-from ._core.errors import BanshishiError as BanshishiError
-from ._core.errors import BatchRefusedError as BatchRefusedError
-from ._core.errors import ChainKeyError as ChainKeyError
-from ._core.errors import ChronologyError as ChronologyError
-from ._core.errors import ConcurrencyError as ConcurrencyError
-from ._core.errors import DuplicateError as DuplicateError
+from ._core.errors import BanshishiError as BanshishiError, BatchRefusedError as BatchRefusedError
+from ._core.errors import ChainKeyError as ChainKeyError, ChronologyError as ChronologyError
+from ._core.errors import ConcurrencyError as ConcurrencyError, DuplicateError as DuplicateError
 from ._core.errors import HierarchyError as HierarchyError
 from ._core.errors import InconsistentRecordError as InconsistentRecordError
 from ._core.errors import InvalidCountError as InvalidCountError
 from ._core.errors import InvalidTypeError as InvalidTypeError
-from ._core.errors import InvalidValueError as InvalidValueError
-from ._core.errors import LedgerFileError as LedgerFileError
+from ._core.errors import InvalidValueError as InvalidValueError, LedgerFileError as LedgerFileError
 from ._core.errors import NaiveDatetimeError as NaiveDatetimeError
-from ._core.errors import NotALedgerError as NotALedgerError
-from ._core.errors import NotFoundError as NotFoundError
-from ._core.errors import PreconditionError as PreconditionError
-from ._core.errors import RoleError as RoleError
-from ._core.errors import RowProblem as RowProblem
-from ._core.errors import StoreBusyError as StoreBusyError
-from ._core.errors import StoreError as StoreError
-from ._core.errors import TransitionRefusedError as TransitionRefusedError
+from ._core.errors import NotALedgerError as NotALedgerError, NotFoundError as NotFoundError
+from ._core.errors import PreconditionError as PreconditionError, RoleError as RoleError
+from ._core.errors import RowProblem as RowProblem, StoreBusyError as StoreBusyError
+from ._core.errors import StoreError as StoreError, TransitionRefusedError as TransitionRefusedError
 from ._core.errors import UnknownValueError as UnknownValueError
-from ._core.errors import UnknownYearError as UnknownYearError
-from ._core.errors import WorkflowError as WorkflowError
+from ._core.errors import UnknownYearError as UnknownYearError, WorkflowError as WorkflowError
 
 # _core: instants and clocks (docs/workflow.md)
 from ._core.time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
@@ -266,6 +257,11 @@ from ._store.policy_history import StoredPolicy as StoredPolicy
 from ._store.unit_history import StoredUnitTree as StoredUnitTree
 from ._store.unit_history import UnitTreeChange as UnitTreeChange
 
+# _notify: the messages each step owes, for the host to deliver (docs/notifications.md)
+from ._notify.message import Message as Message, MessageKind as MessageKind
+from ._notify.owed import messages_for as messages_for
+from ._notify.templates import MessageTemplates as MessageTemplates
+
 # isort: on
 from . import store as store
 from ._core.exports import publish as _publish
@@ -283,18 +279,18 @@ __all__ = [
     "InconsistentRecordError", "InvalidCountError", "InvalidTypeError", "InvalidValueError",
     "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary", "IssueWorkflow",
     "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport", "LedgerStore",
-    "Level", "LimitUnit", "Location", "Milestone", "NaiveDatetimeError", "NotALedgerError",
-    "NotFoundError", "Open311Import", "Open311Status", "Open311StatusRow", "OverdueItem", "Period",
-    "PeriodFlow", "PeriodicReport", "Person", "Pledge", "PledgeArguments", "PledgeCommand",
-    "PledgeDisclosure", "PledgeFigures", "PledgeLedger", "PledgeListKind", "PledgeStatus",
-    "PledgeSummary", "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange",
-    "PreconditionError", "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification",
-    "RectificationCause", "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem",
-    "RequestType", "Restatement", "Role", "RoleError", "RoutingCatalogue", "RoutingDecision",
-    "RoutingRule", "RowProblem", "SlaLevel", "Standing", "StoreBusyError", "StoreError",
-    "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport", "SweepRules", "SystemClock",
-    "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit", "Track",
-    "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
+    "Level", "LimitUnit", "Location", "Message", "MessageKind", "MessageTemplates", "Milestone",
+    "NaiveDatetimeError", "NotALedgerError", "NotFoundError", "Open311Import", "Open311Status",
+    "Open311StatusRow", "OverdueItem", "Period", "PeriodFlow", "PeriodicReport", "Person",
+    "Pledge", "PledgeArguments", "PledgeCommand", "PledgeDisclosure", "PledgeFigures",
+    "PledgeLedger", "PledgeListKind", "PledgeStatus", "PledgeSummary", "PledgeTree",
+    "PledgeWorkflow", "PledgerKind", "PolicyChange", "PreconditionError", "ProjectCharter", "Rate",
+    "RaterKind", "Rating", "Rectification", "RectificationCause", "Refusal", "ReportRow",
+    "ReportingPeriod", "RequestProblem", "RequestType", "Restatement", "Role", "RoleError",
+    "RoutingCatalogue", "RoutingDecision", "RoutingRule", "RowProblem", "SlaLevel", "Standing",
+    "StoreBusyError", "StoreError", "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport",
+    "SweepRules", "SystemClock", "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit",
+    "Track", "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
     "UnknownValueError", "UnknownYearError", "Urgency", "Visit", "VisitOutcome", "Weights",
     "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours", "YearSchedule",
     "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
@@ -304,10 +300,10 @@ __all__ = [
     "follow_up_rate", "format_instant", "format_points", "grouped", "import_events",
     "import_requests", "issue_figures", "issue_figures_by", "json_schema", "load_requests",
     "make_converter", "mask_address", "mask_id_number", "mask_mobile", "mask_name", "mask_person",
-    "milestone_progress", "on_time_completion_rate", "parse_instant", "period_start",
-    "periodic_csv_rows", "periodic_html", "periodic_record", "periodic_report", "personal_fields",
-    "pledge_completion_rate", "pledge_figures", "provisional_schedule", "rank_units",
-    "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
+    "messages_for", "milestone_progress", "on_time_completion_rate", "parse_instant",
+    "period_start", "periodic_csv_rows", "periodic_html", "periodic_record", "periodic_report",
+    "personal_fields", "pledge_completion_rate", "pledge_figures", "provisional_schedule",
+    "rank_units", "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
     "read_routing_catalogue", "rectification_rate", "redo_rate", "replay", "replay_pledge",
     "report_rows", "resolution_rate", "response_rate", "restate_deadlines", "restatement_of",
     "return_rate", "satisfaction_rate", "scrub_text", "sla_level", "statutory_days", "structure",

@@ -1,13 +1,14 @@
 """The ``banshishi`` command: the chain check and CSV import and export of the
 ledger's events here; the demo campaign (in ``demo``), reports (in ``report``),
 ledger files, disclosure lists, Open311 requests and JSON Schemas (in
-``files``), the holiday calendar (in ``calendar``) and the SLA sweep (in
-``sweep``).
+``files``), the holiday calendar (in ``calendar``), the SLA sweep (in
+``sweep``) and the outbox of messages (in ``outbox``).
 
 Exit codes: 0 when the command did what was asked; 1 when ``verify`` found the
 chain broken (or ``sweep`` could not read the ledger); 2 for bad input (an
 unknown option, a file that is not a ledger, a refused import), with the reason
-on standard error; 3 when ``sweep`` found the ledger locked by another writer.
+on standard error; 3 when ``sweep`` or ``outbox`` found the ledger locked by
+another writer.
 """
 
 import argparse
@@ -49,6 +50,7 @@ from .common import (
 from .demo import add_demo_command
 from .files import add_file_commands, include_confidential_option
 from .key import chain_key_from_environment
+from .outbox import add_outbox_command
 from .report import add_report_command
 from .sweep import add_sweep_command
 from .terminal import progress_bar
@@ -86,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     add_demo_command(commands)
     add_report_command(commands)
     add_sweep_command(commands)
+    add_outbox_command(commands)
 
     verify = commands.add_parser(
         "verify",

@@ -22,6 +22,7 @@ from banshishi._model.event import Event
 from banshishi._model.people import Actor
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Subject
+from banshishi._notify.message import Message
 from banshishi._workflow.command import Command, PledgeCommand
 from banshishi._workflow.engine import Book, collector_paused
 from banshishi._workflow.ledger import Ledger
@@ -49,6 +50,7 @@ class Batch:
     units: tuple[UnitTreeChange, ...] = ()
     units_version: int | None = None
     policy: PolicyAppend | None = None
+    messages: list[Message] = attrs.Factory(list)
 
     def add(
         self,
@@ -77,9 +79,20 @@ class Batch:
             units = UnitTreeAppend(changes=self.units, expected_version=self.units_version)
         policy = self.policy
         if self.appends or units is not None or (policy is not None and policy.changes):
-            store.append(
-                self.appends, issues=self.issues, pledges=self.pledges, units=units, policy=policy
-            )
+            issues, pledges = self.issues, self.pledges
+            if self.messages:
+                store.append(
+                    self.appends,
+                    issues=issues,
+                    pledges=pledges,
+                    units=units,
+                    policy=policy,
+                    messages=self.messages,
+                )
+            else:  # a backend made before the outbox still takes writes that owe nothing
+                store.append(
+                    self.appends, issues=issues, pledges=pledges, units=units, policy=policy
+                )
         kept = 0 if policy is None else len(policy.changes)
         return sum(len(append.events) for append in self.appends) + len(self.units) + kept
 
@@ -146,12 +159,14 @@ def commit(
     book_of: Callable[[Subject], Book],
     policy_version: int | None,
     lines: Mapping[str, Sequence[IssueSummary]],
+    messages: Sequence[Message] = (),
 ) -> int:
     """Write what the cached records ``touched`` recorded since their version
     there, in one transaction, only if the ledger's policy still stands at
     ``policy_version`` (if given); ``lines`` holds each issue's summary line
-    after each of its steps. Returns the events written."""
-    batch = Batch(policy=PolicyAppend(expected_version=policy_version))
+    after each of its steps, ``messages`` what the steps owe. Returns the
+    events written."""
+    batch = Batch(policy=PolicyAppend(expected_version=policy_version), messages=list(messages))
     for (subject, record_id), start in touched.items():
         book = book_of(subject)
         if book.version(record_id) > start:

@@ -3,7 +3,9 @@
 A backend keeps two things: the audit events, append-only, each with its
 record's version and a link in one hash chain (the unit tree's versions are
 links of the same chain); and one summary line per record, written in the same
-transaction as the record's events (the snapshot a ledger opens from). SQLite
+transaction as the record's events (the snapshot a ledger opens from). Beside
+them, outside the chain, it keeps the outbox: the messages each step owes,
+written in the step's transaction and marked sent by the host. SQLite
 is the one backend the library ships (:class:`SqliteEventStore`); another
 (PostgreSQL, say) implements :class:`EventStore` and passes the same tests.
 """
@@ -26,6 +28,7 @@ from banshishi._model.event import Event
 from banshishi._model.people import Role
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import STATUSES, IssueStatus, Subject, Track
+from banshishi._notify.message import Message
 
 from .chain_key import HeadReceipt
 from .policy_history import PolicyAppend, StoredPolicy
@@ -115,9 +118,11 @@ class EventStore(Protocol):
         pledges: Sequence[PledgeSummary] = (),
         units: UnitTreeAppend | None = None,
         policy: PolicyAppend | None = None,
+        messages: Sequence[Message] = (),
     ) -> int:
         """Write every append, summary line and version of the unit tree and of
-        the policy in one transaction, or nothing.
+        the policy in one transaction, or nothing, with the ``messages`` the
+        steps owe in the outbox (a message whose id is there already is kept once).
 
         ``issues`` holds the summary line after every issue event appended, in
         the order of the appends and their events (the store keeps every version
@@ -256,6 +261,25 @@ class EventStore(Protocol):
         """Check the hash chain and the summary lines against the events, and
         with ``expect_head``, that the chain still holds that receipt's events
         unchanged."""
+        ...
+
+    def duplicates_of(self, issue_id: str) -> list[str]:
+        """The ids of the issues dismissed as duplicates of ``issue_id``, in order."""
+        ...
+
+    def pending_messages(self, *, limit: int | None = None) -> list[Message]:
+        """The outbox's messages not yet sent, oldest first (in the order the
+        steps owing them were written), at most ``limit`` if given."""
+        ...
+
+    def mark_sent(self, message_ids: Sequence[str], *, at: DateTime) -> int:
+        """Mark the messages sent at ``at``, in one transaction; one marked before
+        keeps its first moment, and an id not in the outbox raises
+        :class:`NotFoundError` (nothing is marked). Returns how many were marked now."""
+        ...
+
+    def message_counts(self) -> dict[str, int]:
+        """How many messages the outbox holds ``pending`` and ``sent``."""
         ...
 
     def close(self) -> None:

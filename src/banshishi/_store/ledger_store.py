@@ -11,7 +11,6 @@ cached record is dropped, so nothing half-done stays in memory or on disk.
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
-from types import TracebackType
 from typing import Any, final
 
 from pendulum import DateTime
@@ -29,6 +28,7 @@ from banshishi._model.people import Actor
 from banshishi._model.pledge import Pledge
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Subject, Track
+from banshishi._notify.templates import DEFAULT_TEMPLATES, MessageTemplates, check_templates
 from banshishi._reports.period import ReportingPeriod
 from banshishi._reports.periodic_report import DEFAULT_TREND, PeriodicReport
 from banshishi._reports.report import Dashboard, ReportRow, store_dashboard, store_report_rows
@@ -42,12 +42,10 @@ from banshishi._workflow.sweep import DEFAULT_SWEEP_RULES, SweepReport, SweepRul
 from banshishi._workflow.trusted_replay import trusted_replay, trusted_replay_pledge
 
 from . import batch as store_batch
-from . import kept_policy as kept_policy
-from . import rebuild as rebuild
-from . import store_reading as store_reading
-from . import store_sweep as store_sweep
+from . import kept_policy, rebuild, store_reading, store_sweep
 from .chain_key import HeadReceipt
 from .event_store import ChainReport, EventStore
+from .ledger_outbox import LedgerOutbox
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from .record_cache import RecordCache, Touched
 from .store_location import open_backend
@@ -56,12 +54,14 @@ from .unit_history import StoredUnitTree, UnitTreeChange
 
 
 @final
-class LedgerStore:
+class LedgerStore(LedgerOutbox):
     """Issues and pledges kept in an :class:`EventStore`, moved through their workflows.
 
     Open one on a file with :meth:`open`; steps are those of :class:`Ledger`
     and :class:`PledgeLedger`, and each call writes its events in one
     transaction. ``policy`` and ``clock`` play the same part as for a ledger.
+    Each step's messages go to the outbox in the words of ``templates`` (none
+    if ``None``; see :meth:`pending_messages`).
     """
 
     def __init__(
@@ -70,6 +70,7 @@ class LedgerStore:
         *,
         policy: WorkflowPolicy | None = None,
         clock: Clock | None = None,
+        templates: MessageTemplates | None = DEFAULT_TEMPLATES,
     ) -> None:
         if policy is not None:
             check_policy(policy, field="LedgerStore.policy")
@@ -80,7 +81,7 @@ class LedgerStore:
         self._store = store
         checked = Ledger(clock=clock).clock  # the clock as a ledger takes it
         kept, self._policy_version = kept_policy.settle(store, policy, checked)
-        self._cache = RecordCache(store, kept, clock)
+        self._cache = RecordCache(store, kept, clock, check_templates(templates))
 
     @classmethod
     def open(
@@ -95,6 +96,7 @@ class LedgerStore:
         chain_key: bytes | str | None = None,
         schema: str | None = None,
         prefix: str = "",
+        templates: MessageTemplates | None = DEFAULT_TEMPLATES,
     ) -> "LedgerStore":
         """The ledger at ``path``: an SQLite file (:class:`SqliteEventStore`), or a
         database URL such as ``postgresql+psycopg://user@host/db`` (:class:`SqlEventStore`,
@@ -119,7 +121,7 @@ class LedgerStore:
             schema=schema,
             prefix=prefix,
         )
-        return cls(store, policy=policy, clock=clock)
+        return cls(store, policy=policy, clock=clock, templates=templates)
 
     @property
     def store(self) -> EventStore:
@@ -132,8 +134,7 @@ class LedgerStore:
         return self._cache.issues.policy
 
     def policy_version(self) -> int:
-        """How many versions of the policy the ledger holds (0: the default,
-        never changed)."""
+        """How many versions of the policy the ledger holds (0: the default, never changed)."""
         return self._policy_version
 
     def policy_history(self) -> tuple[StoredPolicy, ...]:
@@ -169,9 +170,7 @@ class LedgerStore:
     def __enter__(self) -> "LedgerStore":
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, _: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     # -- writing --------------------------------------------------------------------------

@@ -23,12 +23,15 @@ from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.pledge import Pledge
 from banshishi._model.vocabulary import Subject
+from banshishi._notify.message import Message
+from banshishi._notify.owed import messages_for, owes_messages
+from banshishi._notify.templates import DEFAULT_TEMPLATES, MessageTemplates
 from banshishi._workflow.engine import Book, collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy
 from banshishi._workflow.receipt import receipt
-from banshishi._workflow.trusted_replay import restore
+from banshishi._workflow.trusted_replay import restore, trusted_replay
 
 from . import batch as store_batch
 from .event_store import EventStore, stale_version
@@ -41,13 +44,23 @@ Touched = dict[tuple[Subject, str], int]
 @final
 class RecordCache:
     """The issues and pledges the writes of one :class:`LedgerStore` work on,
-    moved under ``policy`` and dated by ``clock`` as on a ledger."""
+    moved under ``policy`` and dated by ``clock`` as on a ledger; the messages
+    each step owes are written in the words of ``templates`` (none if ``None``)."""
 
-    def __init__(self, store: EventStore, policy: WorkflowPolicy, clock: Clock | None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        policy: WorkflowPolicy,
+        clock: Clock | None,
+        templates: MessageTemplates | None = DEFAULT_TEMPLATES,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._templates = templates
         self._lines: dict[str, list[IssueSummary]] = {}
         """Each issue's summary line after each step of the write under way."""
+        self._messages: list[Message] = []
+        """The messages the steps of the write under way owe."""
         self.use(policy)
 
     def use(self, policy: WorkflowPolicy) -> None:
@@ -65,17 +78,19 @@ class RecordCache:
         on any failure, drop every record it touched from the cache. Returns the
         events written."""
         touched: Touched = {}
-        self._lines = {}
+        self._lines, self._messages = {}, []
         try:
             with collector_paused():
                 work(touched)
-                lines = self._lines
-                return store_batch.commit(self._store, touched, self.book, policy_version, lines)
+                lines, owed = self._lines, self._messages
+                return store_batch.commit(
+                    self._store, touched, self.book, policy_version, lines, owed
+                )
         except BaseException:
             self._forget(touched)
             raise
         finally:
-            self._lines = {}
+            self._lines, self._messages = {}, []
 
     # -- the work of a write ----------------------------------------------------------------
 
@@ -134,6 +149,26 @@ class RecordCache:
         """Note an issue's summary line as a step left it: the store keeps every version."""
         if subject is Subject.ISSUE:
             self._lines.setdefault(record_id, []).append(self.issues.summary(record_id))
+            if self._templates is not None:
+                self._messages += self._owed(record_id, self._templates)
+
+    def _owed(self, record_id: str, templates: MessageTemplates) -> list[Message]:
+        """The messages the step just taken on the issue owes (see ``messages_for``)."""
+        book = self.issues
+        version = book.version(record_id)
+        (event,) = book.events(record_id, version - 1, keep=True)
+        if not owes_messages(event):
+            return []
+        answered = event.name == "answer"
+        duplicates = linked_duplicates(self._store, record_id, book.policy) if answered else []
+        return messages_for(
+            event,
+            book.issue(record_id),
+            version=version,
+            templates=templates,
+            policy=book.policy,
+            duplicates=duplicates,
+        )
 
     def _new(self, subject: Subject, record_id: object, touched: Touched) -> None:
         if isinstance(record_id, str):
@@ -180,3 +215,13 @@ class RecordCache:
     def _forget(self, touched: Touched) -> None:
         for subject, record_id in touched:
             self.book(subject).discard(record_id)
+
+
+def linked_duplicates(store: EventStore, issue_id: str, policy: WorkflowPolicy) -> list[Issue]:
+    """The issues dismissed as duplicates of ``issue_id``, rebuilt from their
+    events: whose requesters hear of its answer. The one place the store finds
+    them (``EventStore.duplicates_of``)."""
+    return [
+        trusted_replay(stored_history(store, Subject.ISSUE, duplicate), policy=policy)
+        for duplicate in store.duplicates_of(issue_id)
+    ]

@@ -16,7 +16,9 @@ from .sql_dialect import Dialect
 if TYPE_CHECKING:
     from sqlalchemy import Connection, CursorResult, Engine
 
-_TABLE = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)\s+(events|issues|issue_lines|pledges|meta)\b")
+_TABLE = re.compile(
+    r"\b(FROM|JOIN|INTO|UPDATE)\s+(events|issues|issue_lines|pledges|meta|outbox)\b"
+)
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \([?, ]+\)")
 _COPY_FROM = 32
 """How many rows an insert must have to go by ``COPY`` on PostgreSQL."""

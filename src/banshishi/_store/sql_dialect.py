@@ -77,6 +77,18 @@ class Dialect:
             return f"{insert} ON DUPLICATE KEY UPDATE {sets}"
         return f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({marks})"
 
+    def insert_new(self, table: str, columns: Sequence[str], key: str) -> str:
+        """Write a row of ``columns`` into ``table`` unless a row with the same ``key``
+        is there (then that row is kept as it is)."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        if self.name == "postgresql":
+            return f"{insert} ON CONFLICT ({key}) DO NOTHING"
+        if self.name == "mysql":
+            return f"{insert} ON DUPLICATE KEY UPDATE {key} = {key}"
+        return f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
+
 
 SQLITE = Dialect("sqlite")
 

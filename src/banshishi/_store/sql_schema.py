@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from banshishi._core.errors import InvalidValueError, NotALedgerError
 
 from .event_store import Append
+from .outbox_rows import OUTBOX, OUTBOX_ROW
 from .sqlite_file import EVENT_ROW, FORMAT, ISSUE_ROW, PLEDGE_ROW, SCHEMA, too_new
 
 if TYPE_CHECKING:
@@ -43,9 +44,11 @@ _KEYS = {
     "track",
     "key",
     "request_type",
+    "kind",
+    "recipient",
 }
 """Text columns that are compared, grouped or indexed: bounded in length."""
-_LONG = {"data", "note", "value", "actor"}
+_LONG = {"data", "note", "value", "actor", "body"}
 """Text columns that may hold long text."""
 _INTEGERS = {
     "seq",
@@ -55,6 +58,8 @@ _INTEGERS = {
     "from_us",
     "until_us",
     "answered_us",
+    "sent_us",
+    "n",
 }
 _FLAGS = {
     "on_time",
@@ -190,7 +195,32 @@ def define(dialect: Any, schema: str | None, prefix: str) -> "MetaData":
         PrimaryKeyConstraint("id"),
         **options,
     )
+    outbox = Table(
+        f"{prefix}{OUTBOX}",
+        metadata,
+        *(column(name, required=name not in _PENDING) for name in OUTBOX_ROW),
+        PrimaryKeyConstraint("id"),
+        **options,
+    )
+    Index(f"{prefix}outbox_pending", outbox.c.sent_us, outbox.c.seq, outbox.c.n)
     return metadata
+
+
+_PENDING = {"sent_at", "sent_us"}
+"""The outbox's columns that are null while a message is pending."""
+
+
+def outbox_made(connection: "Connection", metadata: "MetaData", prefix: str) -> None:
+    """Make the outbox table where it is missing (a ledger made before it):
+    outside the chain, with no change of schema."""
+    table_of(metadata, prefix, OUTBOX).create(connection, checkfirst=True)
+
+
+def outbox_present(connection: "Connection", metadata: "MetaData", prefix: str) -> bool:
+    """Whether the ledger has its outbox table."""
+    from sqlalchemy import inspect
+
+    return bool(inspect(connection).has_table(f"{prefix}{OUTBOX}", schema=metadata.schema))
 
 
 def table_of(metadata: "MetaData", prefix: str, name: str) -> "Table":

@@ -28,8 +28,10 @@ from banshishi._metrics.facts import Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
+from banshishi._notify.message import Message
 from banshishi._workflow.engine import collector_paused
 
+from . import outbox_rows as outbox
 from .chain_check import check_chain
 from .chain_key import (
     KEYED,
@@ -64,6 +66,8 @@ from .sql_schema import (
     creation_lock,
     define,
     not_a_ledger,
+    outbox_made,
+    outbox_present,
     present,
     table_of,
 )
@@ -159,7 +163,9 @@ class SqlEventStore:
         self._metadata = define(self._engine.dialect, schema, prefix)
         self._prefix = prefix
         quote = self._engine.dialect.identifier_preparer.format_table
-        self._tables = {name: quote(table_of(self._metadata, prefix, name)) for name in TABLES}
+        self._tables = {
+            name: quote(table_of(self._metadata, prefix, name)) for name in (*TABLES, outbox.OUTBOX)
+        }
         self._tree: tuple[int, str, UnitTree] | None = None
         try:
             meta = self._open(create, key)
@@ -167,6 +173,7 @@ class SqlEventStore:
             problem = key_problem(self._keyed, key, meta.get("key_check"), self.where)
             if problem is not None:
                 raise problem
+            self._outbox_made()
         except BaseException:
             self.close()
             raise
@@ -255,7 +262,19 @@ class SqlEventStore:
         check_columns(connection, self._metadata, self._prefix, self.where)
         meta = read_meta(db)
         check_meta(self.where, meta)
+        self._outbox = outbox_present(connection, self._metadata, self._prefix)
         return meta
+
+    def _outbox_made(self) -> None:
+        """Make the outbox table of a ledger made before it, when opened for writing."""
+        if not self._outbox and not self.read_only:
+            name = f"banshishi:{self.where}"
+            with (
+                self._transaction(write=True) as db,
+                creation_lock(db.connection, name, self._timeout),
+            ):
+                outbox_made(db.connection, self._metadata, self._prefix)
+            self._outbox = True
 
     # -- writing --------------------------------------------------------------------------
 
@@ -276,6 +295,7 @@ class SqlEventStore:
         pledges: Sequence[PledgeSummary] = (),
         units: UnitTreeAppend | None = None,
         policy: PolicyAppend | None = None,
+        messages: Sequence[Message] = (),
     ) -> int:
         key = self._key
         if self._keyed and key is None:
@@ -293,6 +313,7 @@ class SqlEventStore:
             write_events(db, rows)
             write_lines(db, appends, rows, issues, pledges, key)
             write_head(db, seq, previous, key)
+            outbox.write_messages(db, messages, seq)
         return seq
 
     # -- reading --------------------------------------------------------------------------
@@ -406,6 +427,27 @@ class SqlEventStore:
         if expect_head is not None:
             expect = HeadReceipt.parse(expect_head, field="expect_head")
         return self._read(lambda db: check_chain(db, key=self._key, expect=expect))
+
+    def duplicates_of(self, issue_id: str) -> list[str]:
+        return self._read(lambda db: outbox.duplicate_ids(db, issue_id))
+
+    # -- the outbox -----------------------------------------------------------------------
+
+    def pending_messages(self, *, limit: int | None = None) -> list[Message]:
+        limit = outbox.limit_given(limit)
+        if not self._outbox:
+            return []
+        return self._read(lambda db: outbox.pending_messages(db, limit))
+
+    def mark_sent(self, message_ids: Sequence[str], *, at: DateTime) -> int:
+        ids, moment = outbox.ids_given(message_ids), outbox.moment_given(at)
+        with self._transaction(write=True) as db:
+            return outbox.mark_sent(db, ids, moment)
+
+    def message_counts(self) -> dict[str, int]:
+        if not self._outbox:
+            return {"pending": 0, "sent": 0}
+        return self._read(outbox.message_counts)
 
     def close(self) -> None:
         if self._owned:

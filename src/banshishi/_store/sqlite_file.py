@@ -14,6 +14,7 @@ from banshishi._core.staging import clean_stale, private_name, remove_with_side_
 
 from .chain_key import KEYED, UNKEYED, key_check, seal
 from .event_store import GENESIS
+from .outbox_rows import SQLITE_OUTBOX
 from .sql_dialect import Db
 
 FORMAT = "banshishi-ledger"
@@ -157,6 +158,7 @@ CREATE TABLE issues ({CURRENT_TABLE});
 {chr(10).join(ISSUE_INDEXES)}
 CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
 {LINES_TABLE}
+{SQLITE_OUTBOX}
 """
 
 

@@ -31,9 +31,11 @@ from banshishi._metrics.facts import Facts
 from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
+from banshishi._notify.message import Message
 from banshishi._workflow.engine import collector_paused
 from banshishi._workflow.policy import DEFAULT_POLICY
 
+from . import outbox_rows as outbox
 from .chain_check import check_chain
 from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
 from .event_store import Append, ChainReport, StoredEvent
@@ -149,6 +151,7 @@ class SqliteEventStore:
             self._tree: tuple[int, str, UnitTree] | None = None
             self._old = self._bring_up_to_date(clock or SystemClock())
             self._sealed = self._lines_up_to_date(key)
+            self._outbox = self._outbox_made()
         except BaseException:
             self._db.close()
             raise
@@ -184,6 +187,22 @@ class SqliteEventStore:
             return False
         with self._writing():
             upgrade_lines(self._db, policy, key)
+        return True
+
+    def _outbox_made(self) -> bool:
+        """Make the outbox table where it is missing (a ledger made before it),
+        outside the chain and with no change of schema; returns whether the
+        ledger has one (one opened for reading only may not)."""
+        found = "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'outbox'"
+        if self._db.execute(found).fetchone()[0]:
+            return True
+        if self.read_only:
+            return False
+        with self._writing():
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in outbox.SQLITE_OUTBOX.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
         return True
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
@@ -238,6 +257,7 @@ class SqliteEventStore:
         pledges: Sequence[PledgeSummary] = (),
         units: UnitTreeAppend | None = None,
         policy: PolicyAppend | None = None,
+        messages: Sequence[Message] = (),
     ) -> int:
         key = self._key
         if self._keyed and key is None:
@@ -256,6 +276,7 @@ class SqliteEventStore:
             write_events(self._db, rows)
             write_lines(self._db, appends, rows, issues, pledges, key)
             write_head(self._db, seq, previous, key)
+            outbox.write_messages(self._db, messages, seq)
         if units is not None:
             self._old = ""  # a tree saved brought an old ledger up to date
         return seq
@@ -381,6 +402,26 @@ class SqliteEventStore:
             problem = f"the unit tree is outside the hash chain: {self._old}"
             return ChainReport(intact=False, events=report.events, problem=problem)
         return report
+
+    def duplicates_of(self, issue_id: str) -> list[str]:
+        return outbox.duplicate_ids(self._db, issue_id)
+
+    # -- the outbox -----------------------------------------------------------------------
+
+    def pending_messages(self, *, limit: int | None = None) -> list[Message]:
+        limit = outbox.limit_given(limit)
+        return outbox.pending_messages(self._db, limit) if self._outbox else []
+
+    def mark_sent(self, message_ids: Sequence[str], *, at: DateTime) -> int:
+        ids, moment = outbox.ids_given(message_ids), outbox.moment_given(at)
+        with self._writing():
+            self._db.execute("BEGIN IMMEDIATE")
+            return outbox.mark_sent(self._db, ids, moment)
+
+    def message_counts(self) -> dict[str, int]:
+        if not self._outbox:
+            return {"pending": 0, "sent": 0}
+        return outbox.message_counts(self._db)
 
     def close(self) -> None:
         self._db.close()

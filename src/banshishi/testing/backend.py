@@ -24,8 +24,8 @@ import attrs
 from banshishi import Clock, InvalidValueError
 from banshishi.store import EventStore, SqliteEventStore
 
-TABLES = ("events", "issues", "issue_lines", "pledges", "meta")
-"""The tables a store keeps (before any prefix or schema)."""
+TABLES = ("events", "issues", "issue_lines", "pledges", "meta", "outbox")
+"""The tables a store keeps (before any prefix or schema); ``outbox`` is outside the chain."""
 
 Rows = list[tuple[Any, ...]]
 Opener = Callable[..., EventStore]
@@ -107,7 +107,7 @@ class StoreBackend:
 
     def table(self, name: str) -> str:
         """How SQL names the store's table ``name`` (``events``, ``issues``,
-        ``issue_lines``, ``pledges``, ``meta``), prefix and schema included."""
+        ``issue_lines``, ``pledges``, ``meta``, ``outbox``), prefix and schema included."""
         if name not in TABLES:
             raise InvalidValueError(
                 field="name", value=name, problem=f"is not one of the tables {TABLES}"

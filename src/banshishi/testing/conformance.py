@@ -8,8 +8,9 @@ records written and read back, versions and :class:`~banshishi.ConcurrencyError`
 all-or-nothing batches, writers racing in several processes, the hash chain and
 tampering behind the store's back, keyed chains and kept receipts, the versions
 of the unit tree and of the policy, reads as of a past moment, every figure and
-report compared with the Python path on simulated ledgers, the SLA sweep, and a
-writer killed with SIGKILL in the middle of a batch.
+report compared with the Python path on simulated ledgers, the SLA sweep, a
+writer killed with SIGKILL in the middle of a batch, and the outbox of messages
+the steps owe (written with their events, killed or not; marked sent once).
 
 Import the tests, and define a fixture ``store_backend`` that returns a
 :class:`StoreBackend` for a fresh, empty store of the backend under test (the
@@ -59,6 +60,17 @@ from .conformance_figures import (
     test_the_store_sweeps_as_the_ledger_does,
     test_the_summary_filters_are_the_python_paths,
 )
+from .conformance_outbox import (
+    test_a_host_killed_after_delivering_and_before_marking_reads_them_again,
+    test_a_host_that_stops_before_marking_reads_the_messages_again,
+    test_a_ledger_made_before_the_outbox_gets_one_when_opened,
+    test_a_refused_batch_writes_no_messages,
+    test_a_writer_killed_writing_messages_leaves_neither_steps_nor_messages,
+    test_each_step_writes_the_messages_it_owes,
+    test_marking_sent_is_idempotent_and_refuses_an_unknown_id,
+    test_the_answer_of_an_original_reaches_its_duplicates_requesters,
+    test_the_sweep_owes_each_reminder_once_per_deadline,
+)
 from .conformance_processes import (
     test_a_sweep_killed_half_way_leaves_whole_batches,
     test_a_writer_killed_in_a_batch_leaves_the_batches_before_it,
@@ -89,23 +101,32 @@ __all__ = [
     "test_a_campaign_written_reads_back_whole",
     "test_a_change_behind_the_stores_back_is_found",
     "test_a_healthy_chain_verifies_with_its_receipt",
+    "test_a_host_killed_after_delivering_and_before_marking_reads_them_again",
+    "test_a_host_that_stops_before_marking_reads_the_messages_again",
     "test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change",
     "test_a_keyed_chain_opens_only_with_its_key",
+    "test_a_ledger_made_before_the_outbox_gets_one_when_opened",
+    "test_a_refused_batch_writes_no_messages",
     "test_a_stale_version_is_refused_and_writes_nothing",
     "test_a_sweep_killed_half_way_leaves_whole_batches",
     "test_a_writer_killed_in_a_batch_leaves_the_batches_before_it",
+    "test_a_writer_killed_writing_messages_leaves_neither_steps_nor_messages",
     "test_an_unkeyed_chain_refuses_a_key",
+    "test_each_step_writes_the_messages_it_owes",
     "test_every_figure_as_of_any_moment_is_the_python_paths",
+    "test_marking_sent_is_idempotent_and_refuses_an_unknown_id",
     "test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries",
     "test_receiving_an_issue_already_stored_is_a_duplicate",
     "test_several_moments_in_one_pass_count_as_each_moment_alone",
     "test_steps_through_the_store_take_and_refuse_what_the_ledger_does",
+    "test_the_answer_of_an_original_reaches_its_duplicates_requesters",
     "test_the_backend_writes_a_batch_whole_or_not_at_all",
     "test_the_overdue_lines_of_a_moment_are_the_python_paths",
     "test_the_periodic_report_is_the_python_paths",
     "test_the_policy_is_kept_in_versions",
     "test_the_store_sweeps_as_the_ledger_does",
     "test_the_summary_filters_are_the_python_paths",
+    "test_the_sweep_owes_each_reminder_once_per_deadline",
     "test_the_unit_tree_is_kept_in_versions",
     "test_two_processes_naming_one_version_one_wins_the_other_retries",
     "test_two_processes_on_one_issue_read_alike_one_wins_the_other_retries",

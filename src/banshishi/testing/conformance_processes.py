@@ -263,7 +263,7 @@ def _dying_writer(spec: BackendSpec, say: Connection) -> None:
     say.send("finished")
 
 
-def _said(target: Callable[..., None], spec: BackendSpec) -> tuple[list[str], int | None]:
+def said_by_child(target: Callable[..., None], spec: BackendSpec) -> tuple[list[str], int | None]:
     """Run ``target(spec, say)`` in a child; what it said, and how it ended."""
     receiving, say = _FORK.Pipe(duplex=False)
     child = _FORK.Process(target=target, args=(spec, say))
@@ -288,7 +288,7 @@ def test_a_writer_killed_in_a_batch_leaves_the_batches_before_it(
     conformance_backend: StoreBackend,
 ) -> None:
     conformance_backend.open().close()  # the store made before the child opens it
-    said, code = _said(_dying_writer, conformance_backend.spec)
+    said, code = said_by_child(_dying_writer, conformance_backend.spec)
     assert code == -signal.SIGKILL, said
     assert said == ["committed 1", "committed 2", "appending", "dying"]
     with open_ledger(conformance_backend) as store:
@@ -322,7 +322,7 @@ def _urges(store: LedgerStore) -> dict[str, int]:
 def test_a_sweep_killed_half_way_leaves_whole_batches(conformance_backend: StoreBackend) -> None:
     with open_ledger(conformance_backend) as store:
         transferred(store, range(SWEPT))
-    said, code = _said(_dying_sweeper, conformance_backend.spec)
+    said, code = said_by_child(_dying_sweeper, conformance_backend.spec)
     assert code == -signal.SIGKILL, said
     assert said == ["committed 1", "committed 2", "appending", "dying"]
     with open_ledger(conformance_backend) as store:

@@ -1,0 +1,1 @@
+"""Notifications: the messages a step owes, their templates, and their derivation."""
