@@ -166,6 +166,10 @@ class Issue:
     """The handling unit's appeals against ratings (申诉), with their decisions."""
     visits: tuple[Visit, ...] = attrs.field(default=(), validator=items_of(of_type(Visit)))
     """Follow-up visits (回访), scheduled and made."""
+    repeat_of: str | None = attrs.field(default=None, validator=identifier(optional=True))
+    """A repeat request (重复诉求): the id of the earlier, closed issue the same requester
+    raised about the same matter, recorded at intake (see ``find_repeat``) and never
+    changed after. Unlike a duplicate, a repeat is a new issue that counts as any other."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:

@@ -10,12 +10,15 @@ rebuilds the full, validated :class:`Issue` whenever one is wanted.
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from operator import attrgetter
+from collections.abc import Mapping
 from typing import Any, final
 
 import attrs
 from pendulum import DateTime
 
 from banshishi._core.errors import InconsistentRecordError, InvalidTypeError
+from banshishi._core.time import Clock
+from banshishi._core.validators import flag
 from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._model.converter import unstructure
 from banshishi._model.event import Event
@@ -28,6 +31,8 @@ from .command import Command, Refusal
 from .engine import WIDTH, Book, collector_paused
 from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .issue_workflow import IssueWorkflow
+from .originals import check_original, duplicates_of
+from .policy import DEFAULT_POLICY, WorkflowPolicy
 from .receipt import receipts
 from .role_checks import by_receiver
 from .step import make_step
@@ -50,10 +55,11 @@ INTAKE_FIELDS = (
     "location",
     "requester",
     "received_by",
+    "repeat_of",
 )
 """What an issue holds when it is received; the receive event records these."""
 
-_OMITTED_AT_DEFAULT = {"request_type": None, "confidential": False}
+_OMITTED_AT_DEFAULT = {"request_type": None, "confidential": False, "repeat_of": None}
 """Intake fields added after ledgers were first written: the receive event records
 them only when set, so the events of an issue without them are as they always
 were (and a ledger written before them reads the same)."""
@@ -122,6 +128,12 @@ class Ledger(Book):
 
     ``policy`` and ``clock`` play the same part as for the workflow; a step
     without ``at`` is dated by the clock.
+
+    A ledger ``linked`` (the default) holds the issues a step may name, and checks
+    across them what one record cannot: a duplicate's original must be on it, open
+    and not itself a duplicate (see ``docs/workflow.md``). A ledger holding one
+    issue's history alone (``replay`` builds one) is not linked, and checks each
+    step as :class:`IssueWorkflow` does.
     """
 
     machine = IssueWorkflow
@@ -130,6 +142,16 @@ class Ledger(Book):
     fields = FIELDS
     row_type = _Row
     creation = staticmethod(_receive_event)
+
+    def __init__(
+        self,
+        *,
+        policy: WorkflowPolicy = DEFAULT_POLICY,
+        clock: Clock | None = None,
+        linked: bool = True,
+    ) -> None:
+        super().__init__(policy=policy, clock=clock)
+        self.linked = flag(linked, field="Ledger.linked")
 
     # -- putting issues on the ledger -----------------------------------------------------
 
@@ -264,7 +286,29 @@ class Ledger(Book):
         counts = self.counts()
         return Rate(counts[IssueStatus.CLOSED], len(self._rows) - counts[IssueStatus.DISMISSED])
 
+    def duplicates_of(self, original_id: str) -> tuple[str, ...]:
+        """The ids of the issues dismissed as duplicates of ``original_id`` (重复件,
+        并件), oldest first: whom the original's answer reaches besides its own
+        requester. Refused if the original is not on the ledger."""
+        return duplicates_of(self._rows, original_id)
+
     # -- internals ------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        record_id: str,
+        event: str,
+        actor: Actor,
+        at: DateTime | None,
+        note: str,
+        args: Mapping[str, Any],
+    ) -> IssueStatus:
+        if event == "dismiss" and self.linked and type(record_id) is str:
+            row = self._rows.get(record_id)
+            if row is not None and (row.status, event) in self.table:
+                check_original(self._rows, record_id, args)
+        status: IssueStatus = super()._apply(record_id, event, actor, at, note, args)
+        return status
 
     def rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
         """The rows of issues standing in ``statuses``, read in place (for the sweep
