@@ -16,30 +16,21 @@ import typing
 # The exports, grouped by wing from the bottom up, each group naming its page in docs/.
 # isort: off
 # _core: the errors, one tree under BanshishiError (docs/getting-started.md)
-from ._core.errors import BanshishiError as BanshishiError
-from ._core.errors import BatchRefusedError as BatchRefusedError
-from ._core.errors import ChainKeyError as ChainKeyError
-from ._core.errors import ChronologyError as ChronologyError
-from ._core.errors import ConcurrencyError as ConcurrencyError
-from ._core.errors import DuplicateError as DuplicateError
+from ._core.errors import BanshishiError as BanshishiError, BatchRefusedError as BatchRefusedError
+from ._core.errors import ChainKeyError as ChainKeyError, ChronologyError as ChronologyError
+from ._core.errors import ConcurrencyError as ConcurrencyError, DuplicateError as DuplicateError
 from ._core.errors import HierarchyError as HierarchyError
 from ._core.errors import InconsistentRecordError as InconsistentRecordError
 from ._core.errors import InvalidCountError as InvalidCountError
 from ._core.errors import InvalidTypeError as InvalidTypeError
-from ._core.errors import InvalidValueError as InvalidValueError
-from ._core.errors import LedgerFileError as LedgerFileError
+from ._core.errors import InvalidValueError as InvalidValueError, LedgerFileError as LedgerFileError
 from ._core.errors import NaiveDatetimeError as NaiveDatetimeError
-from ._core.errors import NotALedgerError as NotALedgerError
-from ._core.errors import NotFoundError as NotFoundError
-from ._core.errors import PreconditionError as PreconditionError
-from ._core.errors import RoleError as RoleError
-from ._core.errors import RowProblem as RowProblem
-from ._core.errors import StoreBusyError as StoreBusyError
-from ._core.errors import StoreError as StoreError
-from ._core.errors import TransitionRefusedError as TransitionRefusedError
+from ._core.errors import NotALedgerError as NotALedgerError, NotFoundError as NotFoundError
+from ._core.errors import PreconditionError as PreconditionError, RoleError as RoleError
+from ._core.errors import RowProblem as RowProblem, StoreBusyError as StoreBusyError
+from ._core.errors import StoreError as StoreError, TransitionRefusedError as TransitionRefusedError
 from ._core.errors import UnknownValueError as UnknownValueError
-from ._core.errors import UnknownYearError as UnknownYearError
-from ._core.errors import WorkflowError as WorkflowError
+from ._core.errors import UnknownYearError as UnknownYearError, WorkflowError as WorkflowError
 
 # _core: instants and clocks (docs/workflow.md)
 from ._core.time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
@@ -64,6 +55,9 @@ from ._model.event import Event as Event
 from ._model.event import JsonValue as JsonValue
 from ._model.issue import Issue as Issue
 from ._model.location import Location as Location
+from ._model.duplicates import DuplicateCandidate as DuplicateCandidate, MatchReason as MatchReason
+from ._model.duplicates import duplicate_candidates as duplicate_candidates
+from ._model.duplicates import find_repeat as find_repeat
 from ._model.people import Actor as Actor
 from ._model.people import Person as Person
 from ._model.people import Role as Role
@@ -136,6 +130,7 @@ from ._metrics.rates import resolution_rate as resolution_rate
 from ._metrics.rates import response_rate as response_rate
 from ._metrics.rates import return_rate as return_rate
 from ._metrics.rates import satisfaction_rate as satisfaction_rate
+from ._metrics.repeats import repeat_rate as repeat_rate
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
 
@@ -290,6 +285,7 @@ __all__ = [
     "DisclosedMilestone",
     "DisclosedPledge",
     "DismissalReason",
+    "DuplicateCandidate",
     "DuplicateError",
     "Evaluation",
     "Event",
@@ -319,6 +315,7 @@ __all__ = [
     "Level",
     "LimitUnit",
     "Location",
+    "MatchReason",
     "Milestone",
     "NaiveDatetimeError",
     "NotALedgerError",
@@ -409,9 +406,11 @@ __all__ = [
     "disclosure_json",
     "disclosure_rows",
     "dump_requests",
+    "duplicate_candidates",
     "evaluation_satisfaction_rate",
     "export_events",
     "export_requests",
+    "find_repeat",
     "follow_up_rate",
     "format_instant",
     "format_points",
@@ -448,6 +447,7 @@ __all__ = [
     "read_routing_catalogue",
     "rectification_rate",
     "redo_rate",
+    "repeat_rate",
     "replay",
     "replay_pledge",
     "report_rows",

@@ -142,9 +142,10 @@ class RecordCache:
         ledger checks the duplicate against it (``originals``); one the store lacks
         stays uncached, and the ledger refuses the step for it."""
         original = args.get("original") if isinstance(args, Mapping) else None
-        if subject is Subject.ISSUE and event == "dismiss" and type(original) is str:
-            if self._store.version(Subject.ISSUE, original):
-                self._touch(Subject.ISSUE, original, touched, None)
+        if subject is not Subject.ISSUE or event != "dismiss" or type(original) is not str:
+            return
+        if self._store.version(Subject.ISSUE, original):
+            self._touch(Subject.ISSUE, original, touched, None)
 
     def _new(self, subject: Subject, record_id: object, touched: Touched) -> None:
         if isinstance(record_id, str):

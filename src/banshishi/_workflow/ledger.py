@@ -8,9 +8,8 @@ rebuilds the full, validated :class:`Issue` whenever one is wanted.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from operator import attrgetter
-from collections.abc import Mapping
 from typing import Any, final
 
 import attrs
