@@ -66,13 +66,14 @@ def check_original(rows: Mapping[str, Any], issue_id: str, args: Mapping[str, An
 
 def duplicates_of(rows: Mapping[str, Any], original_id: str) -> tuple[str, ...]:
     """The ids of the issues in ``rows`` linked to ``original_id`` as duplicates,
-    in the order they were put on the ledger; refused if the original is not there."""
+    oldest first (by receipt, then id); refused if the original is not there."""
     if not isinstance(original_id, str) or original_id not in rows:
         raise NotFoundError(field="original_id", value=original_id, problem="is not on the ledger")
-    return tuple(_linked(rows.items(), original_id))
+    linked = sorted(_linked(rows.items(), original_id))
+    return tuple(issue_id for _, issue_id in linked)
 
 
-def _linked(rows: Iterable[tuple[str, Any]], original_id: str) -> Iterator[str]:
+def _linked(rows: Iterable[tuple[str, Any]], original_id: str) -> Iterator[tuple[Any, str]]:
     for issue_id, row in rows:
         if row.duplicate_of == original_id:
-            yield issue_id
+            yield row.received_at, issue_id
