@@ -18,7 +18,7 @@ store's, or a page of them); neither changes anything.
 """
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import final
 
 import attrs
@@ -174,7 +174,9 @@ def _order(candidate: DuplicateCandidate) -> tuple[int, bool, timedelta, str]:
 def _elapsed(later: datetime, earlier: datetime) -> timedelta:
     """Plain elapsed time between two instants (pendulum's differences are intervals
     and its additions count calendar days; a repeat's window counts 24-hour days)."""
-    return datetime.__sub__(later, earlier)
+    # In UTC: two moments in one zone would subtract as wall-clock times, and a
+    # change of summer time between them would count an hour too many or too few.
+    return datetime.__sub__(later.astimezone(UTC), earlier.astimezone(UTC))
 
 
 def _gap(one: datetime, other: datetime) -> timedelta:
