@@ -3,6 +3,7 @@ both ledgers (in memory and in a store), the original's duplicates, the machine'
 single-record view, replay, and the duplicate counted once in every figure."""
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from banshishi import (
     response_rate,
 )
 from banshishi._core.errors import BatchRefusedError
+from banshishi._store import store_reading
 from cast import CENTRE, CLERK, DISPATCHER, REVIEWER, T0, handler, new_issue
 
 S = IssueStatus
@@ -150,12 +152,16 @@ def test_an_open_original_takes_its_duplicates_in_order(book) -> None:
     assert dismiss(book, "b", original="first") is S.DISMISSED
     assert dismiss(book, "a", original="first") is S.DISMISSED
     assert book.issue("a").duplicate_of == "first"
-    ledger = book if isinstance(book, Ledger) else book.ledger()
-    assert ledger.duplicates_of("first") == ("a", "b")  # by receipt
-    assert ledger.duplicates_of("other") == ()
-    with pytest.raises(NotFoundError) as caught:
-        ledger.duplicates_of("nowhere")
-    assert (caught.value.field, caught.value.value) == ("original_id", "nowhere")
+    readers = [book.duplicates_of] if isinstance(book, Ledger) else [
+        book.ledger().duplicates_of,
+        partial(store_reading.duplicates_of, book.store),
+    ]  # fmt: skip
+    for duplicates_of in readers:
+        assert duplicates_of("first") == ("a", "b")  # by receipt
+        assert duplicates_of("other") == ()
+        with pytest.raises(NotFoundError) as caught:
+            duplicates_of("nowhere")
+        assert (caught.value.field, caught.value.value) == ("original_id", "nowhere")
 
 
 def test_the_store_reads_an_original_it_has_not_cached(tmp_path: Path) -> None:
