@@ -8,7 +8,7 @@ rebuilds the full, validated :class:`Issue` whenever one is wanted.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from operator import attrgetter
 from typing import Any, final
 
@@ -34,7 +34,7 @@ from .originals import check_original, duplicates_of
 from .policy import DEFAULT_POLICY, WorkflowPolicy
 from .receipt import receipts
 from .role_checks import by_receiver
-from .step import make_step
+from .step import Step, make_step
 from .transition_table import TABLE
 
 FIELDS = tuple(field.name for field in attrs.fields(Issue))
@@ -151,6 +151,7 @@ class Ledger(Book):
     ) -> None:
         super().__init__(policy=policy, clock=clock)
         self.linked = flag(linked, field="Ledger.linked")
+        self._across = self._originals if linked else None
 
     # -- putting issues on the ledger -----------------------------------------------------
 
@@ -293,21 +294,9 @@ class Ledger(Book):
 
     # -- internals ------------------------------------------------------------------------
 
-    def _apply(
-        self,
-        record_id: str,
-        event: str,
-        actor: Actor,
-        at: DateTime | None,
-        note: str,
-        args: Mapping[str, Any],
-    ) -> IssueStatus:
-        if event == "dismiss" and self.linked and type(record_id) is str:
-            row = self._rows.get(record_id)
-            if row is not None and (row.status, event) in self.table:
-                check_original(self._rows, record_id, args)
-        status: IssueStatus = super()._apply(record_id, event, actor, at, note, args)
-        return status
+    def _originals(self, row: Any, step: Step) -> None:
+        if step.event == "dismiss":
+            check_original(self._rows, row.id, step.args)
 
     def rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
         """The rows of issues standing in ``statuses``, read in place (for the sweep

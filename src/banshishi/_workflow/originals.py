@@ -4,7 +4,8 @@ An issue dismissed as a duplicate (``dismiss`` with ``DismissalReason.DUPLICATE`
 names its ``original``. The step's own checks (``dismissal_grounds``) see one
 record, as :class:`IssueWorkflow` bound to one issue does: they know an original
 is named and is another issue, nothing more. What only a ledger holding the other
-issues can know is checked here, before the step: the original is on the ledger,
+issues can know is checked here, after the step's own checks (so a step by the
+wrong actor is refused for that first) and before its effects: the original is on the ledger,
 open (neither closed nor dismissed) and not itself a duplicate. The answer given
 on the original then reaches every requester (:func:`duplicates_of` lists them),
 and the duplicate, dismissed, is counted once: in no denominator.
@@ -29,9 +30,7 @@ def check_original(rows: Mapping[str, Any], issue_id: str, args: Mapping[str, An
     """Refuse a ``dismiss`` of ``issue_id`` as a duplicate of an issue that is not on
     the ledger (``rows``, by id), not open, or itself a duplicate.
 
-    Anything else about the step (the reason, an ``original`` that is the issue
-    itself or not text) is left to the step's own checks, which say it in their
-    order.
+    ``args`` are the step's, as its own checks passed them.
     """
     original = args.get("original")
     if args.get("reason") is not DismissalReason.DUPLICATE or type(original) is not str:
