@@ -223,3 +223,14 @@ def test_a_duplicate_is_in_no_denominator_of_any_figure(book) -> None:
     assert all(rate.denominator <= 2 for rate in figures.rates().values())
     if isinstance(book, LedgerStore):
         assert book.figures(at=moment, as_of=moment) == figures
+
+
+def test_an_issue_reads_as_merged_from_its_dismissal_on(book) -> None:
+    receive(book, "first")
+    receive(book, "dup", 30)
+    dismiss(book, "dup", original="first")  # at T0 + 5 hours
+    dup, first = book.issue("dup"), book.issue("first")
+    assert not dup.merged_as_of(T0.add(hours=4, minutes=59))
+    assert dup.merged_as_of(T0.add(hours=5))
+    assert dup.merged_as_of()
+    assert not first.merged_as_of()

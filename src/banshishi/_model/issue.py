@@ -386,6 +386,11 @@ class Issue:
         """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""
         return frozenset(appeal.rating for appeal in self.appeals if appeal.voided_by(moment))
 
+    def merged_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the issue stood dismissed as a duplicate (重复件, 并件) of an
+        original (``duplicate_of``) at ``moment``: counted once, through the original."""
+        return self.duplicate_of is not None and self.status_as_of(moment) is IssueStatus.DISMISSED
+
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
         moment = optional_moment(moment, field="moment")
         if moment is None:
