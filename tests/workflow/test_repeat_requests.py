@@ -23,8 +23,9 @@ DESK = handler(CENTRE)
 
 
 def noise(issue_id: str, days: float = 0, **fields) -> object:
-    return new_issue(issue_id, received_at=T0.add(days=days), received_by=CENTRE,
-                     category="噪音", requester=ZHANG, **fields)  # fmt: skip
+    given = {"category": "噪音", "requester": ZHANG, **fields}
+    return new_issue(issue_id, received_at=T0.add(minutes=round(days * 24 * 60)),
+                     received_by=CENTRE, **given)  # fmt: skip
 
 
 def close(book: Ledger | LedgerStore, issue_id: str) -> None:
@@ -73,3 +74,20 @@ def test_no_step_changes_what_intake_recorded_as_repeated(history) -> None:
     assert IssueStatus.DISMISSED not in {e.to_status for e in issue.history} or (
         issue.duplicate_of is None
     )
+
+
+def test_the_ledger_finds_the_same_repeat_as_the_pure_function_over_its_issues() -> None:
+    ledger = Ledger()
+    ledger.receive(noise("first"), actor=CLERK)
+    close(ledger, "first")
+    ledger.receive(noise("other-matter", days=0.1, category="路灯"), actor=CLERK)
+    ledger.receive(new_issue("stranger", received_at=T0, received_by=CENTRE, category="噪音"),
+                   actor=CLERK)  # fmt: skip
+    for days, within in ((5, 7), (8, 7), (7, 7), (0.1, 0)):
+        new = noise("new", days=days)
+        expected = find_repeat(new, ledger.issues(), within_days=within, as_of=new.received_at)
+        assert ledger.find_repeat(new, within_days=within) == expected
+    assert ledger.find_repeat(noise("new", days=5), within_days=7).id == "first"
+    assert ledger.find_repeat(noise("new", days=5), within_days=7, as_of=T0) is None
+    nothing = new_issue("blank", received_at=T0.add(days=1), requester=ZHANG)
+    assert ledger.find_repeat(nothing, within_days=7) is None  # no category: no matter

@@ -20,6 +20,7 @@ from banshishi._core.time import Clock
 from banshishi._core.validators import flag
 from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._model.converter import unstructure
+from banshishi._model.duplicates import find_repeat, same_requester
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
@@ -291,6 +292,26 @@ class Ledger(Book):
         并件), oldest first: whom the original's answer reaches besides its own
         requester. Refused if the original is not on the ledger."""
         return duplicates_of(self._rows, original_id)
+
+    def find_repeat(
+        self, issue: Issue, *, within_days: int, as_of: DateTime | None = None
+    ) -> Issue | None:
+        """:func:`find_repeat` over the issues on the ledger, as of ``as_of``
+        (``issue.received_at`` if ``None``: intake), rebuilding only the issues of
+        the same requester about the same matter."""
+        if not isinstance(issue, Issue):
+            raise InvalidTypeError(field="issue", value=issue, problem="must be an Issue")
+        matter = issue.category.strip()
+        same = [
+            issue_id
+            for issue_id, row in self._rows.items()
+            if matter
+            and row.category.strip() == matter
+            and same_requester(issue.requester, row.requester)
+        ]
+        moment = issue.received_at if as_of is None else as_of
+        found = (self.issue(issue_id) for issue_id in same)
+        return find_repeat(issue, found, within_days=within_days, as_of=moment)
 
     # -- internals ------------------------------------------------------------------------
 
