@@ -46,6 +46,7 @@ EXPECTED_EXPORTS = {
     "Milestone", "milestone_progress", "Pledge", "PledgeListKind", "PledgerKind",
     "ProjectCharter", "PledgeTree", "make_converter", "structure", "unstructure",
     "visit_resolution_rate", "visit_response_rate", "visit_satisfaction_rate",
+    "DuplicateCandidate", "MatchReason", "duplicate_candidates", "find_repeat",
     # _metrics
     "Breakdown", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
     "issue_figures", "issue_figures_by", "pledge_figures", "Period", "by_level",
@@ -56,7 +57,7 @@ EXPECTED_EXPORTS = {
     "response_rate", "return_rate", "satisfaction_rate", "Weights", "CompositeScore",
     "THREE_RATES_WEIGHTS", "composite_score", "three_rates_score", "Standing", "rank_units",
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
-    "three_review_results",
+    "three_review_results", "repeat_rate",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

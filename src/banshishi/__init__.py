@@ -55,6 +55,9 @@ from ._model.event import Event as Event
 from ._model.event import JsonValue as JsonValue
 from ._model.issue import Issue as Issue
 from ._model.location import Location as Location
+from ._model.duplicates import DuplicateCandidate as DuplicateCandidate, MatchReason as MatchReason
+from ._model.duplicates import duplicate_candidates as duplicate_candidates
+from ._model.duplicates import find_repeat as find_repeat
 from ._model.people import Actor as Actor
 from ._model.people import Person as Person
 from ._model.people import Role as Role
@@ -134,6 +137,7 @@ from ._metrics.rates import resolution_rate as resolution_rate
 from ._metrics.rates import response_rate as response_rate
 from ._metrics.rates import return_rate as return_rate
 from ._metrics.rates import satisfaction_rate as satisfaction_rate
+from ._metrics.repeats import repeat_rate as repeat_rate
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
 
@@ -273,45 +277,46 @@ __all__ = [
     "THREE_REVIEWS_WEIGHTS", "Actor", "Appeal", "AppealGrounds", "AppealOutcome", "BanshishiError",
     "BatchRefusedError", "Breakdown", "ChainKeyError", "ChainReport", "Channel", "ChronologyError",
     "Clock", "Command", "CompositeScore", "ConcurrencyError", "Dashboard", "DisclosedIssue",
-    "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "DuplicateError", "Evaluation",
-    "Event", "Exclusion", "ExclusionGrounds", "ExclusionOutcome", "Feedback", "FeedbackMethod",
-    "FixedClock", "Grade", "GradeScale", "HeadReceipt", "HierarchyError",
-    "InconsistentRecordError", "InvalidCountError", "InvalidTypeError", "InvalidValueError",
-    "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary", "IssueWorkflow",
-    "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport", "LedgerStore",
-    "Level", "LimitUnit", "Location", "Message", "MessageKind", "MessageTemplates", "Milestone",
-    "NaiveDatetimeError", "NotALedgerError", "NotFoundError", "Open311Import", "Open311Status",
-    "Open311StatusRow", "OverdueItem", "Period", "PeriodFlow", "PeriodicReport", "Person",
-    "Pledge", "PledgeArguments", "PledgeCommand", "PledgeDisclosure", "PledgeFigures",
-    "PledgeLedger", "PledgeListKind", "PledgeStatus", "PledgeSummary", "PledgeTree",
-    "PledgeWorkflow", "PledgerKind", "PolicyChange", "PreconditionError", "ProjectCharter", "Rate",
-    "RaterKind", "Rating", "Rectification", "RectificationCause", "Refusal", "ReportRow",
-    "ReportingPeriod", "RequestProblem", "RequestType", "Restatement", "Role", "RoleError",
-    "RoutingCatalogue", "RoutingDecision", "RoutingRule", "RowProblem", "SlaLevel", "Standing",
-    "StoreBusyError", "StoreError", "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport",
-    "SweepRules", "SystemClock", "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit",
-    "Track", "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
-    "UnknownValueError", "UnknownYearError", "Urgency", "Visit", "VisitOutcome", "Weights",
-    "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours", "YearSchedule",
-    "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
-    "completion_rate", "composite_score", "disclose_issues", "disclose_pledges", "disclosure_csv",
-    "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
-    "evaluation_satisfaction_rate", "export_events", "export_requests", "first_satisfaction_rate",
-    "follow_up_rate", "format_instant", "format_points", "grouped", "import_events",
-    "import_requests", "issue_figures", "issue_figures_by", "json_schema", "load_requests",
-    "make_converter", "mask_address", "mask_id_number", "mask_mobile", "mask_name", "mask_person",
-    "messages_for", "milestone_progress", "on_time_completion_rate", "parse_instant",
-    "period_start", "periodic_csv_rows", "periodic_html", "periodic_record", "periodic_report",
-    "personal_fields", "pledge_completion_rate", "pledge_figures", "provisional_schedule",
-    "rank_units", "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
-    "read_routing_catalogue", "rectification_rate", "redo_rate", "replay", "replay_pledge",
-    "report_rows", "resolution_rate", "response_rate", "restate_deadlines", "restatement_of",
-    "return_rate", "satisfaction_rate", "scrub_text", "sla_level", "statutory_days", "structure",
-    "sweep", "three_rates_score", "three_review_results", "unstructure", "visit_resolution_rate",
-    "visit_response_rate", "visit_satisfaction_rate", "withheld", "workflow_diagram",
-    "workflow_table", "write_disclosure", "write_ledger_csv", "write_ledger_file",
-    "write_periodic_csv", "write_periodic_html", "write_periodic_json", "write_requests",
-    "write_routing_catalogue",
+    "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "DuplicateCandidate",
+    "DuplicateError", "Evaluation", "Event", "Exclusion", "ExclusionGrounds", "ExclusionOutcome",
+    "Feedback", "FeedbackMethod", "FixedClock", "Grade", "GradeScale", "HeadReceipt",
+    "HierarchyError", "InconsistentRecordError", "InvalidCountError", "InvalidTypeError",
+    "InvalidValueError", "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary",
+    "IssueWorkflow", "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport",
+    "LedgerStore", "Level", "LimitUnit", "Location", "MatchReason", "Message", "MessageKind",
+    "MessageTemplates", "Milestone", "NaiveDatetimeError", "NotALedgerError", "NotFoundError",
+    "Open311Import", "Open311Status", "Open311StatusRow", "OverdueItem", "Period", "PeriodFlow",
+    "PeriodicReport", "Person", "Pledge", "PledgeArguments", "PledgeCommand", "PledgeDisclosure",
+    "PledgeFigures", "PledgeLedger", "PledgeListKind", "PledgeStatus", "PledgeSummary",
+    "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange", "PreconditionError",
+    "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification", "RectificationCause",
+    "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem", "RequestType", "Restatement",
+    "Role", "RoleError", "RoutingCatalogue", "RoutingDecision", "RoutingRule", "RowProblem",
+    "SlaLevel", "Standing", "StoreBusyError", "StoreError", "StoredPolicy", "StoredUnitTree",
+    "Subject", "SweepReport", "SweepRules", "SystemClock", "TargetGroup", "ThreeReview",
+    "ThreeReviewResult", "TimeLimit", "Track", "TransitionRefusedError", "TrendPoint", "Unit",
+    "UnitTree", "UnitTreeChange", "UnknownValueError", "UnknownYearError", "Urgency", "Visit",
+    "VisitOutcome", "Weights", "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours",
+    "YearSchedule", "__version__", "by_level", "by_period", "by_unit", "check_ledger_file",
+    "china_calendar", "completion_rate", "composite_score", "disclose_issues", "disclose_pledges",
+    "disclosure_csv", "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
+    "duplicate_candidates", "evaluation_satisfaction_rate", "export_events", "export_requests",
+    "find_repeat", "first_satisfaction_rate", "follow_up_rate", "format_instant", "format_points",
+    "grouped", "import_events", "import_requests", "issue_figures", "issue_figures_by",
+    "json_schema", "load_requests", "make_converter", "mask_address", "mask_id_number",
+    "mask_mobile", "mask_name", "mask_person", "messages_for", "milestone_progress",
+    "on_time_completion_rate", "parse_instant", "period_start", "periodic_csv_rows",
+    "periodic_html", "periodic_record", "periodic_report", "personal_fields",
+    "pledge_completion_rate", "pledge_figures", "provisional_schedule", "rank_units",
+    "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
+    "read_routing_catalogue", "rectification_rate", "redo_rate", "repeat_rate", "replay",
+    "replay_pledge", "report_rows", "resolution_rate", "response_rate", "restate_deadlines",
+    "restatement_of", "return_rate", "satisfaction_rate", "scrub_text", "sla_level",
+    "statutory_days", "structure", "sweep", "three_rates_score", "three_review_results",
+    "unstructure", "visit_resolution_rate", "visit_response_rate", "visit_satisfaction_rate",
+    "withheld", "workflow_diagram", "workflow_table", "write_disclosure", "write_ledger_csv",
+    "write_ledger_file", "write_periodic_csv", "write_periodic_html", "write_periodic_json",
+    "write_requests", "write_routing_catalogue",
 ]
 # fmt: on
 

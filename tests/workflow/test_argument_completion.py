@@ -94,7 +94,7 @@ def test_both_engines_complete_the_same_arguments_and_record_them(data: st.DataO
     machine_clock, ledger_clock = FixedClock(issues.T0), FixedClock(issues.T0)
     issue = intake.issue()
     workflow = IssueWorkflow(issue, policy=policy, clock=machine_clock)
-    ledger = Ledger(policy=policy, clock=ledger_clock)
+    ledger = issues.walk_ledger(policy, ledger_clock)
     ledger.receive(intake.issue(), actor=issues.CLERK)
     accepted: list[tuple[str, dict[str, Any]]] = []
     at = issues.T0

@@ -116,6 +116,7 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     _issue_field("track", "办理方式", Choice(Track)),
     _issue_field("request_type", "诉求类型", Choice(RequestType)),
     _issue_field("confidential", "保密", YesNo()),
+    _issue_field("repeat_of", "旧工单编号", _ID),
     _issue_field("category", "问题领域", Text()),
     _issue_field("description", "诉求内容", Text()),
     _issue_field("target_groups", "重点群体", Choices(TargetGroup)),

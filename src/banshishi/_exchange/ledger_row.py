@@ -284,6 +284,7 @@ def _build(
             "channel",
             "urgency",
             "request_type",
+            "repeat_of",
             "category",
             "description",
             "target_groups",

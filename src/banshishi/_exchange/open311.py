@@ -76,6 +76,7 @@ EXTENDED_KEYS = (
     "answered_datetime",
     "request_type",
     "confidential",
+    "repeat_of",
 )
 """The keys ``extended=True`` adds after :data:`SPEC_KEYS`."""
 
@@ -195,6 +196,7 @@ def _request(issue: Issue, *, at: DateTime, extended: bool, path: str) -> dict[s
         request["request_type"] = None if kind is None else kind.value
         # Text, as XML has no other way to say it: "true" or "false".
         request["confidential"] = "true" if issue.confidential else "false"
+        request["repeat_of"] = issue.repeat_of
     return request
 
 

@@ -53,6 +53,7 @@ _KEY_OF_FIELD = {
     "category": "service_name",
     "request_type": "request_type",
     "confidential": "confidential",
+    "repeat_of": "repeat_of",
     "responsible_unit": "agency_responsible",
     "requirements": "service_notice",
     "received_at": "requested_datetime",
@@ -330,6 +331,7 @@ def _issue(raw: object, path: str, options: _Options) -> tuple[Issue, Note | Non
         "category": read.text("service_name") or service_code or "",
         "request_type": read.member("request_type", RequestType),  # ours, with extended=True
         "confidential": read.yes_no("confidential"),  # ours, with extended=True
+        "repeat_of": read.identifier("repeat_of"),  # ours, with extended=True
         "location": _location(read, options),
         "responsible_unit": read.text("agency_responsible"),
         "requirements": read.text("service_notice") or "",

@@ -171,6 +171,10 @@ class Issue:
         default=(), validator=items_of(of_type(Exclusion))
     )
     """Requests to leave the issue out of the assessment (不纳入考核), with their decisions."""
+    repeat_of: str | None = attrs.field(default=None, validator=identifier(optional=True))
+    """A repeat request (重复诉求): the id of the earlier, closed issue the same requester
+    raised about the same matter, recorded at intake (see ``find_repeat``) and never
+    changed after. Unlike a duplicate, a repeat is a new issue that counts as any other."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -404,6 +408,11 @@ class Issue:
     def voided_ratings_as_of(self, moment: DateTime | None = None) -> frozenset[int]:
         """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""
         return frozenset(appeal.rating for appeal in self.appeals if appeal.voided_by(moment))
+
+    def merged_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the issue stood dismissed as a duplicate (重复件, 并件) of an
+        original (``duplicate_of``) at ``moment``: counted once, through the original."""
+        return self.duplicate_of is not None and self.status_as_of(moment) is IssueStatus.DISMISSED
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
         moment = optional_moment(moment, field="moment")

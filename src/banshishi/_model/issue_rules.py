@@ -195,6 +195,10 @@ def _check_references(record: Mapping[str, Any], changed: frozenset[str]) -> Non
         raise InconsistentRecordError(
             field="Issue.duplicate_of", value=record["duplicate_of"], problem="is the issue itself"
         )
+    if record["repeat_of"] is not None and record["repeat_of"] == record["id"]:
+        raise InconsistentRecordError(
+            field="Issue.repeat_of", value=record["repeat_of"], problem="is the issue itself"
+        )
     names: set[str] = set()
     for index, milestone in enumerate(record["milestones"]):
         if milestone.name in names:

@@ -218,7 +218,11 @@ class IssueCampaign:
             self._step(case, "dismiss", requester, at, note, reason=reason)
         else:
             earlier = self.cases[max(0, case.index - 300) : case.index]
-            same = [c.issue.id for c in earlier if c.issue.title == case.issue.title]
+            same = [  # a duplicate is linked to an open original
+                c.issue.id
+                for c in earlier
+                if c.issue.title == case.issue.title and c.stage not in ("closed", "dismissed")
+            ]
             same = same if self.rng.random() < 0.6 else []
             args: dict[str, Any] = {"reason": DismissalReason.INVALID}
             if same:

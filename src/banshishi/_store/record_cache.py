@@ -10,7 +10,7 @@ on any failure, every record the write touched is dropped from the cache, so
 nothing half-done stays in memory.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, final
 
 from pendulum import DateTime
@@ -128,6 +128,7 @@ class RecordCache:
         """Take one step on one record, refused if the store no longer holds it
         at ``expected`` (if given)."""
         self._touch(subject, record_id, touched, expected)
+        self._read_original(subject, event, args, touched)
         self.book(subject).take_step(record_id, event, actor, at, note, args)
         self._taken(subject, record_id)
 
@@ -138,6 +139,7 @@ class RecordCache:
             with store_batch.refused_item(index, command, "commands"):
                 subject, record_id = store_batch.command_target(command)
                 self._touch(subject, record_id, touched, None)
+                self._read_original(subject, command.event, command.args, touched)
                 self.book(subject).take_step(
                     record_id, command.event, command.actor, command.at, command.note, command.args
                 )
@@ -169,6 +171,16 @@ class RecordCache:
             policy=book.policy,
             duplicates=duplicates,
         )
+
+    def _read_original(self, subject: Subject, event: str, args: Any, touched: Touched) -> None:
+        """Cache the original a ``dismiss`` names, if the store holds it, so that the
+        ledger checks the duplicate against it (``originals``); one the store lacks
+        stays uncached, and the ledger refuses the step for it."""
+        original = args.get("original") if isinstance(args, Mapping) else None
+        if subject is not Subject.ISSUE or event != "dismiss" or type(original) is not str:
+            return
+        if self._store.version(Subject.ISSUE, original):
+            self._touch(Subject.ISSUE, original, touched, None)
 
     def _new(self, subject: Subject, record_id: object, touched: Touched) -> None:
         if isinstance(record_id, str):

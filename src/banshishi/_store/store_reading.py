@@ -1,12 +1,12 @@
 """What a :class:`LedgerStore` reads off its store beyond one record: summary lines
-by filter, the periodic report as recorded, and the provisional deadlines that a
-policy's calendar would count again."""
+by filter, the periodic report as recorded, the provisional deadlines that a
+policy's calendar would count again, and an original's duplicates."""
 
 from collections.abc import Callable, Collection
 
 from pendulum import DateTime
 
-from banshishi._core.errors import InvalidTypeError, InvalidValueError
+from banshishi._core.errors import InvalidTypeError, InvalidValueError, NotFoundError
 from banshishi._core.time import as_datetime, optional_moment
 from banshishi._core.validators import members_given
 from banshishi._metrics.figures import IssueFigures, figures_of_facts
@@ -175,3 +175,20 @@ def restate(
     if found and not dry_run:
         ledger.apply_many(r.command(at=at, actor=actor) for r in found)
     return found
+
+
+def duplicates_of(store: EventStore, original_id: str) -> tuple[str, ...]:
+    """The ids of the issues in ``store`` dismissed as duplicates of ``original_id``,
+    oldest first (by receipt, then id), as :meth:`Ledger.duplicates_of` gives them
+    in memory; refused if the original is not in the store.
+
+    Only dismissed issues are read, each its last event: a dismissal is final, so
+    the event that names the original is the last one."""
+    if not isinstance(original_id, str) or not store.version(Subject.ISSUE, original_id):
+        raise NotFoundError(field="original_id", value=original_id, problem="is not in the store")
+    linked = []
+    for line in store.issue_summaries(status=(IssueStatus.DISMISSED,)):
+        last = stored_history(store, Subject.ISSUE, line.id)[-1]
+        if last.name == "dismiss" and last.data.get("original") == original_id:
+            linked.append((line.received_at, line.id))
+    return tuple(issue_id for _, issue_id in sorted(linked))

@@ -60,9 +60,11 @@ def advance(
     machine: type[RecordMachine],
     table: Mapping[tuple[Status, str], tuple[Rule, ...]],
     policy: WorkflowPolicy,
+    across: Callable[[Any, Step], None] | None = None,
 ) -> Status:
     """Take one step on ``row``: complete its arguments, check it, apply its
-    effect, record it; or raise and change nothing."""
+    effect, record it; or raise and change nothing. ``across`` checks, after the
+    step's own checks, what only the ledger holding other records can know."""
     source = row.status
     rules = table.get((source, event))
     if rules is None:
@@ -81,6 +83,8 @@ def advance(
     )
     complete(machine.completions, row, step)
     rule = take(row, step, rules)
+    if across is not None:
+        across(row, step)
     target = rule.target
     changes = machine.settle(row, step, target)
     for name, value in changes.items():
@@ -222,6 +226,8 @@ class Book:
         self.policy = policy
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._rows: dict[str, Any] = {}
+        self._across: Callable[[Any, Step], None] | None = None
+        """Checks across records, after each step's own (see ``advance``)."""
 
     def _insert(self, record: Any, history: list[Any]) -> None:
         record_type = self.machine.record_type.__name__
@@ -264,6 +270,7 @@ class Book:
             machine=self.machine,
             table=self.table,
             policy=self.policy,
+            across=self._across,
         )
 
     def _apply_many(

@@ -16,8 +16,11 @@ import attrs
 from pendulum import DateTime
 
 from banshishi._core.errors import InconsistentRecordError, InvalidTypeError
+from banshishi._core.time import Clock
+from banshishi._core.validators import flag
 from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._model.converter import unstructure
+from banshishi._model.duplicates import find_repeat, same_requester
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
@@ -28,9 +31,11 @@ from .command import Command, Refusal
 from .engine import WIDTH, Book, collector_paused
 from .issue_arguments import ISSUE_STEPS, RECEIVE
 from .issue_workflow import IssueWorkflow
+from .originals import check_original, duplicates_of
+from .policy import DEFAULT_POLICY, WorkflowPolicy
 from .receipt import receipts
 from .role_checks import by_receiver
-from .step import make_step
+from .step import Step, make_step
 from .transition_table import TABLE
 
 FIELDS = tuple(field.name for field in attrs.fields(Issue))
@@ -50,10 +55,11 @@ INTAKE_FIELDS = (
     "location",
     "requester",
     "received_by",
+    "repeat_of",
 )
 """What an issue holds when it is received; the receive event records these."""
 
-_OMITTED_AT_DEFAULT = {"request_type": None, "confidential": False}
+_OMITTED_AT_DEFAULT = {"request_type": None, "confidential": False, "repeat_of": None}
 """Intake fields added after ledgers were first written: the receive event records
 them only when set, so the events of an issue without them are as they always
 were (and a ledger written before them reads the same)."""
@@ -128,6 +134,12 @@ class Ledger(Book):
 
     ``policy`` and ``clock`` play the same part as for the workflow; a step
     without ``at`` is dated by the clock.
+
+    A ledger ``linked`` (the default) holds the issues a step may name, and checks
+    across them what one record cannot: a duplicate's original must be on it, open
+    and not itself a duplicate (see ``docs/workflow.md``). A ledger holding one
+    issue's history alone (``replay`` builds one) is not linked, and checks each
+    step as :class:`IssueWorkflow` does.
     """
 
     machine = IssueWorkflow
@@ -136,6 +148,17 @@ class Ledger(Book):
     fields = FIELDS
     row_type = _Row
     creation = staticmethod(_receive_event)
+
+    def __init__(
+        self,
+        *,
+        policy: WorkflowPolicy = DEFAULT_POLICY,
+        clock: Clock | None = None,
+        linked: bool = True,
+    ) -> None:
+        super().__init__(policy=policy, clock=clock)
+        self.linked = flag(linked, field="Ledger.linked")
+        self._across = self._originals if linked else None
 
     # -- putting issues on the ledger -----------------------------------------------------
 
@@ -271,7 +294,37 @@ class Ledger(Book):
         counts = self.counts()
         return Rate(counts[IssueStatus.CLOSED], len(self._rows) - counts[IssueStatus.DISMISSED])
 
+    def duplicates_of(self, original_id: str) -> tuple[str, ...]:
+        """The ids of the issues dismissed as duplicates of ``original_id`` (重复件,
+        并件), oldest first: whom the original's answer reaches besides its own
+        requester. Refused if the original is not on the ledger."""
+        return duplicates_of(self._rows, original_id)
+
+    def find_repeat(
+        self, issue: Issue, *, within_days: int, as_of: DateTime | None = None
+    ) -> Issue | None:
+        """:func:`find_repeat` over the issues on the ledger, as of ``as_of``
+        (``issue.received_at`` if ``None``: intake), rebuilding only the issues of
+        the same requester about the same matter."""
+        if not isinstance(issue, Issue):
+            raise InvalidTypeError(field="issue", value=issue, problem="must be an Issue")
+        matter = issue.category.strip()
+        same = [
+            issue_id
+            for issue_id, row in self._rows.items()
+            if matter
+            and row.category.strip() == matter
+            and same_requester(issue.requester, row.requester)
+        ]
+        moment = issue.received_at if as_of is None else as_of
+        found = (self.issue(issue_id) for issue_id in same)
+        return find_repeat(issue, found, within_days=within_days, as_of=moment)
+
     # -- internals ------------------------------------------------------------------------
+
+    def _originals(self, row: Any, step: Step) -> None:
+        if step.event == "dismiss":
+            check_original(self._rows, row.id, step.args)
 
     def rows_in(self, statuses: frozenset[IssueStatus]) -> Iterator[tuple[str, _Row]]:
         """The rows of issues standing in ``statuses``, read in place (for the sweep

@@ -66,9 +66,11 @@ def new_issues(
 ) -> Issue:
     """Issues as intake leaves them (status 已受理, nothing transferred, answered or
     rated, no history): what :meth:`Ledger.receive` and :meth:`LedgerStore.receive`
-    take. Some are anonymous, some carry a place and target groups."""
+    take. Some are anonymous, some carry a place and target groups, some repeat an
+    earlier issue (``repeat_of``)."""
+    issue_id = draw(record_ids() if ids is None else ids)
     return Issue(
-        id=draw(record_ids() if ids is None else ids),
+        id=issue_id,
         title=draw(texts()),
         channel=draw(st.sampled_from(list(Channel))),
         urgency=draw(st.sampled_from(list(Urgency))),
@@ -80,6 +82,7 @@ def new_issues(
         location=draw(st.none() | locations()),
         requester=draw(st.none() | people()),
         received_by=draw(st.none() | unit_ids() if received_by is None else received_by),
+        repeat_of=draw(st.none() | record_ids().filter(lambda other: other != issue_id)),
     )
 
 
@@ -147,6 +150,7 @@ def issues(draw: st.DrawFn, *, timezones: Zones = SHANGHAI) -> Issue:
         closed_at=closure_time(history) if status is IssueStatus.CLOSED else None,
         feedback=tuple(fb),
         evaluations=tuple(rated),
+        repeat_of=draw(st.none() | record_ids().filter(lambda other: other != issue_id)),
         history=tuple(history) if keep_history else (),
     )
 
