@@ -286,13 +286,22 @@ class Ledger(Book):
         return self._counts()
 
     def completion_rate(self) -> Rate:
-        """办结率 now: closed issues out of issues not dismissed.
+        """办结率 now: closed issues out of issues assessed (neither dismissed nor
+        left out of the assessment).
 
         For the rate as of a past moment, or with its breakdown, use
         ``completion_rate(ledger.issues(), as_of=...)``.
         """
         counts = self.counts()
-        return Rate(counts[IssueStatus.CLOSED], len(self._rows) - counts[IssueStatus.DISMISSED])
+        closed = counts[IssueStatus.CLOSED]
+        assessed = len(self._rows) - counts[IssueStatus.DISMISSED]
+        for row in self._rows.values():
+            if row.status is IssueStatus.DISMISSED or not row.exclusions:
+                continue
+            if any(item.approved_by(None) for item in row.exclusions):
+                assessed -= 1
+                closed -= row.status is IssueStatus.CLOSED
+        return Rate(closed, assessed)
 
     def duplicates_of(self, original_id: str) -> tuple[str, ...]:
         """The ids of the issues dismissed as duplicates of ``original_id`` (重复件,
