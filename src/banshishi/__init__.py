@@ -176,8 +176,8 @@ from ._workflow.restatement import restatement_of as restatement_of
 from ._workflow.routing import RoutingCatalogue as RoutingCatalogue
 from ._workflow.routing import RoutingDecision as RoutingDecision
 from ._workflow.routing import RoutingRule as RoutingRule
-from ._workflow.routing_files import read_routing_catalogue as read_routing_catalogue
-from ._workflow.routing_files import write_routing_catalogue as write_routing_catalogue
+from ._exchange.routing_files import read_routing_catalogue as read_routing_catalogue
+from ._exchange.routing_files import write_routing_catalogue as write_routing_catalogue
 from ._workflow.sweep import SweepReport as SweepReport
 from ._workflow.sweep import SweepRules as SweepRules
 from ._workflow.sweep import sla_level as sla_level

@@ -16,7 +16,7 @@ from banshishi import (
     read_routing_catalogue,
     write_routing_catalogue,
 )
-from banshishi._workflow.routing_files import (
+from banshishi._exchange.routing_files import (
     catalogue_csv,
     catalogue_from_csv,
     catalogue_from_toml,

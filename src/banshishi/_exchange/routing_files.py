@@ -34,8 +34,7 @@ from banshishi._core.errors import (
 from banshishi._core.whole_file import named_file, write_text_whole
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Track
-
-from .routing import RoutingCatalogue, RoutingRule
+from banshishi._workflow.routing import RoutingCatalogue, RoutingRule
 
 COLUMNS: Mapping[str, str] = {
     "category": "问题分类编码",
