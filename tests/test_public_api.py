@@ -53,7 +53,7 @@ EXPECTED_EXPORTS = {
     "response_rate", "return_rate", "satisfaction_rate", "Weights", "CompositeScore",
     "THREE_RATES_WEIGHTS", "composite_score", "three_rates_score", "Standing", "rank_units",
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
-    "three_review_results",
+    "three_review_results", "RoutedTransfer", "RoutingAccuracy", "routing_accuracy",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

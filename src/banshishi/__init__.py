@@ -15,7 +15,7 @@ import typing
 
 # The exports, grouped by wing from the bottom up, each group naming its page in docs/.
 # isort: off
-# _core: the errors, one tree under BanshishiError (docs/getting-started.md)
+# _core: errors (docs/getting-started.md), instants and clocks (docs/workflow.md)
 from ._core.errors import BanshishiError as BanshishiError
 from ._core.errors import BatchRefusedError as BatchRefusedError
 from ._core.errors import ChainKeyError as ChainKeyError
@@ -40,8 +40,6 @@ from ._core.errors import TransitionRefusedError as TransitionRefusedError
 from ._core.errors import UnknownValueError as UnknownValueError
 from ._core.errors import UnknownYearError as UnknownYearError
 from ._core.errors import WorkflowError as WorkflowError
-
-# _core: instants and clocks (docs/workflow.md)
 from ._core.time import DEFAULT_TIMEZONE as DEFAULT_TIMEZONE
 from ._core.time import Clock as Clock
 from ._core.time import FixedClock as FixedClock
@@ -69,6 +67,7 @@ from ._model.people import Person as Person
 from ._model.people import Role as Role
 from ._model.people import personal_fields as personal_fields
 from ._model.rate import Rate as Rate
+from ._model.routed_transfer import RoutedTransfer as RoutedTransfer
 from ._model.units import Level as Level
 from ._model.units import Unit as Unit
 from ._model.units import UnitTree as UnitTree
@@ -98,7 +97,7 @@ from ._model.evaluation import RectificationCause as RectificationCause
 from ._model.evaluation import Visit as Visit
 from ._model.evaluation import VisitOutcome as VisitOutcome
 
-# _model: pledges, their milestones and projects (docs/pledges.md)
+# _model: pledges, milestones, projects (docs/pledges.md); lossless JSON (docs/getting-started.md)
 from ._model.milestone import Milestone as Milestone
 from ._model.milestone import milestone_progress as milestone_progress
 from ._model.pledge import Pledge as Pledge
@@ -106,8 +105,6 @@ from ._model.pledge import PledgeListKind as PledgeListKind
 from ._model.pledge import PledgerKind as PledgerKind
 from ._model.pledge import ProjectCharter as ProjectCharter
 from ._model.pledge_tree import PledgeTree as PledgeTree
-
-# _model: lossless JSON (docs/getting-started.md)
 from ._model.converter import make_converter as make_converter
 from ._model.converter import structure as structure
 from ._model.converter import unstructure as unstructure
@@ -136,6 +133,8 @@ from ._metrics.rates import resolution_rate as resolution_rate
 from ._metrics.rates import response_rate as response_rate
 from ._metrics.rates import return_rate as return_rate
 from ._metrics.rates import satisfaction_rate as satisfaction_rate
+from ._metrics.routing_accuracy import RoutingAccuracy as RoutingAccuracy
+from ._metrics.routing_accuracy import routing_accuracy as routing_accuracy
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
 
@@ -192,7 +191,7 @@ from ._exchange.ledger_file import write_ledger_csv as write_ledger_csv
 from ._exchange.ledger_file import write_ledger_file as write_ledger_file
 from ._exchange.ledger_import import LedgerImport as LedgerImport
 
-# _exchange: Open311 service requests (docs/open311.md)
+# _exchange: Open311 service requests (docs/open311.md), JSON Schema (docs/json-schema.md)
 from ._exchange.open311 import dump_requests as dump_requests
 from ._exchange.open311 import export_requests as export_requests
 from ._exchange.open311 import load_requests as load_requests
@@ -204,8 +203,6 @@ from ._exchange.open311_result import RequestProblem as RequestProblem
 from ._exchange.open311_status import OPEN311_STATUSES as OPEN311_STATUSES
 from ._exchange.open311_status import Open311Status as Open311Status
 from ._exchange.open311_status import Open311StatusRow as Open311StatusRow
-
-# _exchange: JSON Schema (docs/json-schema.md)
 from ._exchange.json_schema import json_schema as json_schema
 
 # _disclosure: masking and the public lists (docs/disclosure.md)
@@ -359,6 +356,8 @@ __all__ = [
     "Restatement",
     "Role",
     "RoleError",
+    "RoutedTransfer",
+    "RoutingAccuracy",
     "RoutingCatalogue",
     "RoutingDecision",
     "RoutingRule",
@@ -456,6 +455,7 @@ __all__ = [
     "restate_deadlines",
     "restatement_of",
     "return_rate",
+    "routing_accuracy",
     "satisfaction_rate",
     "scrub_text",
     "sla_level",

@@ -3,8 +3,9 @@ table a rule), read with every bad row reported and nothing taken from a file wi
 
 CSV columns, headed in English or Chinese, in any order (only ``unit`` is required):
 ``category`` 问题分类编码, ``place`` 事发地, ``unit`` 责任单位, ``co_units`` 协办单位
-(separated by ``;``, ``；`` or ``、``), ``track`` 办理方式 (``joint`` or ``共办``, …) and
-``time_limit`` 办理时限 (``15 working days`` or ``15个工作日``). Rows are numbered as a
+(separated by ``;``, ``；`` or ``、``), ``track`` 办理方式 (``joint`` or ``共办``, …),
+``time_limit`` 办理时限 (``15 working days`` or ``15个工作日``) and ``id`` 事项编号
+(the catalogue's own number for the rule, unique in it). Rows are numbered as a
 spreadsheet shows them (the header is row 1). An XLSX workbook holds the same
 columns in its sheet named 派单目录 (or its only sheet); it is read, not written. In
 TOML the rules are the ``rule`` array of tables with the same keys (``co_units`` a
@@ -48,6 +49,7 @@ COLUMNS: Mapping[str, str] = {
     "co_units": "协办单位",
     "track": "办理方式",
     "time_limit": "办理时限",
+    "id": "事项编号",
 }
 """The columns (keys) of a catalogue, with their Chinese headers."""
 
@@ -146,6 +148,7 @@ def _cells(rule: RoutingRule) -> dict[str, str]:
         "co_units": "；".join(rule.co_units),
         "track": "" if rule.track is None else rule.track.value,
         "time_limit": "" if limit is None else str(limit),
+        "id": rule.id or "",
     }
 
 
@@ -309,6 +312,7 @@ def _built(
     rules: list[RoutingRule] = []
     rows: list[int] = []
     first: dict[tuple[str, str], int] = {}
+    ids: dict[str, int] = {}
     for number, record in records:
         found = _rule(number, record, units)
         if isinstance(found, list):
@@ -321,6 +325,12 @@ def _built(
             problems.append(
                 RowProblem(row=number, column=column, value=found.category, reason=reason)
             )
+            continue
+        same = ids.setdefault(found.key, number)
+        if same != number:
+            column = record.get("id", ("id", ""))[0]
+            reason = f"has the same id as row {same}"
+            problems.append(RowProblem(row=number, column=column, value=found.key, reason=reason))
             continue
         rules.append(found)
         rows.append(number)
@@ -375,6 +385,8 @@ def _value(key: str, value: object) -> object:
         return Track(value) if value else None
     if key == "time_limit":
         return TimeLimit.parse(value) if value else None
+    if key == "id":
+        return value or None
     return value
 
 

@@ -113,7 +113,8 @@ class Arguments:
     track: Track | None = attrs.field(
         default=None, converter=_as_track, validator=member_of(Track, optional=True)
     )
-    """change_track: the new track."""
+    """change_track: the new track; transfer: the track the item is handled on,
+    if the transfer sets it (a routed transfer takes its rule's)."""
     reason: DismissalReason | None = attrs.field(
         default=None,
         converter=_as_reason,
@@ -161,6 +162,9 @@ class Arguments:
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
     """restate_deadline: the deadline in force before it was restated."""
+    routing_rule: str | None = attrs.field(default=None, validator=optional_text)
+    """transfer: the key of the routing catalogue's rule the transfer follows
+    (:attr:`RoutingRule.key`), so routing accuracy can be counted by rule."""
 
 
 _COUNTED = frozenset({"deadline", "provisional", "limit"})
@@ -179,6 +183,8 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
                     "supervising_unit",
                     "supervisor",
                     "milestones",
+                    "track",
+                    "routing_rule",
                 }
                 | _COUNTED
             ),
