@@ -62,3 +62,17 @@ def test_a_routed_transfer_round_trips_through_the_store(tmp_path: Path) -> None
     ]
     assert [event.data["routing_rule"] for event in transfers] == ["0301/*", "catch-all"]
     assert TimeLimit.parse(str(transfers[0].data["limit"])) == TimeLimit.working_days(3)
+
+
+def test_a_confidential_issues_export_keeps_its_routing_rule(tmp_path: Path) -> None:
+    with LedgerStore.open(tmp_path / "ledger.db", create=True) as store:
+        issue = new_issue("s", category="0301", confidential=True, received_by="centre")
+        store.receive(issue, actor=CLERK_C1)
+        decision = CATALOGUE.route(issue)
+        assert decision is not None
+        arguments = decision.transfer_arguments()
+        store.apply("s", "transfer", actor=DISPATCHER_D1, at=T0.add(hours=1), **arguments)
+        masked = io.StringIO()
+        export_events(store, masked)
+    assert '""routing_rule"":""0301/*""' in masked.getvalue()
+    assert "路灯不亮" not in masked.getvalue()  # the title is withheld
