@@ -58,6 +58,7 @@ EXPECTED_EXPORTS = {
     "THREE_RATES_WEIGHTS", "composite_score", "three_rates_score", "Standing", "rank_units",
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
     "three_review_results", "repeat_rate",
+    "RoutedTransfer", "RoutingAccuracy", "routing_accuracy",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

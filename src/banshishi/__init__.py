@@ -63,6 +63,7 @@ from ._model.people import Person as Person
 from ._model.people import Role as Role
 from ._model.people import personal_fields as personal_fields
 from ._model.rate import Rate as Rate
+from ._model.routed_transfer import RoutedTransfer as RoutedTransfer
 from ._model.units import Level as Level
 from ._model.units import Unit as Unit
 from ._model.units import UnitTree as UnitTree
@@ -95,7 +96,7 @@ from ._model.assessment import Exclusion as Exclusion
 from ._model.assessment import ExclusionGrounds as ExclusionGrounds
 from ._model.assessment import ExclusionOutcome as ExclusionOutcome
 
-# _model: pledges, their milestones and projects (docs/pledges.md)
+# _model: pledges, milestones, projects (docs/pledges.md); lossless JSON (docs/getting-started.md)
 from ._model.milestone import Milestone as Milestone
 from ._model.milestone import milestone_progress as milestone_progress
 from ._model.pledge import Pledge as Pledge
@@ -103,8 +104,6 @@ from ._model.pledge import PledgeListKind as PledgeListKind
 from ._model.pledge import PledgerKind as PledgerKind
 from ._model.pledge import ProjectCharter as ProjectCharter
 from ._model.pledge_tree import PledgeTree as PledgeTree
-
-# _model: lossless JSON (docs/getting-started.md)
 from ._model.converter import make_converter as make_converter
 from ._model.converter import structure as structure
 from ._model.converter import unstructure as unstructure
@@ -138,6 +137,8 @@ from ._metrics.rates import response_rate as response_rate
 from ._metrics.rates import return_rate as return_rate
 from ._metrics.rates import satisfaction_rate as satisfaction_rate
 from ._metrics.repeats import repeat_rate as repeat_rate
+from ._metrics.routing_accuracy import RoutingAccuracy as RoutingAccuracy
+from ._metrics.routing_accuracy import routing_accuracy as routing_accuracy
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
 
@@ -178,8 +179,8 @@ from ._workflow.restatement import restatement_of as restatement_of
 from ._workflow.routing import RoutingCatalogue as RoutingCatalogue
 from ._workflow.routing import RoutingDecision as RoutingDecision
 from ._workflow.routing import RoutingRule as RoutingRule
-from ._workflow.routing_files import read_routing_catalogue as read_routing_catalogue
-from ._workflow.routing_files import write_routing_catalogue as write_routing_catalogue
+from ._exchange.routing_files import read_routing_catalogue as read_routing_catalogue
+from ._exchange.routing_files import write_routing_catalogue as write_routing_catalogue
 from ._workflow.sweep import SweepReport as SweepReport
 from ._workflow.sweep import SweepRules as SweepRules
 from ._workflow.sweep import sla_level as sla_level
@@ -194,7 +195,7 @@ from ._exchange.ledger_file import write_ledger_csv as write_ledger_csv
 from ._exchange.ledger_file import write_ledger_file as write_ledger_file
 from ._exchange.ledger_import import LedgerImport as LedgerImport
 
-# _exchange: Open311 service requests (docs/open311.md)
+# _exchange: Open311 service requests (docs/open311.md), JSON Schema (docs/json-schema.md)
 from ._exchange.open311 import dump_requests as dump_requests
 from ._exchange.open311 import export_requests as export_requests
 from ._exchange.open311 import load_requests as load_requests
@@ -206,8 +207,6 @@ from ._exchange.open311_result import RequestProblem as RequestProblem
 from ._exchange.open311_status import OPEN311_STATUSES as OPEN311_STATUSES
 from ._exchange.open311_status import Open311Status as Open311Status
 from ._exchange.open311_status import Open311StatusRow as Open311StatusRow
-
-# _exchange: JSON Schema (docs/json-schema.md)
 from ._exchange.json_schema import json_schema as json_schema
 
 # _disclosure: masking and the public lists (docs/disclosure.md)
@@ -291,15 +290,16 @@ __all__ = [
     "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange", "PreconditionError",
     "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification", "RectificationCause",
     "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem", "RequestType", "Restatement",
-    "Role", "RoleError", "RoutingCatalogue", "RoutingDecision", "RoutingRule", "RowProblem",
-    "SlaLevel", "Standing", "StoreBusyError", "StoreError", "StoredPolicy", "StoredUnitTree",
-    "Subject", "SweepReport", "SweepRules", "SystemClock", "TargetGroup", "ThreeReview",
-    "ThreeReviewResult", "TimeLimit", "Track", "TransitionRefusedError", "TrendPoint", "Unit",
-    "UnitTree", "UnitTreeChange", "UnknownValueError", "UnknownYearError", "Urgency", "Visit",
-    "VisitOutcome", "Weights", "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours",
-    "YearSchedule", "__version__", "by_level", "by_period", "by_unit", "check_ledger_file",
-    "china_calendar", "completion_rate", "composite_score", "disclose_issues", "disclose_pledges",
-    "disclosure_csv", "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
+    "Role", "RoleError", "RoutedTransfer", "RoutingAccuracy", "RoutingCatalogue",
+    "RoutingDecision", "RoutingRule", "RowProblem", "SlaLevel", "Standing", "StoreBusyError",
+    "StoreError", "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport", "SweepRules",
+    "SystemClock", "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit", "Track",
+    "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
+    "UnknownValueError", "UnknownYearError", "Urgency", "Visit", "VisitOutcome", "Weights",
+    "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours", "YearSchedule",
+    "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
+    "completion_rate", "composite_score", "disclose_issues", "disclose_pledges", "disclosure_csv",
+    "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
     "duplicate_candidates", "evaluation_satisfaction_rate", "export_events", "export_requests",
     "find_repeat", "first_satisfaction_rate", "follow_up_rate", "format_instant", "format_points",
     "grouped", "import_events", "import_requests", "issue_figures", "issue_figures_by",
@@ -311,12 +311,12 @@ __all__ = [
     "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
     "read_routing_catalogue", "rectification_rate", "redo_rate", "repeat_rate", "replay",
     "replay_pledge", "report_rows", "resolution_rate", "response_rate", "restate_deadlines",
-    "restatement_of", "return_rate", "satisfaction_rate", "scrub_text", "sla_level",
-    "statutory_days", "structure", "sweep", "three_rates_score", "three_review_results",
-    "unstructure", "visit_resolution_rate", "visit_response_rate", "visit_satisfaction_rate",
-    "withheld", "workflow_diagram", "workflow_table", "write_disclosure", "write_ledger_csv",
-    "write_ledger_file", "write_periodic_csv", "write_periodic_html", "write_periodic_json",
-    "write_requests", "write_routing_catalogue",
+    "restatement_of", "return_rate", "routing_accuracy", "satisfaction_rate", "scrub_text",
+    "sla_level", "statutory_days", "structure", "sweep", "three_rates_score",
+    "three_review_results", "unstructure", "visit_resolution_rate", "visit_response_rate",
+    "visit_satisfaction_rate", "withheld", "workflow_diagram", "workflow_table",
+    "write_disclosure", "write_ledger_csv", "write_ledger_file", "write_periodic_csv",
+    "write_periodic_html", "write_periodic_json", "write_requests", "write_routing_catalogue",
 ]
 # fmt: on
 

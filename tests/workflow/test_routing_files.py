@@ -16,7 +16,7 @@ from banshishi import (
     read_routing_catalogue,
     write_routing_catalogue,
 )
-from banshishi._workflow.routing_files import (
+from banshishi._exchange.routing_files import (
     catalogue_csv,
     catalogue_from_csv,
     catalogue_from_toml,
@@ -145,5 +145,5 @@ def test_a_wrong_suffix_or_an_elapsed_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match=r"RoutingRule\.time_limit"):
         write_routing_catalogue(catalogue, tmp_path / "c.csv")
     assert not (tmp_path / "c.csv").exists()
-    with pytest.raises(InvalidValueError, match=r"must end in \.csv or \.toml"):
-        read_routing_catalogue(tmp_path / "c.xlsx")
+    with pytest.raises(InvalidValueError, match=r"must end in \.csv, \.xlsx or \.toml"):
+        read_routing_catalogue(tmp_path / "c.xls")

@@ -63,26 +63,30 @@ _CHUNK = 1 << 16
 
 
 @contextlib.contextmanager
-def xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[object]]]]:
-    """The rows of the ledger sheet of ``path``, each numbered as the sheet
-    numbers it, with at most ``WIDTH`` cells (and a :class:`Beyond`)."""
+def xlsx_rows(
+    path: Path, *, sheet: str = SHEET, what: str = "ledger file"
+) -> Iterator[Iterator[tuple[int, list[object]]]]:
+    """The rows of the sheet named ``sheet`` of ``path`` (or of its only sheet),
+    each numbered as the sheet numbers it, with at most ``WIDTH`` cells (and a
+    :class:`Beyond`). Errors name the file as ``what``."""
     try:
         handle = path.open("rb")
     except OSError as error:
-        raise _error(path, f"cannot be read ({error.strerror})") from None
+        raise _error(path, f"cannot be read ({error.strerror})", what=what) from None
     try:
         try:
             archive = zipfile.ZipFile(handle)
         except _BROKEN as error:
-            raise _broken(path, error) from None
+            raise _broken(path, error, what) from None
         with archive:
             try:
-                sheet, strings, styles, epoch = _open_workbook(archive)
+                part, strings, styles, epoch = _open_workbook(archive, sheet)
             except Refusal as refusal:
-                raise _broken(path, refusal) from None
+                raise _broken(path, refusal, what) from None
             except _BROKEN as error:
-                raise _broken(path, error) from None
-            yield _guarded(_sheet_rows(archive, sheet, SheetRows(strings, styles, epoch)), path)
+                raise _broken(path, error, what) from None
+            rows = _sheet_rows(archive, part, SheetRows(strings, styles, epoch))
+            yield _guarded(rows, path, what)
     finally:
         handle.close()
 
@@ -108,25 +112,27 @@ def _sheet_rows(
 
 
 def _guarded(
-    rows: Iterator[tuple[int, list[object]]], path: Path
+    rows: Iterator[tuple[int, list[object]]], path: Path, what: str
 ) -> Iterator[tuple[int, list[object]]]:
     try:
         yield from rows
     except Refusal as refusal:
-        raise _broken(path, refusal) from None
+        raise _broken(path, refusal, what) from None
     except _BROKEN as error:
-        raise _broken(path, error) from None
+        raise _broken(path, error, what) from None
 
 
-def _error(path: Path, problem: str, hint: str = "") -> LedgerFileError:
-    return LedgerFileError(field="ledger file", value=str(path), problem=problem, hint=hint)
+def _error(path: Path, problem: str, hint: str = "", *, what: str) -> LedgerFileError:
+    return LedgerFileError(field=what, value=str(path), problem=problem, hint=hint)
 
 
-def _broken(path: Path, error: Exception) -> LedgerFileError:
+def _broken(path: Path, error: Exception, what: str) -> LedgerFileError:
     if isinstance(error, Refusal):
-        return _error(path, f"is not an XLSX workbook that can be read: {error}")
+        return _error(path, f"is not an XLSX workbook that can be read: {error}", what=what)
     return _error(
-        path, f"is not an XLSX workbook that can be read ({type(error).__name__}: {error})"
+        path,
+        f"is not an XLSX workbook that can be read ({type(error).__name__}: {error})",
+        what=what,
     )
 
 
@@ -221,7 +227,7 @@ def _relations(archive: zipfile.ZipFile, source: str) -> dict[str, tuple[str, st
 
 
 def _open_workbook(
-    archive: zipfile.ZipFile,
+    archive: zipfile.ZipFile, wanted: str
 ) -> tuple[zipfile.ZipInfo, list[str], dict[int, bool], dt.datetime]:
     """The ledger sheet's entry, the shared strings, the date styles (style index →
     whether a duration) and the date epoch."""
@@ -247,13 +253,13 @@ def _open_workbook(
     _run(_parse(archive, _part(archive, book, MAX_PART_BYTES), start))
     relations = _relations(archive, book)
     names = [name for name, _ in sheets]
-    if SHEET not in names and len(names) != 1:
-        refuse(f"it has no sheet named {SHEET} (and more than one sheet)")
-    title, key = sheets[names.index(SHEET) if SHEET in names else 0]
+    if wanted not in names and len(names) != 1:
+        refuse(f"it has no sheet named {wanted} (and more than one sheet)")
+    title, key = sheets[names.index(wanted) if wanted in names else 0]
     kind, target = relations.get(key, ("", ""))
     if not kind.endswith("/worksheet"):
         what = "a chart sheet" if kind.endswith("/chartsheet") else "no worksheet"
-        refuse(f"it has {what} where the ledger's sheet {title!r} should be")
+        refuse(f"it has {what} where the sheet {title!r} should be")
     strings: list[str] = []
     styles: dict[int, bool] = {}
     for kind, part in relations.values():

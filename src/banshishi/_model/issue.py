@@ -34,6 +34,7 @@ from .location import Location
 from .milestone import Milestone, milestone_progress
 from .people import Person
 from .rate import Rate
+from .routed_transfer import RoutedTransfer, first_routed_transfer
 from .vocabulary import Channel, IssueStatus, RequestType, TargetGroup, Track, Urgency
 
 SIGNED_FOR_STATUSES = frozenset(
@@ -303,6 +304,12 @@ class Issue:
     def returned_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether a unit had sent the issue back (退回) by ``moment``."""
         return self._reached({IssueStatus.RETURNED}, moment)
+
+    def routing_as_of(self, moment: DateTime | None = None) -> RoutedTransfer | None:
+        """The issue's first routed transfer (one naming a ``routing_rule``) by
+        ``moment``, with whether the unit had sent it back by then; ``None`` if
+        it had none (see :mod:`routed_transfer` for why the first)."""
+        return first_routed_transfer(self._events_until(moment))
 
     def redone_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether the issue had been sent back for a redo (重办) after an answer by ``moment``.

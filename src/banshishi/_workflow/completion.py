@@ -68,12 +68,14 @@ def counted(step: Step, start: Any, limit: Any, *, by_extension: bool = False) -
 def track_limit(model: Any, step: Step) -> Any:
     """The limit a deadline left out is counted with on a transfer, or on signing
     for an item never transferred (自办): the ``limit`` given with the step, else
-    the policy's time limit for the item's track and request type
-    (:meth:`WorkflowPolicy.limit_for`; ``None`` if it sets none). A model
+    the policy's time limit for the item's track (the one the step sets, if it
+    does) and request type (:meth:`WorkflowPolicy.limit_for`; ``None`` if it
+    sets none). A model
     bound to the workflow without a ``request_type`` (a plain record) has none."""
     if "limit" in step.args:
         return step.args["limit"]
-    return step.policy.limit_for(model.track, getattr(model, "request_type", None))
+    track = step.args.get("track", model.track)
+    return step.policy.limit_for(track, getattr(model, "request_type", None))
 
 
 def rectification_limit(step: Step) -> Any:

@@ -40,7 +40,7 @@ def transfer(model: Any, step: Any) -> dict[str, Any]:
         "parts_reported": (),
         "signed_off_by": None,
     }
-    for name in ("requirements", "co_units", "supervising_unit", "supervisor"):
+    for name in ("requirements", "co_units", "supervising_unit", "supervisor", "track"):
         if name in args:
             changes[name] = args[name]
     if "milestones" in args:

@@ -86,7 +86,8 @@ def _policy_deadline(model: Any, step: Step, problem: str) -> None:
         return
     limit = track_limit(model, step)
     if limit is None:
-        raise refuse(step, "deadline", None, f"{problem} for {model.track.label}")
+        track = step.args.get("track", model.track)
+        raise refuse(step, "deadline", None, f"{problem} for {track.label}")
     raise uncounted(step, "deadline", step.at, limit)
 
 
@@ -145,9 +146,10 @@ def transfer_complete(model: Any, step: Step) -> None:
     """A transfer names a unit, a deadline (or the track has a time limit), and
     what its track needs."""
     policy, args = step.policy, step.args
+    routed_units_known(policy, step)
     _known_units(policy, step, ("unit", "co_units", "supervising_unit"))
     deadline_after(step, args.get("deadline"))
-    _track_needs(model, step, model.track, args["unit"])
+    _track_needs(model, step, args.get("track", model.track), args["unit"])
     _policy_deadline(model, step, "is needed: the policy sets no time limit")
 
 
@@ -421,3 +423,25 @@ def restatement_due(model: Any, step: Step) -> None:
             problem=f"is before the issue was received ({received.isoformat()})",
         )
     provisional_counted(step)
+
+
+def routed_units_known(policy: WorkflowPolicy, step: Step) -> None:
+    """A routed transfer (one naming its ``routing_rule``) to a unit the unit
+    tree does not hold is refused, naming the rule: the catalogue is wrong, not
+    the dispatcher."""
+    rule = step.args.get("routing_rule")
+    tree = policy.units
+    if rule is None or tree is None:
+        return
+    for name in ("unit", "co_units"):
+        value = step.args.get(name)
+        for unit in value if isinstance(value, tuple) else (value,):
+            if unit is not None and unit not in tree:
+                raise refuse(
+                    step,
+                    name,
+                    unit,
+                    f"is not a unit of this deployment, though routing rule {rule!r} names it",
+                    "Correct the catalogue (read it with units= to check every row) or add "
+                    "the unit to the tree; or transfer without the rule.",
+                )

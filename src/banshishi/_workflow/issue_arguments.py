@@ -118,7 +118,8 @@ class Arguments:
     track: Track | None = attrs.field(
         default=None, converter=_as_track, validator=member_of(Track, optional=True)
     )
-    """change_track: the new track."""
+    """change_track: the new track; transfer: the track the item is handled on,
+    if the transfer sets it (a routed transfer takes its rule's)."""
     reason: DismissalReason | None = attrs.field(
         default=None,
         converter=_as_reason,
@@ -174,6 +175,9 @@ class Arguments:
         default=None, converter=_as_exclusion, validator=member_of(ExclusionGrounds, optional=True)
     )
     """request_exclusion: why the issue should not count in the assessment."""
+    routing_rule: str | None = attrs.field(default=None, validator=optional_text)
+    """transfer: the key of the routing catalogue's rule the transfer follows
+    (:attr:`RoutingRule.key`), so routing accuracy can be counted by rule."""
 
 
 _COUNTED = frozenset({"deadline", "provisional", "limit"})
@@ -192,6 +196,8 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
                     "supervising_unit",
                     "supervisor",
                     "milestones",
+                    "track",
+                    "routing_rule",
                 }
                 | _COUNTED
             ),

@@ -20,9 +20,16 @@ from typing import Any, final
 
 import attrs
 
-from banshishi._calendar.time_limit import as_limit
+from banshishi._calendar.time_limit import TimeLimit, as_limit
 from banshishi._core.errors import DuplicateError, InvalidValueError, NotFoundError
-from banshishi._core.validators import field_name, items_of, member_of, of_type, text
+from banshishi._core.validators import (
+    field_name,
+    items_of,
+    member_of,
+    of_type,
+    optional_text,
+    text,
+)
 from banshishi._model.issue import Issue
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Track
@@ -88,6 +95,8 @@ class RoutingRule:
         default=None, converter=as_limit, validator=_check_optional_limit
     )
     """A :class:`TimeLimit` (or its text) or a timedelta, as in ``WorkflowPolicy.time_limits``."""
+    id: str | None = attrs.field(default=None, validator=optional_text)
+    """The catalogue's own number for the item (事项编号), if it has one; see :attr:`key`."""
 
     def __attrs_post_init__(self) -> None:
         if self.unit in self.co_units:
@@ -117,6 +126,21 @@ class RoutingRule:
         """The responsible unit and the co-units, in that order."""
         return (self.unit, *self.co_units)
 
+    @property
+    def key(self) -> str:
+        """What a routed transfer records as its ``routing_rule``, and routing
+        accuracy is counted by: the rule's ``id`` if it has one, else its two
+        prefixes as ``category/place`` with ``*`` for "" (``"0301/4401"``,
+        ``"03/*"``, ``"*/*"``), which no other rule of a catalogue shares and
+        which stays the same when rows are added or moved.
+
+        >>> RoutingRule(category="03", unit="transport").key
+        '03/*'
+        """
+        if self.id is not None:
+            return self.id
+        return f"{self.category or '*'}/{self.place or '*'}"
+
 
 @final
 @attrs.frozen(kw_only=True)
@@ -126,6 +150,38 @@ class RoutingDecision:
 
     rule: RoutingRule
     row: int
+
+    def transfer_arguments(self) -> dict[str, Any]:
+        """The arguments of a ``transfer`` step that carries out this decision:
+        the ``unit``, the ``co_units`` and ``track`` if the rule sets them, its
+        time limit as ``limit`` (the deadline is then counted from the transfer
+        under the policy's calendar, as a track's limit is) and the rule's
+        :attr:`~RoutingRule.key` as ``routing_rule``. Pass them to any engine,
+        adding or overriding what the dispatcher decides::
+
+            ledger.apply(issue.id, "transfer", actor=dispatcher, at=now,
+                         **decision.transfer_arguments())
+
+        A rule whose limit is elapsed time (a timedelta) cannot be recorded as a
+        ``limit``: it is refused, and the deadline must be given instead.
+        """
+        rule = self.rule
+        arguments: dict[str, Any] = {"unit": rule.unit, "routing_rule": rule.key}
+        if rule.co_units:
+            arguments["co_units"] = rule.co_units
+        if rule.track is not None:
+            arguments["track"] = rule.track
+        if isinstance(rule.time_limit, TimeLimit):
+            arguments["limit"] = rule.time_limit
+        elif rule.time_limit is not None:
+            raise InvalidValueError(
+                field="RoutingRule.time_limit",
+                value=rule.time_limit,
+                problem="is elapsed time, which a transfer cannot record as its limit",
+                hint="Give the transfer a deadline, or give the rule a TimeLimit such as "
+                "TimeLimit.working_hours(24).",
+            )
+        return arguments
 
 
 def _as_rules(rules: Iterable[RoutingRule]) -> tuple[RoutingRule, ...]:
@@ -164,8 +220,10 @@ class RoutingCatalogue:
         self._refuse_ties()
 
     def _refuse_ties(self) -> None:
-        """Raise :class:`DuplicateError` for the first two rows with the same prefixes."""
+        """Raise :class:`DuplicateError` for the first two rows with the same
+        prefixes, or the same key."""
         seen: dict[tuple[str, str], int] = {}
+        keys: dict[str, int] = {}
         for row, rule in zip(self.rows, self.rules, strict=True):
             key = (rule.category, rule.place)
             earlier = seen.setdefault(key, row)
@@ -177,6 +235,14 @@ class RoutingCatalogue:
                     f"{rule.category!r} and place prefix {rule.place!r}, so neither is "
                     "more specific",
                     hint="Merge the two rows, or make one more specific.",
+                )
+            same = keys.setdefault(rule.key, row)
+            if same != row:
+                raise DuplicateError(
+                    field="RoutingCatalogue.rules",
+                    value=rule.key,
+                    problem=f"rows {same} and {row} have the same id {rule.key!r}",
+                    hint="Give each rule its own id.",
                 )
 
     def __len__(self) -> int:

@@ -55,6 +55,9 @@ _NOT_DUPLICATE = [reason for reason in DismissalReason if reason is not Dismissa
 ATTEMPTS = 4
 """How often a refused step is planned again before the history ends there."""
 NOTE = "核实情况，说明理由"
+ROUTING_RULES = (None, None, "0301/4401", "03/*", "BJ-12345-017")
+"""What a transfer names as its routing rule: none half the time, else the key of
+a rule (its prefixes, or a catalogue's own id)."""
 
 DISPATCHER_ID, CLERK_ID, REVIEWER_ID, PLATFORM_ID, LEADER_ID = (
     "dispatcher",
@@ -246,6 +249,7 @@ def _track_arguments(
 def _milestones(draw: st.DrawFn, issue: Issue, at: DateTime) -> tuple[Milestone, ...]:
     taken = {milestone.name for milestone in issue.milestones}
     fresh = [name for name in ("选址", "施工", "验收", "回访") if name not in taken]
+    fresh = fresh or [f"节点{len(taken) + 1}"]  # all four taken: a returned item re-transferred
     names = draw(st.lists(st.sampled_from(fresh), min_size=1, max_size=2, unique=True))
     due = draw(st.sampled_from((None, at.add(days=10))))
     return tuple(
@@ -259,14 +263,21 @@ def _arguments(
     args: dict[str, Any] = {}
     days = st.sampled_from((1, 5, 30))
     if event == "transfer":
+        track = issue.track
+        routed = draw(st.sampled_from(ROUTING_RULES))
+        if routed is not None:  # as a routing catalogue's rule would: it may set the track
+            args["routing_rule"] = routed
+            track = draw(st.sampled_from((issue.track, Track.IMMEDIATE, Track.JOINT)))
+            if track is not issue.track:
+                args["track"] = track
         candidates = [u.id for u in cast.tree if u.id != cast.centre] or [u.id for u in cast.tree]
-        if issue.track is Track.SUPERVISED:
+        if track is Track.SUPERVISED:
             candidates = [u for u in candidates if cast.parent(u) is not None] or candidates
         unit = draw(st.sampled_from(candidates))
         args["unit"] = unit
         args["deadline"] = at.add(days=draw(days))
-        args |= _track_arguments(draw, issue.track, unit, cast)
-        if issue.track is Track.TRACKED and draw(st.booleans()):
+        args |= _track_arguments(draw, track, unit, cast)
+        if track is Track.TRACKED and draw(st.booleans()):
             args["milestones"] = _milestones(draw, issue, at)
     elif event == "sign_for" and issue.status is S.RECEIVED:
         args["deadline"] = at.add(days=draw(days))

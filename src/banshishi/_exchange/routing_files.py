@@ -1,13 +1,16 @@
-"""Routing catalogues as files: CSV (one rule a row) or TOML (one ``[[rule]]`` table
-a rule), read with every bad row reported and nothing taken from a file with any.
+"""Routing catalogues as files: CSV or XLSX (one rule a row) or TOML (one ``[[rule]]``
+table a rule), read with every bad row reported and nothing taken from a file with any.
 
 CSV columns, headed in English or Chinese, in any order (only ``unit`` is required):
 ``category`` 问题分类编码, ``place`` 事发地, ``unit`` 责任单位, ``co_units`` 协办单位
-(separated by ``;``, ``；`` or ``、``), ``track`` 办理方式 (``joint`` or ``共办``, …) and
-``time_limit`` 办理时限 (``15 working days`` or ``15个工作日``). Rows are numbered as a
-spreadsheet shows them (the header is row 1). In TOML the rules are the ``rule``
-array of tables with the same keys (``co_units`` a list of strings), numbered from 1
-in the order written; the column named in a problem is the key.
+(separated by ``;``, ``；`` or ``、``), ``track`` 办理方式 (``joint`` or ``共办``, …),
+``time_limit`` 办理时限 (``15 working days`` or ``15个工作日``) and ``id`` 事项编号
+(the catalogue's own number for the rule, unique in it). Rows are numbered as a
+spreadsheet shows them (the header is row 1). An XLSX workbook holds the same
+columns in its sheet named 派单目录 (or its only sheet); it is read, not written. In
+TOML the rules are the ``rule`` array of tables with the same keys (``co_units`` a
+list of strings), numbered from 1 in the order written; the column named in a
+problem is the key.
 
 A problem is a :class:`RowProblem` (row, column, value, reason) and the file's
 problems come together in one :class:`LedgerFileError`, as for a ledger file.
@@ -18,7 +21,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +37,10 @@ from banshishi._core.errors import (
 from banshishi._core.whole_file import named_file, write_text_whole
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Track
+from banshishi._workflow.routing import RoutingCatalogue, RoutingRule
 
-from .routing import RoutingCatalogue, RoutingRule
+from .ledger_row import Beyond, SheetValue
+from .xlsx_reader import xlsx_rows
 
 COLUMNS: Mapping[str, str] = {
     "category": "问题分类编码",
@@ -44,8 +49,12 @@ COLUMNS: Mapping[str, str] = {
     "co_units": "协办单位",
     "track": "办理方式",
     "time_limit": "办理时限",
+    "id": "事项编号",
 }
 """The columns (keys) of a catalogue, with their Chinese headers."""
+
+SHEET = "派单目录"
+"""The sheet a catalogue workbook is read from (or its only sheet)."""
 
 _BY_HEADER = {**{key: key for key in COLUMNS}, **{label: key for key, label in COLUMNS.items()}}
 _SEPARATORS = re.compile("[;；、]")
@@ -56,7 +65,7 @@ SHOWN_PROBLEMS = 5
 def read_routing_catalogue(
     path: "str | os.PathLike[str]", *, units: UnitTree | None = None
 ) -> RoutingCatalogue:
-    """The catalogue in the ``.csv`` or ``.toml`` file at ``path``.
+    """The catalogue in the ``.csv``, ``.xlsx`` or ``.toml`` file at ``path``.
 
     Every bad row is reported in one :class:`LedgerFileError` (its ``problems``
     give row, column, value and reason) and nothing is taken from the file. With
@@ -64,8 +73,12 @@ def read_routing_catalogue(
     """
     file = named_file(path, field="path")
     suffix = file.suffix.lower()
-    if suffix not in (".csv", ".toml"):
-        raise InvalidValueError(field="path", value=str(path), problem="must end in .csv or .toml")
+    if suffix not in (".csv", ".toml", ".xlsx"):
+        raise InvalidValueError(
+            field="path", value=str(path), problem="must end in .csv, .xlsx or .toml"
+        )
+    if suffix == ".xlsx":
+        return catalogue_from_xlsx(file, units=units)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -135,6 +148,7 @@ def _cells(rule: RoutingRule) -> dict[str, str]:
         "co_units": "；".join(rule.co_units),
         "track": "" if rule.track is None else rule.track.value,
         "time_limit": "" if limit is None else str(limit),
+        "id": rule.id or "",
     }
 
 
@@ -144,34 +158,115 @@ def catalogue_from_csv(
     """The catalogue in CSV ``text`` (see the module's docstring for the columns)."""
     lines = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(lines, [])
-    problems: list[RowProblem] = []
+    rows = (
+        (number, [unguard(cell.strip()) for cell in cells])
+        for number, cells in enumerate(lines, start=2)
+    )
+    return _from_rows(header, rows, source, units)
+
+
+def catalogue_from_xlsx(
+    path: "str | os.PathLike[str]", *, units: UnitTree | None = None
+) -> RoutingCatalogue:
+    """The catalogue in the sheet named 派单目录 (or the only sheet) of the XLSX
+    workbook at ``path``: the same columns and checks as CSV, rows numbered as
+    the sheet shows them. A cell must hold text; a place, a unit or a time limit
+    may also be a whole number, and a category may not (a number cell has lost
+    any leading zero, so the column should be formatted as text)."""
+    file = named_file(path, field="path")
+    with xlsx_rows(file, sheet=SHEET, what="routing catalogue") as rows:
+        first = next(rows, (1, []))
+        problems: list[RowProblem] = []
+        header = [
+            _text_cell(first[0], str(cell), cell, problems, heading=True) for cell in first[1]
+        ]
+        while header and header[-1] == "":
+            header.pop()
+        if problems:
+            raise _refusal(str(path), problems)
+        cells = ((number, _sheet_row(number, header, row, problems)) for number, row in rows)
+        return _from_rows(header, cells, str(path), units, problems)
+
+
+def _sheet_row(
+    number: int, header: list[str], row: list[object], problems: list[RowProblem]
+) -> list[str]:
+    """The row's cells as text; a row with a cell no text stands for is left
+    out (as empty), its problems kept, so it is reported once."""
+    found: list[RowProblem] = []
+    cells = [
+        _text_cell(number, header[index] if index < len(header) else "", value, found)
+        for index, value in enumerate(row)
+    ]
+    problems.extend(found)
+    return [] if found else cells
+
+
+def _text_cell(
+    row: int, column: str, value: object, problems: list[RowProblem], *, heading: bool = False
+) -> str:
+    """A sheet's cell as the text a CSV cell would hold; a cell no text stands
+    for is a problem (kept in ``problems``) and reads as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        if heading or _BY_HEADER.get(column) != "category":
+            return str(value)
+        reason = "is a number cell, which has lost any leading zero: format the column as text"
+    elif isinstance(value, Beyond):
+        value, reason = value.value, "is right of the last column"
+    elif isinstance(value, SheetValue):
+        reason = f"must be text, not {value.what}"
+        value = value.text
+    else:
+        kinds: dict[type, str] = {float: "a number with a fraction", bool: "a true/false cell"}
+        reason = f"must be text, not {kinds.get(type(value), 'a date')}"
+    problems.append(RowProblem(row=row, column=column, value=value, reason=reason))
+    return ""
+
+
+def _from_rows(
+    header: list[str],
+    lines: "Iterable[tuple[int, list[str]]]",
+    source: str,
+    units: UnitTree | None,
+    problems: list[RowProblem] | None = None,
+) -> RoutingCatalogue:
+    """The catalogue in a header and numbered rows of cell text (CSV or XLSX);
+    ``problems`` already found in the cells (filled as the rows are read)."""
+    header_problems: list[RowProblem] = []
     keys: list[str | None] = []
     for heading in header:
         key = _BY_HEADER.get(heading.strip())
         if key is None or key in keys:
             reason = "repeats a column" if key else "is not a column of a routing catalogue"
-            problems.append(RowProblem(row=1, column=heading, value=heading, reason=reason))
+            header_problems.append(RowProblem(row=1, column=heading, value=heading, reason=reason))
         keys.append(key)
     if "unit" not in keys:
-        problems.append(RowProblem(row=1, column="", value=header, reason="has no unit column"))
-    if problems:
-        raise _refusal(source, problems)
+        header_problems.append(
+            RowProblem(row=1, column="", value=header, reason="has no unit column")
+        )
+    if header_problems:
+        raise _refusal(source, header_problems)
+    found = [] if problems is None else problems
     records: list[tuple[int, dict[str, tuple[str, object]]]] = []
-    for number, cells in enumerate(lines, start=2):
-        if not any(cell.strip() for cell in cells):
+    for number, cells in lines:
+        if not any(cells):
             continue
-        if len(cells) > len(keys):
-            problems.append(
+        if any(cells[len(keys) :]):
+            found.append(
                 RowProblem(row=number, column="", value=cells, reason="has more cells than headers")
             )
             continue
         record: dict[str, tuple[str, object]] = {
-            key: (header[index], unguard(cells[index].strip()) if index < len(cells) else "")
+            key: (header[index], cells[index] if index < len(cells) else "")
             for index, key in enumerate(keys)
             if key is not None
         }
         records.append((number, record))
-    return _built(records, source, problems, units)
+    return _built(records, source, found, units)
 
 
 def catalogue_from_toml(
@@ -217,6 +312,7 @@ def _built(
     rules: list[RoutingRule] = []
     rows: list[int] = []
     first: dict[tuple[str, str], int] = {}
+    ids: dict[str, int] = {}
     for number, record in records:
         found = _rule(number, record, units)
         if isinstance(found, list):
@@ -229,6 +325,12 @@ def _built(
             problems.append(
                 RowProblem(row=number, column=column, value=found.category, reason=reason)
             )
+            continue
+        same = ids.setdefault(found.key, number)
+        if same != number:
+            column = record.get("id", ("id", ""))[0]
+            reason = f"has the same id as row {same}"
+            problems.append(RowProblem(row=number, column=column, value=found.key, reason=reason))
             continue
         rules.append(found)
         rows.append(number)
@@ -283,6 +385,8 @@ def _value(key: str, value: object) -> object:
         return Track(value) if value else None
     if key == "time_limit":
         return TimeLimit.parse(value) if value else None
+    if key == "id":
+        return value or None
     return value
 
 
