@@ -24,6 +24,7 @@ from pendulum import DateTime
 
 from banshishi._model.evaluation import Evaluation, Visit, VisitOutcome
 from banshishi._model.issue import Issue
+from banshishi._model.routed_transfer import RoutedTransfer
 from banshishi._model.vocabulary import IssueStatus, Rating
 
 OPEN_STATUSES = frozenset(status for status in IssueStatus if status.is_open)
@@ -86,14 +87,23 @@ class Facts(NamedTuple):
     visit_contacted: bool | None
     visit_solved: bool | None
     visit_satisfied: bool | None
+    repeat: bool
+    routed: bool
+    routed_sent_back: bool
 
 
+_DERIVED_SQL = {
+    "overdue": OVERDUE_SQL,
+    "repeat": "CASE WHEN repeat_of IS NULL THEN 0 ELSE 1 END",
+    "routed": "CASE WHEN routing_rule IS NULL THEN 0 ELSE 1 END",
+}
 FACT_SQL: Mapping[str, str] = MappingProxyType(
-    {name: OVERDUE_SQL if name == "overdue" else name for name in Facts._fields}
+    {name: _DERIVED_SQL.get(name, name) for name in Facts._fields}
 )
 """Each field of :class:`Facts` as SQL over the store's summary table, whose
-columns are named as the summary line's fields: the column itself, or for
-``overdue`` the rule at the moment bound to ``?``."""
+columns are named as the summary line's fields: the column itself, for
+``overdue`` the rule at the moment bound to ``?``, and for ``repeat`` and
+``routed`` whether the line names an earlier issue or a routing rule."""
 
 
 class FactsLike(Protocol):
@@ -128,6 +138,12 @@ class FactsLike(Protocol):
     def visit_solved(self) -> bool | None: ...
     @property
     def visit_satisfied(self) -> bool | None: ...
+    @property
+    def repeat(self) -> bool: ...
+    @property
+    def routed(self) -> bool: ...
+    @property
+    def routed_sent_back(self) -> bool: ...
 
 
 @final
@@ -196,6 +212,13 @@ VISIT_SOLVED = Fact("visit_solved", lambda f: f.visit_solved is True)
 ASKED_SATISFIED = Fact("asked_satisfied", lambda f: f.visit_satisfied is not None)
 """A follow-up visit reached the requester and asked whether they are satisfied."""
 VISIT_SATISFIED = Fact("visit_satisfied", lambda f: f.visit_satisfied is True)
+REPEAT = Fact("repeat", lambda f: f.repeat)
+"""A repeat request (重复诉求): it names an earlier, closed issue of the same
+requester about the same matter (``Issue.repeat_of``)."""
+ROUTED = Fact("routed", lambda f: f.routed)
+"""Transferred by a rule of the routing catalogue (its first routed transfer)."""
+ROUTED_RIGHT = Fact("routed_right", lambda f: f.routed and not f.routed_sent_back)
+"""Routed, and the unit it went to did not send it back (派单准确)."""
 """The requester told the latest visit that reached them they are satisfied (是否满意)."""
 
 
@@ -259,12 +282,22 @@ VISIT_RESOLUTION = IssueRate(
 VISIT_SATISFACTION = IssueRate(
     name="visit_satisfaction", label="回访满意率", counts=VISIT_SATISFIED, out_of=ASKED_SATISFIED
 )
+REPEATS = IssueRate(name="repeats", label="重复诉求率", counts=REPEAT, out_of=COUNTED)
+ROUTING = IssueRate(name="routing", label="派单准确率", counts=ROUTED_RIGHT, out_of=ROUTED)
 
 LOOP_RATES = (RESPONSE, COMPLETION, ON_TIME, SATISFACTION, RESOLUTION, RETURNS, REDOS)
 """The rates of the closed loop itself, as a campaign reports them."""
-ASSESSMENT_RATES = (FIRST_SATISFACTION, VISIT_RESPONSE, VISIT_RESOLUTION, VISIT_SATISFACTION)
-"""The rates a 12345 platform's assessment adds: first satisfaction and the three
-rates of the 回访 (the final satisfaction is 满意率)."""
+ASSESSMENT_RATES = (
+    FIRST_SATISFACTION,
+    VISIT_RESPONSE,
+    VISIT_RESOLUTION,
+    VISIT_SATISFACTION,
+    REPEATS,
+    ROUTING,
+)
+"""The rates a 12345 platform's assessment adds: first satisfaction, the three
+rates of the 回访 (the final satisfaction is 满意率), the repeat-request rate and
+routing accuracy."""
 
 ISSUE_RATE_TABLE = (*LOOP_RATES, *ASSESSMENT_RATES)
 """Every issue rate, in the order reports show them; see docs/metrics.md."""
@@ -416,3 +449,21 @@ class IssueAsOf:
     def visit_satisfied(self) -> bool | None:
         visit = self.visit
         return None if visit is None else visit.satisfied
+
+    @property
+    def repeat(self) -> bool:
+        return self.issue.repeat_of is not None
+
+    @property
+    def routing(self) -> RoutedTransfer | None:
+        """The issue's first routed transfer by then (:meth:`Issue.routing_as_of`)."""
+        return self.issue.routing_as_of(self.as_of)
+
+    @property
+    def routed(self) -> bool:
+        return self.routing is not None
+
+    @property
+    def routed_sent_back(self) -> bool:
+        routing = self.routing
+        return routing is not None and routing.sent_back

@@ -63,6 +63,8 @@ class IssueFigures:
     visit_response: Rate
     visit_resolution: Rate
     visit_satisfaction: Rate
+    repeats: Rate
+    routing: Rate
     excluded: int = 0
 
     @property
@@ -111,6 +113,9 @@ def facts_of(line: IssueSummary, now: int) -> Facts:
             line.visit_contacted,
             line.visit_solved,
             line.visit_satisfied,
+            line.repeat_of is not None,
+            line.routing_rule is not None,
+            line.routed_sent_back,
         ),
     )
 

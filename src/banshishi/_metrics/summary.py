@@ -11,6 +11,7 @@ the line :meth:`IssueSummary.of` gives, over generated issues and steps.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any, final
 
 import attrs
@@ -25,6 +26,7 @@ from banshishi._model.home_unit import home_unit
 from banshishi._model.issue import SIGNED_FOR_STATUSES, Issue, sets_deadline
 from banshishi._model.issue_rules import NEEDS_FEEDBACK
 from banshishi._model.pledge import Pledge, PledgeListKind, PledgerKind
+from banshishi._model.routed_transfer import first_routed_transfer
 from banshishi._model.vocabulary import (
     Channel,
     IssueStatus,
@@ -113,6 +115,15 @@ class IssueSummary:
     (是否联系, 是否解决, 是否满意); ``None`` where not asked or no visit reached them."""
     visit_solved: bool | None = None
     visit_satisfied: bool | None = None
+    repeat_of: str | None = None
+    """A repeat request (重复诉求): the earlier, closed issue it names."""
+    duplicate_of: str | None = None
+    """Dismissed as a duplicate (重复件): the original it is linked to."""
+    routing_rule: str | None = None
+    """The rule of the routing catalogue its first routed transfer followed, the
+    unit that transfer went to, and whether that unit sent it back (派单准确率)."""
+    routed_unit: str | None = None
+    routed_sent_back: bool = False
 
     @property
     def received_at(self) -> DateTime:
@@ -159,6 +170,7 @@ class IssueSummary:
                 field="as_of", value=as_of, problem=f"is before issue {issue.id!r} was received"
             )
         facts = IssueAsOf(issue, as_of, status)
+        routing = facts.routing
         deadline = facts.deadline
         answered = facts.answered_at
         return cls(
@@ -191,6 +203,11 @@ class IssueSummary:
             visit_contacted=facts.visit_contacted,
             visit_solved=facts.visit_solved,
             visit_satisfied=facts.visit_satisfied,
+            repeat_of=issue.repeat_of,
+            duplicate_of=issue.duplicate_of if status is IssueStatus.DISMISSED else None,
+            routing_rule=None if routing is None else routing.rule,
+            routed_unit=None if routing is None else routing.unit,
+            routed_sent_back=routing is not None and routing.sent_back,
         )
 
 
@@ -218,6 +235,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     earliest = min(live, key=lambda e: (e.round, e.at)) if live else None
     visited = [v for v in row.visits if v.is_done and v.outcome is not VisitOutcome.UNREACHABLE]
     visit = max(visited, key=lambda v: v.done_at, default=None)
+    routing = first_routed_transfer(_events_in_place(history, width))
 
     def reached(wanted: frozenset[IssueStatus]) -> bool:
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
@@ -260,7 +278,32 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         visit_contacted=None if visit is None else visit.contacted,
         visit_solved=None if visit is None else visit.outcome is VisitOutcome.RESOLVED,
         visit_satisfied=None if visit is None else visit.satisfied,
+        repeat_of=row.repeat_of,
+        duplicate_of=row.duplicate_of if status is IssueStatus.DISMISSED else None,
+        routing_rule=None if routing is None else routing.rule,
+        routed_unit=None if routing is None else routing.unit,
+        routed_sent_back=routing is not None and routing.sent_back,
     )
+
+
+def _events_in_place(history: Any, width: int) -> Iterator[Any]:
+    """What :func:`first_routed_transfer` reads of each step of a flat row history
+    (its name, moment and data), without building the events."""
+    for first in range(0, len(history), width):
+        name = history[first]
+        if isinstance(name, Event):
+            yield name
+            continue
+        args = history[first + 4]
+        data = dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else {}
+        yield _Step(name, history[first + 2], data)
+
+
+@attrs.frozen
+class _Step:
+    name: str
+    at: Any
+    data: dict[str, Any]
 
 
 def confidential_as_of(issue: Issue, as_of: DateTime | None) -> bool:

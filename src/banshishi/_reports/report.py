@@ -19,8 +19,22 @@ from banshishi._metrics.summary import IssueSummary, from_micros, micros
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import Channel, RequestType, Track, Urgency
 
-GROUPINGS = ("unit", "track", "channel", "urgency", "request_type", "period")
-"""What ``by`` may name; ``period`` is the month of receipt."""
+GROUPINGS = (
+    "unit",
+    "track",
+    "channel",
+    "urgency",
+    "request_type",
+    "routing_rule",
+    "routed_unit",
+    "period",
+)
+"""What ``by`` may name; ``period`` is the month of receipt, ``routing_rule`` and
+``routed_unit`` the rule of the routing catalogue each issue's first routed
+transfer followed and the unit it went to (routing accuracy per rule and per unit)."""
+_BY_TEXT = frozenset({"routing_rule", "routed_unit"})
+NOT_ROUTED = "(not routed)"
+"""The group of issues no routed transfer took, by rule or by routed unit."""
 
 UNCLASSIFIED = "unclassified"
 """The group of issues with no request type on record (诉求类型 not classified)."""
@@ -141,6 +155,13 @@ def rows_of_counts(
     if by == "period":
         rows = [ReportRow(group=k, label=k, depth=0, figures=f) for k, f in figures.items()]
         return [*sorted(rows, key=lambda row: row.group), total]
+    if by in _BY_TEXT:
+        keys = sorted(figures, key=lambda k: (k is None, k or ""))
+        rows = [
+            ReportRow(group=k or NOT_ROUTED, label=k or NOT_ROUTED, depth=0, figures=figures[k])
+            for k in keys
+        ]
+        return [*rows, total]
     members = sorted(figures, key=lambda m: len(_ORDER) if m is None else _ORDER[m])
     rows = [
         ReportRow(group=m.value, label=f"{m.label} {m.value}", depth=0, figures=figures[m])

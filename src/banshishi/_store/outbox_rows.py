@@ -9,7 +9,6 @@ has no messages. The queries are written once for every backend (see
 ``sql_dialect``); a message written again (same id) is kept once.
 """
 
-import json
 from collections.abc import Sequence
 
 from pendulum import DateTime
@@ -18,7 +17,6 @@ from banshishi._core.errors import InvalidTypeError, NotFoundError
 from banshishi._core.time import as_datetime, format_instant, parse_instant
 from banshishi._core.validators import iterable_given, whole_given
 from banshishi._metrics.summary import micros
-from banshishi._model.vocabulary import IssueStatus
 from banshishi._notify.message import Message, MessageKind
 
 from .sql_dialect import Db, dialect_of
@@ -51,11 +49,7 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_us, seq, n);
 """The table in a ledger file (made if missing)."""
 _SELECT = "SELECT id, record_id, kind, recipient, body, created_at, sent_at FROM outbox"
 _CHUNK = 500
-_DUPLICATES = (
-    "SELECT e.record_id FROM issues i JOIN events e ON e.subject = 'issue' "
-    "AND e.record_id = i.id AND e.version = i.version "
-    "WHERE i.status = ? AND e.name = 'dismiss' AND e.data LIKE ? ESCAPE '!' ORDER BY e.record_id"
-)
+_DUPLICATES = "SELECT id FROM issues WHERE duplicate_of = ? ORDER BY id"
 
 
 def write_messages(db: Db, messages: Sequence[Message], seq: int) -> None:
@@ -145,25 +139,9 @@ def _message(row: Sequence[object]) -> Message:
 
 
 def duplicate_ids(db: Db, original: str) -> list[str]:
-    """The issues dismissed as duplicates of ``original`` (their ``dismiss`` event
-    names it as ``original``), by id.
-
-    Read off each dismissed issue's last event; a ledger whose lines carry the
-    original (``duplicate_of``) can answer from them instead, here alone."""
-    quoted = _like_literal('"original":' + _json_text(original))
-    return [
-        str(row[0]) for row in db.execute(_DUPLICATES, (IssueStatus.DISMISSED.value, f"%{quoted}%"))
-    ]
-
-
-def _json_text(value: str) -> str:
-    """``value`` as the events' compact JSON writes it."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _like_literal(text: str) -> str:
-    """``text`` matched as itself by ``LIKE … ESCAPE '!'``."""
-    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    """The issues dismissed as duplicates of ``original``, by id: their current
+    lines name it (``duplicate_of``)."""
+    return [str(row[0]) for row in db.execute(_DUPLICATES, (original,))]
 
 
 def limit_given(limit: object) -> int | None:

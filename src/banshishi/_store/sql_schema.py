@@ -44,6 +44,10 @@ _KEYS = {
     "track",
     "key",
     "request_type",
+    "repeat_of",
+    "duplicate_of",
+    "routing_rule",
+    "routed_unit",
     "kind",
     "recipient",
 }
@@ -78,6 +82,7 @@ _FLAGS = {
     "visit_contacted",
     "visit_solved",
     "visit_satisfied",
+    "routed_sent_back",
 }
 _REQUIRED_ISSUE = {
     "id",
@@ -97,6 +102,7 @@ _REQUIRED_ISSUE = {
     "transferred",
     "confidential",
     "excluded",
+    "routed_sent_back",
 }
 
 
@@ -176,6 +182,7 @@ def define(dialect: Any, schema: str | None, prefix: str) -> "MetaData":
     Index(f"{prefix}issues_by_unit", issues.c.unit)
     Index(f"{prefix}issues_by_received", issues.c.received_us)
     Index(f"{prefix}issues_by_deadline", issues.c.status, issues.c.deadline_us)
+    Index(f"{prefix}issues_by_original", issues.c.duplicate_of)
     lines = Table(
         f"{prefix}issue_lines",
         metadata,

@@ -63,6 +63,11 @@ ISSUE_ROW = (
     "visit_contacted",
     "visit_solved",
     "visit_satisfied",
+    "repeat_of",
+    "duplicate_of",
+    "routing_rule",
+    "routed_unit",
+    "routed_sent_back",
 )
 """The ``issues`` table's columns (an :class:`IssueSummary`'s fields), in the
 order ``issue_row`` writes them."""
@@ -119,7 +124,8 @@ _LINE_FIELDS = """status TEXT NOT NULL, track TEXT NOT NULL,
     transferred INTEGER NOT NULL DEFAULT 0, answered_us INTEGER,
     request_type TEXT, confidential INTEGER NOT NULL DEFAULT 0,
     excluded INTEGER NOT NULL DEFAULT 0, first_rating TEXT, visit_contacted INTEGER,
-    visit_solved INTEGER, visit_satisfied INTEGER"""
+    visit_solved INTEGER, visit_satisfied INTEGER, repeat_of TEXT, duplicate_of TEXT,
+    routing_rule TEXT, routed_unit TEXT, routed_sent_back INTEGER NOT NULL DEFAULT 0"""
 """A summary line's columns after its id and version, as both line tables hold them."""
 ADDED_IN_4 = ISSUE_ROW[ISSUE_ROW.index("request_type") :]
 """The columns schema 4 added to both line tables: a ledger of schema 3 has its
@@ -132,6 +138,7 @@ ISSUE_INDEXES = (
     "CREATE INDEX issues_by_unit ON issues (unit);",
     "CREATE INDEX issues_by_received ON issues (received_us);",
     DUE_INDEX,
+    "CREATE INDEX issues_by_original ON issues (duplicate_of);",
 )
 """The indexes of the ``issues`` table."""
 LINES_TABLE = f"""CREATE TABLE issue_lines (

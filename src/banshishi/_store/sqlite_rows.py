@@ -35,6 +35,8 @@ GROUP_KEYS = {
     "channel": "channel",
     "urgency": "urgency",
     "request_type": "request_type",
+    "routing_rule": "routing_rule",
+    "routed_unit": "routed_unit",
     # Rounded down, as Python's // does (SQLite's / rounds toward zero).
     "hour": SQLITE.floor_div("received_us", str(_HOUR)),
 }
@@ -77,7 +79,7 @@ def decoded(subject: str, row: Sequence[Any], build: Callable[[Sequence[Any]], T
 
 def _facts(row: Sequence[Any]) -> Facts:
     (status, late, signed, on_time, handed, returned, answered, redone, rating, resolved) = row[:10]
-    (excluded, first_rating, contacted, solved, satisfied) = row[10:]
+    (excluded, first_rating, contacted, solved, satisfied, repeat, routed, sent_back) = row[10:]
     return Facts(
         IssueStatus(status),
         bool(late),
@@ -94,6 +96,9 @@ def _facts(row: Sequence[Any]) -> Facts:
         None if contacted is None else bool(contacted),
         None if solved is None else bool(solved),
         None if satisfied is None else bool(satisfied),
+        bool(repeat),
+        bool(routed),
+        bool(sent_back),
     )
 
 
@@ -159,6 +164,11 @@ def issue_row(line: IssueSummary) -> tuple[Any, ...]:
         _flag(line.visit_contacted),
         _flag(line.visit_solved),
         _flag(line.visit_satisfied),
+        line.repeat_of,
+        line.duplicate_of,
+        line.routing_rule,
+        line.routed_unit,
+        int(line.routed_sent_back),
     )
 
 
@@ -193,6 +203,11 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         visit_contacted,
         visit_solved,
         visit_satisfied,
+        repeat_of,
+        duplicate_of,
+        routing_rule,
+        routed_unit,
+        routed_sent_back,
     ) = row
     return IssueSummary(
         id=record_id,
@@ -224,6 +239,11 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         visit_contacted=None if visit_contacted is None else bool(visit_contacted),
         visit_solved=None if visit_solved is None else bool(visit_solved),
         visit_satisfied=None if visit_satisfied is None else bool(visit_satisfied),
+        repeat_of=repeat_of,
+        duplicate_of=duplicate_of,
+        routing_rule=routing_rule,
+        routed_unit=routed_unit,
+        routed_sent_back=bool(routed_sent_back),
     )
 
 

@@ -182,13 +182,12 @@ def duplicates_of(store: EventStore, original_id: str) -> tuple[str, ...]:
     oldest first (by receipt, then id), as :meth:`Ledger.duplicates_of` gives them
     in memory; refused if the original is not in the store.
 
-    Only dismissed issues are read, each its last event: a dismissal is final, so
-    the event that names the original is the last one."""
+    The current lines name the original of each issue dismissed as a duplicate."""
     if not isinstance(original_id, str) or not store.version(Subject.ISSUE, original_id):
         raise NotFoundError(field="original_id", value=original_id, problem="is not in the store")
-    linked = []
-    for line in store.issue_summaries(status=(IssueStatus.DISMISSED,)):
-        last = stored_history(store, Subject.ISSUE, line.id)[-1]
-        if last.name == "dismiss" and last.data.get("original") == original_id:
-            linked.append((line.received_at, line.id))
+    linked = [
+        (line.received_at, line.id)
+        for line in store.issue_summaries(status=(IssueStatus.DISMISSED,))
+        if line.duplicate_of == original_id
+    ]
     return tuple(issue_id for _, issue_id in sorted(linked))
