@@ -33,6 +33,7 @@ from banshishi._metrics.facts import (
     IssueAsOf,
 )
 from banshishi._metrics.figures import ISSUE_RATES, facts_of, figures_of_facts
+from banshishi._metrics.repeats import repeat_rate
 from banshishi._metrics.summary import IssueSummary, micros
 from banshishi._simulation.campaign import simulate_campaign
 from strategies import issues, moments
@@ -88,6 +89,17 @@ def _answer(issue: Issue, as_of: DateTime | None, name: str) -> bool | None:
     return None if visit is None else getattr(visit, name)
 
 
+def _first_routed(issue: Issue, as_of: DateTime | None) -> tuple[bool, bool] | None:
+    """(routed, sent back) for the first transfer by ``as_of`` naming a rule: sent
+    back if a return follows it before the next transfer."""
+    events = [e for e in issue.history if as_of is None or e.at <= as_of]
+    for index, event in enumerate(events):
+        if event.name == "transfer" and event.data.get("routing_rule") is not None:
+            after = [e.name for e in events[index + 1 :] if e.name in ("transfer", "send_back")]
+            return True, bool(after) and after[0] == "send_back"
+    return None
+
+
 ORACLE: dict[str, tuple[Oracle, Oracle]] = {
     # rate: (in the denominator, of those in the numerator), among counted issues
     "response": (
@@ -128,6 +140,11 @@ ORACLE: dict[str, tuple[Oracle, Oracle]] = {
         lambda i, t, b: _answer(i, t, "satisfied") is not None,
         lambda i, t, b: _answer(i, t, "satisfied") is True,
     ),
+    "repeats": (lambda i, t, b: True, lambda i, t, b: i.repeat_of is not None),
+    "routing": (
+        lambda i, t, b: _first_routed(i, t) is not None,
+        lambda i, t, b: _first_routed(i, t) == (True, False),
+    ),
 }
 FUNCTIONS = {
     "response": rate_functions.response_rate,
@@ -141,6 +158,8 @@ FUNCTIONS = {
     "visit_response": rate_functions.visit_response_rate,
     "visit_resolution": rate_functions.visit_resolution_rate,
     "visit_satisfaction": rate_functions.visit_satisfaction_rate,
+    "repeats": repeat_rate,
+    "routing": rate_functions.routing_rate,
 }
 LENIENT = {"satisfaction", "first_satisfaction"}
 """The rates that take ``basically_satisfied``."""
@@ -178,12 +197,19 @@ def out_of_scope(items: list[Issue], as_of: DateTime | None) -> list[Issue]:
 # -- the table's shape ------------------------------------------------------------------------
 
 
+DERIVED = {"overdue", "repeat", "routed"}
+"""Facts read off the line by a rule, not as a column of the same name."""
+
+
 def test_facts_are_named_as_the_summary_lines_fields() -> None:
     summary_fields = {field.name for field in attrs.fields(IssueSummary)}
-    assert set(Facts._fields) - {"overdue"} <= summary_fields
+    assert set(Facts._fields) - DERIVED <= summary_fields
     assert tuple(FACT_SQL) == Facts._fields
-    assert all(FACT_SQL[name] == name for name in Facts._fields if name != "overdue")
+    assert all(FACT_SQL[name] == name for name in Facts._fields if name not in DERIVED)
     assert FACT_SQL["overdue"] == OVERDUE_SQL
+    assert {"repeat_of", "routing_rule"} <= summary_fields
+    assert "repeat_of IS NULL" in FACT_SQL["repeat"]
+    assert "routing_rule IS NULL" in FACT_SQL["routed"]
 
 
 def test_the_open_statuses_are_those_is_open_names_and_due_ones_are_not_answered() -> None:
@@ -230,6 +256,9 @@ def possible_facts() -> list[Facts]:
                             None,
                             None,
                             None,
+                            False,
+                            False,
+                            False,
                         )
                     )
     for base in found[:: max(1, len(found) // 200)]:  # and the assessment's facts on some
@@ -238,6 +267,8 @@ def possible_facts() -> list[Facts]:
                 found.append(base._replace(first_rating=first, visit_contacted=answer))
                 found.append(base._replace(visit_solved=answer, visit_satisfied=answer))
                 found.append(base._replace(excluded=True, visit_satisfied=answer))
+                found.append(base._replace(repeat=True, routed=answer is not None))
+                found.append(base._replace(routed=True, routed_sent_back=answer is True))
     return found
 
 
@@ -327,7 +358,7 @@ def test_the_facts_of_an_issue_are_read_once_and_kept() -> None:
 def test_figures_take_facts_alike_together() -> None:
     facts = Facts(
         S.CLOSED, False, True, True, True, False, True, False, Rating.SATISFIED, True,
-        False, Rating.SATISFIED, True, True, None,
+        False, Rating.SATISFIED, True, True, None, False, True, False,
     )  # fmt: skip
     apart = figures_of_facts([(facts, 2), (facts, 3)])
     together = figures_of_facts([(facts, 5)])

@@ -31,9 +31,11 @@ from banshishi import (
     first_satisfaction_rate,
     on_time_completion_rate,
     redo_rate,
+    repeat_rate,
     resolution_rate,
     response_rate,
     return_rate,
+    routing_accuracy,
     satisfaction_rate,
     visit_resolution_rate,
     visit_response_rate,
@@ -111,6 +113,8 @@ def rates_of(
         "visit_response": visit_response_rate(issues, as_of=as_of).rate,
         "visit_resolution": visit_resolution_rate(issues, as_of=as_of).rate,
         "visit_satisfaction": visit_satisfaction_rate(issues, as_of=as_of).rate,
+        "repeats": repeat_rate(issues, as_of=as_of).rate,
+        "routing": routing_accuracy(issues, as_of=as_of).overall,
     }
 
 

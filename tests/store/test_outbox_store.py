@@ -20,6 +20,7 @@ from banshishi import (
     messages_for,
     replay,
 )
+from banshishi._store.sqlite_file import SCHEMA
 from issue_walks import CLERK, DISPATCHER, T0, new_issue
 
 
@@ -46,7 +47,9 @@ def test_a_ledger_made_before_the_outbox_gets_it_when_opened_to_write(tmp_path: 
         assert [m.kind for m in writer.pending_messages()] == [MessageKind.ASSIGNED]
         assert writer.verify(deep=True)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert raw.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
+            str(SCHEMA),
+        )
     raw.close()
 
 

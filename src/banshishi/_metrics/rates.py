@@ -46,6 +46,7 @@ from .facts import (
     RESOLUTION,
     RESPONSE,
     RETURNS,
+    ROUTING,
     SATISFACTION,
     VISIT_RESOLUTION,
     VISIT_RESPONSE,
@@ -75,7 +76,7 @@ def issues_in_scope(
     return counted, dismissed
 
 
-def _issue_rate(
+def issue_rate(
     rate: IssueRate,
     issues: Iterable[Issue],
     as_of: DateTime | None,
@@ -125,7 +126,7 @@ def completion_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -
     >>> rate.format(), [i.title for i in rate.shortfall]
     ('0.0%', ['路灯不亮'])
     """
-    return _issue_rate(COMPLETION, issues, as_of)
+    return issue_rate(COMPLETION, issues, as_of)
 
 
 def on_time_completion_rate(
@@ -145,12 +146,12 @@ def on_time_completion_rate(
     and are listed in ``excluded`` with the dismissed ones. Open overdue issues
     are not in this rate; the SLA sweep lists them.
     """
-    return _issue_rate(ON_TIME, issues, as_of)
+    return issue_rate(ON_TIME, issues, as_of)
 
 
 def response_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """响应率: issues a responsible unit has signed for (办理中 or later), out of all counted."""
-    return _issue_rate(RESPONSE, issues, as_of)
+    return issue_rate(RESPONSE, issues, as_of)
 
 
 def return_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
@@ -159,12 +160,12 @@ def return_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Br
     An issue that was returned without a recorded transfer (a 即办 item the
     receiving unit signed for itself) is in the denominator too.
     """
-    return _issue_rate(RETURNS, issues, as_of)
+    return issue_rate(RETURNS, issues, as_of)
 
 
 def redo_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """重办率: answered issues sent back for a redo at least once after an answer."""
-    return _issue_rate(REDOS, issues, as_of)
+    return issue_rate(REDOS, issues, as_of)
 
 
 def satisfaction_rate(
@@ -173,12 +174,12 @@ def satisfaction_rate(
     """满意率: rated issues whose latest rating counts as satisfied, out of rated issues."""
     as_of = optional_moment(as_of, field="as_of")
     basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
-    return _issue_rate(SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
+    return issue_rate(SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
 
 
 def resolution_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """解决率: rated issues whose latest rater said the problem is solved."""
-    return _issue_rate(RESOLUTION, issues, as_of)
+    return issue_rate(RESOLUTION, issues, as_of)
 
 
 def first_satisfaction_rate(
@@ -189,7 +190,7 @@ def first_satisfaction_rate(
     final satisfaction (最终满意率)."""
     as_of = optional_moment(as_of, field="as_of")
     basically_satisfied = flag(basically_satisfied, field="basically_satisfied")
-    return _issue_rate(FIRST_SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
+    return issue_rate(FIRST_SATISFACTION, issues, as_of, basically_satisfied=basically_satisfied)
 
 
 def visit_response_rate(
@@ -197,7 +198,7 @@ def visit_response_rate(
 ) -> Breakdown[Issue]:
     """回访响应率: issues whose requester told the latest follow-up visit that reached
     them that the unit contacted them, out of those a visit asked."""
-    return _issue_rate(VISIT_RESPONSE, issues, as_of)
+    return issue_rate(VISIT_RESPONSE, issues, as_of)
 
 
 def visit_resolution_rate(
@@ -205,7 +206,7 @@ def visit_resolution_rate(
 ) -> Breakdown[Issue]:
     """回访解决率: issues whose latest follow-up visit that reached the requester
     found the problem solved, out of those a visit reached."""
-    return _issue_rate(VISIT_RESOLUTION, issues, as_of)
+    return issue_rate(VISIT_RESOLUTION, issues, as_of)
 
 
 def visit_satisfaction_rate(
@@ -213,7 +214,14 @@ def visit_satisfaction_rate(
 ) -> Breakdown[Issue]:
     """回访满意率: issues whose requester told the latest follow-up visit that reached
     them they are satisfied, out of those a visit asked."""
-    return _issue_rate(VISIT_SATISFACTION, issues, as_of)
+    return issue_rate(VISIT_SATISFACTION, issues, as_of)
+
+
+def routing_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
+    """派单准确率: issues whose first routed transfer the unit did not send back, out
+    of the issues routed by the catalogue (see :func:`routing_accuracy` per rule
+    and per unit)."""
+    return issue_rate(ROUTING, issues, as_of)
 
 
 def evaluation_satisfaction_rate(

@@ -14,18 +14,14 @@ from pendulum import DateTime
 from banshishi._model.issue import Issue
 
 from .breakdown import Breakdown
-from .rates import issues_in_scope
+from .facts import REPEATS
+from .rates import issue_rate
 
 
 def repeat_rate(issues: Iterable[Issue], *, as_of: DateTime | None = None) -> Breakdown[Issue]:
     """重复诉求率: issues repeating an earlier closed one (``repeat_of`` set), out of
-    the issues received by ``as_of`` and not dismissed; the dismissed are ``excluded``.
-
-    A lower rate is better: answers that settled the matter the first time.
+    the issues received by ``as_of`` and assessed (neither dismissed nor left out
+    of the assessment, which are ``excluded``). A lower rate is better: answers
+    that settled the matter the first time.
     """
-    counted, dismissed = issues_in_scope(issues, as_of)
-    return Breakdown(
-        numerator=tuple(issue for issue in counted if issue.repeat_of is not None),
-        denominator=tuple(counted),
-        excluded=tuple(dismissed),
-    )
+    return issue_rate(REPEATS, issues, as_of)

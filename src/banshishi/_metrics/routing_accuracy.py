@@ -21,7 +21,8 @@ from banshishi._core.time import optional_moment
 from banshishi._core.validators import items_given
 from banshishi._model.issue import Issue
 from banshishi._model.rate import Rate
-from banshishi._model.vocabulary import IssueStatus
+
+from .facts import ASSESSED, IssueAsOf
 
 
 def _frozen(rates: Mapping[str, Rate]) -> Mapping[str, Rate]:
@@ -52,10 +53,11 @@ def routing_accuracy(issues: Iterable[Issue], *, as_of: DateTime | None = None) 
     by_unit: dict[str, Rate] = {}
     for issue in items_given(issues, Issue, field="issues"):
         status = issue.status_as_of(as_of)
-        if status is None or status is IssueStatus.DISMISSED:
+        if status is None:
             continue
-        routed = issue.routing_as_of(as_of)
-        if routed is None:
+        facts = IssueAsOf(issue, as_of, status)
+        routed = facts.routing
+        if routed is None or not ASSESSED.holds(facts):
             continue
         one = Rate(int(routed.accurate), 1)
         by_rule[routed.rule] = by_rule.get(routed.rule, Rate(0, 0)) + one

@@ -257,7 +257,9 @@ def facts_at(
         return iter(())
     at = [micros(as_datetime(moment, field="moments")) for moment in moments]
     values = " UNION ALL ".join("SELECT ? AS k, ? AS t" for _ in at)
-    facts = listed(overdue_sql("m.t") if name == "overdue" else name for name in FACT_SQL)
+    facts = listed(
+        overdue_sql("m.t") if name == "overdue" else sql for name, sql in FACT_SQL.items()
+    )
     chosen, chosen_params = within_sql(within, "l.id")
     query = (
         f"WITH m AS ({values}) SELECT m.k, {facts}, count(*) "
