@@ -26,6 +26,7 @@ from banshishi._core.validators import (
     whole_number,
 )
 
+from .dispatch import Dispatch
 from .evaluation import Appeal, Evaluation, Feedback, Rectification, Visit
 from .event import Event
 from .issue_rules import NEEDS_FEEDBACK, check_issue, is_closure
@@ -166,6 +167,10 @@ class Issue:
     """The handling unit's appeals against ratings (申诉), with their decisions."""
     visits: tuple[Visit, ...] = attrs.field(default=(), validator=items_of(of_type(Visit)))
     """Follow-up visits (回访), scheduled and made."""
+    dispatches: tuple[Dispatch, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Dispatch))
+    )
+    """The work handed down to units under the responsible one (二级/三级承办), oldest first."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -381,6 +386,14 @@ class Issue:
     def voided_ratings_as_of(self, moment: DateTime | None = None) -> frozenset[int]:
         """Positions in ``evaluations`` of the ratings voided on appeal by ``moment``."""
         return frozenset(appeal.rating for appeal in self.appeals if appeal.voided_by(moment))
+
+    def dispatches_as_of(self, moment: DateTime | None = None) -> tuple[Dispatch, ...]:
+        """The dispatches made by ``moment``, each as it stood then (see ``Dispatch.as_of``)."""
+        moment = optional_moment(moment, field="Issue.dispatches_as_of.moment")
+        if moment is None:
+            return self.dispatches
+        stood = (dispatch.as_of(moment) for dispatch in self.dispatches)
+        return tuple(dispatch for dispatch in stood if dispatch is not None)
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
         moment = optional_moment(moment, field="moment")

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from banshishi._model.dispatch import Dispatch, open_chain
 from banshishi._model.evaluation import (
     Appeal,
     AppealOutcome,
@@ -22,6 +23,7 @@ from banshishi._model.evaluation import (
 )
 from banshishi._model.vocabulary import IssueStatus, Track
 
+from .dispatch_checks import closed_dispatch
 from .guards import live_rating
 
 Effect = Callable[[Any, Any], dict[str, Any]]
@@ -220,6 +222,29 @@ def new_deadline(model: Any, step: Any) -> dict[str, Any]:
     return {"deadline": step.args["deadline"]}
 
 
+def dispatch(model: Any, step: Any) -> dict[str, Any]:
+    """下派: one level below the last unit holding the work (the checks saw it is the actor)."""
+    args = step.args
+    made = Dispatch(
+        level=len(open_chain(model.dispatches)) + 2,
+        unit=args["unit"],
+        from_unit=step.actor.unit,
+        dispatched_at=step.at,
+        deadline=args["due"],
+        requirements=args.get("requirements", ""),
+    )
+    return {"dispatches": (*model.dispatches, made)}
+
+
+def report_up(model: Any, step: Any) -> dict[str, Any]:
+    return closed_dispatch(model, step, answered_at=step.at, answer=step.args["answer"])
+
+
+def hand_back(model: Any, step: Any) -> dict[str, Any]:
+    """逐级退回: the work goes back up one level, the note saying why."""
+    return closed_dispatch(model, step, returned_at=step.at, reason=step.note)
+
+
 EFFECTS: Mapping[str, Effect] = MappingProxyType(
     {
         "transfer": transfer,
@@ -245,6 +270,9 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "reject_appeal": reject_appeal,
         "schedule_visit": schedule_visit,
         "revisit": revisit,
+        "dispatch": dispatch,
+        "report_up": report_up,
+        "hand_back": hand_back,
     }
 )
 """The effect of each workflow event, by event name."""

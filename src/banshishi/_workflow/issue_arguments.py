@@ -78,7 +78,7 @@ class Arguments:
     """
 
     unit: str | None = attrs.field(default=None, validator=optional_text)
-    """transfer: the responsible (lead) unit."""
+    """transfer: the responsible (lead) unit; dispatch: the unit the work is handed down to."""
     person: str | None = attrs.field(default=None, validator=optional_text)
     """transfer, sign_for: the responsible person (责任人)."""
     deadline: DateTime | None = attrs.field(
@@ -91,7 +91,7 @@ class Arguments:
     )
     """extend: how much later the deadline falls, counted from the current one (延期)."""
     requirements: str | None = attrs.field(default=None, validator=optional_text)
-    """transfer: the work requirements (工作要求)."""
+    """transfer, dispatch: the work requirements (工作要求)."""
     co_units: tuple[str, ...] | None = attrs.field(
         default=None,
         converter=as_tuple,
@@ -145,7 +145,7 @@ class Arguments:
     due: DateTime | None = attrs.field(
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
-    """schedule_visit: when the follow-up visit is due."""
+    """schedule_visit: when the follow-up visit is due; dispatch: the sub-unit's deadline."""
     outcome: VisitOutcome | None = attrs.field(
         default=None, converter=_as_outcome, validator=member_of(VisitOutcome, optional=True)
     )
@@ -161,6 +161,8 @@ class Arguments:
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
     """restate_deadline: the deadline in force before it was restated."""
+    answer: str | None = attrs.field(default=None, validator=optional_text)
+    """report_up: what the sub-unit reports up, the result of its handling."""
 
 
 _COUNTED = frozenset({"deadline", "provisional", "limit"})
@@ -212,6 +214,11 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "schedule_visit": (frozenset({"due"}), frozenset({"due"})),
         "revisit": (frozenset({"outcome"}) | _COUNTED, frozenset({"outcome"})),
         "restate_deadline": (_COUNTED | {"previous"}, frozenset({"deadline", "previous"})),
+        # 二级/三级承办: the sub-unit's own deadline is ``due``, not ``deadline``,
+        # which is the issue's wherever an event records it.
+        "dispatch": (frozenset({"unit", "due", "requirements"}), frozenset({"unit", "due"})),
+        "report_up": (frozenset({"answer"}), frozenset({"answer"})),
+        "hand_back": (frozenset(), frozenset()),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""
@@ -227,11 +234,12 @@ NEEDS_NOTE = frozenset(
         "appeal",
         "void_rating",
         "reject_appeal",
+        "hand_back",
     }
 )
 """Events that must say why in their note: a return, a dismissal, a track change,
 a redo (the rectification note), an extension (the reason for 延期), an appeal
-and the reviewer's decision on it."""
+and the reviewer's decision on it, and a sub-unit's return up the chain (逐级退回)."""
 
 RECEIVE = "receive"
 """The name of the event that puts an issue on the record; it has no source status."""

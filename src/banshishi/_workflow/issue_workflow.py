@@ -15,6 +15,7 @@ from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, Track
 
 from . import completion as fill
+from . import dispatch_checks as d
 from . import evaluation_checks as e
 from . import guards as g
 from . import role_checks as who
@@ -47,6 +48,7 @@ MODEL_FIELDS = (
     "rectifications",
     "appeals",
     "visits",
+    "dispatches",
 )
 """The fields a model must have for the workflow to read and change it."""
 
@@ -99,13 +101,15 @@ class IssueWorkflow(RecordMachine):
         in_progress, validators=[who.by_responsible_handler, g.deadline_later]
     ) | received.to(in_progress, validators=[who.by_receiving_handler, g.self_sign_allowed])
     send_back = transferred.to(returned, validators=[who.by_responsible_handler]) | in_progress.to(
-        returned, validators=[who.by_responsible_handler]
+        returned, validators=[who.by_responsible_handler, g.chain_clear]
     )
     dismiss = (
         received.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
         | transferred.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
         | returned.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
-        | in_progress.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
+        | in_progress.to(
+            dismissed, validators=[who.by_dismisser, g.dismissal_grounds, g.chain_clear]
+        )
     )
     report_part = in_progress.to.itself(validators=[who.by_co_unit_handler, g.part_due])
     urge = (
@@ -169,6 +173,10 @@ class IssueWorkflow(RecordMachine):
         )
         | closed.to.itself(validators=[who.by_visitor, e.visit_recorded])
     )
+    # 二级/三级承办: the work handed down the chain of units and back up.
+    dispatch = in_progress.to.itself(validators=[who.by_work_holder, d.dispatch_allowed])
+    report_up = in_progress.to.itself(validators=[who.by_dispatched_handler, d.chain_bottom])
+    hand_back = in_progress.to.itself(validators=[who.by_dispatched_handler, d.chain_bottom])
 
     # Completing the arguments, before any check of the step (see ``completion``).
     completions = MappingProxyType(
