@@ -77,6 +77,7 @@ def plain_record(**overrides: Any) -> SimpleNamespace:
         "rectifications": (),
         "appeals": (),
         "visits": (),
+        "dispatches": (),
         "state": S.RECEIVED,
         "history": (),
     }
