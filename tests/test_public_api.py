@@ -43,7 +43,7 @@ EXPECTED_EXPORTS = {
     "Appeal", "AppealGrounds", "AppealOutcome", "Evaluation", "Feedback", "FeedbackMethod",
     "RaterKind", "Rectification", "RectificationCause", "Visit", "VisitOutcome",
     "Milestone", "milestone_progress", "Pledge", "PledgeListKind", "PledgerKind",
-    "ProjectCharter", "PledgeTree", "make_converter", "structure", "unstructure",
+    "ProjectCharter", "PledgeTree", "make_converter", "structure", "unstructure", "Dispatch",
     # _metrics
     "Breakdown", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
     "issue_figures", "issue_figures_by", "pledge_figures", "Period", "by_level",
@@ -53,7 +53,7 @@ EXPECTED_EXPORTS = {
     "response_rate", "return_rate", "satisfaction_rate", "Weights", "CompositeScore",
     "THREE_RATES_WEIGHTS", "composite_score", "three_rates_score", "Standing", "rank_units",
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
-    "three_review_results",
+    "three_review_results", "DispatchLevelFigures", "dispatch_figures",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

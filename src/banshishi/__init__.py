@@ -63,15 +63,12 @@ from ._calendar.working_hours import WorkingHours as WorkingHours
 from ._model.event import Event as Event
 from ._model.event import JsonValue as JsonValue
 from ._model.issue import Issue as Issue
+from ._model.dispatch import Dispatch as Dispatch
 from ._model.location import Location as Location
-from ._model.people import Actor as Actor
-from ._model.people import Person as Person
-from ._model.people import Role as Role
+from ._model.people import Actor as Actor, Person as Person, Role as Role
 from ._model.people import personal_fields as personal_fields
 from ._model.rate import Rate as Rate
-from ._model.units import Level as Level
-from ._model.units import Unit as Unit
-from ._model.units import UnitTree as UnitTree
+from ._model.units import Level as Level, Unit as Unit, UnitTree as UnitTree
 from ._model.vocabulary import Channel as Channel
 from ._model.vocabulary import DismissalReason as DismissalReason
 from ._model.vocabulary import IssueStatus as IssueStatus
@@ -95,12 +92,10 @@ from ._model.evaluation import FeedbackMethod as FeedbackMethod
 from ._model.evaluation import RaterKind as RaterKind
 from ._model.evaluation import Rectification as Rectification
 from ._model.evaluation import RectificationCause as RectificationCause
-from ._model.evaluation import Visit as Visit
-from ._model.evaluation import VisitOutcome as VisitOutcome
+from ._model.evaluation import Visit as Visit, VisitOutcome as VisitOutcome
 
 # _model: pledges, their milestones and projects (docs/pledges.md)
-from ._model.milestone import Milestone as Milestone
-from ._model.milestone import milestone_progress as milestone_progress
+from ._model.milestone import Milestone as Milestone, milestone_progress as milestone_progress
 from ._model.pledge import Pledge as Pledge
 from ._model.pledge import PledgeListKind as PledgeListKind
 from ._model.pledge import PledgerKind as PledgerKind
@@ -138,6 +133,8 @@ from ._metrics.rates import return_rate as return_rate
 from ._metrics.rates import satisfaction_rate as satisfaction_rate
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
+from ._metrics.dispatch_levels import DispatchLevelFigures as DispatchLevelFigures
+from ._metrics.dispatch_levels import dispatch_figures as dispatch_figures
 
 # _metrics: weights, composite scores, rankings and 三评 (docs/scores.md)
 from ._metrics.composite import THREE_RATES_WEIGHTS as THREE_RATES_WEIGHTS
@@ -290,6 +287,8 @@ __all__ = [
     "DisclosedMilestone",
     "DisclosedPledge",
     "DismissalReason",
+    "Dispatch",
+    "DispatchLevelFigures",
     "DuplicateError",
     "Evaluation",
     "Event",
@@ -408,6 +407,7 @@ __all__ = [
     "disclosure_html",
     "disclosure_json",
     "disclosure_rows",
+    "dispatch_figures",
     "dump_requests",
     "evaluation_satisfaction_rate",
     "export_events",
