@@ -77,9 +77,6 @@ def chain_bottom(model: Any, step: Step) -> None:
             f"still hold the work under level {level}",
             "The chain is answered up (or handed back) one level at a time, from the bottom.",
         )
-    answer = step.args.get("answer")
-    if answer is not None and not answer.strip():
-        raise refuse(step, "answer", answer, "is empty", "Say how the matter was handled.")
 
 
 def _held(model: Any, step: Step) -> Dispatch:
