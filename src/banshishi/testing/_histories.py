@@ -142,7 +142,7 @@ def _forward(issue: Issue) -> list[str]:
     if status is S.IN_PROGRESS:
         chain = open_chain(issue.dispatches)
         if chain:  # 二级/三级承办: the chain unwinds before the item can be resolved
-            return ["report_up", "hand_back", *(["dispatch", "dispatch"] * (len(chain) < 2))]
+            return ["report_up", "hand_back", *(["dispatch"] * (len(chain) < 2))]
         if set(issue.co_units) - set(issue.parts_reported):
             return ["report_part"]
         if track is Track.SUPERVISED and issue.signed_off_by is None:
@@ -215,9 +215,9 @@ def _actor(draw: st.DrawFn, event: str, issue: Issue, cast: _Cast) -> Actor:
         "schedule_visit": [cast.dispatcher, REVIEWER, cast.clerk, PLATFORM],
         "revisit": [REVIEWER, cast.clerk, cast.dispatcher],
         "restate_deadline": [PLATFORM],
-        "dispatch": [cast.handler(_holders(issue)[-1]), responsible],
-        "report_up": [cast.handler(_holders(issue)[-1]), responsible],
-        "hand_back": [cast.handler(_holders(issue)[-1]), responsible],
+        "dispatch": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
+        "report_up": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
+        "hand_back": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
     }
     return draw(st.sampled_from(choices.get(event) or [responsible]))
 
