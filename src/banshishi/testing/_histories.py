@@ -142,7 +142,13 @@ def _forward(issue: Issue) -> list[str]:
     if status is S.IN_PROGRESS:
         chain = open_chain(issue.dispatches)
         if chain:  # 二级/三级承办: the chain unwinds before the item can be resolved
-            return ["report_up", "hand_back", *(["dispatch"] * (len(chain) < 2))]
+            return [
+                "report_up",
+                "report_up",
+                "report_up",
+                "hand_back",
+                *(["dispatch"] * (len(chain) < 2)),
+            ]
         if set(issue.co_units) - set(issue.parts_reported):
             return ["report_part"]
         if track is Track.SUPERVISED and issue.signed_off_by is None:
