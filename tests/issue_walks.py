@@ -45,6 +45,7 @@ from banshishi import (
     VisitOutcome,
     WorkflowPolicy,
 )
+from banshishi._model.dispatch import open_chain
 from banshishi._workflow.issue_arguments import EVENT_ARGUMENTS
 from banshishi._workflow.issue_workflow import allowed_events
 from banshishi._workflow.policy import DEFAULT_POLICY
@@ -258,6 +259,8 @@ def forward_events(issue: Issue) -> list[str]:
     if status is S.TRANSFERRED:
         return ["sign_for"]
     if status is S.IN_PROGRESS:
+        if open_chain(issue.dispatches):  # 二级/三级承办: the chain unwinds first
+            return ["report_up", "report_up", "hand_back", "dispatch"]
         if track is Track.JOINT and set(issue.co_units) - set(issue.parts_reported):
             return ["report_part"]
         if track is Track.SUPERVISED and issue.signed_off_by is None:
@@ -341,6 +344,9 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
         return [DISPATCHER, REVIEWER, CLERK, PLATFORM]
     if event == "revisit":
         return [REVIEWER, CLERK, DISPATCHER, PLATFORM]
+    if event in ("dispatch", "report_up", "hand_back"):
+        chain = [issue.responsible_unit, *(d.unit for d in open_chain(issue.dispatches))]
+        return [HANDLERS[unit] for unit in chain[-1:] if unit in HANDLERS] * 3 + responsible
     assert event == "redo", event
     return [DISPATCHER, REVIEWER, SUPERVISOR]
 
@@ -494,9 +500,26 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
                 deadline_arg(draw, args, at, usually=True)
     elif event == "restate_deadline":
         restate_args(draw, args, issue, at)
+    elif event == "dispatch":
+        dispatch_args(draw, args, issue, at)
+    elif event == "report_up" and draw.chance(95):
+        args["answer"] = draw.choice(("已办结上报", "已办结上报", " "))
     if draw.chance(3):  # an argument the step does not take
         args["milestone" if event == "dismiss" else "original"] = "x"
     return args
+
+
+def dispatch_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -> None:
+    """下派: usually a unit and a due moment within the deadline above, sometimes later."""
+    if draw.chance(95):
+        args["unit"] = draw.choice((*UNITS, "elsewhere"))
+    chain = open_chain(issue.dispatches)
+    above = chain[-1].deadline if chain else issue.deadline
+    if draw.chance(95):
+        due = (above or at.add(days=5)).add(days=draw.choice((0, 0, -1, 1)))
+        args["due"] = draw.choice((due, min(due, at.add(days=1))))
+    if draw.chance(20):
+        args["requirements"] = "核实后上报"
 
 
 def restate_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -> None:
