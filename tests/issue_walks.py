@@ -575,6 +575,7 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
         "appeal",
         "void_rating",
         "reject_appeal",
+        "hand_back",
     )
     if wants_note and draw.chance(90):
         note = "核实情况，说明理由"

@@ -27,6 +27,8 @@ def dispatch_allowed(model: Any, step: Step) -> None:
     chain = open_chain(model.dispatches)
     holders = [model.responsible_unit, *(item.unit for item in chain)]
     holder, unit = step.actor.unit, step.args["unit"]
+    if holder not in holders:  # the role check refuses it first; alone, this does
+        raise refuse(step, "actor.unit", holder, "does not hold the work")
     level = holders.index(holder) + 2
     if level <= len(holders):
         raise refuse(
@@ -81,7 +83,10 @@ def chain_bottom(model: Any, step: Step) -> None:
 
 def _held(model: Any, step: Step) -> Dispatch:
     """The open dispatch whose unit is the actor's (the role check found it)."""
-    return next(item for item in open_chain(model.dispatches) if item.unit == step.actor.unit)
+    for item in open_chain(model.dispatches):
+        if item.unit == step.actor.unit:
+            return item
+    raise refuse(step, "actor.unit", step.actor.unit, "was not handed the work")
 
 
 def closed_dispatch(model: Any, step: Step, **changes: Any) -> dict[str, Any]:
