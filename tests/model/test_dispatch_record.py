@@ -17,6 +17,7 @@ from banshishi import (
     NaiveDatetimeError,
     structure,
     unstructure,
+    withheld,
 )
 from cast import T0, new_issue
 
@@ -131,3 +132,18 @@ def test_an_issue_reads_its_dispatches_as_of_a_moment_and_through_json() -> None
     assert structure(unstructure(issue), type(issue)) == issue
     with pytest.raises(InvalidTypeError):
         attrs.evolve(issue, dispatches=({"level": 2},))
+
+
+def test_a_confidential_issue_shows_its_dispatch_texts_withheld() -> None:
+    answered = dispatch(requirements="入户核实张三家", answered_at=DUE, answer="张三家已修")
+    back = dispatch(level=3, unit="c", from_unit="street", returned_at=DUE, reason="张三不在")
+    shown = withheld(new_issue(confidential=True, dispatches=(answered, back)))
+    assert [(d.requirements, d.answer, d.reason) for d in shown.dispatches] == [
+        ("", "保密", ""),
+        ("", "", "保密"),
+    ]
+    assert [(d.unit, d.answered_at, d.returned_at) for d in shown.dispatches] == [
+        ("street", DUE, None),
+        ("c", None, DUE),
+    ]
+    assert withheld(new_issue(dispatches=(answered,))).dispatches == (answered,)
