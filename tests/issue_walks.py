@@ -269,7 +269,7 @@ def forward_events(issue: Issue) -> list[str]:
             return ["add_milestones"]
         if track is Track.TRACKED and not all(m.is_done for m in issue.milestones):
             return ["complete_milestone"]
-        return ["resolve"]
+        return ["resolve", "resolve", "dispatch"]
     if status is S.RESOLVED:
         return ["answer"]
     if status is S.ANSWERED:
@@ -511,13 +511,16 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
 
 def dispatch_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -> None:
     """下派: usually a unit and a due moment within the deadline above, sometimes later."""
-    if draw.chance(95):
-        args["unit"] = draw.choice((*UNITS, "elsewhere"))
     chain = open_chain(issue.dispatches)
+    holders = {issue.responsible_unit, *(d.unit for d in chain)}
+    if draw.chance(95):
+        args["unit"] = draw.choice([u for u in (*UNITS, "elsewhere") if u not in holders])
     above = chain[-1].deadline if chain else issue.deadline
     if draw.chance(95):
-        due = (above or at.add(days=5)).add(days=draw.choice((0, 0, -1, 1)))
-        args["due"] = draw.choice((due, min(due, at.add(days=1))))
+        above = above or at.add(days=5)
+        args["due"] = draw.choice(
+            (at.add(hours=1), above, above.subtract(hours=1), above.add(days=1))
+        )
     if draw.chance(20):
         args["requirements"] = "核实后上报"
 
