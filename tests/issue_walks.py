@@ -46,6 +46,7 @@ from banshishi import (
     VisitOutcome,
     WorkflowPolicy,
 )
+from banshishi._model.dispatch import open_chain
 from banshishi._workflow.issue_arguments import EVENT_ARGUMENTS
 from banshishi._workflow.issue_workflow import allowed_events
 from banshishi._workflow.policy import DEFAULT_POLICY
@@ -272,6 +273,8 @@ def forward_events(issue: Issue) -> list[str]:
     if status is S.TRANSFERRED:
         return ["sign_for"]
     if status is S.IN_PROGRESS:
+        if open_chain(issue.dispatches):  # 二级/三级承办: the chain unwinds first
+            return ["report_up", "report_up", "hand_back", "dispatch"]
         if track is Track.JOINT and set(issue.co_units) - set(issue.parts_reported):
             return ["report_part"]
         if track is Track.SUPERVISED and issue.signed_off_by is None:
@@ -280,7 +283,7 @@ def forward_events(issue: Issue) -> list[str]:
             return ["add_milestones"]
         if track is Track.TRACKED and not all(m.is_done for m in issue.milestones):
             return ["complete_milestone"]
-        return ["resolve"]
+        return ["resolve", "resolve", "dispatch"]
     if status is S.RESOLVED:
         return ["answer"]
     if status is S.ANSWERED:
@@ -367,6 +370,9 @@ def preferred_actors(event: str, issue: Issue) -> list[Actor]:
         return [REVIEWER, REVIEWER, DISPATCHER]
     if event in ("mark_confidential", "unmark_confidential"):
         return [DISPATCHER, CLERK, LEADER, *responsible]
+    if event in ("dispatch", "report_up", "hand_back"):
+        chain = [issue.responsible_unit, *(d.unit for d in open_chain(issue.dispatches))]
+        return [HANDLERS[unit] for unit in chain[-1:] if unit in HANDLERS] * 3 + responsible
     assert event == "redo", event
     return [DISPATCHER, REVIEWER, SUPERVISOR]
 
@@ -525,9 +531,29 @@ def plan_args(draw: Draw, event: str, issue: Issue, actor: Actor, at: DateTime) 
         restate_args(draw, args, issue, at)
     elif event == "request_exclusion" and draw.chance(95):
         args["exclusion_grounds"] = draw.choice((*ExclusionGrounds, "not-grounds"))
+    elif event == "dispatch":
+        dispatch_args(draw, args, issue, at)
+    elif event == "report_up" and draw.chance(95):
+        args["answer"] = draw.choice(("已办结上报", "已办结上报", " "))
     if draw.chance(3):  # an argument the step does not take
         args["milestone" if event == "dismiss" else "original"] = "x"
     return args
+
+
+def dispatch_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -> None:
+    """下派: usually a unit and a due moment within the deadline above, sometimes later."""
+    chain = open_chain(issue.dispatches)
+    holders = {issue.responsible_unit, *(d.unit for d in chain)}
+    if draw.chance(95):
+        args["unit"] = draw.choice([u for u in (*UNITS, "elsewhere") if u not in holders])
+    above = chain[-1].deadline if chain else issue.deadline
+    if draw.chance(95):
+        above = above or at.add(days=5)
+        args["due"] = draw.choice(
+            (at.add(hours=1), above, above.subtract(hours=1), above.add(days=1))
+        )
+    if draw.chance(20):
+        args["requirements"] = "核实后上报"
 
 
 def restate_args(draw: Draw, args: dict[str, Any], issue: Issue, at: DateTime) -> None:
@@ -603,6 +629,7 @@ def plan_step(draw: Draw, issue: Issue, at: DateTime, *, detour: IssueStatus | N
         "reject_exclusion",
         "mark_confidential",
         "unmark_confidential",
+        "hand_back",
     )
     if wants_note and draw.chance(90):
         note = "核实情况，说明理由"

@@ -47,6 +47,7 @@ EXPECTED_EXPORTS = {
     "ProjectCharter", "PledgeTree", "make_converter", "structure", "unstructure",
     "visit_resolution_rate", "visit_response_rate", "visit_satisfaction_rate",
     "DuplicateCandidate", "MatchReason", "duplicate_candidates", "find_repeat",
+    "Dispatch",
     # _metrics
     "Breakdown", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
     "issue_figures", "issue_figures_by", "pledge_figures", "Period", "by_level",
@@ -59,6 +60,7 @@ EXPECTED_EXPORTS = {
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
     "three_review_results", "repeat_rate",
     "RoutedTransfer", "RoutingAccuracy", "routing_accuracy",
+    "DispatchLevelFigures", "dispatch_figures",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

@@ -54,6 +54,7 @@ from ._calendar.working_hours import WorkingHours as WorkingHours
 from ._model.event import Event as Event
 from ._model.event import JsonValue as JsonValue
 from ._model.issue import Issue as Issue
+from ._model.dispatch import Dispatch as Dispatch
 from ._model.location import Location as Location
 from ._model.duplicates import DuplicateCandidate as DuplicateCandidate, MatchReason as MatchReason
 from ._model.duplicates import duplicate_candidates as duplicate_candidates
@@ -99,6 +100,8 @@ from ._model.assessment import ExclusionOutcome as ExclusionOutcome
 # _model: pledges, milestones, projects (docs/pledges.md); lossless JSON (docs/getting-started.md)
 from ._model.milestone import Milestone as Milestone
 from ._model.milestone import milestone_progress as milestone_progress
+
+# _model: pledges, their milestones and projects (docs/pledges.md)
 from ._model.pledge import Pledge as Pledge
 from ._model.pledge import PledgeListKind as PledgeListKind
 from ._model.pledge import PledgerKind as PledgerKind
@@ -141,6 +144,8 @@ from ._metrics.routing_accuracy import RoutingAccuracy as RoutingAccuracy
 from ._metrics.routing_accuracy import routing_accuracy as routing_accuracy
 from ._metrics.summary import IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
+from ._metrics.dispatch_levels import DispatchLevelFigures as DispatchLevelFigures
+from ._metrics.dispatch_levels import dispatch_figures as dispatch_figures
 
 # _metrics: weights, composite scores, rankings and 三评 (docs/scores.md)
 from ._metrics.composite import THREE_RATES_WEIGHTS as THREE_RATES_WEIGHTS
@@ -276,30 +281,30 @@ __all__ = [
     "THREE_REVIEWS_WEIGHTS", "Actor", "Appeal", "AppealGrounds", "AppealOutcome", "BanshishiError",
     "BatchRefusedError", "Breakdown", "ChainKeyError", "ChainReport", "Channel", "ChronologyError",
     "Clock", "Command", "CompositeScore", "ConcurrencyError", "Dashboard", "DisclosedIssue",
-    "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "DuplicateCandidate",
-    "DuplicateError", "Evaluation", "Event", "Exclusion", "ExclusionGrounds", "ExclusionOutcome",
-    "Feedback", "FeedbackMethod", "FixedClock", "Grade", "GradeScale", "HeadReceipt",
-    "HierarchyError", "InconsistentRecordError", "InvalidCountError", "InvalidTypeError",
-    "InvalidValueError", "Issue", "IssueDisclosure", "IssueFigures", "IssueStatus", "IssueSummary",
-    "IssueWorkflow", "JsonValue", "Ledger", "LedgerCheck", "LedgerFileError", "LedgerImport",
-    "LedgerStore", "Level", "LimitUnit", "Location", "MatchReason", "Message", "MessageKind",
-    "MessageTemplates", "Milestone", "NaiveDatetimeError", "NotALedgerError", "NotFoundError",
-    "Open311Import", "Open311Status", "Open311StatusRow", "OverdueItem", "Period", "PeriodFlow",
-    "PeriodicReport", "Person", "Pledge", "PledgeArguments", "PledgeCommand", "PledgeDisclosure",
-    "PledgeFigures", "PledgeLedger", "PledgeListKind", "PledgeStatus", "PledgeSummary",
-    "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange", "PreconditionError",
-    "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification", "RectificationCause",
-    "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem", "RequestType", "Restatement",
-    "Role", "RoleError", "RoutedTransfer", "RoutingAccuracy", "RoutingCatalogue",
-    "RoutingDecision", "RoutingRule", "RowProblem", "SlaLevel", "Standing", "StoreBusyError",
-    "StoreError", "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport", "SweepRules",
-    "SystemClock", "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit", "Track",
-    "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
+    "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "Dispatch", "DispatchLevelFigures",
+    "DuplicateCandidate", "DuplicateError", "Evaluation", "Event", "Exclusion", "ExclusionGrounds",
+    "ExclusionOutcome", "Feedback", "FeedbackMethod", "FixedClock", "Grade", "GradeScale",
+    "HeadReceipt", "HierarchyError", "InconsistentRecordError", "InvalidCountError",
+    "InvalidTypeError", "InvalidValueError", "Issue", "IssueDisclosure", "IssueFigures",
+    "IssueStatus", "IssueSummary", "IssueWorkflow", "JsonValue", "Ledger", "LedgerCheck",
+    "LedgerFileError", "LedgerImport", "LedgerStore", "Level", "LimitUnit", "Location",
+    "MatchReason", "Message", "MessageKind", "MessageTemplates", "Milestone", "NaiveDatetimeError",
+    "NotALedgerError", "NotFoundError", "Open311Import", "Open311Status", "Open311StatusRow",
+    "OverdueItem", "Period", "PeriodFlow", "PeriodicReport", "Person", "Pledge", "PledgeArguments",
+    "PledgeCommand", "PledgeDisclosure", "PledgeFigures", "PledgeLedger", "PledgeListKind",
+    "PledgeStatus", "PledgeSummary", "PledgeTree", "PledgeWorkflow", "PledgerKind", "PolicyChange",
+    "PreconditionError", "ProjectCharter", "Rate", "RaterKind", "Rating", "Rectification",
+    "RectificationCause", "Refusal", "ReportRow", "ReportingPeriod", "RequestProblem",
+    "RequestType", "Restatement", "Role", "RoleError", "RoutedTransfer", "RoutingAccuracy",
+    "RoutingCatalogue", "RoutingDecision", "RoutingRule", "RowProblem", "SlaLevel", "Standing",
+    "StoreBusyError", "StoreError", "StoredPolicy", "StoredUnitTree", "Subject", "SweepReport",
+    "SweepRules", "SystemClock", "TargetGroup", "ThreeReview", "ThreeReviewResult", "TimeLimit",
+    "Track", "TransitionRefusedError", "TrendPoint", "Unit", "UnitTree", "UnitTreeChange",
     "UnknownValueError", "UnknownYearError", "Urgency", "Visit", "VisitOutcome", "Weights",
     "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours", "YearSchedule",
     "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
     "completion_rate", "composite_score", "disclose_issues", "disclose_pledges", "disclosure_csv",
-    "disclosure_html", "disclosure_json", "disclosure_rows", "dump_requests",
+    "disclosure_html", "disclosure_json", "disclosure_rows", "dispatch_figures", "dump_requests",
     "duplicate_candidates", "evaluation_satisfaction_rate", "export_events", "export_requests",
     "find_repeat", "first_satisfaction_rate", "follow_up_rate", "format_instant", "format_points",
     "grouped", "import_events", "import_requests", "issue_figures", "issue_figures_by",

@@ -79,6 +79,7 @@ def plain_record(**overrides: Any) -> SimpleNamespace:
         "visits": (),
         "exclusions": (),
         "confidential": False,
+        "dispatches": (),
         "state": S.RECEIVED,
         "history": (),
     }

@@ -79,7 +79,7 @@ def test_machine_and_ledger_agree_step_by_step(data: st.DataObject) -> None:
 
 
 def test_event_names_are_the_workflow_events() -> None:
-    assert len(EVENTS) == 28
+    assert len(EVENTS) == 31
     assert {str(event.id) for event in IssueWorkflow.events} == set(EVENTS)
 
 

@@ -232,6 +232,9 @@ _HAPPENINGS = (
     ("appeals", "decided_at"),
     ("visits", "done_at"),
     ("milestones", "done_at"),
+    ("dispatches", "dispatched_at"),
+    ("dispatches", "answered_at"),
+    ("dispatches", "returned_at"),
 )
 
 

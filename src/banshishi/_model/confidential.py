@@ -11,7 +11,8 @@ Withheld means: what the matter is about, who raised it and where is replaced by
 the marker :data:`WITHHELD` or left out, and everything the figures are made of is
 kept, so counts, rates and deadlines add up the same with or without the flag:
 
-- replaced by ``保密``: the title and every answer's content; milestones are named
+- replaced by ``保密``: the title, every answer's content and a sub-unit's answer
+  up or reason for handing back (二级/三级承办); milestones are named
   ``保密1``, ``保密2``, … (their names must differ);
 - emptied: the description, the work requirements, rating comments, appeal
   explanations and reasons, and the notes and step data of the history;
@@ -39,6 +40,7 @@ import attrs
 
 from banshishi._core.validators import flag
 
+from .dispatch import Dispatch
 from .issue import Issue
 
 WITHHELD = "保密"
@@ -66,7 +68,19 @@ def withheld(issue: Issue) -> Issue:
         feedback=tuple(attrs.evolve(f, content=WITHHELD) for f in issue.feedback),
         evaluations=tuple(attrs.evolve(e, comment="") for e in issue.evaluations),
         appeals=tuple(attrs.evolve(a, explanation="", reason="") for a in issue.appeals),
+        dispatches=tuple(_withheld_dispatch(d) for d in issue.dispatches),
         history=tuple(attrs.evolve(e, note="", data={}) for e in issue.history),
+    )
+
+
+def _withheld_dispatch(dispatch: Dispatch) -> Dispatch:
+    """A dispatch's texts withheld; its answer and reason, which must be given
+    with their moments, replaced by the marker."""
+    return attrs.evolve(
+        dispatch,
+        requirements="",
+        answer=WITHHELD if dispatch.answer else "",
+        reason=WITHHELD if dispatch.reason else "",
     )
 
 

@@ -27,6 +27,7 @@ from banshishi._core.validators import (
 )
 
 from .assessment import Exclusion
+from .dispatch import Dispatch
 from .evaluation import Appeal, Evaluation, Feedback, Rectification, Visit, VisitOutcome
 from .event import Event
 from .issue_rules import NEEDS_FEEDBACK, check_issue, is_closure
@@ -176,6 +177,10 @@ class Issue:
     """A repeat request (重复诉求): the id of the earlier, closed issue the same requester
     raised about the same matter, recorded at intake (see ``find_repeat``) and never
     changed after. Unlike a duplicate, a repeat is a new issue that counts as any other."""
+    dispatches: tuple[Dispatch, ...] = attrs.field(
+        default=(), validator=items_of(of_type(Dispatch))
+    )
+    """The work handed down to units under the responsible one (二级/三级承办), oldest first."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -420,6 +425,14 @@ class Issue:
         """Whether the issue stood dismissed as a duplicate (重复件, 并件) of an
         original (``duplicate_of``) at ``moment``: counted once, through the original."""
         return self.duplicate_of is not None and self.status_as_of(moment) is IssueStatus.DISMISSED
+
+    def dispatches_as_of(self, moment: DateTime | None = None) -> tuple[Dispatch, ...]:
+        """The dispatches made by ``moment``, each as it stood then (see ``Dispatch.as_of``)."""
+        moment = optional_moment(moment, field="Issue.dispatches_as_of.moment")
+        if moment is None:
+            return self.dispatches
+        stood = (dispatch.as_of(moment) for dispatch in self.dispatches)
+        return tuple(dispatch for dispatch in stood if dispatch is not None)
 
     def _events_until(self, moment: DateTime | None) -> tuple[Event, ...]:
         moment = optional_moment(moment, field="moment")

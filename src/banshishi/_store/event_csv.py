@@ -103,7 +103,7 @@ def _event_rows(store: EventStore, *, unmasked: bool) -> Iterator[tuple[Any, ...
 
 
 WITHHELD_ARGUMENTS = frozenset(
-    {"requirements", "milestones", "milestone", "feedback", "evaluation"}
+    {"requirements", "milestones", "milestone", "feedback", "evaluation", "answer"}
 )
 """The step arguments that carry text (``Arguments``): withheld from a confidential
 issue's events. Every other argument is an id, a word of the vocabulary, a number

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from banshishi._model.assessment import Exclusion, ExclusionOutcome
+from banshishi._model.dispatch import Dispatch, open_chain
 from banshishi._model.evaluation import (
     Appeal,
     AppealOutcome,
@@ -23,6 +24,7 @@ from banshishi._model.evaluation import (
 )
 from banshishi._model.vocabulary import IssueStatus, Track
 
+from .dispatch_checks import closed_dispatch
 from .guards import live_rating
 
 Effect = Callable[[Any, Any], dict[str, Any]]
@@ -260,6 +262,29 @@ def unmark_confidential(model: Any, step: Any) -> dict[str, Any]:
     return {"confidential": False}
 
 
+def dispatch(model: Any, step: Any) -> dict[str, Any]:
+    """下派: one level below the last unit holding the work (the checks saw it is the actor)."""
+    args = step.args
+    made = Dispatch(
+        level=len(open_chain(model.dispatches)) + 2,
+        unit=args["unit"],
+        from_unit=step.actor.unit,
+        dispatched_at=step.at,
+        deadline=args["due"],
+        requirements=args.get("requirements", ""),
+    )
+    return {"dispatches": (*model.dispatches, made)}
+
+
+def report_up(model: Any, step: Any) -> dict[str, Any]:
+    return closed_dispatch(model, step, answered_at=step.at, answer=step.args["answer"])
+
+
+def hand_back(model: Any, step: Any) -> dict[str, Any]:
+    """逐级退回: the work goes back up one level, the note saying why."""
+    return closed_dispatch(model, step, returned_at=step.at, reason=step.note)
+
+
 EFFECTS: Mapping[str, Effect] = MappingProxyType(
     {
         "transfer": transfer,
@@ -290,6 +315,9 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
         "reject_exclusion": reject_exclusion,
         "mark_confidential": mark_confidential,
         "unmark_confidential": unmark_confidential,
+        "dispatch": dispatch,
+        "report_up": report_up,
+        "hand_back": hand_back,
     }
 )
 """The effect of each workflow event, by event name."""

@@ -24,6 +24,7 @@ from banshishi._core.errors import (
     PreconditionError,
     UnknownYearError,
 )
+from banshishi._model.dispatch import open_chain
 from banshishi._model.people import Role
 from banshishi._model.vocabulary import DismissalReason, Track
 
@@ -293,7 +294,9 @@ def milestone_open(model: Any, step: Step) -> None:
 
 
 def work_done(model: Any, step: Step) -> None:
-    """What the track asks before an item counts as resolved."""
+    """What the track asks before an item counts as resolved, with no work left
+    down the chain of dispatches."""
+    chain_clear(model, step)
     track = model.track
     if parts_due(model):
         missing = [unit for unit in model.co_units if unit not in model.parts_reported]
@@ -445,3 +448,20 @@ def routed_units_known(policy: WorkflowPolicy, step: Step) -> None:
                     "Correct the catalogue (read it with units= to check every row) or add "
                     "the unit to the tree; or transfer without the rule.",
                 )
+
+
+# -- multi-level dispatch (二级/三级承办) -------------------------------------------------
+
+
+def chain_clear(model: Any, step: Step) -> None:
+    """No unit under the responsible one still holds the work (二级/三级承办): it
+    is answered up or handed back first."""
+    chain = open_chain(model.dispatches)
+    if chain:
+        raise refuse(
+            step,
+            "dispatches",
+            [item.unit for item in chain],
+            "still hold the work handed down to them",
+            "Each level answers up (report_up) or hands it back (hand_back) first.",
+        )

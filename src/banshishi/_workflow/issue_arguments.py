@@ -83,7 +83,7 @@ class Arguments:
     """
 
     unit: str | None = attrs.field(default=None, validator=optional_text)
-    """transfer: the responsible (lead) unit."""
+    """transfer: the responsible (lead) unit; dispatch: the unit the work is handed down to."""
     person: str | None = attrs.field(default=None, validator=optional_text)
     """transfer, sign_for: the responsible person (责任人)."""
     deadline: DateTime | None = attrs.field(
@@ -96,7 +96,7 @@ class Arguments:
     )
     """extend: how much later the deadline falls, counted from the current one (延期)."""
     requirements: str | None = attrs.field(default=None, validator=optional_text)
-    """transfer: the work requirements (工作要求)."""
+    """transfer, dispatch: the work requirements (工作要求)."""
     co_units: tuple[str, ...] | None = attrs.field(
         default=None,
         converter=as_tuple,
@@ -151,7 +151,7 @@ class Arguments:
     due: DateTime | None = attrs.field(
         default=None, converter=optional_aware_datetime, validator=check_optional_aware
     )
-    """schedule_visit: when the follow-up visit is due."""
+    """schedule_visit: when the follow-up visit is due; dispatch: the sub-unit's deadline."""
     outcome: VisitOutcome | None = attrs.field(
         default=None, converter=_as_outcome, validator=member_of(VisitOutcome, optional=True)
     )
@@ -178,6 +178,8 @@ class Arguments:
     routing_rule: str | None = attrs.field(default=None, validator=optional_text)
     """transfer: the key of the routing catalogue's rule the transfer follows
     (:attr:`RoutingRule.key`), so routing accuracy can be counted by rule."""
+    answer: str | None = attrs.field(default=None, validator=optional_text)
+    """report_up: what the sub-unit reports up, the result of its handling."""
 
 
 _COUNTED = frozenset({"deadline", "provisional", "limit"})
@@ -239,6 +241,11 @@ EVENT_ARGUMENTS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = MappingPr
         "reject_exclusion": (frozenset(), frozenset()),
         "mark_confidential": (frozenset(), frozenset()),
         "unmark_confidential": (frozenset(), frozenset()),
+        # 二级/三级承办: the sub-unit's own deadline is ``due``, not ``deadline``,
+        # which is the issue's wherever an event records it.
+        "dispatch": (frozenset({"unit", "due", "requirements"}), frozenset({"unit", "due"})),
+        "report_up": (frozenset({"answer"}), frozenset({"answer"})),
+        "hand_back": (frozenset(), frozenset()),
     }
 )
 """For each workflow event: the :class:`Arguments` it takes and those it requires."""
@@ -259,12 +266,14 @@ NEEDS_NOTE = frozenset(
         "reject_exclusion",
         "mark_confidential",
         "unmark_confidential",
+        "hand_back",
     }
 )
 """Events that must say why in their note: a return, a dismissal, a track change,
 a redo (the rectification note), an extension (the reason for 延期), an appeal
 and the reviewer's decision on it, a request for exclusion from the assessment
-and its decision, and a change to the confidential flag."""
+and its decision, a change to the confidential flag, and a sub-unit's return up
+the chain (逐级退回)."""
 
 RECEIVE = "receive"
 """The name of the event that puts an issue on the record; it has no source status."""

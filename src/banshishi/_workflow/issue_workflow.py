@@ -16,6 +16,7 @@ from banshishi._model.vocabulary import IssueStatus, Track
 
 from . import assessment_checks as a
 from . import completion as fill
+from . import dispatch_checks as d
 from . import evaluation_checks as e
 from . import guards as g
 from . import role_checks as who
@@ -50,6 +51,7 @@ MODEL_FIELDS = (
     "visits",
     "exclusions",
     "confidential",
+    "dispatches",
 )
 """The fields a model must have for the workflow to read and change it."""
 
@@ -103,13 +105,15 @@ class IssueWorkflow(RecordMachine):
         in_progress, validators=[who.by_responsible_handler, g.deadline_later]
     ) | received.to(in_progress, validators=[who.by_receiving_handler, g.self_sign_allowed])
     send_back = transferred.to(returned, validators=[who.by_responsible_handler]) | in_progress.to(
-        returned, validators=[who.by_responsible_handler]
+        returned, validators=[who.by_responsible_handler, g.chain_clear]
     )
     dismiss = (
         received.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
         | transferred.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
         | returned.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
-        | in_progress.to(dismissed, validators=[who.by_dismisser, g.dismissal_grounds])
+        | in_progress.to(
+            dismissed, validators=[who.by_dismisser, g.dismissal_grounds, g.chain_clear]
+        )
     )
     report_part = in_progress.to.itself(validators=[who.by_co_unit_handler, g.part_due])
     urge = (
@@ -178,6 +182,10 @@ class IssueWorkflow(RecordMachine):
     reject_exclusion = loops(_RATED, [who.by_reviewer, a.exclusion_pending])
     mark_confidential = loops(_LIVE, [who.by_marker, a.marking_changes])
     unmark_confidential = loops(_LIVE, [who.by_marker, a.marking_changes])
+    # 二级/三级承办: the work handed down the chain of units and back up.
+    dispatch = in_progress.to.itself(validators=[who.by_work_holder, d.dispatch_allowed])
+    report_up = in_progress.to.itself(validators=[who.by_dispatched_handler, d.chain_bottom])
+    hand_back = in_progress.to.itself(validators=[who.by_dispatched_handler, d.chain_bottom])
 
     # Completing the arguments, before any check of the step (see ``completion``).
     completions = MappingProxyType(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from banshishi._core.errors import RoleError
+from banshishi._model.dispatch import open_chain
 from banshishi._model.people import Role
 from banshishi._model.vocabulary import DismissalReason
 
@@ -227,4 +228,43 @@ by_marker = role_check(
     "by_marker",
     {Role.DISPATCHER, Role.INTAKE_CLERK, Role.LEADER},
     "a dispatcher, an intake clerk or a leader (who may mark a matter confidential)",
+)
+
+
+# -- multi-level dispatch (二级/三级承办) -------------------------------------------------
+
+
+def _holds_work(model: Any, step: Step) -> None:
+    chain = [model.responsible_unit, *(item.unit for item in open_chain(model.dispatches))]
+    if step.actor.unit is None or step.actor.unit not in chain:
+        raise _refuse_unit(
+            step,
+            "does not hold the work",
+            f"Only a handler of the responsible unit or of a unit it was handed down to "
+            f"({[unit for unit in chain if unit is not None]}) may hand it down.",
+        )
+
+
+def _of_dispatched_unit(model: Any, step: Step) -> None:
+    held = [item.unit for item in open_chain(model.dispatches)]
+    if step.actor.unit not in held:
+        raise _refuse_unit(
+            step,
+            "was not handed the work",
+            f"Only a handler of a unit the work is with ({held}) may answer it up or hand it back.",
+        )
+
+
+by_work_holder = role_check(
+    "by_work_holder",
+    {Role.HANDLER},
+    "a handler of the unit holding the work (the responsible unit, or the unit it was "
+    "last handed down to)",
+    _holds_work,
+)
+by_dispatched_handler = role_check(
+    "by_dispatched_handler",
+    {Role.HANDLER},
+    "a handler of the unit the work was handed down to",
+    _of_dispatched_unit,
 )

@@ -21,6 +21,7 @@ from pendulum import DateTime
 
 from banshishi._core.errors import BanshishiError
 from banshishi._model.assessment import ExclusionGrounds
+from banshishi._model.dispatch import open_chain
 from banshishi._model.evaluation import (
     AppealGrounds,
     Evaluation,
@@ -144,6 +145,15 @@ def _forward(issue: Issue) -> list[str]:
     if status is S.TRANSFERRED:
         return ["sign_for"]
     if status is S.IN_PROGRESS:
+        chain = open_chain(issue.dispatches)
+        if chain:  # 二级/三级承办: the chain unwinds before the item can be resolved
+            return [
+                "report_up",
+                "report_up",
+                "report_up",
+                "hand_back",
+                *(["dispatch"] * (len(chain) < 2)),
+            ]
         if set(issue.co_units) - set(issue.parts_reported):
             return ["report_part"]
         if track is Track.SUPERVISED and issue.signed_off_by is None:
@@ -152,7 +162,7 @@ def _forward(issue: Issue) -> list[str]:
             return ["add_milestones"]
         if track is Track.TRACKED and not all(m.is_done for m in issue.milestones):
             return ["complete_milestone"]
-        return ["resolve"]
+        return ["resolve", "resolve", "dispatch"]
     return {S.RESOLVED: ["answer"], S.ANSWERED: ["rate", "close"]}.get(status, [])
 
 
@@ -221,8 +231,37 @@ def _actor(draw: st.DrawFn, event: str, issue: Issue, cast: _Cast) -> Actor:
         "reject_exclusion": [REVIEWER],
         "mark_confidential": [cast.dispatcher, cast.clerk, LEADER],
         "unmark_confidential": [cast.dispatcher, LEADER],
+        "dispatch": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
+        "report_up": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
+        "hand_back": [*[cast.handler(_holders(issue)[-1])] * 3, responsible],
     }
     return draw(st.sampled_from(choices.get(event) or [responsible]))
+
+
+def _holders(issue: Issue) -> list[str | None]:
+    """Who holds the work: the responsible unit, then each unit it was handed down to."""
+    return [issue.responsible_unit, *(item.unit for item in open_chain(issue.dispatches))]
+
+
+def _dispatch_arguments(draw: st.DrawFn, issue: Issue, at: DateTime, cast: _Cast) -> dict[str, Any]:
+    """A unit under the one holding the work (any other unit of the tree if none is),
+    due within the deadline above, or now and then after it."""
+    holders = _holders(issue)
+    holder = holders[-1]
+    under = []
+    if holder is not None and holder in cast.tree:
+        under = [u for u in cast.tree.subtree(holder) if u != holder]
+    others = [u.id for u in cast.tree if u.id not in holders]
+    unit = draw(st.sampled_from(under or others or ["elsewhere"]))
+    chain = open_chain(issue.dispatches)
+    above = chain[-1].deadline if chain else issue.deadline
+    due = at.add(days=draw(st.sampled_from((1, 3))))
+    if above is not None and draw(st.integers(0, 9)) > 0:
+        due = min(due, above)
+    args: dict[str, Any] = {"unit": unit, "due": due}
+    if draw(st.booleans()):
+        args["requirements"] = "核实后上报"
+    return args
 
 
 def _track_arguments(
@@ -337,6 +376,10 @@ def _arguments(
             args["deadline"] = issue.deadline.add(days=draw(days))
         else:
             args["extension"] = draw(st.sampled_from(("2 working days", "3 days")))
+    elif event == "dispatch":
+        args = _dispatch_arguments(draw, issue, at, cast)
+    elif event == "report_up":
+        args["answer"] = "已核实办结"
     elif event == "restate_deadline":
         args["previous"] = issue.deadline
         args["deadline"] = (issue.deadline or at).add(days=draw(st.sampled_from((-1, 1, 2))))
