@@ -42,7 +42,17 @@ from .conformance_cases import (
 )
 
 SEEDS = (3, 11)
-GROUPINGS = (None, "unit", "track", "channel", "urgency", "request_type", "period")
+GROUPINGS = (
+    None,
+    "unit",
+    "track",
+    "channel",
+    "urgency",
+    "request_type",
+    "routing_rule",
+    "routed_unit",
+    "period",
+)
 PERIODS = ("week", "half_month", "month", "quarter")
 
 
