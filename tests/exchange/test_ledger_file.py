@@ -150,9 +150,22 @@ def bare_summary(issue, at):
     return to_the_second(IssueSummary.of(attrs.evolve(issue, history=()), version=0, as_of=at))
 
 
+ROW_LEAVES_OUT = {
+    "first_rating": None,
+    "visit_contacted": None,
+    "visit_solved": None,
+    "visit_satisfied": None,
+    "duplicate_of": None,
+}
+"""What a ledger file's row does not carry: it keeps one rating (the latest), no
+follow-up visits, and not the original a duplicate was linked to."""
+
+
 def to_the_second(line):
     """``line`` with its answer time only as given or not: not a rate fact, and a
-    row keeps the answer's own time to the second, not its step's."""
+    row keeps the answer's own time to the second, not its step's; and without
+    what a row leaves out (:data:`ROW_LEAVES_OUT`)."""
+    line = attrs.evolve(line, **ROW_LEAVES_OUT)
     return attrs.evolve(line, answered_us=None if line.answered_us is None else 0)
 
 
@@ -271,6 +284,7 @@ def test_what_a_flat_row_cannot_carry_is_only_what_the_history_alone_knows(campa
     ledger = list(campaign.ledger.issues())
     copies = read_text(csv_text_of(ledger)).issues
     history_only = {"returned", "handed_over", "signed_for", "transferred", "answered_us"}
+    history_only |= set(ROW_LEAVES_OUT)  # and what a row leaves out
     lost = set()
     for original, copy in zip(ledger, copies, strict=True):
         before = attrs.asdict(IssueSummary.of(original, version=0, as_of=campaign.end))

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import attrs
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from banshishi import (
@@ -136,8 +136,10 @@ def test_issue_histories_reach_every_status_track_and_step() -> None:
     statuses: Counter[IssueStatus] = Counter()
     tracks: Counter[Track] = Counter()
 
-    @COUNTED
-    @seed(20)
+    # A fixed seed (not derandomized, whose draws move with the function's code):
+    # 200 histories that between them take every step, side steps included.
+    @settings(max_examples=200, deadline=None, database=None, phases=[Phase.generate])
+    @seed(4)
     @given(issue_histories())
     def count(history: IssueHistory) -> None:
         events.update(step.event for step in history.steps)
