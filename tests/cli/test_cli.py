@@ -70,14 +70,15 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """A small demo ledger (150 issues, seed 2026), what building it printed, and its export."""
+    """A small demo ledger (150 issues, seed 2026), what building it printed, and its export
+    (with the confidential issues' events, as moving a ledger needs)."""
     path = tmp_path_factory.mktemp("demo") / "ledger.db"
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["demo", "--db", str(path), "--issues", ISSUES, "--seed", SEED])
     exported = io.StringIO()
     with contextlib.redirect_stdout(exported), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["export", "--db", str(path)]) == 0
+        assert main(["export", "--db", str(path), "--include-confidential"]) == 0
     return Demo(path, code, plain(out.getvalue()), plain(err.getvalue()), exported.getvalue())
 
 
@@ -95,7 +96,7 @@ def summaries(demo: Demo) -> list[Any]:
 
 def export_text(capsys: pytest.CaptureFixture[str], db: Path) -> str:
     capsys.readouterr()
-    assert main(["export", "--db", str(db)]) == 0
+    assert main(["export", "--db", str(db), "--include-confidential"]) == 0
     return capsys.readouterr().out
 
 
@@ -522,7 +523,9 @@ def test_export_to_a_file_and_to_stdout(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, demo: Demo
 ) -> None:
     target = tmp_path / "events.csv"
-    code, out, err = run(capsys, "export", "--db", demo.path, "-o", target)
+    code, out, err = run(
+        capsys, "export", "--db", demo.path, "-o", target, "--include-confidential"
+    )
     assert code == 0
     assert out == ""
     count = event_count(demo.path)

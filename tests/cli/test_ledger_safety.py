@@ -89,7 +89,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def exported(built: Path) -> Path:
     path = built.with_name("events.csv")
-    assert cli("export", "--db", built, "-o", path)[0] == 0
+    assert cli("export", "--db", built, "-o", path, "--include-confidential")[0] == 0
     return path
 
 

@@ -39,6 +39,7 @@ from banshishi import (
     UnknownValueError,
     import_requests,
     on_time_completion_rate,
+    withheld,
 )
 from banshishi._exchange.open311 import (
     EXTENDED_KEYS,
@@ -278,16 +279,19 @@ def test_a_campaigns_requests_carry_agency_answers_deadlines_and_places(
     campaign_issues: list[Issue], campaign_end: DateTime
 ) -> None:
     requests = export_requests(campaign_issues, at=campaign_end)
-    closed = [(i, r) for i, r in zip(campaign_issues, requests, strict=True) if i.feedback]
+    # A confidential report (保密件) is exported withheld, as ``withheld`` shows it.
+    shown = [withheld(issue) for issue in campaign_issues]
+    assert any(issue.confidential for issue in shown)
+    closed = [(i, r) for i, r in zip(shown, requests, strict=True) if i.feedback]
     assert len(closed) > 100
     for issue, request in closed:
         latest = max(issue.feedback, key=lambda item: item.at)
         assert request["status_notes"] == latest.content
-    for issue, request in zip(campaign_issues, requests, strict=True):
+    for issue, request in zip(shown, requests, strict=True):
         assert request["agency_responsible"] == issue.responsible_unit
         assert request["description"].split("\n")[0] == issue.title
         assert issue.location is not None
-        assert request["address"] == issue.location.address
+        assert request["address"] == (issue.location.address or None)
         assert request["address_id"] == issue.location.division_code
         if issue.deadline is not None:
             assert pendulum.parse(request["expected_datetime"]) == issue.deadline
@@ -454,7 +458,9 @@ FROM_ADDRESS_ID = {"division_code_from_address_id": True}
 def test_a_campaign_survives_the_round_trip_through_json_text(
     campaign_issues: list[Issue], campaign_end: DateTime
 ) -> None:
-    text = dump_requests(export_requests(campaign_issues, at=campaign_end, extended=True))
+    text = dump_requests(
+        export_requests(campaign_issues, at=campaign_end, extended=True, include_confidential=True)
+    )
     back = read(text, **FROM_ADDRESS_ID)
     assert len(back) == len(campaign_issues) == 200
     for before, after in zip(campaign_issues, back, strict=True):
@@ -469,9 +475,13 @@ def test_an_extended_round_trip_keeps_the_closing_time_and_so_the_on_time_rate(
     back = read(export_requests(campaign_issues, at=campaign_end, extended=True), **FROM_ADDRESS_ID)
     for before, after in zip(campaign_issues, back, strict=True):
         assert after.closed_at == before.closed_at
+    # A request carries no exclusion from the assessment (不纳入考核): compare the
+    # issues that stay in it.
+    kept = [i for i, b in enumerate(campaign_issues) if not b.excluded_as_of(campaign_end)]
+    assert len(kept) < len(campaign_issues), "the campaign approves some exclusions"
     assert (
-        on_time_completion_rate(back, as_of=campaign_end).rate
-        == on_time_completion_rate(campaign_issues, as_of=campaign_end).rate
+        on_time_completion_rate([back[i] for i in kept], as_of=campaign_end).rate
+        == on_time_completion_rate([campaign_issues[i] for i in kept], as_of=campaign_end).rate
     )
     later = [i for i in campaign_issues if i.closed_at and _last(i) > i.closed_at]
     assert later, "the campaign has issues updated after their closure (ratings, visits)"

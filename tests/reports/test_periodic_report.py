@@ -118,7 +118,10 @@ def expected_overdue(issues: list[Issue], moment: DateTime) -> list[tuple[str, D
 
 
 def completion_by_hand(issues: list[Issue], moment: DateTime) -> Rate:
-    statuses = [issue.status_as_of(moment) for issue in received_by(issues, moment)]
+    """Closed out of counted: dismissed issues and those out of the assessment by
+    then (an approved exclusion, 不纳入考核) are in no denominator."""
+    assessed = [i for i in received_by(issues, moment) if not i.excluded_as_of(moment)]
+    statuses = [issue.status_as_of(moment) for issue in assessed]
     counted = [s for s in statuses if s is not IssueStatus.DISMISSED]
     return Rate(sum(s is IssueStatus.CLOSED for s in counted), len(counted))
 

@@ -8,7 +8,9 @@ Every choice comes from one seeded ``random.Random`` and every step is dated, so
 the same arguments always give the same ledgers.
 
 This module runs the clock and keeps the record; the issues' steps are drawn in
-``campaign_issues``, the pledges' in ``campaign_pledges``.
+``campaign_issues`` (what a 12345 platform adds, in ``campaign_hotline``: routing,
+repeat requests, confidential matters, visit answers, exclusions), the pledges'
+in ``campaign_pledges``.
 """
 
 import datetime as dt
@@ -29,9 +31,11 @@ from banshishi._workflow.engine import collector_paused
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
 from banshishi._workflow.policy import WorkflowPolicy
+from banshishi._workflow.routing import RoutingCatalogue
 from banshishi._workflow.sweep import sweep
 
 from .campaign_data import DAYS, END, START, SWEEP_RULES, TIME_LIMITS, county_units
+from .campaign_hotline import ROUTING
 from .campaign_issues import Case, IssueCampaign
 from .campaign_pledges import PledgeCampaign
 
@@ -40,7 +44,7 @@ from .campaign_pledges import PledgeCampaign
 @attrs.frozen
 class Campaign:
     """A simulated quarter: the unit tree, the policy both ledgers use, the two
-    ledgers, when it ran and the seed it was drawn from."""
+    ledgers, when it ran, the seed it was drawn from and the routing catalogue."""
 
     units: UnitTree
     policy: WorkflowPolicy
@@ -50,6 +54,8 @@ class Campaign:
     end: DateTime
     """The moment the campaign stops: every step is at or before it."""
     seed: int
+    routing: RoutingCatalogue = ROUTING
+    """The county's routing catalogue (派单目录), which the first transfers follow."""
 
 
 class _Simulation:

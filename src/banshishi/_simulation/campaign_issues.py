@@ -28,6 +28,7 @@ from banshishi._workflow.command import Command
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.policy import WorkflowPolicy
 
+from . import campaign_hotline as hotline
 from .campaign_data import (
     _AFTER_HOURS,
     _ANSWERS,
@@ -74,6 +75,8 @@ class Case:
     round: int = 1
     appealed: int = 0  # the round whose rating the unit appealed
     visited: bool = False
+    returning: bool = False  # the requester raised the same matter earlier
+    excluding: bool = False  # the unit has asked to leave it out of the assessment
 
 
 class IssueCampaign:
@@ -158,9 +161,13 @@ class IssueCampaign:
 
     def _new_case(self, at: DateTime, issue_id: str) -> Case:
         """What comes in at ``at``, where, through which channel, from whom."""
-        rng = self.rng
-        title, field, urgency, request_type, owner, group = rng.choice(_CATALOGUE)
-        home, town, code, place = rng.choice(_VILLAGES)
+        rng, earlier = self.rng, hotline.returning_from(self.rng, self.cases)
+        if earlier is None:
+            title, field, urgency, request_type, owner, group = rng.choice(_CATALOGUE)
+            home, town, code, place = rng.choice(_VILLAGES)
+        else:  # a returning caller, about the same matter at the same place
+            title, field, urgency, request_type, owner, group = hotline.KINDS[earlier.issue.title]
+            home, town, code, place = hotline.place_of(earlier.issue)
         offered = list(_CHANNEL_WEIGHTS) if self.hours.is_working_moment(at) else _AFTER_HOURS
         channel = rng.choices(offered, [_CHANNEL_WEIGHTS[c] for c in offered])[0]
         right = owner or (home if rng.random() < 0.7 else town)
@@ -170,7 +177,10 @@ class IssueCampaign:
         groups = {group} if group is not None else set()
         if rng.random() < 0.05:
             groups.add(rng.choice((TargetGroup.LOW_INCOME, TargetGroup.PEOPLE_WITH_DISABILITIES)))
-        anonymous = channel not in _LOCAL and rng.random() < 0.04
+        anonymous = earlier is None and channel not in _LOCAL and rng.random() < 0.04
+        requester = None if anonymous else self._person(len(self.cases) + 1, town)
+        if earlier is not None:
+            requester = earlier.issue.requester
         issue = Issue(
             id=issue_id,
             title=title,
@@ -182,10 +192,13 @@ class IssueCampaign:
             request_type=request_type,
             target_groups=frozenset(groups),
             location=Location(division_code=code, address=f"{place}{rng.randint(1, 60)}号"),
-            requester=None if anonymous else self._person(len(self.cases) + 1, town),
+            requester=requester,
             received_by=home if channel in _LOCAL else _CENTRE,
+            confidential=hotline.confidential_at_intake(rng, request_type),
         )
-        return Case(issue, len(self.cases), town, right, wrong, issue.track)
+        case = Case(issue, len(self.cases), town, right, wrong, issue.track)
+        case.returning = earlier is not None
+        return case
 
     def _person(self, number: int, town: str) -> Person:
         rng = self.rng
@@ -201,6 +214,11 @@ class IssueCampaign:
         issue, rng = case.issue, self.rng
         local = issue.received_by != _CENTRE
         clerk = _staff(Role.INTAKE_CLERK, issue.received_by, "clerk") if local else _CLERKS[0]
+        if case.returning:  # the clerk checks the caller's recent matters: a repeat?
+            self.flush()
+            found = self.ledger.find_repeat(issue, within_days=hotline.REPEAT_DAYS)
+            if found is not None:
+                case.issue = issue = attrs.evolve(issue, repeat_of=found.id)
         self.ledger.receive(issue, actor=clerk)
         chance, own = rng.random(), issue.received_by == case.right_unit
         if chance < 0.03:
@@ -236,8 +254,10 @@ class IssueCampaign:
     def _transfer(self, case: Case, at: DateTime) -> None:
         """转办, with what the track needs; the deadline comes from the policy."""
         rng = self.rng
+        routed = self._routed(case, at) if case.stage == "received" else {}
         unit = case.wrong_unit or case.right_unit
         args: dict[str, Any] = {"unit": unit, "requirements": "请按时限办结并及时反馈诉求人"}
+        args |= routed
         if case.track is Track.JOINT:  # the township where it happens, often a department too
             others = [d for d in _DEPARTMENTS if d != unit]
             chosen = [case.town] if case.town != unit else []
@@ -258,6 +278,24 @@ class IssueCampaign:
         else:
             quick = case.track is Track.IMMEDIATE
             self._push(self._later(at, 1 if quick else rng.randint(1, 4)), "sign", case)
+
+    def _routed(self, case: Case, at: DateTime) -> dict[str, Any]:
+        """Before the first transfer: perhaps marked confidential; then routed by the
+        catalogue, if a rule covers the matter. A rule by place is right; a rule by
+        field sends a village's matter to the department, which sends it back."""
+        issue = case.issue
+        if hotline.marked_later(self.rng, issue.request_type, issue.confidential):
+            note = "涉及举报人信息，按保密件办理"
+            self._step(case, "mark_confidential", self.rng.choice(_DISPATCHERS), at, note)
+        decision = hotline.ROUTING.route(issue)
+        if decision is None:
+            return {}
+        unit = decision.rule.unit
+        if decision.rule.place or unit == case.right_unit:
+            case.right_unit, case.wrong_unit = unit, None
+        else:
+            case.wrong_unit = unit
+        return decision.transfer_arguments()
 
     def _milestones(self, at: DateTime, names: list[str]) -> list[Milestone]:
         """Milestones of a 盯办 item, due in turn over its thirty working days."""
@@ -353,6 +391,9 @@ class IssueCampaign:
         feedback = Feedback(at=at, content=content, method=method, unit=unit, responder=actor.id)
         self._step(case, "answer", actor, at, feedback=feedback)
         case.stage, chance = "answered", rng.random()
+        if not case.excluding and rng.random() < 0.03:
+            case.excluding = True
+            self._push(self._later(at, rng.randint(1, 8)), "request_exclusion", case)
         if person is None:  # nobody to rate it: a reviewer checks and closes it
             self._push(self._later(at, rng.randint(7, 28)), "close", case)
         elif chance < (0.85 if case.round == 1 else 0.93):
@@ -420,7 +461,8 @@ class IssueCampaign:
 
     def _revisit(self, case: Case, at: DateTime) -> None:
         outcome = self.rng.choices(list(VisitOutcome), (85, 5, 10))[0]
-        self._step(case, "revisit", self.rng.choice(_CLERKS), at, outcome=outcome)
+        answers = hotline.visit_answers(self.rng, outcome)
+        self._step(case, "revisit", self.rng.choice(_CLERKS), at, outcome=outcome, **answers)
         if outcome is VisitOutcome.UNRESOLVED:
             self._reopen(case, at)
 
@@ -436,3 +478,14 @@ class IssueCampaign:
             self._step(case, "void_rating", reviewer, at, "经回访核实，申诉理由成立，评价作废")
         else:
             self._step(case, "reject_appeal", reviewer, at, "经核实，差评事由属实，申诉驳回")
+
+    def _request_exclusion(self, case: Case, at: DateTime) -> None:
+        """申请不纳入考核: the unit asks to leave the issue out; a reviewer decides later."""
+        grounds, note = hotline.exclusion_request(self.rng)
+        handler = _staff(Role.HANDLER, case.unit)
+        self._step(case, "request_exclusion", handler, at, note, exclusion_grounds=grounds)
+        self._push(self._later(at, self.rng.randint(7, 30)), "decide_exclusion", case)
+
+    def _decide_exclusion(self, case: Case, at: DateTime) -> None:
+        step, note = hotline.EXCLUSION_DECISIONS[self.rng.random() < 0.55]
+        self._step(case, step, self.rng.choice(_REVIEWERS), at, note)

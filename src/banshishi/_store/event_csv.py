@@ -56,7 +56,8 @@ def export_events(store: LedgerStore, file: IO[str], *, include_confidential: bo
     would run is guarded, and :func:`read_events` unguards it before checking
     the hash); returns the rows written.
 
-    The events of a confidential issue (保密件) are written withheld unless
+    The events of a confidential issue (保密件: marked at intake, or since and
+    not unmarked), all of them, are written withheld unless
     ``include_confidential`` asks for an unmasked exchange: their notes are
     emptied, the receive event's intake has its title replaced by ``保密`` and its
     description, requester and address left out, and the steps' texts (work
@@ -83,7 +84,12 @@ WITHHELD_KEY = "withheld"
 
 
 def _event_rows(store: EventStore, *, unmasked: bool) -> Iterator[tuple[Any, ...]]:
-    confidential: set[str] = set()  # the receive event comes first in a record's history
+    # Confidential at intake (the receive event comes first in a record's history),
+    # or marked since (``mark_confidential``, after events already streamed past):
+    # the issue's line says whether it is confidential as it stands.
+    confidential: set[str] = set()
+    if not unmasked:
+        confidential = {line.id for line in store.issue_summaries() if line.confidential}
     for stored in store.events():
         event = stored.event
         if event.from_status is None and event.data.get("confidential") is True:
