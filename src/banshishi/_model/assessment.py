@@ -15,7 +15,6 @@ from typing import final
 import attrs
 from pendulum import DateTime
 
-from banshishi._core.errors import InconsistentRecordError
 from banshishi._core.labels import LabelledEnum
 from banshishi._core.time import (
     aware_datetime,
@@ -24,6 +23,8 @@ from banshishi._core.time import (
     optional_aware_datetime,
 )
 from banshishi._core.validators import member_of, optional_text, text
+
+from .evaluation import check_decision
 
 
 @final
@@ -69,19 +70,7 @@ class Exclusion:
     reason: str = attrs.field(default="", validator=text(required=False))
 
     def __attrs_post_init__(self) -> None:
-        decided = self.outcome is not None
-        if decided != (self.decided_at is not None) or decided != (self.decided_by is not None):
-            raise InconsistentRecordError(
-                field="Exclusion.decided_at",
-                value=self.decided_at,
-                problem="and decided_by must be set exactly when the request has an outcome",
-            )
-        if self.decided_at is not None and self.decided_at < self.requested_at:
-            raise InconsistentRecordError(
-                field="Exclusion.decided_at",
-                value=self.decided_at,
-                problem=f"is before the exclusion was requested ({self.requested_at.isoformat()})",
-            )
+        check_decision(self, "Exclusion", self.requested_at, "the exclusion was requested")
 
     @property
     def is_pending(self) -> bool:

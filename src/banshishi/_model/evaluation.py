@@ -12,7 +12,7 @@ Follow-up visits (回访) after an issue is answered or closed.
 Rectifications (整改): an answered issue sent back to be put right.
 """
 
-from typing import final
+from typing import Any, final
 
 import attrs
 from pendulum import DateTime
@@ -146,19 +146,7 @@ class Appeal:
     reason: str = attrs.field(default="", validator=text(required=False))
 
     def __attrs_post_init__(self) -> None:
-        decided = self.outcome is not None
-        if decided != (self.decided_at is not None) or decided != (self.decided_by is not None):
-            raise InconsistentRecordError(
-                field="Appeal.decided_at",
-                value=self.decided_at,
-                problem="and decided_by must be set exactly when the appeal has an outcome",
-            )
-        if self.decided_at is not None and self.decided_at < self.filed_at:
-            raise InconsistentRecordError(
-                field="Appeal.decided_at",
-                value=self.decided_at,
-                problem=f"is before the appeal was filed ({self.filed_at.isoformat()})",
-            )
+        check_decision(self, "Appeal", self.filed_at, "the appeal was filed", "appeal")
 
     @property
     def is_pending(self) -> bool:
@@ -170,6 +158,27 @@ class Appeal:
         if self.outcome is not AppealOutcome.VOIDED or self.decided_at is None:
             return False
         return moment is None or self.decided_at <= moment
+
+
+def check_decision(
+    record: Any, owner: str, since: DateTime, since_what: str, noun: str = "request"
+) -> None:
+    """A request decided by a reviewer (an appeal, a request for exclusion) has its
+    ``outcome``, ``decided_at`` and ``decided_by`` all set or none, and is not
+    decided before ``since``."""
+    decided = record.outcome is not None
+    if decided != (record.decided_at is not None) or decided != (record.decided_by is not None):
+        raise InconsistentRecordError(
+            field=f"{owner}.decided_at",
+            value=record.decided_at,
+            problem=f"and decided_by must be set exactly when the {noun} has an outcome",
+        )
+    if record.decided_at is not None and record.decided_at < since:
+        raise InconsistentRecordError(
+            field=f"{owner}.decided_at",
+            value=record.decided_at,
+            problem=f"is before {since_what} ({since.isoformat()})",
+        )
 
 
 @final

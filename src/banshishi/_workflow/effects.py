@@ -174,16 +174,20 @@ def appeal(model: Any, step: Any) -> dict[str, Any]:
     return {"appeals": (*model.appeals, filed)}
 
 
-def _decide(model: Any, step: Any, outcome: AppealOutcome) -> dict[str, Any]:
+def _decide(
+    model: Any, step: Any, outcome: AppealOutcome | ExclusionOutcome, field: str = "appeals"
+) -> dict[str, Any]:
+    """A reviewer's decision on the pending request in ``field`` (an appeal, or a
+    request for exclusion from the assessment)."""
     decided = tuple(
         attrs.evolve(
             item, outcome=outcome, decided_at=step.at, decided_by=step.actor.id, reason=step.note
         )
         if item.is_pending
         else item
-        for item in model.appeals
+        for item in getattr(model, field)
     )
-    return {"appeals": decided}
+    return {field: decided}
 
 
 def void_rating(model: Any, step: Any) -> dict[str, Any]:
@@ -234,24 +238,12 @@ def request_exclusion(model: Any, step: Any) -> dict[str, Any]:
     return {"exclusions": (*model.exclusions, asked)}
 
 
-def _decide_exclusion(model: Any, step: Any, outcome: ExclusionOutcome) -> dict[str, Any]:
-    decided = tuple(
-        attrs.evolve(
-            item, outcome=outcome, decided_at=step.at, decided_by=step.actor.id, reason=step.note
-        )
-        if item.is_pending
-        else item
-        for item in model.exclusions
-    )
-    return {"exclusions": decided}
-
-
 def approve_exclusion(model: Any, step: Any) -> dict[str, Any]:
-    return _decide_exclusion(model, step, ExclusionOutcome.APPROVED)
+    return _decide(model, step, ExclusionOutcome.APPROVED, "exclusions")
 
 
 def reject_exclusion(model: Any, step: Any) -> dict[str, Any]:
-    return _decide_exclusion(model, step, ExclusionOutcome.REJECTED)
+    return _decide(model, step, ExclusionOutcome.REJECTED, "exclusions")
 
 
 def mark_confidential(model: Any, step: Any) -> dict[str, Any]:
