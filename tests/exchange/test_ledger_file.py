@@ -156,9 +156,14 @@ ROW_LEAVES_OUT = {
     "visit_solved": None,
     "visit_satisfied": None,
     "duplicate_of": None,
+    "excluded": False,
+    "routing_rule": None,
+    "routed_unit": None,
+    "routed_sent_back": False,
 }
 """What a ledger file's row does not carry: it keeps one rating (the latest), no
-follow-up visits, and not the original a duplicate was linked to."""
+follow-up visits, not the original a duplicate was linked to, no exclusion from
+the assessment and no routed transfer (which only the history holds)."""
 
 
 def to_the_second(line):
