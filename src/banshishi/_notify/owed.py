@@ -154,8 +154,15 @@ def _escalate(made: _Made, duplicates: Sequence[Issue]) -> None:
     made.to_units(MessageKind.ESCALATED, units)
 
 
+def _dispatch(made: _Made, duplicates: Sequence[Issue]) -> None:
+    """下派: the unit the work is handed down to is assigned it, as on a transfer."""
+    unit = made.event.data.get("unit")
+    made.to_units(MessageKind.ASSIGNED, [unit] if isinstance(unit, str) else [])
+
+
 _STEPS: dict[str, Callable[[_Made, Sequence[Issue]], None]] = {
     "transfer": _transfer,
+    "dispatch": _dispatch,
     "answer": _answer,
     "urge": _urge,
     "escalate": _escalate,
