@@ -318,6 +318,7 @@ class IssueAsOf:
         "_deadline",
         "_latest",
         "_on_time",
+        "_routing",
         "_visit",
         "as_of",
         "issue",
@@ -334,6 +335,7 @@ class IssueAsOf:
         self._latest: tuple[Evaluation | None] | None = None
         self._on_time: tuple[bool | None] | None = None
         self._visit: tuple[Visit | None] | None = None
+        self._routing: tuple[RoutedTransfer | None] | None = None
 
     @property
     def closed_at(self) -> DateTime | None:
@@ -457,7 +459,9 @@ class IssueAsOf:
     @property
     def routing(self) -> RoutedTransfer | None:
         """The issue's first routed transfer by then (:meth:`Issue.routing_as_of`)."""
-        return self.issue.routing_as_of(self.as_of)
+        if self._routing is None:
+            self._routing = (self.issue.routing_as_of(self.as_of),)
+        return self._routing[0]
 
     @property
     def routed(self) -> bool:

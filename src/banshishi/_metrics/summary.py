@@ -295,7 +295,9 @@ def _events_in_place(history: Any, width: int) -> Iterator[Any]:
             yield name
             continue
         args = history[first + 4]
-        data = dict(zip(args[::2], args[1::2], strict=True)) if type(args) is tuple else {}
+        # Only a transfer's data is read (its rule and unit): no dict for the rest.
+        routed = name == "transfer" and type(args) is tuple
+        data = dict(zip(args[::2], args[1::2], strict=True)) if routed else {}
         yield _Step(name, history[first + 2], data)
 
 

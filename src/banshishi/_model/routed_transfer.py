@@ -45,8 +45,10 @@ def first_routed_transfer(events: Iterable[Event]) -> RoutedTransfer | None:
     found: RoutedTransfer | None = None
     for event in events:
         if found is None:
+            if event.name != "transfer":
+                continue
             rule, unit = event.data.get(ROUTING_RULE), event.data.get("unit")
-            if event.name == "transfer" and isinstance(rule, str) and isinstance(unit, str):
+            if isinstance(rule, str) and isinstance(unit, str):
                 found = RoutedTransfer(rule=rule, unit=unit, at=event.at, sent_back=False)
         elif event.name == "send_back":
             return attrs.evolve(found, sent_back=True)

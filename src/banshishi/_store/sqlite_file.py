@@ -293,11 +293,10 @@ TABLES = {
 }
 """Every table a ledger has, with the columns the library reads from it."""
 
-_BEFORE_4 = ADDED_IN_4
 SCHEMA_3_TABLES = {
     **TABLES,
-    "issues": tuple(name for name in TABLES["issues"] if name not in _BEFORE_4),
-    "issue_lines": tuple(name for name in LINE_ROW if name not in _BEFORE_4),
+    "issues": tuple(name for name in TABLES["issues"] if name not in ADDED_IN_4),
+    "issue_lines": tuple(name for name in LINE_ROW if name not in ADDED_IN_4),
 }
 """What a schema 3 ledger must have before it is brought up to date."""
 _BEFORE_3 = ("transferred", "answered_us", DIGEST, *ADDED_IN_4)
