@@ -9,7 +9,7 @@ cached record is dropped, so nothing half-done stays in memory or on disk.
 """
 
 import os
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, final
 
@@ -18,20 +18,13 @@ from pendulum import DateTime
 from banshishi._core.errors import InvalidTypeError
 from banshishi._core.time import Clock, as_datetime, check_clock
 from banshishi._core.validators import iterable_given, whole_given
-from banshishi._metrics.figures import IssueFigures
-from banshishi._metrics.grouping import Period
-from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE
-from banshishi._metrics.summary import IssueSummary, PledgeSummary
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.people import Actor
 from banshishi._model.pledge import Pledge
 from banshishi._model.units import UnitTree
-from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Subject, Track
+from banshishi._model.vocabulary import IssueStatus, PledgeStatus, Subject
 from banshishi._notify.templates import DEFAULT_TEMPLATES, MessageTemplates, check_templates
-from banshishi._reports.period import ReportingPeriod
-from banshishi._reports.periodic_report import DEFAULT_TREND, PeriodicReport
-from banshishi._reports.report import Dashboard, ReportRow, store_dashboard, store_report_rows
 from banshishi._workflow.command import Command, PledgeCommand
 from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.pledge_ledger import PledgeLedger
@@ -45,6 +38,7 @@ from . import batch as store_batch
 from . import kept_policy, rebuild, store_reading, store_sweep
 from .chain_key import HeadReceipt
 from .event_store import ChainReport, EventStore
+from .ledger_figures import LedgerFigures
 from .ledger_outbox import LedgerOutbox
 from .policy_history import PolicyAppend, PolicyChange, StoredPolicy
 from .record_cache import RecordCache, Touched
@@ -54,7 +48,7 @@ from .unit_history import StoredUnitTree, UnitTreeChange
 
 
 @final
-class LedgerStore(LedgerOutbox):
+class LedgerStore(LedgerFigures, LedgerOutbox):
     """Issues and pledges kept in an :class:`EventStore`, moved through their workflows.
 
     Open one on a file with :meth:`open`; steps are those of :class:`Ledger`
@@ -312,11 +306,6 @@ class LedgerStore(LedgerOutbox):
 
     # -- reading --------------------------------------------------------------------------
 
-    @property
-    def units(self) -> UnitTree | None:
-        """The unit tree kept with the ledger (its last version), if one was saved."""
-        return self._store.units()
-
     def units_version(self) -> int:
         """How many versions of the unit tree the ledger holds (0 if none)."""
         return self._store.units_version()
@@ -353,54 +342,6 @@ class LedgerStore(LedgerOutbox):
         """The pledge's events in the store, oldest first."""
         return rebuild.stored_history(self._store, Subject.PLEDGE, pledge_id)
 
-    def summaries(
-        self,
-        *,
-        unit: str | None = None,
-        status: IssueStatus | Collection[IssueStatus] | None = None,
-        track: Track | Collection[Track] | None = None,
-        received_from: DateTime | None = None,
-        received_before: DateTime | None = None,
-        overdue_at: DateTime | None = None,
-    ) -> list[IssueSummary]:
-        """The summary lines of the issues that match every filter given:
-        ``unit`` takes those counted under it or anything under it in the saved
-        tree (each issue's responsible unit, else the unit that received it);
-        ``received_from``/``received_before`` bound the receipt (the second
-        excluded); ``overdue_at`` keeps those overdue then
-        (:meth:`IssueSummary.is_overdue`)."""
-        return store_reading.issue_summaries(
-            self._store, unit, status, track, received_from, received_before, overdue_at
-        )
-
-    def pledge_summaries(self) -> list[PledgeSummary]:
-        """The summary line of every pledge."""
-        return list(self._store.pledge_summaries())
-
-    def figures(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> IssueFigures:
-        """Every issue rate as things stand, with overdue items counted at ``at``;
-        with ``as_of``, as things stood then (and overdue counted then, unless
-        ``at`` says otherwise), from the lines that held: no record is rebuilt."""
-        return store_reading.figures(self._store, *store_reading.moments(at, as_of))
-
-    def dashboard(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> Dashboard:
-        """Every rate for all issues, by track and by unit, as things stand (or
-        stood at ``as_of``): one pass over the store, with overdue items counted
-        at ``at`` (``as_of`` if not given)."""
-        at, as_of = store_reading.moments(at, as_of)
-        return store_dashboard(self._store, at=at, units=self.units, as_of=as_of)
-
-    def report(
-        self, *, at: DateTime | None = None, by: str | None = None, as_of: DateTime | None = None
-    ) -> list[ReportRow]:
-        """Every rate with its counts as things stand (or stood at ``as_of``), one
-        row per group (``by``: unit, track, channel, urgency or period, the month
-        of receipt), then the total. By unit, each unit of the saved tree counts
-        everything under it. Overdue items are counted at ``at`` (``as_of`` if
-        not given)."""
-        at, as_of = store_reading.moments(at, as_of)
-        return store_report_rows(self._store, at=at, by=by, units=self.units, as_of=as_of)
-
     def issues(self, *, as_of: DateTime | None = None) -> Iterator[Issue]:
         """Every issue rebuilt from its events; with ``as_of``, from the events up
         to that moment only (issues received later are left out)."""
@@ -410,13 +351,6 @@ class LedgerStore(LedgerOutbox):
         """Every pledge rebuilt from its events (up to ``as_of`` if given)."""
         return rebuild.rebuilt_pledges(self._store, self.policy, as_of)
 
-    def summaries_as_of(
-        self, as_of: DateTime, *, progress: Progress | None = None
-    ) -> list[IssueSummary]:
-        """Every issue's summary line as it stood at ``as_of``, read off the lines
-        through time (none rebuilt); ``progress(done, total)`` is told at the end."""
-        return store_reading.summaries_as_of(self._store, as_of, progress)
-
     def ledger(self, *, as_of: DateTime | None = None) -> Ledger:
         """A new in-memory :class:`Ledger` of every issue as it stood at ``as_of``
         (now if ``None``), rebuilt from the events."""
@@ -425,22 +359,6 @@ class LedgerStore(LedgerOutbox):
     def pledge_ledger(self, *, as_of: DateTime | None = None) -> PledgeLedger:
         """A new in-memory :class:`PledgeLedger` of every pledge as it stood at ``as_of``."""
         return rebuild.rebuilt_pledge_ledger(self._store, self.policy, as_of)
-
-    def periodic_report(
-        self,
-        *,
-        period: Period | str | ReportingPeriod,
-        at: DateTime,
-        unit: str | None = None,
-        rank_by: str = "completion",
-        min_sample: int = DEFAULT_MIN_SAMPLE,
-        trend: int = DEFAULT_TREND,
-    ) -> PeriodicReport:
-        """:func:`periodic_report` over the saved unit tree, the issues as
-        recorded at the report's moment (``at``, or the end of a past period)."""
-        return store_reading.recorded_periodic_report(
-            self._store, period, at, unit, rank_by, min_sample, trend
-        )
 
     def verify(
         self, *, deep: bool = False, expect_head: HeadReceipt | str | None = None
