@@ -19,6 +19,7 @@ from banshishi import Channel, IssueStatus, Rating, Track, Urgency, issue_figure
 from banshishi._metrics.facts import DUE_STATUSES, OVERDUE_SQL, Facts, overdue
 from banshishi._metrics.figures import facts_of, figures_of_facts
 from banshishi._metrics.summary import IssueSummary, micros
+from banshishi._store.dispatch_rows import encode_dispatches
 from banshishi._store.sqlite_file import ISSUE_ROW, build_ledger
 from banshishi._store.sqlite_lines import fact_counts, issue_lines
 from banshishi._store.sqlite_rows import issue_row
@@ -118,7 +119,10 @@ def test_every_line_is_read_back_as_written(
 
 
 def sql_value(value: object) -> object:
-    """A line's value as SQLite keeps it: members by their value, flags as 0 or 1."""
+    """A line's value as SQLite keeps it: members by their value, flags as 0 or 1,
+    dispatches as JSON text (``NULL`` for none)."""
+    if isinstance(value, tuple):
+        return encode_dispatches(value)
     if isinstance(value, bool):
         return int(value)
     return getattr(value, "value", value)

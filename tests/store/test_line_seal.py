@@ -75,7 +75,7 @@ EDITS: dict[str, tuple[tuple[str, ...], str]] = {
             "handed_over, returned, answered, redone, rating, resolved, deadline_provisional, "
             "transferred, answered_us, request_type, confidential, excluded, first_rating, "
             "visit_contacted, visit_solved, visit_satisfied, repeat_of, duplicate_of, "
-            "routing_rule, routed_unit, routed_sent_back, from_us, until_us, digest "
+            "routing_rule, routed_unit, routed_sent_back, dispatches, from_us, until_us, digest "
             "FROM issue_lines "
             "WHERE until_us IS NULL LIMIT 1",
         ),

@@ -7,6 +7,11 @@ answered up by their own deadline, handed back (逐级退回), and were open pas
 their deadline (overdue). Each dispatch counts once, at its own level, as it
 stood at that moment (``Issue.dispatches_as_of``). Rates are exact counts
 (:class:`Rate`), so the figures of two periods or two places add up.
+
+A store reads the same figures off its lines: each issue's summary line carries
+its dispatches (:class:`DispatchLine`, their moments in microseconds), and the
+database counts them by level as of any moment (``_store/dispatch_rows``),
+judging each fact as :meth:`Dispatch.as_of` does (:func:`figures_of_counts`).
 """
 
 from collections.abc import Iterable
@@ -119,4 +124,22 @@ def dispatch_figures(issues: Iterable[Issue], as_of: Any) -> dict[int, DispatchL
             overdue=row[4],
         )
         for level, row in sorted(counts.items())
+    }
+
+
+def figures_of_counts(
+    counts: Iterable[tuple[int, int, int, int, int, int]],
+) -> dict[int, DispatchLevelFigures]:
+    """The figures of each level from the counts a store folds (level, dispatched,
+    answered up, answered up on time, handed back, overdue), lowest level first."""
+    return {
+        level: DispatchLevelFigures(
+            level=level,
+            dispatched=dispatched,
+            answered=answered,
+            answered_on_time=on_time,
+            handed_back=handed_back,
+            overdue=overdue,
+        )
+        for level, dispatched, answered, on_time, handed_back, overdue in sorted(counts)
     }

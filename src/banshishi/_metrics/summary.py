@@ -11,7 +11,7 @@ the line :meth:`IssueSummary.of` gives, over generated issues and steps.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, final
 
 import attrs
@@ -20,6 +20,7 @@ from pendulum import DateTime
 
 from banshishi._core.errors import InvalidValueError
 from banshishi._core.time import DEFAULT_TIMEZONE
+from banshishi._model.dispatch import Dispatch
 from banshishi._model.evaluation import VisitOutcome
 from banshishi._model.event import Event
 from banshishi._model.home_unit import home_unit
@@ -55,6 +56,37 @@ def from_micros(value: int, timezone: str = DEFAULT_TIMEZONE) -> DateTime:
 _EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
 _UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _subtract = dt.datetime.__sub__
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DispatchLine:
+    """One dispatch as an issue's summary line keeps it: its ``level``, the
+    ``unit`` it went to, and its moments as whole microseconds since 1970 UTC
+    (``answered_us`` and ``returned_us`` ``None`` until it is answered up or
+    handed back)."""
+
+    level: int
+    unit: str
+    dispatched_us: int
+    deadline_us: int
+    answered_us: int | None = None
+    returned_us: int | None = None
+
+
+def dispatch_lines(dispatches: Iterable[Dispatch]) -> tuple[DispatchLine, ...]:
+    """The lines of ``dispatches`` (an issue's, in the order they were made)."""
+    return tuple(
+        DispatchLine(
+            level=item.level,
+            unit=item.unit,
+            dispatched_us=micros(item.dispatched_at),
+            deadline_us=micros(item.deadline),
+            answered_us=None if item.answered_at is None else micros(item.answered_at),
+            returned_us=None if item.returned_at is None else micros(item.returned_at),
+        )
+        for item in dispatches
+    )
 
 
 @final
@@ -124,6 +156,9 @@ class IssueSummary:
     unit that transfer went to, and whether that unit sent it back (派单准确率)."""
     routed_unit: str | None = None
     routed_sent_back: bool = False
+    dispatches: tuple[DispatchLine, ...] = ()
+    """The work handed down the chain of units (二级/三级承办), each dispatch as
+    it stood at this version, in the order they were made."""
 
     @property
     def received_at(self) -> DateTime:
@@ -208,6 +243,7 @@ class IssueSummary:
             routing_rule=None if routing is None else routing.rule,
             routed_unit=None if routing is None else routing.unit,
             routed_sent_back=routing is not None and routing.sent_back,
+            dispatches=dispatch_lines(issue.dispatches_as_of(as_of)),
         )
 
 
@@ -283,6 +319,7 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
         routing_rule=None if routing is None else routing.rule,
         routed_unit=None if routing is None else routing.unit,
         routed_sent_back=routing is not None and routing.sent_back,
+        dispatches=dispatch_lines(row.dispatches) if row.dispatches else (),
     )
 
 

@@ -193,6 +193,15 @@ class EventStore(Protocol):
         """
         ...
 
+    def dispatch_counts(
+        self, *, at: DateTime, as_of: DateTime | None = None
+    ) -> list[tuple[int, int, int, int, int, int]]:
+        """The dispatches of each level as they stood at ``as_of`` (as they stand
+        if ``None``), lowest level first: (level, dispatched, answered up,
+        answered up by their deadline, handed back, open past their deadline at
+        ``at``). A backend reads each as ``dispatch_rows.COUNTS_SQL`` does."""
+        ...
+
     def issue_facts_at(
         self,
         *,

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from pendulum import DateTime
 
+from banshishi._metrics.dispatch_levels import DispatchLevelFigures, figures_of_counts
 from banshishi._metrics.figures import IssueFigures
 from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE
@@ -60,6 +61,17 @@ class LedgerFigures:
         with ``as_of``, as things stood then (and overdue counted then, unless
         ``at`` says otherwise), from the lines that held: no record is rebuilt."""
         return store_reading.figures(self._store, *store_reading.moments(at, as_of))
+
+    def dispatch_figures(
+        self, *, at: DateTime | None = None, as_of: DateTime | None = None
+    ) -> dict[int, DispatchLevelFigures]:
+        """The figures of each level of dispatch (二级/三级承办) as things stand (or
+        stood at ``as_of``), by level, lowest first, with open dispatches past
+        their deadline counted as overdue at ``at`` (``as_of`` if not given): what
+        :func:`dispatch_figures` gives over the issues, counted by the database
+        from the dispatch lines (no record is rebuilt)."""
+        at, as_of = store_reading.moments(at, as_of)
+        return figures_of_counts(self._store.dispatch_counts(at=at, as_of=as_of))
 
     def dashboard(self, *, at: DateTime | None = None, as_of: DateTime | None = None) -> Dashboard:
         """Every rate for all issues, by track and by unit, as things stand (or

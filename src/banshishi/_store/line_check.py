@@ -1,9 +1,11 @@
 """Checking the summary lines against the events they are bound to, without
 rebuilding a record: each line's digest (``line_seal``) over its values and
-its event's hash, and the spans of each issue's versions laid end to end."""
+its event's hash, the spans of each issue's versions laid end to end, and the
+dispatch lines against the current lines they are kept from."""
 
 from banshishi._model.vocabulary import Subject
 
+from .dispatch_rows import dispatch_problem
 from .line_seal import line_digest
 from .sql_dialect import Db, dialect_of
 from .sqlite_file import ISSUE_ROW, PLEDGE_ROW, listed
@@ -15,11 +17,13 @@ _ISSUE = Subject.ISSUE.value
 def line_problem(db: Db, key: bytes | None) -> str:
     """What is wrong with the lines (``""`` if nothing): a line whose digest does
     not match its values and its event, spans that do not follow each other, a
-    version missing, or a current line that is not its record's last version."""
+    version missing, a current line that is not its record's last version, or
+    dispatch lines that are not the current lines' dispatches."""
     return (
         _history_problem(db, key)
         or _span_problem(db)
         or _current_problem(db, key)
+        or dispatch_problem(db)
         or _pledge_problem(db, key)
     )
 

@@ -4,7 +4,8 @@ issue's summary line, with the span it held, built from the events.
 Each issue's events are restored by their recorded effects (the trusted
 rebuild: they were checked when written; see ``line_history``) and the line
 after each is written into ``issue_lines``, its span running from that event's moment
-to the next one's; the current lines gain the facts schema 3 added, and every
+to the next one's, and each current line's dispatches into ``dispatch_lines``;
+the current lines gain the facts schemas 3 and 4 added, and every
 line is bound to its event (``line_seal``). The events are left exactly as they
 were, so the chain and any head receipt still hold. All of it is one
 transaction: another process opening the ledger meanwhile waits, then finds it
@@ -24,6 +25,7 @@ from banshishi._metrics.summary import micros
 from banshishi._model.vocabulary import Subject
 from banshishi._workflow.policy import WorkflowPolicy
 
+from .dispatch_rows import DISPATCHES_TABLE, fill_dispatches
 from .line_history import issue_versions
 from .line_seal import line_digest
 from .sqlite_file import (
@@ -71,6 +73,8 @@ def upgrade_lines(db: sqlite3.Connection, policy: WorkflowPolicy, key: bytes | N
         for index in ISSUE_INDEXES:
             db.execute(index)
         db.execute(LINES_TABLE)
+        db.execute("DROP TABLE IF EXISTS main.dispatch_lines")
+        db.execute(DISPATCHES_TABLE)
         _fill(db, "main", policy, key, seal=True)
         if DIGEST not in pledge_columns:
             db.execute("ALTER TABLE pledges ADD COLUMN digest TEXT")
@@ -92,6 +96,7 @@ def read_lines_here(db: sqlite3.Connection, policy: WorkflowPolicy) -> None:
     db.execute("DROP VIEW IF EXISTS temp.issues")
     db.execute(f"CREATE TEMP TABLE issues ({CURRENT_TABLE})")
     db.execute(LINES_TABLE.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    db.execute(DISPATCHES_TABLE.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
     pledge_columns = {row[1] for row in db.execute("PRAGMA main.table_info(pledges)")}
     if DIGEST not in pledge_columns:
         db.execute("CREATE TEMP VIEW pledges AS SELECT *, NULL AS digest FROM main.pledges")
@@ -117,6 +122,7 @@ def _fill(
             lines, current = [], []
     db.executemany(write_line, lines)
     db.executemany(write_current, current)
+    fill_dispatches(db, schema)
 
 
 def _lines_of_records(

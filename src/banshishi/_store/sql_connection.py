@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, CursorResult, Engine
 
 _TABLE = re.compile(
-    r"\b(FROM|JOIN|INTO|UPDATE)\s+(events|issues|issue_lines|pledges|meta|outbox)\b"
+    r"\b(FROM|JOIN|INTO|UPDATE)\s+(events|issues|issue_lines|dispatch_lines|pledges|meta|outbox)\b"
 )
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \([?, ]+\)")
 _COPY_FROM = 32

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from banshishi._core.errors import InvalidValueError, NotALedgerError
 
+from .dispatch_rows import DISPATCH_ROW
 from .event_store import Append
 from .outbox_rows import OUTBOX, OUTBOX_ROW
 from .sqlite_file import EVENT_ROW, FORMAT, ISSUE_ROW, PLEDGE_ROW, SCHEMA, too_new
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 KEY_LENGTH = 255
 """The longest id, unit or other key a server ledger keeps (in characters)."""
-TABLES = ("meta", "events", "issues", "issue_lines", "pledges")
+TABLES = ("meta", "events", "issues", "issue_lines", "dispatch_lines", "pledges")
 """The tables of a ledger, by their names in the store's queries."""
 MIGRATIONS: dict[int, Callable[["Connection", dict[str, str]], None]] = {}
 """The step that brings a server ledger of schema ``n`` to ``n + 1``, by ``n``."""
@@ -48,11 +49,12 @@ _KEYS = {
     "duplicate_of",
     "routing_rule",
     "routed_unit",
+    "issue_id",
     "kind",
     "recipient",
 }
 """Text columns that are compared, grouped or indexed: bounded in length."""
-_LONG = {"data", "note", "value", "actor", "body"}
+_LONG = {"data", "note", "value", "actor", "body", "dispatches"}
 """Text columns that may hold long text."""
 _INTEGERS = {
     "seq",
@@ -64,6 +66,9 @@ _INTEGERS = {
     "answered_us",
     "sent_us",
     "n",
+    "level",
+    "dispatched_us",
+    "returned_us",
 }
 _FLAGS = {
     "on_time",
@@ -195,6 +200,13 @@ def define(dialect: Any, schema: str | None, prefix: str) -> "MetaData":
     )
     Index(f"{prefix}issue_lines_by_span", lines.c.from_us, lines.c.until_us)
     Table(
+        f"{prefix}dispatch_lines",
+        metadata,
+        *(column(name, required=name not in _UNTIL_CLOSED) for name in DISPATCH_ROW),
+        PrimaryKeyConstraint("issue_id", "n"),
+        **options,
+    )
+    Table(
         f"{prefix}pledges",
         metadata,
         *(column(name, required=name not in {"unit", "parent"}) for name in PLEDGE_ROW),
@@ -213,6 +225,8 @@ def define(dialect: Any, schema: str | None, prefix: str) -> "MetaData":
     return metadata
 
 
+_UNTIL_CLOSED = {"answered_us", "returned_us"}
+"""The dispatch lines' columns that are null while a dispatch is open."""
 _PENDING = {"sent_at", "sent_us"}
 """The outbox's columns that are null while a message is pending."""
 

@@ -25,7 +25,7 @@ from banshishi._core.errors import (
 )
 from banshishi._core.time import Clock, check_clock
 from banshishi._metrics.facts import Facts
-from banshishi._metrics.summary import IssueSummary, PledgeSummary
+from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._notify.message import Message
@@ -41,6 +41,7 @@ from .chain_key import (
     key_needed,
     key_problem,
 )
+from .dispatch_rows import dispatch_counts
 from .event_store import Append, ChainReport, StoredEvent
 from .kept_records import (
     head_receipt,
@@ -367,6 +368,12 @@ class SqlEventStore:
         return self._reading(
             lambda db: fact_counts(db, at=at, group=group, as_of=as_of, within=within)
         )
+
+    def dispatch_counts(
+        self, *, at: DateTime, as_of: DateTime | None = None
+    ) -> list[tuple[int, int, int, int, int, int]]:
+        stood = None if as_of is None else micros(as_of)
+        return self._read(lambda db: dispatch_counts(db, at=micros(at), as_of=stood))
 
     def issue_facts_at(
         self, *, moments: Sequence[DateTime], within: Within | None = None

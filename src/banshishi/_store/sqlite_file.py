@@ -13,6 +13,7 @@ from banshishi._core.errors import NotALedgerError, StoreBusyError, StoreError
 from banshishi._core.staging import clean_stale, private_name, remove_with_side_files, said_of
 
 from .chain_key import KEYED, UNKEYED, key_check, seal
+from .dispatch_rows import DISPATCH_ROW, DISPATCHES_TABLE
 from .event_store import GENESIS
 from .outbox_rows import SQLITE_OUTBOX
 from .sql_dialect import Db
@@ -68,6 +69,7 @@ ISSUE_ROW = (
     "routing_rule",
     "routed_unit",
     "routed_sent_back",
+    "dispatches",
 )
 """The ``issues`` table's columns (an :class:`IssueSummary`'s fields), in the
 order ``issue_row`` writes them."""
@@ -125,7 +127,8 @@ _LINE_FIELDS = """status TEXT NOT NULL, track TEXT NOT NULL,
     request_type TEXT, confidential INTEGER NOT NULL DEFAULT 0,
     excluded INTEGER NOT NULL DEFAULT 0, first_rating TEXT, visit_contacted INTEGER,
     visit_solved INTEGER, visit_satisfied INTEGER, repeat_of TEXT, duplicate_of TEXT,
-    routing_rule TEXT, routed_unit TEXT, routed_sent_back INTEGER NOT NULL DEFAULT 0"""
+    routing_rule TEXT, routed_unit TEXT, routed_sent_back INTEGER NOT NULL DEFAULT 0,
+    dispatches TEXT"""
 """A summary line's columns after its id and version, as both line tables hold them."""
 ADDED_IN_4 = ISSUE_ROW[ISSUE_ROW.index("request_type") :]
 """The columns schema 4 added to both line tables: a ledger of schema 3 has its
@@ -165,6 +168,7 @@ CREATE TABLE issues ({CURRENT_TABLE});
 {chr(10).join(ISSUE_INDEXES)}
 CREATE TABLE pledges ({_PLEDGE_TABLE}, digest TEXT);
 {LINES_TABLE}
+{DISPATCHES_TABLE}
 {SQLITE_OUTBOX}
 """
 
@@ -290,11 +294,12 @@ TABLES = {
     "issues": (*ISSUE_ROW, DIGEST),
     "pledges": (*PLEDGE_ROW, DIGEST),
     "issue_lines": LINE_ROW,
+    "dispatch_lines": DISPATCH_ROW,
 }
 """Every table a ledger has, with the columns the library reads from it."""
 
 SCHEMA_3_TABLES = {
-    **TABLES,
+    **{name: columns for name, columns in TABLES.items() if name != "dispatch_lines"},
     "issues": tuple(name for name in TABLES["issues"] if name not in ADDED_IN_4),
     "issue_lines": tuple(name for name in LINE_ROW if name not in ADDED_IN_4),
 }

@@ -15,6 +15,7 @@ from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.home_unit import HOME_UNIT_SQL
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 
+from .dispatch_rows import write_dispatches
 from .event_store import Append
 from .line_seal import line_digest
 from .sql_dialect import Db, dialect_of
@@ -74,12 +75,14 @@ def write_lines(
     after every issue event appended, in order; ``pledges`` each pledge's line at
     its new version. Each line is bound to its event (:func:`line_digest`);
     every issue line goes into ``issue_lines`` with its span, closing the span of
-    the version before, and the last of each record is its current line."""
+    the version before, and the last of each record is its current line (whose
+    dispatches go to ``dispatch_lines``: see ``dispatch_rows``)."""
     hashes = {(row[SUBJECT], row[RECORD_ID], row[VERSION]): row[HASH] for row in rows}
     lines = iter(issues)
     written: list[tuple[Any, ...]] = []
     closing: list[tuple[int, str, int]] = []
     current: dict[str, tuple[Any, ...]] = {}
+    latest: dict[str, IssueSummary] = {}
     subject = Subject.ISSUE.value
     for append in appends:
         if append.subject is not Subject.ISSUE:
@@ -98,6 +101,7 @@ def write_lines(
             until = starts[index + 1] if index + 1 < len(starts) else None
             written.append((*values, start, until, digest))
             current[record_id] = (*values, digest)
+            latest[record_id] = line
     extra = next(lines, None)
     if extra is not None:
         raise _unmatched(extra.id, extra.version, extra)
@@ -105,6 +109,7 @@ def write_lines(
     db.executemany(_CLOSE_LINE, closing)
     dialect = dialect_of(db)
     db.executemany(dialect.upsert("issues", _CURRENT, "id"), current.values())
+    write_dispatches(db, latest)
     kept = []
     for pledge in pledges:
         event_hash = hashes.get((Subject.PLEDGE.value, pledge.id, pledge.version))

@@ -22,6 +22,7 @@ from banshishi._model.vocabulary import (
     Urgency,
 )
 
+from .dispatch_rows import decode_dispatches, encode_dispatches
 from .event_store import StoredEvent, decode
 from .sql_dialect import SQLITE, Dialect
 from .sqlite_file import AT, EVENT, HASH, RECORD_ID, SEQ, SUBJECT, VERSION, listed
@@ -169,6 +170,7 @@ def issue_row(line: IssueSummary) -> tuple[Any, ...]:
         line.routing_rule,
         line.routed_unit,
         int(line.routed_sent_back),
+        encode_dispatches(line.dispatches),
     )
 
 
@@ -208,6 +210,7 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         routing_rule,
         routed_unit,
         routed_sent_back,
+        dispatches,
     ) = row
     return IssueSummary(
         id=record_id,
@@ -244,6 +247,7 @@ def _issue_from(row: Sequence[Any]) -> IssueSummary:
         routing_rule=routing_rule,
         routed_unit=routed_unit,
         routed_sent_back=bool(routed_sent_back),
+        dispatches=decode_dispatches(dispatches),
     )
 
 

@@ -28,7 +28,7 @@ from banshishi._core.errors import (
 )
 from banshishi._core.time import Clock, SystemClock, check_clock
 from banshishi._metrics.facts import Facts
-from banshishi._metrics.summary import IssueSummary, PledgeSummary
+from banshishi._metrics.summary import IssueSummary, PledgeSummary, micros
 from banshishi._model.units import UnitTree
 from banshishi._model.vocabulary import IssueStatus, Subject, Track
 from banshishi._notify.message import Message
@@ -38,6 +38,7 @@ from banshishi._workflow.policy import DEFAULT_POLICY
 from . import outbox_rows as outbox
 from .chain_check import check_chain
 from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
+from .dispatch_rows import dispatch_counts
 from .event_store import Append, ChainReport, StoredEvent
 from .kept_records import (
     head_receipt,
@@ -334,6 +335,12 @@ class SqliteEventStore:
         within: Within | None = None,
     ) -> Iterator[tuple[Any, Facts, int]]:
         return fact_counts(self._db, at=at, group=group, as_of=as_of, within=within)
+
+    def dispatch_counts(
+        self, *, at: DateTime, as_of: DateTime | None = None
+    ) -> list[tuple[int, int, int, int, int, int]]:
+        stood = None if as_of is None else micros(as_of)
+        return dispatch_counts(self._db, at=micros(at), as_of=stood)
 
     def issue_facts_at(
         self, *, moments: Sequence[DateTime], within: Within | None = None
