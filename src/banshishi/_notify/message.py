@@ -30,8 +30,10 @@ a message to a unit names the unit's id instead."""
 
 @final
 class MessageKind(LabelledEnum):
-    """What a message tells its recipient; the first four and ``EXTENDED`` go to
-    the requester (诉求人), the others to units (承办单位)."""
+    """What a message tells its recipient, the requester (诉求人) or a unit.
+
+    The first four and ``EXTENDED`` go to the requester (:attr:`to_requester`),
+    the others to units (承办单位)."""
 
     RECEIVED = "received", "受理告知"  # the number and the time limit, at receipt
     ANSWERED = "answered", "答复告知"  # the unit has answered; read it in the system
