@@ -54,7 +54,7 @@ def test_a_dispatch_tells_the_unit_below_its_own_deadline_not_the_issues() -> No
     assert to_street.id == f"{ISSUE_ID}#4/assigned/{STREET}"
 
 
-def test_the_same_messages_come_from_any_later_issue() -> None:
+def test_a_chain_steps_messages_come_the_same_from_any_later_issue() -> None:
     case = two_levels()
     step(case, "report_up", handler(COMMUNITY), sh(2026, 9, 22, 9), answer="已修复路灯")
     step(case, "hand_back", handler(STREET), sh(2026, 9, 22, 10), note="需区级协调")
