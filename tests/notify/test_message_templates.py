@@ -16,6 +16,8 @@ VALUES = {
     "unit": "county-transport",
     "track": "即办",
     "supervising_unit": "county",
+    "sub_unit": "street-east",
+    "reason": "不属本街道职责",
 }
 
 

@@ -30,8 +30,10 @@ a message to a unit names the unit's id instead."""
 
 @final
 class MessageKind(LabelledEnum):
-    """What a message tells its recipient; the first four go to the requester
-    (诉求人), the others to units (承办单位)."""
+    """What a message tells its recipient, the requester (诉求人) or a unit.
+
+    The first four and ``EXTENDED`` go to the requester (:attr:`to_requester`),
+    the others to units (承办单位)."""
 
     RECEIVED = "received", "受理告知"  # the number and the time limit, at receipt
     ANSWERED = "answered", "答复告知"  # the unit has answered; read it in the system
@@ -41,6 +43,11 @@ class MessageKind(LabelledEnum):
     DUE_SOON = "due_soon", "临期提醒"  # the deadline is near (the sweep's 临期催办)
     OVERDUE = "overdue", "超期催办"  # the deadline has passed (the sweep's 超期催办)
     ESCALATED = "escalated", "督办通知"  # raised to 督办 under the unit one level up
+    EXTENDED = "extended", "延期告知"  # the deadline was extended (延期): the new one
+    REPORTED_UP = "reported_up", "上报通知"  # a sub-unit answered up: its answer awaits
+    HANDED_BACK = "handed_back", "退回通知"  # a sub-unit handed the work back up, and why
+    DISPATCH_DUE_SOON = "dispatch_due_soon", "下派临期提醒"  # a dispatch's deadline is near
+    DISPATCH_OVERDUE = "dispatch_overdue", "下派超期催办"  # a dispatch's deadline has passed
 
     @property
     def to_requester(self) -> bool:
@@ -49,7 +56,13 @@ class MessageKind(LabelledEnum):
 
 
 _TO_REQUESTER = frozenset(
-    {MessageKind.RECEIVED, MessageKind.ANSWERED, MessageKind.INVITED_TO_RATE, MessageKind.REOPENED}
+    {
+        MessageKind.RECEIVED,
+        MessageKind.ANSWERED,
+        MessageKind.INVITED_TO_RATE,
+        MessageKind.REOPENED,
+        MessageKind.EXTENDED,
+    }
 )
 
 
@@ -61,10 +74,12 @@ class Message:
 
     ``id`` is made from what owes it (the step's issue, its version, the kind
     and the recipient; for the deadline reminders, the deadline instead of the
-    version), so writing the same message twice keeps one. ``record_id`` is the
-    issue as the recipient knows it: the requester of a duplicate hears of the
+    version, and for a dispatch's, the dispatch's moment and deadline), so
+    writing the same message twice keeps one. ``record_id`` is the issue as
+    the recipient knows it: the requester of a duplicate hears of the
     original's answer under the number of their own issue. ``created_at`` is
-    the moment of the step; ``sent_at`` is ``None`` while the message is pending.
+    the moment of the step (or of the sweep, for a dispatch's reminder);
+    ``sent_at`` is ``None`` while the message is pending.
     """
 
     id: str = attrs.field(validator=text())

@@ -13,19 +13,31 @@ owes:
   rectification (整改): the requester is told, and the unit assigned again;
 - ``urge`` (the sweep's 临期 and 超期催办): the responsible unit is reminded,
   once per deadline and level (the message's id is made from the deadline);
-- ``escalate``: the responsible unit and the supervising unit are told.
+- ``escalate``: the responsible unit and the supervising unit are told;
+- ``dispatch`` (下派): the unit the work is handed down to is assigned it, with
+  the deadline the dispatch gave it;
+- ``report_up``: the unit above (the one that handed the work down) is told
+  the answer reported up awaits it; ``hand_back`` (逐级退回): it is told the work
+  came back, and why;
+- ``extend`` (延期): the requester is told the new deadline.
+
+The sweep's reminders of a dispatch's own deadline are made by
+:func:`dispatch_reminder`.
 
 A step on an issue with no requester on record owes the requester nothing.
 """
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 from pendulum import DateTime
 
 from banshishi._calendar.time_limit import TimeLimit
+from banshishi._core.errors import InvalidValueError
 from banshishi._disclosure.masking import scrub_text
 from banshishi._metrics.summary import micros
+from banshishi._model.dispatch import Dispatch
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.vocabulary import IssueStatus, SlaLevel
@@ -38,6 +50,8 @@ _REOPENING = frozenset({"rate", "redo", "revisit"})
 _FROM_DONE = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
 CONFIDENTIAL_TITLE = "保密件"
 """What a message shows for the title of a confidential issue."""
+CONFIDENTIAL_TEXT = "保密件，请登录系统查看"
+"""What a message shows for free text (a reason) about a confidential issue."""
 
 
 def owes_messages(event: Event) -> bool:
@@ -96,28 +110,49 @@ class _Made:
         self._add(kind, about, REQUESTER, (key, kind.value, f"{REQUESTER}:{about.id}"))
 
     def to_units(
-        self, kind: MessageKind, units: Sequence[str], *, by_deadline: bool = False
+        self,
+        kind: MessageKind,
+        units: Sequence[str],
+        *,
+        by_deadline: bool = False,
+        said: Mapping[str, str] | None = None,
     ) -> None:
-        """Tell each of ``units``; with ``by_deadline``, once per deadline."""
+        """Tell each of ``units``; with ``by_deadline``, once per deadline. ``said``
+        replaces the values of the fields it names (a dispatch's own deadline)."""
         issue = self.issue
         key = f"{issue.id}#{self.version}"
         if by_deadline and issue.deadline is not None:
             key = f"{issue.id}@{micros(issue.deadline)}"
         for unit in dict.fromkeys(units):
-            self._add(kind, issue, unit, (key, kind.value, unit))
+            self._add(kind, issue, unit, (key, kind.value, unit), said)
 
-    def _add(self, kind: MessageKind, about: Issue, recipient: str, parts: tuple[str, ...]) -> None:
-        values = _values(about, self.issue, recipient, self.policy)
+    def _add(
+        self,
+        kind: MessageKind,
+        about: Issue,
+        recipient: str,
+        parts: tuple[str, ...],
+        said: Mapping[str, str] | None = None,
+    ) -> None:
+        values = {**_values(about, self.issue, recipient, self.policy), **(said or {})}
         self.messages.append(
-            Message(
-                id=message_id(*parts),
-                record_id=about.id,
-                kind=kind,
-                recipient=recipient,
-                text=self.templates.render(kind, values),
-                created_at=self.event.at,
+            _message(
+                parts, about, kind, recipient, self.templates.render(kind, values), self.event.at
             )
         )
+
+
+def _message(
+    parts: tuple[str, ...], about: Issue, kind: MessageKind, recipient: str, text: str, at: DateTime
+) -> Message:
+    return Message(
+        id=message_id(*parts),
+        record_id=about.id,
+        kind=kind,
+        recipient=recipient,
+        text=text,
+        created_at=at,
+    )
 
 
 def _assigned(issue: Issue) -> list[str]:
@@ -155,14 +190,48 @@ def _escalate(made: _Made, duplicates: Sequence[Issue]) -> None:
 
 
 def _dispatch(made: _Made, duplicates: Sequence[Issue]) -> None:
-    """下派: the unit the work is handed down to is assigned it, as on a transfer."""
-    unit = made.event.data.get("unit")
-    made.to_units(MessageKind.ASSIGNED, [unit] if isinstance(unit, str) else [])
+    """下派: the unit the work is handed down to is assigned it, as on a transfer,
+    with the deadline the dispatch gave it (the one it must meet)."""
+    event = made.event
+    made_now = [
+        item
+        for item in made.issue.dispatches
+        if (item.unit, item.from_unit, item.dispatched_at)
+        == (event.data.get("unit"), event.unit, event.at)
+    ]
+    for item in made_now[-1:]:  # the last, should one unit have made two at one moment
+        made.to_units(MessageKind.ASSIGNED, [item.unit], said=_dispatch_said(item))
+
+
+def _report_up(made: _Made, duplicates: Sequence[Issue]) -> None:
+    """上报: the unit above is told the answer reported up awaits it."""
+    for item in _closed_by(made, "answered_at"):
+        said = {**_dispatch_said(item), **_above(made.issue, item, made.event.at)}
+        made.to_units(MessageKind.REPORTED_UP, [item.from_unit], said=said)
+
+
+def _hand_back(made: _Made, duplicates: Sequence[Issue]) -> None:
+    """逐级退回: the unit above is told the work came back, and why."""
+    for item in _closed_by(made, "returned_at"):
+        said = {
+            **_dispatch_said(item),
+            **_above(made.issue, item, made.event.at),
+            "reason": shown_text(made.issue, item.reason),
+        }
+        made.to_units(MessageKind.HANDED_BACK, [item.from_unit], said=said)
+
+
+def _extend(made: _Made, duplicates: Sequence[Issue]) -> None:
+    """延期: the requester is told the new deadline."""
+    made.to_requester(MessageKind.EXTENDED)
 
 
 _STEPS: dict[str, Callable[[_Made, Sequence[Issue]], None]] = {
     "transfer": _transfer,
     "dispatch": _dispatch,
+    "report_up": _report_up,
+    "hand_back": _hand_back,
+    "extend": _extend,
     "answer": _answer,
     "urge": _urge,
     "escalate": _escalate,
@@ -183,7 +252,37 @@ def _values(
         "unit": recipient,
         "track": issue.track.label,
         "supervising_unit": issue.supervising_unit or "",
+        "sub_unit": "",
+        "reason": "",
     }
+
+
+def _closed_by(made: _Made, moment: str) -> list[Dispatch]:
+    """The dispatch the step's unit closed (answered up, or handed back) at the
+    step's moment: one, on the issue after the step (the last, should a unit
+    have closed two at one moment)."""
+    event = made.event
+    closed = [
+        item
+        for item in made.issue.dispatches
+        if item.unit == event.unit and getattr(item, moment) == event.at
+    ]
+    return closed[-1:]
+
+
+def _dispatch_said(item: Dispatch) -> dict[str, str]:
+    """The fields of a message about ``item``: its deadline, and the unit below."""
+    return {"deadline": deadline_text(item.deadline), "sub_unit": item.unit}
+
+
+def _above(issue: Issue, item: Dispatch, at: DateTime) -> dict[str, str]:
+    """The deadline of the unit above ``item`` (the one that handed it down), as
+    things stood at ``at``: its own dispatch's, or the issue's at level 1."""
+    for upper in issue.dispatches:
+        stood = upper.as_of(at)
+        if stood is not None and stood.is_open and upper.unit == item.from_unit:
+            return {"deadline": deadline_text(upper.deadline)}
+    return {"deadline": deadline_text(issue.deadline)}
 
 
 def shown_title(issue: Issue) -> str:
@@ -191,8 +290,17 @@ def shown_title(issue: Issue) -> str:
     otherwise with mobiles, ID numbers and the requester's name masked."""
     if issue.confidential:
         return CONFIDENTIAL_TITLE
+    return shown_text(issue, issue.title)
+
+
+def shown_text(issue: Issue, text: str) -> str:
+    """Free text about ``issue`` (a reason given for handing it back) as a message
+    shows it: with mobiles, ID numbers and the requester's name masked; none of
+    a confidential issue's (read in the system)."""
+    if issue.confidential:
+        return CONFIDENTIAL_TEXT
     names = () if issue.requester is None else (issue.requester.name,)
-    return scrub_text(issue.title, names=names)
+    return scrub_text(text, names=names)
 
 
 def deadline_text(deadline: DateTime | None) -> str:
@@ -211,3 +319,47 @@ def _limit_text(issue: Issue, policy: WorkflowPolicy | None) -> str:
         hours = limit.total_seconds() / 3600
         return f"{hours:g}小时"
     return "按规定时限"
+
+
+_REMINDERS = MappingProxyType(
+    {
+        SlaLevel.DUE_SOON: MessageKind.DISPATCH_DUE_SOON,
+        SlaLevel.OVERDUE: MessageKind.DISPATCH_OVERDUE,
+    }
+)
+
+
+def dispatch_reminder(
+    issue: Issue,
+    dispatch: Dispatch,
+    *,
+    level: SlaLevel,
+    at: DateTime,
+    templates: MessageTemplates = DEFAULT_TEMPLATES,
+) -> Message:
+    """The reminder (临期 or 超期催办, by ``level``) owed at ``at`` to the unit
+    ``dispatch`` handed ``issue``'s work down to, of the dispatch's own deadline.
+
+    Its id is made from the issue, the dispatch's moment and deadline, the kind
+    and the unit, so a dispatch is reminded once per level however often the
+    sweep runs, and a dispatch made again (after a hand-back) is reminded again.
+    """
+    kind = _REMINDERS.get(level)
+    if kind is None:
+        raise InvalidValueError(
+            field="level",
+            value=level,
+            problem="is not a level that owes a reminder",
+            hint="Give SlaLevel.DUE_SOON or SlaLevel.OVERDUE.",
+        )
+    if dispatch not in issue.dispatches:
+        raise InvalidValueError(
+            field="dispatch",
+            value=dispatch,
+            problem=f"is not one of the dispatches of issue {issue.id!r}",
+            hint="Give one of issue.dispatches.",
+        )
+    key = f"{issue.id}~{micros(dispatch.dispatched_at)}@{micros(dispatch.deadline)}"
+    values = {**_values(issue, issue, dispatch.unit, None), **_dispatch_said(dispatch)}
+    parts = (key, kind.value, dispatch.unit)
+    return _message(parts, issue, kind, dispatch.unit, templates.render(kind, values), at)

@@ -32,13 +32,21 @@ FIELDS: Mapping[MessageKind, frozenset[str]] = MappingProxyType(
         MessageKind.DUE_SOON: frozenset({*_COMMON, "unit", "deadline"}),
         MessageKind.OVERDUE: frozenset({*_COMMON, "unit", "deadline"}),
         MessageKind.ESCALATED: frozenset({*_COMMON, "unit", "deadline", "supervising_unit"}),
+        MessageKind.EXTENDED: frozenset({*_COMMON, "deadline"}),
+        MessageKind.REPORTED_UP: frozenset({*_COMMON, "unit", "deadline", "sub_unit"}),
+        MessageKind.HANDED_BACK: frozenset({*_COMMON, "unit", "deadline", "sub_unit", "reason"}),
+        MessageKind.DISPATCH_DUE_SOON: frozenset({*_COMMON, "unit", "deadline"}),
+        MessageKind.DISPATCH_OVERDUE: frozenset({*_COMMON, "unit", "deadline"}),
     }
 )
 """The fields each kind's template may name: ``number`` (the issue's number as the
 recipient knows it), ``title`` (masked; a confidential issue's is never shown),
 ``time_limit`` (the policy's for the issue, as 15个工作日), ``deadline`` (as
-2026年5月12日17:30), ``unit`` (the unit the message goes to), ``track`` (四办:
-即办, 共办…) and ``supervising_unit`` (the unit that supervises a 督办 item)."""
+2026年5月12日17:30: the issue's, or, in a message about a dispatch (下派), the
+deadline of the unit it goes to), ``unit`` (the unit the message goes to),
+``track`` (四办: 即办, 共办…), ``supervising_unit`` (the unit that supervises a
+督办 item), ``sub_unit`` (the unit below that answered up or handed the work
+back) and ``reason`` (why it handed the work back, masked as a title is)."""
 
 DEFAULT_TEXTS: Mapping[MessageKind, str] = MappingProxyType(
     {
@@ -56,6 +64,15 @@ DEFAULT_TEXTS: Mapping[MessageKind, str] = MappingProxyType(
         "请{unit}立即办理。",
         MessageKind.ESCALATED: "督办通知：工单{number}“{title}”已提级督办，"
         "由{supervising_unit}督办，请{unit}于{deadline}前办结。",
+        MessageKind.EXTENDED: "您反映的诉求（编号{number}）已批准延期，办理时限延至{deadline}。",
+        MessageKind.REPORTED_UP: "上报通知：工单{number}“{title}”下派{sub_unit}办理，"
+        "已上报办理结果，请{unit}审核，并于{deadline}前办结。",
+        MessageKind.HANDED_BACK: "退回通知：工单{number}“{title}”已被{sub_unit}退回，"
+        "理由：{reason}。请{unit}于{deadline}前另行办理。",
+        MessageKind.DISPATCH_DUE_SOON: "临期提醒：下派{unit}办理的工单{number}“{title}”"
+        "将于{deadline}到期，请抓紧办理并上报结果。",
+        MessageKind.DISPATCH_OVERDUE: "超期催办：下派{unit}办理的工单{number}“{title}”"
+        "已于{deadline}超期，请立即办理并上报结果。",
     }
 )
 """The default text of each kind, in Chinese."""

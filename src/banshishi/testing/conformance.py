@@ -61,6 +61,7 @@ from .conformance_figures import (
     test_the_summary_filters_are_the_python_paths,
 )
 from .conformance_outbox import (
+    test_a_dispatch_chain_and_an_extension_write_what_they_owe,
     test_a_host_killed_after_delivering_and_before_marking_reads_them_again,
     test_a_host_that_stops_before_marking_reads_the_messages_again,
     test_a_ledger_made_before_the_outbox_gets_one_when_opened,
@@ -100,6 +101,7 @@ __all__ = [
     "test_a_batch_with_a_refused_step_writes_nothing",
     "test_a_campaign_written_reads_back_whole",
     "test_a_change_behind_the_stores_back_is_found",
+    "test_a_dispatch_chain_and_an_extension_write_what_they_owe",
     "test_a_healthy_chain_verifies_with_its_receipt",
     "test_a_host_killed_after_delivering_and_before_marking_reads_them_again",
     "test_a_host_that_stops_before_marking_reads_the_messages_again",

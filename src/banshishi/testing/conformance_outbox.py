@@ -7,8 +7,9 @@ pending messages are the ones :func:`messages_for` derives from the steps,
 oldest first; marking them sent is idempotent (the first moment is kept), and
 an unknown id is refused with nothing marked. A host that stops before marking
 reads the same messages again (delivery is at least once). The sweep's
-reminders are owed once per deadline and level, and the answer of an original
-reaches the requesters of its duplicates.
+reminders are owed once per deadline and level, the answer of an original
+reaches the requesters of its duplicates, and a dispatch chain's and an
+extension's messages are written as their steps owe them.
 """
 
 import datetime as dt
@@ -37,6 +38,7 @@ from .backend import BackendSpec, StoreBackend, open_backend
 from .conformance_cases import (
     CLERK,
     DISPATCHER,
+    HANDLERS,
     STEPS,
     UNITS,
     URGE_AT,
@@ -171,6 +173,34 @@ def test_the_answer_of_an_original_reaches_its_duplicates_requesters(
         assert told.recipient == "requester"
         assert copy.id in told.text
         assert original.id not in told.text
+
+
+def test_a_dispatch_chain_and_an_extension_write_what_they_owe(
+    conformance_backend: StoreBackend,
+) -> None:
+    with open_ledger(conformance_backend) as store:
+        (issue,) = transferred(store, range(1))
+        lead, below = HANDLERS[UNITS[0]], HANDLERS[UNITS[1]]
+        at = issue.received_at + dt.timedelta(hours=2)
+        store.apply(issue.id, "sign_for", actor=lead, at=at)
+        due = at + dt.timedelta(days=3)
+        store.apply(issue.id, "dispatch", actor=lead, at=at, unit=UNITS[1], due=due)
+        store.apply(issue.id, "hand_back", actor=below, at=at, note="需补充材料")
+        store.apply(issue.id, "dispatch", actor=lead, at=at, unit=UNITS[1], due=due)
+        store.apply(issue.id, "report_up", actor=below, at=at, answer="已修复")
+        later = issue.received_at + dt.timedelta(days=20)
+        store.apply(issue.id, "extend", actor=DISPATCHER, at=at, note="需协调", deadline=later)
+        pending = store.pending_messages()
+        assert [(m.kind, m.recipient) for m in pending[2:]] == [
+            (MessageKind.ASSIGNED, UNITS[1]),
+            (MessageKind.HANDED_BACK, UNITS[0]),
+            (MessageKind.ASSIGNED, UNITS[1]),
+            (MessageKind.REPORTED_UP, UNITS[0]),
+            (MessageKind.EXTENDED, "requester"),
+        ]
+        assert sorted(pending, key=lambda m: m.id) == sorted(owed(store), key=lambda m: m.id)
+        assert len({m.id for m in pending}) == len(pending)  # the same step twice: two ids
+        assert f"{due.month}月{due.day}日" in pending[2].text  # the dispatch's own deadline
 
 
 def test_a_ledger_made_before_the_outbox_gets_one_when_opened(
