@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from banshishi import (
     DispatchLevelFigures,
     IssueSummary,
-    Level,
     LedgerStore,
+    Level,
+    MessageKind,
     Unit,
     UnitTree,
     WorkflowPolicy,
@@ -100,7 +101,8 @@ def test_the_summary_line_carries_the_dispatches_and_reads_them_back(
 def test_verify_finds_a_dispatch_line_changed_outside_banshishi(
     tmp_path: Path, store: LedgerStore
 ) -> None:
-    assert store.verify() and store.verify(deep=True)
+    assert store.verify()
+    assert store.verify(deep=True)
     path = tmp_path / "ledger.db"
     store.close()
     for edit, said in (
@@ -117,7 +119,8 @@ def test_verify_finds_a_dispatch_line_changed_outside_banshishi(
         with LedgerStore.open(copy) as edited:
             report = edited.verify()
             assert not report
-            assert "dispatch lines" in report.problem and repr(said) in report.problem
+            assert "dispatch lines" in report.problem
+            assert repr(said) in report.problem
 
 
 @settings(
@@ -126,9 +129,7 @@ def test_verify_finds_a_dispatch_line_changed_outside_banshishi(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
-    st.lists(
-        issue_histories(max_steps=25), min_size=1, max_size=4, unique_by=lambda h: h.issue.id
-    ),
+    st.lists(issue_histories(max_steps=25), min_size=1, max_size=4, unique_by=lambda h: h.issue.id),
     st.data(),
 )
 def test_any_histories_count_in_the_store_as_in_python(
@@ -146,3 +147,42 @@ def test_any_histories_count_in_the_store_as_in_python(
             )
             assert stored.dispatch_figures(as_of=moment) == dispatch_figures(issues, moment)
         assert stored.verify(deep=True)
+
+
+def reminders(store: LedgerStore) -> list[tuple[str, str, str]]:
+    return sorted(
+        (m.record_id, m.kind.value, m.recipient)
+        for m in store.pending_messages()
+        if m.kind in (MessageKind.DISPATCH_DUE_SOON, MessageKind.DISPATCH_OVERDUE)
+    )
+
+
+def test_the_sweep_reminds_each_open_dispatch_due_soon_or_overdue_once(
+    store: LedgerStore,
+) -> None:
+    early = sh(2026, 9, 22, 12)  # nothing due within a day yet
+    store.sweep(at=early)
+    assert reminders(store) == []
+    soon = sh(2026, 9, 27, 12)  # b's street dispatch is due on the 28th, 18:00
+    store.sweep(at=soon, dry_run=True)
+    assert reminders(store) == []  # a dry run owes nothing
+    store.sweep(at=soon)
+    assert reminders(store) == [("b", "dispatch_due_soon", STREET)]
+    store.sweep(at=soon.add(hours=1))
+    assert len(reminders(store)) == 1  # once per dispatch and level
+    store.sweep(at=sh(2026, 9, 29, 12))
+    assert reminders(store) == [
+        ("b", "dispatch_due_soon", STREET),
+        ("b", "dispatch_overdue", STREET),
+    ]
+    (overdue,) = [m for m in store.pending_messages() if m.kind is MessageKind.DISPATCH_OVERDUE]
+    assert "9月28日" in overdue.text  # the dispatch's own deadline, not the issue's
+
+
+def test_a_store_without_templates_owes_no_dispatch_reminder(tmp_path: Path) -> None:
+    with LedgerStore.open(
+        tmp_path / "quiet.db", create=True, policy=POLICY, templates=None
+    ) as quiet:
+        chain(quiet, "a", sh(2026, 9, 21, 9))
+        quiet.sweep(at=sh(2026, 9, 29, 12))
+        assert quiet.pending_messages() == []

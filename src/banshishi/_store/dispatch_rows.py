@@ -143,6 +143,18 @@ def dispatch_counts(
     return [tuple(int(value) for value in row) for row in rows]  # type: ignore[misc]
 
 
+_DUE = (
+    "SELECT issue_id, n FROM dispatch_lines WHERE answered_us IS NULL AND returned_us IS NULL "
+    "AND deadline_us <= ? ORDER BY issue_id, n"
+)
+
+
+def dispatches_due(db: Db, by: int) -> list[tuple[str, int]]:
+    """The open dispatches due by ``by`` (:func:`micros`), as (issue id, place among
+    the issue's dispatches), in order."""
+    return [(str(issue_id), int(n)) for issue_id, n in db.execute(_DUE, (by,)).fetchall()]
+
+
 def dispatch_problem(db: Db) -> str:
     """What is wrong with ``dispatch_lines`` (``""`` if nothing): a row that is
     not a dispatch of its issue's current line, or a dispatch with no row."""

@@ -202,6 +202,11 @@ class EventStore(Protocol):
         ``at``). A backend reads each as ``dispatch_rows.COUNTS_SQL`` does."""
         ...
 
+    def dispatches_due(self, *, by: DateTime) -> list[tuple[str, int]]:
+        """The dispatches still open that are due by ``by``, as (issue id, place
+        among the issue's dispatches, from 0), by issue and place."""
+        ...
+
     def issue_facts_at(
         self,
         *,

@@ -406,8 +406,17 @@ class LedgerStore(LedgerFigures, LedgerOutbox):
         progress: Progress | None = None,
     ) -> SweepReport:
         """:func:`sweep` over the ledger kept here, reading only the items due soon or
-        overdue; see :func:`sweep_store` (and docs/store.md, "The daily sweep")."""
-        return store_sweep.sweep_store(self, at, rules, dry_run, batch_size, progress)
+        overdue; see :func:`sweep_store` (and docs/store.md, "The daily sweep").
+        Unless ``dry_run``, each dispatch still open and due soon or overdue
+        also owes the unit holding it a reminder of its own deadline, in the
+        outbox (once per dispatch and level)."""
+        report = store_sweep.sweep_store(self, at, rules, dry_run, batch_size, progress)
+        templates = self._cache.templates
+        if not dry_run and templates is not None:
+            moment = as_datetime(at, field="at")
+            soon = self.policy.after(moment, rules.due_soon_within)
+            store_sweep.remind_dispatches(self._store, self.issue, moment, soon, templates)
+        return report
 
     # -- internals ------------------------------------------------------------------------
 

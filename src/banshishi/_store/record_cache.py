@@ -147,6 +147,11 @@ class RecordCache:
 
     # -- internals ------------------------------------------------------------------------
 
+    @property
+    def templates(self) -> MessageTemplates | None:
+        """The words the messages are written in (``None``: no messages are written)."""
+        return self._templates
+
     def _taken(self, subject: Subject, record_id: str) -> None:
         """Note an issue's summary line as a step left it: the store keeps every version."""
         if subject is Subject.ISSUE:

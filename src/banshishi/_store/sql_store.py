@@ -41,7 +41,7 @@ from .chain_key import (
     key_needed,
     key_problem,
 )
-from .dispatch_rows import dispatch_counts
+from .dispatch_rows import dispatch_counts, dispatches_due
 from .event_store import Append, ChainReport, StoredEvent
 from .kept_records import (
     head_receipt,
@@ -374,6 +374,9 @@ class SqlEventStore:
     ) -> list[tuple[int, int, int, int, int, int]]:
         stood = None if as_of is None else micros(as_of)
         return self._read(lambda db: dispatch_counts(db, at=micros(at), as_of=stood))
+
+    def dispatches_due(self, *, by: DateTime) -> list[tuple[str, int]]:
+        return self._read(lambda db: dispatches_due(db, micros(by)))
 
     def issue_facts_at(
         self, *, moments: Sequence[DateTime], within: Within | None = None

@@ -38,7 +38,7 @@ from banshishi._workflow.policy import DEFAULT_POLICY
 from . import outbox_rows as outbox
 from .chain_check import check_chain
 from .chain_key import HeadReceipt, chain_key_given, key_needed, key_problem
-from .dispatch_rows import dispatch_counts
+from .dispatch_rows import dispatch_counts, dispatches_due
 from .event_store import Append, ChainReport, StoredEvent
 from .kept_records import (
     head_receipt,
@@ -341,6 +341,9 @@ class SqliteEventStore:
     ) -> list[tuple[int, int, int, int, int, int]]:
         stood = None if as_of is None else micros(as_of)
         return dispatch_counts(self._db, at=micros(at), as_of=stood)
+
+    def dispatches_due(self, *, by: DateTime) -> list[tuple[str, int]]:
+        return dispatches_due(self._db, micros(by))
 
     def issue_facts_at(
         self, *, moments: Sequence[DateTime], within: Within | None = None

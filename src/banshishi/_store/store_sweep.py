@@ -7,7 +7,9 @@ further. Green items are counted by their ids and never read.
 
 Each yellow or red item is then decided by the same :class:`SweepPlan` as in
 memory: its level, whether it was urged at that level for its deadline already
-(read off its recorded events), whether to escalate it. The steps are taken by
+(read off its recorded events), whether to escalate it. Each dispatch still
+open and due soon or overdue owes the unit holding it a reminder in the outbox
+(:func:`remind_dispatches`). The steps are taken by
 :meth:`LedgerStore.apply_many`, so every check of the workflow applies, in
 batches of one transaction each: a sweep stopped half-way leaves whole batches,
 and the next sweep finds the items done and does the rest.
@@ -32,7 +34,11 @@ from banshishi._core.validators import whole_given
 from banshishi._metrics.facts import DUE_STATUSES, sql_list
 from banshishi._metrics.summary import micros
 from banshishi._model.event import Event
-from banshishi._model.vocabulary import SlaLevel, Subject
+from banshishi._model.issue import Issue
+from banshishi._model.vocabulary import IssueStatus, SlaLevel, Subject
+from banshishi._notify.message import Message
+from banshishi._notify.owed import dispatch_reminder
+from banshishi._notify.templates import MessageTemplates
 from banshishi._workflow.command import Command, PledgeCommand
 from banshishi._workflow.policy import WorkflowPolicy
 from banshishi._workflow.sweep import SweepPlan, SweepReport, SweepRules, recorded_args
@@ -122,6 +128,32 @@ def sweep_store(
     return plan.report(urged=urged, escalated=escalated)
 
 
+def remind_dispatches(
+    store: EventStore,
+    issue: Callable[[str], Issue],
+    at: DateTime,
+    soon: DateTime,
+    templates: MessageTemplates,
+) -> int:
+    """Owe a reminder (临期, or 超期催办 once past due) to each unit still holding
+    work handed down to it that is due by ``soon``, of the dispatch's own
+    deadline, in one write to the outbox; ``issue(id)`` reads an issue. Each
+    dispatch is reminded once per level (the message's id says which), however
+    often the sweep runs. Returns how many reminders were owed now or before."""
+    owed: list[Message] = []
+    for issue_id, n in store.dispatches_due(by=soon):
+        item = issue(issue_id)
+        if item.status in _OVER or n >= len(item.dispatches):
+            continue
+        dispatch = item.dispatches[n]
+        level = SlaLevel.OVERDUE if at > dispatch.deadline else SlaLevel.DUE_SOON
+        owed.append(dispatch_reminder(item, dispatch, level=level, at=at, templates=templates))
+    if owed:
+        store.append([], messages=owed)
+    return len(owed)
+
+
+_OVER = frozenset({IssueStatus.CLOSED, IssueStatus.DISMISSED})
 Steps = list[tuple[str | Event, dict[str, Any]]]
 """An item's history as the sweep reads it (see :data:`History`)."""
 

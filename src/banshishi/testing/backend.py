@@ -24,7 +24,7 @@ import attrs
 from banshishi import Clock, InvalidValueError
 from banshishi.store import EventStore, SqliteEventStore
 
-TABLES = ("events", "issues", "issue_lines", "pledges", "meta", "outbox")
+TABLES = ("events", "issues", "issue_lines", "dispatch_lines", "pledges", "meta", "outbox")
 """The tables a store keeps (before any prefix or schema); ``outbox`` is outside the chain."""
 
 Rows = list[tuple[Any, ...]]
@@ -107,7 +107,8 @@ class StoreBackend:
 
     def table(self, name: str) -> str:
         """How SQL names the store's table ``name`` (``events``, ``issues``,
-        ``issue_lines``, ``pledges``, ``meta``, ``outbox``), prefix and schema included."""
+        ``issue_lines``, ``dispatch_lines``, ``pledges``, ``meta``, ``outbox``), prefix and
+        schema included."""
         if name not in TABLES:
             raise InvalidValueError(
                 field="name", value=name, problem=f"is not one of the tables {TABLES}"

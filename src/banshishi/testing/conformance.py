@@ -8,7 +8,8 @@ records written and read back, versions and :class:`~banshishi.ConcurrencyError`
 all-or-nothing batches, writers racing in several processes, the hash chain and
 tampering behind the store's back, keyed chains and kept receipts, the versions
 of the unit tree and of the policy, reads as of a past moment, every figure and
-report compared with the Python path on simulated ledgers, the SLA sweep, a
+report compared with the Python path on simulated ledgers, the levels of
+dispatch counted and reminded, the SLA sweep, a
 writer killed with SIGKILL in the middle of a batch, and the outbox of messages
 the steps owe (written with their events, killed or not; marked sent once).
 
@@ -51,6 +52,10 @@ from .conformance_chain import (
     test_a_kept_receipt_holds_as_the_ledger_grows_and_sees_a_change,
     test_a_keyed_chain_opens_only_with_its_key,
     test_an_unkeyed_chain_refuses_a_key,
+)
+from .conformance_dispatch import (
+    test_each_level_of_dispatch_is_counted_as_the_python_path,
+    test_the_sweep_reminds_each_open_dispatch_once_per_level,
 )
 from .conformance_figures import (
     test_every_figure_as_of_any_moment_is_the_python_paths,
@@ -114,6 +119,7 @@ __all__ = [
     "test_a_writer_killed_in_a_batch_leaves_the_batches_before_it",
     "test_a_writer_killed_writing_messages_leaves_neither_steps_nor_messages",
     "test_an_unkeyed_chain_refuses_a_key",
+    "test_each_level_of_dispatch_is_counted_as_the_python_path",
     "test_each_step_writes_the_messages_it_owes",
     "test_every_figure_as_of_any_moment_is_the_python_paths",
     "test_marking_sent_is_idempotent_and_refuses_an_unknown_id",
@@ -129,6 +135,7 @@ __all__ = [
     "test_the_store_sweeps_as_the_ledger_does",
     "test_the_summary_filters_are_the_python_paths",
     "test_the_sweep_owes_each_reminder_once_per_deadline",
+    "test_the_sweep_reminds_each_open_dispatch_once_per_level",
     "test_the_unit_tree_is_kept_in_versions",
     "test_two_processes_naming_one_version_one_wins_the_other_retries",
     "test_two_processes_on_one_issue_read_alike_one_wins_the_other_retries",
