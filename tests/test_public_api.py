@@ -49,7 +49,7 @@ EXPECTED_EXPORTS = {
     "DuplicateCandidate", "MatchReason", "duplicate_candidates", "find_repeat",
     "Dispatch",
     # _metrics
-    "Breakdown", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
+    "Breakdown", "DispatchLine", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
     "issue_figures", "issue_figures_by", "pledge_figures", "Period", "by_level",
     "by_period", "by_unit", "grouped", "period_start", "completion_rate",
     "evaluation_satisfaction_rate", "first_satisfaction_rate", "follow_up_rate",
@@ -60,7 +60,7 @@ EXPECTED_EXPORTS = {
     "Grade", "GradeScale", "ThreeReview", "ThreeReviewResult", "THREE_REVIEWS_WEIGHTS",
     "three_review_results", "repeat_rate",
     "RoutedTransfer", "RoutingAccuracy", "routing_accuracy",
-    "DispatchLevelFigures", "dispatch_figures",
+    "DispatchLevelFigures", "dispatch_figures", "dispatch_reminder",
     # _workflow
     "Command", "PledgeCommand", "Refusal", "WorkflowPolicy", "IssueWorkflow",
     "PledgeWorkflow", "PledgeArguments", "Ledger", "PledgeLedger", "replay",

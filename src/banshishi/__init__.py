@@ -142,7 +142,7 @@ from ._metrics.rates import satisfaction_rate as satisfaction_rate
 from ._metrics.repeats import repeat_rate as repeat_rate
 from ._metrics.routing_accuracy import RoutingAccuracy as RoutingAccuracy
 from ._metrics.routing_accuracy import routing_accuracy as routing_accuracy
-from ._metrics.summary import IssueSummary as IssueSummary
+from ._metrics.summary import DispatchLine as DispatchLine, IssueSummary as IssueSummary
 from ._metrics.summary import PledgeSummary as PledgeSummary
 from ._metrics.dispatch_levels import DispatchLevelFigures as DispatchLevelFigures
 from ._metrics.dispatch_levels import dispatch_figures as dispatch_figures
@@ -267,7 +267,7 @@ from ._store.unit_history import UnitTreeChange as UnitTreeChange
 
 # _notify: the messages each step owes, for the host to deliver (docs/notifications.md)
 from ._notify.message import Message as Message, MessageKind as MessageKind
-from ._notify.owed import messages_for as messages_for
+from ._notify.owed import dispatch_reminder as dispatch_reminder, messages_for as messages_for
 from ._notify.templates import MessageTemplates as MessageTemplates
 
 # isort: on
@@ -282,9 +282,9 @@ __all__ = [
     "BatchRefusedError", "Breakdown", "ChainKeyError", "ChainReport", "Channel", "ChronologyError",
     "Clock", "Command", "CompositeScore", "ConcurrencyError", "Dashboard", "DisclosedIssue",
     "DisclosedMilestone", "DisclosedPledge", "DismissalReason", "Dispatch", "DispatchLevelFigures",
-    "DuplicateCandidate", "DuplicateError", "Evaluation", "Event", "Exclusion", "ExclusionGrounds",
-    "ExclusionOutcome", "Feedback", "FeedbackMethod", "FixedClock", "Grade", "GradeScale",
-    "HeadReceipt", "HierarchyError", "InconsistentRecordError", "InvalidCountError",
+    "DispatchLine", "DuplicateCandidate", "DuplicateError", "Evaluation", "Event", "Exclusion",
+    "ExclusionGrounds", "ExclusionOutcome", "Feedback", "FeedbackMethod", "FixedClock", "Grade",
+    "GradeScale", "HeadReceipt", "HierarchyError", "InconsistentRecordError", "InvalidCountError",
     "InvalidTypeError", "InvalidValueError", "Issue", "IssueDisclosure", "IssueFigures",
     "IssueStatus", "IssueSummary", "IssueWorkflow", "JsonValue", "Ledger", "LedgerCheck",
     "LedgerFileError", "LedgerImport", "LedgerStore", "Level", "LimitUnit", "Location",
@@ -304,14 +304,14 @@ __all__ = [
     "WorkCalendar", "WorkflowError", "WorkflowPolicy", "WorkingHours", "YearSchedule",
     "__version__", "by_level", "by_period", "by_unit", "check_ledger_file", "china_calendar",
     "completion_rate", "composite_score", "disclose_issues", "disclose_pledges", "disclosure_csv",
-    "disclosure_html", "disclosure_json", "disclosure_rows", "dispatch_figures", "dump_requests",
-    "duplicate_candidates", "evaluation_satisfaction_rate", "export_events", "export_requests",
-    "find_repeat", "first_satisfaction_rate", "follow_up_rate", "format_instant", "format_points",
-    "grouped", "import_events", "import_requests", "issue_figures", "issue_figures_by",
-    "json_schema", "load_requests", "make_converter", "mask_address", "mask_id_number",
-    "mask_mobile", "mask_name", "mask_person", "messages_for", "milestone_progress",
-    "on_time_completion_rate", "parse_instant", "period_start", "periodic_csv_rows",
-    "periodic_html", "periodic_record", "periodic_report", "personal_fields",
+    "disclosure_html", "disclosure_json", "disclosure_rows", "dispatch_figures",
+    "dispatch_reminder", "dump_requests", "duplicate_candidates", "evaluation_satisfaction_rate",
+    "export_events", "export_requests", "find_repeat", "first_satisfaction_rate", "follow_up_rate",
+    "format_instant", "format_points", "grouped", "import_events", "import_requests",
+    "issue_figures", "issue_figures_by", "json_schema", "load_requests", "make_converter",
+    "mask_address", "mask_id_number", "mask_mobile", "mask_name", "mask_person", "messages_for",
+    "milestone_progress", "on_time_completion_rate", "parse_instant", "period_start",
+    "periodic_csv_rows", "periodic_html", "periodic_record", "periodic_report", "personal_fields",
     "pledge_completion_rate", "pledge_figures", "provisional_schedule", "rank_units",
     "read_events", "read_ledger_csv", "read_ledger_file", "read_requests",
     "read_routing_catalogue", "rectification_rate", "redo_rate", "repeat_rate", "replay",
