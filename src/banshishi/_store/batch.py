@@ -71,6 +71,11 @@ class Batch:
         if isinstance(last, PledgeSummary):
             self.pledges.append(last)
 
+    def check(self, record_id: str, version: int) -> None:
+        """Write only if the issue ``record_id``, which this write read and does not
+        change, still stands at ``version`` (an append of no events)."""
+        self.appends.append(Append(record_id=record_id, events=(), expected_version=version))
+
     def write(self, store: EventStore) -> int:
         """Append everything in one transaction; returns the events written (the
         unit tree's versions are events of the tree)."""
@@ -174,6 +179,10 @@ def commit(
             # The events are kept in the cached record as built, so they are not
             # built again (if the write fails, the store drops what it touched).
             batch.add(record_id, book.events(record_id, start, keep=True), start, taken)
+        elif subject is Subject.ISSUE and start:
+            # Read to check a step against it (a duplicate's original): it must
+            # still stand as read when the step is written.
+            batch.check(record_id, start)
     return batch.write(store)
 
 

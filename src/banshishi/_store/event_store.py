@@ -42,7 +42,9 @@ GENESIS = "0" * 64
 @attrs.frozen(kw_only=True)
 class Append:
     """Events for one record, written only if the record still stands at
-    ``expected_version`` (the number of events it has; 0 for a new record)."""
+    ``expected_version`` (the number of events it has; 0 for a new record). An
+    append of no events writes nothing: it only checks the version of a record
+    the write read and depends on."""
 
     record_id: str
     events: tuple[Event, ...]

@@ -85,7 +85,7 @@ def write_lines(
     latest: dict[str, IssueSummary] = {}
     subject = Subject.ISSUE.value
     for append in appends:
-        if append.subject is not Subject.ISSUE:
+        if append.subject is not Subject.ISSUE or not append.events:
             continue
         record_id, version, events = append.record_id, append.expected_version, append.events
         starts = [micros(event.at) for event in events]

@@ -87,6 +87,7 @@ from .conformance_processes import (
 from .conformance_records import (
     test_a_batch_with_a_refused_step_writes_nothing,
     test_a_campaign_written_reads_back_whole,
+    test_a_duplicate_is_linked_only_to_its_original_as_read,
     test_a_stale_version_is_refused_and_writes_nothing,
     test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries,
     test_receiving_an_issue_already_stored_is_a_duplicate,
@@ -107,6 +108,7 @@ __all__ = [
     "test_a_campaign_written_reads_back_whole",
     "test_a_change_behind_the_stores_back_is_found",
     "test_a_dispatch_chain_and_an_extension_write_what_they_owe",
+    "test_a_duplicate_is_linked_only_to_its_original_as_read",
     "test_a_healthy_chain_verifies_with_its_receipt",
     "test_a_host_killed_after_delivering_and_before_marking_reads_them_again",
     "test_a_host_that_stops_before_marking_reads_the_messages_again",

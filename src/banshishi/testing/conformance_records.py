@@ -19,6 +19,7 @@ from banshishi import (
     ChainReport,
     Command,
     ConcurrencyError,
+    DismissalReason,
     DuplicateError,
     Evaluation,
     Feedback,
@@ -218,6 +219,49 @@ def test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries(
         notes = [event.note for event in second.history(issue.id)[2:]]
         assert notes == ["first", "second", "retried"]
         assert second.verify() == ChainReport(intact=True, events=5, head=second.head())
+
+
+class _Racing:
+    """A backend that lets ``race`` write just before the first append it is asked
+    for, as another writer could between a step's checks and its write."""
+
+    def __init__(self, store: Any, race: Any) -> None:
+        self._store, self._race = store, race
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def append(self, *args: Any, **kwargs: Any) -> int:
+        race, self._race = self._race, None
+        if race is not None:
+            race()
+        return int(self._store.append(*args, **kwargs))
+
+
+def test_a_duplicate_is_linked_only_to_its_original_as_read(
+    conformance_backend: StoreBackend,
+) -> None:
+    with open_ledger(conformance_backend) as first, open_ledger(conformance_backend) as second:
+        original, duplicate = make_issue(0), make_issue(1)
+        first.receive_many([original, duplicate], actor=CLERK)
+
+        def urge() -> None:  # another writer moves the original on meanwhile
+            second.apply(
+                original.id, "mark_confidential", actor=DISPATCHER, at=START.add(hours=1),
+                note="涉及个人隐私",
+            )  # fmt: skip
+
+        racing = LedgerStore(_Racing(first.store, urge))
+        link = partial(
+            racing.apply, duplicate.id, "dismiss", actor=DISPATCHER, at=START.add(hours=2),
+            note="重复", reason=DismissalReason.DUPLICATE, original=original.id,
+        )  # fmt: skip
+        with pytest.raises(ConcurrencyError, match="stale"):
+            link()
+        assert second.version(duplicate.id) == 1  # nothing written
+        link()  # read again: the original is still open
+        assert second.summaries_as_of(START.add(days=1))[1].duplicate_of == original.id
+        assert second.verify()
 
 
 def test_receiving_an_issue_already_stored_is_a_duplicate(
