@@ -29,6 +29,7 @@ from banshishi._workflow.ledger import Ledger
 from banshishi._workflow.policy import WorkflowPolicy
 
 from . import campaign_hotline as hotline
+from .campaign_chain import ChainSteps
 from .campaign_data import (
     _AFTER_HOURS,
     _ANSWERS,
@@ -77,9 +78,11 @@ class Case:
     visited: bool = False
     returning: bool = False  # the requester raised the same matter earlier
     excluding: bool = False  # the unit has asked to leave it out of the assessment
+    below: str | None = None  # the village the work is handed down to, until it answers
+    due_hours: int = 0  # the working hours the village is given
 
 
-class IssueCampaign:
+class IssueCampaign(ChainSteps):
     """Receives the quarter's issues on ``ledger`` and takes each one's next step
     when the campaign's clock reaches it: every action schedules the next through
     ``push(at, kind, case)``, and the campaign calls :meth:`act` in time order.
@@ -96,6 +99,7 @@ class IssueCampaign:
         push: Callable[[DateTime, str, Case], None],
     ) -> None:
         self.rng = rng
+        self.chain_rng = random.Random(hash(rng.getstate()))  # draws nothing from rng
         self.ledger = ledger
         self.units = units
         self.policy: WorkflowPolicy = ledger.policy
@@ -338,6 +342,8 @@ class IssueCampaign:
         parts = len(case.todo) + (len(case.co_units) if case.track is Track.JOINT else 0)
         for k in range(parts):
             self._push(self._later(start, hours * (k + 1) // (parts + 1)), "part", case)
+        if first and case.track is not Track.IMMEDIATE:
+            self.plan_chain(case, start, hours)
         if case.track is Track.SUPERVISED and hours >= 8 and rng.random() < 0.3:
             self._push(self._later(start, hours // 2), "urge", case)
         self._push(self._later(start, hours), "resolve", case)

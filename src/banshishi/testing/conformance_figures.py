@@ -23,6 +23,7 @@ from banshishi import (
     SweepReport,
     SweepRules,
     Track,
+    dispatch_figures,
     periodic_report,
     report_rows,
     sweep,
@@ -91,6 +92,8 @@ def test_every_figure_as_of_any_moment_is_the_python_paths(
             assert store.dashboard(as_of=moment) == Dashboard(
                 everything=by_track[-1].figures, by_track=by_track, by_unit=by_unit
             )
+            issues = issues_as_of(made, moment)
+            assert store.dispatch_figures(as_of=moment) == dispatch_figures(issues, moment)
             later = moment.add(days=days)  # overdue counted at another moment
             assert store.figures(at=later, as_of=moment) == report_rows(lines, at=later)[-1].figures
             assert store.figures(at=later) == report_rows(now, at=later)[-1].figures
