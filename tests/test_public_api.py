@@ -47,7 +47,7 @@ EXPECTED_EXPORTS = {
     "ProjectCharter", "PledgeTree", "make_converter", "structure", "unstructure",
     "visit_resolution_rate", "visit_response_rate", "visit_satisfaction_rate",
     "DuplicateCandidate", "MatchReason", "duplicate_candidates", "find_repeat",
-    "Dispatch",
+    "Dispatch", "IssueView",
     # _metrics
     "Breakdown", "DispatchLine", "IssueSummary", "PledgeSummary", "IssueFigures", "PledgeFigures",
     "issue_figures", "issue_figures_by", "pledge_figures", "Period", "by_level",

@@ -40,6 +40,7 @@ from banshishi._metrics.summary import micros
 from banshishi._model.dispatch import Dispatch
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
+from banshishi._model.issue_view import IssueView
 from banshishi._model.vocabulary import IssueStatus, SlaLevel
 from banshishi._workflow.policy import WorkflowPolicy
 
@@ -48,6 +49,8 @@ from .templates import DEFAULT_TEMPLATES, MessageTemplates
 
 _REOPENING = frozenset({"rate", "redo", "revisit"})
 _FROM_DONE = frozenset({IssueStatus.ANSWERED, IssueStatus.CLOSED})
+IssueLike = Issue | IssueView
+"""What a message reads an issue from: the issue, or its view (``Ledger.view``)."""
 CONFIDENTIAL_TITLE = "保密件"
 """What a message shows for the title of a confidential issue."""
 CONFIDENTIAL_TEXT = "保密件，请登录系统查看"
@@ -62,12 +65,12 @@ def owes_messages(event: Event) -> bool:
 
 def messages_for(
     event: Event,
-    issue: Issue,
+    issue: IssueLike,
     *,
     version: int,
     templates: MessageTemplates = DEFAULT_TEMPLATES,
     policy: WorkflowPolicy | None = None,
-    duplicates: Sequence[Issue] = (),
+    duplicates: Sequence[IssueLike] = (),
 ) -> list[Message]:
     """The messages the step recorded as ``event`` owes, ``issue`` being the issue
     after it, at ``version`` (its events counted, this one included), in the
@@ -92,7 +95,7 @@ class _Made:
     def __init__(
         self,
         event: Event,
-        issue: Issue,
+        issue: IssueLike,
         version: int,
         templates: MessageTemplates,
         policy: WorkflowPolicy | None,
@@ -101,7 +104,7 @@ class _Made:
         self.templates, self.policy = templates, policy
         self.messages: list[Message] = []
 
-    def to_requester(self, kind: MessageKind, about: Issue | None = None) -> None:
+    def to_requester(self, kind: MessageKind, about: IssueLike | None = None) -> None:
         """Tell the requester of ``about`` (the step's issue if ``None``)."""
         about = about or self.issue
         if about.requester is None:
@@ -129,7 +132,7 @@ class _Made:
     def _add(
         self,
         kind: MessageKind,
-        about: Issue,
+        about: IssueLike,
         recipient: str,
         parts: tuple[str, ...],
         said: Mapping[str, str] | None = None,
@@ -143,7 +146,12 @@ class _Made:
 
 
 def _message(
-    parts: tuple[str, ...], about: Issue, kind: MessageKind, recipient: str, text: str, at: DateTime
+    parts: tuple[str, ...],
+    about: IssueLike,
+    kind: MessageKind,
+    recipient: str,
+    text: str,
+    at: DateTime,
 ) -> Message:
     return Message(
         id=message_id(*parts),
@@ -155,17 +163,17 @@ def _message(
     )
 
 
-def _assigned(issue: Issue) -> list[str]:
+def _assigned(issue: IssueLike) -> list[str]:
     """The units a matter is assigned to: the responsible unit and the co-units."""
     lead = [] if issue.responsible_unit is None else [issue.responsible_unit]
     return [*lead, *issue.co_units]
 
 
-def _transfer(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _transfer(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     made.to_units(MessageKind.ASSIGNED, _assigned(made.issue))
 
 
-def _answer(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _answer(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     made.to_requester(MessageKind.ANSWERED)
     made.to_requester(MessageKind.INVITED_TO_RATE)
     for duplicate in duplicates:
@@ -173,7 +181,7 @@ def _answer(made: _Made, duplicates: Sequence[Issue]) -> None:
             made.to_requester(MessageKind.ANSWERED, duplicate)
 
 
-def _urge(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _urge(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     level = made.event.data.get("level")
     deadline = made.issue.deadline
     if level is None and deadline is not None:  # urged by hand: as things stood
@@ -183,13 +191,13 @@ def _urge(made: _Made, duplicates: Sequence[Issue]) -> None:
     made.to_units(kind, [] if unit is None else [unit], by_deadline=True)
 
 
-def _escalate(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _escalate(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     issue = made.issue
     units = [unit for unit in (issue.responsible_unit, issue.supervising_unit) if unit]
     made.to_units(MessageKind.ESCALATED, units)
 
 
-def _dispatch(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _dispatch(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     """下派: the unit the work is handed down to is assigned it, as on a transfer,
     with the deadline the dispatch gave it (the one it must meet)."""
     event = made.event
@@ -203,14 +211,14 @@ def _dispatch(made: _Made, duplicates: Sequence[Issue]) -> None:
         made.to_units(MessageKind.ASSIGNED, [item.unit], said=_dispatch_said(item))
 
 
-def _report_up(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _report_up(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     """上报: the unit above is told the answer reported up awaits it."""
     for item in _closed_by(made, "answered_at"):
         said = {**_dispatch_said(item), **_above(made.issue, item, made.event.at)}
         made.to_units(MessageKind.REPORTED_UP, [item.from_unit], said=said)
 
 
-def _hand_back(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _hand_back(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     """逐级退回: the unit above is told the work came back, and why."""
     for item in _closed_by(made, "returned_at"):
         said = {
@@ -221,12 +229,12 @@ def _hand_back(made: _Made, duplicates: Sequence[Issue]) -> None:
         made.to_units(MessageKind.HANDED_BACK, [item.from_unit], said=said)
 
 
-def _extend(made: _Made, duplicates: Sequence[Issue]) -> None:
+def _extend(made: _Made, duplicates: Sequence[IssueLike]) -> None:
     """延期: the requester is told the new deadline."""
     made.to_requester(MessageKind.EXTENDED)
 
 
-_STEPS: dict[str, Callable[[_Made, Sequence[Issue]], None]] = {
+_STEPS: dict[str, Callable[[_Made, Sequence[IssueLike]], None]] = {
     "transfer": _transfer,
     "dispatch": _dispatch,
     "report_up": _report_up,
@@ -240,7 +248,7 @@ _STEPS: dict[str, Callable[[_Made, Sequence[Issue]], None]] = {
 
 
 def _values(
-    about: Issue, issue: Issue, recipient: str, policy: WorkflowPolicy | None
+    about: IssueLike, issue: IssueLike, recipient: str, policy: WorkflowPolicy | None
 ) -> dict[str, str]:
     """Every field a template may name, for a message about ``about`` (the
     issue as its recipient knows it) owed by a step on ``issue``."""
@@ -275,7 +283,7 @@ def _dispatch_said(item: Dispatch) -> dict[str, str]:
     return {"deadline": deadline_text(item.deadline), "sub_unit": item.unit}
 
 
-def _above(issue: Issue, item: Dispatch, at: DateTime) -> dict[str, str]:
+def _above(issue: IssueLike, item: Dispatch, at: DateTime) -> dict[str, str]:
     """The deadline of the unit above ``item`` (the one that handed it down), as
     things stood at ``at``: its own dispatch's, or the issue's at level 1."""
     for upper in issue.dispatches:
@@ -285,7 +293,7 @@ def _above(issue: Issue, item: Dispatch, at: DateTime) -> dict[str, str]:
     return {"deadline": deadline_text(issue.deadline)}
 
 
-def shown_title(issue: Issue) -> str:
+def shown_title(issue: IssueLike) -> str:
     """The title as a message shows it: none for a confidential issue, and
     otherwise with mobiles, ID numbers and the requester's name masked."""
     if issue.confidential:
@@ -293,7 +301,7 @@ def shown_title(issue: Issue) -> str:
     return shown_text(issue, issue.title)
 
 
-def shown_text(issue: Issue, text: str) -> str:
+def shown_text(issue: IssueLike, text: str) -> str:
     """Free text about ``issue`` (a reason given for handing it back) as a message
     shows it: with mobiles, ID numbers and the requester's name masked; none of
     a confidential issue's (read in the system)."""
@@ -311,7 +319,7 @@ def deadline_text(deadline: DateTime | None) -> str:
     return f"{day}{deadline.hour:02d}:{deadline.minute:02d}"
 
 
-def _limit_text(issue: Issue, policy: WorkflowPolicy | None) -> str:
+def _limit_text(issue: IssueLike, policy: WorkflowPolicy | None) -> str:
     limit = None if policy is None else policy.limit_for(issue.track, issue.request_type)
     if isinstance(limit, TimeLimit):
         return f"{limit.amount}个{limit.unit.label}"
@@ -330,7 +338,7 @@ _REMINDERS = MappingProxyType(
 
 
 def dispatch_reminder(
-    issue: Issue,
+    issue: IssueLike,
     dispatch: Dispatch,
     *,
     level: SlaLevel,

@@ -170,7 +170,7 @@ class RecordCache:
         duplicates = linked_duplicates(self._store, record_id, book.policy) if answered else []
         return messages_for(
             event,
-            book.issue(record_id),
+            book.view(record_id),  # no Issue built: what the messages read, in place
             version=version,
             templates=templates,
             policy=book.policy,

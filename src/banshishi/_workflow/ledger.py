@@ -23,6 +23,7 @@ from banshishi._model.converter import unstructure
 from banshishi._model.duplicates import find_repeat, same_requester
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
+from banshishi._model.issue_view import IssueView
 from banshishi._model.people import Actor
 from banshishi._model.rate import Rate
 from banshishi._model.vocabulary import IssueStatus, Track
@@ -264,6 +265,12 @@ class Ledger(Book):
         """One issue as a full, validated :class:`Issue`, its history included."""
         issue: Issue = self._record(issue_id)
         return issue
+
+    def view(self, issue_id: str) -> IssueView:
+        """One issue as it stands, without its history (:class:`IssueView`: what a
+        message about it reads), read off its row in place: no :class:`Issue`
+        is built."""
+        return IssueView.of(self._row(issue_id))
 
     def history(self, issue_id: str) -> tuple[Event, ...]:
         """The audit events of one issue, oldest first."""
