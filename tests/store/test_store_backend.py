@@ -53,8 +53,8 @@ def test_sql_tables_carry_the_schema_and_the_prefix() -> None:
     backend = sql_backend(URL, schema="city", prefix="bs_")
     assert backend.name == "postgresql"
     assert [backend.table(name) for name in TABLES] == [
-        "city.bs_events", "city.bs_issues", "city.bs_issue_lines", "city.bs_pledges",
-        "city.bs_meta", "city.bs_outbox",
+        "city.bs_events", "city.bs_issues", "city.bs_issue_lines", "city.bs_dispatch_lines",
+        "city.bs_pledges", "city.bs_meta", "city.bs_outbox",
     ]  # fmt: skip
     assert backend.spec.cleanup == tuple(f"DROP TABLE IF EXISTS city.bs_{n}" for n in TABLES)
     assert dict(backend.spec.options) == {"schema": "city", "prefix": "bs_"}
