@@ -29,7 +29,7 @@ from .common import (
     output_option,
     refuse_ledger_output,
 )
-from .terminal import ASSESSMENT, periodic_tables, rates_table, trend_line
+from .terminal import ASSESSMENT, dispatch_table, periodic_tables, rates_table, trend_line
 from .terminal_text import plain
 
 PERIOD_CHOICES = ("week", "half-month", "month", "quarter")
@@ -96,12 +96,15 @@ def _report(options: argparse.Namespace, out: Console, err: Console) -> int:
         # As of a past moment, the lines that held then: the database counts them.
         at = pendulum.now(DEFAULT_TIMEZONE) if as_of is None else as_of
         rows = store.report(at=at, by=options.by, as_of=as_of)
+        levels = store.dispatch_figures(at=at, as_of=as_of)
     if options.format == "table":
         grouping = f" by {options.by}" if options.by else ""
         when = at.format("YYYY-MM-DD HH:mm")
         out.print(rates_table(rows, title=f"Rates{grouping} as of {when}"))
         title = f"Assessment (考核){grouping} as of {when}"
         out.print(rates_table(rows, title=title, rates=ASSESSMENT, counts=False))
+        if levels:  # only where work was handed down the chain of units
+            out.print(dispatch_table(levels, title=f"Dispatch (下派) as of {when}"))
         return OK
     with output(options.output, ledger=options.db) as file:
         if options.format == "json":

@@ -5,7 +5,7 @@ Whatever comes from data (unit names, titles, ids, reasons) goes into a table
 as :func:`plain` text: without control characters, and never read as markup.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from banshishi._metrics.dispatch_levels import DispatchLevelFigures
 from banshishi._metrics.facts import ASSESSMENT_RATES, LOOP_RATES
 from banshishi._metrics.figures import ISSUE_RATES, IssueFigures, PledgeFigures
 from banshishi._model.rate import Rate
@@ -69,6 +70,29 @@ def rates_table(
             *(rate_cell(getattr(figures, name)) for name in names),
         )
     return table
+
+
+def dispatch_table(levels: Mapping[int, DispatchLevelFigures], *, title: str) -> Table:
+    """One line per level of dispatch (二级, 三级承办, …): the work handed down,
+    answered up (and on time), handed back, open and overdue."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("level")
+    for header in ("dispatched", "answered up", "open", "overdue"):
+        table.add_column(header, justify="right")
+    table.add_column("按时上报率\non_time", justify="right")
+    table.add_column("退回率\nhanded back", justify="right")
+    for level, figures in levels.items():
+        table.add_row(
+            f"{_LEVEL_NAMES.get(level, f'{level}级')}承办 (level {level})",
+            *(_count(n) for n in (figures.dispatched, figures.answered, figures.open)),
+            _count(figures.overdue),
+            rate_cell(figures.on_time_rate),
+            rate_cell(figures.hand_back_rate),
+        )
+    return table
+
+
+_LEVEL_NAMES = {2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 
 
 def overview_table(figures: IssueFigures, *, title: str) -> Table:
