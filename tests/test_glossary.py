@@ -34,6 +34,11 @@ def render() -> str:
             "|---|---|---|",
         ]
         lines += [f"| {m.label} | `{kind.__name__}.{m.name}` | `{m.value}` |" for m in kind]
+        lines += [
+            f"\nFormerly {former} (`{kind.__name__}.{m.name}`): still read, never written."
+            for m in kind
+            for former in getattr(m, "former_labels", ())
+        ]
     lines += ["", END]
     return "\n".join(lines)
 
@@ -53,6 +58,12 @@ def test_every_exported_vocabulary_member_has_a_chinese_label_in_the_glossary() 
     members = [member for kind in vocabularies() for member in kind]
     assert len(members) > 60
     assert all(f"| {member.label} |" in block for member in members)
+
+
+def test_a_former_label_is_named_in_the_glossary_as_read_but_never_written() -> None:
+    block = current_block()
+    assert "| 重复件 | `DismissalReason.DUPLICATE` | `duplicate` |" in block
+    assert "Formerly 重复诉求 (`DismissalReason.DUPLICATE`): still read, never written." in block
 
 
 if __name__ == "__main__":

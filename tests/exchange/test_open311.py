@@ -359,7 +359,7 @@ def test_a_later_rating_that_says_unresolved_makes_a_fixed_issue_no_further_acti
 
 
 def test_a_dismissed_issue_always_says_why_in_its_status_notes() -> None:
-    assert exported(make(IssueStatus.DISMISSED, duplicate_of="RX-0"))["status_notes"] == "重复诉求"
+    assert exported(make(IssueStatus.DISMISSED, duplicate_of="RX-0"))["status_notes"] == "重复件"
     assert exported(make(IssueStatus.DISMISSED))["status_notes"] == "不予受理"
 
 

@@ -45,6 +45,7 @@ from .common import (
     now_or,
     output,
     output_option,
+    published_issues,
     refuse_ledger_output,
 )
 from .terminal_text import plain
@@ -185,7 +186,7 @@ def _ledger_export(options: argparse.Namespace, out: Console, err: Console) -> i
     language: Literal["zh", "en"] = "en" if options.english else "zh"
     whole = options.include_confidential
     with existing(options.db) as store:
-        issues = store.issues(as_of=moment(options.as_of))  # read as they are written
+        issues = published_issues(store, moment(options.as_of))  # read as they are written
         if options.output == "-":
             count = write_ledger_csv(
                 issues, sys.stdout, language=language, include_confidential=whole
@@ -269,7 +270,7 @@ def _disclose(options: argparse.Namespace, out: Console, err: Console) -> int:
             return OK
         # Each issue read, made its line and written in turn: memory does not
         # grow with the ledger, and the output is still written whole or not at all.
-        lines = disclosed_issues(store.issues(as_of=at), at=at, units=units)
+        lines = disclosed_issues(published_issues(store, at), at=at, units=units)
         _write_listing(IssueDisclosure(at=at, masked=True, items=()), lines, options)
     return OK
 
@@ -305,7 +306,7 @@ def _open311_export(options: argparse.Namespace, out: Console, err: Console) -> 
         # grow with the ledger, and the file is still written whole or not at all.
         made = Counted(
             request_stream(
-                store.issues(as_of=at),
+                published_issues(store, at),
                 at=at,
                 extended=options.extended,
                 include_confidential=options.include_confidential,

@@ -193,7 +193,10 @@ def disclose_issues(
     they were never taken on, may have been withdrawn by the person who raised them,
     and count in no rate. Confidential ones (保密件, ``Issue.confidential``) are left out
     too, with or without ``mask``: a list made to be published never holds them (they
-    still count in every figure). Unit names come from ``units`` when given (else the
+    still count in every figure). The list is published now, whatever ``at``: an issue
+    is left out if it was confidential at ``at`` or is now (as given), so one marked
+    since is not listed about a moment before, nor one whose mark was lifted since
+    about a moment the mark covered. Unit names come from ``units`` when given (else the
     unit ids are shown). With ``mask`` (the default) the requester's name is masked,
     the problem's address cut to its community, and every text scrubbed of mobile and
     ID numbers and of the requester's name (张三丰反映… → 张**反映…, see :func:`scrub_text`);
@@ -228,7 +231,9 @@ def _lines(
         if not isinstance(issue, Issue):
             raise InvalidTypeError(field=f"issues[{index}]", value=issue, problem="must be a Issue")
         status = issue.status_as_of(at)
-        if status is None or status is IssueStatus.DISMISSED or issue.confidential:
+        if status is None or status is IssueStatus.DISMISSED:
+            continue
+        if issue.confidential or issue.confidential_as_of(at):  # then or now: published now
             continue
         known = () if issue.requester is None else (issue.requester.name,)
         clean = scrubber(known) if masked else keep_text  # texts that may mention the requester

@@ -125,12 +125,16 @@ def withdrawn(issue: Issue, at: DateTime) -> bool:
 
 
 def dismissal_reason(issue: Issue) -> DismissalReason | None:
-    """The reason the last dismissal in the history gave, if it gave a known one."""
+    """The reason the last dismissal in the history gave, if it gave a known one: by
+    its value, its label or a former label, as a step reads it (a history kept by
+    hand, or by an older version, may spell 重复诉求 for 重复件)."""
     for event in reversed(issue.history):
         if event.to_status is IssueStatus.DISMISSED and event.from_status is not event.to_status:
             reason = event.data.get("reason")
-            known = {member.value: member for member in DismissalReason}
-            return known.get(reason) if isinstance(reason, str) else None
+            try:
+                return DismissalReason(reason) if isinstance(reason, str) else None
+            except UnknownValueError:
+                return None
     return None
 
 

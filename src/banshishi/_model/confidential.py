@@ -22,6 +22,13 @@ kept, so counts, rates and deadlines add up the same with or without the flag:
   units and staff ids, every status and moment, deadlines, ratings, visits and
   rectifications, and the flag itself, so the receiver knows the line is withheld.
 
+An export is made now, whatever moment it shows. So one as of a past moment treats
+as confidential an issue marked then *or* now (:func:`flagged_as_of`): an issue
+marked since is not published because it was not marked yet, and one whose mark
+was lifted since is not published about a moment the mark covered. An issue
+rebuilt as of a past moment knows only its flag then; :func:`flagged_since` adds
+what the events recorded after it say of the flag now.
+
 >>> import pendulum
 >>> from banshishi import Channel, Issue, Urgency
 >>> issue = Issue(id="c1", title="举报某店售假", description="张三 13812345678",
@@ -34,14 +41,16 @@ kept, so counts, rates and deadlines add up the same with or without the flag:
 '举报某店售假'
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
+from pendulum import DateTime
 
 from banshishi._core.validators import flag
 
 from .dispatch import Dispatch
-from .issue import Issue
+from .event import Event
+from .issue import CONFIDENTIAL_MARKS, Issue
 
 WITHHELD = "保密"
 """The marker that stands for a confidential issue's withheld texts."""
@@ -86,6 +95,24 @@ def _withheld_dispatch(dispatch: Dispatch) -> Dispatch:
 
 def _whole(issue: Issue) -> Issue:
     return issue
+
+
+def flagged_as_of(issue: Issue, at: DateTime) -> Issue:
+    """``issue`` (as it is now) as an export made now about ``at`` must treat it:
+    flagged confidential if it is now or was at ``at``; the issue itself otherwise."""
+    if issue.confidential or not issue.confidential_as_of(at):
+        return issue
+    return attrs.evolve(issue, confidential=True)
+
+
+def flagged_since(issue: Issue, later: Iterable[Event]) -> Issue:
+    """``issue`` as it stood at some moment (rebuilt from its events up to then),
+    flagged confidential if the events recorded after it (``later``) leave it
+    marked now. A mark it had then is kept though lifted since."""
+    now = issue.confidential
+    for event in later:
+        now = CONFIDENTIAL_MARKS.get(event.name, now)
+    return issue if issue.confidential or not now else attrs.evolve(issue, confidential=True)
 
 
 def exported(include_confidential: object) -> Callable[[Issue], Issue]:

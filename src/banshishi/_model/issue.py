@@ -43,6 +43,9 @@ SIGNED_FOR_STATUSES = frozenset(
 )
 """The statuses of an issue a responsible unit has signed for (办理中 or later)."""
 
+CONFIDENTIAL_MARKS = {"mark_confidential": True, "unmark_confidential": False}
+"""The steps that set the confidential flag after intake, and what they set it to."""
+
 
 def _at(event: Event) -> DateTime:
     return event.at
@@ -113,9 +116,11 @@ class Issue:
     """What the requester asks for (诉求类型: 咨询, 求助, 建议, 投诉, 举报, 表扬), which
     may set the time limit (``WorkflowPolicy.type_limits``); ``None``: not classified."""
     confidential: bool = attrs.field(default=False, validator=of_type(bool))
-    """A confidential matter (保密件), marked at intake: never in a disclosure list, and
-    its content withheld from every export unless an unmasked exchange is asked for
-    (see ``withheld``). It counts in every figure like any other issue."""
+    """A confidential matter (保密件), marked at intake (or later, by the
+    ``mark_confidential`` step): never in a disclosure list, and its content withheld
+    from every export unless an unmasked exchange is asked for (see ``withheld``).
+    What is published now about a past moment withholds an issue confidential then
+    or now (see ``confidential_as_of``). It counts in every figure like any other issue."""
     target_groups: frozenset[TargetGroup] = attrs.field(
         default=frozenset(), validator=items_of(member_of(TargetGroup), container=frozenset)
     )
@@ -398,6 +403,17 @@ class Issue:
             steps = steps[-len(self.evaluations) :] if self.evaluations else []
             before = 0
         return (*(item.at for item in self.evaluations[:before]), *steps)
+
+    def confidential_as_of(self, moment: DateTime | None = None) -> bool:
+        """Whether the issue was confidential (保密件) at ``moment`` (now if ``None``):
+        the first ``mark_confidential`` or ``unmark_confidential`` after ``moment``
+        says what the flag was before it; with none, it was as it is."""
+        moment = optional_moment(moment, field="Issue.confidential_as_of.moment")
+        if moment is not None:
+            for event in self.history[bisect_right(self.history, moment, key=_at) :]:
+                if event.name in CONFIDENTIAL_MARKS:
+                    return not CONFIDENTIAL_MARKS[event.name]
+        return self.confidential
 
     def excluded_as_of(self, moment: DateTime | None = None) -> bool:
         """Whether a reviewer had approved leaving the issue out of the assessment

@@ -8,7 +8,7 @@ singles out, and the five levels of the 好差评 (good/bad) rating."""
 from typing import Self, final
 
 from banshishi._core.errors import UnknownValueError
-from banshishi._core.labels import LabelledEnum
+from banshishi._core.labels import LabelledEnum, formerly
 
 
 @final
@@ -144,7 +144,8 @@ class SlaLevel(LabelledEnum):
 class DismissalReason(LabelledEnum):
     """The three grounds for dismissing an issue; each needs a note saying why."""
 
-    DUPLICATE = "duplicate", "重复诉求"  # the same matter is already on the ledger
+    # Formerly labelled 重复诉求, the word for a repeat request (``Issue.repeat_of``).
+    DUPLICATE = "duplicate", "重复件", formerly("重复诉求")  # already on the ledger, still open
     INVALID = "invalid", "无效诉求"  # not a matter for the platform: abuse, test, no content
     WITHDRAWN = "withdrawn", "撤回"  # the requester withdrew it
 

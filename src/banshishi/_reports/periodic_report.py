@@ -50,7 +50,7 @@ from banshishi._metrics.grouping import Period
 from banshishi._metrics.ranking import DEFAULT_MIN_SAMPLE, Standing, rank_units
 from banshishi._metrics.rates import completion_rate
 from banshishi._metrics.summary import IssueSummary, micros
-from banshishi._model.confidential import withheld
+from banshishi._model.confidential import flagged_as_of, withheld
 from banshishi._model.home_unit import home_unit
 from banshishi._model.issue import Issue
 from banshishi._model.rate import Rate
@@ -381,7 +381,7 @@ def _overdue(
 ) -> tuple[OverdueItem, ...]:
     return overdue_items(
         (
-            (lines[i.id], withheld(i).title, _requester(i))
+            (lines[i.id], withheld(flagged_as_of(i, moment)).title, _requester(i))
             for i in issues
             if lines[i.id].is_overdue(moment)
         ),
