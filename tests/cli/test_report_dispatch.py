@@ -4,7 +4,7 @@ asked, and none on a ledger where no work was."""
 
 from pathlib import Path
 
-from banshishi import Level, LedgerStore, Unit, UnitTree, WorkflowPolicy
+from banshishi import LedgerStore, Level, Unit, UnitTree, WorkflowPolicy
 from cast import CENTRE, CLERK, DISPATCHER, LEAD, handler, new_issue
 from cli_demo import cli
 from working_time import sh
