@@ -20,8 +20,8 @@ from banshishi._core.errors import InvalidValueError
 from banshishi._core.staging import with_side_files
 from banshishi._core.time import DEFAULT_TIMEZONE, parse_instant
 from banshishi._core.whole_file import text_written_whole
-from banshishi._model.confidential import flagged_since
 from banshishi._model.issue import Issue
+from banshishi._store import rebuild
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._store.store_location import is_url, shown_location
 
@@ -180,9 +180,4 @@ def published_issues(store: LedgerStore, at: DateTime | None) -> Iterator[Issue]
     an export made now: one rebuilt from before a mark it has now is flagged
     confidential (:func:`flagged_since`, from the events recorded after ``at``),
     so whatever moment an export shows, it withholds what is confidential now."""
-    for issue in store.issues(as_of=at):
-        if at is None or issue.confidential:
-            yield issue
-        else:
-            later = [event for event in store.history(issue.id) if event.at > at]
-            yield flagged_since(issue, later)
+    return rebuild.published_issues(store.store, store.policy, at)

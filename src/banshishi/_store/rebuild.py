@@ -13,6 +13,7 @@ from pendulum import DateTime
 from banshishi._core.errors import NotFoundError
 from banshishi._core.time import as_datetime, optional_moment
 from banshishi._metrics.summary import IssueSummary
+from banshishi._model.confidential import flagged_since
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
 from banshishi._model.pledge import Pledge
@@ -53,6 +54,20 @@ def rebuilt_issues(
     """Every issue rebuilt from its events (up to ``as_of`` if given)."""
     for _, events in recorded(store, Subject.ISSUE, as_of):
         yield trusted_replay(events, policy=policy)
+
+
+def published_issues(
+    store: EventStore, policy: WorkflowPolicy, as_of: DateTime | None = None
+) -> Iterator[Issue]:
+    """Every issue rebuilt as it stood at ``as_of`` (as it stands if ``None``), for
+    what is published now: one marked confidential since is flagged so
+    (:func:`flagged_since`), read off the same events."""
+    moment = optional_moment(as_of, field="as_of")
+    for _, stored in store.records(Subject.ISSUE):
+        events = tuple(s.event for s in stored)
+        then = events if moment is None else tuple(e for e in events if e.at <= moment)
+        if then:
+            yield flagged_since(trusted_replay(then, policy=policy), events[len(then) :])
 
 
 def rebuilt_pledges(

@@ -72,21 +72,23 @@ def overdue_lines(
     db: Db, *, at: DateTime, within: Within | None = None
 ) -> Iterator[tuple[IssueSummary, str, str | None]]:
     """Each issue overdue at ``at`` (its line then, by the overdue rule), with the
-    title and the requester's name its ``receive`` event recorded (the title
-    withheld for an issue marked confidential then)."""
+    title and the requester's name its ``receive`` event recorded (both withheld
+    for an issue marked confidential then or now: a report made now about a
+    past moment shows nothing marked since)."""
     now = micros(as_datetime(at, field="at"))
     chosen, params = within_sql(within)
     query = (
-        f"SELECT {listed('x.' + name for name in ISSUE_ROW)}, e.data FROM "
+        f"SELECT {listed('x.' + name for name in ISSUE_ROW)}, e.data, c.confidential FROM "
         f"(SELECT {listed(ISSUE_ROW)} FROM issue_lines l WHERE {held_sql('l')} "
         f"AND {OVERDUE_SQL}{chosen}) x "
-        "JOIN events e ON e.subject = ? AND e.record_id = x.id AND e.version = 1"
+        "JOIN events e ON e.subject = ? AND e.record_id = x.id AND e.version = 1 "
+        "JOIN issues c ON c.id = x.id"
     )
     width = len(ISSUE_ROW)
     for row in db.execute(query, [now, now, now, *params, Subject.ISSUE.value]):
         line = issue_line(row[:width])
         title, requester = decoded("issue summary", row, lambda r: _intake(r[width]))
-        if line.confidential:  # 保密件: the title withheld from every list
+        if line.confidential or row[-1]:  # 保密件, then or now: withheld from every list
             title, requester = WITHHELD, None
         yield line, title, requester
 

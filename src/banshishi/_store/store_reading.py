@@ -22,7 +22,7 @@ from banshishi._workflow.restatement import RESTATABLE, Restatement, restatement
 from banshishi._workflow.trusted_replay import trusted_replay
 
 from .event_store import EventStore
-from .rebuild import rebuilt_issues, stored_history
+from .rebuild import published_issues, stored_history
 from .store_sweep import SweptLedger
 
 
@@ -90,11 +90,12 @@ def rebuilt_periodic_report(
     min_sample: int,
     trend: int,
 ) -> PeriodicReport:
-    """The same report from the issues rebuilt from their events: the Python path
+    """The same report from the issues rebuilt from their events (each flagged
+    confidential if marked since: see ``published_issues``): the Python path
     :func:`recorded_periodic_report` is proven against."""
     _, moment = reported_span(period, at)
     return periodic_report(
-        rebuilt_issues(store, policy, moment),
+        published_issues(store, policy, moment),
         period=period,
         at=at,
         units=store.units(),
