@@ -146,24 +146,17 @@ def refusal(text, **options):
 
 
 def bare_summary(issue, at):
-    """What a history-less issue can say about ``issue`` at ``at``."""
-    return to_the_second(IssueSummary.of(attrs.evolve(issue, history=()), version=0, as_of=at))
+    """What a history-less issue can say about ``issue`` at ``at``: one that keeps
+    its first routed transfer as recorded (``Issue.routed``), as a row does."""
+    bare = attrs.evolve(issue, history=(), routed=issue.routing_as_of())
+    return to_the_second(IssueSummary.of(bare, version=0, as_of=at))
 
 
-ROW_LEAVES_OUT = {
-    "first_rating": None,
-    "visit_contacted": None,
-    "visit_solved": None,
-    "visit_satisfied": None,
-    "duplicate_of": None,
-    "excluded": False,
-    "routing_rule": None,
-    "routed_unit": None,
-    "routed_sent_back": False,
-}
-"""What a ledger file's row does not carry: it keeps one rating (the latest), no
-follow-up visits, not the original a duplicate was linked to, no exclusion from
-the assessment and no routed transfer (which only the history holds)."""
+ROW_LEAVES_OUT: dict[str, object] = {}
+"""What a ledger file's row does not carry of a summary line, beyond what only the
+history knows: nothing. It keeps the first rating beside the one that counts,
+the follow-up visits, the requests for exclusion, the first routed transfer and
+the original of a duplicate (see :mod:`tests.exchange.test_ledger_assessment`)."""
 
 
 def to_the_second(line):
