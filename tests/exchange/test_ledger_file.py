@@ -152,18 +152,12 @@ def bare_summary(issue, at):
     return to_the_second(IssueSummary.of(bare, version=0, as_of=at))
 
 
-ROW_LEAVES_OUT: dict[str, object] = {}
-"""What a ledger file's row does not carry of a summary line, beyond what only the
-history knows: nothing. It keeps the first rating beside the one that counts,
-the follow-up visits, the requests for exclusion, the first routed transfer and
-the original of a duplicate (see :mod:`tests.exchange.test_ledger_assessment`)."""
-
-
 def to_the_second(line):
     """``line`` with its answer time only as given or not: not a rate fact, and a
-    row keeps the answer's own time to the second, not its step's; and without
-    what a row leaves out (:data:`ROW_LEAVES_OUT`)."""
-    line = attrs.evolve(line, **ROW_LEAVES_OUT)
+    row keeps the answer's own time to the second, not its step's. Every other
+    field of the line survives the row (the first rating, the visits' answers,
+    the exclusion, the first routed transfer and the original of a duplicate:
+    see test_ledger_assessment.py)."""
     return attrs.evolve(line, answered_us=None if line.answered_us is None else 0)
 
 
@@ -282,7 +276,6 @@ def test_what_a_flat_row_cannot_carry_is_only_what_the_history_alone_knows(campa
     ledger = list(campaign.ledger.issues())
     copies = read_text(csv_text_of(ledger)).issues
     history_only = {"returned", "handed_over", "signed_for", "transferred", "answered_us"}
-    history_only |= set(ROW_LEAVES_OUT)  # and what a row leaves out
     lost = set()
     for original, copy in zip(ledger, copies, strict=True):
         before = attrs.asdict(IssueSummary.of(original, version=0, as_of=campaign.end))
