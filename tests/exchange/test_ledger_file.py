@@ -146,31 +146,18 @@ def refusal(text, **options):
 
 
 def bare_summary(issue, at):
-    """What a history-less issue can say about ``issue`` at ``at``."""
-    return to_the_second(IssueSummary.of(attrs.evolve(issue, history=()), version=0, as_of=at))
-
-
-ROW_LEAVES_OUT = {
-    "first_rating": None,
-    "visit_contacted": None,
-    "visit_solved": None,
-    "visit_satisfied": None,
-    "duplicate_of": None,
-    "excluded": False,
-    "routing_rule": None,
-    "routed_unit": None,
-    "routed_sent_back": False,
-}
-"""What a ledger file's row does not carry: it keeps one rating (the latest), no
-follow-up visits, not the original a duplicate was linked to, no exclusion from
-the assessment and no routed transfer (which only the history holds)."""
+    """What a history-less issue can say about ``issue`` at ``at``: one that keeps
+    its first routed transfer as recorded (``Issue.routed``), as a row does."""
+    bare = attrs.evolve(issue, history=(), routed=issue.routing_as_of())
+    return to_the_second(IssueSummary.of(bare, version=0, as_of=at))
 
 
 def to_the_second(line):
     """``line`` with its answer time only as given or not: not a rate fact, and a
-    row keeps the answer's own time to the second, not its step's; and without
-    what a row leaves out (:data:`ROW_LEAVES_OUT`)."""
-    line = attrs.evolve(line, **ROW_LEAVES_OUT)
+    row keeps the answer's own time to the second, not its step's. Every other
+    field of the line survives the row (the first rating, the visits' answers,
+    the exclusion, the first routed transfer and the original of a duplicate:
+    see test_ledger_assessment.py)."""
     return attrs.evolve(line, answered_us=None if line.answered_us is None else 0)
 
 
@@ -289,7 +276,6 @@ def test_what_a_flat_row_cannot_carry_is_only_what_the_history_alone_knows(campa
     ledger = list(campaign.ledger.issues())
     copies = read_text(csv_text_of(ledger)).issues
     history_only = {"returned", "handed_over", "signed_for", "transferred", "answered_us"}
-    history_only |= set(ROW_LEAVES_OUT)  # and what a row leaves out
     lost = set()
     for original, copy in zip(ledger, copies, strict=True):
         before = attrs.asdict(IssueSummary.of(original, version=0, as_of=campaign.end))

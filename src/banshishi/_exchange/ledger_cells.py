@@ -13,6 +13,7 @@ what the file holds, and ``read(raw)``, giving the model's value or raising
 
 import datetime as dt
 import enum
+import json
 import re
 from typing import Any, Literal, final
 
@@ -22,6 +23,7 @@ from pendulum import DateTime
 
 from banshishi._core.errors import BanshishiError, InvalidValueError
 from banshishi._core.time import DEFAULT_TIMEZONE, as_datetime, parse_instant
+from banshishi._model.converter import structure, unstructure
 
 Language = Literal["zh", "en"]
 """The language of a ledger's headers and vocabulary words."""
@@ -340,5 +342,58 @@ class Number:
         return number
 
 
-Kind = Text | Code | Choice | Choices | Names | Moment | YesNo | Whole | Number
+# What an XLSX cell cannot hold and JSON text may: written as JSON escapes instead,
+# so a list cell is the same text in either format (see xlsx.py's _UNWRITABLE).
+_JSON_ESCAPES = {"\ufffe": "\\ufffe", "\uffff": "\\uffff", "x005F_": "x005F\\u005f"}
+_JSON_ESCAPE = re.compile("|".join(map(re.escape, _JSON_ESCAPES)))
+
+
+@final
+@attrs.frozen
+class Records:
+    """Records of one ``kind`` (visits, dispatches, …) in one cell: a JSON array
+    of the objects :func:`unstructure` writes, as the issue's JSON schema
+    describes them (``$defs``); a blank cell holds none.
+
+    The JSON is the same whatever the file's language (keys and vocabulary in
+    English, instants in RFC 3339), so a ledger's records read as an API's do.
+    """
+
+    kind: type
+    noun: str
+    """What one record is called in a reason: "visit", "dispatch", …"""
+
+    def write(self, value: object, language: Language) -> Cell:
+        items = value if isinstance(value, tuple) else ()
+        if not items:
+            return None
+        text = json.dumps([unstructure(item) for item in items], ensure_ascii=False)
+        return _JSON_ESCAPE.sub(lambda found: _JSON_ESCAPES[found[0]], text)
+
+    def read(self, raw: object) -> tuple[Any, ...]:
+        if _blank(raw):
+            return ()
+        hint = (
+            f"Write a JSON array of {self.kind.__name__} objects as the issue's JSON "
+            f"schema describes them ($defs/{self.kind.__name__}), or leave the cell blank."
+        )
+        try:
+            data = json.loads(as_text(raw))
+        except json.JSONDecodeError as error:
+            raise _bad(f"is not JSON ({error.msg}, character {error.pos + 1})", raw, hint) from None
+        except RecursionError:
+            raise _bad("is JSON nested too deeply", raw, hint) from None
+        if not isinstance(data, list):
+            raise _bad(f"must be a JSON array of {self.noun} records", raw, hint)
+        items: list[Any] = []
+        for number, item in enumerate(data, 1):
+            try:
+                items.append(structure(item, self.kind))
+            except BanshishiError as error:
+                problem = f"has a bad {self.noun} (item {number}): {error.field} {error.problem}"
+                raise _bad(problem, raw, error.hint or hint) from None
+        return tuple(items)
+
+
+Kind = Text | Code | Choice | Choices | Names | Moment | YesNo | Whole | Number | Records
 """Every kind of cell a ledger column can have."""

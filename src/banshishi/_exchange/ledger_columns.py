@@ -7,9 +7,12 @@ raised while an issue is rebuilt is reported in the column the user must fix.
 
 A ledger row is an issue as it stands, without its history: the facts the
 rates are counted from (status, deadline, closure, the answer given, the
-rating that counts) and the descriptive fields. One answer and one rating fit
+rating that counts) and the descriptive fields. One answer and two ratings fit
 in a row: the last answer given (for a closed issue, the last given by its
-closure, which the closure rests on) and the latest live rating.
+closure, which the closure rests on), the latest live rating and, when it is
+another, the first live one (首次满意度). The first routed transfer takes a
+group of columns too. The assessment's lists (follow-up visits, requests for
+exclusion, dispatches down the chain of units) take a cell each, as JSON.
 """
 
 from collections.abc import Callable
@@ -17,8 +20,11 @@ from typing import final
 
 import attrs
 
-from banshishi._model.evaluation import Evaluation, Feedback, FeedbackMethod, RaterKind
+from banshishi._model.assessment import Exclusion
+from banshishi._model.dispatch import Dispatch
+from banshishi._model.evaluation import Evaluation, Feedback, FeedbackMethod, RaterKind, Visit
 from banshishi._model.issue import Issue
+from banshishi._model.routed_transfer import RoutedTransfer
 from banshishi._model.vocabulary import (
     Channel,
     IssueStatus,
@@ -38,6 +44,7 @@ from .ledger_cells import (
     Moment,
     Names,
     Number,
+    Records,
     Text,
     Whole,
     YesNo,
@@ -47,11 +54,15 @@ from .ledger_cells import (
 @final
 @attrs.frozen
 class Sources:
-    """What a row is written from: the issue, and the answer and rating it shows."""
+    """What a row is written from: the issue, and the answer, ratings and routed
+    transfer it shows."""
 
     issue: Issue
     answer: Feedback | None
     rating: Evaluation | None
+    first: Evaluation | None
+    """The first live rating (of the earliest round), when it is not ``rating``."""
+    routed: RoutedTransfer | None
 
     @classmethod
     def of(cls, issue: Issue) -> "Sources":
@@ -61,7 +72,12 @@ class Sources:
             given = tuple(answer for answer in given if answer.at <= closed_at)
         # The last of the latest, when two answers share a moment.
         answer = max(reversed(given), key=lambda a: a.at) if given else None
-        return cls(issue, answer, issue.latest_evaluation_as_of(None))
+        live = issue.live_evaluations_as_of(None)
+        latest = issue.latest_evaluation_as_of(None)
+        # The same order as latest_evaluation_as_of's: the first is another rating
+        # exactly when it comes strictly before the latest.
+        first = min(live, key=lambda e: (e.round, e.at)) if live else None
+        return cls(issue, answer, latest, None if first is latest else first, issue.routing_as_of())
 
 
 @final
@@ -117,6 +133,7 @@ COLUMNS: tuple[LedgerColumn, ...] = (
     _issue_field("request_type", "诉求类型", Choice(RequestType)),
     _issue_field("confidential", "保密", YesNo()),
     _issue_field("repeat_of", "旧工单编号", _ID),
+    _issue_field("duplicate_of", "并入工单编号", _ID),
     _issue_field("category", "问题领域", Text()),
     _issue_field("description", "诉求内容", Text()),
     _issue_field("target_groups", "重点群体", Choices(TargetGroup)),
@@ -258,6 +275,65 @@ COLUMNS: tuple[LedgerColumn, ...] = (
         pick=lambda s: s.rating and s.rating.comment,
         owns=("Evaluation.comment",),
     ),
+    LedgerColumn(
+        key="first_rating",
+        zh="首次满意度",
+        kind=Choice(Rating),
+        pick=lambda s: s.first and s.first.rating,
+        owns=("first.Evaluation.rating",),
+    ),
+    LedgerColumn(
+        key="first_resolved",
+        zh="首次是否解决",
+        kind=YesNo(),
+        pick=lambda s: None if s.first is None else s.first.resolved,
+        owns=("first.Evaluation.resolved",),
+    ),
+    LedgerColumn(
+        key="first_rated_at",
+        zh="首次评价时间",
+        kind=Moment(),
+        pick=lambda s: s.first and s.first.at,
+        owns=("first.Evaluation.at",),
+    ),
+    LedgerColumn(
+        key="first_rating_round",
+        zh="首次评价轮次",
+        kind=Whole(),
+        pick=lambda s: s.first and s.first.round,
+        owns=("first.Evaluation.round",),
+    ),
+    _issue_field("visits", "回访记录", Records(Visit, "visit")),
+    _issue_field("exclusions", "不纳入考核申请", Records(Exclusion, "request for exclusion")),
+    LedgerColumn(
+        key="routing_rule",
+        zh="派单规则",
+        kind=Text(none_if_blank=True),
+        pick=lambda s: s.routed and s.routed.rule,
+        owns=("RoutedTransfer.rule", "Issue.routed"),
+    ),
+    LedgerColumn(
+        key="routed_unit",
+        zh="派单单位",
+        kind=_ID,
+        pick=lambda s: s.routed and s.routed.unit,
+        owns=("RoutedTransfer.unit",),
+    ),
+    LedgerColumn(
+        key="routed_at",
+        zh="派单时间",
+        kind=Moment(),
+        pick=lambda s: s.routed and s.routed.at,
+        owns=("RoutedTransfer.at", "Issue.routed.at"),
+    ),
+    LedgerColumn(
+        key="routed_sent_back",
+        zh="派单被退回",
+        kind=YesNo(),
+        pick=lambda s: None if s.routed is None else s.routed.sent_back,
+        owns=("RoutedTransfer.sent_back",),
+    ),
+    _issue_field("dispatches", "下派记录", Records(Dispatch, "dispatch")),
 )
 """Every column, in the order they are written."""
 
@@ -274,6 +350,14 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rating": (
         ("rating", "resolved", "rated_at", "rater_kind", "rater", "rating_round", "rating_comment"),
         ("rating", "resolved", "rated_at"),
+    ),
+    "first_rating": (
+        ("first_rating", "first_resolved", "first_rated_at", "first_rating_round"),
+        ("first_rating", "first_resolved", "first_rated_at"),
+    ),
+    "routing": (
+        ("routing_rule", "routed_unit", "routed_at", "routed_sent_back"),
+        ("routing_rule", "routed_unit", "routed_at"),
     ),
 }
 """Columns that together make one record of the issue: (all of them, those a

@@ -18,6 +18,7 @@ from banshishi._model.evaluation import Evaluation, Feedback, RaterKind
 from banshishi._model.issue import Issue
 from banshishi._model.location import Location
 from banshishi._model.people import Person
+from banshishi._model.routed_transfer import RoutedTransfer
 
 from .ledger_cells import Cell, Language, as_text
 from .ledger_columns import BY_KEY, COLUMNS, GROUPS, LedgerColumn, Sources
@@ -240,11 +241,11 @@ def _build(
     if problems:
         return problems
 
-    def attempt(make: Callable[[], Any]) -> Any:
+    def attempt(make: Callable[[], Any], prefix: str = "") -> Any:
         try:
             return make()
         except BanshishiError as error:
-            problems.append(_located(error, raws, header, row))
+            problems.append(_located(error.at(prefix + error.field), raws, header, row))
             return None
 
     v = values
@@ -274,6 +275,29 @@ def _build(
             round=1 if v["rating_round"] is None else v["rating_round"],
         )
     )
+    first = present["first_rating"] and attempt(
+        lambda: Evaluation(
+            issue_id=v["id"],
+            rating=v["first_rating"],
+            resolved=v["first_resolved"],
+            at=v["first_rated_at"],
+            round=1 if v["first_rating_round"] is None else v["first_rating_round"],
+        ),
+        prefix="first.",
+    )
+    routed = present["routing"] and attempt(
+        lambda: RoutedTransfer(
+            rule=v["routing_rule"],
+            unit=v["routed_unit"],
+            at=v["routed_at"],
+            sent_back=v["routed_sent_back"] is True,
+        )
+    )
+    if first and rating:
+        problems += _first_after_latest(first, rating, header, row, raws)
+    elif first:
+        reason = f"is given without the rating that counts ({header.text('rating')})"
+        problems.append(_problem(header, row, "first_rating", raws.get("first_rating"), reason))
     if problems:
         return problems
     fields = {
@@ -285,6 +309,7 @@ def _build(
             "urgency",
             "request_type",
             "repeat_of",
+            "duplicate_of",
             "category",
             "description",
             "target_groups",
@@ -299,6 +324,9 @@ def _build(
             "supervisor",
             "status",
             "closed_at",
+            "visits",
+            "exclusions",
+            "dispatches",
         )
     }
     if v["track"] is not None:
@@ -306,16 +334,45 @@ def _build(
     if v["confidential"] is not None:  # blank, or no 保密 column: not confidential
         fields["confidential"] = v["confidential"]
     issue = attempt(
-        lambda: Issue(
+        lambda: _issue(
+            bool(first),
             **fields,
             round=1 if v["round"] is None else v["round"],
             requester=requester or None,
             location=location or None,
             feedback=(answer,) if answer else (),
-            evaluations=(rating,) if rating else (),
+            evaluations=(first, rating) if first else (rating,) if rating else (),
+            routed=routed or None,
         )
     )
     return problems if problems else issue
+
+
+def _issue(first: bool, **fields: Any) -> Issue:
+    """The issue of a row; with a first rating, its evaluations are (first, latest),
+    and an error in the first one belongs to the first rating's columns."""
+    try:
+        return Issue(**fields)
+    except BanshishiError as error:
+        place = "Issue.evaluations[0]"
+        if first and error.field.startswith(place + "."):
+            raise error.at("first.Evaluation" + error.field[len(place) :]) from None
+        raise
+
+
+def _first_after_latest(
+    first: Evaluation, latest: Evaluation, header: Header, row: int, raws: dict[str, object]
+) -> list[RowProblem]:
+    """The first rating must come before the rating that counts: from an earlier
+    round, or earlier in the same round (else the row would say two things)."""
+    if (first.round, first.at) < (latest.round, latest.at):
+        return []
+    reason = (
+        f"is not before the rating that counts ({header.text('rating_round')} "
+        f"{latest.round}, {header.text('rated_at')} {raws.get('rated_at')}): the first "
+        "rating is of an earlier round, or earlier in the same round"
+    )
+    return [_problem(header, row, "first_rated_at", raws.get("first_rated_at"), reason)]
 
 
 _OWNERS = {path: column.key for column in COLUMNS for path in column.owns}

@@ -14,8 +14,9 @@ kept, so counts, rates and deadlines add up the same with or without the flag:
 - replaced by ``保密``: the title, every answer's content and a sub-unit's answer
   up or reason for handing back (二级/三级承办); milestones are named
   ``保密1``, ``保密2``, … (their names must differ);
-- emptied: the description, the work requirements, rating comments, appeal
-  explanations and reasons, and the notes and step data of the history;
+- emptied: the description, the work requirements, rating comments, appeal and
+  exclusion explanations and reasons, and the notes of the history and its steps'
+  data, but for what the figures read of it (:data:`FIGURE_DATA`);
 - left out: the requester (shown as anonymous) and the place's address and
   coordinates (its administrative-division code is kept: figures by place use it);
 - kept: the id, channel, urgency, track, category, request type, target groups,
@@ -56,6 +57,12 @@ WITHHELD = "保密"
 """The marker that stands for a confidential issue's withheld texts."""
 
 
+FIGURE_DATA = ("deadline", "provisional", "routing_rule", "unit")
+"""What a withheld step keeps of its data: what the figures read of it (the
+deadline it set, and whether through a provisional year; a routed transfer's
+rule and unit). Times, a rule's key and a unit's id say nothing of the matter."""
+
+
 def withheld(issue: Issue) -> Issue:
     """``issue`` as an export shows it: a copy with its content withheld when it is
     confidential (see the module's docstring), the issue itself otherwise."""
@@ -77,8 +84,12 @@ def withheld(issue: Issue) -> Issue:
         feedback=tuple(attrs.evolve(f, content=WITHHELD) for f in issue.feedback),
         evaluations=tuple(attrs.evolve(e, comment="") for e in issue.evaluations),
         appeals=tuple(attrs.evolve(a, explanation="", reason="") for a in issue.appeals),
+        exclusions=tuple(attrs.evolve(x, explanation="", reason="") for x in issue.exclusions),
         dispatches=tuple(_withheld_dispatch(d) for d in issue.dispatches),
-        history=tuple(attrs.evolve(e, note="", data={}) for e in issue.history),
+        history=tuple(
+            attrs.evolve(e, note="", data={k: e.data[k] for k in FIGURE_DATA if k in e.data})
+            for e in issue.history
+        ),
     )
 
 

@@ -186,6 +186,12 @@ class Issue:
         default=(), validator=items_of(of_type(Dispatch))
     )
     """The work handed down to units under the responsible one (二级/三级承办), oldest first."""
+    routed: RoutedTransfer | None = attrs.field(
+        default=None, validator=of_type(RoutedTransfer, optional=True)
+    )
+    """The first routed transfer made before the recorded history begins (an issue
+    read from a ledger file, which keeps no steps): what :meth:`routing_as_of`
+    reads when the history has none. Steps never set it; ``None`` for most issues."""
     history: tuple[Event, ...] = attrs.field(default=(), validator=items_of(of_type(Event)))
 
     def __attrs_post_init__(self) -> None:
@@ -318,7 +324,15 @@ class Issue:
     def routing_as_of(self, moment: DateTime | None = None) -> RoutedTransfer | None:
         """The issue's first routed transfer (one naming a ``routing_rule``) by
         ``moment``, with whether the unit had sent it back by then; ``None`` if
-        it had none (see :mod:`routed_transfer` for why the first)."""
+        it had none (see :mod:`routed_transfer` for why the first).
+
+        One recorded in ``routed`` predates the history, so it is the first, from
+        its own moment on, as it was recorded (sent back or not).
+        """
+        moment = optional_moment(moment, field="Issue.routing_as_of.moment")
+        routed = self.routed
+        if routed is not None and (moment is None or routed.at <= moment):
+            return routed
         return first_routed_transfer(self._events_until(moment))
 
     def redone_as_of(self, moment: DateTime | None = None) -> bool:

@@ -62,6 +62,8 @@ def _check_times(record: Mapping[str, Any], changed: frozenset[str]) -> None:
     later = [(f"Issue.{name}", record[name]) for name in ("deadline", "closed_at")]
     for name in ("feedback", "evaluations", "history"):
         later += [(f"Issue.{name}[{i}].at", item.at) for i, item in enumerate(record[name])]
+    if record["routed"] is not None:
+        later.append(("Issue.routed.at", record["routed"].at))
     for name, moment_name in _FOLLOW_UP_TIMES:
         later += [
             (f"Issue.{name}[{i}].{moment_name}", getattr(item, moment_name))

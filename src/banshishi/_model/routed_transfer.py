@@ -15,6 +15,9 @@ from typing import final
 import attrs
 from pendulum import DateTime
 
+from banshishi._core.time import aware_datetime, check_aware
+from banshishi._core.validators import of_type, text
+
 from .event import Event
 
 ROUTING_RULE = "routing_rule"
@@ -26,12 +29,16 @@ ROUTING_RULE = "routing_rule"
 class RoutedTransfer:
     """The first transfer of an issue that named a routing rule, as of a moment:
     the ``rule`` (:attr:`RoutingRule.key`), the ``unit`` it went to, when, and
-    whether that unit had ``sent_back`` the issue by the moment asked."""
+    whether that unit had ``sent_back`` the issue by the moment asked.
 
-    rule: str
-    unit: str
-    at: DateTime
-    sent_back: bool
+    An issue without its history (one read from a ledger file) holds its first
+    routed transfer as the file recorded it (``Issue.routed``), so its fields
+    are checked like any record's."""
+
+    rule: str = attrs.field(validator=text())
+    unit: str = attrs.field(validator=text())
+    at: DateTime = attrs.field(converter=aware_datetime, validator=check_aware)
+    sent_back: bool = attrs.field(default=False, validator=of_type(bool))
 
     @property
     def accurate(self) -> bool:
