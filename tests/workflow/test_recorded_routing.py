@@ -12,6 +12,7 @@ from banshishi import (
     ExclusionGrounds,
     ExclusionOutcome,
     IssueSummary,
+    Ledger,
     RoutedTransfer,
     RoutingCatalogue,
     RoutingRule,
@@ -91,3 +92,15 @@ def test_a_withheld_confidential_issue_keeps_its_routing_and_deadlines_but_no_gr
     assert [(x.explanation, x.reason) for x in shown.exclusions] == [("", "")]
     assert shown.excluded_as_of(None)
     assert all(event.note == "" for event in shown.history)
+
+
+def test_a_bare_issue_with_a_recorded_routed_transfer_keeps_it_on_its_line_after_a_step():
+    issue = routed_then_sent_back()
+    bare = attrs.evolve(issue, history=(), routed=issue.routing_as_of())
+    ledger = Ledger()
+    ledger.add(bare)
+    ledger.apply(bare.id, "transfer", actor=DISPATCHER, at=T.add(hours=5), unit=LEAD,
+                 deadline=T.add(days=3))  # fmt: skip
+    line = ledger.summary(bare.id)  # read off the row in place
+    assert line == IssueSummary.of(ledger.issue(bare.id), version=ledger.version(bare.id))
+    assert (line.routing_rule, line.routed_sent_back) == ("BJ-12345-017", True)

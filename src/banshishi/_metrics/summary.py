@@ -271,7 +271,8 @@ def issue_summary_of_row(issue_id: str, row: Any, width: int) -> IssueSummary | 
     earliest = min(live, key=lambda e: (e.round, e.at)) if live else None
     visited = [v for v in row.visits if v.is_done and v.outcome is not VisitOutcome.UNREACHABLE]
     visit = max(visited, key=lambda v: v.done_at, default=None)
-    routing = first_routed_transfer(_events_in_place(history, width))
+    # One recorded on the row (read from a ledger file) predates the history.
+    routing = row.routed or first_routed_transfer(_events_in_place(history, width))
 
     def reached(wanted: frozenset[IssueStatus]) -> bool:
         return status in wanted or first in wanted or not targets.isdisjoint(wanted)
