@@ -7,7 +7,7 @@ from pathlib import Path
 from banshishi import LedgerStore
 from banshishi._model.confidential import WITHHELD
 from banshishi._store.store_reading import rebuilt_periodic_report
-from cast import CLERK, DISPATCHER, T0, handler, new_issue
+from cast import CLERK, DISPATCHER, T0, new_issue
 
 
 def test_an_issue_marked_confidential_since_is_withheld_from_a_past_report(
