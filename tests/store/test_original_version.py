@@ -16,6 +16,7 @@ from banshishi import (
     LedgerStore,
     PreconditionError,
 )
+from banshishi.testing.conformance_cases import Racing
 from cast import CENTRE, CLERK, DISPATCHER, REVIEWER, T0, handler, new_issue
 
 DESK = handler(CENTRE)
@@ -61,23 +62,6 @@ def test_an_original_closed_by_another_writer_meanwhile_is_not_linked(tmp_path: 
         assert first.version("orig") == closed
         assert linked(first) == ["dup-1"]
         assert first.verify()
-
-
-class Racing:
-    """A store that lets another writer close the original just before it writes
-    (after the link was checked against the original as read)."""
-
-    def __init__(self, store: Any, race: Any) -> None:
-        self._store, self._race = store, race
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def append(self, *args: Any, **kwargs: Any) -> int:
-        race, self._race = self._race, None
-        if race is not None:
-            race()
-        return int(self._store.append(*args, **kwargs))
 
 
 def test_an_original_closed_between_the_check_and_the_write_is_not_linked(

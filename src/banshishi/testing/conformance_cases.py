@@ -225,3 +225,20 @@ def outcome(step: Callable[[], object]) -> Outcome:
     except BanshishiError as error:
         return ("refused", type(error), error.field)
     return ("accepted", result)
+
+
+class Racing:
+    """A backend that lets ``race`` write just before the first append it is asked
+    for, as another writer could between a step's checks and its write."""
+
+    def __init__(self, store: Any, race: Any) -> None:
+        self._store, self._race = store, race
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def append(self, *args: Any, **kwargs: Any) -> int:
+        race, self._race = self._race, None
+        if race is not None:
+            race()
+        return int(self._store.append(*args, **kwargs))

@@ -53,6 +53,7 @@ from .conformance_cases import (
     START,
     SUPERVISOR,
     UNITS,
+    Racing,
     by_id,
     campaign,
     campaign_store,
@@ -221,23 +222,6 @@ def test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries(
         assert second.verify() == ChainReport(intact=True, events=5, head=second.head())
 
 
-class _Racing:
-    """A backend that lets ``race`` write just before the first append it is asked
-    for, as another writer could between a step's checks and its write."""
-
-    def __init__(self, store: Any, race: Any) -> None:
-        self._store, self._race = store, race
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def append(self, *args: Any, **kwargs: Any) -> int:
-        race, self._race = self._race, None
-        if race is not None:
-            race()
-        return int(self._store.append(*args, **kwargs))
-
-
 def test_a_duplicate_is_linked_only_to_its_original_as_read(
     conformance_backend: StoreBackend,
 ) -> None:
@@ -251,7 +235,7 @@ def test_a_duplicate_is_linked_only_to_its_original_as_read(
                 note="涉及个人隐私",
             )  # fmt: skip
 
-        racing = LedgerStore(_Racing(first.store, urge))
+        racing = LedgerStore(Racing(first.store, urge))
         link = partial(
             racing.apply, duplicate.id, "dismiss", actor=DISPATCHER, at=START.add(hours=2),
             note="重复", reason=DismissalReason.DUPLICATE, original=original.id,
