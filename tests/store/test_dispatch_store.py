@@ -177,6 +177,8 @@ def test_the_sweep_reminds_each_open_dispatch_due_soon_or_overdue_once(
     ]
     (overdue,) = [m for m in store.pending_messages() if m.kind is MessageKind.DISPATCH_OVERDUE]
     assert "9月28日" in overdue.text  # the dispatch's own deadline, not the issue's
+    assert store.verify()  # reminders are no events: the chain is as it was
+    assert store.verify(deep=True)
 
 
 def test_a_store_without_templates_owes_no_dispatch_reminder(tmp_path: Path) -> None:
