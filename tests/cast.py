@@ -96,3 +96,30 @@ def new_issue(issue_id: str = "i", **fields: Any) -> Issue:
         "received_at": T0,
     }
     return Issue(**{**values, **fields})
+
+
+# -- chains of units, for work handed down (下派) ------------------------------------------
+
+STREET, COMMUNITY = "street-east", "community-3"
+CHAIN = UnitTree(
+    [
+        Unit(id="city", name="某市", level=Level.CITY),
+        Unit(id=CENTRE, name="市12345热线", level=Level.CITY, parent="city"),
+        Unit(id=LEAD, name="区住建委", level=Level.COUNTY, parent="city"),
+        Unit(id=STREET, name="东街道", level=Level.TOWNSHIP, parent=LEAD),
+        Unit(id=COMMUNITY, name="三社区", level=Level.VILLAGE, parent=STREET),
+    ]
+)
+"""The hotline centre and the lead unit, with a street office under the lead unit
+and a community under that: two levels the work can be handed down."""
+WORKS = UnitTree(
+    [
+        Unit(id="county", name="某县", level=Level.COUNTY),
+        Unit(id="centre", name="县12345热线", level=Level.COUNTY, parent="county"),
+        Unit(id="works", name="县住建局", level=Level.COUNTY, parent="county"),
+        Unit(id="street", name="东街道", level=Level.TOWNSHIP, parent="works"),
+        Unit(id="village", name="三社区", level=Level.VILLAGE, parent="street"),
+    ]
+)
+"""A county's works bureau with a street office under it and a community under
+that, for the messages a chain of dispatches owes."""

@@ -4,24 +4,14 @@ asked, and none on a ledger where no work was."""
 
 from pathlib import Path
 
-from banshishi import LedgerStore, Level, Unit, UnitTree, WorkflowPolicy
-from cast import CENTRE, CLERK, DISPATCHER, LEAD, handler, new_issue
+from banshishi import LedgerStore, WorkflowPolicy
+from cast import CHAIN, CLERK, DISPATCHER, LEAD, STREET, handler, new_issue
 from cli_demo import cli
 from working_time import sh
 
-STREET = "street-east"
-TREE = UnitTree(
-    [
-        Unit(id="city", name="某市", level=Level.CITY),
-        Unit(id=CENTRE, name="市12345热线", level=Level.CITY, parent="city"),
-        Unit(id=LEAD, name="区住建委", level=Level.COUNTY, parent="city"),
-        Unit(id=STREET, name="东街道", level=Level.TOWNSHIP, parent=LEAD),
-    ]
-)
-
 
 def ledger(path: Path, *, handed_down: bool) -> Path:
-    with LedgerStore.open(path, create=True, policy=WorkflowPolicy(units=TREE)) as store:
+    with LedgerStore.open(path, create=True, policy=WorkflowPolicy(units=CHAIN)) as store:
         for number, issue_id in enumerate(("a", "b")):
             received = sh(2026, 9, 21, 9 + number)
             store.receive(new_issue(issue_id, received_at=received), actor=CLERK)

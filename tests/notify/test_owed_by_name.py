@@ -12,11 +12,8 @@ from banshishi import (
     Event,
     Issue,
     Ledger,
-    Level,
     Person,
     Role,
-    Unit,
-    UnitTree,
     Urgency,
     WorkflowPolicy,
     messages_for,
@@ -24,18 +21,9 @@ from banshishi import (
 )
 from banshishi._notify.owed import owes_messages
 from banshishi.testing.strategies import IssueHistory, issue_histories
-from cast import T0
+from cast import T0, WORKS
 
-TREE = UnitTree(
-    [
-        Unit(id="county", name="某县", level=Level.COUNTY),
-        Unit(id="centre", name="县12345热线", level=Level.COUNTY, parent="county"),
-        Unit(id="works", name="县住建局", level=Level.COUNTY, parent="county"),
-        Unit(id="street", name="东街道", level=Level.TOWNSHIP, parent="works"),
-        Unit(id="village", name="三社区", level=Level.VILLAGE, parent="street"),
-    ]
-)
-POLICY = WorkflowPolicy(units=TREE)
+POLICY = WorkflowPolicy(units=WORKS)
 
 
 def agree(events: tuple[Event, ...], policy: WorkflowPolicy) -> list[str]:

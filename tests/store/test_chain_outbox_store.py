@@ -14,31 +14,19 @@ from banshishi import (
     Channel,
     Issue,
     LedgerStore,
-    Level,
     MessageKind,
     Person,
     Role,
     RoleError,
-    Unit,
-    UnitTree,
     Urgency,
     WorkflowPolicy,
     messages_for,
     replay,
 )
-from cast import T0
+from cast import T0, WORKS
 
 K = MessageKind
-TREE = UnitTree(
-    [
-        Unit(id="county", name="某县", level=Level.COUNTY),
-        Unit(id="centre", name="县12345热线", level=Level.COUNTY, parent="county"),
-        Unit(id="works", name="县住建局", level=Level.COUNTY, parent="county"),
-        Unit(id="street", name="东街道", level=Level.TOWNSHIP, parent="works"),
-        Unit(id="village", name="三社区", level=Level.VILLAGE, parent="street"),
-    ]
-)
-POLICY = WorkflowPolicy(units=TREE)
+POLICY = WorkflowPolicy(units=WORKS)
 CLERK = Actor(id="clerk", role=Role.INTAKE_CLERK, unit="centre")
 DISPATCHER = Actor(id="d", role=Role.DISPATCHER, unit="centre")
 

@@ -15,28 +15,15 @@ from banshishi import (
     DispatchLevelFigures,
     IssueSummary,
     LedgerStore,
-    Level,
     MessageKind,
-    Unit,
-    UnitTree,
     WorkflowPolicy,
     dispatch_figures,
 )
 from banshishi.testing.strategies import issue_histories
-from cast import CENTRE, CLERK, DISPATCHER, LEAD, handler, new_issue
+from cast import CHAIN, CLERK, COMMUNITY, DISPATCHER, LEAD, STREET, handler, new_issue
 from working_time import sh
 
-STREET, COMMUNITY = "street-east", "community-3"
-TREE = UnitTree(
-    [
-        Unit(id="city", name="某市", level=Level.CITY),
-        Unit(id=CENTRE, name="市12345热线", level=Level.CITY, parent="city"),
-        Unit(id=LEAD, name="区住建委", level=Level.COUNTY, parent="city"),
-        Unit(id=STREET, name="东街道", level=Level.TOWNSHIP, parent=LEAD),
-        Unit(id=COMMUNITY, name="三社区", level=Level.VILLAGE, parent=STREET),
-    ]
-)
-POLICY = WorkflowPolicy(units=TREE)
+POLICY = WorkflowPolicy(units=CHAIN)
 DEADLINE = sh(2026, 9, 30, 18)
 
 
