@@ -18,6 +18,7 @@ from banshishi import (
     MessageKind,
     WorkflowPolicy,
     dispatch_figures,
+    sweep,
 )
 from banshishi.testing.strategies import issue_histories
 from cast import CHAIN, CLERK, COMMUNITY, DISPATCHER, LEAD, STREET, handler, new_issue
@@ -153,7 +154,9 @@ def test_the_sweep_reminds_each_open_dispatch_due_soon_or_overdue_once(
     soon = sh(2026, 9, 27, 12)  # b's street dispatch is due on the 28th, 18:00
     store.sweep(at=soon, dry_run=True)
     assert reminders(store) == []  # a dry run owes nothing
-    store.sweep(at=soon)
+    report = store.sweep(at=soon)
+    assert report.dispatches_due == ("b",)
+    assert sweep(store.ledger(), soon).dispatches_due == ("b",)  # in memory alike
     assert reminders(store) == [("b", "dispatch_due_soon", STREET)]
     store.sweep(at=soon.add(hours=1))
     assert len(reminders(store)) == 1  # once per dispatch and level

@@ -139,6 +139,8 @@ def _summary(report: SweepReport, db: str, dry_run: bool, batches: int) -> str:
         f"{on_track:,} on track, {due_soon:,} due soon, {overdue:,} overdue"
     )
     steps = f"{len(report.urged):,} urged, {len(report.escalated):,} escalated"
+    if report.dispatches_due:  # work handed down, reminded by its own deadline
+        steps += f", {len(report.dispatches_due):,} with work handed down due"
     refused = f", {len(report.refused):,} refused" if report.refused else ""
     if dry_run:
         return f"{found}; would be {steps}{refused} (dry run: nothing written)."
@@ -160,5 +162,6 @@ def _record(report: SweepReport, db: str, dry_run: bool, batches: int) -> dict[s
         "batches": 0 if dry_run else batches,
         "urged_ids": list(report.urged),
         "escalated_ids": list(report.escalated),
+        "dispatches_due_ids": list(report.dispatches_due),
         "refusals": {issue_id: str(error) for issue_id, error in report.refused.items()},
     }

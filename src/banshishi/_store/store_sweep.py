@@ -120,6 +120,8 @@ def sweep_store(
             unit=line.unit,
             history=partial(_history, histories, line.id),
         )
+    due_down = store.dispatches_due(by=plan.soon)
+    plan.dispatches_due += sorted({issue_id for issue_id, _ in due_down})
     if dry_run:
         return plan.report(urged=_ids(plan.urges), escalated=_ids(plan.escalations))
     steps = _Steps(apply_many, plan.refused, len(plan.urges) + len(plan.escalations), progress)

@@ -20,6 +20,7 @@ from banshishi._core.time import Clock
 from banshishi._core.validators import flag
 from banshishi._metrics.summary import IssueSummary, issue_summary_of_row
 from banshishi._model.converter import unstructure
+from banshishi._model.dispatch import Dispatch
 from banshishi._model.duplicates import find_repeat, same_requester
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
@@ -94,6 +95,7 @@ class _Row:
     deadline: DateTime | None
     received_at: DateTime
     closed_at: DateTime | None
+    dispatches: tuple[Dispatch, ...]
     history: list[Any]
 
 

@@ -25,6 +25,7 @@ from banshishi._core.errors import BanshishiError, InvalidTypeError, InvalidValu
 from banshishi._core.time import as_datetime, parse_instant
 from banshishi._core.validators import of_type
 from banshishi._metrics.facts import DUE_STATUSES
+from banshishi._model.dispatch import Dispatch
 from banshishi._model.event import Event
 from banshishi._model.people import Actor, Role
 from banshishi._model.units import UnitTree
@@ -83,7 +84,9 @@ class SweepReport:
     ``on_track``, ``due_soon`` and ``overdue`` list the items with a deadline
     that are open and not yet answered in their round, by level; ``urged`` and
     ``escalated`` the steps the sweep took; ``refused`` the steps it tried and
-    the workflow refused, with the error.
+    the workflow refused, with the error. ``dispatches_due`` lists the items
+    with work handed down (下派) still open and due soon or overdue by the
+    dispatch's own deadline (a store's sweep reminds the unit holding it).
     """
 
     at: DateTime
@@ -93,6 +96,7 @@ class SweepReport:
     urged: tuple[str, ...]
     escalated: tuple[str, ...]
     refused: Mapping[str, BanshishiError] = attrs.field(factory=lambda: MappingProxyType({}))
+    dispatches_due: tuple[str, ...] = ()
 
     def counts(self) -> dict[SlaLevel, int]:
         """How many items stand at each level."""
@@ -161,6 +165,8 @@ def sweep(
                 unit=row.responsible_unit,
                 history=partial(steps_of, row),
             )
+        if row.dispatches:
+            plan.add_dispatches(issue_id, row.dispatches)
     refused = plan.refused
     urged = _run(ledger, plan.urges, refused)
     escalated = _run(ledger, plan.escalations, refused)
@@ -191,6 +197,7 @@ class SweepPlan:
     urges: list[Command] = attrs.field(factory=list)
     escalations: list[Command] = attrs.field(factory=list)
     refused: dict[str, BanshishiError] = attrs.field(factory=dict)
+    dispatches_due: list[str] = attrs.field(factory=list)
 
     @classmethod
     def start(cls, moment: DateTime, rules: SweepRules, policy: WorkflowPolicy) -> "SweepPlan":
@@ -238,6 +245,12 @@ class SweepPlan:
             self._escalate(issue_id, unit)
         return level
 
+    def add_dispatches(self, issue_id: str, dispatches: Iterable[Dispatch]) -> None:
+        """Note the item if work it handed down is still open and due by the end
+        of the due-soon window, by the dispatch's own deadline."""
+        if any(item.is_open and item.deadline <= self.soon for item in dispatches):
+            self.dispatches_due.append(issue_id)
+
     def report(self, *, urged: tuple[str, ...], escalated: tuple[str, ...]) -> SweepReport:
         """The report of the sweep, once the steps ``urged`` and ``escalated`` are taken."""
         return SweepReport(
@@ -248,6 +261,7 @@ class SweepPlan:
             urged=urged,
             escalated=escalated,
             refused=MappingProxyType(self.refused),
+            dispatches_due=tuple(self.dispatches_due),
         )
 
     def _urge(self, issue_id: str, level: SlaLevel) -> Command:

@@ -219,7 +219,14 @@ RULES = SweepRules(due_soon_within="1 working day", escalate_overdue=True)
 def _outcome(report: SweepReport) -> tuple[Any, ...]:
     """What a sweep found and did, order aside, each refusal as its kind and field."""
     refused = {issue_id: (type(e), e.field) for issue_id, e in report.refused.items()}
-    lists = (report.on_track, report.due_soon, report.overdue, report.urged, report.escalated)
+    lists = (
+        report.on_track,
+        report.due_soon,
+        report.overdue,
+        report.urged,
+        report.escalated,
+        report.dispatches_due,
+    )
     return (report.at, *(sorted(ids) for ids in lists), refused)
 
 
