@@ -73,7 +73,13 @@ class _Simulation:
         self.queue: list[tuple[DateTime, int, str, Case | None]] = []
         self.order = itertools.count()
         self.issues = IssueCampaign(
-            self.rng, self.ledger, self.units, issues, start=self.start, push=self._push
+            self.rng,
+            self.ledger,
+            self.units,
+            issues,
+            start=self.start,
+            push=self._push,
+            chain_rng=random.Random(f"chain:{seed}"),  # seeded by text: the same everywhere
         )
         self.days_done = 0
 

@@ -4,8 +4,9 @@ where it happens, with a deadline of its own no later than the matter's; the
 village answers up, now and then late, or hands it back (逐级退回), always
 before the township resolves the matter.
 
-The draws come from a generator of their own, seeded from the campaign's, so a
-campaign without these steps would draw everything else as before.
+The draws come from a generator of their own, seeded from the campaign's seed
+(as text, so the same in every process), so a campaign without these steps
+would draw everything else as before.
 """
 
 import random

@@ -97,9 +97,10 @@ class IssueCampaign(ChainSteps):
         *,
         start: DateTime,
         push: Callable[[DateTime, str, Case], None],
+        chain_rng: random.Random,
     ) -> None:
         self.rng = rng
-        self.chain_rng = random.Random(hash(rng.getstate()))  # draws nothing from rng
+        self.chain_rng = chain_rng  # the dispatches' own draws (see campaign_chain)
         self.ledger = ledger
         self.units = units
         self.policy: WorkflowPolicy = ledger.policy
