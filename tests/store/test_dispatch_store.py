@@ -20,6 +20,7 @@ from banshishi import (
     dispatch_figures,
     sweep,
 )
+from banshishi.testing.conformance_cases import Racing
 from banshishi.testing.strategies import issue_histories
 from cast import CHAIN, CLERK, COMMUNITY, DISPATCHER, LEAD, STREET, handler, new_issue
 from working_time import sh
@@ -178,3 +179,58 @@ def test_a_store_without_templates_owes_no_dispatch_reminder(tmp_path: Path) -> 
         chain(quiet, "a", sh(2026, 9, 21, 9))
         quiet.sweep(at=sh(2026, 9, 29, 12))
         assert quiet.pending_messages() == []
+
+
+class AnsweredMeanwhile:
+    """A backend on which another writer answers a dispatch up just after the
+    sweep found it due, before its reminders are written."""
+
+    def __init__(self, store: Any, answer: Any) -> None:
+        self._store, self._answer, self._asked = store, answer, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def dispatches_due(self, **kwargs: Any) -> Any:
+        found = self._store.dispatches_due(**kwargs)
+        self._asked += 1
+        if self._asked == 2:  # the reminders' own reading: answered right after it
+            self._answer()
+        return found
+
+
+def test_a_dispatch_answered_while_the_sweep_reads_is_not_reminded(
+    tmp_path: Path, store: LedgerStore
+) -> None:
+    store.close()
+    path = tmp_path / "ledger.db"
+
+    def answer_up() -> None:  # b's street office answers up meanwhile
+        with LedgerStore.open(path) as other:
+            other.apply("b", "report_up", actor=handler(STREET), at=sh(2026, 9, 27, 11),
+                        answer="已办结")  # fmt: skip
+
+    with LedgerStore.open(path) as opened:
+        racing = LedgerStore(AnsweredMeanwhile(opened.store, answer_up), policy=POLICY)
+        report = racing.sweep(at=sh(2026, 9, 27, 12))
+        assert report.dispatches_due == ("b",)  # found due, then answered
+        assert reminders(racing) == []
+        assert racing.verify()
+
+
+def test_a_dispatch_answered_just_before_its_reminder_is_written_is_not_reminded(
+    tmp_path: Path, store: LedgerStore
+) -> None:
+    store.close()
+    path = tmp_path / "ledger.db"
+
+    def answer_up() -> None:  # between the reading and the write
+        with LedgerStore.open(path) as other:
+            other.apply("b", "report_up", actor=handler(STREET), at=sh(2026, 9, 27, 11),
+                        answer="已办结")  # fmt: skip
+
+    with LedgerStore.open(path) as opened:
+        racing = LedgerStore(Racing(opened.store, answer_up), policy=POLICY)
+        racing.sweep(at=sh(2026, 9, 27, 12))  # the stale write is read again, then owes none
+        assert reminders(racing) == []
+        assert racing.version("b") == opened.version("b")

@@ -35,7 +35,7 @@ from banshishi._metrics.facts import DUE_STATUSES, sql_list
 from banshishi._metrics.summary import micros
 from banshishi._model.event import Event
 from banshishi._model.issue import Issue
-from banshishi._model.vocabulary import IssueStatus, SlaLevel, Subject
+from banshishi._model.vocabulary import SlaLevel, Subject
 from banshishi._notify.message import Message
 from banshishi._notify.owed import dispatch_reminder
 from banshishi._notify.templates import MessageTemplates
@@ -43,7 +43,7 @@ from banshishi._workflow.command import Command, PledgeCommand
 from banshishi._workflow.policy import WorkflowPolicy
 from banshishi._workflow.sweep import SweepPlan, SweepReport, SweepRules, recorded_args
 
-from .event_store import EventStore
+from .event_store import Append, EventStore
 from .sqlite_file import connect_read_only, marks
 from .sqlite_store import SqliteEventStore
 
@@ -141,21 +141,34 @@ def remind_dispatches(
     work handed down to it that is due by ``soon``, of the dispatch's own
     deadline, in one write to the outbox; ``issue(id)`` reads an issue. Each
     dispatch is reminded once per level (the message's id says which), however
-    often the sweep runs. Returns how many reminders were owed now or before."""
-    owed: list[Message] = []
-    for issue_id, n in store.dispatches_due(by=soon):
-        item = issue(issue_id)
-        if item.status in _OVER or n >= len(item.dispatches):
+    often the sweep runs. The write names the version of each issue read, so a
+    dispatch answered meanwhile is read again (and then owes nothing). Returns
+    how many reminders were owed now or before."""
+    for attempt in range(_TRIES):
+        owed: list[Message] = []
+        read: dict[str, int] = {}
+        for issue_id, n in store.dispatches_due(by=soon):
+            item = issue(issue_id)
+            dispatch = item.dispatches[n] if n < len(item.dispatches) else None
+            if dispatch is None or not dispatch.is_open or dispatch.deadline > soon:
+                continue  # answered up or handed back since the query
+            read[issue_id] = len(item.history)
+            level = SlaLevel.OVERDUE if at > dispatch.deadline else SlaLevel.DUE_SOON
+            owed.append(dispatch_reminder(item, dispatch, level=level, at=at, templates=templates))
+        if not owed:
+            return 0
+        checks = [Append(record_id=i, events=(), expected_version=v) for i, v in read.items()]
+        try:
+            store.append(checks, messages=owed)
+        except ConcurrencyError:
+            if attempt + 1 == _TRIES:
+                raise
             continue
-        dispatch = item.dispatches[n]
-        level = SlaLevel.OVERDUE if at > dispatch.deadline else SlaLevel.DUE_SOON
-        owed.append(dispatch_reminder(item, dispatch, level=level, at=at, templates=templates))
-    if owed:
-        store.append([], messages=owed)
-    return len(owed)
+        return len(owed)
+    return 0  # never: the last try returns or raises
 
 
-_OVER = frozenset({IssueStatus.CLOSED, IssueStatus.DISMISSED})
+_TRIES = 3
 Steps = list[tuple[str | Event, dict[str, Any]]]
 """An item's history as the sweep reads it (see :data:`History`)."""
 
