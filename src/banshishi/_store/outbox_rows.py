@@ -52,19 +52,30 @@ _CHUNK = 500
 _DUPLICATES = "SELECT id FROM issues WHERE duplicate_of = ? ORDER BY id"
 
 
-def write_messages(db: Db, messages: Sequence[Message], seq: int) -> None:
+def write_messages(
+    db: Db, messages: Sequence[Message], seq: int, *, continued: bool = False
+) -> None:
     """Add ``messages`` to the outbox, inside the caller's transaction (that of the
-    events owing them, the chain's head then at ``seq``); one already there is kept."""
+    events owing them, the chain's head then at ``seq``); one already there is kept.
+    A write of no events (``continued``: the sweep's reminders) leaves the head
+    where it was, so its messages follow those already kept at ``seq``."""
     if not messages:
         return
+    first = 0
+    if continued:
+        row = db.execute(_AFTER, (seq,)).fetchone()
+        first = int(row[0]) if row and row[0] is not None else 0
     insert = dialect_of(db).insert_new(OUTBOX, OUTBOX_ROW, "id")
     db.executemany(
         insert,
         [
-            (*_fields(m), format_instant(m.created_at), None, None, seq, n)
+            (*_fields(m), format_instant(m.created_at), None, None, seq, first + n)
             for n, m in enumerate(messages)
         ],
     )
+
+
+_AFTER = "SELECT max(n) + 1 FROM outbox WHERE seq = ?"
 
 
 def _fields(message: Message) -> tuple[str, ...]:

@@ -305,6 +305,7 @@ class SqlEventStore:
         with collector_paused(), self._transaction(write=True) as db:
             db.execute(_HEAD_LOCK, ("head_seq",)).fetchone()
             seq, previous = sealed_head(db, key)
+            head = seq
             rows: Rows = []
             if policy is not None:
                 seq, previous = policy_rows(db, policy, seq, previous, key, rows)
@@ -314,7 +315,7 @@ class SqlEventStore:
             write_events(db, rows)
             write_lines(db, appends, rows, issues, pledges, key)
             write_head(db, seq, previous, key)
-            outbox.write_messages(db, messages, seq)
+            outbox.write_messages(db, messages, seq, continued=seq == head)
         return seq
 
     # -- reading --------------------------------------------------------------------------

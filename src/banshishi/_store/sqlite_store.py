@@ -268,6 +268,7 @@ class SqliteEventStore:
         with collector_paused(), self._writing():
             self._db.execute("BEGIN IMMEDIATE")
             seq, previous = sealed_head(self._db, key)
+            head = seq
             rows: Rows = []
             if policy is not None:
                 seq, previous = policy_rows(self._db, policy, seq, previous, key, rows)
@@ -277,7 +278,7 @@ class SqliteEventStore:
             write_events(self._db, rows)
             write_lines(self._db, appends, rows, issues, pledges, key)
             write_head(self._db, seq, previous, key)
-            outbox.write_messages(self._db, messages, seq)
+            outbox.write_messages(self._db, messages, seq, continued=seq == head)
         if units is not None:
             self._old = ""  # a tree saved brought an old ledger up to date
         return seq

@@ -55,6 +55,7 @@ from .conformance_chain import (
 )
 from .conformance_dispatch import (
     test_each_level_of_dispatch_is_counted_as_the_python_path,
+    test_messages_written_with_no_events_keep_the_order_they_were_owed_in,
     test_the_sweep_reminds_each_open_dispatch_once_per_level,
 )
 from .conformance_figures import (
@@ -125,6 +126,7 @@ __all__ = [
     "test_each_step_writes_the_messages_it_owes",
     "test_every_figure_as_of_any_moment_is_the_python_paths",
     "test_marking_sent_is_idempotent_and_refuses_an_unknown_id",
+    "test_messages_written_with_no_events_keep_the_order_they_were_owed_in",
     "test_of_two_writers_the_one_with_a_stale_copy_is_refused_and_retries",
     "test_receiving_an_issue_already_stored_is_a_duplicate",
     "test_several_moments_in_one_pass_count_as_each_moment_alone",

@@ -4,12 +4,13 @@ Each issue's line carries its dispatches, and the backend keeps them one row
 each; the figures of each level as of any moment are those
 :func:`dispatch_figures` counts over the issues rebuilt from their events, a
 dispatch line changed behind the store's back is found by ``verify``, and the
-sweep owes each open dispatch due soon or overdue one reminder per level.
+sweep owes each open dispatch due soon or overdue one reminder per level; its
+reminders, written with no events, keep the order they were owed in.
 """
 
 import datetime as dt
 
-from banshishi import LedgerStore, MessageKind, dispatch_figures
+from banshishi import LedgerStore, Message, MessageKind, dispatch_figures
 
 from .backend import StoreBackend
 from .conformance_cases import HANDLERS, UNITS, URGE_AT, open_ledger, transferred
@@ -80,3 +81,29 @@ def test_the_sweep_reminds_each_open_dispatch_once_per_level(
         assert sorted((m.record_id, m.kind, m.recipient) for m in reminded) == sorted(
             (ids[n], MessageKind.DISPATCH_OVERDUE, UNITS[(n + 1) % len(UNITS)]) for n in (2, 3)
         )
+
+
+def test_messages_written_with_no_events_keep_the_order_they_were_owed_in(
+    conformance_backend: StoreBackend,
+) -> None:
+    with open_ledger(conformance_backend) as store:
+        (issue,) = transferred(store, range(1))
+        owed = store.pending_messages()
+
+        def reminder(n: int) -> Message:
+            return Message(
+                id=f"r{n}", record_id=issue.id, kind=MessageKind.DISPATCH_OVERDUE,
+                recipient=UNITS[1], text=f"第{n}次提醒", created_at=URGE_AT + n * _DAY,
+            )  # fmt: skip
+
+        head = store.head()
+        for first in (1, 3):  # two writes of no events, as two sweeps make
+            store.store.append([], messages=[reminder(first), reminder(first + 1)])
+        assert store.head() == head  # the chain is as it was
+        assert [m.id for m in store.pending_messages()] == [
+            *(m.id for m in owed),
+            "r1",
+            "r2",
+            "r3",
+            "r4",
+        ]
