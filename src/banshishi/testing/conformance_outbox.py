@@ -15,9 +15,7 @@ extension's messages are written as their steps owe them.
 import datetime as dt
 import os
 import signal
-from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
 
 import pytest
 
@@ -32,7 +30,6 @@ from banshishi import (
     messages_for,
     replay,
 )
-from banshishi.store import EventStore
 
 from .backend import BackendSpec, StoreBackend, open_backend
 from .conformance_cases import (
@@ -48,7 +45,7 @@ from .conformance_cases import (
     open_ledger,
     transferred,
 )
-from .conformance_processes import said_by_child
+from .conformance_processes import DyingStore, said_by_child
 
 
 def owed(store: LedgerStore) -> list[Message]:
@@ -221,48 +218,8 @@ def test_a_ledger_made_before_the_outbox_gets_one_when_opened(
 # -- a writer killed while the backend writes a batch's messages -------------------------
 
 
-class _DyingMessages(Sequence[Message]):
-    """A batch's messages that kill the process as the backend reads the last."""
-
-    def __init__(self, messages: Sequence[Message], say: Connection) -> None:
-        self._messages = list(messages)
-        self._say = say
-
-    def __len__(self) -> int:
-        return len(self._messages)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._messages[index]
-
-    def __iter__(self) -> Iterator[Message]:
-        for index, message in enumerate(self._messages):
-            if index == len(self._messages) - 1:
-                self._say.send("dying")
-                os.kill(os.getpid(), signal.SIGKILL)
-            yield message
-
-
-class _DyingOutbox:
-    """The backend, whose appends after the first ``whole`` die writing the messages."""
-
-    def __init__(self, store: EventStore, whole: int, say: Connection) -> None:
-        self._store, self._whole, self._say, self._calls = store, whole, say, 0
-
-    def append(self, appends: Sequence[Any], **lines: Any) -> int:
-        self._calls += 1
-        if self._calls > self._whole:
-            lines["messages"] = _DyingMessages(lines.get("messages", ()), self._say)
-            self._say.send("appending")
-        seq = self._store.append(appends, **lines)
-        self._say.send(f"committed {self._calls}")
-        return seq
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
 def _dying_writer(spec: BackendSpec, say: Connection) -> None:
-    store = LedgerStore(_DyingOutbox(open_backend(spec), 2, say))
+    store = LedgerStore(DyingStore(open_backend(spec), 2, say, "messages"))
     looped(store, range(4))  # two whole batches
     store.receive_many([make_issue(n) for n in range(100, 110)], actor=CLERK)
     say.send("finished")

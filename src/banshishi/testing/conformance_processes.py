@@ -15,7 +15,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from pendulum import DateTime
 
@@ -23,7 +23,6 @@ from banshishi import (
     BanshishiError,
     ChainReport,
     Command,
-    IssueSummary,
     LedgerStore,
     SlaLevel,
     Subject,
@@ -198,12 +197,15 @@ def test_writers_in_several_processes_lose_nothing(conformance_backend: StoreBac
 
 # -- a writer killed in the middle of a batch -------------------------------------------
 
+T = TypeVar("T")
 
-class _DyingLines(Sequence[IssueSummary]):
-    """A batch's summary lines that kill the process as the last one is read."""
 
-    def __init__(self, lines: Sequence[IssueSummary], say: Connection) -> None:
-        self._lines = tuple(lines)
+class DyingItems(Sequence[T]):
+    """A batch's items (its summary lines, its messages) that kill the process as
+    the last one is read."""
+
+    def __init__(self, items: Sequence[T], say: Connection) -> None:
+        self._items = tuple(items)
         self._say = say
 
     def _die(self) -> None:
@@ -211,42 +213,44 @@ class _DyingLines(Sequence[IssueSummary]):
         os.kill(os.getpid(), signal.SIGKILL)
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._items)
 
     @overload
-    def __getitem__(self, index: int) -> IssueSummary: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> Sequence[IssueSummary]: ...
-    def __getitem__(self, index: int | slice) -> IssueSummary | Sequence[IssueSummary]:
-        last = len(self._lines) - 1
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        last = len(self._items) - 1
         if isinstance(index, slice):
-            if last in range(len(self._lines))[index]:
+            if last in range(len(self._items))[index]:
                 self._die()
-            return self._lines[index]
+            return self._items[index]
         if index in (last, -1):
             self._die()
-        return self._lines[index]
+        return self._items[index]
 
-    def __iter__(self) -> Iterator[IssueSummary]:
-        for index, line in enumerate(self._lines):
-            if index == len(self._lines) - 1:
+    def __iter__(self) -> Iterator[T]:
+        for index, item in enumerate(self._items):
+            if index == len(self._items) - 1:
                 self._die()
-            yield line
+            yield item
 
 
-class _DyingStore:
-    """The backend, whose appends after the first ``whole`` die half-way."""
+class DyingStore:
+    """The backend, whose appends after the first ``whole`` die half-way, as the
+    last of what they write in ``field`` (``issues``, ``messages``) is read."""
 
-    def __init__(self, store: EventStore, whole: int, say: Connection) -> None:
+    def __init__(self, store: EventStore, whole: int, say: Connection, field: str) -> None:
         self._store = store
         self._whole = whole
         self._say = say
+        self._field = field
         self._calls = 0
 
     def append(self, appends: Sequence[Any], **lines: Any) -> int:
         self._calls += 1
         if self._calls > self._whole:
-            lines["issues"] = _DyingLines(lines.get("issues", ()), self._say)
+            lines[self._field] = DyingItems(lines.get(self._field, ()), self._say)
             self._say.send("appending")
         seq = self._store.append(appends, **lines)
         self._say.send(f"committed {self._calls}")
@@ -257,7 +261,7 @@ class _DyingStore:
 
 
 def _dying_writer(spec: BackendSpec, say: Connection) -> None:
-    store = LedgerStore(_DyingStore(open_backend(spec), 2, say))
+    store = LedgerStore(DyingStore(open_backend(spec), 2, say, "issues"))
     looped(store, range(4))  # two batches: the receipts, then every other step
     store.receive_many([make_issue(n) for n in range(100, 130)], actor=CLERK)
     say.send("finished")
@@ -307,7 +311,7 @@ BATCH = 6  # the child dies writing its third batch, after two whole ones
 
 
 def _dying_sweeper(spec: BackendSpec, say: Connection) -> None:
-    store = LedgerStore(_DyingStore(open_backend(spec), 2, say))
+    store = LedgerStore(DyingStore(open_backend(spec), 2, say, "issues"))
     store.sweep(at=URGE_AT, batch_size=BATCH)
     say.send("finished")
 
