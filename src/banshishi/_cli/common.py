@@ -62,6 +62,18 @@ def output_option(parser: argparse.ArgumentParser, *, help: str = TO_STANDARD_OU
     parser.add_argument("--output", "-o", default="-", metavar="FILE", help=help)
 
 
+def wait_option(parser: argparse.ArgumentParser) -> None:
+    """``--wait SECONDS`` (30 unless given): how long a writing command waits for
+    another writer before it gives up with status 3 (:data:`BUSY`)."""
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another writer before giving up with status 3 (default 30)",
+    )
+
+
 def as_of_option(
     parser: argparse.ArgumentParser,
     *,

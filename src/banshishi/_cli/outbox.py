@@ -21,7 +21,7 @@ from banshishi._core.errors import StoreBusyError
 from banshishi._core.time import format_instant
 from banshishi._notify.message import Message
 
-from .common import BUSY, OK, as_of_option, db_option, existing, ledger_name, now_or
+from .common import BUSY, OK, as_of_option, db_option, existing, ledger_name, now_or, wait_option
 from .terminal_text import error_line, plain
 
 _AT = "--at"
@@ -62,13 +62,7 @@ def add_outbox_command(commands: "argparse._SubParsersAction[argparse.ArgumentPa
         help="with --mark-sent, when they were delivered: the end of DATE (YYYY-MM-DD, "
         "Asia/Shanghai) or an RFC 3339 moment; default now",
     )
-    outbox.add_argument(
-        "--wait",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="how long to wait for another writer before giving up with status 3 (default 30)",
-    )
+    wait_option(outbox)
     outbox.set_defaults(run=_outbox)
 
 

@@ -24,7 +24,17 @@ from banshishi._core.time import format_instant
 from banshishi._store.ledger_store import LedgerStore
 from banshishi._workflow.sweep import SweepReport, SweepRules
 
-from .common import BROKEN, BUSY, OK, as_of_option, db_option, existing, ledger_name, now_or
+from .common import (
+    BROKEN,
+    BUSY,
+    OK,
+    as_of_option,
+    db_option,
+    existing,
+    ledger_name,
+    now_or,
+    wait_option,
+)
 from .terminal_text import error_line, plain
 
 _AT = "--at"
@@ -69,13 +79,7 @@ def add_sweep_command(commands: "argparse._SubParsersAction[argparse.ArgumentPar
         metavar="N",
         help="steps written per transaction (default 1000)",
     )
-    sweep.add_argument(
-        "--wait",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="how long to wait for another writer before giving up with status 3 (default 30)",
-    )
+    wait_option(sweep)
     sweep.set_defaults(run=_sweep)
 
 
