@@ -41,10 +41,16 @@ DISPATCHES_TABLE = """CREATE TABLE dispatch_lines (
 ) WITHOUT ROWID;"""
 """The table in a ledger file."""
 _FIELDS = DISPATCH_ROW[2:]
-_INSERT = (
-    f"INSERT INTO dispatch_lines ({', '.join(DISPATCH_ROW)}) "
-    f"VALUES ({', '.join('?' * len(DISPATCH_ROW))})"
-)
+
+
+_COLUMNS, _MARKS = ", ".join(DISPATCH_ROW), ", ".join("?" * len(DISPATCH_ROW))
+
+
+def _insert(table: str) -> str:
+    """The statement adding rows to ``table`` (``dispatch_lines``, perhaps in a schema)."""
+    return f"INSERT INTO {table} ({_COLUMNS}) VALUES ({_MARKS})"
+
+
 _NEVER = 2**62
 """A moment later than any (as microseconds): "as things stand"."""
 
@@ -112,17 +118,16 @@ def rows_of(issue_id: str, lines: Iterable[DispatchLine]) -> list[tuple[Any, ...
     ]
 
 
-def write_dispatches(db: Db, current: Mapping[str, IssueSummary], table: str = "") -> None:
+def write_dispatches(db: Db, current: Mapping[str, IssueSummary]) -> None:
     """Keep the dispatches of each issue's ``current`` line (by id) in
-    ``dispatch_lines`` (or ``table``), inside the caller's transaction. An issue
-    never loses a dispatch, so one whose line has none has no rows to change."""
-    name = table or "dispatch_lines"
+    ``dispatch_lines``, inside the caller's transaction. An issue never loses a
+    dispatch, so one whose line has none has no rows to change."""
     dispatched = {key: line for key, line in current.items() if line.dispatches}
     if not dispatched:
         return
-    db.executemany(f"DELETE FROM {name} WHERE issue_id = ?", [(key,) for key in dispatched])
+    db.executemany("DELETE FROM dispatch_lines WHERE issue_id = ?", [(k,) for k in dispatched])
     rows = [row for key, line in dispatched.items() for row in rows_of(key, line.dispatches)]
-    db.executemany(_INSERT.replace("dispatch_lines", name, 1), rows)
+    db.executemany(_insert("dispatch_lines"), rows)
 
 
 def fill_dispatches(db: Db, schema: str) -> None:
@@ -130,7 +135,7 @@ def fill_dispatches(db: Db, schema: str) -> None:
     db.execute(f"DELETE FROM {schema}.dispatch_lines")
     rows = db.execute(f"SELECT id, dispatches FROM {schema}.issues WHERE dispatches IS NOT NULL")
     made = [row for key, text in rows.fetchall() for row in rows_of(key, decode_dispatches(text))]
-    db.executemany(_INSERT.replace("dispatch_lines", f"{schema}.dispatch_lines", 1), made)
+    db.executemany(_insert(f"{schema}.dispatch_lines"), made)
 
 
 def dispatch_counts(
@@ -159,7 +164,7 @@ def dispatch_problem(db: Db) -> str:
     """What is wrong with ``dispatch_lines`` (``""`` if nothing): a row that is
     not a dispatch of its issue's current line, or a dispatch with no row."""
     kept: dict[str, list[tuple[Any, ...]]] = {}
-    for row in db.execute(f"SELECT {', '.join(DISPATCH_ROW)} FROM dispatch_lines"):
+    for row in db.execute(f"SELECT {_COLUMNS} FROM dispatch_lines"):
         kept.setdefault(row[0], []).append(tuple(row))
     lines = db.execute("SELECT id, dispatches FROM issues WHERE dispatches IS NOT NULL")
     for issue_id, text in lines.fetchall():
