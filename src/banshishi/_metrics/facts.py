@@ -212,6 +212,7 @@ VISIT_SOLVED = Fact("visit_solved", lambda f: f.visit_solved is True)
 ASKED_SATISFIED = Fact("asked_satisfied", lambda f: f.visit_satisfied is not None)
 """A follow-up visit reached the requester and asked whether they are satisfied."""
 VISIT_SATISFIED = Fact("visit_satisfied", lambda f: f.visit_satisfied is True)
+"""The requester told the latest visit that reached them they are satisfied (是否满意)."""
 REPEAT = Fact("repeat", lambda f: f.repeat)
 """A repeat request (重复诉求): it names an earlier, closed issue of the same
 requester about the same matter (``Issue.repeat_of``)."""
@@ -219,7 +220,6 @@ ROUTED = Fact("routed", lambda f: f.routed)
 """Transferred by a rule of the routing catalogue (its first routed transfer)."""
 ROUTED_RIGHT = Fact("routed_right", lambda f: f.routed and not f.routed_sent_back)
 """Routed, and the unit it went to did not send it back (派单准确)."""
-"""The requester told the latest visit that reached them they are satisfied (是否满意)."""
 
 
 @final
