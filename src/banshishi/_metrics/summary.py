@@ -232,7 +232,7 @@ class IssueSummary:
             transferred=facts.transferred,
             answered_us=None if answered is None else micros(answered),
             request_type=issue.request_type,
-            confidential=confidential_as_of(issue, as_of),
+            confidential=issue.confidential_as_of(as_of),
             excluded=facts.excluded,
             first_rating=facts.first_rating,
             visit_contacted=facts.visit_contacted,
@@ -344,20 +344,6 @@ class _Step:
     name: str
     at: Any
     data: dict[str, Any]
-
-
-def confidential_as_of(issue: Issue, as_of: DateTime | None) -> bool:
-    """Whether ``issue`` stood marked confidential at ``as_of``: its mark as of the
-    last marking step by then, or as it came in."""
-    if as_of is None or not issue.history:
-        return issue.confidential
-    marked = issue.confidential
-    for event in reversed(issue.history):
-        if event.name in ("mark_confidential", "unmark_confidential"):
-            if event.at <= as_of:
-                return event.name == "mark_confidential"
-            marked = event.name == "unmark_confidential"  # as it was before this step
-    return marked
 
 
 def closure_in(history: Any, width: int) -> dt.datetime | None:
