@@ -79,4 +79,5 @@ class ChainSteps:
             case.below = None
 
     def _working(self, moment: DateTime, hours: int) -> DateTime:
+        """``hours`` working hours (at least one) after ``moment``."""
         return self.hours.deadline(moment, TimeLimit.working_hours(max(1, hours)))

@@ -138,8 +138,7 @@ class IssueCampaign(ChainSteps):
 
     def _later(self, moment: DateTime, hours: int) -> DateTime:
         """``hours`` working hours after ``moment``, give or take a few minutes."""
-        start = moment.add(minutes=self.rng.randint(1, 50))
-        return self.hours.deadline(start, TimeLimit.working_hours(max(1, hours)))
+        return self._working(moment.add(minutes=self.rng.randint(1, 50)), hours)
 
     def _elapsed(self, moment: DateTime, low: int, high: int) -> DateTime:
         """Between ``low`` and ``high`` minutes of plain time after ``moment``."""
