@@ -410,13 +410,10 @@ class LedgerStore(LedgerFigures, LedgerOutbox):
         Unless ``dry_run``, each dispatch still open and due soon or overdue
         also owes the unit holding it a reminder of its own deadline, in the
         outbox (once per dispatch and level)."""
-        report = store_sweep.sweep_store(self, at, rules, dry_run, batch_size, progress)
         templates = self._cache.templates
-        if not dry_run and templates is not None:
-            moment = as_datetime(at, field="at")
-            soon = self.policy.after(moment, rules.due_soon_within)
-            store_sweep.remind_dispatches(self._store, self.issue, moment, soon, templates)
-        return report
+        return store_sweep.sweep_store(
+            self, at, rules, dry_run, batch_size, progress, templates=templates
+        )
 
     # -- internals ------------------------------------------------------------------------
 

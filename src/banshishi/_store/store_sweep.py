@@ -74,6 +74,7 @@ class SweptLedger(Protocol):
     @property
     def policy(self) -> WorkflowPolicy: ...
     def apply_many(self, commands: Iterable[Command | PledgeCommand]) -> int: ...
+    def issue(self, issue_id: str) -> Issue: ...
 
 
 def sweep_store(
@@ -83,9 +84,12 @@ def sweep_store(
     dry_run: bool,
     batch_size: int,
     progress: Progress | None,
+    templates: MessageTemplates | None = None,
 ) -> SweepReport:
     """Sort the items of ``ledger`` that run against a deadline at ``at`` (as
-    :func:`sweep` does), and urge and escalate them as ``rules`` say.
+    :func:`sweep` does), and urge and escalate them as ``rules`` say; with
+    ``templates``, remind the units holding work handed down that is due
+    (:func:`remind_dispatches`).
 
     One query finds the items due by the end of the due-soon window; green ones
     are listed by id and never read. The steps are taken by ``apply_many``,
@@ -127,6 +131,8 @@ def sweep_store(
     steps = _Steps(apply_many, plan.refused, len(plan.urges) + len(plan.escalations), progress)
     urged = steps.take(plan.urges, batch_size)
     escalated = steps.take(plan.escalations, batch_size)
+    if templates is not None:
+        remind_dispatches(store, ledger.issue, moment, plan.soon, templates)
     return plan.report(urged=urged, escalated=escalated)
 
 
